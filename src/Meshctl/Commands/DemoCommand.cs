@@ -1,0 +1,89 @@
+using System.CommandLine;
+using Mesh.Meshctl.Local;
+
+namespace Mesh.Meshctl.Commands;
+
+/// <summary>`meshctl demo`: runs the local mesh, says what to try, and stops everything on Ctrl-C.</summary>
+internal static class DemoCommand
+{
+    private const int PreferredGatewayPort = 8080;
+
+    public static Command Create()
+    {
+        var workDir = new Option<DirectoryInfo?>("--work-dir")
+        {
+            Description = "Where the demo writes its config folder (default: .mesh/demo in the repository)",
+        };
+        var gatewayPort = new Option<int>("--gateway-port")
+        {
+            Description = $"The gateway's port (default {PreferredGatewayPort}, or a free one if that is taken; 0 = any free port)",
+            DefaultValueFactory = _ => PreferredGatewayPort,
+        };
+        var command = new Command("demo", "Run a whole mesh on 127.0.0.1: control plane, ingress gateway, and a sample app of three workloads behind sidecars")
+        {
+            workDir,
+            gatewayPort,
+        };
+        command.SetAction((result, cancellationToken) =>
+            RunAsync(result.GetValue(workDir), result.GetValue(gatewayPort), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(DirectoryInfo? workDir, int gatewayPort, CancellationToken stopping)
+    {
+        var root = RepositoryLayout.Find().Root;
+        var options = new LocalMeshOptions
+        {
+            WorkDir = workDir?.FullName ?? Path.Combine(root, ".mesh", "demo"),
+            GatewayPort = gatewayPort != 0 && FreePorts.IsFree(gatewayPort) ? gatewayPort : 0,
+            OnOutputLine = static (name, line) => Console.WriteLine($"[{name}] {line}"),
+        };
+
+        Console.WriteLine("Starting the local mesh: control plane, ingress gateway, frontend v1, backend v1 and v2, each behind a sidecar...");
+        await using var mesh = await LocalMesh.StartAsync(options, stopping);
+        PrintWhatToTry(mesh);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.WriteLine("Stopping the mesh...");
+        }
+
+        return 0;
+    }
+
+    private static void PrintWhatToTry(LocalMesh mesh)
+    {
+        var gateway = mesh.GatewayUrl.ToString().TrimEnd('/');
+        var lines = new List<string>
+        {
+            "",
+            $"Gateway:        {gateway}",
+            $"Config folder:  {mesh.ConfigDir}",
+            "                (edit backend-routing.yaml there: routing changes within a second, no restart)",
+            $"Control plane:  {mesh.ControlPlaneUrl}debug/syncz   (what each proxy was sent and ACKed)",
+            $"                {mesh.ControlPlaneUrl}debug/configz (the config loaded, and rejected files)",
+            "Proxies (admin: /config_dump, /ready):",
+        };
+        foreach (var (name, admin) in mesh.Proxies)
+        {
+            lines.Add($"  {name,-24} {admin}");
+        }
+
+        lines.AddRange(
+        [
+            "",
+            "Try:",
+            $"  curl -s {gateway}/                              # frontend -> backend v1 (80%) or v2 (20%)",
+            $"  curl -s -H 'end-user: jason' {gateway}/         # always backend v2",
+            $"  for i in $(seq 50); do curl -s {gateway}/ | grep -o 'backend-v[12]'; done | sort | uniq -c",
+            $"  curl -s {mesh.ControlPlaneUrl}debug/syncz",
+            "",
+            "Press Ctrl-C to stop.",
+            "",
+        ]);
+        Console.WriteLine(string.Join(Environment.NewLine, lines));
+    }
+}

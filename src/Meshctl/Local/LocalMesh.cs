@@ -1,0 +1,211 @@
+namespace Mesh.Meshctl.Local;
+
+/// <summary>
+/// A whole mesh on 127.0.0.1 without Kubernetes: the control plane watching a folder of Istio YAML, the sample
+/// app's three workloads each behind its sidecar, and an ingress gateway. The demo and the end-to-end tests both
+/// run it.
+/// </summary>
+internal sealed class LocalMesh : IAsyncDisposable
+{
+    public const string Namespace = "default";
+    public const string GatewayName = "istio-ingressgateway";
+
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+
+    private readonly LocalMeshOptions _options;
+    private readonly RepositoryLayout _layout;
+    private readonly List<MeshProcess> _processes = [];
+    private readonly int _grpcPort;
+    private readonly int _gatewayAdminPort;
+    private MeshProcess? _controlPlane;
+
+    private LocalMesh(LocalMeshOptions options, RepositoryLayout layout, int[] ports, int gatewayPort)
+    {
+        _options = options;
+        _layout = layout;
+        ConfigDir = Path.Combine(options.WorkDir, "config");
+        _grpcPort = ports[0];
+        ControlPlaneUrl = new Uri($"http://127.0.0.1:{ports[1]}");
+        GatewayUrl = new Uri($"http://127.0.0.1:{gatewayPort}");
+        _gatewayAdminPort = ports[2];
+        Workloads =
+        [
+            new("frontend-v1", "frontend", "v1", "http://backend:9080/", ports[3], ports[4], ports[5], ports[6]),
+            new("backend-v1", "backend", "v1", null, ports[7], ports[8], ports[9], ports[10]),
+            new("backend-v2", "backend", "v2", null, ports[11], ports[12], ports[13], ports[14]),
+        ];
+    }
+
+    public Uri GatewayUrl { get; }
+
+    /// <summary>The control plane's HTTP port: /ready, /debug/syncz, /debug/configz.</summary>
+    public Uri ControlPlaneUrl { get; }
+
+    public string ConfigDir { get; }
+
+    public IReadOnlyList<LocalWorkload> Workloads { get; }
+
+    /// <summary>Every proxy's name and admin address (/ready, /config_dump), gateway first.</summary>
+    public IReadOnlyList<(string Name, Uri Admin)> Proxies =>
+        [(GatewayName, new Uri($"http://127.0.0.1:{_gatewayAdminPort}")),
+         .. Workloads.Select(w => (w.Name + " sidecar", new Uri($"http://127.0.0.1:{w.AdminPort}")))];
+
+    public IReadOnlyList<string> ConfigFiles { get; private set; } = [];
+
+    public static async Task<LocalMesh> StartAsync(LocalMeshOptions options, CancellationToken cancellationToken = default)
+    {
+        var layout = RepositoryLayout.Find();
+        var ports = FreePorts.Take(15);
+        var gatewayPort = options.GatewayPort != 0 ? options.GatewayPort : FreePorts.Take(1)[0];
+        var mesh = new LocalMesh(options, layout, ports, gatewayPort);
+        try
+        {
+            await mesh.StartAllAsync(cancellationToken);
+            return mesh;
+        }
+        catch
+        {
+            await mesh.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Kills the control plane at once, as a crash would; the proxies keep their last config.</summary>
+    public Task KillControlPlaneAsync() => _controlPlane?.KillAsync() ?? Task.CompletedTask;
+
+    /// <summary>Starts the control plane again on the same ports and waits until it serves.</summary>
+    public async Task StartControlPlaneAsync(CancellationToken cancellationToken = default)
+    {
+        _controlPlane = Spawn("control-plane", "Mesh.ControlPlane",
+        [
+            "--config-dir", ConfigDir,
+            "--grpc-port", _grpcPort.ToString(),
+            "--http-port", ControlPlaneUrl.Port.ToString(),
+            "--listen", "127.0.0.1",
+        ], new Dictionary<string, string?>());
+        using var deadline = Deadline(cancellationToken);
+        await Readiness.WaitForHttpOkAsync(new Uri(ControlPlaneUrl, "/ready"), _controlPlane, deadline.Token, "the control plane to serve");
+    }
+
+    /// <summary>What a program printed last, by its name ("control-plane", "frontend-v1", "backend-v1 sidecar", ...).</summary>
+    public string RecentOutput(string name) =>
+        _processes.LastOrDefault(p => p.Name == name)?.RecentOutput() ?? $"(no program named {name})";
+
+    public async ValueTask DisposeAsync()
+    {
+        // Gateway and sidecars first, so nothing is left routing to apps that are going away.
+        for (var i = _processes.Count - 1; i >= 0; i--)
+        {
+            await _processes[i].StopAsync(StopGrace);
+        }
+
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync();
+        }
+    }
+
+    private async Task StartAllAsync(CancellationToken cancellationToken)
+    {
+        var placeholders = new Dictionary<string, int> { ["gatewayPort"] = GatewayUrl.Port };
+        foreach (var workload in Workloads)
+        {
+            placeholders[workload.InboundPlaceholder] = workload.InboundPort;
+        }
+
+        ConfigFiles = DemoConfig.Render(ConfigDir, placeholders);
+        foreach (var (file, content) in _options.ConfigOverrides)
+        {
+            File.WriteAllText(Path.Combine(ConfigDir, file), DemoConfig.Fill(content, placeholders));
+        }
+
+        await StartControlPlaneAsync(cancellationToken);
+        foreach (var workload in Workloads)
+        {
+            StartApp(workload);
+        }
+
+        var proxies = new List<(MeshProcess Process, int AdminPort)>();
+        foreach (var workload in Workloads)
+        {
+            proxies.Add((StartSidecar(workload), workload.AdminPort));
+        }
+
+        proxies.Add((StartGateway(), _gatewayAdminPort));
+        using var deadline = Deadline(cancellationToken);
+        foreach (var (process, adminPort) in proxies)
+        {
+            await Readiness.WaitForHttpOkAsync(new Uri($"http://127.0.0.1:{adminPort}/ready"), process, deadline.Token, $"{process.Name} to apply its config");
+        }
+
+        // Every hop is up when a request through the gateway comes back from the frontend.
+        await Readiness.WaitForHttpOkAsync(GatewayUrl, proxies[^1].Process, deadline.Token, "the gateway to route to the frontend");
+    }
+
+    private void StartApp(LocalWorkload workload)
+    {
+        List<string> args = ["--service", workload.Service, "--version", workload.Version, "--namespace", Namespace, "--port", workload.AppPort.ToString()];
+        if (workload.Upstream is not null)
+        {
+            args.AddRange(["--upstream", workload.Upstream]);
+        }
+
+        if (workload.Service == "backend" && _options.BackendFailPercent > 0)
+        {
+            args.AddRange(["--fail-percent", _options.BackendFailPercent.ToString()]);
+        }
+
+        // The app reaches the mesh through its sidecar's outbound listener, as its HTTP proxy.
+        Spawn(workload.Name, "Mesh.SampleApp", args, new Dictionary<string, string?>
+        {
+            ["HTTP_PROXY"] = $"http://127.0.0.1:{workload.OutboundPort}",
+        });
+    }
+
+    private MeshProcess StartSidecar(LocalWorkload workload) =>
+        Spawn(workload.Name + " sidecar", "Mesh.Proxy",
+        [
+            "sidecar",
+            "--workload", workload.Name,
+            "--namespace", Namespace,
+            "--discovery", $"http://127.0.0.1:{_grpcPort}",
+            "--app", $"127.0.0.1:{workload.AppPort}",
+            "--outbound-port", workload.OutboundPort.ToString(),
+            "--admin-port", workload.AdminPort.ToString(),
+            "--label", $"app={workload.Service}",
+            "--label", $"version={workload.Version}",
+        ], new Dictionary<string, string?>());
+
+    private MeshProcess StartGateway() =>
+        Spawn(GatewayName, "Mesh.Proxy",
+        [
+            "router",
+            "--workload", GatewayName,
+            "--namespace", "istio-system",
+            "--discovery", $"http://127.0.0.1:{_grpcPort}",
+            "--admin-port", _gatewayAdminPort.ToString(),
+            "--label", "istio=ingressgateway",
+            "--label", $"app={GatewayName}",
+        ], new Dictionary<string, string?>());
+
+    private MeshProcess Spawn(string name, string project, IEnumerable<string> args, Dictionary<string, string?> environment)
+    {
+        // Mesh programs never talk through a proxy of the machine's; only the apps use their sidecar as one.
+        foreach (var variable in new[] { "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy" })
+        {
+            environment.TryAdd(variable, null);
+        }
+
+        environment["DOTNET_gcServer"] = "0";
+        var process = MeshProcess.Start(name, _layout.Binary(project), args, environment, _options.OnOutputLine);
+        _processes.Add(process);
+        return process;
+    }
+
+    private CancellationTokenSource Deadline(CancellationToken cancellationToken)
+    {
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.StartTimeout);
+        return deadline;
+    }
+}

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Mesh.Meshctl.Local;
+
+/// <summary>
+/// One program of the local mesh (control plane, proxy or app) run as a child process: its output is passed on
+/// line by line and its last lines kept, so a failure can say what the program printed.
+/// </summary>
+internal sealed class MeshProcess : IAsyncDisposable
+{
+    private const int RecentLineCount = 200;
+    private const int SigTerm = 15;
+
+    private readonly Process _process;
+    private readonly Queue<string> _recent = new();
+    private readonly Action<string, string> _onLine;
+
+    private MeshProcess(string name, Process process, Action<string, string> onLine)
+    {
+        Name = name;
+        _process = process;
+        _onLine = onLine;
+    }
+
+    public string Name { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public int Id => _process.Id;
+
+    /// <summary>Starts <c>dotnet &lt;assembly&gt; args</c>; <paramref name="onLine"/> receives (name, line) for every output line.</summary>
+    public static MeshProcess Start(string name, string assembly, IEnumerable<string> args,
+        IReadOnlyDictionary<string, string?> environment, Action<string, string> onLine)
+    {
+        var info = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(assembly);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var child = new MeshProcess(name, process, onLine);
+        process.OutputDataReceived += (_, e) => child.Record(e.Data);
+        process.ErrorDataReceived += (_, e) => child.Record(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>The last lines the program printed, oldest first.</summary>
+    public string RecentOutput()
+    {
+        lock (_recent)
+        {
+            return string.Join(Environment.NewLine, _recent);
+        }
+    }
+
+    /// <summary>Kills the program at once, as a crash would.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>Asks the program to stop (SIGTERM), and kills it if it has not stopped within <paramref name="grace"/>.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        _ = kill(_process.Id, SigTerm);
+        using var timeout = new CancellationTokenSource(grace);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(5));
+        _process.Dispose();
+    }
+
+    private void Record(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_recent)
+        {
+            if (_recent.Count == RecentLineCount)
+            {
+                _recent.Dequeue();
+            }
+
+            _recent.Enqueue(line);
+        }
+
+        _onLine(Name, line);
+    }
+
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host
+        : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self
+        : "dotnet";
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+}
