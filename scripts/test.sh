@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test. Installs what the tests need first (npm packages for the gRPC interop peer), so it works on a
+# fresh clone; CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Installing the gRPC interop peer (@grpc/grpc-js from npm)"
+(cd tests/Mesh.Grpc.Tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+
+step "Building (Release)"
+dotnet build Mesh.sln -c Release -nologo -clp:ErrorsOnly
+
+step "Running the tests"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test Mesh.sln -c Release --no-build -nologo --blame-hang-timeout 5m 2>&1 | tee "$log" || status=$?
+
+# One closing line for the whole suite, summed over the test assemblies.
+awk '/(Passed|Failed)!/ {
+       for (i = 1; i <= NF; i++) {
+         if ($i == "Failed:")  failed  += $(i+1)
+         if ($i == "Passed:")  passed  += $(i+1)
+         if ($i == "Skipped:") skipped += $(i+1)
+       }
+     }
+     END { printf "\ntests: %d passed, %d failed, %d skipped\n", passed, failed, skipped }' "$log"
+exit "$status"
