@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using Mesh.LoadTests;
+using Mesh.Meshctl.Local;
+
+// Runs the local mesh, then drives wrk against each path to the same backend app and prints one table:
+// direct to the app, sidecar to sidecar, and gateway to sidecar. See docs/performance.md.
+var duration = args.Length > 0 ? args[0] : "10s";
+var connections = args.Length > 1 ? args[1] : "32";
+
+const string GatewayToBackend = """
+    apiVersion: networking.istio.io/v1
+    kind: Gateway
+    metadata:
+      name: frontend-gateway
+      namespace: default
+    spec:
+      selector:
+        istio: ingressgateway
+      servers:
+      - port:
+          number: {{gatewayPort}}
+          name: http
+          protocol: HTTP
+        hosts:
+        - "*"
+    ---
+    apiVersion: networking.istio.io/v1
+    kind: VirtualService
+    metadata:
+      name: bench
+      namespace: default
+    spec:
+      hosts:
+      - "*"
+      gateways:
+      - frontend-gateway
+      http:
+      - route:
+        - destination:
+            host: backend
+            subset: v1
+    """;
+
+Console.WriteLine("Starting the local mesh (the gateway routes straight to backend v1 for this run)...");
+var workDir = Path.Combine(Path.GetTempPath(), "mesh-bench-" + Environment.ProcessId);
+await using var mesh = await LocalMesh.StartAsync(new LocalMeshOptions
+{
+    WorkDir = workDir,
+    ConfigOverrides = new Dictionary<string, string> { ["gateway.yaml"] = GatewayToBackend },
+});
+
+var backend = mesh.Workloads.Single(w => w.Name == "backend-v1");
+var frontend = mesh.Workloads.Single(w => w.Name == "frontend-v1");
+(string Name, string[] WrkArgs)[] scenarios =
+[
+    ("direct to app", [$"http://127.0.0.1:{backend.AppPort}/"]),
+    ("sidecar -> sidecar -> app", ["-H", "Host: backend:9080", $"http://127.0.0.1:{frontend.OutboundPort}/"]),
+    ("gateway -> sidecar -> app", [$"{mesh.GatewayUrl}"]),
+];
+
+Console.WriteLine($"wrk: 2 threads, {connections} connections, {duration} per path, after a 3 s warm-up; {Environment.ProcessorCount} cores");
+var results = new List<(string Name, WrkResult Result)>();
+foreach (var (name, wrkArgs) in scenarios)
+{
+    Console.WriteLine($"  {name}...");
+    await RunWrkAsync("3s", wrkArgs);
+    results.Add((name, WrkResult.Parse(await RunWrkAsync(duration, wrkArgs))));
+}
+
+Console.WriteLine();
+Console.WriteLine($"{"path",-28} {"req/s",10} {"p50 ms",8} {"p99 ms",8} {"errors",7}");
+foreach (var (name, r) in results)
+{
+    Console.WriteLine($"{name,-28} {r.RequestsPerSecond,10:0} {r.P50Ms,8:0.00} {r.P99Ms,8:0.00} {r.Errors,7}");
+}
+
+Directory.Delete(workDir, recursive: true);
+return results.Exists(r => r.Result.Errors > 0) ? 1 : 0;
+
+async Task<string> RunWrkAsync(string time, string[] target)
+{
+    var info = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, UseShellExecute = false };
+    foreach (var arg in (string[])["-t2", $"-c{connections}", $"-d{time}", "--latency", .. target])
+    {
+        info.ArgumentList.Add(arg);
+    }
+
+    using var wrk = Process.Start(info)!;
+    var output = await wrk.StandardOutput.ReadToEndAsync();
+    await wrk.WaitForExitAsync();
+    return wrk.ExitCode == 0 ? output : throw new InvalidOperationException($"wrk failed ({wrk.ExitCode}):\n{output}");
+}
