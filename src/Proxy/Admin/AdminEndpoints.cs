@@ -1,0 +1,33 @@
+using System.Text.Json;
+using Mesh.Proxy.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Mesh.Proxy.Admin;
+
+/// <summary>The admin server's endpoints: readiness, the config dump, and an index of both (room for /stats/prometheus).</summary>
+internal static class AdminEndpoints
+{
+    private static readonly (string Path, string Description)[] Index =
+    [
+        ("/ready", "200 once listeners, routes, clusters and endpoints have all been applied, else 503"),
+        ("/config_dump", "the snapshot being served, as JSON, with per-type versions and nonces"),
+    ];
+
+    public static void Map(IEndpointRouteBuilder endpoints, ProxySnapshotStore store)
+    {
+        endpoints.MapGet("/", () => Results.Text(string.Join('\n', Array.ConvertAll(Index, entry => $"{entry.Path}\t{entry.Description}")) + "\n"));
+
+        endpoints.MapGet("/ready", () => store.Current.IsComplete
+            ? Results.Text("LIVE\n")
+            : Results.Text("NOT READY: waiting for listeners, routes, clusters and endpoints\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+
+        endpoints.MapGet("/config_dump", async (HttpContext context) =>
+        {
+            context.Response.ContentType = "application/json";
+            await using var writer = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Indented = true });
+            ConfigDumpWriter.Write(writer, store.Current);
+        });
+    }
+}

@@ -1,0 +1,132 @@
+using System.Net;
+using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Routing.LoadBalancing;
+
+namespace Mesh.Proxy.Configuration;
+
+/// <summary>
+/// Compiles clusters and their load assignments into <see cref="ClusterModel"/>s, reusing the previous snapshot's
+/// connection pool for every cluster whose connection settings did not change.
+/// </summary>
+internal sealed class ClusterCompiler(TimeProvider timeProvider, Random random)
+{
+    /// <summary>Istio's default connect timeout.</summary>
+    private static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
+
+    public Dictionary<string, ClusterModel> Compile(
+        IReadOnlyList<Cluster> clusters,
+        IReadOnlyList<ClusterLoadAssignment> assignments,
+        IReadOnlyDictionary<string, ClusterModel> previous,
+        string context)
+    {
+        var endpointsByCluster = CompileAssignments(assignments, context);
+        var result = new Dictionary<string, ClusterModel>(clusters.Count, StringComparer.Ordinal);
+        try
+        {
+            AddClusters(clusters, endpointsByCluster, previous, context, result);
+        }
+        catch (ConfigRejectedException)
+        {
+            // Pools made for a rejected config never served a request.
+            foreach (var transport in FindUnused(result, previous))
+            {
+                transport.Dispose();
+            }
+
+            throw;
+        }
+
+        return result;
+    }
+
+    private void AddClusters(
+        IReadOnlyList<Cluster> clusters,
+        Dictionary<string, EndpointModel[]> endpointsByCluster,
+        IReadOnlyDictionary<string, ClusterModel> previous,
+        string context,
+        Dictionary<string, ClusterModel> result)
+    {
+        for (var i = 0; i < clusters.Count; i++)
+        {
+            var cluster = clusters[i];
+            var path = $"{context}: clusters[{i}] '{cluster.Name}'";
+            if (string.IsNullOrEmpty(cluster.Name))
+            {
+                throw new ConfigRejectedException($"{path}.name: a cluster needs a name");
+            }
+
+            if (result.ContainsKey(cluster.Name))
+            {
+                throw new ConfigRejectedException($"{path}.name: duplicate cluster name");
+            }
+
+            var connectTimeout = cluster.ConnectTimeoutMs == 0 ? DefaultConnectTimeout : TimeSpan.FromMilliseconds(cluster.ConnectTimeoutMs);
+            var transport = previous.TryGetValue(cluster.Name, out var old) && old.Transport.HasSameSettings(cluster.Protocol, connectTimeout)
+                ? old.Transport
+                : new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider);
+            var endpoints = endpointsByCluster.TryGetValue(cluster.Name, out var compiled) ? compiled : [];
+            result.Add(cluster.Name, new ClusterModel(cluster, transport, endpoints, CreateLoadBalancer(cluster.LbPolicy)));
+        }
+    }
+
+    /// <summary>The transports the previous snapshot used that the next one does not: retire them once the swap is done.</summary>
+    public static List<ClusterTransport> FindUnused(IReadOnlyDictionary<string, ClusterModel> previous, IReadOnlyDictionary<string, ClusterModel> next)
+    {
+        var inUse = new HashSet<ClusterTransport>(ReferenceEqualityComparer.Instance);
+        foreach (var cluster in next.Values)
+        {
+            inUse.Add(cluster.Transport);
+        }
+
+        var unused = new List<ClusterTransport>();
+        foreach (var cluster in previous.Values)
+        {
+            if (!inUse.Contains(cluster.Transport))
+            {
+                unused.Add(cluster.Transport);
+            }
+        }
+
+        return unused;
+    }
+
+    private ILoadBalancer CreateLoadBalancer(LoadBalancerPolicy policy) => policy switch
+    {
+        LoadBalancerPolicy.RoundRobin => new RoundRobinLoadBalancer(),
+        LoadBalancerPolicy.Random => new RandomLoadBalancer(random),
+        _ => new LeastRequestLoadBalancer(random),
+    };
+
+    private static Dictionary<string, EndpointModel[]> CompileAssignments(IReadOnlyList<ClusterLoadAssignment> assignments, string context)
+    {
+        var result = new Dictionary<string, EndpointModel[]>(assignments.Count, StringComparer.Ordinal);
+        for (var i = 0; i < assignments.Count; i++)
+        {
+            var assignment = assignments[i];
+            var path = $"{context}: cluster_load_assignments[{i}] '{assignment.ClusterName}'";
+            if (!result.TryAdd(assignment.ClusterName, new EndpointModel[assignment.Endpoints.Count]))
+            {
+                throw new ConfigRejectedException($"{path}.cluster_name: duplicate load assignment for this cluster");
+            }
+
+            var endpoints = result[assignment.ClusterName];
+            for (var e = 0; e < endpoints.Length; e++)
+            {
+                var endpoint = assignment.Endpoints[e];
+                if (!IPAddress.TryParse(endpoint.Address, out _) && Uri.CheckHostName(endpoint.Address) != UriHostNameType.Dns)
+                {
+                    throw new ConfigRejectedException($"{path}.endpoints[{e}].address: '{endpoint.Address}' is not an IP address or host name");
+                }
+
+                if (endpoint.Port is 0 or > 65535)
+                {
+                    throw new ConfigRejectedException($"{path}.endpoints[{e}].port: {endpoint.Port} is not a port");
+                }
+
+                endpoints[e] = new EndpointModel(endpoint);
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,52 @@
+using System.Net;
+using Mesh.Contracts.Discovery;
+
+namespace Mesh.Proxy.Configuration;
+
+/// <summary>Compiles listeners, rejecting unknown addresses, bad ports and duplicate names or sockets.</summary>
+internal static class ListenerCompiler
+{
+    public static Dictionary<string, ListenerModel> Compile(IReadOnlyList<Listener> listeners, string context)
+    {
+        var byEndPoint = new Dictionary<string, ListenerModel>(listeners.Count, StringComparer.Ordinal);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < listeners.Count; i++)
+        {
+            var listener = listeners[i];
+            var path = $"{context}: listeners[{i}] '{listener.Name}'";
+            if (string.IsNullOrEmpty(listener.Name) || !names.Add(listener.Name))
+            {
+                throw new ConfigRejectedException($"{path}.name: listener names must be present and unique");
+            }
+
+            if (!TryParseAddress(listener.Address, out var address))
+            {
+                throw new ConfigRejectedException($"{path}.address: unknown listener address '{listener.Address}' (expected an IP address or localhost)");
+            }
+
+            if (listener.Port is 0 or > 65535)
+            {
+                throw new ConfigRejectedException($"{path}.port: {listener.Port} is not a port");
+            }
+
+            var model = new ListenerModel(listener, new IPEndPoint(address, (int)listener.Port));
+            if (!byEndPoint.TryAdd(model.EndPointKey, model))
+            {
+                throw new ConfigRejectedException($"{path}: {model.EndPointKey} is already used by listener '{byEndPoint[model.EndPointKey].Name}'");
+            }
+        }
+
+        return byEndPoint;
+    }
+
+    private static bool TryParseAddress(string text, out IPAddress address)
+    {
+        if (string.Equals(text, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            address = IPAddress.Loopback;
+            return true;
+        }
+
+        return IPAddress.TryParse(text, out address!);
+    }
+}

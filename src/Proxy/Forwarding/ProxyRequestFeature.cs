@@ -1,0 +1,28 @@
+using Mesh.Proxy.Routing;
+
+namespace Mesh.Proxy.Forwarding;
+
+/// <summary>
+/// What the proxy decided and observed for one request: route, cluster, attempts and response flags (read by logs and
+/// metrics), plus the state of the current attempt that the transformer and the retry loop share.
+/// </summary>
+internal sealed class ProxyRequestFeature
+{
+    public ResponseFlags Flags { get; set; }
+
+    public string? RouteName { get; set; }
+
+    public string? ClusterName { get; set; }
+
+    public int Attempts { get; set; }
+
+    public RouteModel? Route { get; set; }
+
+    public WeightedClusterModel? Backend { get; set; }
+
+    /// <summary>True while another attempt may follow this one, so a retriable response may be withheld.</summary>
+    public bool MayRetry { get; set; }
+
+    /// <summary>Set by the transformer when it kept a retriable response from the client.</summary>
+    public bool ResponseWithheld { get; set; }
+}

@@ -1,0 +1,65 @@
+using Mesh.Proxy.Configuration;
+using Microsoft.AspNetCore.Http;
+
+namespace Mesh.Proxy.Forwarding;
+
+/// <summary>
+/// The data path's entry point for every request on every listener: listener → route table → route → action,
+/// then a local reply, a redirect, a direct response or a forward to the chosen cluster.
+/// </summary>
+internal sealed class ProxyRequestHandler(ProxySnapshotStore store, UpstreamForwarder upstreamForwarder, Random random)
+{
+    private const string RequestIdHeader = "x-request-id";
+
+    public async Task HandleAsync(HttpContext context, string listenerEndPoint)
+    {
+        var snapshot = store.Current;
+        var feature = new ProxyRequestFeature();
+        context.Features.Set(feature);
+
+        var headers = context.Request.Headers;
+        if (headers[RequestIdHeader].Count == 0)
+        {
+            headers[RequestIdHeader] = Guid.NewGuid().ToString();
+        }
+
+        var route = snapshot.ListenersByEndPoint.TryGetValue(listenerEndPoint, out var listener)
+            && snapshot.RouteTables.TryGetValue(listener.RouteConfigName, out var table)
+                ? table.FindRoute(context.Request)
+                : null;
+        if (route is null)
+        {
+            feature.Flags |= ResponseFlags.NoRouteFound;
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+
+        feature.Route = route;
+        feature.RouteName = route.Name;
+        if (route.Redirect is not null)
+        {
+            RedirectResponder.Respond(context, route.Redirect);
+            route.ResponseHeaders.ApplyTo(context.Response.Headers);
+            return;
+        }
+
+        if (route.DirectResponse is { } direct)
+        {
+            await LocalReply.WriteAsync(context, direct.StatusCode, direct.Body, route.ResponseHeaders);
+            return;
+        }
+
+        var action = route.Forward!;
+        var backend = action.PickCluster(random);
+        feature.Backend = backend;
+        feature.ClusterName = backend.Name;
+        if (!snapshot.Clusters.TryGetValue(backend.Name, out var cluster))
+        {
+            feature.Flags |= ResponseFlags.NoClusterFound;
+            await LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, LocalReply.ClusterNotFound);
+            return;
+        }
+
+        await upstreamForwarder.ForwardAsync(context, feature, action, cluster);
+    }
+}

@@ -1,0 +1,11 @@
+namespace Mesh.Proxy.Forwarding;
+
+/// <summary>Why an attempt produced no upstream response.</summary>
+internal enum UpstreamFailure
+{
+    None,
+    ConnectFailure,
+    Reset,
+    RefusedStream,
+    PerTryTimeout,
+}

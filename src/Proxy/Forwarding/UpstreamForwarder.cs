@@ -1,0 +1,191 @@
+using System.Net.Http;
+using System.Net.Sockets;
+using Mesh.Proxy.Configuration;
+using Mesh.Proxy.Routing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Mesh.Proxy.Forwarding;
+
+/// <summary>
+/// Sends a routed request to its cluster through YARP's forwarder, attempt after attempt as the retry policy allows,
+/// within the per-try and overall timeouts, and records Envoy's response flags.
+/// </summary>
+internal sealed class UpstreamForwarder(IHttpForwarder forwarder, RouteTransformer transformer, Random random, TimeProvider timeProvider)
+{
+    /// <summary>Bodies up to this size are buffered so that a retry can replay them; larger or streaming bodies are not retried.</summary>
+    private const long MaxReplayableBodyBytes = 64 * 1024;
+
+    public async Task ForwardAsync(HttpContext context, ProxyRequestFeature feature, ForwardActionModel action, ClusterModel cluster)
+    {
+        var retry = action.Retry;
+        var maxAttempts = retry.NumRetries > 0 && IsReplayable(context.Request) ? 1 + retry.NumRetries : 1;
+        if (maxAttempts > 1)
+        {
+            context.Request.EnableBuffering();
+        }
+
+        using var overall = action.Timeout > TimeSpan.Zero ? new CancellationTokenSource(action.Timeout, timeProvider) : null;
+        for (var attempt = 1; ; attempt++)
+        {
+            feature.Attempts = attempt;
+            feature.MayRetry = attempt < maxAttempts;
+            feature.ResponseWithheld = false;
+
+            var endpoint = cluster.LoadBalancer.Pick(cluster.Endpoints);
+            if (endpoint is null)
+            {
+                feature.Flags |= ResponseFlags.NoHealthyUpstream;
+                await LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, LocalReply.NoHealthyUpstream);
+                return;
+            }
+
+            var (error, failure) = await SendAttemptAsync(context, cluster, endpoint, retry.PerTryTimeout, overall);
+            if (error == ForwarderError.None && !feature.ResponseWithheld)
+            {
+                return;
+            }
+
+            if (context.RequestAborted.IsCancellationRequested)
+            {
+                feature.Flags |= ResponseFlags.DownstreamConnectionTermination;
+                return;
+            }
+
+            if (overall is { IsCancellationRequested: true })
+            {
+                await TimeOutAsync(context, feature);
+                return;
+            }
+
+            if (context.Response.HasStarted)
+            {
+                // The response was already streaming to the client: it cannot be replaced, only cut short.
+                feature.Flags |= ResponseFlags.UpstreamConnectionTermination;
+                return;
+            }
+
+            var retriable = feature.ResponseWithheld || retry.RetriesFailure(failure);
+            if (retriable && attempt < maxAttempts)
+            {
+                if (!await PrepareRetryAsync(context, attempt, overall))
+                {
+                    await TimeOutAsync(context, feature);
+                    return;
+                }
+
+                continue;
+            }
+
+            await FailAsync(context, feature, failure, attempt);
+            return;
+        }
+    }
+
+    private async Task<(ForwarderError Error, UpstreamFailure Failure)> SendAttemptAsync(
+        HttpContext context, ClusterModel cluster, EndpointModel endpoint, TimeSpan perTryTimeout, CancellationTokenSource? overall)
+    {
+        using var perTry = perTryTimeout > TimeSpan.Zero ? new CancellationTokenSource(perTryTimeout, timeProvider) : null;
+        using var linked = perTry is not null && overall is not null ? CancellationTokenSource.CreateLinkedTokenSource(perTry.Token, overall.Token) : null;
+        var token = linked?.Token ?? perTry?.Token ?? overall?.Token ?? CancellationToken.None;
+
+        endpoint.OnRequestStarted();
+        cluster.Transport.Acquire();
+        ForwarderError error;
+        try
+        {
+            error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, cluster.Transport.Invoker, cluster.RequestConfig, transformer, token);
+        }
+        finally
+        {
+            cluster.Transport.Release();
+            endpoint.OnRequestEnded();
+        }
+
+        if (error == ForwarderError.None)
+        {
+            return (error, UpstreamFailure.None);
+        }
+
+        return (error, perTry is { IsCancellationRequested: true } ? UpstreamFailure.PerTryTimeout : Classify(context));
+    }
+
+    /// <summary>Clears what the failed attempt left on the response, rewinds the body and waits the back-off; false if the overall timeout fired meanwhile.</summary>
+    private async Task<bool> PrepareRetryAsync(HttpContext context, int attempt, CancellationTokenSource? overall)
+    {
+        context.Response.Clear();
+        context.Features.Set<IForwarderErrorFeature>(null);
+        if (context.Request.Body.CanSeek)
+        {
+            context.Request.Body.Position = 0;
+        }
+
+        try
+        {
+            await Task.Delay(RetryBackoff.Next(attempt, random), timeProvider, overall?.Token ?? CancellationToken.None);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static Task TimeOutAsync(HttpContext context, ProxyRequestFeature feature)
+    {
+        feature.Flags |= ResponseFlags.UpstreamRequestTimeout;
+        return LocalReply.WriteAsync(context, StatusCodes.Status504GatewayTimeout, LocalReply.UpstreamTimeout);
+    }
+
+    private static Task FailAsync(HttpContext context, ProxyRequestFeature feature, UpstreamFailure failure, int attempts)
+    {
+        if (attempts > 1)
+        {
+            feature.Flags |= ResponseFlags.UpstreamRetryLimitExceeded;
+        }
+
+        context.Response.Headers[RouteTransformer.AttemptCountHeader] = RouteTransformer.AttemptText(attempts);
+        switch (failure)
+        {
+            case UpstreamFailure.PerTryTimeout:
+                return TimeOutAsync(context, feature);
+            case UpstreamFailure.ConnectFailure:
+                feature.Flags |= ResponseFlags.UpstreamConnectionFailure;
+                break;
+            default:
+                feature.Flags |= ResponseFlags.UpstreamConnectionTermination;
+                break;
+        }
+
+        return LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, LocalReply.UpstreamConnectError);
+    }
+
+    private static UpstreamFailure Classify(HttpContext context)
+    {
+        for (var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception; exception is not null; exception = exception.InnerException)
+        {
+            switch (exception)
+            {
+                case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }:
+                case SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.TimedOut or SocketError.HostUnreachable }:
+                    return UpstreamFailure.ConnectFailure;
+                case HttpProtocolException { ErrorCode: 0x7 }:
+                    return UpstreamFailure.RefusedStream;
+            }
+        }
+
+        return UpstreamFailure.Reset;
+    }
+
+    private static bool IsReplayable(HttpRequest request)
+    {
+        if (request.ContentLength is { } length)
+        {
+            return length <= MaxReplayableBodyBytes;
+        }
+
+        var bodyDetection = request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>();
+        return bodyDetection is null || !bodyDetection.CanHaveBody;
+    }
+}

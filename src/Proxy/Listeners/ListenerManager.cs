@@ -1,0 +1,117 @@
+using Mesh.Proxy.Configuration;
+using Mesh.Proxy.Forwarding;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Proxy.Listeners;
+
+/// <summary>
+/// Runs one Kestrel server per listener socket, so listeners come and go as LDS changes without touching the others.
+/// Called only by the discovery applier, one response at a time.
+/// </summary>
+internal sealed class ListenerManager(IServiceProvider services, IHttpContextFactory contextFactory, ProxyRequestHandler handler, ILoggerFactory loggerFactory)
+    : IAsyncDisposable
+{
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly Dictionary<string, KestrelServer> _running = new(StringComparer.Ordinal);
+    private readonly ILogger _logger = loggerFactory.CreateLogger<ListenerManager>();
+
+    public IReadOnlyCollection<string> RunningEndPoints => _running.Keys;
+
+    /// <summary>Binds every listener of <paramref name="candidate"/> not yet running; if one cannot bind, stops those started here and rejects the config.</summary>
+    public async Task StartNewAsync(ProxySnapshot candidate, string context)
+    {
+        var started = new List<string>();
+        foreach (var listener in candidate.ListenersByEndPoint.Values)
+        {
+            if (_running.ContainsKey(listener.EndPointKey))
+            {
+                continue;
+            }
+
+            var server = CreateServer(listener);
+            try
+            {
+                await server.StartAsync(new ListenerApplication(contextFactory, handler, listener.EndPointKey), CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                server.Dispose();
+                foreach (var key in started)
+                {
+                    await StopAsync(key);
+                }
+
+                throw new ConfigRejectedException($"{context}: listener '{listener.Name}' cannot bind {listener.EndPointKey}: {ex.GetBaseException().Message}");
+            }
+
+            _running.Add(listener.EndPointKey, server);
+            started.Add(listener.EndPointKey);
+            ListenerLog.Started(_logger, listener.Name, listener.EndPointKey);
+        }
+    }
+
+    /// <summary>Stops the running listeners that <paramref name="applied"/> no longer has, letting their requests finish.</summary>
+    public async Task StopRemovedAsync(ProxySnapshot applied)
+    {
+        var removed = new List<string>();
+        foreach (var key in _running.Keys)
+        {
+            if (!applied.ListenersByEndPoint.ContainsKey(key))
+            {
+                removed.Add(key);
+            }
+        }
+
+        foreach (var key in removed)
+        {
+            await StopAsync(key);
+            ListenerLog.Stopped(_logger, key);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var key in new List<string>(_running.Keys))
+        {
+            await StopAsync(key);
+        }
+    }
+
+    private async Task StopAsync(string key)
+    {
+        if (!_running.Remove(key, out var server))
+        {
+            return;
+        }
+
+        using var drain = new CancellationTokenSource(DrainTimeout);
+        await server.StopAsync(drain.Token);
+        server.Dispose();
+    }
+
+    private KestrelServer CreateServer(ListenerModel listener)
+    {
+        var options = new KestrelServerOptions
+        {
+            ApplicationServices = services,
+            AddServerHeader = false,
+            // An absolute-form target (the app using us as its HTTP proxy) names the authority to route by.
+            AllowHostHeaderOverride = true,
+            // h2c requests say :scheme http on a connection presented to Kestrel as negotiated h2.
+            AllowAlternateSchemes = true,
+        };
+        options.Listen(listener.EndPoint, listenOptions =>
+        {
+            listenOptions.Protocols = HttpProtocols.Http1AndHttp2;
+            listenOptions.Use(PriorKnowledgeHttp2Detection.Middleware);
+        });
+
+        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
+        return new KestrelServer(Options.Create(options), transport, loggerFactory);
+    }
+}

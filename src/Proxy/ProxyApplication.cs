@@ -1,0 +1,49 @@
+using System.Net;
+using Mesh.Proxy.Admin;
+using Mesh.Proxy.Configuration;
+using Mesh.Proxy.Discovery;
+using Mesh.Proxy.Forwarding;
+using Mesh.Proxy.Listeners;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Proxy;
+
+/// <summary>Wires the proxy together: the admin server is the host; listeners, forwarding and the discovery client hang off it.</summary>
+internal static class ProxyApplication
+{
+    public static WebApplication Build(ProxyOptions options, IDiscoveryTransport transport, TimeProvider timeProvider, Random random)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(options.Bind), options.AdminPort));
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+
+        var services = builder.Services;
+        services.AddHttpForwarder();
+        services.AddSingleton(timeProvider);
+        services.AddSingleton(random);
+        services.AddSingleton(transport);
+        services.AddSingleton(options.ToNode());
+        services.AddSingleton<ProxySnapshotStore>();
+        services.AddSingleton<ClusterCompiler>();
+        services.AddSingleton<SnapshotCompiler>();
+        services.AddSingleton<RouteTransformer>();
+        services.AddSingleton<UpstreamForwarder>();
+        services.AddSingleton<ProxyRequestHandler>();
+        services.AddSingleton<ListenerManager>();
+        services.AddSingleton<ConfigApplier>();
+        services.AddHostedService<DiscoveryClient>();
+
+        var app = builder.Build();
+        AdminEndpoints.Map(app, app.Services.GetRequiredService<ProxySnapshotStore>());
+        return app;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Net;
+using Mesh.Contracts.Discovery;
+
+namespace Mesh.Proxy;
+
+/// <summary>Parses the proxy's command line (sidecar or router mode) into <see cref="ProxyOptions"/>, with a clear message for every mistake.</summary>
+internal static class ProxyCommandLine
+{
+    public const string Usage = """
+        usage:
+          Mesh.Proxy sidecar --workload NAME --namespace NS --discovery http://HOST:PORT --app HOST:PORT
+                             --outbound-port PORT --admin-port PORT [--bind 127.0.0.1] [--label k=v ...]
+          Mesh.Proxy router  --workload NAME --namespace NS --discovery http://HOST:PORT --admin-port PORT
+                             [--bind 127.0.0.1] [--label k=v ...]
+        """;
+
+    /// <summary>Returns the options, or null with <paramref name="error"/> saying what is wrong.</summary>
+    public static ProxyOptions? TryParse(string[] args, out string error)
+    {
+        error = string.Empty;
+        if (args.Length == 0 || args[0] is not ("sidecar" or "router"))
+        {
+            error = args.Length == 0 ? "missing mode: sidecar or router" : $"unknown mode '{args[0]}': expected sidecar or router";
+            return null;
+        }
+
+        var role = args[0] == "sidecar" ? ProxyRole.Sidecar : ProxyRole.Router;
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        string[] allowed = role == ProxyRole.Sidecar
+            ? ["--workload", "--namespace", "--discovery", "--app", "--outbound-port", "--admin-port", "--bind", "--label"]
+            : ["--workload", "--namespace", "--discovery", "--admin-port", "--bind", "--label"];
+
+        for (var i = 1; i < args.Length; i += 2)
+        {
+            var flag = args[i];
+            if (Array.IndexOf(allowed, flag) < 0)
+            {
+                error = $"unknown option '{flag}' for {args[0]} mode";
+                return null;
+            }
+
+            if (i + 1 >= args.Length)
+            {
+                error = $"option '{flag}' needs a value";
+                return null;
+            }
+
+            var value = args[i + 1];
+            if (flag == "--label")
+            {
+                var equals = value.IndexOf('=');
+                if (equals <= 0)
+                {
+                    error = $"--label '{value}': expected key=value";
+                    return null;
+                }
+
+                labels[value[..equals]] = value[(equals + 1)..];
+            }
+            else if (!values.TryAdd(flag, value))
+            {
+                error = $"option '{flag}' given twice";
+                return null;
+            }
+        }
+
+        foreach (var flag in allowed)
+        {
+            if (flag is not ("--bind" or "--label") && !values.ContainsKey(flag))
+            {
+                error = $"missing required option '{flag}'";
+                return null;
+            }
+        }
+
+        if (!Uri.TryCreate(values["--discovery"], UriKind.Absolute, out var discovery) || discovery.Scheme != Uri.UriSchemeHttp)
+        {
+            error = $"--discovery '{values["--discovery"]}': expected http://HOST:PORT";
+            return null;
+        }
+
+        var bind = values.GetValueOrDefault("--bind", "127.0.0.1");
+        if (!IPAddress.TryParse(bind, out _))
+        {
+            error = $"--bind '{bind}': expected an IP address";
+            return null;
+        }
+
+        if (!TryPort(values, "--admin-port", out var adminPort, out error))
+        {
+            return null;
+        }
+
+        var outboundPort = 0;
+        string? app = null;
+        if (role == ProxyRole.Sidecar)
+        {
+            if (!TryPort(values, "--outbound-port", out outboundPort, out error))
+            {
+                return null;
+            }
+
+            app = values["--app"];
+            var colon = app.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(app.AsSpan(colon + 1), out var appPort) || appPort is < 1 or > 65535)
+            {
+                error = $"--app '{app}': expected HOST:PORT";
+                return null;
+            }
+        }
+
+        return new ProxyOptions(role, values["--workload"], values["--namespace"], discovery, app, outboundPort, adminPort, bind, labels);
+    }
+
+    private static bool TryPort(Dictionary<string, string> values, string flag, out int port, out string error)
+    {
+        error = string.Empty;
+        if (int.TryParse(values[flag], out port) && port is >= 0 and <= 65535)
+        {
+            return true;
+        }
+
+        error = $"{flag} '{values[flag]}': expected a port number (0-65535)";
+        return false;
+    }
+}

@@ -1,0 +1,73 @@
+using System.Text.RegularExpressions;
+using Mesh.Proxy.Forwarding;
+
+namespace Mesh.Proxy.Routing;
+
+/// <summary>A compiled <c>RouteAction</c>: the weighted split, timeouts, retries and the path and host rewrites.</summary>
+internal sealed class ForwardActionModel
+{
+    private readonly int[] _cumulativeWeights;
+    private readonly int _totalWeight;
+
+    public ForwardActionModel(
+        WeightedClusterModel[] clusters,
+        TimeSpan timeout,
+        RetryPolicyModel retry,
+        string? prefixRewrite,
+        Regex? rewriteRegex,
+        string rewriteSubstitution,
+        string? hostRewrite)
+    {
+        Clusters = clusters;
+        Timeout = timeout;
+        Retry = retry;
+        PrefixRewrite = prefixRewrite;
+        RewriteRegex = rewriteRegex;
+        RewriteSubstitution = rewriteSubstitution;
+        HostRewrite = hostRewrite;
+        _cumulativeWeights = new int[clusters.Length];
+        for (var i = 0; i < clusters.Length; i++)
+        {
+            _totalWeight += clusters[i].Weight;
+            _cumulativeWeights[i] = _totalWeight;
+        }
+    }
+
+    public WeightedClusterModel[] Clusters { get; }
+
+    /// <summary>Whole-request timeout across attempts; zero means none.</summary>
+    public TimeSpan Timeout { get; }
+
+    public RetryPolicyModel Retry { get; }
+
+    public string? PrefixRewrite { get; }
+
+    public Regex? RewriteRegex { get; }
+
+    /// <summary>In .NET replacement syntax ($1), converted from the protocol's \1 style.</summary>
+    public string RewriteSubstitution { get; }
+
+    public string? HostRewrite { get; }
+
+    public bool RewritesPath => PrefixRewrite is not null || RewriteRegex is not null;
+
+    /// <summary>Picks a backend in proportion to its weight; <paramref name="random"/> is the injected random source.</summary>
+    public WeightedClusterModel PickCluster(Random random)
+    {
+        if (Clusters.Length == 1)
+        {
+            return Clusters[0];
+        }
+
+        var point = random.Next(_totalWeight);
+        for (var i = 0; i < _cumulativeWeights.Length; i++)
+        {
+            if (point < _cumulativeWeights[i])
+            {
+                return Clusters[i];
+            }
+        }
+
+        return Clusters[^1];
+    }
+}
