@@ -1,0 +1,96 @@
+using Mesh.ControlPlane.Debug;
+using Mesh.ControlPlane.Discovery;
+using Mesh.ControlPlane.Model;
+using Mesh.ControlPlane.Sources;
+using Mesh.Grpc;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.ControlPlane;
+
+/// <summary>Wires sources, model, push and debug into one web application with a gRPC (HTTP/2) and a debug (HTTP/1.1) listener.</summary>
+internal sealed class ControlPlaneServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    // Kestrel fills these in when it starts: [0] discovery, [1] debug.
+    private readonly ListenOptions?[] _listeners;
+    private readonly FolderConfigSource _source;
+    private readonly PushCoordinator _pushes;
+
+    private ControlPlaneServer(WebApplication app, ListenOptions?[] listeners, FolderConfigSource source,
+        PushCoordinator pushes, ConnectionRegistry registry, MeshSnapshotStore snapshots, ILogger logger)
+    {
+        Logger = logger;
+        _app = app;
+        _listeners = listeners;
+        _source = source;
+        _pushes = pushes;
+        Registry = registry;
+        Snapshots = snapshots;
+    }
+
+    public ILogger Logger { get; }
+    public ConnectionRegistry Registry { get; }
+    public MeshSnapshotStore Snapshots { get; }
+
+    /// <summary>The bound discovery port (valid once started).</summary>
+    public int GrpcPort => _listeners[0]!.IPEndPoint!.Port;
+
+    /// <summary>The bound debug port (valid once started).</summary>
+    public int HttpPort => _listeners[1]!.IPEndPoint!.Port;
+
+    public static ControlPlaneServer Create(ControlPlaneOptions options, TimeProvider time, Action<ILoggingBuilder> configureLogging)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        configureLogging(builder.Logging);
+        var listeners = new ListenOptions?[2];
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(options.ListenAddress, options.GrpcPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                listeners[0] = listen;
+            });
+            kestrel.Listen(options.ListenAddress, options.HttpPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                listeners[1] = listen;
+            });
+        });
+        builder.Services.AddRoutingCore();
+        var app = builder.Build();
+
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+        var snapshots = new MeshSnapshotStore();
+        var registry = new ConnectionRegistry(time);
+        var source = new FolderConfigSource(options.ConfigDirectory, loggers.CreateLogger<FolderConfigSource>(), time, options.FileSettle);
+        var pushes = new PushCoordinator(source, snapshots, registry, time, options.Debounce, options.MaxDebounce, loggers.CreateLogger<PushCoordinator>());
+        var handler = new DiscoveryStreamHandler(snapshots, registry, time, loggers.CreateLogger<DiscoveryStreamHandler>());
+
+        app.MapGrpcDuplex(DiscoveryStreamHandler.Method, handler.HandleAsync);
+        DebugEndpoints.Map(app, snapshots, registry, source);
+        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, loggers.CreateLogger("Mesh.ControlPlane"));
+    }
+
+    /// <summary>Loads the config, builds the first snapshot, then starts serving.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        _source.Start();
+        _pushes.Start();
+        await _app.StartAsync(cancellationToken);
+    }
+
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        _pushes.Dispose();
+        _source.Dispose();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,47 @@
+using System.Text.Json;
+using Mesh.ControlPlane.Sources;
+
+namespace Mesh.ControlPlane.Debug;
+
+/// <summary>Writes <c>/debug/configz</c>: the resources being served (kind, namespace, name, source file) and the errors of rejected files.</summary>
+internal static class ConfigStateWriter
+{
+    public static void Write(Utf8JsonWriter json, ConfigState state)
+    {
+        json.WriteStartObject();
+        json.WriteNumber("fileCount", state.FileCount);
+        json.WriteStartArray("resources");
+        var resources = new List<Contracts.Istio.IstioResource>(state.Resources);
+        resources.Sort(static (a, b) =>
+        {
+            var byKind = string.CompareOrdinal(a.Kind, b.Kind);
+            if (byKind != 0) return byKind;
+            var byNamespace = string.CompareOrdinal(a.Metadata.Namespace, b.Metadata.Namespace);
+            return byNamespace != 0 ? byNamespace : string.CompareOrdinal(a.Metadata.Name, b.Metadata.Name);
+        });
+        foreach (var resource in resources)
+        {
+            json.WriteStartObject();
+            json.WriteString("kind", resource.Kind);
+            json.WriteString("namespace", resource.Metadata.Namespace);
+            json.WriteString("name", resource.Metadata.Name);
+            json.WriteString("apiVersion", resource.ApiVersion);
+            json.WriteString("source", resource.Source.ToString());
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteStartArray("rejectedFiles");
+        foreach (var rejection in state.Rejections)
+        {
+            json.WriteStartObject();
+            json.WriteString("file", rejection.File);
+            json.WriteNumber("resourcesStillServed", rejection.ResourcesStillServed);
+            json.WriteStartArray("errors");
+            foreach (var error in rejection.Errors) json.WriteStringValue(error.ToString());
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+}

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using Mesh.ControlPlane.Discovery;
+using Mesh.ControlPlane.Model;
+using Mesh.ControlPlane.Sources;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Mesh.ControlPlane.Debug;
+
+/// <summary>The HTTP endpoints people and <c>meshctl</c> read: <c>/ready</c>, <c>/debug/syncz</c>, <c>/debug/configz</c>, and an index at <c>/</c>.</summary>
+internal static class DebugEndpoints
+{
+    private static readonly JsonWriterOptions Indented = new() { Indented = true };
+
+    public static void Map(IEndpointRouteBuilder endpoints, MeshSnapshotStore snapshots, ConnectionRegistry registry, IConfigSource source)
+    {
+        endpoints.MapGet("/", () => Results.Text(
+            "Mesh control plane\n" +
+            "  /ready          200 once the first config snapshot is built\n" +
+            "  /debug/syncz    per proxy and type: sent and ACKed versions, SYNCED / STALE / NACKED\n" +
+            "  /debug/configz  the resources loaded, and the errors of rejected files\n"));
+        endpoints.MapGet("/ready", () => snapshots.Current is { } snapshot
+            ? Results.Text($"ready (snapshot v{snapshot.Version})\n")
+            : Results.Text("no config snapshot yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        endpoints.MapGet("/debug/syncz", (HttpContext context) => WriteJsonAsync(context, json => SyncStatusWriter.Write(json, registry, snapshots)));
+        endpoints.MapGet("/debug/configz", (HttpContext context) => WriteJsonAsync(context, json => ConfigStateWriter.Write(json, source.Current)));
+    }
+
+    private static async Task WriteJsonAsync(HttpContext context, Action<Utf8JsonWriter> write)
+    {
+        context.Response.ContentType = "application/json";
+        using var buffer = new MemoryStream();
+        await using (var json = new Utf8JsonWriter(buffer, Indented)) write(json);
+        buffer.Position = 0;
+        await buffer.CopyToAsync(context.Response.Body, context.RequestAborted);
+    }
+}

@@ -1,0 +1,150 @@
+using Google.Protobuf.WellKnownTypes;
+using Mesh.Contracts.Discovery;
+using Mesh.ControlPlane.Model;
+using Mesh.ControlPlane.Translation;
+using Mesh.Grpc;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.ControlPlane.Discovery;
+
+/// <summary>One proxy's stream, handled by a single loop: answers its requests and sends it what changed on each push.</summary>
+internal sealed class DiscoveryStream
+{
+    private readonly ProxyConnection _connection;
+    private readonly IGrpcStreamWriter<DiscoveryResponse> _writer;
+    private readonly MeshSnapshotStore _snapshots;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private MeshSnapshot? _generatedFrom;
+    private ProxyResources? _resources;
+    private readonly Dictionary<string, string> _versions = new(StringComparer.Ordinal);
+    private long _nonceSequence;
+
+    public DiscoveryStream(ProxyConnection connection, IGrpcStreamWriter<DiscoveryResponse> writer, MeshSnapshotStore snapshots, TimeProvider time, ILogger logger)
+    {
+        _connection = connection;
+        _writer = writer;
+        _snapshots = snapshots;
+        _time = time;
+        _logger = logger;
+    }
+
+    private string ProxyId => _connection.Node.Id;
+
+    /// <summary>Handles events until the proxy ends its side of the stream.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        // The first request is a subscribe whatever type it names: answer it by sending every type.
+        await PushChangedAsync(cancellationToken);
+        await foreach (var item in _connection.Events.ReadAllAsync(cancellationToken))
+        {
+            if (item.IsPush)
+            {
+                _connection.BeginPush();
+                await PushChangedAsync(cancellationToken);
+            }
+            else
+            {
+                await HandleRequestAsync(item.Request!, cancellationToken);
+            }
+        }
+    }
+
+    private async Task HandleRequestAsync(DiscoveryRequest request, CancellationToken cancellationToken)
+    {
+        var kind = DiscoveryRequestRules.Classify(request, IsKnownType(request.TypeUrl) ? _connection.GetState(request.TypeUrl) : null);
+        switch (kind)
+        {
+            case RequestKind.UnknownType:
+                DiscoveryLog.UnknownType(_logger, ProxyId, request.TypeUrl);
+                break;
+            case RequestKind.Subscribe:
+                if (Regenerate()) await SendAsync(request.TypeUrl, cancellationToken);
+                break;
+            case RequestKind.AlreadySent:
+                break;
+            case RequestKind.Stale:
+                DiscoveryLog.StaleNonce(_logger, ProxyId, request.ResponseNonce, TypeUrls.ShortName(request.TypeUrl));
+                break;
+            case RequestKind.Ack:
+                RecordAck(request);
+                break;
+            case RequestKind.Nack:
+                RecordNack(request);
+                break;
+        }
+    }
+
+    private void RecordAck(DiscoveryRequest request)
+    {
+        var state = _connection.GetState(request.TypeUrl);
+        _connection.SetState(state with { AckedVersion = request.VersionInfo, AckedNonce = request.ResponseNonce, AckedAt = _time.GetUtcNow() });
+        DiscoveryLog.Ack(_logger, ProxyId, TypeUrls.ShortName(request.TypeUrl), request.VersionInfo);
+    }
+
+    private void RecordNack(DiscoveryRequest request)
+    {
+        var state = _connection.GetState(request.TypeUrl);
+        var nack = new NackRecord(request.ResponseNonce, request.VersionInfo, request.ErrorDetail.Code, request.ErrorDetail.Message, _time.GetUtcNow());
+        _connection.SetState(state with { LastNack = nack });
+        DiscoveryLog.Nack(_logger, ProxyId, TypeUrls.ShortName(request.TypeUrl), state.SentVersion ?? "", request.VersionInfo, request.ErrorDetail.Message);
+    }
+
+    /// <summary>Sends, in dependency order, each type whose content for this proxy differs from what was last sent.</summary>
+    private async Task PushChangedAsync(CancellationToken cancellationToken)
+    {
+        if (!Regenerate()) return;
+        foreach (var typeUrl in TypeUrls.PushOrder)
+        {
+            if (_connection.GetState(typeUrl).SentVersion != _versions[typeUrl]) await SendAsync(typeUrl, cancellationToken);
+        }
+    }
+
+    /// <summary>Brings the generated resources up to the latest snapshot; false when there is nothing to serve yet.</summary>
+    private bool Regenerate()
+    {
+        var snapshot = _snapshots.Current;
+        if (snapshot is null) return false;
+        if (ReferenceEquals(snapshot, _generatedFrom)) return true;
+        ProxyResources resources;
+        try
+        {
+            resources = ProxyConfigGenerator.Generate(_connection.Node, snapshot);
+        }
+        catch (Exception ex) when (_resources is not null)
+        {
+            // A generator bug must not take the proxy's working config away: keep serving what it has.
+            DiscoveryLog.GenerateFailed(_logger, ProxyId, ex);
+            return true;
+        }
+        _generatedFrom = snapshot;
+        _resources = resources;
+        foreach (var typeUrl in TypeUrls.PushOrder) _versions[typeUrl] = ResourceVersion.Compute(resources.OfType(typeUrl));
+        return true;
+    }
+
+    private async Task SendAsync(string typeUrl, CancellationToken cancellationToken)
+    {
+        var resources = _resources!.OfType(typeUrl);
+        var response = new DiscoveryResponse
+        {
+            TypeUrl = typeUrl,
+            VersionInfo = _versions[typeUrl],
+            Nonce = $"{_connection.Id}-{++_nonceSequence}",
+        };
+        for (var i = 0; i < resources.Count; i++) response.Resources.Add(Any.Pack(resources[i]));
+        var state = _connection.GetState(typeUrl);
+        _connection.SetState(state with { SentVersion = response.VersionInfo, SentNonce = response.Nonce, SentAt = _time.GetUtcNow() });
+        await _writer.WriteAsync(response, cancellationToken);
+        DiscoveryLog.Sent(_logger, TypeUrls.ShortName(typeUrl), response.VersionInfo, ProxyId, resources.Count, response.Nonce);
+    }
+
+    private static bool IsKnownType(string typeUrl)
+    {
+        foreach (var known in TypeUrls.PushOrder)
+        {
+            if (known == typeUrl) return true;
+        }
+        return false;
+    }
+}

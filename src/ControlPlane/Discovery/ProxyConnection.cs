@@ -1,0 +1,83 @@
+using System.Threading.Channels;
+using Mesh.Contracts.Discovery;
+
+namespace Mesh.ControlPlane.Discovery;
+
+/// <summary>One connected proxy: who it is, its event queue, and per resource type what was sent, acknowledged and rejected.</summary>
+/// <remarks>
+/// Only the stream's own loop writes the sync states; debug endpoints read them from other threads, so each state is
+/// an immutable record swapped in whole.
+/// </remarks>
+internal sealed class ProxyConnection
+{
+    private readonly TypeSyncState[] _states;
+    private readonly Channel<ConnectionEvent> _events =
+        Channel.CreateUnbounded<ConnectionEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private int _pushPending;
+
+    public ProxyConnection(long id, Node node, string peer, DateTimeOffset connectedAt)
+    {
+        Id = id;
+        Node = node;
+        Peer = peer;
+        ConnectedAt = connectedAt;
+        _states = new TypeSyncState[TypeUrls.PushOrder.Count];
+        for (var i = 0; i < _states.Length; i++) _states[i] = new TypeSyncState(TypeUrls.PushOrder[i]);
+    }
+
+    public long Id { get; }
+    public Node Node { get; }
+    public string Peer { get; }
+    public DateTimeOffset ConnectedAt { get; }
+
+    public ChannelReader<ConnectionEvent> Events => _events.Reader;
+
+    public TypeSyncState GetState(string typeUrl) => Volatile.Read(ref _states[IndexOf(typeUrl)]);
+
+    public void SetState(TypeSyncState state) => Volatile.Write(ref _states[IndexOf(state.TypeUrl)], state);
+
+    /// <summary>The states in push order (cds, eds, lds, rds).</summary>
+    public IReadOnlyList<TypeSyncState> GetStates()
+    {
+        var copy = new TypeSyncState[_states.Length];
+        for (var i = 0; i < copy.Length; i++) copy[i] = Volatile.Read(ref _states[i]);
+        return copy;
+    }
+
+    /// <summary>Overall status: NACKED if any type is, else STALE if any type is, else SYNCED.</summary>
+    public SyncStatus OverallStatus
+    {
+        get
+        {
+            var overall = SyncStatus.Synced;
+            foreach (var state in GetStates())
+            {
+                if (state.Status == SyncStatus.Nacked) return SyncStatus.Nacked;
+                if (state.Status == SyncStatus.Stale) overall = SyncStatus.Stale;
+            }
+            return overall;
+        }
+    }
+
+    public void PostRequest(DiscoveryRequest request) => _events.Writer.TryWrite(new ConnectionEvent(request));
+
+    /// <summary>Queues a push unless one is already waiting: a stream only ever needs the latest snapshot.</summary>
+    public void PostPush()
+    {
+        if (Interlocked.Exchange(ref _pushPending, 1) == 0) _events.Writer.TryWrite(ConnectionEvent.Push);
+    }
+
+    /// <summary>Called by the stream loop as it starts a push, so a snapshot that lands meanwhile queues another.</summary>
+    public void BeginPush() => Volatile.Write(ref _pushPending, 0);
+
+    public void CompleteEvents(Exception? error = null) => _events.Writer.TryComplete(error);
+
+    private static int IndexOf(string typeUrl)
+    {
+        for (var i = 0; i < TypeUrls.PushOrder.Count; i++)
+        {
+            if (TypeUrls.PushOrder[i] == typeUrl) return i;
+        }
+        throw new ArgumentException($"Unknown resource type '{typeUrl}'.", nameof(typeUrl));
+    }
+}

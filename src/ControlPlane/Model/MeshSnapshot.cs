@@ -1,0 +1,116 @@
+namespace Mesh.ControlPlane.Model;
+
+/// <summary>The whole mesh as one immutable, indexed value, built once per push and shared by every proxy's translation.</summary>
+internal sealed class MeshSnapshot
+{
+    private readonly Dictionary<string, ServiceModel> _servicesByHost;
+    private readonly Dictionary<string, List<VirtualServiceModel>> _virtualServicesByGateway;
+    private readonly Dictionary<string, List<DestinationRuleModel>> _destinationRulesByHost;
+    private readonly List<DestinationRuleModel> _wildcardDestinationRules;
+    private readonly Dictionary<string, WorkloadModel> _workloadEntries;
+
+    public MeshSnapshot(
+        long version,
+        IReadOnlyList<ServiceModel> services,
+        IReadOnlyList<VirtualServiceModel> virtualServices,
+        IReadOnlyList<DestinationRuleModel> destinationRules,
+        IReadOnlyList<GatewayModel> gateways,
+        IReadOnlyList<WorkloadModel> workloadEntries)
+    {
+        Version = version;
+        Services = services;
+        VirtualServices = virtualServices;
+        DestinationRules = destinationRules;
+        Gateways = gateways;
+
+        _servicesByHost = new(StringComparer.Ordinal);
+        foreach (var service in services) _servicesByHost.TryAdd(service.Hostname, service);
+
+        _virtualServicesByGateway = new(StringComparer.Ordinal);
+        foreach (var virtualService in virtualServices)
+        {
+            foreach (var gateway in virtualService.Gateways)
+            {
+                if (!_virtualServicesByGateway.TryGetValue(gateway, out var list)) _virtualServicesByGateway[gateway] = list = [];
+                list.Add(virtualService);
+            }
+        }
+
+        _destinationRulesByHost = new(StringComparer.Ordinal);
+        _wildcardDestinationRules = [];
+        foreach (var rule in destinationRules)
+        {
+            if (HostNames.IsWildcard(rule.Host))
+            {
+                _wildcardDestinationRules.Add(rule);
+                continue;
+            }
+            if (!_destinationRulesByHost.TryGetValue(rule.Host, out var list)) _destinationRulesByHost[rule.Host] = list = [];
+            list.Add(rule);
+        }
+
+        _workloadEntries = new(StringComparer.Ordinal);
+        foreach (var workload in workloadEntries) _workloadEntries.TryAdd(Key(workload.Namespace, workload.Name), workload);
+    }
+
+    /// <summary>The push version: increases by one per snapshot.</summary>
+    public long Version { get; }
+
+    /// <summary>Sorted by host name.</summary>
+    public IReadOnlyList<ServiceModel> Services { get; }
+
+    /// <summary>Sorted by namespace, then name: the order Istio gives equal-time configs, and the order routes merge in.</summary>
+    public IReadOnlyList<VirtualServiceModel> VirtualServices { get; }
+
+    public IReadOnlyList<DestinationRuleModel> DestinationRules { get; }
+
+    /// <summary>Sorted by namespace, then name.</summary>
+    public IReadOnlyList<GatewayModel> Gateways { get; }
+
+    public ServiceModel? FindService(string hostname) => _servicesByHost.GetValueOrDefault(hostname);
+
+    public WorkloadModel? FindWorkloadEntry(string ns, string name) => _workloadEntries.GetValueOrDefault(Key(ns, name));
+
+    /// <summary>The VirtualServices bound to a gateway (<c>ns/name</c>) or to <c>mesh</c>, in snapshot order.</summary>
+    public IReadOnlyList<VirtualServiceModel> VirtualServicesFor(string gateway) =>
+        _virtualServicesByGateway.TryGetValue(gateway, out var list) ? list : [];
+
+    /// <summary>
+    /// The DestinationRule that applies to a service host for a proxy, as Istio picks it: an exact host before a wildcard
+    /// (the most specific wildcard first); among rules for the same host, the proxy's namespace, then the service's, then
+    /// the first; only rules exported to the proxy's namespace.
+    /// </summary>
+    public DestinationRuleModel? FindDestinationRule(string hostname, string proxyNamespace, string serviceNamespace)
+    {
+        if (_destinationRulesByHost.TryGetValue(hostname, out var exact))
+        {
+            var chosen = Choose(exact, proxyNamespace, serviceNamespace);
+            if (chosen is not null) return chosen;
+        }
+        DestinationRuleModel? best = null;
+        foreach (var rule in _wildcardDestinationRules)
+        {
+            if (!HostNames.IsSubsetOf(hostname, rule.Host) || !IsVisible(rule, proxyNamespace)) continue;
+            if (best is null || rule.Host.Length > best.Host.Length) best = rule;
+        }
+        return best;
+    }
+
+    private static DestinationRuleModel? Choose(List<DestinationRuleModel> rules, string proxyNamespace, string serviceNamespace)
+    {
+        DestinationRuleModel? inServiceNamespace = null, first = null;
+        foreach (var rule in rules)
+        {
+            if (!IsVisible(rule, proxyNamespace)) continue;
+            if (rule.Namespace == proxyNamespace) return rule;
+            if (rule.Namespace == serviceNamespace) inServiceNamespace ??= rule;
+            first ??= rule;
+        }
+        return inServiceNamespace ?? first;
+    }
+
+    private static bool IsVisible(DestinationRuleModel rule, string proxyNamespace) =>
+        HostNames.IsExportedTo(rule.Spec.ExportTo, rule.Namespace, proxyNamespace);
+
+    private static string Key(string ns, string name) => ns + "/" + name;
+}

@@ -1,0 +1,123 @@
+using Mesh.Contracts.Istio;
+using Mesh.Contracts.Istio.Networking;
+
+namespace Mesh.ControlPlane.Model;
+
+/// <summary>Builds the mesh snapshot from validated Istio resources: the service registry, resolved names, and indexes.</summary>
+internal static class MeshSnapshotBuilder
+{
+    public static MeshSnapshot Build(long version, IReadOnlyList<IstioResource> resources)
+    {
+        var ordered = new List<IstioResource>(resources);
+        // Stable order whatever order files were read in, so equal config always gives equal output.
+        ordered.Sort(static (a, b) => CompareByNamespaceAndName(a, b));
+
+        var workloadEntries = new List<WorkloadModel>();
+        foreach (var resource in ordered)
+        {
+            if (resource is WorkloadEntry entry)
+            {
+                workloadEntries.Add(ToWorkload(entry.Metadata.Name, entry.Metadata.Namespace, entry.Spec, entry.Source.File));
+            }
+        }
+
+        var services = new List<ServiceModel>();
+        var virtualServices = new List<VirtualServiceModel>();
+        var destinationRules = new List<DestinationRuleModel>();
+        var gateways = new List<GatewayModel>();
+        foreach (var resource in ordered)
+        {
+            switch (resource)
+            {
+                case ServiceEntry serviceEntry:
+                    AddServices(serviceEntry, workloadEntries, services);
+                    break;
+                case VirtualService virtualService:
+                    virtualServices.Add(ToModel(virtualService));
+                    break;
+                case DestinationRule destinationRule:
+                    destinationRules.Add(new DestinationRuleModel(destinationRule, HostNames.Resolve(destinationRule.Spec.Host, destinationRule.Metadata.Namespace)));
+                    break;
+                case Gateway gateway:
+                    gateways.Add(new GatewayModel(gateway));
+                    break;
+            }
+        }
+        services.Sort(static (a, b) =>
+        {
+            var byHost = string.CompareOrdinal(a.Hostname, b.Hostname);
+            return byHost != 0 ? byHost : string.CompareOrdinal(a.Namespace, b.Namespace);
+        });
+        return new MeshSnapshot(version, services, virtualServices, destinationRules, gateways, workloadEntries);
+    }
+
+    private static void AddServices(ServiceEntry serviceEntry, List<WorkloadModel> workloadEntries, List<ServiceModel> services)
+    {
+        var ns = serviceEntry.Metadata.Namespace;
+        var spec = serviceEntry.Spec;
+        var ports = new List<ServicePortModel>(spec.Ports.Count);
+        foreach (var port in spec.Ports)
+        {
+            ports.Add(new ServicePortModel(port.Name, port.Number ?? 0, (port.Protocol ?? "").ToUpperInvariant(), port.TargetPort));
+        }
+
+        var workloads = new List<WorkloadModel>();
+        if (spec.WorkloadSelector is { } selector)
+        {
+            // Istio: a ServiceEntry's workloadSelector selects WorkloadEntries of its own namespace only.
+            foreach (var workload in workloadEntries)
+            {
+                if (workload.Namespace == ns && workload.HasLabels(selector.Labels)) workloads.Add(workload);
+            }
+        }
+        else
+        {
+            for (var i = 0; i < spec.Endpoints.Count; i++)
+            {
+                workloads.Add(ToWorkload($"{serviceEntry.Metadata.Name}[{i}]", ns, spec.Endpoints[i], serviceEntry.Source.File));
+            }
+        }
+
+        foreach (var host in spec.Hosts)
+        {
+            // ServiceEntry hosts are taken as written (Istio does not expand them with the namespace).
+            services.Add(new ServiceModel(
+                host.ToLowerInvariant(),
+                ns,
+                serviceEntry.Metadata.Name,
+                ports,
+                spec.Resolution ?? ServiceEntryResolution.None,
+                spec.Location ?? ServiceEntryLocation.MeshExternal,
+                spec.ExportTo,
+                workloads));
+        }
+    }
+
+    private static VirtualServiceModel ToModel(VirtualService virtualService)
+    {
+        var ns = virtualService.Metadata.Namespace;
+        var hosts = new List<string>(virtualService.Spec.Hosts.Count);
+        foreach (var host in virtualService.Spec.Hosts) hosts.Add(HostNames.Resolve(host, ns));
+        var gateways = new List<string>(Math.Max(1, virtualService.Spec.Gateways.Count));
+        foreach (var gateway in virtualService.Spec.Gateways) gateways.Add(HostNames.ResolveGateway(gateway, ns));
+        // Istio: a VirtualService that names no gateway applies to sidecars only.
+        if (gateways.Count == 0) gateways.Add(HostNames.MeshGateway);
+        return new VirtualServiceModel(virtualService, hosts, gateways);
+    }
+
+    private static WorkloadModel ToWorkload(string name, string ns, WorkloadEntrySpec spec, string sourceFile) => new(
+        name,
+        ns,
+        spec.Address ?? "",
+        spec.Ports,
+        spec.Labels,
+        spec.ServiceAccount ?? "default",
+        spec.Weight is > 0 and var weight ? weight : 1,
+        sourceFile);
+
+    private static int CompareByNamespaceAndName(IstioResource a, IstioResource b)
+    {
+        var byNamespace = string.CompareOrdinal(a.Metadata.Namespace, b.Metadata.Namespace);
+        return byNamespace != 0 ? byNamespace : string.CompareOrdinal(a.Metadata.Name, b.Metadata.Name);
+    }
+}

@@ -1,0 +1,48 @@
+// The control plane's composition root: parses the command line, starts the server, prints a ready line.
+using System.CommandLine;
+using System.Net;
+using Mesh.ControlPlane;
+using Microsoft.Extensions.Logging;
+
+var configDir = new Option<DirectoryInfo>("--config-dir") { Description = "Folder of Istio YAML to serve and watch", Required = true };
+var grpcPort = new Option<int>("--grpc-port") { Description = "Discovery (gRPC, HTTP/2) port", DefaultValueFactory = _ => 15010 };
+var httpPort = new Option<int>("--http-port") { Description = "Debug and readiness (HTTP/1.1) port", DefaultValueFactory = _ => 15014 };
+var listen = new Option<string>("--listen") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
+var debounceMs = new Option<int>("--debounce-ms") { Description = "Quiet time before a config change is pushed", DefaultValueFactory = _ => 100 };
+
+var root = new RootCommand("Mesh control plane: serves Istio configuration to sidecars and gateways.") { configDir, grpcPort, httpPort, listen, debounceMs };
+root.SetAction(async (parsed, cancellationToken) =>
+{
+    if (!IPAddress.TryParse(parsed.GetValue(listen), out var address))
+    {
+        Console.Error.WriteLine($"--listen: '{parsed.GetValue(listen)}' is not an IP address");
+        return 2;
+    }
+    var debounce = TimeSpan.FromMilliseconds(Math.Max(1, parsed.GetValue(debounceMs)));
+    var options = new ControlPlaneOptions
+    {
+        ConfigDirectory = parsed.GetValue(configDir)!.FullName,
+        ListenAddress = address,
+        GrpcPort = parsed.GetValue(grpcPort),
+        HttpPort = parsed.GetValue(httpPort),
+        Debounce = debounce,
+        MaxDebounce = debounce * 10 > TimeSpan.FromSeconds(1) ? debounce * 10 : TimeSpan.FromSeconds(1),
+    };
+
+    await using var server = ControlPlaneServer.Create(options, TimeProvider.System, logging => logging
+        .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss.fff "; })
+        .SetMinimumLevel(LogLevel.Information));
+    try
+    {
+        await server.StartAsync(cancellationToken);
+    }
+    catch (Exception ex) when (ex is DirectoryNotFoundException or IOException)
+    {
+        Console.Error.WriteLine($"Mesh control plane could not start: {ex.Message}");
+        return 1;
+    }
+    ControlPlaneLog.Ready(server.Logger, address.ToString(), server.GrpcPort, server.HttpPort, options.ConfigDirectory);
+    await server.WaitForShutdownAsync();
+    return 0;
+});
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,126 @@
+using Mesh.Contracts.Discovery;
+using Mesh.Contracts.Istio.Networking;
+using Mesh.ControlPlane.Model;
+
+namespace Mesh.ControlPlane.Translation;
+
+/// <summary>
+/// The outbound clusters and their endpoints for every service a proxy can see: one per service port
+/// (<c>outbound|port||fqdn</c>) and one per DestinationRule subset (<c>outbound|port|subset|fqdn</c>).
+/// </summary>
+internal static class OutboundClusterBuilder
+{
+    /// <summary>Istio's mesh-wide default connect timeout.</summary>
+    private const uint DefaultConnectTimeoutMs = 10_000;
+
+    public static void Build(ProxyContext proxy, MeshSnapshot snapshot, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints)
+    {
+        foreach (var service in snapshot.Services)
+        {
+            if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, proxy.Namespace)) continue;
+            var rule = snapshot.FindDestinationRule(service.Hostname, proxy.Namespace, service.Namespace);
+            foreach (var port in service.Ports)
+            {
+                var policy = rule?.Spec.TrafficPolicy;
+                Add(service, port, null, policy, null, clusters, endpoints);
+                if (rule is null) continue;
+                foreach (var subset in rule.Spec.Subsets)
+                {
+                    Add(service, port, subset.Name, policy, subset, clusters, endpoints);
+                }
+            }
+        }
+    }
+
+    private static void Add(ServiceModel service, ServicePortModel port, string? subsetName, TrafficPolicy? policy, Subset? subset,
+        List<Cluster> clusters, List<ClusterLoadAssignment> endpoints)
+    {
+        var name = ClusterNames.Outbound(port.Number, subsetName, service.Hostname);
+        clusters.Add(new Cluster
+        {
+            Name = name,
+            ServiceHost = service.Hostname,
+            ServicePort = port.Number,
+            Subset = subsetName ?? "",
+            ServiceNamespace = service.Namespace,
+            ConnectTimeoutMs = ConnectTimeout(policy, subset?.TrafficPolicy, port.Number),
+            LbPolicy = LoadBalancer(policy, subset?.TrafficPolicy, port.Number),
+            Protocol = Protocol(port, policy, subset?.TrafficPolicy),
+        });
+
+        var assignment = new ClusterLoadAssignment { ClusterName = name };
+        var selected = new List<(WorkloadModel Workload, uint Port)>();
+        foreach (var workload in service.Workloads)
+        {
+            if (workload.Address.Length == 0) continue;
+            if (subset is not null && !workload.HasLabels(subset.Labels)) continue;
+            selected.Add((workload, workload.PortFor(port)));
+        }
+        selected.Sort(static (a, b) =>
+        {
+            var byAddress = string.CompareOrdinal(a.Workload.Address, b.Workload.Address);
+            if (byAddress != 0) return byAddress;
+            var byPort = a.Port.CompareTo(b.Port);
+            return byPort != 0 ? byPort : string.CompareOrdinal(a.Workload.Name, b.Workload.Name);
+        });
+        foreach (var (workload, endpointPort) in selected) assignment.Endpoints.Add(ToEndpoint(workload, endpointPort));
+        endpoints.Add(assignment);
+    }
+
+    public static Endpoint ToEndpoint(WorkloadModel workload, uint port)
+    {
+        var endpoint = new Endpoint
+        {
+            Address = workload.Address,
+            Port = port,
+            Weight = workload.Weight,
+            WorkloadName = workload.Name,
+            Namespace = workload.Namespace,
+            ServiceAccount = workload.ServiceAccount,
+        };
+        var labels = new List<KeyValuePair<string, string>>(workload.Labels);
+        labels.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        foreach (var (key, value) in labels) endpoint.Labels[key] = value;
+        return endpoint;
+    }
+
+    /// <summary>Istio applies a subset's policy over the rule's, and port-level settings over both levels' defaults.</summary>
+    private static LoadBalancerPolicy LoadBalancer(TrafficPolicy? policy, TrafficPolicy? subsetPolicy, uint port)
+    {
+        var settings = PortLevel(subsetPolicy, port)?.LoadBalancer ?? subsetPolicy?.LoadBalancer
+            ?? PortLevel(policy, port)?.LoadBalancer ?? policy?.LoadBalancer;
+        return settings?.Simple switch
+        {
+            SimpleLB.RoundRobin => LoadBalancerPolicy.RoundRobin,
+            SimpleLB.LeastRequest or SimpleLB.LeastConn => LoadBalancerPolicy.LeastRequest,
+            SimpleLB.Random => LoadBalancerPolicy.Random,
+            _ => LoadBalancerPolicy.Unspecified,
+        };
+    }
+
+    private static uint ConnectTimeout(TrafficPolicy? policy, TrafficPolicy? subsetPolicy, uint port)
+    {
+        var timeout = PortLevel(subsetPolicy, port)?.ConnectionPool?.Tcp?.ConnectTimeout ?? subsetPolicy?.ConnectionPool?.Tcp?.ConnectTimeout
+            ?? PortLevel(policy, port)?.ConnectionPool?.Tcp?.ConnectTimeout ?? policy?.ConnectionPool?.Tcp?.ConnectTimeout;
+        return timeout is { } value ? RetryPolicyTranslator.ToMilliseconds(value) : DefaultConnectTimeoutMs;
+    }
+
+    private static UpstreamProtocol Protocol(ServicePortModel port, TrafficPolicy? policy, TrafficPolicy? subsetPolicy)
+    {
+        if (port.IsHttp2) return UpstreamProtocol.Http2;
+        // Istio's h2UpgradePolicy: UPGRADE sends HTTP/1.1 traffic to this destination over HTTP/2.
+        var upgrade = subsetPolicy?.ConnectionPool?.Http?.H2UpgradePolicy ?? policy?.ConnectionPool?.Http?.H2UpgradePolicy;
+        if (upgrade == H2UpgradePolicy.Upgrade && port.Protocol is "HTTP") return UpstreamProtocol.Http2;
+        return port.Protocol is "HTTP" ? UpstreamProtocol.Http1 : UpstreamProtocol.Unspecified;
+    }
+
+    private static PortTrafficPolicy? PortLevel(TrafficPolicy? policy, uint port)
+    {
+        if (policy is null) return null;
+        foreach (var portPolicy in policy.PortLevelSettings)
+        {
+            if (portPolicy.Port?.Number == port) return portPolicy;
+        }
+        return null;
+    }
+}

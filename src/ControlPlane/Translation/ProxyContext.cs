@@ -1,0 +1,29 @@
+using Mesh.Contracts.Discovery;
+using Mesh.ControlPlane.Model;
+
+namespace Mesh.ControlPlane.Translation;
+
+/// <summary>What translation needs to know about the proxy it generates for: namespace, effective labels, its WorkloadEntry.</summary>
+internal sealed class ProxyContext
+{
+    public ProxyContext(Node node, MeshSnapshot snapshot)
+    {
+        Node = node;
+        Namespace = node.Namespace;
+        Workload = snapshot.FindWorkloadEntry(node.Namespace, node.WorkloadName);
+        var labels = new Dictionary<string, string>(node.Labels, StringComparer.Ordinal);
+        if (Workload is not null)
+        {
+            // The WorkloadEntry declares the workload; its labels win over what the proxy says of itself.
+            foreach (var (key, value) in Workload.Labels) labels[key] = value;
+        }
+        Labels = labels;
+        BindAddress = node.BindAddress.Length > 0 ? node.BindAddress : "127.0.0.1";
+    }
+
+    public Node Node { get; }
+    public string Namespace { get; }
+    public IReadOnlyDictionary<string, string> Labels { get; }
+    public WorkloadModel? Workload { get; }
+    public string BindAddress { get; }
+}

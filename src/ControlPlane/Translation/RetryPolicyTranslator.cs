@@ -1,0 +1,49 @@
+using Mesh.Contracts.Discovery;
+using Mesh.Contracts.Istio.Networking;
+
+namespace Mesh.ControlPlane.Translation;
+
+/// <summary>Istio's retry conversion (pilot route/retry ConvertPolicy): the default policy, <c>attempts: 0</c>, and <c>retryOn</c> with status codes.</summary>
+internal static class RetryPolicyTranslator
+{
+    private const string DefaultRetryOn = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
+    private const string RetriableStatusCodes = "retriable-status-codes";
+
+    /// <summary>Istio's default when a route sets no retries: 2 retries on connection failures, refused streams, and 503.</summary>
+    public static RetryPolicy Default()
+    {
+        var policy = new RetryPolicy { NumRetries = 2 };
+        policy.RetryOn.AddRange(DefaultRetryOn.Split(','));
+        policy.RetriableStatusCodes.Add(503);
+        return policy;
+    }
+
+    /// <summary>Null when retries are disabled (<c>attempts: 0</c>).</summary>
+    public static RetryPolicy? Convert(HttpRetry? retries)
+    {
+        if (retries is null) return Default();
+        if (retries.Attempts is not > 0) return null;
+
+        // A policy was given: Istio starts from the default and overrides what was set.
+        var policy = Default();
+        policy.NumRetries = (uint)retries.Attempts.Value;
+        if (!string.IsNullOrWhiteSpace(retries.RetryOn))
+        {
+            policy.RetryOn.Clear();
+            policy.RetriableStatusCodes.Clear();
+            foreach (var raw in retries.RetryOn.Split(','))
+            {
+                var part = raw.Trim();
+                if (part.Length == 0) continue;
+                // Istio: an entry that is an HTTP status code is a retriable status code, not a retry_on condition.
+                if (uint.TryParse(part, out var code) && code is >= 100 and <= 599) policy.RetriableStatusCodes.Add(code);
+                else policy.RetryOn.Add(part);
+            }
+            if (policy.RetriableStatusCodes.Count > 0 && !policy.RetryOn.Contains(RetriableStatusCodes)) policy.RetryOn.Add(RetriableStatusCodes);
+        }
+        if (retries.PerTryTimeout is { } perTry) policy.PerTryTimeoutMs = ToMilliseconds(perTry);
+        return policy;
+    }
+
+    public static uint ToMilliseconds(TimeSpan value) => (uint)Math.Clamp(value.TotalMilliseconds, 0, uint.MaxValue);
+}

@@ -1,0 +1,34 @@
+namespace Mesh.ControlPlane.Translation;
+
+/// <summary>
+/// The domains of a sidecar's outbound virtual host, as Istio's GenerateAltVirtualHosts writes them for Kubernetes-style
+/// hosts: the FQDN; for a proxy in the service's namespace also <c>name</c>, <c>name.ns.svc</c> and <c>name.ns</c>;
+/// from another namespace <c>name.ns</c> and <c>name.ns.svc</c>; other hosts only as written. Each with the port
+/// (the proxy gives a port-less authority port 80).
+/// </summary>
+internal static class SidecarDomains
+{
+    private const string ServiceSuffix = ".svc.cluster.local";
+
+    public static IEnumerable<string> For(string hostname, uint port, string proxyNamespace)
+    {
+        yield return $"{hostname}:{port}";
+        if (!hostname.EndsWith(ServiceSuffix, StringComparison.Ordinal)) yield break;
+        var nameAndNamespace = hostname[..^ServiceSuffix.Length];
+        var dot = nameAndNamespace.IndexOf('.');
+        if (dot <= 0 || dot == nameAndNamespace.Length - 1) yield break;
+        var name = nameAndNamespace[..dot];
+        var ns = nameAndNamespace[(dot + 1)..];
+        if (ns == proxyNamespace)
+        {
+            yield return $"{name}:{port}";
+            yield return $"{nameAndNamespace}.svc:{port}";
+            yield return $"{nameAndNamespace}:{port}";
+        }
+        else
+        {
+            yield return $"{nameAndNamespace}:{port}";
+            yield return $"{nameAndNamespace}.svc:{port}";
+        }
+    }
+}
