@@ -90,6 +90,11 @@ public static class IstioConfigLoader
                 Column = (int)e.Start.Column,
             });
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this, without a position, on some malformed plain scalars.
+            errors.Add(new ConfigError(source, stream.Documents.Count, null, null, null, "", "YAML syntax error: " + e.Message));
+        }
 
         for (var i = 0; i < stream.Documents.Count; i++)
         {
