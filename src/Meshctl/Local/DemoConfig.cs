@@ -42,7 +42,7 @@ internal static class DemoConfig
         var unfilled = template.IndexOf("{{", StringComparison.Ordinal);
         return unfilled < 0
             ? template
-            : throw new InvalidOperationException($"demo config placeholder without a value: {template[unfilled..template.IndexOf("}}", unfilled, StringComparison.Ordinal)]}}}");
+            : throw new InvalidOperationException($"demo config placeholder without a value: {template[unfilled..(template.IndexOf("}}", unfilled, StringComparison.Ordinal) + 2)]}");
     }
 
     private static string Read(Assembly assembly, string resource)
