@@ -1,0 +1,37 @@
+using Mesh.Contracts.Discovery;
+
+namespace Mesh.Proxy.Tests;
+
+public sealed class ProxyCommandLineTests
+{
+    [Fact]
+    public void TryParse_SidecarWithAllFlags_BuildsTheNode()
+    {
+        var options = ProxyCommandLine.TryParse(
+            ["sidecar", "--workload", "backend-v1", "--namespace", "default", "--discovery", "http://127.0.0.1:15010", "--app", "127.0.0.1:8081",
+             "--outbound-port", "15001", "--admin-port", "15000", "--label", "version=v1"],
+            out var error);
+
+        Assert.True(options is not null, error);
+        var node = options.ToNode();
+        Assert.Equal("sidecar~backend-v1.default", node.Id);
+        Assert.Equal(ProxyRole.Sidecar, node.Role);
+        Assert.Equal("127.0.0.1:8081", node.AppAddress);
+        Assert.Equal(15001u, node.OutboundPort);
+        Assert.Equal("127.0.0.1", node.BindAddress);
+        Assert.Equal("v1", node.Labels["version"]);
+    }
+
+    [Theory]
+    [InlineData("missing mode", new string[0])]
+    [InlineData("unknown mode 'gateway'", new[] { "gateway" })]
+    [InlineData("missing required option '--discovery'", new[] { "router", "--workload", "gw", "--namespace", "ns", "--admin-port", "1" })]
+    [InlineData("unknown option '--app' for router mode", new[] { "router", "--app", "x:1" })]
+    [InlineData("--admin-port 'x'", new[] { "router", "--workload", "gw", "--namespace", "ns", "--discovery", "http://h:1", "--admin-port", "x" })]
+    [InlineData("--label 'novalue'", new[] { "router", "--label", "novalue" })]
+    public void TryParse_BadCommandLine_SaysWhatIsWrong(string expected, string[] args)
+    {
+        Assert.Null(ProxyCommandLine.TryParse(args, out var error));
+        Assert.Contains(expected, error);
+    }
+}
