@@ -118,13 +118,13 @@ public sealed class GrpcChannelTests
         using var channel = new GrpcChannel(server.Address, new GrpcChannelOptions { TimeProvider = clientClock });
 
         var call = channel.UnaryAsync(InteropMethods.Echo, new EchoRequest { Hang = true }, new GrpcCallOptions(Timeout: TimeSpan.FromSeconds(30)));
-        var context = await service.HangStarted.Task;
+        var context = await service.HangStarted.Task.OrHang();
         clientClock.Advance(TimeSpan.FromSeconds(30));
 
-        var error = await Assert.ThrowsAsync<GrpcException>(() => call);
+        var error = await Assert.ThrowsAsync<GrpcException>(() => call.OrHang());
         Assert.Equal(GrpcStatusCode.DeadlineExceeded, error.Status);
         Assert.NotNull(context.Deadline);
-        await service.HangCancelled.Task;
+        await service.HangCancelled.Task.OrHang();
     }
 
     [Fact]
@@ -137,13 +137,13 @@ public sealed class GrpcChannelTests
         using var channel = new GrpcChannel(server.Address, new GrpcChannelOptions { TimeProvider = new FakeTimeProvider() });
 
         var call = channel.UnaryAsync(InteropMethods.Echo, new EchoRequest { Hang = true }, new GrpcCallOptions(Timeout: TimeSpan.FromSeconds(5)));
-        var context = await service.HangStarted.Task;
+        var context = await service.HangStarted.Task.OrHang();
         Assert.Equal(serverClock.GetUtcNow() + TimeSpan.FromSeconds(5), context.Deadline);
         serverClock.Advance(TimeSpan.FromSeconds(5));
 
-        var error = await Assert.ThrowsAsync<GrpcException>(() => call);
+        var error = await Assert.ThrowsAsync<GrpcException>(() => call.OrHang());
         Assert.Equal(GrpcStatusCode.DeadlineExceeded, error.Status);
-        await service.HangCancelled.Task;
+        await service.HangCancelled.Task.OrHang();
     }
 
     [Fact]
@@ -155,12 +155,12 @@ public sealed class GrpcChannelTests
         using var cancellation = new CancellationTokenSource();
 
         var call = channel.UnaryAsync(InteropMethods.Echo, new EchoRequest { Hang = true }, new GrpcCallOptions(CancellationToken: cancellation.Token));
-        await service.HangStarted.Task;
+        await service.HangStarted.Task.OrHang();
         cancellation.Cancel();
 
-        var error = await Assert.ThrowsAsync<GrpcException>(() => call);
+        var error = await Assert.ThrowsAsync<GrpcException>(() => call.OrHang());
         Assert.Equal(GrpcStatusCode.Cancelled, error.Status);
-        await service.HangCancelled.Task;
+        await service.HangCancelled.Task.OrHang();
     }
 
     [Fact]
@@ -172,10 +172,10 @@ public sealed class GrpcChannelTests
         var call = await channel.StartDuplexAsync(InteropMethods.Chat);
 
         await call.WriteAsync(new EchoRequest { Hang = true });
-        await service.HangStarted.Task;
+        await service.HangStarted.Task.OrHang();
         await call.DisposeAsync();
 
-        await service.HangCancelled.Task;
+        await service.HangCancelled.Task.OrHang();
     }
 
     [Fact]
@@ -242,7 +242,7 @@ public sealed class GrpcChannelTests
         Assert.Contains("a write is already in progress", error.Message, StringComparison.Ordinal);
         Assert.False(blocked.IsCompleted);
         await call.DisposeAsync();
-        await Assert.ThrowsAsync<GrpcException>(() => blocked);
+        await Assert.ThrowsAsync<GrpcException>(() => blocked.OrHang());
     }
 
     [Fact]
@@ -260,7 +260,7 @@ public sealed class GrpcChannelTests
         using var channel = new GrpcChannel(server.Address);
         await using var call = await channel.StartDuplexAsync(InteropMethods.Chat);
 
-        var error = await secondWrite.Task;
+        var error = await secondWrite.Task.OrHang();
 
         Assert.IsType<InvalidOperationException>(error);
         Assert.Contains("a write is already in progress", error.Message, StringComparison.Ordinal);

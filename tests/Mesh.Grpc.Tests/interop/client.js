@@ -41,7 +41,14 @@ function duplex(words) {
 const scenarios = {
   unary: () => unary({ text: 'hello from grpc-js' }),
   error: () => unary({ fail_code: 7, fail_message: 'denied: café ✓ 100%' }),
-  deadline: () => unary({ hang: true }, { deadline: new Date(Date.now() + 300) }),
+  // Connect first: the deadline covers connection setup, and a slow start must not expire it before the server sees the call.
+  deadline: () => client.Echo({ text: 'warm-up' }, (error) => {
+    if (error) {
+      finish(error.code, error.details, []);
+      return;
+    }
+    unary({ hang: true }, { deadline: new Date(Date.now() + 500) });
+  }),
   duplex: () => duplex(['one', 'two', 'three']),
 };
 
