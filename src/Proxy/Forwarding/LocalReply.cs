@@ -11,7 +11,7 @@ internal static class LocalReply
     public static readonly byte[] UpstreamTimeout = Encoding.ASCII.GetBytes("upstream request timeout");
     public static readonly byte[] UpstreamConnectError = Encoding.ASCII.GetBytes("upstream connect error or disconnect/reset before headers");
 
-    public static Task WriteAsync(HttpContext context, int statusCode, byte[] body, HeaderOperationsModel? responseHeaders = null)
+    public static Task WriteAsync(HttpContext context, int statusCode, byte[] body, HeaderOperationsModel? responseHeaders = null, int attempts = 0)
     {
         if (context.Response.HasStarted)
         {
@@ -21,6 +21,11 @@ internal static class LocalReply
         context.Response.Clear();
         context.Response.StatusCode = statusCode;
         responseHeaders?.ApplyTo(context.Response.Headers);
+        if (attempts > 0)
+        {
+            context.Response.Headers[RouteTransformer.AttemptCountHeader] = RouteTransformer.AttemptText(attempts);
+        }
+
         if (body.Length == 0)
         {
             return Task.CompletedTask;

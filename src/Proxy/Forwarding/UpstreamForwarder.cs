@@ -145,11 +145,11 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, RouteTransform
             feature.Flags |= ResponseFlags.UpstreamRetryLimitExceeded;
         }
 
-        context.Response.Headers[RouteTransformer.AttemptCountHeader] = RouteTransformer.AttemptText(attempts);
         switch (failure)
         {
             case UpstreamFailure.PerTryTimeout:
-                return TimeOutAsync(context, feature);
+                feature.Flags |= ResponseFlags.UpstreamRequestTimeout;
+                return LocalReply.WriteAsync(context, StatusCodes.Status504GatewayTimeout, LocalReply.UpstreamTimeout, attempts: attempts);
             case UpstreamFailure.ConnectFailure:
                 feature.Flags |= ResponseFlags.UpstreamConnectionFailure;
                 break;
@@ -158,7 +158,7 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, RouteTransform
                 break;
         }
 
-        return LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, LocalReply.UpstreamConnectError);
+        return LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, LocalReply.UpstreamConnectError, attempts: attempts);
     }
 
     private static UpstreamFailure Classify(HttpContext context)
