@@ -1,8 +1,6 @@
 // One client call over HTTP/2: sends the request, reads framed responses, and turns the outcome into a gRPC status.
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Net;
-using System.Net.Http.Headers;
 using Google.Protobuf;
 
 namespace Mesh.Grpc.Internal;
@@ -60,7 +58,7 @@ internal sealed class GrpcClientCall<TRequest, TResponse> : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         ThrowIfCancelled();
         var size = request.CalculateSize();
-        ThrowIfTooLargeToSend(size);
+        GrpcMessageLimits.ThrowIfTooLargeToSend(size, _channel.MaxSendMessageSize);
         Start(new UnaryRequestContent(request, size));
         var response = await ReadNextAsync().ConfigureAwait(false)
             ?? throw Fail(new GrpcException(GrpcStatusCode.Internal, "The call ended with status OK but without a response message."));
@@ -99,7 +97,7 @@ internal sealed class GrpcClientCall<TRequest, TResponse> : IDisposable
         {
             ThrowIfWritesEnded();
             var size = message.CalculateSize();
-            ThrowIfTooLargeToSend(size);
+            GrpcMessageLimits.ThrowIfTooLargeToSend(size, _channel.MaxSendMessageSize);
             using var registration = cancellationToken.CanBeCanceled
                 ? cancellationToken.UnsafeRegister(static state => ((GrpcClientCall<TRequest, TResponse>)state!).Cancel(), this)
                 : default;
@@ -172,7 +170,7 @@ internal sealed class GrpcClientCall<TRequest, TResponse> : IDisposable
             return message;
         }
 
-        var status = ReadStatus(_response!.TrailingHeaders)
+        var status = GrpcResponseStatus.FromHeaders(_response!.TrailingHeaders)
             ?? new GrpcException(GrpcStatusCode.Internal, "Bad gRPC response: no grpc-status in the response trailers.");
         var error = Finish(status);
         if (error is not null)
@@ -206,34 +204,8 @@ internal sealed class GrpcClientCall<TRequest, TResponse> : IDisposable
 
     private void Start(HttpContent content)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, _channel.CreateUri(_method.FullName))
-        {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = content,
-        };
-        var headers = request.Headers;
-        headers.TryAddWithoutValidation("TE", "trailers");
-        headers.TryAddWithoutValidation(GrpcProtocol.AcceptEncodingHeader, GrpcProtocol.IdentityEncoding);
-        if (_options.Timeout is { } timeout)
-        {
-            headers.TryAddWithoutValidation(GrpcProtocol.TimeoutHeader, GrpcTimeout.Format(timeout));
-        }
-
-        if (_options.Headers is { } extra)
-        {
-            foreach (var (name, value) in extra)
-            {
-                if (name.StartsWith("grpc-", StringComparison.OrdinalIgnoreCase) || !headers.TryAddWithoutValidation(name, value))
-                {
-                    request.Dispose();
-                    throw new ArgumentException($"Header '{name}' cannot be set on a gRPC call: it is reserved or not a request header.", nameof(_options.Headers));
-                }
-            }
-        }
-
-        _request = request;
-        _sendTask = _channel.Invoker.SendAsync(request, _callSource.Token);
+        _request = GrpcRequestFactory.Create(_channel.CreateUri(_method.FullName), content, _options);
+        _sendTask = _channel.Invoker.SendAsync(_request, _callSource.Token);
     }
 
     /// <summary>The reader over the response body, or null when the call already has its final OK status (trailers-only).</summary>
@@ -256,7 +228,7 @@ internal sealed class GrpcClientCall<TRequest, TResponse> : IDisposable
             response = await _sendTask!.ConfigureAwait(false);
             Volatile.Write(ref _response, response);
             _callSource.Token.ThrowIfCancellationRequested();
-            if (CheckResponseHeaders(response) is { } headerStatus)
+            if (GrpcResponseStatus.FromResponseHeaders(response) is { } headerStatus)
             {
                 return Finish(headerStatus) is { } error ? throw error : null;
             }
@@ -270,46 +242,6 @@ internal sealed class GrpcClientCall<TRequest, TResponse> : IDisposable
 
         _responseReader = PipeReader.Create(body);
         return _responseReader;
-    }
-
-    /// <summary>A final status carried by the response headers (HTTP error, not gRPC, trailers-only), or null when messages follow.</summary>
-    private static GrpcException? CheckResponseHeaders(HttpResponseMessage response)
-    {
-        if (response.StatusCode != HttpStatusCode.OK)
-        {
-            var detail = $"Bad gRPC response: HTTP status code {(int)response.StatusCode}.";
-            if (ReadStatus(response.Headers) is { Detail.Length: > 0 } serverStatus)
-            {
-                detail += " " + serverStatus.Detail;
-            }
-
-            return new GrpcException(GrpcHttpStatus.ToGrpcStatus(response.StatusCode), detail);
-        }
-
-        var contentType = response.Content.Headers.NonValidated.TryGetValues("Content-Type", out var values) ? values.ToString() : null;
-        if (!GrpcProtocol.IsGrpcContentType(contentType))
-        {
-            return new GrpcException(GrpcStatusCode.Internal, $"Bad gRPC response: content-type '{contentType}' is not application/grpc.");
-        }
-
-        return ReadStatus(response.Headers);
-    }
-
-    /// <summary>grpc-status and grpc-message from headers or trailers; a status of OK is returned as an exception with status OK.</summary>
-    private static GrpcException? ReadStatus(HttpHeaders headers)
-    {
-        if (!headers.NonValidated.TryGetValues(GrpcProtocol.StatusHeader, out var statusValues))
-        {
-            return null;
-        }
-
-        var detail = headers.NonValidated.TryGetValues(GrpcProtocol.MessageHeader, out var messageValues)
-            ? GrpcStatusMessage.Decode(messageValues.ToString())
-            : string.Empty;
-        var statusText = statusValues.ToString();
-        return int.TryParse(statusText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code)
-            ? new GrpcException((GrpcStatusCode)code, detail)
-            : new GrpcException(GrpcStatusCode.Unknown, $"Bad gRPC response: grpc-status '{statusText}' is not a number. {detail}");
     }
 
     /// <summary>Records the call's final status once; returns the exception to throw, or null for OK.</summary>
@@ -345,15 +277,7 @@ internal sealed class GrpcClientCall<TRequest, TResponse> : IDisposable
             return new GrpcException(GrpcStatusCode.Cancelled, "Call cancelled by the client.", ex);
         }
 
-        return ex switch
-        {
-            GrpcException grpc => grpc,
-            HttpProtocolException protocol => new GrpcException(GrpcHttpStatus.FromHttp2ErrorCode(protocol.ErrorCode), $"The HTTP/2 stream was reset: {protocol.Message}", ex),
-            HttpRequestException { InnerException: HttpProtocolException protocol } => new GrpcException(GrpcHttpStatus.FromHttp2ErrorCode(protocol.ErrorCode), $"The HTTP/2 stream was reset: {protocol.Message}", ex),
-            HttpRequestException request => new GrpcException(GrpcStatusCode.Unavailable, $"Error starting gRPC call: {request.Message}", ex),
-            IOException io => new GrpcException(GrpcStatusCode.Unavailable, $"The connection failed during the call: {io.Message}", ex),
-            _ => new GrpcException(GrpcStatusCode.Unknown, $"The call failed: {ex.Message}", ex),
-        };
+        return GrpcTransportErrors.ToGrpcException(ex);
     }
 
     private void ThrowIfCancelled()
@@ -379,15 +303,6 @@ internal sealed class GrpcClientCall<TRequest, TResponse> : IDisposable
         if (_callSource.IsCancellationRequested)
         {
             throw ToGrpcException(new OperationCanceledException(_callSource.Token));
-        }
-    }
-
-    private void ThrowIfTooLargeToSend(int size)
-    {
-        if (size > _channel.MaxSendMessageSize)
-        {
-            throw new GrpcException(GrpcStatusCode.ResourceExhausted,
-                $"Sending message exceeds the maximum configured message size ({size} > {_channel.MaxSendMessageSize} bytes).");
         }
     }
 

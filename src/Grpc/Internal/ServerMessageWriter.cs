@@ -9,11 +9,7 @@ internal static class ServerMessageWriter
     public static async Task WriteAsync(PipeWriter writer, IMessage message, int maxSendMessageSize, CancellationToken cancellationToken)
     {
         var size = message.CalculateSize();
-        if (size > maxSendMessageSize)
-        {
-            throw new GrpcException(GrpcStatusCode.ResourceExhausted,
-                $"Sending message exceeds the maximum configured message size ({size} > {maxSendMessageSize} bytes).");
-        }
+        GrpcMessageLimits.ThrowIfTooLargeToSend(size, maxSendMessageSize);
 
         GrpcFraming.WriteFrame(writer, message, size);
         var result = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
