@@ -1,0 +1,146 @@
+using System.Net.Http;
+using System.Text.Json;
+using Mesh.Contracts.Discovery;
+using Mesh.ControlPlane.Discovery;
+using Mesh.ControlPlane.Tests.Translation;
+using Mesh.Grpc;
+
+namespace Mesh.ControlPlane.Tests.Discovery;
+
+/// <summary>The real server on 127.0.0.1 with our gRPC client: initial push, ACKs, change pushes, NACKs, and what syncz shows.</summary>
+public sealed class DiscoveryServerTests : IAsyncLifetime
+{
+    private readonly TempDirectory _config = new();
+    private ControlPlaneServer _server = null!;
+    private GrpcChannel _channel = null!;
+    private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(30));
+
+    public async Task InitializeAsync()
+    {
+        _config.Write("workloads.yaml", DemoYaml.Workloads);
+        _config.Write("subsets.yaml", DemoYaml.BackendSubsets);
+        _config.Write("routing.yaml", Routing(80));
+        _server = ControlPlaneServer.Create(
+            new ControlPlaneOptions { ConfigDirectory = _config.Path, GrpcPort = 0, HttpPort = 0, Debounce = TimeSpan.FromMilliseconds(10), FileSettle = TimeSpan.FromMilliseconds(10) },
+            TimeProvider.System, _ => { });
+        await _server.StartAsync(_timeout.Token);
+        _channel = new GrpcChannel(new Uri($"http://127.0.0.1:{_server.GrpcPort}"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        _channel.Dispose();
+        await _server.DisposeAsync();
+        _config.Dispose();
+        _timeout.Dispose();
+    }
+
+    private static string Routing(int v1Weight) => $$"""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: { name: backend, namespace: default }
+        spec:
+          hosts: [backend]
+          http:
+          - route:
+            - { destination: { host: backend, subset: v1 }, weight: {{v1Weight}} }
+            - { destination: { host: backend, subset: v2 }, weight: {{100 - v1Weight}} }
+        """;
+
+    private static Node FrontendNode() => new()
+    {
+        Id = "sidecar~frontend-v1.default",
+        Role = ProxyRole.Sidecar,
+        WorkloadName = "frontend-v1",
+        Namespace = "default",
+        AppAddress = "127.0.0.1:8081",
+        OutboundPort = 15001,
+        BindAddress = "127.0.0.1",
+    };
+
+    private static DiscoveryRequest Ack(DiscoveryResponse response) =>
+        new() { TypeUrl = response.TypeUrl, VersionInfo = response.VersionInfo, ResponseNonce = response.Nonce };
+
+    private async Task<JsonElement> GetJsonAsync(string path)
+    {
+        using var http = new HttpClient();
+        var body = await http.GetStringAsync($"http://127.0.0.1:{_server.HttpPort}{path}", _timeout.Token);
+        return JsonDocument.Parse(body).RootElement;
+    }
+
+    [Fact]
+    public async Task Stream_FullCycle_PushesAllTypesThenOnlyChangesAndRecordsAckAndNack()
+    {
+        await using var call = await _channel.StartDuplexAsync(DiscoveryStreamHandler.Method, new GrpcCallOptions(CancellationToken: _timeout.Token));
+        await using var responses = call.ReadAllAsync(_timeout.Token).GetAsyncEnumerator(_timeout.Token);
+        await call.WriteAsync(new DiscoveryRequest { Node = FrontendNode(), TypeUrl = TypeUrls.Cluster }, _timeout.Token);
+
+        var initial = new List<DiscoveryResponse>();
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(await responses.MoveNextAsync());
+            initial.Add(responses.Current);
+            await call.WriteAsync(Ack(responses.Current), _timeout.Token);
+        }
+        Assert.Equal(TypeUrls.PushOrder, initial.Select(r => r.TypeUrl));
+        Assert.Equal(initial.Count, initial.Select(r => r.Nonce).Distinct().Count());
+        var routeNames = initial[3].Resources.Select(r => r.Unpack<RouteConfiguration>().Name);
+        Assert.Equal(["inbound|17001", "outbound"], routeNames);
+
+        var connection = Assert.Single(_server.Registry.Snapshot());
+        await Eventually.TrueAsync(() => connection.OverallStatus == SyncStatus.Synced, "every type to be ACKed");
+        var syncz = await GetJsonAsync("/debug/syncz");
+        var proxy = Assert.Single(syncz.GetProperty("proxies").EnumerateArray());
+        Assert.Equal(("sidecar~frontend-v1.default", "SYNCED"), (proxy.GetProperty("id").GetString(), proxy.GetProperty("status").GetString()));
+        Assert.Equal(initial[0].VersionInfo, proxy.GetProperty("types").GetProperty("cds").GetProperty("ackedVersion").GetString());
+
+        // Only the routes depend on the weights: the next response must be routes, not clusters (which would come first).
+        _config.Write("routing.yaml", Routing(50));
+        Assert.True(await responses.MoveNextAsync());
+        var changed = responses.Current;
+        Assert.Equal(TypeUrls.Route, changed.TypeUrl);
+        Assert.NotEqual(initial[3].VersionInfo, changed.VersionInfo);
+
+        await call.WriteAsync(new DiscoveryRequest
+        {
+            TypeUrl = TypeUrls.Route,
+            VersionInfo = initial[3].VersionInfo,
+            ResponseNonce = changed.Nonce,
+            ErrorDetail = new ErrorDetail { Code = 3, Message = "route names an unknown cluster" },
+        }, _timeout.Token);
+        await Eventually.TrueAsync(() => connection.OverallStatus == SyncStatus.Nacked, "the NACK to be recorded");
+
+        syncz = await GetJsonAsync("/debug/syncz");
+        var rds = syncz.GetProperty("proxies")[0].GetProperty("types").GetProperty("rds");
+        Assert.Equal("NACKED", rds.GetProperty("status").GetString());
+        Assert.Equal("route names an unknown cluster", rds.GetProperty("lastNack").GetProperty("message").GetString());
+        Assert.Equal(initial[3].VersionInfo, rds.GetProperty("ackedVersion").GetString());
+        Assert.Equal("NACKED", syncz.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Stream_Ends_ConnectionRemoved()
+    {
+        var call = await _channel.StartDuplexAsync(DiscoveryStreamHandler.Method, new GrpcCallOptions(CancellationToken: _timeout.Token));
+        await call.WriteAsync(new DiscoveryRequest { Node = FrontendNode() }, _timeout.Token);
+        await Eventually.TrueAsync(() => _server.Registry.Count == 1, "the proxy to connect");
+
+        await call.DisposeAsync();
+
+        await Eventually.TrueAsync(() => _server.Registry.Count == 0, "the connection to be removed");
+    }
+
+    [Fact]
+    public async Task DebugEndpoints_AfterStart_ReadyAndConfigzListResources()
+    {
+        using var http = new HttpClient();
+        var ready = await http.GetAsync($"http://127.0.0.1:{_server.HttpPort}/ready", _timeout.Token);
+        Assert.True(ready.IsSuccessStatusCode);
+
+        var configz = await GetJsonAsync("/debug/configz");
+        var resources = configz.GetProperty("resources").EnumerateArray().Select(r => $"{r.GetProperty("kind").GetString()}/{r.GetProperty("name").GetString()}").ToList();
+        Assert.Contains("VirtualService/backend", resources);
+        Assert.Contains("WorkloadEntry/backend-v2", resources);
+        Assert.Empty(configz.GetProperty("rejectedFiles").EnumerateArray());
+    }
+}

@@ -1,0 +1,109 @@
+using Mesh.Contracts.Istio;
+using Mesh.Contracts.Istio.Networking;
+using Mesh.ControlPlane.Sources;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Mesh.ControlPlane.Tests.Sources;
+
+public sealed class FolderConfigSourceTests
+{
+    private static string VirtualService(string name, int weight) => $$"""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: { name: {{name}}, namespace: default }
+        spec:
+          hosts: [{{name}}]
+          http:
+          - route:
+            - { destination: { host: {{name}}, subset: v1 }, weight: {{weight}} }
+            - { destination: { host: {{name}}, subset: v2 }, weight: {{100 - weight}} }
+        """;
+
+    private const string Broken = """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: { name: backend, namespace: default }
+        spec:
+          hosts: [backend]
+          http:
+          - route:
+            - { destination: { host: backend }, weight: 250 }
+            - { destination: { host: backend }, weight: 20 }
+        """;
+
+    private static FolderConfigSource Start(TempDirectory dir)
+    {
+        var source = new FolderConfigSource(dir.Path, NullLogger<FolderConfigSource>.Instance, TimeProvider.System, TimeSpan.FromMilliseconds(20));
+        source.Start();
+        return source;
+    }
+
+    private static int WeightOf(ConfigState state, string name) =>
+        state.Resources.OfType<VirtualService>().Single(v => v.Metadata.Name == name).Spec.Http[0].Route[0].Weight;
+
+    [Fact]
+    public void Start_FolderWithValidAndBrokenFiles_ServesValidAndReportsBroken()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("good.yaml", VirtualService("frontend", 90));
+        dir.Write("bad.yaml", Broken);
+
+        using var source = Start(dir);
+
+        Assert.Equal(["frontend"], source.Current.Resources.Select(r => r.Metadata.Name));
+        Assert.Equal("good.yaml", source.Current.Resources[0].Source.File);
+        var rejection = Assert.Single(source.Current.Rejections);
+        Assert.Equal("bad.yaml", rejection.File);
+        Assert.Contains(rejection.Errors, e => e.File == "bad.yaml" && e.FieldPath.StartsWith("spec.http[0].route", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Watch_FileBrokenThenFixed_KeepsLastGoodUntilFixed()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("backend.yaml", VirtualService("backend", 80));
+        dir.Write("frontend.yaml", VirtualService("frontend", 90));
+        using var source = Start(dir);
+        var changes = 0;
+        source.Changed += () => Interlocked.Increment(ref changes);
+
+        dir.Write("backend.yaml", Broken);
+        dir.Write("frontend.yaml", VirtualService("frontend", 50));
+        await Eventually.TrueAsync(() => source.Current.Rejections.Count == 1 && WeightOf(source.Current, "frontend") == 50, "the broken file to be rejected and the other to apply");
+
+        Assert.Equal(80, WeightOf(source.Current, "backend"));
+        Assert.Equal(1, source.Current.Rejections[0].ResourcesStillServed);
+
+        dir.Write("backend.yaml", VirtualService("backend", 30));
+        await Eventually.TrueAsync(() => source.Current.Rejections.Count == 0 && WeightOf(source.Current, "backend") == 30, "the fixed file to apply");
+        Assert.True(changes >= 2);
+    }
+
+    [Fact]
+    public async Task Watch_FileDeletedAndReplacedByRename_FollowsTheFolder()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("backend.yaml", VirtualService("backend", 80));
+        dir.Write("frontend.yaml", VirtualService("frontend", 90));
+        using var source = Start(dir);
+
+        File.Delete(Path.Combine(dir.Path, "frontend.yaml"));
+        await Eventually.TrueAsync(() => source.Current.Resources.Count == 1, "the deleted file's resources to go");
+
+        // How editors save: write a temporary file, then rename it over the original.
+        var temp = dir.Write(".backend.yaml.tmp", VirtualService("backend", 10));
+        File.Move(temp, Path.Combine(dir.Path, "backend.yaml"), overwrite: true);
+        await Eventually.TrueAsync(() => WeightOf(source.Current, "backend") == 10, "the renamed-over file to apply");
+        Assert.Equal(1, source.Current.FileCount);
+    }
+
+    [Fact]
+    public void Start_MissingFolder_ThrowsClearError()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "mesh-cp-missing-" + Guid.NewGuid().ToString("N"));
+        using var source = new FolderConfigSource(missing, NullLogger<FolderConfigSource>.Instance, TimeProvider.System, TimeSpan.FromMilliseconds(20));
+
+        var error = Assert.Throws<DirectoryNotFoundException>(source.Start);
+        Assert.Contains(missing, error.Message);
+    }
+}
