@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Mesh.Contracts.Istio;
+
+namespace Mesh.Meshctl.Commands;
+
+/// <summary>`meshctl validate`: checks Istio YAML files or folders offline, as the control plane would load them.</summary>
+internal static class ValidateCommand
+{
+    public static Command Create()
+    {
+        var paths = new Argument<string[]>("paths")
+        {
+            Description = "Files or folders of Istio YAML/JSON",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var command = new Command("validate", "Check Istio configuration files: every error with its file, resource, field path and reason")
+        {
+            paths,
+        };
+        command.SetAction(result => Run(result.GetValue(paths)!, Console.Out));
+        return command;
+    }
+
+    internal static int Run(IReadOnlyList<string> paths, TextWriter output)
+    {
+        var resources = 0;
+        var errors = 0;
+        foreach (var path in paths)
+        {
+            ConfigLoadResult result;
+            if (Directory.Exists(path))
+            {
+                result = IstioConfigLoader.LoadDirectory(path);
+            }
+            else if (File.Exists(path))
+            {
+                result = IstioConfigLoader.LoadFile(path);
+            }
+            else
+            {
+                output.WriteLine($"error: {path}: no such file or folder");
+                errors++;
+                continue;
+            }
+
+            foreach (var error in result.Errors)
+            {
+                output.WriteLine($"error: {error}");
+            }
+
+            foreach (var warning in result.Warnings)
+            {
+                output.WriteLine($"warning: {warning}");
+            }
+
+            resources += result.Resources.Count;
+            errors += result.Errors.Count;
+        }
+
+        output.WriteLine(errors == 0
+            ? $"{resources} resources valid"
+            : $"{errors} errors; {resources} resources valid");
+        return errors == 0 ? 0 : 1;
+    }
+}
