@@ -31,7 +31,9 @@ root.SetAction(async (parsed, cancellationToken) =>
 
     await using var server = ControlPlaneServer.Create(options, TimeProvider.System, logging => logging
         .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss.fff "; })
-        .SetMinimumLevel(LogLevel.Information));
+        .SetMinimumLevel(LogLevel.Information)
+        // Per-request and hosting chatter drowns the lines people read; our own ready line replaces it.
+        .AddFilter("Microsoft", LogLevel.Warning));
     try
     {
         await server.StartAsync(cancellationToken);

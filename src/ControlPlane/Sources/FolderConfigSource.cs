@@ -128,7 +128,7 @@ internal sealed class FolderConfigSource : IConfigSource
         {
             var relative = Relative(error);
             errors.Add(relative);
-            SourcesLog.FileError(_logger, name, relative.ToString());
+            SourcesLog.FileError(_logger, relative.ToString());
         }
         var lastGood = previous?.Resources ?? [];
         SourcesLog.FileRejected(_logger, name, errors.Count, lastGood.Count);

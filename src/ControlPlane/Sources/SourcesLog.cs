@@ -8,8 +8,8 @@ internal static partial class SourcesLog
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Config loaded: {Resources} resources from {Files} files ({Rejected} rejected)")]
     public static partial void ConfigLoaded(ILogger logger, int resources, int files, int rejected);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Rejected {File}: {Error}")]
-    public static partial void FileError(ILogger logger, string file, string error);
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Config rejected: {Error}")]
+    public static partial void FileError(ILogger logger, string error);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "File {File} rejected with {Errors} errors; its last good content ({Resources} resources) keeps serving")]
     public static partial void FileRejected(ILogger logger, string file, int errors, int resources);
