@@ -48,7 +48,18 @@ internal static class MeshSnapshotBuilder
             var byHost = string.CompareOrdinal(a.Hostname, b.Hostname);
             return byHost != 0 ? byHost : string.CompareOrdinal(a.Namespace, b.Namespace);
         });
-        return new MeshSnapshot(version, services, virtualServices, destinationRules, gateways, workloadEntries);
+        return new MeshSnapshot(version, DistinctHosts(services), virtualServices, destinationRules, gateways, workloadEntries);
+    }
+
+    /// <summary>One service per host: when ServiceEntries in several namespaces declare a host, the first namespace's wins.</summary>
+    private static List<ServiceModel> DistinctHosts(List<ServiceModel> sorted)
+    {
+        var distinct = new List<ServiceModel>(sorted.Count);
+        foreach (var service in sorted)
+        {
+            if (distinct.Count == 0 || distinct[^1].Hostname != service.Hostname) distinct.Add(service);
+        }
+        return distinct;
     }
 
     private static void AddServices(ServiceEntry serviceEntry, List<WorkloadModel> workloadEntries, List<ServiceModel> services)
