@@ -62,7 +62,7 @@ internal static class RouterGenerator
                         if (!translated.Add((virtualService, host))) continue;
                         if (!virtualHosts.TryGetValue(host, out var virtualHost))
                         {
-                            virtualHosts[host] = virtualHost = new VirtualHost { Name = $"{host}:{port}", Domains = { host == "*" ? "*" : $"{host}:*" } };
+                            virtualHosts[host] = virtualHost = new VirtualHost { Name = $"{host}:{port}", Domains = { host == "*" ? "*" : $"{host}:*" }, IncludeRequestAttemptCount = true };
                         }
                         // Istio merges the routes of VirtualServices that share a host on a gateway, in snapshot order.
                         virtualHost.Routes.AddRange(HttpRouteTranslator.Translate(virtualService, proxy, gatewayNames, port, snapshot));

@@ -29,7 +29,7 @@ internal static class SidecarOutboundGenerator
             foreach (var port in service.Ports)
             {
                 if (!IsHttp(port)) continue;
-                var virtualHost = new VirtualHost { Name = $"{service.Hostname}:{port.Number}" };
+                var virtualHost = new VirtualHost { Name = $"{service.Hostname}:{port.Number}", IncludeRequestAttemptCount = true };
                 virtualHost.Domains.AddRange(SidecarDomains.For(service.Hostname, port.Number, proxy.Namespace));
                 if (virtualService is null)
                 {

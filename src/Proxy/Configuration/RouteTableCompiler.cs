@@ -24,7 +24,7 @@ internal static class RouteTableCompiler
             var routes = new RouteModel[vhConfig.Routes.Count];
             for (var r = 0; r < routes.Length; r++)
             {
-                routes[r] = CompileRoute(vhConfig.Routes[r], $"{vhPath}.routes[{r}]");
+                routes[r] = CompileRoute(vhConfig.Routes[r], vhConfig.IncludeRequestAttemptCount, $"{vhPath}.routes[{r}]");
             }
 
             var virtualHost = new VirtualHostModel(vhConfig.Name, routes);
@@ -108,7 +108,7 @@ internal static class RouteTableCompiler
         return (domain[..colon], port);
     }
 
-    private static RouteModel CompileRoute(Route route, string path)
+    private static RouteModel CompileRoute(Route route, bool includeAttemptCount, string path)
     {
         var match = CompileMatch(route.Match, $"{path}.match");
         ForwardActionModel? forward = null;
@@ -118,7 +118,7 @@ internal static class RouteTableCompiler
         switch (route.ActionCase)
         {
             case Route.ActionOneofCase.Route_:
-                forward = CompileForward(route.Route_, $"{path}.route");
+                forward = CompileForward(route.Route_, includeAttemptCount, $"{path}.route");
                 break;
             case Route.ActionOneofCase.Redirect:
                 redirect = CompileRedirect(route.Redirect, $"{path}.redirect");
@@ -198,7 +198,7 @@ internal static class RouteTableCompiler
         return result;
     }
 
-    private static ForwardActionModel CompileForward(RouteAction action, string path)
+    private static ForwardActionModel CompileForward(RouteAction action, bool includeAttemptCount, string path)
     {
         if (action.Clusters.Count == 0)
         {
@@ -243,7 +243,8 @@ internal static class RouteTableCompiler
             action.PrefixRewrite.Length > 0 ? action.PrefixRewrite : null,
             rewriteRegex,
             substitution,
-            action.HostRewrite.Length > 0 ? action.HostRewrite : null);
+            action.HostRewrite.Length > 0 ? action.HostRewrite : null,
+            includeAttemptCount);
     }
 
     private static RedirectModel CompileRedirect(RedirectAction redirect, string path)

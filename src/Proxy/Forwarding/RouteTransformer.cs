@@ -35,8 +35,11 @@ internal sealed class RouteTransformer : HttpTransformer
         // Envoy's order: the destination's operations first, the route's last (so the route's win).
         feature.Backend!.RequestHeaders.ApplyTo(proxyRequest);
         route.RequestHeaders.ApplyTo(proxyRequest);
-        proxyRequest.Headers.Remove(AttemptCountHeader);
-        proxyRequest.Headers.TryAddWithoutValidation(AttemptCountHeader, AttemptText(feature.Attempts));
+        if (action.IncludeAttemptCount)
+        {
+            proxyRequest.Headers.Remove(AttemptCountHeader);
+            proxyRequest.Headers.TryAddWithoutValidation(AttemptCountHeader, AttemptText(feature.Attempts));
+        }
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
@@ -64,7 +67,11 @@ internal sealed class RouteTransformer : HttpTransformer
         var headers = httpContext.Response.Headers;
         feature.Backend!.ResponseHeaders.ApplyTo(headers);
         feature.Route.ResponseHeaders.ApplyTo(headers);
-        headers[AttemptCountHeader] = AttemptText(feature.Attempts);
+        if (feature.Route.Forward.IncludeAttemptCount)
+        {
+            headers[AttemptCountHeader] = AttemptText(feature.Attempts);
+        }
+
         return copyBody;
     }
 

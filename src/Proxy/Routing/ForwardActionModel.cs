@@ -16,7 +16,8 @@ internal sealed class ForwardActionModel
         string? prefixRewrite,
         Regex? rewriteRegex,
         string rewriteSubstitution,
-        string? hostRewrite)
+        string? hostRewrite,
+        bool includeAttemptCount)
     {
         Clusters = clusters;
         Timeout = timeout;
@@ -25,6 +26,7 @@ internal sealed class ForwardActionModel
         RewriteRegex = rewriteRegex;
         RewriteSubstitution = rewriteSubstitution;
         HostRewrite = hostRewrite;
+        IncludeAttemptCount = includeAttemptCount;
         _cumulativeWeights = new int[clusters.Length];
         for (var i = 0; i < clusters.Length; i++)
         {
@@ -48,6 +50,9 @@ internal sealed class ForwardActionModel
     public string RewriteSubstitution { get; }
 
     public string? HostRewrite { get; }
+
+    /// <summary>Whether attempts carry x-envoy-attempt-count (Envoy's include_request_attempt_count).</summary>
+    public bool IncludeAttemptCount { get; }
 
     public bool RewritesPath => PrefixRewrite is not null || RewriteRegex is not null;
 

@@ -35,9 +35,10 @@ public sealed class SidecarSimulationTests
     {
         var sim = Simulation.Sidecar("frontend-v1", "default", DemoYaml.Workloads);
 
-        var domains = sim.VirtualHost("outbound", $"{Backend}:9080").Domains;
+        var virtualHost = sim.VirtualHost("outbound", $"{Backend}:9080");
 
-        Assert.Equal([$"{Backend}:9080", "backend:9080", "backend.default.svc:9080", "backend.default:9080"], domains);
+        Assert.Equal([$"{Backend}:9080", "backend:9080", "backend.default.svc:9080", "backend.default:9080"], virtualHost.Domains);
+        Assert.True(virtualHost.IncludeRequestAttemptCount);
         Assert.NotNull(sim.Request("backend.default:9080"));
         // A port-less authority is port 80, which backend does not serve.
         Assert.Null(sim.Request("backend"));
@@ -118,6 +119,7 @@ public sealed class SidecarSimulationTests
         Assert.Equal(("virtualInbound_17003", 17003u, "inbound|17003"), (listener.Name, listener.Port, listener.RouteConfigName));
         var virtualHost = Assert.Single(sim.RouteConfig("inbound|17003").VirtualHosts);
         Assert.Equal(["*"], virtualHost.Domains);
+        Assert.False(virtualHost.IncludeRequestAttemptCount);
         var route = Assert.Single(virtualHost.Routes);
         Assert.Equal("inbound|17003||", Assert.Single(route.Route_.Clusters).Name);
         Assert.Null(route.Route_.RetryPolicy);

@@ -46,6 +46,25 @@ public sealed class ForwardingTests
     }
 
     [Fact]
+    public async Task Forward_InboundStyleHostWithoutAttemptCount_PassesTheCallersAttemptCountOn()
+    {
+        await using var upstream = await UpstreamServer.StartAsync(UpstreamServer.Echo);
+        var proxy = await TestProxy.StartAsync();
+        await using var owned = proxy;
+        var port = FreePort.Next();
+        var inbound = Host("inbound|http|80", ["*"], ToCluster("backend"));
+        inbound.IncludeRequestAttemptCount = false;
+        await proxy.ApplyAsync([Cluster("backend")], [Endpoints("backend", upstream.Port)], Listener("inbound", port, "inbound"), Routes("inbound", inbound));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        client.DefaultRequestHeaders.Add("x-envoy-attempt-count", "3");
+
+        var response = await client.GetAsync("/");
+
+        Assert.Contains("attempt=3", await response.Content.ReadAsStringAsync());
+        Assert.False(response.Headers.Contains("x-envoy-attempt-count"));
+    }
+
+    [Fact]
     public async Task Forward_HeaderOperationsAndRewrites_AppliedToRequestAndResponse()
     {
         await using var upstream = await UpstreamServer.StartAsync(async context =>

@@ -45,9 +45,10 @@ internal static class MeshConfig
         return config;
     }
 
+    /// <summary>An outbound-style virtual host: attempts carry x-envoy-attempt-count, as Istio's outbound hosts do.</summary>
     public static VirtualHost Host(string name, string[] domains, params Route[] routes)
     {
-        var host = new VirtualHost { Name = name };
+        var host = new VirtualHost { Name = name, IncludeRequestAttemptCount = true };
         host.Domains.Add(domains);
         host.Routes.Add(routes);
         return host;
