@@ -9,6 +9,15 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Installing the gRPC interop peer (@grpc/grpc-js from npm)"
 (cd tests/Mesh.Grpc.Tests/interop && npm ci --no-audit --no-fund --loglevel=error)
 
+step "Installing promtool (Debian package prometheus) for the metrics format tests"
+if ! command -v promtool >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && apt-get install -y -qq prometheus
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq prometheus
+  fi
+fi
+
 step "Building (Release)"
 dotnet build Mesh.sln -c Release -nologo -clp:ErrorsOnly
 
