@@ -25,6 +25,10 @@ internal static class ProxyApplication
             console.TimestampFormat = "HH:mm:ss.fff ";
         });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // YARP logs every forwarded request at Information: per-request records belong in access logs, not here.
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        // Kestrel warns that plaintext listeners speak HTTP/1.1 only; PriorKnowledgeHttp2Detection makes them serve h2c too.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
 
         var services = builder.Services;
         services.AddHttpForwarder();

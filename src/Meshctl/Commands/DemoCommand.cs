@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Mesh.Meshctl.Local;
 
 namespace Mesh.Meshctl.Commands;
@@ -29,19 +30,42 @@ internal static class DemoCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(DirectoryInfo? workDir, int gatewayPort, CancellationToken stopping)
+    private static async Task<int> RunAsync(DirectoryInfo? workDir, int gatewayPort, CancellationToken cancellationToken)
     {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, StopGracefully);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopGracefully);
+        var stopping = stop.Token;
         var root = RepositoryLayout.Find().Root;
+        // The programs' start-up chatter goes to their log files; once the mesh is up, their lines stream here.
+        var started = false;
         var options = new LocalMeshOptions
         {
             WorkDir = workDir?.FullName ?? Path.Combine(root, ".mesh", "demo"),
             GatewayPort = gatewayPort != 0 && FreePorts.IsFree(gatewayPort) ? gatewayPort : 0,
-            OnOutputLine = static (name, line) => Console.WriteLine($"[{name}] {line}"),
+            OnProgress = static step => Console.WriteLine($"  ok  {step}"),
+            OnOutputLine = (name, line) =>
+            {
+                if (Volatile.Read(ref started))
+                {
+                    Console.WriteLine($"[{name}] {line}");
+                }
+            },
         };
+
+        // Two demos sharing a config folder would rewrite each other's ports and routing.
+        Directory.CreateDirectory(options.WorkDir);
+        using var workDirLock = TryLock(Path.Combine(options.WorkDir, "demo.lock"));
+        if (workDirLock is null)
+        {
+            Console.Error.WriteLine($"meshctl demo: another demo is running from {options.WorkDir}; stop it, or pass --work-dir to run a second one");
+            return 1;
+        }
 
         Console.WriteLine("Starting the local mesh: control plane, ingress gateway, frontend v1, backend v1 and v2, each behind a sidecar...");
         await using var mesh = await LocalMesh.StartAsync(options, stopping);
         PrintWhatToTry(mesh);
+        Volatile.Write(ref started, true);
         try
         {
             await Task.Delay(Timeout.Infinite, stopping);
@@ -52,6 +76,25 @@ internal static class DemoCommand
         }
 
         return 0;
+
+        void StopGracefully(PosixSignalContext signal)
+        {
+            // Keep running until every program of the mesh has stopped; then return normally.
+            signal.Cancel = true;
+            stop.Cancel();
+        }
+    }
+
+    private static FileStream? TryLock(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private static void PrintWhatToTry(LocalMesh mesh)
@@ -78,9 +121,10 @@ internal static class DemoCommand
             "Try:",
             $"  curl -s {gateway}/                              # frontend -> backend v1 (80%) or v2 (20%)",
             $"  curl -s -H 'end-user: jason' {gateway}/         # always backend v2",
-            $"  for i in $(seq 50); do curl -s {gateway}/ | grep -o 'backend-v[12]'; done | sort | uniq -c",
+            $"  for i in $(seq 50); do curl -s {gateway}/ | grep -m1 -o 'backend-v[12]'; done | sort | uniq -c",
             $"  curl -s {mesh.ControlPlaneUrl}debug/syncz",
             "",
+            $"Logs:           {mesh.LogDir}  (from here on, the programs' log lines also appear below)",
             "Press Ctrl-C to stop.",
             "",
         ]);

@@ -43,6 +43,9 @@ internal sealed class LocalMesh : IAsyncDisposable
 
     public string ConfigDir { get; }
 
+    /// <summary>Each program's whole output, one file per program.</summary>
+    public string LogDir => Path.Combine(_options.WorkDir, "logs");
+
     public IReadOnlyList<LocalWorkload> Workloads { get; }
 
     /// <summary>Every proxy's name and admin address (/ready, /config_dump), gateway first.</summary>
@@ -85,6 +88,7 @@ internal sealed class LocalMesh : IAsyncDisposable
         ], new Dictionary<string, string?>());
         using var deadline = Deadline(cancellationToken);
         await Readiness.WaitForHttpOkAsync(new Uri(ControlPlaneUrl, "/ready"), _controlPlane, deadline.Token, "the control plane to serve");
+        _options.OnProgress($"control plane serving (discovery 127.0.0.1:{_grpcPort}, debug {ControlPlaneUrl})");
     }
 
     /// <summary>What a program printed last, by its name ("control-plane", "frontend-v1", "backend-v1 sidecar", ...).</summary>
@@ -114,6 +118,7 @@ internal sealed class LocalMesh : IAsyncDisposable
         }
 
         ConfigFiles = DemoConfig.Render(ConfigDir, placeholders);
+        Directory.CreateDirectory(LogDir);
         foreach (var (file, content) in _options.ConfigOverrides)
         {
             File.WriteAllText(Path.Combine(ConfigDir, file), DemoConfig.Fill(content, placeholders));
@@ -136,10 +141,12 @@ internal sealed class LocalMesh : IAsyncDisposable
         foreach (var (process, adminPort) in proxies)
         {
             await Readiness.WaitForHttpOkAsync(new Uri($"http://127.0.0.1:{adminPort}/ready"), process, deadline.Token, $"{process.Name} to apply its config");
+            _options.OnProgress($"{process.Name} has its config");
         }
 
         // Every hop is up when a request through the gateway comes back from the frontend.
         await Readiness.WaitForHttpOkAsync(GatewayUrl, proxies[^1].Process, deadline.Token, "the gateway to route to the frontend");
+        _options.OnProgress("a request through the gateway reached the frontend and a backend");
     }
 
     private void StartApp(LocalWorkload workload)
@@ -197,7 +204,8 @@ internal sealed class LocalMesh : IAsyncDisposable
         }
 
         environment["DOTNET_gcServer"] = "0";
-        var process = MeshProcess.Start(name, _layout.Binary(project), args, environment, _options.OnOutputLine);
+        var logFile = Path.Combine(LogDir, name.Replace(' ', '-') + ".log");
+        var process = MeshProcess.Start(name, _layout.Binary(project), args, environment, logFile, _options.OnOutputLine);
         _processes.Add(process);
         return process;
     }

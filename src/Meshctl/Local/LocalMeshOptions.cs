@@ -15,7 +15,10 @@ internal sealed record LocalMeshOptions
     /// <summary>Files to write into the config folder instead of (or beside) the demo's, same placeholders allowed.</summary>
     public IReadOnlyDictionary<string, string> ConfigOverrides { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Receives every output line of every program, with the program's name.</summary>
+    /// <summary>Receives one line per start-up step done ("control plane serving", ...).</summary>
+    public Action<string> OnProgress { get; init; } = static _ => { };
+
+    /// <summary>Receives every output line of every program, with the program's name (all of it also goes to logs/).</summary>
     public Action<string, string> OnOutputLine { get; init; } = static (_, _) => { };
 
     /// <summary>How long start-up may take before it is reported as failed.</summary>

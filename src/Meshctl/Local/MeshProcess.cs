@@ -15,12 +15,14 @@ internal sealed class MeshProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Queue<string> _recent = new();
     private readonly Action<string, string> _onLine;
+    private readonly StreamWriter _log;
 
-    private MeshProcess(string name, Process process, Action<string, string> onLine)
+    private MeshProcess(string name, Process process, Action<string, string> onLine, StreamWriter log)
     {
         Name = name;
         _process = process;
         _onLine = onLine;
+        _log = log;
     }
 
     public string Name { get; }
@@ -29,9 +31,12 @@ internal sealed class MeshProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    /// <summary>Starts <c>dotnet &lt;assembly&gt; args</c>; <paramref name="onLine"/> receives (name, line) for every output line.</summary>
+    /// <summary>
+    /// Starts <c>dotnet &lt;assembly&gt; args</c>; every output line goes to <paramref name="logFile"/>, and to
+    /// <paramref name="onLine"/> as (name, line).
+    /// </summary>
     public static MeshProcess Start(string name, string assembly, IEnumerable<string> args,
-        IReadOnlyDictionary<string, string?> environment, Action<string, string> onLine)
+        IReadOnlyDictionary<string, string?> environment, string logFile, Action<string, string> onLine)
     {
         var info = new ProcessStartInfo(DotnetHost())
         {
@@ -52,7 +57,8 @@ internal sealed class MeshProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var child = new MeshProcess(name, process, onLine);
+        var log = new StreamWriter(logFile, append: true) { AutoFlush = true };
+        var child = new MeshProcess(name, process, onLine, log);
         process.OutputDataReceived += (_, e) => child.Record(e.Data);
         process.ErrorDataReceived += (_, e) => child.Record(e.Data);
         process.Start();
@@ -105,6 +111,10 @@ internal sealed class MeshProcess : IAsyncDisposable
     {
         await StopAsync(TimeSpan.FromSeconds(5));
         _process.Dispose();
+        lock (_recent)
+        {
+            _log.Dispose();
+        }
     }
 
     private void Record(string? line)
@@ -122,6 +132,10 @@ internal sealed class MeshProcess : IAsyncDisposable
             }
 
             _recent.Enqueue(line);
+            if (_log.BaseStream is not null)
+            {
+                _log.WriteLine(line);
+            }
         }
 
         _onLine(Name, line);

@@ -33,8 +33,9 @@ internal sealed class DiscoveryClient(
 
                 DiscoveryLog.Disconnected(logger, "the control plane ended the stream");
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
+                // The proxy is stopping; Mesh.Grpc reports the cancelled call as a GrpcException (Cancelled).
                 return;
             }
             catch (Exception ex)
