@@ -3,8 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "==> Building the mesh (Release)..."
-dotnet build Mesh.sln -c Release -nologo -clp:ErrorsOnly -p:WarningLevel=0
+echo "==> Building meshctl, the control plane, the proxy and the sample app (Release)..."
+dotnet build src/Meshctl -c Release -nologo -clp:ErrorsOnly
 
 echo "==> Starting the demo..."
 exec dotnet artifacts/bin/Mesh.Meshctl/release/meshctl.dll demo "$@"

@@ -122,7 +122,7 @@ internal static class DemoCommand
             $"  curl -s {gateway}/                              # frontend -> backend v1 (80%) or v2 (20%)",
             $"  curl -s -H 'end-user: jason' {gateway}/         # always backend v2",
             $"  for i in $(seq 50); do curl -s {gateway}/ | grep -m1 -o 'backend-v[12]'; done | sort | uniq -c",
-            $"  curl -s {mesh.ControlPlaneUrl}debug/syncz",
+            $"  dotnet {Path.GetRelativePath(Environment.CurrentDirectory, Path.Combine(AppContext.BaseDirectory, "meshctl.dll"))} proxy-status --control-plane {mesh.ControlPlaneUrl}",
             "",
             $"Logs:           {mesh.LogDir}  (from here on, the programs' log lines also appear below)",
             "Press Ctrl-C to stop.",

@@ -17,6 +17,9 @@ internal sealed class LocalMesh : IAsyncDisposable
     private readonly List<MeshProcess> _processes = [];
     private readonly int _grpcPort;
     private readonly int _gatewayAdminPort;
+
+    // Istio's port 15090 once per proxy cannot be shared on one address: gateway first, then the workloads' sidecars.
+    private readonly int[] _metricsPorts = FreePorts.Take(4);
     private MeshProcess? _controlPlane;
 
     private LocalMesh(LocalMeshOptions options, RepositoryLayout layout, int[] ports, int gatewayPort)
@@ -52,6 +55,13 @@ internal sealed class LocalMesh : IAsyncDisposable
     public IReadOnlyList<(string Name, Uri Admin)> Proxies =>
         [(GatewayName, new Uri($"http://127.0.0.1:{_gatewayAdminPort}")),
          .. Workloads.Select(w => (w.Name + " sidecar", new Uri($"http://127.0.0.1:{w.AdminPort}")))];
+
+    /// <summary>Every proxy's name and Prometheus address (/stats/prometheus), gateway first.</summary>
+    public IReadOnlyList<(string Name, Uri Metrics)> MetricsEndpoints =>
+        [(GatewayName, MetricsUri(0)), .. Workloads.Select((w, i) => (w.Name + " sidecar", MetricsUri(i + 1)))];
+
+    /// <summary>The Prometheus file service discovery list of every proxy, written at start-up.</summary>
+    public string PrometheusTargetsFile => Path.Combine(_options.WorkDir, "prometheus", "targets.json");
 
     public IReadOnlyList<string> ConfigFiles { get; private set; } = [];
 
@@ -119,6 +129,7 @@ internal sealed class LocalMesh : IAsyncDisposable
 
         ConfigFiles = DemoConfig.Render(ConfigDir, placeholders);
         Directory.CreateDirectory(LogDir);
+        PrometheusTargets.Write(PrometheusTargetsFile, MetricsEndpoints);
         foreach (var (file, content) in _options.ConfigOverrides)
         {
             File.WriteAllText(Path.Combine(ConfigDir, file), DemoConfig.Fill(content, placeholders));
@@ -181,6 +192,7 @@ internal sealed class LocalMesh : IAsyncDisposable
             "--admin-port", workload.AdminPort.ToString(),
             "--label", $"app={workload.Service}",
             "--label", $"version={workload.Version}",
+            .. TelemetryArgs(1 + Workloads.ToList().IndexOf(workload)),
         ], new Dictionary<string, string?>());
 
     private MeshProcess StartGateway() =>
@@ -193,7 +205,26 @@ internal sealed class LocalMesh : IAsyncDisposable
             "--admin-port", _gatewayAdminPort.ToString(),
             "--label", "istio=ingressgateway",
             "--label", $"app={GatewayName}",
+            .. TelemetryArgs(0),
         ], new Dictionary<string, string?>());
+
+    private Uri MetricsUri(int proxyIndex) => new($"http://127.0.0.1:{_metricsPorts[proxyIndex]}/stats/prometheus");
+
+    private List<string> TelemetryArgs(int proxyIndex)
+    {
+        List<string> args =
+        [
+            "--metrics-port", _metricsPorts[proxyIndex].ToString(),
+            "--access-log", _options.AccessLog,
+            "--trace-sampling", _options.TraceSamplingPercent.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ];
+        if (_options.OtlpEndpoint is { } otlp)
+        {
+            args.AddRange(["--otlp-endpoint", otlp.ToString().TrimEnd('/'), "--otlp-protocol", _options.OtlpProtocol]);
+        }
+
+        return args;
+    }
 
     private MeshProcess Spawn(string name, string project, IEnumerable<string> args, Dictionary<string, string?> environment)
     {

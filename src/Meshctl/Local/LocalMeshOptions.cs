@@ -21,6 +21,18 @@ internal sealed record LocalMeshOptions
     /// <summary>Receives every output line of every program, with the program's name (all of it also goes to logs/).</summary>
     public Action<string, string> OnOutputLine { get; init; } = static (_, _) => { };
 
+    /// <summary>Where every proxy exports its spans over OTLP (e.g. http://127.0.0.1:4317); null exports none.</summary>
+    public Uri? OtlpEndpoint { get; init; }
+
+    /// <summary>OTLP transport: "grpc" or "http/protobuf".</summary>
+    public string OtlpProtocol { get; init; } = "grpc";
+
+    /// <summary>The share of new traces the proxies sample, 0 to 100 (Istio's default is 1).</summary>
+    public double TraceSamplingPercent { get; init; } = 1.0;
+
+    /// <summary>Access log lines from every proxy: "off", "text" or "json".</summary>
+    public string AccessLog { get; init; } = "off";
+
     /// <summary>How long start-up may take before it is reported as failed.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(90);
 }

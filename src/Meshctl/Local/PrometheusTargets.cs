@@ -1,0 +1,40 @@
+// Writes the local mesh's proxies as a Prometheus file service discovery list.
+using System.Text.Json;
+
+namespace Mesh.Meshctl.Local;
+
+/// <summary>
+/// Writes <c>targets.json</c> for Prometheus' <c>file_sd_configs</c>: one target group per proxy, with the metrics path
+/// set, so a plain <c>prometheus</c> binary scrapes every proxy of the local mesh.
+/// </summary>
+internal static class PrometheusTargets
+{
+    public static void Write(string path, IReadOnlyList<(string Name, Uri Metrics)> proxies)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartArray();
+            foreach (var (name, metrics) in proxies)
+            {
+                json.WriteStartObject();
+                json.WriteStartArray("targets");
+                json.WriteStringValue($"{metrics.Host}:{metrics.Port}");
+                json.WriteEndArray();
+                json.WriteStartObject("labels");
+                json.WriteString("__metrics_path__", metrics.AbsolutePath);
+                json.WriteString("mesh_proxy", name.Replace(' ', '-'));
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
+        // Prometheus re-reads the file when it changes: write aside and rename, so it never sees half a file.
+        var temp = path + ".tmp";
+        File.WriteAllBytes(temp, stream.ToArray());
+        File.Move(temp, path, overwrite: true);
+    }
+}
