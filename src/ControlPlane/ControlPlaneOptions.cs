@@ -22,4 +22,16 @@ internal sealed record ControlPlaneOptions
 
     /// <summary>How long a changed file must stay unchanged before it is read.</summary>
     public TimeSpan FileSettle { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The CA folder (Istio's cacerts layout); a self-signed root is created there on first start. Null: an in-memory CA for this run only.</summary>
+    public string? CaDirectory { get; init; }
+
+    /// <summary>The SPIFFE trust domain of workload identities.</summary>
+    public string TrustDomain { get; init; } = Mesh.Security.SpiffeId.DefaultTrustDomain;
+
+    /// <summary>The lifetime of a workload certificate when the proxy asks for none.</summary>
+    public TimeSpan WorkloadCertificateLifetime { get; init; } = Mesh.Security.CertificateAuthority.DefaultWorkloadLifetime;
+
+    /// <summary>The longest lifetime a proxy may ask for.</summary>
+    public TimeSpan MaxWorkloadCertificateLifetime { get; init; } = TimeSpan.FromDays(90);
 }

@@ -1,8 +1,10 @@
 using Mesh.ControlPlane.Debug;
 using Mesh.ControlPlane.Discovery;
 using Mesh.ControlPlane.Model;
+using Mesh.ControlPlane.Security;
 using Mesh.ControlPlane.Sources;
 using Mesh.Grpc;
+using Mesh.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -19,10 +21,12 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     private readonly ListenOptions?[] _listeners;
     private readonly FolderConfigSource _source;
     private readonly PushCoordinator _pushes;
+    private readonly CertificateAuthority _authority;
 
     private ControlPlaneServer(WebApplication app, ListenOptions?[] listeners, FolderConfigSource source,
-        PushCoordinator pushes, ConnectionRegistry registry, MeshSnapshotStore snapshots, ILogger logger)
+        PushCoordinator pushes, ConnectionRegistry registry, MeshSnapshotStore snapshots, ILogger logger, CertificateAuthority authority)
     {
+        _authority = authority;
         Logger = logger;
         _app = app;
         _listeners = listeners;
@@ -73,7 +77,27 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
 
         app.MapGrpcDuplex(DiscoveryStreamHandler.Method, handler.HandleAsync);
         DebugEndpoints.Map(app, snapshots, registry, source);
-        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, loggers.CreateLogger("Mesh.ControlPlane"));
+        var authority = MapCertificateService(app, options, time, loggers);
+        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, loggers.CreateLogger("Mesh.ControlPlane"), authority);
+    }
+
+    /// <summary>Loads (or creates) the CA and serves CreateCertificate; throws <see cref="InvalidDataException"/> for a bad CA folder.</summary>
+    private static CertificateAuthority MapCertificateService(WebApplication app, ControlPlaneOptions options, TimeProvider time, ILoggerFactory loggers)
+    {
+        var folder = options.CaDirectory;
+        var authority = folder is null
+            ? CertificateAuthority.CreateSelfSigned(options.TrustDomain, time, TimeSpan.FromDays(3650))
+            : CertificateAuthorityFolder.LoadOrCreate(folder, options.TrustDomain, time);
+        var logger = loggers.CreateLogger<CertificateSigningHandler>();
+        SecurityLog.CaReady(logger, authority.TrustDomain, authority.Signing.Subject, authority.Signing.SerialNumber,
+            authority.Signing.NotAfter.ToUniversalTime(), authority.Bundle.Roots.Count, folder ?? "memory (not persisted)");
+        var issued = new IssuedCertificateRegistry();
+        var tokens = folder is null ? new BootstrapToken(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) : BootstrapToken.LoadOrCreate(folder);
+        var signing = new CertificateSigningHandler(authority, tokens, issued,
+            options.WorkloadCertificateLifetime, options.MaxWorkloadCertificateLifetime, time, logger);
+        app.MapGrpcUnary(CertificateSigningHandler.Method, signing.HandleAsync);
+        CertificateDebugEndpoint.Map(app, authority, issued);
+        return authority;
     }
 
     /// <summary>Loads the config, builds the first snapshot, then starts serving.</summary>
@@ -92,5 +116,6 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         _pushes.Dispose();
         _source.Dispose();
         await _app.DisposeAsync();
+        _authority.Dispose();
     }
 }

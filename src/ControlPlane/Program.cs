@@ -9,8 +9,11 @@ var grpcPort = new Option<int>("--grpc-port") { Description = "Discovery (gRPC, 
 var httpPort = new Option<int>("--http-port") { Description = "Debug and readiness (HTTP/1.1) port", DefaultValueFactory = _ => 15014 };
 var listen = new Option<string>("--listen") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
 var debounceMs = new Option<int>("--debounce-ms") { Description = "Quiet time before a config change is pushed", DefaultValueFactory = _ => 100 };
+var caDir = new Option<DirectoryInfo?>("--ca-dir") { Description = "CA folder in Istio's cacerts layout; a self-signed root is created there when empty (default: 'ca' beside the config folder)" };
+var trustDomain = new Option<string>("--trust-domain") { Description = "SPIFFE trust domain of workload identities", DefaultValueFactory = _ => "cluster.local" };
+var certTtl = new Option<int>("--workload-cert-ttl-seconds") { Description = "Lifetime of a workload certificate when the proxy asks for none", DefaultValueFactory = _ => 86400 };
 
-var root = new RootCommand("Mesh control plane: serves Istio configuration to sidecars and gateways.") { configDir, grpcPort, httpPort, listen, debounceMs };
+var root = new RootCommand("Mesh control plane: serves Istio configuration to sidecars and gateways.") { configDir, grpcPort, httpPort, listen, debounceMs, caDir, trustDomain, certTtl };
 root.SetAction(async (parsed, cancellationToken) =>
 {
     if (!IPAddress.TryParse(parsed.GetValue(listen), out var address))
@@ -27,13 +30,28 @@ root.SetAction(async (parsed, cancellationToken) =>
         HttpPort = parsed.GetValue(httpPort),
         Debounce = debounce,
         MaxDebounce = debounce * 10 > TimeSpan.FromSeconds(1) ? debounce * 10 : TimeSpan.FromSeconds(1),
+        // Beside the config folder, not in it: the config folder is watched for YAML.
+        CaDirectory = parsed.GetValue(caDir)?.FullName ?? Path.Combine(parsed.GetValue(configDir)!.Parent?.FullName ?? ".", "ca"),
+        TrustDomain = parsed.GetValue(trustDomain)!,
+        WorkloadCertificateLifetime = TimeSpan.FromSeconds(Math.Max(1, parsed.GetValue(certTtl))),
     };
 
-    await using var server = ControlPlaneServer.Create(options, TimeProvider.System, logging => logging
-        .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss.fff "; })
-        .SetMinimumLevel(LogLevel.Information)
-        // Per-request and hosting chatter drowns the lines people read; our own ready line replaces it.
-        .AddFilter("Microsoft", LogLevel.Warning));
+    ControlPlaneServer created;
+    try
+    {
+        created = ControlPlaneServer.Create(options, TimeProvider.System, logging => logging
+            .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss.fff "; })
+            .SetMinimumLevel(LogLevel.Information)
+            // Per-request and hosting chatter drowns the lines people read; our own ready line replaces it.
+            .AddFilter("Microsoft", LogLevel.Warning));
+    }
+    catch (InvalidDataException ex)
+    {
+        Console.Error.WriteLine($"Mesh control plane could not load its CA: {ex.Message}");
+        return 1;
+    }
+
+    await using var server = created;
     try
     {
         await server.StartAsync(cancellationToken);

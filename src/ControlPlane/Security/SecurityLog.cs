@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.ControlPlane.Security;
+
+/// <summary>Log lines of the CA: every signing and every refusal, one line each, with stable event ids.</summary>
+internal static partial class SecurityLog
+{
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "CA ready: trust domain {TrustDomain}, signing with {Subject} (serial {Serial}, expires {NotAfter:u}), {RootCount} root(s) in the trust bundle, from {Folder}")]
+    public static partial void CaReady(ILogger logger, string trustDomain, string subject, string serial, DateTime notAfter, int rootCount, string folder);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Issued certificate {Serial} for {Identity} to {Peer}, valid until {NotAfter:u}")]
+    public static partial void Issued(ILogger logger, string serial, string identity, string peer, DateTimeOffset notAfter);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Refused certificate request from {Peer}: {Status}: {Reason}")]
+    public static partial void Refused(ILogger logger, string peer, string status, string reason);
+}
