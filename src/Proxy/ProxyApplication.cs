@@ -4,6 +4,7 @@ using Mesh.Proxy.Configuration;
 using Mesh.Proxy.Discovery;
 using Mesh.Proxy.Forwarding;
 using Mesh.Proxy.Listeners;
+using Mesh.Proxy.Observability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +18,16 @@ internal static class ProxyApplication
     public static WebApplication Build(ProxyOptions options, IDiscoveryTransport transport, TimeProvider timeProvider, Random random)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(options.Bind), options.AdminPort));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Parse(options.Bind), options.AdminPort);
+
+            // Istio's Prometheus port; the admin port serves /stats/prometheus too.
+            if (options.MetricsPort is { } metricsPort && metricsPort != options.AdminPort)
+            {
+                kestrel.Listen(IPAddress.Parse(options.Bind), metricsPort);
+            }
+        });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(console =>
         {
@@ -35,7 +45,11 @@ internal static class ProxyApplication
         services.AddSingleton(timeProvider);
         services.AddSingleton(random);
         services.AddSingleton(transport);
+        services.AddSingleton(options);
         services.AddSingleton(options.ToNode());
+        services.AddSingleton<AccessLogWriter>();
+        services.AddHostedService(provider => provider.GetRequiredService<AccessLogWriter>());
+        services.AddSingleton<ProxyTelemetry>();
         services.AddSingleton<ProxySnapshotStore>();
         services.AddSingleton<ClusterCompiler>();
         services.AddSingleton<SnapshotCompiler>();
@@ -47,7 +61,7 @@ internal static class ProxyApplication
         services.AddHostedService<DiscoveryClient>();
 
         var app = builder.Build();
-        AdminEndpoints.Map(app, app.Services.GetRequiredService<ProxySnapshotStore>());
+        AdminEndpoints.Map(app, app.Services.GetRequiredService<ProxySnapshotStore>(), app.Services.GetRequiredService<ProxyTelemetry>().Registry);
         return app;
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Observability;
 
 namespace Mesh.Proxy;
 
@@ -12,7 +13,12 @@ internal static class ProxyCommandLine
                              --outbound-port PORT --admin-port PORT [--bind 127.0.0.1] [--label k=v ...]
           Mesh.Proxy router  --workload NAME --namespace NS --discovery http://HOST:PORT --admin-port PORT
                              [--bind 127.0.0.1] [--label k=v ...]
+        telemetry options (both modes):
+          [--metrics-port 15090] [--access-log off|text|json] [--trace-sampling PERCENT (default 1)]
+          [--otlp-endpoint http://HOST:PORT (default $OTEL_EXPORTER_OTLP_ENDPOINT)] [--otlp-protocol grpc|http/protobuf]
         """;
+
+    private static readonly string[] TelemetryFlags = ["--metrics-port", "--access-log", "--trace-sampling", "--otlp-endpoint", "--otlp-protocol"];
 
     /// <summary>Returns the options, or null with <paramref name="error"/> saying what is wrong.</summary>
     public static ProxyOptions? TryParse(string[] args, out string error)
@@ -28,8 +34,8 @@ internal static class ProxyCommandLine
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         string[] allowed = role == ProxyRole.Sidecar
-            ? ["--workload", "--namespace", "--discovery", "--app", "--outbound-port", "--admin-port", "--bind", "--label"]
-            : ["--workload", "--namespace", "--discovery", "--admin-port", "--bind", "--label"];
+            ? ["--workload", "--namespace", "--discovery", "--app", "--outbound-port", "--admin-port", "--bind", "--label", .. TelemetryFlags]
+            : ["--workload", "--namespace", "--discovery", "--admin-port", "--bind", "--label", .. TelemetryFlags];
 
         for (var i = 1; i < args.Length; i += 2)
         {
@@ -67,7 +73,7 @@ internal static class ProxyCommandLine
 
         foreach (var flag in allowed)
         {
-            if (flag is not ("--bind" or "--label") && !values.ContainsKey(flag))
+            if (flag is not ("--bind" or "--label") && Array.IndexOf(TelemetryFlags, flag) < 0 && !values.ContainsKey(flag))
             {
                 error = $"missing required option '{flag}'";
                 return null;
@@ -110,10 +116,11 @@ internal static class ProxyCommandLine
             }
         }
 
-        return new ProxyOptions(role, values["--workload"], values["--namespace"], discovery, app, outboundPort, adminPort, bind, labels);
+        var options = new ProxyOptions(role, values["--workload"], values["--namespace"], discovery, app, outboundPort, adminPort, bind, labels);
+        return TelemetryCommandLine.TryApply(options, values, Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"), out error);
     }
 
-    private static bool TryPort(Dictionary<string, string> values, string flag, out int port, out string error)
+    internal static bool TryPort(Dictionary<string, string> values, string flag, out int port, out string error)
     {
         error = string.Empty;
         if (int.TryParse(values[flag], out port) && port is >= 0 and <= 65535)

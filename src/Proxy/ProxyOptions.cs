@@ -14,6 +14,18 @@ internal sealed record ProxyOptions(
     string Bind,
     IReadOnlyDictionary<string, string> Labels)
 {
+    /// <summary>Istio's Prometheus port (15090 from the command line); null serves /stats/prometheus on the admin port only.</summary>
+    public int? MetricsPort { get; init; }
+
+    /// <summary>Access log lines to stdout: off unless asked for, as Istio's default.</summary>
+    public Observability.AccessLogMode AccessLog { get; init; }
+
+    /// <summary>The share of new traces (no upstream decision) sampled, 0 to 100.</summary>
+    public double TraceSamplingPercent { get; init; } = Telemetry.Tracing.TracePropagator.DefaultSamplingPercent;
+
+    /// <summary>Where spans go over OTLP; null exports none.</summary>
+    public Observability.Tracing.OtlpEndpoint? Otlp { get; init; }
+
     public Node ToNode()
     {
         var node = new Node

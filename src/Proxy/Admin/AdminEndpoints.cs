@@ -1,21 +1,23 @@
 using System.Text.Json;
 using Mesh.Proxy.Configuration;
+using Mesh.Telemetry.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
 namespace Mesh.Proxy.Admin;
 
-/// <summary>The admin server's endpoints: readiness, the config dump, and an index of both (room for /stats/prometheus).</summary>
+/// <summary>The admin server's endpoints: readiness, the config dump, Prometheus metrics, and an index of them.</summary>
 internal static class AdminEndpoints
 {
     private static readonly (string Path, string Description)[] Index =
     [
         ("/ready", "200 once listeners, routes, clusters and endpoints have all been applied, else 503"),
         ("/config_dump", "the snapshot being served, as JSON, with per-type versions and nonces"),
+        ("/stats/prometheus", "Istio's standard metrics and the per-route family, Prometheus text format 0.0.4"),
     ];
 
-    public static void Map(IEndpointRouteBuilder endpoints, ProxySnapshotStore store)
+    public static void Map(IEndpointRouteBuilder endpoints, ProxySnapshotStore store, MetricRegistry registry)
     {
         endpoints.MapGet("/", () => Results.Text(string.Join('\n', Array.ConvertAll(Index, entry => $"{entry.Path}\t{entry.Description}")) + "\n"));
 
@@ -28,6 +30,13 @@ internal static class AdminEndpoints
             context.Response.ContentType = "application/json";
             await using var writer = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Indented = true });
             ConfigDumpWriter.Write(writer, store.Current);
+        });
+
+        // Exposition goes to a string first: Kestrel forbids synchronous writes to the response body.
+        endpoints.MapGet("/stats/prometheus", (HttpContext context) =>
+        {
+            context.Response.ContentType = MetricRegistry.ContentType;
+            return context.Response.WriteAsync(registry.Expose());
         });
     }
 }

@@ -1,3 +1,4 @@
+using Mesh.Proxy.Configuration;
 using Mesh.Proxy.Routing;
 
 namespace Mesh.Proxy.Forwarding;
@@ -19,6 +20,9 @@ internal sealed class ProxyRequestFeature
     public RouteModel? Route { get; set; }
 
     public WeightedClusterModel? Backend { get; set; }
+
+    /// <summary>The endpoint of the latest attempt; null when no attempt was made.</summary>
+    public EndpointModel? Endpoint { get; set; }
 
     /// <summary>True while another attempt may follow this one, so a retriable response may be withheld.</summary>
     public bool MayRetry { get; set; }

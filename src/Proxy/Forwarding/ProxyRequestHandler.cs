@@ -1,4 +1,5 @@
 using Mesh.Proxy.Configuration;
+using Mesh.Proxy.Observability;
 using Microsoft.AspNetCore.Http;
 
 namespace Mesh.Proxy.Forwarding;
@@ -7,7 +8,7 @@ namespace Mesh.Proxy.Forwarding;
 /// The data path's entry point for every request on every listener: listener → route table → route → action,
 /// then a local reply, a redirect, a direct response or a forward to the chosen cluster.
 /// </summary>
-internal sealed class ProxyRequestHandler(ProxySnapshotStore store, UpstreamForwarder upstreamForwarder, Random random)
+internal sealed class ProxyRequestHandler(ProxySnapshotStore store, UpstreamForwarder upstreamForwarder, ProxyTelemetry telemetry, Random random)
 {
     private const string RequestIdHeader = "x-request-id";
 
@@ -16,14 +17,27 @@ internal sealed class ProxyRequestHandler(ProxySnapshotStore store, UpstreamForw
         var snapshot = store.Current;
         var feature = new ProxyRequestFeature();
         context.Features.Set(feature);
+        snapshot.ListenersByEndPoint.TryGetValue(listenerEndPoint, out var listener);
+        var observation = telemetry.Begin(context, snapshot, listener);
+        try
+        {
+            await RouteAsync(context, snapshot, listener, feature);
+        }
+        finally
+        {
+            telemetry.Complete(context, feature, observation);
+        }
+    }
 
+    private async Task RouteAsync(HttpContext context, ProxySnapshot snapshot, ListenerModel? listener, ProxyRequestFeature feature)
+    {
         var headers = context.Request.Headers;
         if (headers[RequestIdHeader].Count == 0)
         {
             headers[RequestIdHeader] = Guid.NewGuid().ToString();
         }
 
-        var route = snapshot.ListenersByEndPoint.TryGetValue(listenerEndPoint, out var listener)
+        var route = listener is not null
             && snapshot.RouteTables.TryGetValue(listener.RouteConfigName, out var table)
                 ? table.FindRoute(context.Request)
                 : null;

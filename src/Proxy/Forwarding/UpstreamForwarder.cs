@@ -41,6 +41,7 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, RouteTransform
                 return;
             }
 
+            feature.Endpoint = endpoint;
             var (error, failure) = await SendAttemptAsync(context, cluster, endpoint, retry.PerTryTimeout, overall);
             if (error == ForwarderError.None && !feature.ResponseWithheld)
             {

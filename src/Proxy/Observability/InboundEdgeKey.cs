@@ -1,0 +1,5 @@
+// The identity of an inbound edge: who this workload is now, who called, and how.
+namespace Mesh.Proxy.Observability;
+
+/// <summary>Looks up a cached inbound edge without allocating: strings hash by content, the destination by reference.</summary>
+internal readonly record struct InboundEdgeKey(InboundDestination Destination, string? PeerMetadata, string? PeerPrincipal, bool Grpc);

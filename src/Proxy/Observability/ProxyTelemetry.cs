@@ -1,0 +1,153 @@
+// The proxy's per-request telemetry: peer metadata exchange, Istio metrics, per-route metrics and access logs.
+using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Configuration;
+using Mesh.Proxy.Forwarding;
+using Mesh.Proxy.Identity;
+using Mesh.Telemetry.AccessLog;
+using Mesh.Telemetry.Istio;
+using Mesh.Telemetry.Metrics;
+using Mesh.Telemetry.Routes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Mesh.Proxy.Observability;
+
+/// <summary>
+/// Called by the request handler when a request arrives (<see cref="Begin"/>) and when it is done
+/// (<see cref="Complete"/>): takes the caller's peer metadata off inbound requests and puts ours on outbound ones,
+/// then records the request with Istio's labels and, when asked for, writes its access log line.
+/// </summary>
+internal sealed class ProxyTelemetry
+{
+    private const string GrpcContentType = "application/grpc";
+    private const string GrpcStatusHeader = "grpc-status";
+
+    private readonly ProxyOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly AccessLogWriter _accessLog;
+    private readonly RequestMetricsRecorder _recorder;
+    private readonly string _peerMetadata;
+    private readonly string _nodeId;
+    private readonly string?[] _flagTexts = new string?[256];
+
+    public ProxyTelemetry(ProxyOptions options, TimeProvider timeProvider, AccessLogWriter accessLog)
+    {
+        _options = options;
+        _timeProvider = timeProvider;
+        _accessLog = accessLog;
+        var version = options.ToNode().ProxyVersion;
+        Registry = new MetricRegistry();
+        _recorder = new RequestMetricsRecorder(new IstioStandardMetrics(Registry, version), new RouteMetrics(Registry), options);
+        _peerMetadata = PeerMetadata.Encode(options.Workload, options.Namespace, options.Labels, version);
+        _nodeId = options.ToNode().Id;
+    }
+
+    /// <summary>Everything this proxy exposes on /stats/prometheus.</summary>
+    public MetricRegistry Registry { get; }
+
+    public RequestObservation Begin(HttpContext context, ProxySnapshot snapshot, ListenerModel? listener)
+    {
+        var direction = listener?.Config.Direction ?? TrafficDirection.Unspecified;
+        var headers = context.Request.Headers;
+        string? peerMetadata = null;
+        string? principal = null;
+        if (direction == TrafficDirection.Inbound)
+        {
+            // Istio's metadata exchange is between proxies: the application never sees it.
+            var value = headers[PeerMetadata.Header];
+            peerMetadata = value.Count == 1 ? value[0] : null;
+            headers.Remove(PeerMetadata.Header);
+            headers.Remove(PeerMetadata.IdHeader);
+            principal = context.Features.Get<PeerIdentityFeature>()?.SpiffeId;
+        }
+        else
+        {
+            headers[PeerMetadata.Header] = _peerMetadata;
+            headers[PeerMetadata.IdHeader] = _nodeId;
+        }
+
+        var startTime = _accessLog.Enabled ? _timeProvider.GetUtcNow() : default;
+        return new RequestObservation(snapshot, direction, _timeProvider.GetTimestamp(), startTime, peerMetadata, principal);
+    }
+
+    public void Complete(HttpContext context, ProxyRequestFeature feature, in RequestObservation observation)
+    {
+        var durationMs = _timeProvider.GetElapsedTime(observation.StartTimestamp).TotalMilliseconds;
+        var response = context.Response;
+
+        // Envoy reports 0 when the client went away before any response was sent.
+        var responseCode = (feature.Flags & ResponseFlags.DownstreamConnectionTermination) != 0 && !response.HasStarted ? 0 : response.StatusCode;
+        var grpc = context.Request.ContentType is { } contentType && contentType.StartsWith(GrpcContentType, StringComparison.OrdinalIgnoreCase);
+        var flags = FlagText(feature.Flags);
+        var requestBytes = context.Request.ContentLength ?? 0;
+        var responseBytes = response.ContentLength ?? 0;
+        _recorder.Record(observation, feature, responseCode, grpc ? GrpcStatus(context) : null, flags, durationMs, requestBytes, responseBytes, grpc);
+
+        if (_accessLog.Enabled)
+        {
+            _accessLog.Write(AccessLogRecordOf(context, feature, observation, responseCode, flags, durationMs, requestBytes, responseBytes));
+        }
+    }
+
+    private string FlagText(ResponseFlags flags)
+    {
+        var index = (int)flags & 0xFF;
+        return _flagTexts[index] ??= ResponseFlagsFormatter.Format(flags);
+    }
+
+    // A gRPC status travels in the trailers, or in the headers of a trailers-only response; Istio reports it as text.
+    private static string GrpcStatus(HttpContext context)
+    {
+        var status = context.Response.Headers[GrpcStatusHeader];
+        if (status.Count == 0 && context.Features.Get<IHttpResponseTrailersFeature>() is { } trailers)
+        {
+            status = trailers.Trailers[GrpcStatusHeader];
+        }
+
+        return status.Count > 0 && !string.IsNullOrEmpty(status[0]) ? status[0]! : IstioLabelValues.Unknown;
+    }
+
+    private static AccessLogRecord AccessLogRecordOf(
+        HttpContext context, ProxyRequestFeature feature, in RequestObservation observation, int responseCode, string flags, double durationMs,
+        long requestBytes, long responseBytes)
+    {
+        var request = context.Request;
+        var connection = context.Connection;
+        var endpoint = feature.Endpoint?.Config;
+        return new AccessLogRecord
+        {
+            StartTime = observation.StartTime,
+            Method = request.Method,
+            Path = request.Path.Value + request.QueryString.Value,
+            Protocol = request.Protocol,
+            ResponseCode = responseCode,
+            ResponseFlags = flags,
+            ResponseCodeDetails = ResponseCodeDetails(feature),
+            BytesReceived = requestBytes,
+            BytesSent = responseBytes,
+            DurationMilliseconds = (long)durationMs,
+            ForwardedFor = request.Headers["x-forwarded-for"].ToString() is { Length: > 0 } forwardedFor ? forwardedFor : null,
+            UserAgent = request.Headers.UserAgent.ToString() is { Length: > 0 } userAgent ? userAgent : null,
+            RequestId = request.Headers["x-request-id"].ToString() is { Length: > 0 } requestId ? requestId : null,
+            Authority = request.Host.Value,
+            UpstreamHost = endpoint is null ? null : $"{endpoint.Address}:{endpoint.Port}",
+            UpstreamCluster = feature.ClusterName,
+            DownstreamLocalAddress = connection.LocalIpAddress is null ? null : $"{connection.LocalIpAddress}:{connection.LocalPort}",
+            DownstreamRemoteAddress = connection.RemoteIpAddress is null ? null : $"{connection.RemoteIpAddress}:{connection.RemotePort}",
+            RouteName = feature.RouteName,
+        };
+    }
+
+    // Envoy's %RESPONSE_CODE_DETAILS% for the outcomes this proxy produces.
+    private static string ResponseCodeDetails(ProxyRequestFeature feature) => feature.Flags switch
+    {
+        _ when (feature.Flags & ResponseFlags.NoRouteFound) != 0 => "route_not_found",
+        _ when (feature.Flags & ResponseFlags.NoHealthyUpstream) != 0 => "no_healthy_upstream",
+        _ when (feature.Flags & ResponseFlags.NoClusterFound) != 0 => "cluster_not_found",
+        _ when (feature.Flags & ResponseFlags.UpstreamRequestTimeout) != 0 => "upstream_response_timeout",
+        _ when (feature.Flags & ResponseFlags.UpstreamConnectionFailure) != 0 => "upstream_reset_before_response_started{connection_failure}",
+        _ when (feature.Flags & ResponseFlags.DownstreamConnectionTermination) != 0 => "downstream_remote_disconnect",
+        _ when feature.Route?.Redirect is not null || feature.Route?.DirectResponse is not null => "direct_response",
+        _ => "via_upstream",
+    };
+}

@@ -1,0 +1,161 @@
+// Records each finished request into Istio's standard metrics and our per-route family.
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Mesh.Proxy.Configuration;
+using Mesh.Proxy.Forwarding;
+using Mesh.Telemetry.Istio;
+using Mesh.Telemetry.Routes;
+
+namespace Mesh.Proxy.Observability;
+
+/// <summary>
+/// Finds the metric handles of a request by what the proxy already holds (the endpoint, cluster or route model it
+/// used, or the caller's peer metadata) and records into them. Handles are created once per label set and cached,
+/// keyed by reference where the key is a compiled model (weakly, so old snapshots' models are collected), so
+/// recording a label set already seen allocates nothing.
+/// </summary>
+internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMetrics routes, ProxyOptions options)
+{
+    /// <summary>Past this many cached inbound edges the cache starts over (series themselves stay bounded by the registry).</summary>
+    private const int MaxInboundEdges = 4_096;
+
+    // Keys for requests that reached no endpoint or no route.
+    private static readonly object NoUpstream = new();
+    private static readonly object NoRouteSource = new();
+    private static readonly object NoRouteDestination = new();
+
+    private readonly WorkloadPeer _self = WorkloadPeers.From(options.Workload, options.Namespace, options.Labels, null, null);
+    private readonly ConditionalWeakTable<object, EdgePair> _outbound = new();
+    private readonly ConditionalWeakTable<object, RouteSeries> _routes = new();
+    private readonly ConcurrentDictionary<InboundEdgeKey, RequestEdge> _inbound = new();
+    private volatile DestinationCache? _destination;
+
+    public void Record(in RequestObservation observation, ProxyRequestFeature feature, int responseCode, string? grpcStatus, string responseFlags,
+        double durationMs, long requestBytes, long responseBytes, bool grpc)
+    {
+        var edge = observation.IsInbound ? InboundEdge(observation, grpc) : OutboundEdge(observation.Snapshot, feature, grpc);
+        edge.Record(responseCode, grpcStatus, responseFlags, durationMs, requestBytes, responseBytes);
+
+        var route = RouteSeries(observation.IsInbound, feature);
+        route.RecordRequest(responseCode, durationMs);
+        for (var attempt = 1; attempt < feature.Attempts; attempt++)
+        {
+            route.RecordRetry();
+        }
+    }
+
+    private RequestEdge OutboundEdge(ProxySnapshot snapshot, ProxyRequestFeature feature, bool grpc)
+    {
+        object key = (object?)feature.Endpoint
+            ?? (feature.ClusterName is not null && snapshot.Clusters.TryGetValue(feature.ClusterName, out var known) ? known : NoUpstream);
+        if (!_outbound.TryGetValue(key, out var pair))
+        {
+            pair = _outbound.GetValue(key, static _ => new EdgePair());
+        }
+
+        return (grpc ? pair.Grpc : pair.Http) ?? ResolveOutbound(snapshot, feature, pair, grpc);
+    }
+
+    private RequestEdge ResolveOutbound(ProxySnapshot snapshot, ProxyRequestFeature feature, EdgePair pair, bool grpc)
+    {
+        var destination = WorkloadPeer.Unknown;
+        string? service = null, serviceName = null, serviceNamespace = null;
+        if (feature.ClusterName is not null && snapshot.Clusters.TryGetValue(feature.ClusterName, out var cluster) && cluster.Config.ServiceHost.Length > 0)
+        {
+            service = cluster.Config.ServiceHost;
+            serviceNamespace = cluster.Config.ServiceNamespace;
+            serviceName = ServiceNames.ShortName(service, serviceNamespace);
+        }
+
+        if (feature.Endpoint is { } endpoint)
+        {
+            destination = WorkloadPeers.From(endpoint.Config.WorkloadName, endpoint.Config.Namespace, endpoint.Config.Labels, null, null);
+        }
+
+        // Istio's client side does not know the connection's security policy from its own vantage point: "unknown".
+        var edge = istio.ResolveRequestEdge(new RequestEdgeLabels(
+            IstioLabelValues.ReporterSource, _self, destination, service, serviceName, serviceNamespace,
+            grpc ? IstioLabelValues.ProtocolGrpc : IstioLabelValues.ProtocolHttp, IstioLabelValues.Unknown));
+        if (grpc)
+        {
+            pair.Grpc = edge;
+        }
+        else
+        {
+            pair.Http = edge;
+        }
+
+        return edge;
+    }
+
+    private RequestEdge InboundEdge(in RequestObservation observation, bool grpc)
+    {
+        var key = new InboundEdgeKey(DestinationOf(observation.Snapshot), observation.PeerMetadata, observation.PeerPrincipal, grpc);
+        if (_inbound.TryGetValue(key, out var edge))
+        {
+            return edge;
+        }
+
+        if (_inbound.Count >= MaxInboundEdges)
+        {
+            _inbound.Clear();
+        }
+
+        return _inbound.GetOrAdd(key, static (k, recorder) => recorder.ResolveInbound(k), this);
+    }
+
+    private RequestEdge ResolveInbound(InboundEdgeKey key)
+    {
+        var mutualTls = key.PeerPrincipal is not null;
+        var source = key.PeerMetadata is null ? null : PeerMetadata.TryDecode(key.PeerMetadata, key.PeerPrincipal);
+        source ??= key.PeerPrincipal is null ? WorkloadPeer.Unknown : new WorkloadPeer(null, null, key.PeerPrincipal);
+        var destination = key.Destination;
+        return istio.ResolveRequestEdge(new RequestEdgeLabels(
+            IstioLabelValues.ReporterDestination, source, mutualTls ? destination.MutualTls : destination.Plaintext,
+            destination.Service, destination.ServiceName, destination.ServiceNamespace,
+            key.Grpc ? IstioLabelValues.ProtocolGrpc : IstioLabelValues.ProtocolHttp,
+            mutualTls ? IstioLabelValues.MutualTls : IstioLabelValues.NoSecurity));
+    }
+
+    private InboundDestination DestinationOf(ProxySnapshot snapshot)
+    {
+        var cached = _destination;
+        if (cached is not null && ReferenceEquals(cached.Snapshot, snapshot))
+        {
+            return cached.Destination;
+        }
+
+        var destination = InboundDestination.Resolve(snapshot, options.Workload, options.Namespace, options.Labels);
+        _destination = new DestinationCache(snapshot, destination);
+        return destination;
+    }
+
+    private RouteSeries RouteSeries(bool inbound, ProxyRequestFeature feature)
+    {
+        object key = (object?)feature.Backend ?? (object?)feature.Route ?? (inbound ? NoRouteDestination : NoRouteSource);
+        if (_routes.TryGetValue(key, out var series))
+        {
+            return series;
+        }
+
+        var route = feature.Route;
+        var labels = new RouteLabels(
+            inbound ? IstioLabelValues.ReporterDestination : IstioLabelValues.ReporterSource,
+            route?.Origin?.VirtualService,
+            route?.Origin?.Namespace,
+            route?.Name,
+            feature.Backend is { } backend ? SubsetOf(backend.Name) : null);
+        series = routes.Resolve(labels);
+        _routes.AddOrUpdate(key, series);
+        return series;
+    }
+
+    // Istio's cluster names carry the subset third: "outbound|9080|v2|backend.default.svc.cluster.local".
+    private static string? SubsetOf(string clusterName)
+    {
+        var parts = clusterName.Split('|');
+        return parts.Length == 4 && parts[2].Length > 0 ? parts[2] : null;
+    }
+
+    private sealed record DestinationCache(ProxySnapshot Snapshot, InboundDestination Destination);
+}

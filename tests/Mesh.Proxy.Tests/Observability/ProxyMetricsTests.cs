@@ -1,0 +1,133 @@
+using System.Net;
+using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Observability;
+using Mesh.Proxy.Tests.Infrastructure;
+using static Mesh.Proxy.Tests.Infrastructure.MeshConfig;
+
+namespace Mesh.Proxy.Tests.Observability;
+
+/// <summary>The real proxy records Istio's standard metrics and the route family, and serves them on /stats/prometheus.</summary>
+public sealed class ProxyMetricsTests
+{
+    private const string BackendCluster = "outbound|9080|v2|backend.default.svc.cluster.local";
+
+    [Fact]
+    public async Task Outbound_ForwardedRequest_RecordsSourceReporterWithEndpointAndServiceLabels()
+    {
+        string? peerMetadataSent = null;
+        await using var upstream = await UpstreamServer.StartAsync(context =>
+        {
+            peerMetadataSent = context.Request.Headers[PeerMetadata.Header];
+            return UpstreamServer.Echo(context);
+        });
+        await using var proxy = await TestProxy.StartAsync();
+        var port = FreePort.Next();
+        var route = ToCluster(BackendCluster, name: "canary-split");
+        route.Origin = new RouteOrigin { VirtualService = "backend", Namespace = "default" };
+        await proxy.ApplyAsync(
+            [BackendClusterConfig()],
+            [BackendEndpoints(upstream.Port)],
+            Listener("outbound", port, "outbound"),
+            Routes("outbound", Host("backend:9080", ["*"], route)));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/a")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/b")).StatusCode);
+
+        var metrics = await proxy.Admin.GetStringAsync("/stats/prometheus");
+        var series = Exposition.Series(metrics, "istio_requests_total", ("reporter", "source"), ("response_code", "200"));
+        Assert.Equal(2, series.Value);
+        Assert.Equal("gateway", series.Labels["source_workload"]);
+        Assert.Equal("backend-v2", series.Labels["destination_workload"]);
+        Assert.Equal("backend", series.Labels["destination_app"]);
+        Assert.Equal("v2", series.Labels["destination_version"]);
+        Assert.Equal("backend.default.svc.cluster.local", series.Labels["destination_service"]);
+        Assert.Equal("backend", series.Labels["destination_service_name"]);
+        Assert.Equal("default", series.Labels["destination_service_namespace"]);
+        Assert.Equal("http", series.Labels["request_protocol"]);
+        Assert.Equal("-", series.Labels["response_flags"]);
+        Assert.Equal("unknown", series.Labels["connection_security_policy"]);
+        Assert.Equal(
+            2,
+            Exposition.Series(metrics, "mesh_route_requests_total", ("virtual_service", "backend"), ("route", "canary-split"), ("destination_subset", "v2"), ("response_code_class", "2xx")).Value);
+        Assert.NotNull(PeerMetadata.TryDecode(peerMetadataSent!, null));
+        Assert.Contains("istio_build{component=\"proxy\"", metrics);
+    }
+
+    [Fact]
+    public async Task Inbound_CallerPeerMetadata_RecordsDestinationReporterWithSourceLabelsAndHidesTheHeaderFromTheApp()
+    {
+        var appSawPeerMetadata = true;
+        await using var upstream = await UpstreamServer.StartAsync(context =>
+        {
+            appSawPeerMetadata = context.Request.Headers.ContainsKey(PeerMetadata.Header) || context.Request.Headers.ContainsKey(PeerMetadata.IdHeader);
+            return UpstreamServer.Echo(context);
+        });
+        await using var proxy = await TestProxy.StartAsync();
+        var port = FreePort.Next();
+        var listener = Listener("virtualInbound", port, "inbound|9080");
+        listener.Direction = TrafficDirection.Inbound;
+        var inboundHost = Host("inbound|http|9080", ["*"], ToCluster("inbound|9080||"));
+        inboundHost.IncludeRequestAttemptCount = false;
+        await proxy.ApplyAsync([Cluster("inbound|9080||")], [Endpoints("inbound|9080||", upstream.Port)], listener, Routes("inbound|9080", inboundHost));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var caller = PeerMetadata.Encode("frontend-v1", "default", new Dictionary<string, string> { ["app"] = "frontend", ["version"] = "v1" }, "1.0");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        request.Headers.Add(PeerMetadata.Header, caller);
+        request.Headers.Add(PeerMetadata.IdHeader, "sidecar~frontend-v1.default");
+
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(request)).StatusCode);
+
+        Assert.False(appSawPeerMetadata);
+        var series = Exposition.Series(await proxy.Admin.GetStringAsync("/stats/prometheus"), "istio_requests_total", ("reporter", "destination"));
+        Assert.Equal(1, series.Value);
+        Assert.Equal("frontend-v1", series.Labels["source_workload"]);
+        Assert.Equal("default", series.Labels["source_workload_namespace"]);
+        Assert.Equal("frontend", series.Labels["source_app"]);
+        Assert.Equal("v1", series.Labels["source_version"]);
+        Assert.Equal("frontend", series.Labels["source_canonical_service"]);
+        Assert.Equal("gateway", series.Labels["destination_workload"]);
+        Assert.Equal("none", series.Labels["connection_security_policy"]);
+    }
+
+    [Fact]
+    public async Task Outbound_NoRoute_RecordsNotFoundWithFlagNrAndARouteSeries()
+    {
+        await using var proxy = await TestProxy.StartAsync();
+        var port = FreePort.Next();
+        await proxy.ApplyAsync([Cluster("backend")], [Endpoints("backend")], Listener("outbound", port, "outbound"),
+            Routes("outbound", Host("backend:9080", ["backend:9080"], ToCluster("backend"))));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        client.DefaultRequestHeaders.Host = "elsewhere:80";
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/")).StatusCode);
+
+        var metrics = await proxy.Admin.GetStringAsync("/stats/prometheus");
+        var series = Exposition.Series(metrics, "istio_requests_total", ("response_code", "404"));
+        Assert.Equal("NR", series.Labels["response_flags"]);
+        Assert.Equal("unknown", series.Labels["destination_service"]);
+        Assert.Equal(1, Exposition.Series(metrics, "mesh_route_requests_total", ("route", "unknown"), ("response_code_class", "4xx")).Value);
+    }
+
+    private static Cluster BackendClusterConfig()
+    {
+        var cluster = Cluster(BackendCluster);
+        cluster.ServiceHost = "backend.default.svc.cluster.local";
+        cluster.ServicePort = 9080;
+        cluster.Subset = "v2";
+        cluster.ServiceNamespace = "default";
+        return cluster;
+    }
+
+    private static ClusterLoadAssignment BackendEndpoints(int port)
+    {
+        var assignment = Endpoints(BackendCluster, port);
+        var endpoint = assignment.Endpoints[0];
+        endpoint.WorkloadName = "backend-v2";
+        endpoint.Namespace = "default";
+        endpoint.ServiceAccount = "backend";
+        endpoint.Labels["app"] = "backend";
+        endpoint.Labels["version"] = "v2";
+        return assignment;
+    }
+}
