@@ -5,6 +5,7 @@ using Mesh.Proxy.Discovery;
 using Mesh.Proxy.Forwarding;
 using Mesh.Proxy.Listeners;
 using Mesh.Proxy.Observability;
+using Mesh.Proxy.Observability.Tracing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,6 +50,9 @@ internal static class ProxyApplication
         services.AddSingleton(options.ToNode());
         services.AddSingleton<AccessLogWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<AccessLogWriter>());
+        services.AddSingleton<SpanExporter>();
+        services.AddHostedService(provider => provider.GetRequiredService<SpanExporter>());
+        services.AddSingleton<RequestTracer>();
         services.AddSingleton<ProxyTelemetry>();
         services.AddSingleton<ProxySnapshotStore>();
         services.AddSingleton<ClusterCompiler>();

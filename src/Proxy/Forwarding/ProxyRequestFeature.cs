@@ -1,5 +1,6 @@
 using Mesh.Proxy.Configuration;
 using Mesh.Proxy.Routing;
+using Mesh.Telemetry.Tracing;
 
 namespace Mesh.Proxy.Forwarding;
 
@@ -20,6 +21,12 @@ internal sealed class ProxyRequestFeature
     public RouteModel? Route { get; set; }
 
     public WeightedClusterModel? Backend { get; set; }
+
+    /// <summary>This proxy's span for the request; each attempt's client span is its child.</summary>
+    public SpanContext ServerSpan { get; set; }
+
+    /// <summary>When the server span started (wall clock); set only when the span will be exported.</summary>
+    public DateTimeOffset ServerSpanStart { get; set; }
 
     /// <summary>The endpoint of the latest attempt; null when no attempt was made.</summary>
     public EndpointModel? Endpoint { get; set; }

@@ -10,15 +10,13 @@ namespace Mesh.Proxy.Forwarding;
 /// </summary>
 internal sealed class ProxyRequestHandler(ProxySnapshotStore store, UpstreamForwarder upstreamForwarder, ProxyTelemetry telemetry, Random random)
 {
-    private const string RequestIdHeader = "x-request-id";
-
     public async Task HandleAsync(HttpContext context, string listenerEndPoint)
     {
         var snapshot = store.Current;
         var feature = new ProxyRequestFeature();
         context.Features.Set(feature);
         snapshot.ListenersByEndPoint.TryGetValue(listenerEndPoint, out var listener);
-        var observation = telemetry.Begin(context, snapshot, listener);
+        var observation = telemetry.Begin(context, feature, snapshot, listener);
         try
         {
             await RouteAsync(context, snapshot, listener, feature);
@@ -31,12 +29,6 @@ internal sealed class ProxyRequestHandler(ProxySnapshotStore store, UpstreamForw
 
     private async Task RouteAsync(HttpContext context, ProxySnapshot snapshot, ListenerModel? listener, ProxyRequestFeature feature)
     {
-        var headers = context.Request.Headers;
-        if (headers[RequestIdHeader].Count == 0)
-        {
-            headers[RequestIdHeader] = Guid.NewGuid().ToString();
-        }
-
         var route = listener is not null
             && snapshot.RouteTables.TryGetValue(listener.RouteConfigName, out var table)
                 ? table.FindRoute(context.Request)

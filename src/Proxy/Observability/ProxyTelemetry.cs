@@ -1,8 +1,9 @@
-// The proxy's per-request telemetry: peer metadata exchange, Istio metrics, per-route metrics and access logs.
+// The proxy's per-request telemetry: peer metadata exchange, Istio metrics, per-route metrics, spans and access logs.
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Configuration;
 using Mesh.Proxy.Forwarding;
 using Mesh.Proxy.Identity;
+using Mesh.Proxy.Observability.Tracing;
 using Mesh.Telemetry.AccessLog;
 using Mesh.Telemetry.Istio;
 using Mesh.Telemetry.Metrics;
@@ -14,8 +15,9 @@ namespace Mesh.Proxy.Observability;
 
 /// <summary>
 /// Called by the request handler when a request arrives (<see cref="Begin"/>) and when it is done
-/// (<see cref="Complete"/>): takes the caller's peer metadata off inbound requests and puts ours on outbound ones,
-/// then records the request with Istio's labels and, when asked for, writes its access log line.
+/// (<see cref="Complete"/>): starts the server span, takes the caller's peer metadata off inbound requests and puts
+/// ours on outbound ones, then records the request with Istio's labels, ends the span and, when asked for, writes
+/// its access log line.
 /// </summary>
 internal sealed class ProxyTelemetry
 {
@@ -25,13 +27,15 @@ internal sealed class ProxyTelemetry
     private readonly ProxyOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly AccessLogWriter _accessLog;
+    private readonly RequestTracer _tracer;
     private readonly RequestMetricsRecorder _recorder;
     private readonly string _peerMetadata;
     private readonly string _nodeId;
     private readonly string?[] _flagTexts = new string?[256];
 
-    public ProxyTelemetry(ProxyOptions options, TimeProvider timeProvider, AccessLogWriter accessLog)
+    public ProxyTelemetry(ProxyOptions options, TimeProvider timeProvider, AccessLogWriter accessLog, RequestTracer tracer)
     {
+        _tracer = tracer;
         _options = options;
         _timeProvider = timeProvider;
         _accessLog = accessLog;
@@ -45,8 +49,9 @@ internal sealed class ProxyTelemetry
     /// <summary>Everything this proxy exposes on /stats/prometheus.</summary>
     public MetricRegistry Registry { get; }
 
-    public RequestObservation Begin(HttpContext context, ProxySnapshot snapshot, ListenerModel? listener)
+    public RequestObservation Begin(HttpContext context, ProxyRequestFeature feature, ProxySnapshot snapshot, ListenerModel? listener)
     {
+        _tracer.Begin(context, feature);
         var direction = listener?.Config.Direction ?? TrafficDirection.Unspecified;
         var headers = context.Request.Headers;
         string? peerMetadata = null;
@@ -82,6 +87,7 @@ internal sealed class ProxyTelemetry
         var requestBytes = context.Request.ContentLength ?? 0;
         var responseBytes = response.ContentLength ?? 0;
         _recorder.Record(observation, feature, responseCode, grpc ? GrpcStatus(context) : null, flags, durationMs, requestBytes, responseBytes, grpc);
+        _tracer.End(context, feature, responseCode, flags, observation.PeerPrincipal);
 
         if (_accessLog.Enabled)
         {

@@ -1,0 +1,7 @@
+// The client span of one upstream attempt while it is in flight.
+using Mesh.Telemetry.Tracing;
+
+namespace Mesh.Proxy.Observability.Tracing;
+
+/// <summary>An upstream attempt's span context and, when it will be exported, its wall-clock start.</summary>
+internal readonly record struct AttemptSpan(SpanContext Context, DateTimeOffset Start);

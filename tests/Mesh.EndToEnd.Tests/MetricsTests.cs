@@ -1,0 +1,102 @@
+namespace Mesh.EndToEnd.Tests;
+
+/// <summary>Every proxy's /stats/prometheus, checked by promtool and scraped by a real Prometheus under load.</summary>
+[Collection(ObservabilityCollection.Name)]
+public sealed class MetricsTests(ObservabilityFixture fixture)
+{
+    // The labels Kiali's versioned-app graph groups istio_requests_total by.
+    private const string KialiGraphLabels =
+        "source_workload,source_workload_namespace,source_app,source_version,destination_service_namespace,destination_service_name,"
+        + "destination_workload,destination_workload_namespace,destination_app,destination_version,request_protocol,response_code,"
+        + "response_flags,grpc_response_status,reporter";
+
+    private const string FrontendToBackend = "source_workload=\"frontend-v1\",destination_service_name=\"backend\"";
+
+    [Fact]
+    public async Task StatsPrometheus_EveryProxyAfterTraffic_PassesPromtoolAndHasIstioRequests()
+    {
+        await fixture.SendAsync(20);
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+
+        foreach (var (name, metrics) in fixture.Mesh.MetricsEndpoints)
+        {
+            var exposition = await client.GetStringAsync(metrics);
+
+            await PromtoolCheck.AssertValidAsync(exposition, name);
+            Assert.Contains("istio_requests_total{", exposition);
+            Assert.Contains("istio_build{component=\"proxy\"", exposition);
+        }
+    }
+
+    [Fact]
+    public async Task Prometheus_ScrapingTheMeshUnderLoad_ShowsEveryEdgeByKialiLabelsFromBothReporters()
+    {
+        await using var prometheus = await PrometheusServer.StartAsync(fixture.Mesh.PrometheusTargetsFile);
+        var proxies = fixture.Mesh.MetricsEndpoints.Count;
+        await MeshRun.WaitUntilAsync(
+            async () => (await prometheus.QueryAsync("sum(up{job=\"envoy-stats\"})")) is [var up] && up.Value == proxies,
+            TimeSpan.FromSeconds(30), "prometheus to scrape every proxy");
+
+        // Two bursts with scrapes between them, so every edge's counter has samples that rise within the rate window.
+        await fixture.SendAsync(100);
+        await MeshRun.WaitUntilAsync(
+            async () => (await prometheus.QueryAsync($"sum(istio_requests_total{{{FrontendToBackend},reporter=\"destination\"}})")).Count == 1,
+            TimeSpan.FromSeconds(30), "the first burst to be scraped");
+        await fixture.SendAsync(100);
+
+        var edges = $"sum by ({KialiGraphLabels}) (istio_requests_total{{{FrontendToBackend}}})";
+        await MeshRun.WaitUntilAsync(
+            async () => BothReportersAgree(await prometheus.QueryAsync(edges)),
+            TimeSpan.FromSeconds(30), "both reporters to count every frontend -> backend request");
+
+        var series = await prometheus.QueryAsync(edges);
+        Assert.Equal(4, series.Count);
+        foreach (var reporter in new[] { "source", "destination" })
+        {
+            foreach (var version in new[] { "v1", "v2" })
+            {
+                var edge = Assert.Single(series, s => s.Labels["reporter"] == reporter && s.Labels["destination_version"] == version);
+                Assert.Equal("default", edge.Labels["source_workload_namespace"]);
+                Assert.Equal("frontend", edge.Labels["source_app"]);
+                Assert.Equal("v1", edge.Labels["source_version"]);
+                Assert.Equal("default", edge.Labels["destination_service_namespace"]);
+                Assert.Equal("backend-" + version, edge.Labels["destination_workload"]);
+                Assert.Equal("default", edge.Labels["destination_workload_namespace"]);
+                Assert.Equal("backend", edge.Labels["destination_app"]);
+                Assert.Equal("http", edge.Labels["request_protocol"]);
+                Assert.Equal("200", edge.Labels["response_code"]);
+                Assert.Equal("-", edge.Labels["response_flags"]);
+                Assert.False(edge.Labels.ContainsKey("grpc_response_status"), "an empty label is absent in PromQL results");
+            }
+        }
+
+        var rates = await prometheus.QueryAsync($"sum by ({KialiGraphLabels}) (rate(istio_requests_total{{{FrontendToBackend}}}[1m]))");
+        Assert.Equal(4, rates.Count);
+        Assert.All(rates, rate => Assert.True(rate.Value > 0, $"rate of {string.Join(",", rate.Labels)} is {rate.Value}"));
+
+        // Our per-route family covers exactly the requests Istio's counts, per reporter and for the backend's VirtualService.
+        var routeTotals = await prometheus.QueryAsync("sum by (reporter) (mesh_route_requests_total)");
+        var istioTotals = await prometheus.QueryAsync("sum by (reporter) (istio_requests_total)");
+        Assert.Equal(2, istioTotals.Count);
+        foreach (var total in istioTotals)
+        {
+            Assert.Equal(total.Value, Assert.Single(routeTotals, r => r.Labels["reporter"] == total.Labels["reporter"]).Value);
+        }
+
+        var backendRoutes = await prometheus.QueryAsync(
+            "sum(mesh_route_requests_total{reporter=\"source\",virtual_service=\"backend\"})");
+        var backendRequests = await prometheus.QueryAsync($"sum(istio_requests_total{{{FrontendToBackend},reporter=\"source\"}})");
+        Assert.Equal(Assert.Single(backendRequests).Value, Assert.Single(backendRoutes).Value);
+    }
+
+    private static bool BothReportersAgree(IReadOnlyList<(Dictionary<string, string> Labels, double Value)> series)
+    {
+        double Count(string reporter, string version) =>
+            series.Where(s => s.Labels["reporter"] == reporter && s.Labels["destination_version"] == version).Sum(s => s.Value);
+
+        return Count("source", "v1") > 0 && Count("source", "v2") > 0
+            && Count("source", "v1") == Count("destination", "v1")
+            && Count("source", "v2") == Count("destination", "v2")
+            && Count("source", "v1") + Count("source", "v2") >= 200;
+    }
+}

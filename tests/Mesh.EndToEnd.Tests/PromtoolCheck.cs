@@ -1,0 +1,35 @@
+using System.Diagnostics;
+
+namespace Mesh.EndToEnd.Tests;
+
+/// <summary>
+/// Runs <c>promtool check metrics</c> on a proxy's exposition. Parse errors and lint findings fail, except the
+/// base-unit lint on the millisecond histograms that Istio mandates (documented in docs/telemetry.md).
+/// </summary>
+internal static class PromtoolCheck
+{
+    private static readonly string[] AllowedLintFindings =
+    [
+        "istio_request_duration_milliseconds use base unit \"seconds\" instead of \"milliseconds\"",
+        "mesh_route_request_duration_milliseconds use base unit \"seconds\" instead of \"milliseconds\"",
+    ];
+
+    public static async Task AssertValidAsync(string exposition, string source)
+    {
+        var start = new ProcessStartInfo("promtool", ["check", "metrics"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("promtool did not start");
+        await process.StandardInput.WriteAsync(exposition);
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var findings = (await output + "\n" + await error).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var onlyAllowedLint = process.ExitCode == 3 && findings.Length > 0 && findings.All(AllowedLintFindings.Contains);
+        Assert.True(process.ExitCode == 0 || onlyAllowedLint, $"promtool check metrics on {source} failed ({process.ExitCode}):\n{string.Join('\n', findings)}");
+    }
+}
