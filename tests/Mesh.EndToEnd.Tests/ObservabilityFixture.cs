@@ -2,7 +2,10 @@ using Mesh.Meshctl.Local;
 
 namespace Mesh.EndToEnd.Tests;
 
-/// <summary>One demo mesh for the metrics and tracing tests, exporting its spans to an OTLP receiver the tests run.</summary>
+/// <summary>
+/// One demo mesh for the metrics, tracing and access log tests: spans exported to an OTLP receiver the tests run,
+/// every new trace sampled, JSON access logs on.
+/// </summary>
 public sealed class ObservabilityFixture : IAsyncLifetime
 {
     private readonly string _workDir = Path.Combine(Path.GetTempPath(), "mesh-e2e-obs-" + Guid.NewGuid().ToString("N")[..8]);
@@ -24,6 +27,7 @@ public sealed class ObservabilityFixture : IAsyncLifetime
 
             // Every new trace sampled, so a request without trace headers is traced too; callers' decisions still win.
             TraceSamplingPercent = 100,
+            AccessLog = "json",
         });
         Client = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 8 })
         {
