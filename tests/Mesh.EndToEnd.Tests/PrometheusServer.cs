@@ -25,7 +25,7 @@ internal sealed class PrometheusServer : IAsyncDisposable
     public static async Task<PrometheusServer> StartAsync(string targetsFile)
     {
         var folder = Path.GetDirectoryName(targetsFile)!;
-        var config = Path.Combine(folder, "prometheus.yml");
+        var config = Path.Combine(folder, "prometheus-e2e.yml");
         File.WriteAllText(config, $"""
             global:
               scrape_interval: 1s

@@ -14,6 +14,20 @@ internal static class PromtoolCheck
         "mesh_route_request_duration_milliseconds use base unit \"seconds\" instead of \"milliseconds\"",
     ];
 
+    /// <summary>Runs <c>promtool check config</c>, which also checks the file-SD files the config names.</summary>
+    public static async Task AssertConfigValidAsync(string configFile)
+    {
+        using var process = Process.Start(new ProcessStartInfo("promtool", ["check", "config", configFile])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        }) ?? throw new InvalidOperationException("promtool did not start");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"promtool check config {configFile} failed ({process.ExitCode}):\n{await output}{await error}");
+    }
+
     public static async Task AssertValidAsync(string exposition, string source)
     {
         var start = new ProcessStartInfo("promtool", ["check", "metrics"])

@@ -20,17 +20,43 @@ internal static class DemoCommand
             Description = $"The gateway's port (default {PreferredGatewayPort}, or a free one if that is taken; 0 = any free port)",
             DefaultValueFactory = _ => PreferredGatewayPort,
         };
+        var otlpEndpoint = new Option<Uri?>("--otlp-endpoint")
+        {
+            Description = "Export every proxy's spans over OTLP to this collector, e.g. http://127.0.0.1:4317 (Jaeger all-in-one)",
+        };
+        var otlpProtocol = new Option<string>("--otlp-protocol")
+        {
+            Description = "OTLP transport: grpc (port 4317) or http/protobuf (port 4318)",
+            DefaultValueFactory = _ => "grpc",
+        };
+        otlpProtocol.AcceptOnlyFromAmong("grpc", "http/protobuf");
+        var traceSampling = new Option<double>("--trace-sampling")
+        {
+            Description = "Percentage of new traces sampled (Istio's default is 1; the demo samples all)",
+            DefaultValueFactory = _ => 100,
+        };
+        var accessLog = new Option<string>("--access-log")
+        {
+            Description = "Every proxy's access log to its output: off, text (Envoy's default format) or json",
+            DefaultValueFactory = _ => "off",
+        };
+        accessLog.AcceptOnlyFromAmong("off", "text", "json");
         var command = new Command("demo", "Run a whole mesh on 127.0.0.1: control plane, ingress gateway, and a sample app of three workloads behind sidecars")
         {
             workDir,
             gatewayPort,
+            otlpEndpoint,
+            otlpProtocol,
+            traceSampling,
+            accessLog,
         };
         command.SetAction((result, cancellationToken) =>
-            RunAsync(result.GetValue(workDir), result.GetValue(gatewayPort), cancellationToken));
+            RunAsync(result.GetValue(workDir), result.GetValue(gatewayPort), new DemoTelemetry(
+                result.GetValue(otlpEndpoint), result.GetValue(otlpProtocol)!, result.GetValue(traceSampling), result.GetValue(accessLog)!), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(DirectoryInfo? workDir, int gatewayPort, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(DirectoryInfo? workDir, int gatewayPort, DemoTelemetry telemetry, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, StopGracefully);
@@ -43,6 +69,10 @@ internal static class DemoCommand
         {
             WorkDir = workDir?.FullName ?? Path.Combine(root, ".mesh", "demo"),
             GatewayPort = gatewayPort != 0 && FreePorts.IsFree(gatewayPort) ? gatewayPort : 0,
+            OtlpEndpoint = telemetry.OtlpEndpoint,
+            OtlpProtocol = telemetry.OtlpProtocol,
+            TraceSamplingPercent = telemetry.TraceSamplingPercent,
+            AccessLog = telemetry.AccessLog,
             OnProgress = static step => Console.WriteLine($"  ok  {step}"),
             OnOutputLine = (name, line) =>
             {
@@ -114,6 +144,15 @@ internal static class DemoCommand
         {
             lines.Add($"  {name,-24} {admin}");
         }
+
+        lines.Add("Metrics (Prometheus text, Istio's standard set and mesh_route_*):");
+        foreach (var (name, metrics) in mesh.MetricsEndpoints)
+        {
+            lines.Add($"  {name,-24} {metrics}");
+        }
+
+        var prometheusConfig = Path.Combine(Path.GetDirectoryName(mesh.PrometheusTargetsFile)!, PrometheusTargets.ConfigFileName);
+        lines.Add($"  Prometheus (file SD of every proxy): prometheus --config.file={prometheusConfig} --storage.tsdb.path=/tmp/mesh-prometheus");
 
         lines.AddRange(
         [

@@ -4,8 +4,9 @@ using System.Text.Json;
 namespace Mesh.Meshctl.Local;
 
 /// <summary>
-/// Writes <c>targets.json</c> for Prometheus' <c>file_sd_configs</c>: one target group per proxy, with the metrics path
-/// set, so a plain <c>prometheus</c> binary scrapes every proxy of the local mesh.
+/// Writes <c>targets.json</c> for Prometheus' <c>file_sd_configs</c> (one target group per proxy, with the metrics
+/// path set) and a <c>prometheus.yml</c> beside it that scrapes them, so a plain <c>prometheus</c> binary scrapes every
+/// proxy of the local mesh.
 /// </summary>
 internal static class PrometheusTargets
 {
@@ -36,5 +37,21 @@ internal static class PrometheusTargets
         var temp = path + ".tmp";
         File.WriteAllBytes(temp, stream.ToArray());
         File.Move(temp, path, overwrite: true);
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(path)!, ConfigFileName), $"""
+            # Scrapes every proxy of the local mesh (written by meshctl demo). Run:
+            #   prometheus --config.file={Path.Combine(Path.GetDirectoryName(path)!, ConfigFileName)} --storage.tsdb.path=<a data folder>
+            global:
+              scrape_interval: 5s
+              evaluation_interval: 5s
+            scrape_configs:
+            # Istio's job name for the proxies' /stats/prometheus; Kiali and Istio's dashboards query by metric, not job.
+            - job_name: envoy-stats
+              file_sd_configs:
+              - files: ['{Path.GetFileName(path)}']
+                refresh_interval: 5s
+
+            """);
     }
+
+    public const string ConfigFileName = "prometheus.yml";
 }
