@@ -3,6 +3,7 @@ using Mesh.Proxy.Admin;
 using Mesh.Proxy.Configuration;
 using Mesh.Proxy.Discovery;
 using Mesh.Proxy.Forwarding;
+using Mesh.Proxy.Identity;
 using Mesh.Proxy.Listeners;
 using Mesh.Proxy.Observability;
 using Mesh.Proxy.Observability.Tracing;
@@ -16,7 +17,8 @@ namespace Mesh.Proxy;
 /// <summary>Wires the proxy together: the admin server is the host; listeners, forwarding and the discovery client hang off it.</summary>
 internal static class ProxyApplication
 {
-    public static WebApplication Build(ProxyOptions options, IDiscoveryTransport transport, TimeProvider timeProvider, Random random)
+    public static WebApplication Build(ProxyOptions options, IDiscoveryTransport transport, TimeProvider timeProvider, Random random,
+        IWorkloadCertificateSource? certificateSource = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -62,10 +64,13 @@ internal static class ProxyApplication
         services.AddSingleton<ProxyRequestHandler>();
         services.AddSingleton<ListenerManager>();
         services.AddSingleton<ConfigApplier>();
+        // Before the discovery client: listeners that serve mTLS need the first certificate.
+        IdentityServices.Add(services, options, certificateSource);
         services.AddHostedService<DiscoveryClient>();
 
         var app = builder.Build();
         AdminEndpoints.Map(app, app.Services.GetRequiredService<ProxySnapshotStore>(), app.Services.GetRequiredService<ProxyTelemetry>().Registry);
+        CertsEndpoint.Map(app, app.Services.GetRequiredService<WorkloadIdentityStore>());
         return app;
     }
 }

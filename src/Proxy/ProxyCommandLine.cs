@@ -1,5 +1,6 @@
 using System.Net;
 using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Identity;
 using Mesh.Proxy.Observability;
 
 namespace Mesh.Proxy;
@@ -34,8 +35,8 @@ internal static class ProxyCommandLine
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         string[] allowed = role == ProxyRole.Sidecar
-            ? ["--workload", "--namespace", "--discovery", "--app", "--outbound-port", "--admin-port", "--bind", "--label", .. TelemetryFlags]
-            : ["--workload", "--namespace", "--discovery", "--admin-port", "--bind", "--label", .. TelemetryFlags];
+            ? ["--workload", "--namespace", "--discovery", "--app", "--outbound-port", "--admin-port", "--bind", "--label", .. TelemetryFlags, .. IdentityCommandLine.Flags]
+            : ["--workload", "--namespace", "--discovery", "--admin-port", "--bind", "--label", .. TelemetryFlags, .. IdentityCommandLine.Flags];
 
         for (var i = 1; i < args.Length; i += 2)
         {
@@ -73,7 +74,7 @@ internal static class ProxyCommandLine
 
         foreach (var flag in allowed)
         {
-            if (flag is not ("--bind" or "--label") && Array.IndexOf(TelemetryFlags, flag) < 0 && !values.ContainsKey(flag))
+            if (flag is not ("--bind" or "--label") && Array.IndexOf(TelemetryFlags, flag) < 0 && Array.IndexOf(IdentityCommandLine.Flags, flag) < 0 && !values.ContainsKey(flag))
             {
                 error = $"missing required option '{flag}'";
                 return null;
@@ -117,7 +118,18 @@ internal static class ProxyCommandLine
         }
 
         var options = new ProxyOptions(role, values["--workload"], values["--namespace"], discovery, app, outboundPort, adminPort, bind, labels);
-        return TelemetryCommandLine.TryApply(options, values, Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"), out error);
+        var withTelemetry = TelemetryCommandLine.TryApply(options, values, Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"), out error);
+        return IdentityCommandLine.TryApply(withTelemetry, values, Environment.GetEnvironmentVariable(IdentityOptions.TokenVariable), out var identityError) ?? Fail(identityError, ref error);
+    }
+
+    private static ProxyOptions? Fail(string identityError, ref string error)
+    {
+        if (error.Length == 0)
+        {
+            error = identityError;
+        }
+
+        return null;
     }
 
     internal static bool TryPort(Dictionary<string, string> values, string flag, out int port, out string error)

@@ -26,6 +26,9 @@ internal sealed record ProxyOptions(
     /// <summary>Where spans go over OTLP; null exports none.</summary>
     public Observability.Tracing.OtlpEndpoint? Otlp { get; init; }
 
+    /// <summary>How the proxy gets its workload certificate (none without a CA token).</summary>
+    public Identity.IdentityOptions Identity { get; init; } = new();
+
     public Node ToNode()
     {
         var node = new Node

@@ -60,11 +60,12 @@ public sealed class CertificateAuthority : IDisposable
     public static CertificateAuthority CreateSelfSigned(string trustDomain, TimeProvider time, TimeSpan lifetime)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(new X500DistinguishedName($"O={trustDomain}, CN=Mesh Root CA"), key, HashAlgorithmName.SHA256);
+        var now = time.GetUtcNow();
+        // A name of its own: a rotation's new root is then told apart from the old one by name as well as by key.
+        var request = new CertificateRequest(new X500DistinguishedName($"O={trustDomain}, CN=Mesh Root CA {now:yyyy-MM-dd} {Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}"), key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        var now = time.GetUtcNow();
         var root = request.CreateSelfSigned(now - Backdate, now + lifetime);
         return new CertificateAuthority(root, [], new TrustBundle([X509CertificateLoader.LoadCertificate(root.RawData)]), trustDomain, time);
     }

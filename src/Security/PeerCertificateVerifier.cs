@@ -16,29 +16,19 @@ public static class PeerCertificateVerifier
             return PeerVerification.Refused($"certificate {leaf.SerialNumber} is not valid now: valid from {leaf.NotBefore.ToUniversalTime():u} to {leaf.NotAfter.ToUniversalTime():u}");
         }
 
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(bundle.Roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationTime = now.UtcDateTime;
-        chain.ChainPolicy.VerificationTimeIgnored = false;
-        foreach (var intermediate in intermediates)
+        var chainError = BuildChain(leaf, intermediates, bundle.Roots, now);
+        // Roots that share a subject name (a rotation with the same CA name) confuse issuer lookup: try each alone.
+        for (var i = 0; chainError is not null && bundle.Roots.Count > 1 && i < bundle.Roots.Count; i++)
         {
-            if (intermediate.Thumbprint != leaf.Thumbprint)
+            if (BuildChain(leaf, intermediates, [bundle.Roots[i]], now) is null)
             {
-                chain.ChainPolicy.ExtraStore.Add(intermediate);
+                chainError = null;
             }
         }
 
-        if (!chain.Build(leaf))
+        if (chainError is not null)
         {
-            var reasons = new List<string>();
-            foreach (var status in chain.ChainStatus)
-            {
-                reasons.Add(status.StatusInformation.Trim().Length > 0 ? status.StatusInformation.Trim() : status.Status.ToString());
-            }
-
-            return PeerVerification.Refused($"certificate {leaf.SerialNumber} does not chain to a trusted root: {string.Join("; ", reasons)}");
+            return PeerVerification.Refused($"certificate {leaf.SerialNumber} does not chain to a trusted root: {chainError}");
         }
 
         var uris = UriSubjectAlternativeNames.Read(leaf);
@@ -58,6 +48,37 @@ public static class PeerCertificateVerifier
         }
 
         return new PeerVerification(id, null);
+    }
+
+    /// <summary>Null when <paramref name="leaf"/> chains to one of <paramref name="roots"/>, else the chain's complaints.</summary>
+    private static string? BuildChain(X509Certificate2 leaf, IEnumerable<X509Certificate2> intermediates, X509Certificate2Collection roots, DateTimeOffset now)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationTime = now.UtcDateTime;
+        chain.ChainPolicy.VerificationTimeIgnored = false;
+        foreach (var intermediate in intermediates)
+        {
+            if (intermediate.Thumbprint != leaf.Thumbprint)
+            {
+                chain.ChainPolicy.ExtraStore.Add(intermediate);
+            }
+        }
+
+        if (chain.Build(leaf))
+        {
+            return null;
+        }
+
+        var reasons = new List<string>();
+        foreach (var status in chain.ChainStatus)
+        {
+            reasons.Add(status.StatusInformation.Trim().Length > 0 ? status.StatusInformation.Trim() : status.Status.ToString());
+        }
+
+        return string.Join("; ", reasons);
     }
 
     private static bool Contains(IReadOnlyCollection<string> expected, string uri)

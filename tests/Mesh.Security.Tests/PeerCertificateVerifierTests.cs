@@ -4,6 +4,16 @@ public sealed class PeerCertificateVerifierTests
 {
     private readonly FakeTimeProvider _time = new(TestCa.Now);
 
+    private CertificateAuthority SameNameRoot()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("O=cluster.local, CN=Root", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        var root = request.CreateSelfSigned(_time.GetUtcNow().AddDays(-1), _time.GetUtcNow().AddDays(10));
+        return new CertificateAuthority(root, [], new TrustBundle([System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(root.RawData)]), "cluster.local", _time);
+    }
+
     [Fact]
     public void Verify_SameCaExpectedIdentity_ReturnsIdentity()
     {
@@ -56,6 +66,21 @@ public sealed class PeerCertificateVerifierTests
         {
             var result = PeerCertificateVerifier.Verify(leaf, [], ca.Bundle, _time.GetUtcNow(), [TestCa.Backend.Uri]);
             Assert.Contains("spiffe://cluster.local/ns/default/sa/frontend is not one of the expected identities", result.Error);
+        }
+    }
+
+    [Fact]
+    public void Verify_TwoRootsWithTheSameName_AcceptsCertificatesOfBoth()
+    {
+        using var first = SameNameRoot();
+        using var second = SameNameRoot();
+        var bundle = first.Bundle.Merge(second.Bundle);
+        var (leaf, key) = TestCa.Issue(second, TestCa.Backend);
+        using (key)
+        using (leaf)
+        {
+            var result = PeerCertificateVerifier.Verify(leaf, [], bundle, _time.GetUtcNow(), []);
+            Assert.True(result.IsVerified, result.Error);
         }
     }
 

@@ -1,6 +1,9 @@
 using System.Net;
 using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Identity;
 using Mesh.Proxy.Routing.LoadBalancing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Mesh.Proxy.Configuration;
 
@@ -8,8 +11,10 @@ namespace Mesh.Proxy.Configuration;
 /// Compiles clusters and their load assignments into <see cref="ClusterModel"/>s, reusing the previous snapshot's
 /// connection pool for every cluster whose connection settings did not change.
 /// </summary>
-internal sealed class ClusterCompiler(TimeProvider timeProvider, Random random)
+internal sealed class ClusterCompiler(TimeProvider timeProvider, Random random, WorkloadIdentityStore? identity = null, ILoggerFactory? loggerFactory = null)
 {
+    private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ClusterTlsConnector>();
+
     /// <summary>Istio's default connect timeout.</summary>
     private static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
 
@@ -61,11 +66,29 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, Random random)
             }
 
             var connectTimeout = cluster.ConnectTimeoutMs == 0 ? DefaultConnectTimeout : TimeSpan.FromMilliseconds(cluster.ConnectTimeoutMs);
-            var transport = previous.TryGetValue(cluster.Name, out var old) && old.Transport.HasSameSettings(cluster.Protocol, connectTimeout)
+            var tls = cluster.Tls is { Mode: not UpstreamTlsMode.Disable } ? cluster.Tls : null;
+            var transport = previous.TryGetValue(cluster.Name, out var old) && old.Transport.HasSameSettings(cluster.Protocol, connectTimeout, tls)
                 ? old.Transport
-                : new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider);
+                : new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, tls, tls is null ? null : CreateConnector(cluster, path));
             var endpoints = endpointsByCluster.TryGetValue(cluster.Name, out var compiled) ? compiled : [];
             result.Add(cluster.Name, new ClusterModel(cluster, transport, endpoints, CreateLoadBalancer(cluster.LbPolicy)));
+        }
+    }
+
+    private ClusterTlsConnector CreateConnector(Cluster cluster, string path)
+    {
+        if (cluster.Tls.Mode == UpstreamTlsMode.IstioMutual && identity is not { IsEnabled: true })
+        {
+            throw new ConfigRejectedException($"{path}.tls.mode: ISTIO_MUTUAL needs a workload certificate, and this proxy has none (start it with --ca-token)");
+        }
+
+        try
+        {
+            return new ClusterTlsConnector(cluster, identity, timeProvider, _logger);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            throw new ConfigRejectedException($"{path}.tls: cannot load the certificates '{cluster.Tls.CaCertificates}' / '{cluster.Tls.ClientCertificate}' / '{cluster.Tls.PrivateKey}': {ex.Message}");
         }
     }
 

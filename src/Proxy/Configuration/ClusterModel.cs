@@ -17,8 +17,11 @@ internal sealed class ClusterModel(Cluster config, ClusterTransport transport, E
 
     public ILoadBalancer LoadBalancer { get; } = loadBalancer;
 
-    /// <summary>HTTP/2 clusters speak h2c with prior knowledge (gRPC); others HTTP/1.1.</summary>
-    public ForwarderRequestConfig RequestConfig { get; } = config.Protocol == UpstreamProtocol.Http2
+    /// <summary>
+    /// HTTP/2 clusters speak h2c with prior knowledge (gRPC); others HTTP/1.1. Between sidecars (ISTIO_MUTUAL) it is
+    /// always h2 over the TLS stream the connector negotiated ALPN h2 on; the handler sees that stream as plaintext.
+    /// </summary>
+    public ForwarderRequestConfig RequestConfig { get; } = config.Protocol == UpstreamProtocol.Http2 || config.Tls?.Mode == UpstreamTlsMode.IstioMutual
         ? new ForwarderRequestConfig { Version = System.Net.HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, ActivityTimeout = TimeSpan.FromMinutes(10) }
         : new ForwarderRequestConfig { Version = System.Net.HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower, ActivityTimeout = TimeSpan.FromMinutes(10) };
 

@@ -17,23 +17,34 @@ internal sealed class ClusterTransport : IDisposable
     private int _state; // 0 live, 1 retired, 2 grace over (dispose when drained), 3 disposed
     private ITimer? _graceTimer;
 
-    public ClusterTransport(UpstreamProtocol protocol, TimeSpan connectTimeout, TimeProvider timeProvider)
+    public ClusterTransport(UpstreamProtocol protocol, TimeSpan connectTimeout, TimeProvider timeProvider, UpstreamTls? tls = null, ClusterTlsConnector? connector = null)
     {
         Protocol = protocol;
         ConnectTimeout = connectTimeout;
+        Tls = tls;
         _timeProvider = timeProvider;
-        Invoker = new HttpMessageInvoker(CreateHandler(connectTimeout), disposeHandler: true);
+        var handler = CreateHandler(connectTimeout);
+        if (connector is not null)
+        {
+            handler.ConnectCallback = connector.ConnectAsync;
+        }
+
+        Invoker = new HttpMessageInvoker(handler, disposeHandler: true);
     }
 
     public UpstreamProtocol Protocol { get; }
 
     public TimeSpan ConnectTimeout { get; }
 
+    /// <summary>The TLS settings the connections are made with; null for plaintext.</summary>
+    public UpstreamTls? Tls { get; }
+
     public HttpMessageInvoker Invoker { get; }
 
     public bool IsDisposed => Volatile.Read(ref _state) == 3;
 
-    public bool HasSameSettings(UpstreamProtocol protocol, TimeSpan connectTimeout) => Protocol == protocol && ConnectTimeout == connectTimeout;
+    public bool HasSameSettings(UpstreamProtocol protocol, TimeSpan connectTimeout, UpstreamTls? tls) =>
+        Protocol == protocol && ConnectTimeout == connectTimeout && Equals(Tls, tls);
 
     public void Acquire() => Interlocked.Increment(ref _inFlight);
 

@@ -9,4 +9,10 @@ namespace Mesh.Proxy.Identity;
 internal sealed class PeerIdentityFeature
 {
     public required string SpiffeId { get; init; }
+
+    /// <summary>
+    /// The x-forwarded-client-cert value the inbound sidecar gives the application, as Envoy writes it
+    /// (By=&lt;own id&gt;;Hash=&lt;sha256 of the peer certificate&gt;;Subject="";URI=&lt;peer id&gt;); built once per connection.
+    /// </summary>
+    public string ForwardedClientCert { get; init; } = string.Empty;
 }

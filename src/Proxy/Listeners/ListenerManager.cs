@@ -1,5 +1,7 @@
 using Mesh.Proxy.Configuration;
+using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Forwarding;
+using Mesh.Proxy.Identity;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -12,13 +14,22 @@ namespace Mesh.Proxy.Listeners;
 /// Runs one Kestrel server per listener socket, so listeners come and go as LDS changes without touching the others.
 /// Called only by the discovery applier, one response at a time.
 /// </summary>
-internal sealed class ListenerManager(IServiceProvider services, IHttpContextFactory contextFactory, ProxyRequestHandler handler, ILoggerFactory loggerFactory)
+internal sealed class ListenerManager(
+    IServiceProvider services,
+    IHttpContextFactory contextFactory,
+    ProxyRequestHandler handler,
+    WorkloadIdentityStore identity,
+    TimeProvider time,
+    ILoggerFactory loggerFactory)
     : IAsyncDisposable
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
     private readonly Dictionary<string, KestrelServer> _running = new(StringComparer.Ordinal);
+    // The inbound TLS mode each running server was built with: a change rebuilds that listener.
+    private readonly Dictionary<string, InboundTlsMode> _modes = new(StringComparer.Ordinal);
     private readonly ILogger _logger = loggerFactory.CreateLogger<ListenerManager>();
+    private readonly InboundTls _inboundTls = new(identity, time, loggerFactory.CreateLogger<InboundTls>());
 
     public IReadOnlyCollection<string> RunningEndPoints => _running.Keys;
 
@@ -28,15 +39,25 @@ internal sealed class ListenerManager(IServiceProvider services, IHttpContextFac
         var started = new List<string>();
         foreach (var listener in candidate.ListenersByEndPoint.Values)
         {
+            if (listener.Config.TlsMode == InboundTlsMode.Strict && !identity.IsEnabled)
+            {
+                throw new ConfigRejectedException($"{context}: listener '{listener.Name}'.tls_mode: STRICT needs a workload certificate, and this proxy has none (start it with --ca-token)");
+            }
+
             if (_running.ContainsKey(listener.EndPointKey))
             {
-                continue;
+                if (_modes[listener.EndPointKey] == listener.Config.TlsMode)
+                {
+                    continue;
+                }
+
+                await StopAsync(listener.EndPointKey);
             }
 
             var server = CreateServer(listener);
             try
             {
-                await server.StartAsync(new ListenerApplication(contextFactory, handler, listener.EndPointKey), CancellationToken.None);
+                await server.StartAsync(new ListenerApplication(contextFactory, handler, listener.EndPointKey, listener.Config.Direction == TrafficDirection.Inbound), CancellationToken.None);
             }
             catch (Exception ex)
             {
@@ -50,8 +71,11 @@ internal sealed class ListenerManager(IServiceProvider services, IHttpContextFac
             }
 
             _running.Add(listener.EndPointKey, server);
+            _modes[listener.EndPointKey] = listener.Config.TlsMode;
             started.Add(listener.EndPointKey);
-            ListenerLog.Started(_logger, listener.Name, listener.EndPointKey);
+            ListenerLog.Started(_logger, listener.Name, listener.EndPointKey, InboundTls.UsesTls(listener.Config.TlsMode, identity)
+                ? (listener.Config.TlsMode == InboundTlsMode.Strict ? "mTLS only" : "mTLS and plaintext")
+                : "plaintext");
         }
     }
 
@@ -89,6 +113,8 @@ internal sealed class ListenerManager(IServiceProvider services, IHttpContextFac
             return;
         }
 
+        _modes.Remove(key);
+
         using var drain = new CancellationTokenSource(DrainTimeout);
         await server.StopAsync(drain.Token);
         server.Dispose();
@@ -108,7 +134,14 @@ internal sealed class ListenerManager(IServiceProvider services, IHttpContextFac
         options.Listen(listener.EndPoint, listenOptions =>
         {
             listenOptions.Protocols = HttpProtocols.Http1AndHttp2;
-            listenOptions.Use(PriorKnowledgeHttp2Detection.Middleware);
+            if (InboundTls.UsesTls(listener.Config.TlsMode, identity))
+            {
+                _inboundTls.Configure(listenOptions, listener);
+            }
+            else
+            {
+                listenOptions.Use(PriorKnowledgeHttp2Detection.Middleware);
+            }
         });
 
         var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);

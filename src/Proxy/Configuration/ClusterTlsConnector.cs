@@ -1,0 +1,136 @@
+// Opens TLS connections to a cluster's endpoints: mTLS with the workload certificate verifying the peer's SPIFFE id (ISTIO_MUTUAL), or TLS to outside services (SIMPLE/MUTUAL).
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Identity;
+using Mesh.Security;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Proxy.Configuration;
+
+/// <summary>
+/// Plugged into the cluster's SocketsHttpHandler as its ConnectCallback: the handler sees a plain stream and speaks
+/// HTTP on it, so we choose ALPN and verify the peer ourselves. Each handshake reads the current workload certificate,
+/// so a rotation applies to the next connection without touching open ones.
+/// </summary>
+internal sealed class ClusterTlsConnector
+{
+    private readonly UpstreamTls _tls;
+    private readonly string _clusterName;
+    private readonly WorkloadIdentityStore? _identity;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly List<SslApplicationProtocol> _protocols;
+    private readonly string[] _expected;
+    private readonly TrustBundle? _externalRoots;
+    private readonly X509Certificate2? _clientCertificate;
+
+    public ClusterTlsConnector(Cluster cluster, WorkloadIdentityStore? identity, TimeProvider time, ILogger logger)
+    {
+        _tls = cluster.Tls;
+        _clusterName = cluster.Name;
+        _identity = identity;
+        _time = time;
+        _logger = logger;
+        _expected = [.. _tls.SubjectAltNames];
+        // Between sidecars we always speak h2 (Istio's h2 upgrade); to outside services the cluster's own protocol.
+        _protocols = _tls.Mode == UpstreamTlsMode.IstioMutual || cluster.Protocol == UpstreamProtocol.Http2
+            ? [SslApplicationProtocol.Http2]
+            : [SslApplicationProtocol.Http11];
+        if (_tls.Mode is UpstreamTlsMode.Simple or UpstreamTlsMode.Mutual)
+        {
+            _externalRoots = _tls.CaCertificates.Length > 0 ? TrustBundle.FromPem(File.ReadAllText(_tls.CaCertificates)) : null;
+            _clientCertificate = _tls.Mode == UpstreamTlsMode.Mutual
+                ? X509Certificate2.CreateFromPemFile(_tls.ClientCertificate, _tls.PrivateKey)
+                : null;
+        }
+    }
+
+    /// <summary>True when requests on this cluster go as HTTP/2 (the negotiated ALPN).</summary>
+    public bool SpeaksHttp2 => _protocols[0] == SslApplicationProtocol.Http2;
+
+    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var endpoint = $"{context.DnsEndPoint.Host}:{context.DnsEndPoint.Port}";
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(ClientOptions(context.DnsEndPoint.Host, endpoint), cancellationToken);
+            return ssl;
+        }
+        catch
+        {
+            await ssl.DisposeAsync();
+            throw;
+        }
+    }
+
+    private SslClientAuthenticationOptions ClientOptions(string host, string endpoint)
+    {
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = _tls.Sni.Length > 0 ? _tls.Sni : host,
+            ApplicationProtocols = _protocols,
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        };
+        if (_tls.Mode == UpstreamTlsMode.IstioMutual)
+        {
+            var current = _identity?.Current ?? throw new AuthenticationException($"cluster {_clusterName}: ISTIO_MUTUAL needs a workload certificate, and this proxy has none");
+            options.ClientCertificateContext = current.Context;
+            options.RemoteCertificateValidationCallback = (_, certificate, chain, _) => VerifyMeshPeer(certificate, chain, endpoint);
+        }
+        else
+        {
+            if (_clientCertificate is not null)
+            {
+                options.ClientCertificates = [_clientCertificate];
+            }
+
+            options.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => VerifyExternal(certificate, chain, errors, options.TargetHost, endpoint);
+        }
+
+        return options;
+    }
+
+    private bool VerifyMeshPeer(X509Certificate? certificate, X509Chain? chain, string endpoint)
+    {
+        if (certificate is not X509Certificate2 leaf)
+        {
+            IdentityLog.ServerRefused(_logger, endpoint, _clusterName, "no server certificate");
+            return false;
+        }
+
+        var result = PeerCertificateVerifier.Verify(leaf, chain?.ChainPolicy.ExtraStore ?? [], _identity!.Current!.Bundle, _time.GetUtcNow(), _expected);
+        if (!result.IsVerified)
+        {
+            IdentityLog.ServerRefused(_logger, endpoint, _clusterName, result.Error!);
+        }
+
+        return result.IsVerified;
+    }
+
+    private bool VerifyExternal(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, string host, string endpoint)
+    {
+        var result = ExternalServerVerifier.Verify(certificate as X509Certificate2, chain, errors, _externalRoots, host, _expected, _time.GetUtcNow());
+        if (result is not null)
+        {
+            IdentityLog.ServerRefused(_logger, endpoint, _clusterName, result);
+        }
+
+        return result is null;
+    }
+}

@@ -1,0 +1,125 @@
+// Sets up a sidecar inbound listener for PeerAuthentication's modes: plaintext, mTLS only (STRICT), or both on one port (PERMISSIVE).
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Configuration;
+using Mesh.Proxy.Identity;
+using Mesh.Security;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Proxy.Listeners;
+
+/// <summary>
+/// The connection pipeline of an mTLS-capable listener:
+/// sniff (0x16 → TLS branch; otherwise plaintext branch, or refused under STRICT) → TLS with a required client
+/// certificate verified against the trust bundle → <see cref="PeerIdentityFeature"/> on the connection → HTTP.
+/// The plaintext branch skips TLS and keeps h2c detection; the TLS branch never sees h2c's stand-in TLS feature.
+/// </summary>
+internal sealed class InboundTls(WorkloadIdentityStore identity, TimeProvider time, ILogger logger)
+{
+    private static readonly List<SslApplicationProtocol> Protocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
+
+    /// <summary>Whether the listener serves mTLS at all: a mode asks for it, and the proxy has an identity.</summary>
+    public static bool UsesTls(InboundTlsMode mode, WorkloadIdentityStore identity) =>
+        identity.IsEnabled && mode is InboundTlsMode.Strict or InboundTlsMode.Permissive;
+
+    public void Configure(ListenOptions listen, ListenerModel listener)
+    {
+        var strict = listener.Config.TlsMode == InboundTlsMode.Strict;
+        ConnectionDelegate? http = null;
+        listen.Use(tls =>
+        {
+            // Built after the later middleware (Kestrel composes in reverse), so http is set by now.
+            var plaintext = PriorKnowledgeHttp2Detection.Middleware(http!);
+            return async connection =>
+            {
+                if (await TlsHandshakeSniffing.StartsWithTlsAsync(connection))
+                {
+                    await tls(connection);
+                }
+                else if (strict)
+                {
+                    IdentityLog.PlaintextRefused(logger, connection.RemoteEndPoint?.ToString() ?? "unknown", listener.Name);
+                    connection.Abort(new ConnectionAbortedException("plaintext refused: the port is STRICT"));
+                }
+                else
+                {
+                    await plaintext(connection);
+                }
+            };
+        });
+        listen.UseHttps(new TlsHandshakeCallbackOptions
+        {
+            OnConnection = context => ValueTask.FromResult(ServerOptions(context.Connection.RemoteEndPoint?.ToString() ?? "unknown", listener.Name)),
+        });
+        listen.Use(next => connection =>
+        {
+            SetPeerIdentity(connection);
+            return next(connection);
+        });
+        listen.Use(next =>
+        {
+            http = next;
+            return next;
+        });
+    }
+
+    private SslServerAuthenticationOptions ServerOptions(string remote, string listenerName)
+    {
+        var current = identity.Current ?? throw new InvalidOperationException("no workload certificate installed");
+        return new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = current.Context,
+            ClientCertificateRequired = true,
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            ApplicationProtocols = Protocols,
+            RemoteCertificateValidationCallback = (_, certificate, chain, _) => Verify(certificate, chain, remote, listenerName),
+        };
+    }
+
+    private bool Verify(X509Certificate? certificate, X509Chain? chain, string remote, string listenerName)
+    {
+        if (certificate is not X509Certificate2 leaf)
+        {
+            IdentityLog.ClientRefused(logger, remote, listenerName, "no client certificate");
+            return false;
+        }
+
+        // The latest bundle, not the one of the certificate this handshake serves: a root rotation reaches clients at once.
+        var bundle = identity.Current!.Bundle;
+        var extra = chain?.ChainPolicy.ExtraStore ?? [];
+        var result = PeerCertificateVerifier.Verify(leaf, extra, bundle, time.GetUtcNow(), []);
+        if (!result.IsVerified)
+        {
+            IdentityLog.ClientRefused(logger, remote, listenerName, result.Error!);
+        }
+
+        return result.IsVerified;
+    }
+
+    private void SetPeerIdentity(ConnectionContext connection)
+    {
+        // Only on this branch, after our verification: h2c's stand-in TLS feature never reaches here.
+        if (connection.Features.Get<ITlsConnectionFeature>()?.ClientCertificate is { } certificate)
+        {
+            var uris = UriSubjectAlternativeNames.Read(certificate);
+            if (uris.Count == 1)
+            {
+                var own = identity.Current?.Identity.Uri ?? string.Empty;
+                var hash = Convert.ToHexStringLower(certificate.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256));
+                connection.Features.Set(new PeerIdentityFeature
+                {
+                    SpiffeId = uris[0],
+                    ForwardedClientCert = $"By={own};Hash={hash};Subject=\"\";URI={uris[0]}",
+                });
+            }
+        }
+    }
+}
