@@ -10,10 +10,9 @@ var httpPort = new Option<int>("--http-port") { Description = "Debug and readine
 var listen = new Option<string>("--listen") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
 var debounceMs = new Option<int>("--debounce-ms") { Description = "Quiet time before a config change is pushed", DefaultValueFactory = _ => 100 };
 var caDir = new Option<DirectoryInfo?>("--ca-dir") { Description = "CA folder in Istio's cacerts layout; a self-signed root is created there when empty (default: 'ca' beside the config folder)" };
-var trustDomain = new Option<string>("--trust-domain") { Description = "SPIFFE trust domain of workload identities", DefaultValueFactory = _ => "cluster.local" };
 var certTtl = new Option<int>("--workload-cert-ttl-seconds") { Description = "Lifetime of a workload certificate when the proxy asks for none", DefaultValueFactory = _ => 86400 };
 
-var root = new RootCommand("Mesh control plane: serves Istio configuration to sidecars and gateways.") { configDir, grpcPort, httpPort, listen, debounceMs, caDir, trustDomain, certTtl };
+var root = new RootCommand("Mesh control plane: serves Istio configuration to sidecars and gateways.") { configDir, grpcPort, httpPort, listen, debounceMs, caDir, certTtl };
 root.SetAction(async (parsed, cancellationToken) =>
 {
     if (!IPAddress.TryParse(parsed.GetValue(listen), out var address))
@@ -32,7 +31,6 @@ root.SetAction(async (parsed, cancellationToken) =>
         MaxDebounce = debounce * 10 > TimeSpan.FromSeconds(1) ? debounce * 10 : TimeSpan.FromSeconds(1),
         // Beside the config folder, not in it: the config folder is watched for YAML.
         CaDirectory = parsed.GetValue(caDir)?.FullName ?? Path.Combine(parsed.GetValue(configDir)!.Parent?.FullName ?? ".", "ca"),
-        TrustDomain = parsed.GetValue(trustDomain)!,
         WorkloadCertificateLifetime = TimeSpan.FromSeconds(Math.Max(1, parsed.GetValue(certTtl))),
     };
 

@@ -1,3 +1,5 @@
+using Mesh.Contracts.Istio.Security;
+
 namespace Mesh.ControlPlane.Model;
 
 /// <summary>The whole mesh as one immutable, indexed value, built once per push and shared by every proxy's translation.</summary>
@@ -15,8 +17,10 @@ internal sealed class MeshSnapshot
         IReadOnlyList<VirtualServiceModel> virtualServices,
         IReadOnlyList<DestinationRuleModel> destinationRules,
         IReadOnlyList<GatewayModel> gateways,
-        IReadOnlyList<WorkloadModel> workloadEntries)
+        IReadOnlyList<WorkloadModel> workloadEntries,
+        IReadOnlyList<PeerAuthentication>? peerAuthentications = null)
     {
+        PeerAuthentications = peerAuthentications ?? [];
         Version = version;
         Services = services;
         VirtualServices = virtualServices;
@@ -66,6 +70,9 @@ internal sealed class MeshSnapshot
 
     /// <summary>Sorted by namespace, then name.</summary>
     public IReadOnlyList<GatewayModel> Gateways { get; }
+
+    /// <summary>Sorted by namespace, then name (Istio breaks ties between equal policies by age; we use name order).</summary>
+    public IReadOnlyList<PeerAuthentication> PeerAuthentications { get; }
 
     public ServiceModel? FindService(string hostname) => _servicesByHost.GetValueOrDefault(hostname);
 

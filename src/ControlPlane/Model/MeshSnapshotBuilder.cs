@@ -1,5 +1,6 @@
 using Mesh.Contracts.Istio;
 using Mesh.Contracts.Istio.Networking;
+using Mesh.Contracts.Istio.Security;
 
 namespace Mesh.ControlPlane.Model;
 
@@ -25,6 +26,7 @@ internal static class MeshSnapshotBuilder
         var virtualServices = new List<VirtualServiceModel>();
         var destinationRules = new List<DestinationRuleModel>();
         var gateways = new List<GatewayModel>();
+        var peerAuthentications = new List<PeerAuthentication>();
         foreach (var resource in ordered)
         {
             switch (resource)
@@ -41,6 +43,9 @@ internal static class MeshSnapshotBuilder
                 case Gateway gateway:
                     gateways.Add(new GatewayModel(gateway));
                     break;
+                case PeerAuthentication peerAuthentication:
+                    peerAuthentications.Add(peerAuthentication);
+                    break;
             }
         }
         services.Sort(static (a, b) =>
@@ -48,7 +53,7 @@ internal static class MeshSnapshotBuilder
             var byHost = string.CompareOrdinal(a.Hostname, b.Hostname);
             return byHost != 0 ? byHost : string.CompareOrdinal(a.Namespace, b.Namespace);
         });
-        return new MeshSnapshot(version, DistinctHosts(services), virtualServices, destinationRules, gateways, workloadEntries);
+        return new MeshSnapshot(version, DistinctHosts(services), virtualServices, destinationRules, gateways, workloadEntries, peerAuthentications);
     }
 
     /// <summary>One service per host: when ServiceEntries in several namespaces declare a host, the first namespace's wins.</summary>

@@ -22,21 +22,21 @@ internal static class OutboundClusterBuilder
             foreach (var port in service.Ports)
             {
                 var policy = rule?.Spec.TrafficPolicy;
-                Add(service, port, null, policy, null, clusters, endpoints);
+                Add(snapshot, service, port, null, policy, null, clusters, endpoints);
                 if (rule is null) continue;
                 foreach (var subset in rule.Spec.Subsets)
                 {
-                    Add(service, port, subset.Name, policy, subset, clusters, endpoints);
+                    Add(snapshot, service, port, subset.Name, policy, subset, clusters, endpoints);
                 }
             }
         }
     }
 
-    private static void Add(ServiceModel service, ServicePortModel port, string? subsetName, TrafficPolicy? policy, Subset? subset,
+    private static void Add(MeshSnapshot snapshot, ServiceModel service, ServicePortModel port, string? subsetName, TrafficPolicy? policy, Subset? subset,
         List<Cluster> clusters, List<ClusterLoadAssignment> endpoints)
     {
         var name = ClusterNames.Outbound(port.Number, subsetName, service.Hostname);
-        clusters.Add(new Cluster
+        var cluster = new Cluster
         {
             Name = name,
             ServiceHost = service.Hostname,
@@ -46,7 +46,8 @@ internal static class OutboundClusterBuilder
             ConnectTimeoutMs = ConnectTimeout(policy, subset?.TrafficPolicy, port.Number),
             LbPolicy = LoadBalancer(policy, subset?.TrafficPolicy, port.Number),
             Protocol = Protocol(port, policy, subset?.TrafficPolicy),
-        });
+        };
+        clusters.Add(cluster);
 
         var assignment = new ClusterLoadAssignment { ClusterName = name };
         var selected = new List<(WorkloadModel Workload, uint Port)>();
@@ -64,6 +65,7 @@ internal static class OutboundClusterBuilder
             return byPort != 0 ? byPort : string.CompareOrdinal(a.Workload.Name, b.Workload.Name);
         });
         foreach (var (workload, endpointPort) in selected) assignment.Endpoints.Add(ToEndpoint(workload, endpointPort));
+        cluster.Tls = UpstreamTlsTranslator.Translate(snapshot, service, port, subsetName, policy, subset?.TrafficPolicy, selected);
         endpoints.Add(assignment);
     }
 

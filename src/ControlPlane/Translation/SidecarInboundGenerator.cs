@@ -25,6 +25,7 @@ internal static class SidecarInboundGenerator
                 Port = port,
                 Direction = TrafficDirection.Inbound,
                 RouteConfigName = routeConfigName,
+                TlsMode = PeerAuthenticationResolver.ModeFor(snapshot, workload.Namespace, proxy.Labels, port),
             });
 
             var action = new RouteAction();

@@ -1,0 +1,89 @@
+// How a proxy secures connections to a cluster: DestinationRule trafficPolicy.tls when set, else auto mTLS.
+using Mesh.Contracts.Discovery;
+using Mesh.Contracts.Istio.Networking;
+using Mesh.ControlPlane.Model;
+
+namespace Mesh.ControlPlane.Translation;
+
+/// <summary>
+/// The most specific tls wins: the subset's port-level, the subset's, the rule's port-level, the rule's. With none,
+/// auto mTLS (Istio's default): ISTIO_MUTUAL when every endpoint has a sidecar that accepts mTLS — in local mode a
+/// WorkloadEntry-backed endpoint whose PeerAuthentication is not DISABLE — and plaintext otherwise.
+/// </summary>
+internal static class UpstreamTlsTranslator
+{
+    public const string TrustDomain = "cluster.local";
+
+    public static UpstreamTls? Translate(MeshSnapshot snapshot, ServiceModel service, ServicePortModel port, string? subsetName,
+        TrafficPolicy? policy, TrafficPolicy? subsetPolicy, List<(WorkloadModel Workload, uint Port)> endpoints)
+    {
+        var settings = PortLevel(subsetPolicy, port.Number)?.Tls ?? subsetPolicy?.Tls ?? PortLevel(policy, port.Number)?.Tls ?? policy?.Tls;
+        switch (settings?.Mode)
+        {
+            case ClientTlsMode.Disable:
+                return null;
+            case ClientTlsMode.IstioMutual:
+                return IstioMutual(service, port, subsetName, endpoints, settings, auto: false);
+            case ClientTlsMode.Simple or ClientTlsMode.Mutual:
+                var tls = new UpstreamTls
+                {
+                    Mode = settings.Mode == ClientTlsMode.Simple ? UpstreamTlsMode.Simple : UpstreamTlsMode.Mutual,
+                    Sni = settings.Sni ?? "",
+                    CaCertificates = settings.CaCertificates ?? "",
+                    ClientCertificate = settings.ClientCertificate ?? "",
+                    PrivateKey = settings.PrivateKey ?? "",
+                };
+                tls.SubjectAltNames.AddRange(settings.SubjectAltNames);
+                return tls;
+        }
+
+        return HaveMutualTlsSidecars(snapshot, endpoints) ? IstioMutual(service, port, subsetName, endpoints, null, auto: true) : null;
+    }
+
+    public static string SpiffeId(string ns, string serviceAccount) =>
+        $"spiffe://{TrustDomain}/ns/{ns}/sa/{(serviceAccount.Length > 0 ? serviceAccount : "default")}";
+
+    private static UpstreamTls IstioMutual(ServiceModel service, ServicePortModel port, string? subsetName,
+        List<(WorkloadModel Workload, uint Port)> endpoints, ClientTlsSettings? settings, bool auto)
+    {
+        var tls = new UpstreamTls
+        {
+            Mode = UpstreamTlsMode.IstioMutual,
+            Sni = settings?.Sni ?? $"outbound_.{port.Number}_.{subsetName ?? ""}_.{service.Hostname}",
+            Auto = auto,
+        };
+        if (settings is { SubjectAltNames.Count: > 0 })
+        {
+            tls.SubjectAltNames.AddRange(settings.SubjectAltNames);
+            return tls;
+        }
+
+        // The identities that back the destination: the client accepts exactly these, whatever the host name.
+        var identities = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var (workload, _) in endpoints) identities.Add(SpiffeId(workload.Namespace, workload.ServiceAccount));
+        tls.SubjectAltNames.AddRange(identities);
+        return tls;
+    }
+
+    private static bool HaveMutualTlsSidecars(MeshSnapshot snapshot, List<(WorkloadModel Workload, uint Port)> endpoints)
+    {
+        if (endpoints.Count == 0) return false;
+        foreach (var (workload, endpointPort) in endpoints)
+        {
+            // Inline ServiceEntry endpoints (outside services) have no sidecar; a WorkloadEntry's has one in local mode.
+            if (!ReferenceEquals(snapshot.FindWorkloadEntry(workload.Namespace, workload.Name), workload)) return false;
+            if (PeerAuthenticationResolver.ModeFor(snapshot, workload.Namespace, workload.Labels, endpointPort) == InboundTlsMode.Disable) return false;
+        }
+        return true;
+    }
+
+    private static PortTrafficPolicy? PortLevel(TrafficPolicy? policy, uint port)
+    {
+        if (policy is null) return null;
+        foreach (var portPolicy in policy.PortLevelSettings)
+        {
+            if (portPolicy.Port?.Number == port) return portPolicy;
+        }
+        return null;
+    }
+}
