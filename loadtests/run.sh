@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The local benchmark: requests/s and p50/p99 latency straight to an app, sidecar to sidecar, and through the
 # gateway, in one run. Usage: loadtests/run.sh [duration=10s] [connections=32]
+# With a third argument "tracing": the gateway path with every trace sampled, exporting to no collector, to an
+# unreachable one and to one that never answers (docs/performance.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

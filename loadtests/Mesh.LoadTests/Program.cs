@@ -6,6 +6,11 @@ using Mesh.Meshctl.Local;
 // direct to the app, sidecar to sidecar, and gateway to sidecar. See docs/performance.md.
 var duration = args.Length > 0 ? args[0] : "10s";
 var connections = args.Length > 1 ? args[1] : "32";
+if (args is [_, _, "tracing"])
+{
+    // loadtests/run.sh 10s 32 tracing: what an unreachable or hanging OTLP collector costs the data path.
+    return await TracingImpact.RunAsync(duration, connections);
+}
 
 const string GatewayToBackend = """
     apiVersion: networking.istio.io/v1

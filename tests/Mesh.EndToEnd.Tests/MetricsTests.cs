@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Mesh.Meshctl.Local;
+
 namespace Mesh.EndToEnd.Tests;
 
 /// <summary>Every proxy's /stats/prometheus, checked by promtool and scraped by a real Prometheus under load.</summary>
@@ -90,6 +93,38 @@ public sealed class MetricsTests(ObservabilityFixture fixture)
             "sum(mesh_route_requests_total{reporter=\"source\",virtual_service=\"backend\"})");
         var backendRequests = await prometheus.QueryAsync($"sum(istio_requests_total{{{FrontendToBackend},reporter=\"source\"}})");
         Assert.Equal(Assert.Single(backendRequests).Value, Assert.Single(backendRoutes).Value);
+
+        // Every query of the Grafana dashboard in deploy/addons is valid PromQL (Prometheus answers 400 otherwise), and
+        // has data behind it on this mesh, but for the panel of failures, which a healthy mesh leaves empty.
+        foreach (var (title, query) in DashboardQueries())
+        {
+            var result = await prometheus.QueryAsync(query);
+            Assert.True(result.Count > 0 || query.Contains("response_flags!=\"-\"", StringComparison.Ordinal), $"dashboard panel '{title}' shows nothing: {query}");
+        }
+    }
+
+    private static IEnumerable<(string Title, string Query)> DashboardQueries()
+    {
+        var path = Path.Combine(RepositoryLayout.Find().Root, "deploy", "addons", "grafana", "mesh-dashboard.json");
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(path));
+        var queries = new List<(string, string)>();
+        foreach (var panel in dashboard.RootElement.GetProperty("panels").EnumerateArray())
+        {
+            if (!panel.TryGetProperty("targets", out var targets))
+            {
+                continue;
+            }
+
+            foreach (var target in targets.EnumerateArray())
+            {
+                // Grafana's variables set to "All".
+                var query = target.GetProperty("expr").GetString()!.Replace("$service", ".*").Replace("$workload", ".*").Replace("$namespace", ".*");
+                queries.Add((panel.GetProperty("title").GetString()!, query));
+            }
+        }
+
+        Assert.NotEmpty(queries);
+        return queries;
     }
 
     private static bool BothReportersAgree(IReadOnlyList<(Dictionary<string, string> Labels, double Value)> series)
