@@ -13,6 +13,8 @@ namespace Mesh.LoadTests;
 /// </summary>
 internal static class TracingImpact
 {
+    private const int Rounds = 2;
+
     public static async Task<int> RunAsync(string duration, string connections)
     {
         using var silent = new TcpListener(IPAddress.Loopback, 0);
@@ -30,9 +32,11 @@ internal static class TracingImpact
         ];
 
         Console.WriteLine($"Gateway -> frontend -> backend, 100% sampling; wrk: 2 threads, {connections} connections, {duration} per case after a 3 s warm-up");
+        Console.WriteLine($"Cases interleaved over {Rounds} rounds, so drift in the machine's load hits every case alike.");
         var results = new List<(string Name, WrkResult Result)>();
-        foreach (var (name, otlp, protocol) in cases)
+        for (var round = 0; round < Rounds * cases.Length; round++)
         {
+            var (name, otlp, protocol) = cases[round % cases.Length];
             Console.WriteLine($"  {name}...");
             var workDir = Path.Combine(Path.GetTempPath(), $"mesh-bench-tracing-{Environment.ProcessId}-{results.Count}");
             await using (var mesh = await LocalMesh.StartAsync(new LocalMeshOptions

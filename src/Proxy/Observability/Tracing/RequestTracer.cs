@@ -17,14 +17,14 @@ internal sealed class RequestTracer(ProxyOptions options, TimeProvider timeProvi
     private readonly TracePropagator _propagator = new(options.TraceSamplingPercent, random);
     private readonly string _nodeId = options.ToNode().Id;
 
-    /// <summary>Starts the server span and returns the request id; the span lives on <paramref name="feature"/>.</summary>
-    public string Begin(HttpContext context, ProxyRequestFeature feature)
+    /// <summary>Starts the server span, kept on <paramref name="feature"/>, and gives the request an x-request-id if it has none.</summary>
+    public void Begin(HttpContext context, ProxyRequestFeature feature)
     {
         var headers = context.Request.Headers;
         var incoming = TraceContextExtractor.Extract(headers);
         feature.ServerSpan = _propagator.StartServerSpan(incoming);
         feature.ServerSpanStart = Exporting(feature.ServerSpan) ? timeProvider.GetUtcNow() : default;
-        return _propagator.EnsureRequestId(headers);
+        _propagator.EnsureRequestId(headers);
     }
 
     /// <summary>Starts an attempt's client span and writes its context into the headers the attempt sends.</summary>
