@@ -1,3 +1,6 @@
+using System.Globalization;
+using Mesh.Security;
+
 namespace Mesh.Meshctl.Local;
 
 /// <summary>
@@ -9,6 +12,7 @@ internal sealed class LocalMesh : IAsyncDisposable
 {
     public const string Namespace = "default";
     public const string GatewayName = "istio-ingressgateway";
+    public const string GatewayServiceAccount = "istio-ingressgateway-service-account";
 
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
@@ -21,6 +25,7 @@ internal sealed class LocalMesh : IAsyncDisposable
     // Istio's port 15090 once per proxy cannot be shared on one address: gateway first, then the workloads' sidecars.
     private readonly int[] _metricsPorts = FreePorts.Take(4);
     private MeshProcess? _controlPlane;
+    private BootstrapToken? _tokens;
 
     private LocalMesh(LocalMeshOptions options, RepositoryLayout layout, int[] ports, int gatewayPort)
     {
@@ -45,6 +50,9 @@ internal sealed class LocalMesh : IAsyncDisposable
     public Uri ControlPlaneUrl { get; }
 
     public string ConfigDir { get; }
+
+    /// <summary>The control plane's CA (Istio's cacerts layout, a self-signed root created on first start) and the bootstrap-token secret.</summary>
+    public string CaDir => Path.Combine(_options.WorkDir, "ca");
 
     /// <summary>Each program's whole output, one file per program.</summary>
     public string LogDir => Path.Combine(_options.WorkDir, "logs");
@@ -89,13 +97,22 @@ internal sealed class LocalMesh : IAsyncDisposable
     /// <summary>Starts the control plane again on the same ports and waits until it serves.</summary>
     public async Task StartControlPlaneAsync(CancellationToken cancellationToken = default)
     {
-        _controlPlane = Spawn("control-plane", "Mesh.ControlPlane",
+        // The mesh mints each proxy's bootstrap token with the secret the control plane's CA checks them with.
+        _tokens ??= BootstrapToken.LoadOrCreate(CaDir);
+        List<string> args =
         [
             "--config-dir", ConfigDir,
+            "--ca-dir", CaDir,
             "--grpc-port", _grpcPort.ToString(),
             "--http-port", ControlPlaneUrl.Port.ToString(),
             "--listen", "127.0.0.1",
-        ], new Dictionary<string, string?>());
+        ];
+        if (_options.WorkloadCertificateLifetime is { } lifetime)
+        {
+            args.AddRange(["--workload-cert-ttl-seconds", ((int)Math.Ceiling(lifetime.TotalSeconds)).ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        _controlPlane = Spawn("control-plane", "Mesh.ControlPlane", args, new Dictionary<string, string?>());
         using var deadline = Deadline(cancellationToken);
         await Readiness.WaitForHttpOkAsync(new Uri(ControlPlaneUrl, "/ready"), _controlPlane, deadline.Token, "the control plane to serve");
         _options.OnProgress($"control plane serving (discovery 127.0.0.1:{_grpcPort}, debug {ControlPlaneUrl})");
@@ -193,7 +210,8 @@ internal sealed class LocalMesh : IAsyncDisposable
             "--label", $"app={workload.Service}",
             "--label", $"version={workload.Version}",
             .. TelemetryArgs(1 + Workloads.ToList().IndexOf(workload)),
-        ], new Dictionary<string, string?>());
+            .. IdentityArgs(),
+        ], IdentityEnvironment(Namespace, workload.Service));
 
     private MeshProcess StartGateway() =>
         Spawn(GatewayName, "Mesh.Proxy",
@@ -206,7 +224,18 @@ internal sealed class LocalMesh : IAsyncDisposable
             "--label", "istio=ingressgateway",
             "--label", $"app={GatewayName}",
             .. TelemetryArgs(0),
-        ], new Dictionary<string, string?>());
+            .. IdentityArgs(),
+        ], IdentityEnvironment("istio-system", GatewayServiceAccount));
+
+    /// <summary>The token in the environment, not on the command line, where every user of the machine could read it.</summary>
+    private Dictionary<string, string?> IdentityEnvironment(string ns, string serviceAccount) => new()
+    {
+        ["MESH_CA_TOKEN"] = _tokens!.Create(new SpiffeId(SpiffeId.DefaultTrustDomain, ns, serviceAccount)),
+    };
+
+    private List<string> IdentityArgs() => _options.CertificateRenewFraction is { } fraction
+        ? ["--cert-renew-fraction", fraction.ToString(CultureInfo.InvariantCulture)]
+        : [];
 
     private Uri MetricsUri(int proxyIndex) => new($"http://127.0.0.1:{_metricsPorts[proxyIndex]}/stats/prometheus");
 

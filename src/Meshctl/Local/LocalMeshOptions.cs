@@ -33,6 +33,12 @@ internal sealed record LocalMeshOptions
     /// <summary>Access log lines from every proxy: "off", "text" or "json".</summary>
     public string AccessLog { get; init; } = "off";
 
+    /// <summary>The lifetime of workload certificates the control plane issues; null keeps its default (24 h).</summary>
+    public TimeSpan? WorkloadCertificateLifetime { get; init; }
+
+    /// <summary>When proxies renew their certificate, as a share of its lifetime; null keeps theirs (0.8).</summary>
+    public double? CertificateRenewFraction { get; init; }
+
     /// <summary>How long start-up may take before it is reported as failed.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(90);
 }

@@ -93,15 +93,24 @@ internal sealed class InboundTls(WorkloadIdentityStore identity, TimeProvider ti
         }
 
         // The latest bundle, not the one of the certificate this handshake serves: a root rotation reaches clients at once.
-        var bundle = identity.Current!.Bundle;
+        var current = identity.Current!;
         var extra = chain?.ChainPolicy.ExtraStore ?? [];
-        var result = PeerCertificateVerifier.Verify(leaf, extra, bundle, time.GetUtcNow(), []);
+        var result = PeerCertificateVerifier.Verify(leaf, extra, current.Bundle, time.GetUtcNow(), []);
         if (!result.IsVerified)
         {
             IdentityLog.ClientRefused(logger, remote, listenerName, result.Error!);
+            return false;
         }
 
-        return result.IsVerified;
+        // Any workload of our trust domain may connect (authorization policy decides what it may do); no other domain.
+        if (result.Identity!.TrustDomain != current.Identity.TrustDomain)
+        {
+            IdentityLog.ClientRefused(logger, remote, listenerName,
+                $"peer identity {result.Identity.Uri} is outside this mesh's trust domain '{current.Identity.TrustDomain}'");
+            return false;
+        }
+
+        return true;
     }
 
     private void SetPeerIdentity(ConnectionContext connection)
