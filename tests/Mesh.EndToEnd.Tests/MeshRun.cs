@@ -25,15 +25,17 @@ internal sealed class MeshRun : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<MeshRun> StartAsync(int backendFailPercent = 0, IReadOnlyDictionary<string, string>? configOverrides = null)
+    public static async Task<MeshRun> StartAsync(int backendFailPercent = 0, IReadOnlyDictionary<string, string>? configOverrides = null,
+        Func<LocalMeshOptions, LocalMeshOptions>? configure = null)
     {
         var workDir = Path.Combine(Path.GetTempPath(), "mesh-e2e-" + Guid.NewGuid().ToString("N")[..8]);
-        var mesh = await LocalMesh.StartAsync(new LocalMeshOptions
+        var options = new LocalMeshOptions
         {
             WorkDir = workDir,
             BackendFailPercent = backendFailPercent,
             ConfigOverrides = configOverrides ?? new Dictionary<string, string>(),
-        });
+        };
+        var mesh = await LocalMesh.StartAsync(configure is null ? options : configure(options));
         return new MeshRun(mesh, workDir);
     }
 
