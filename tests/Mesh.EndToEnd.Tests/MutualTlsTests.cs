@@ -91,6 +91,27 @@ public sealed partial class MutualTlsTests(MutualTlsFixture fixture) : IClassFix
         await WaitForLogAsync(BackendSidecar, "spiffe://evil.example/ns/default/sa/frontend is outside this mesh's trust domain");
     }
 
+    [Fact]
+    public async Task TlsCheck_FrontendToBackend_ShowsMutualTlsAndThePeerPerEndpoint()
+    {
+        var admins = Mesh.Proxies.ToDictionary(p => p.Name, p => p.Admin);
+        var source = await fixture.Run.Client.GetStringAsync(new Uri(admins["frontend-v1 sidecar"], "/config_dump"));
+        var peers = new List<Meshctl.Commands.TlsCheck.Peer>();
+        foreach (var name in new[] { "backend-v1 sidecar", "backend-v2 sidecar" })
+        {
+            peers.Add(new(await fixture.Run.Client.GetStringAsync(new Uri(admins[name], "/config_dump")),
+                await fixture.Run.Client.GetStringAsync(new Uri(admins[name], "/certs"))));
+        }
+
+        var table = Meshctl.Commands.TlsCheck.Render(source, peers, "backend.default.svc.cluster.local");
+
+        var v1 = Assert.Single(table.Split('\n'), line => line.StartsWith("outbound|9080|v1|", StringComparison.Ordinal));
+        Assert.Matches(@"ISTIO_MUTUAL \(auto\)\s+127\.0\.0\.1:\d+\s+STRICT\s+spiffe://cluster.local/ns/default/sa/backend\s+mTLS, peer spiffe://cluster.local/ns/default/sa/backend", v1);
+        var v2 = Assert.Single(table.Split('\n'), line => line.StartsWith("outbound|9080|v2|", StringComparison.Ordinal));
+        Assert.Contains("PERMISSIVE", v2);
+        Assert.Contains("mTLS, peer spiffe://cluster.local/ns/default/sa/backend", v2);
+    }
+
     private Task WaitForLogAsync(string program, string text) => MeshRun.WaitUntilAsync(
         () => Task.FromResult(File.ReadAllText(Path.Combine(Mesh.LogDir, program.Replace(' ', '-') + ".log")).Contains(text, StringComparison.Ordinal)),
         TimeSpan.FromSeconds(10), $"'{text}' in the {program} log");
