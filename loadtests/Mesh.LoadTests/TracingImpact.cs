@@ -7,13 +7,13 @@ using Mesh.Meshctl.Local;
 namespace Mesh.LoadTests;
 
 /// <summary>
-/// Runs the gateway → frontend → backend path three times, every trace sampled: without export (the baseline), with
-/// OTLP/gRPC to a port nobody listens on, and with OTLP/HTTP to a collector that accepts and never answers. The
-/// exporter's bounded queue should make the three indistinguishable. See docs/performance.md.
+/// Runs the gateway → frontend → backend path with every trace sampled: without export, exporting over OTLP/HTTP to
+/// a collector that answers at once, to one that accepts and never answers, and over OTLP/gRPC to a port nobody
+/// listens on. The exporter's bounded queue should make the last three indistinguishable. See docs/performance.md.
 /// </summary>
 internal static class TracingImpact
 {
-    private const int Rounds = 2;
+    private const int Rounds = 3;
 
     public static async Task<int> RunAsync(string duration, string connections)
     {
@@ -22,11 +22,17 @@ internal static class TracingImpact
         using var stop = new CancellationTokenSource();
         var holding = HoldConnectionsAsync(silent, stop.Token);
         var silentPort = ((IPEndPoint)silent.LocalEndpoint).Port;
+        var healthyPort = ClosedPort();
+        using var healthy = new HttpListener();
+        healthy.Prefixes.Add($"http://127.0.0.1:{healthyPort}/");
+        healthy.Start();
+        var answering = AnswerAsync(healthy);
         var closedPort = ClosedPort();
 
         (string Name, Uri? Otlp, string Protocol)[] cases =
         [
-            ("no export (baseline)", null, "grpc"),
+            ("no export", null, "grpc"),
+            ("OTLP/HTTP, healthy collector", new Uri($"http://127.0.0.1:{healthyPort}"), "http/protobuf"),
             ("OTLP/gRPC, nobody listening", new Uri($"http://127.0.0.1:{closedPort}"), "grpc"),
             ("OTLP/HTTP, never answers", new Uri($"http://127.0.0.1:{silentPort}"), "http/protobuf"),
         ];
@@ -56,6 +62,8 @@ internal static class TracingImpact
 
         await stop.CancelAsync();
         await holding;
+        healthy.Stop();
+        await answering;
 
         Console.WriteLine();
         Console.WriteLine($"{"OTLP collector",-30} {"req/s",10} {"p50 ms",8} {"p99 ms",8} {"errors",7}");
@@ -65,6 +73,25 @@ internal static class TracingImpact
         }
 
         return results.Exists(r => r.Result.Errors > 0) ? 1 : 0;
+    }
+
+    /// <summary>A collector that takes every export and answers 200 at once.</summary>
+    private static async Task AnswerAsync(HttpListener listener)
+    {
+        try
+        {
+            while (true)
+            {
+                var context = await listener.GetContextAsync();
+                await context.Request.InputStream.CopyToAsync(Stream.Null);
+                context.Response.StatusCode = 200;
+                context.Response.Close();
+            }
+        }
+        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
+        {
+            // Stopped.
+        }
     }
 
     /// <summary>Accepts every connection and never answers: a collector that hangs.</summary>
