@@ -76,6 +76,18 @@ public sealed class MetricsTests(ObservabilityFixture fixture)
             }
         }
 
+        // The local mesh runs mutual TLS: both ends know both identities; only the server reports the policy.
+        var identities = await prometheus.QueryAsync(
+            $"sum by (reporter, source_principal, destination_principal, connection_security_policy) (istio_requests_total{{{FrontendToBackend}}})");
+        Assert.Equal(2, identities.Count);
+        foreach (var (reporter, policy) in new[] { ("source", "unknown"), ("destination", "mutual_tls") })
+        {
+            var identity = Assert.Single(identities, s => s.Labels["reporter"] == reporter).Labels;
+            Assert.Equal("spiffe://cluster.local/ns/default/sa/frontend", identity["source_principal"]);
+            Assert.Equal("spiffe://cluster.local/ns/default/sa/backend", identity["destination_principal"]);
+            Assert.Equal(policy, identity["connection_security_policy"]);
+        }
+
         var rates = await prometheus.QueryAsync($"sum by ({KialiGraphLabels}) (rate(istio_requests_total{{{FrontendToBackend}}}[1m]))");
         Assert.Equal(4, rates.Count);
         Assert.All(rates, rate => Assert.True(rate.Value > 0, $"rate of {string.Join(",", rate.Labels)} is {rate.Value}"));

@@ -1,6 +1,7 @@
 // Records each finished request into Istio's standard metrics and our per-route family.
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Configuration;
 using Mesh.Proxy.Forwarding;
 using Mesh.Telemetry.Istio;
@@ -60,21 +61,31 @@ internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMe
     {
         var destination = WorkloadPeer.Unknown;
         string? service = null, serviceName = null, serviceNamespace = null;
-        if (feature.ClusterName is not null && snapshot.Clusters.TryGetValue(feature.ClusterName, out var cluster) && cluster.Config.ServiceHost.Length > 0)
+        var mutualTls = false;
+        if (feature.ClusterName is not null && snapshot.Clusters.TryGetValue(feature.ClusterName, out var cluster))
         {
-            service = cluster.Config.ServiceHost;
-            serviceNamespace = cluster.Config.ServiceNamespace;
-            serviceName = ServiceNames.ShortName(service, serviceNamespace);
+            mutualTls = cluster.Config.Tls?.Mode == UpstreamTlsMode.IstioMutual;
+            if (cluster.Config.ServiceHost.Length > 0)
+            {
+                service = cluster.Config.ServiceHost;
+                serviceNamespace = cluster.Config.ServiceNamespace;
+                serviceName = ServiceNames.ShortName(service, serviceNamespace);
+            }
         }
 
         if (feature.Endpoint is { } endpoint)
         {
-            destination = WorkloadPeers.From(endpoint.Config.WorkloadName, endpoint.Config.Namespace, endpoint.Config.Labels, null, null);
+            // Over Istio mutual TLS the server's certificate carries its service account's SPIFFE id, as EDS says it.
+            var principal = mutualTls ? WorkloadPeers.SpiffeId(endpoint.Config.Namespace, endpoint.Config.ServiceAccount) : null;
+            destination = WorkloadPeers.From(endpoint.Config.WorkloadName, endpoint.Config.Namespace, endpoint.Config.Labels, principal, null);
         }
+
+        // Our own principal is presented only over mutual TLS; a gateway (no endpoint of its own) reports unknown.
+        var source = mutualTls ? DestinationOf(snapshot).MutualTls : _self;
 
         // Istio's client side does not know the connection's security policy from its own vantage point: "unknown".
         var edge = istio.ResolveRequestEdge(new RequestEdgeLabels(
-            IstioLabelValues.ReporterSource, _self, destination, service, serviceName, serviceNamespace,
+            IstioLabelValues.ReporterSource, source, destination, service, serviceName, serviceNamespace,
             grpc ? IstioLabelValues.ProtocolGrpc : IstioLabelValues.ProtocolHttp, IstioLabelValues.Unknown));
         if (grpc)
         {
