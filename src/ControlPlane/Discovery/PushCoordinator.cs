@@ -43,7 +43,7 @@ internal sealed class PushCoordinator : IDisposable
         var version = ++_version;
         try
         {
-            _snapshots.Publish(MeshSnapshotBuilder.Build(version, _source.Current.Resources));
+            _snapshots.Publish(MeshSnapshotBuilder.Build(version, _source.Current.Resources, _source.CredentialRoot));
         }
         catch (Exception ex)
         {

@@ -74,6 +74,9 @@ internal sealed class MeshSnapshot
     /// <summary>Sorted by namespace, then name (Istio breaks ties between equal policies by age; we use name order).</summary>
     public IReadOnlyList<PeerAuthentication> PeerAuthentications { get; }
 
+    /// <summary>The folder under which a Gateway's credentialName names credentials/&lt;name&gt;/ (local mode); empty: relative paths.</summary>
+    public string CredentialRoot { get; init; } = "";
+
     public ServiceModel? FindService(string hostname) => _servicesByHost.GetValueOrDefault(hostname);
 
     public WorkloadModel? FindWorkloadEntry(string ns, string name) => _workloadEntries.GetValueOrDefault(Key(ns, name));

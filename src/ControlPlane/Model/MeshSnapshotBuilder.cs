@@ -7,7 +7,7 @@ namespace Mesh.ControlPlane.Model;
 /// <summary>Builds the mesh snapshot from validated Istio resources: the service registry, resolved names, and indexes.</summary>
 internal static class MeshSnapshotBuilder
 {
-    public static MeshSnapshot Build(long version, IReadOnlyList<IstioResource> resources)
+    public static MeshSnapshot Build(long version, IReadOnlyList<IstioResource> resources, string credentialRoot = "")
     {
         var ordered = new List<IstioResource>(resources);
         // Stable order whatever order files were read in, so equal config always gives equal output.
@@ -53,7 +53,7 @@ internal static class MeshSnapshotBuilder
             var byHost = string.CompareOrdinal(a.Hostname, b.Hostname);
             return byHost != 0 ? byHost : string.CompareOrdinal(a.Namespace, b.Namespace);
         });
-        return new MeshSnapshot(version, DistinctHosts(services), virtualServices, destinationRules, gateways, workloadEntries, peerAuthentications);
+        return new MeshSnapshot(version, DistinctHosts(services), virtualServices, destinationRules, gateways, workloadEntries, peerAuthentications) { CredentialRoot = credentialRoot };
     }
 
     /// <summary>One service per host: when ServiceEntries in several namespaces declare a host, the first namespace's wins.</summary>

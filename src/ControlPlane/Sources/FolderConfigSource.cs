@@ -31,6 +31,8 @@ internal sealed class FolderConfigSource : IConfigSource
 
     public ConfigState Current => Volatile.Read(ref _current);
 
+    public string CredentialRoot => _directory;
+
     public event Action? Changed;
 
     public void Start()

@@ -11,4 +11,7 @@ internal interface IConfigSource : IDisposable
 
     /// <summary>Reads the initial configuration (so <see cref="Current"/> is complete when this returns) and starts watching.</summary>
     void Start();
+
+    /// <summary>Local mode's stand-in for Kubernetes Secrets: a Gateway's credentialName is the folder credentials/&lt;name&gt; under this one.</summary>
+    string CredentialRoot { get; }
 }

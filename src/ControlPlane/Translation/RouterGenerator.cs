@@ -20,8 +20,8 @@ internal static class RouterGenerator
             gatewayNames.Add(gateway.Key);
             foreach (var server in gateway.Spec.Servers)
             {
-                // Plain HTTP servers only: TLS termination is not served yet.
-                if (server.Port?.Number is not { } number || !IsHttp(server.Port.Protocol)) continue;
+                // HTTP servers, and HTTPS servers that terminate TLS here (SIMPLE, MUTUAL); PASSTHROUGH is not served yet.
+                if (server.Port?.Number is not { } number || !(IsHttp(server.Port.Protocol) || GatewayTlsTranslator.Terminates(server))) continue;
                 if (!serversByPort.TryGetValue(number, out var list)) serversByPort[number] = list = [];
                 list.Add((gateway, server));
             }
@@ -30,14 +30,19 @@ internal static class RouterGenerator
         foreach (var (port, servers) in serversByPort)
         {
             var routeConfigName = $"http.{port}";
-            listeners.Add(new Listener
+            var listener = new Listener
             {
                 Name = $"{proxy.BindAddress}_{port}",
                 Address = proxy.BindAddress,
                 Port = port,
                 Direction = TrafficDirection.Gateway,
                 RouteConfigName = routeConfigName,
-            });
+            };
+            foreach (var (gateway, server) in servers)
+            {
+                if (GatewayTlsTranslator.Terminates(server)) listener.TlsServers.Add(GatewayTlsTranslator.Translate(snapshot, gateway, server));
+            }
+            listeners.Add(listener);
             routes.Add(BuildRouteConfiguration(routeConfigName, port, servers, gatewayNames, proxy, snapshot));
         }
     }
@@ -63,6 +68,12 @@ internal static class RouterGenerator
                         if (!virtualHosts.TryGetValue(host, out var virtualHost))
                         {
                             virtualHosts[host] = virtualHost = new VirtualHost { Name = $"{host}:{port}", Domains = { host == "*" ? "*" : $"{host}:*" }, IncludeRequestAttemptCount = true };
+                        }
+                        if (server.Tls?.HttpsRedirect == true)
+                        {
+                            // Istio's httpsRedirect: every request on this plain HTTP server gets a 301 to https.
+                            if (virtualHost.Routes.Count == 0) virtualHost.Routes.Add(GatewayTlsTranslator.HttpsRedirectRoute());
+                            continue;
                         }
                         // Istio merges the routes of VirtualServices that share a host on a gateway, in snapshot order.
                         virtualHost.Routes.AddRange(HttpRouteTranslator.Translate(virtualService, proxy, gatewayNames, port, snapshot));

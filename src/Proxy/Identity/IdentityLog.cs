@@ -17,6 +17,9 @@ internal static partial class IdentityLog
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "mTLS: refused plaintext connection from {Remote} on {Listener}: the port is STRICT")]
     public static partial void PlaintextRefused(ILogger logger, string remote, string listener);
 
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "gateway TLS on {Listener}: {Reason}")]
+    public static partial void GatewayCredentialReloadFailed(ILogger logger, string listener, string reason);
+
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "mTLS: refused server {Endpoint} of cluster {Cluster}: {Reason}")]
     public static partial void ServerRefused(ILogger logger, string endpoint, string cluster, string reason);
 }

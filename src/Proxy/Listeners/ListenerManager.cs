@@ -26,10 +26,11 @@ internal sealed class ListenerManager(
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
     private readonly Dictionary<string, KestrelServer> _running = new(StringComparer.Ordinal);
-    // The inbound TLS mode each running server was built with: a change rebuilds that listener.
-    private readonly Dictionary<string, InboundTlsMode> _modes = new(StringComparer.Ordinal);
+    // The listener config each running server was built with: a change of its TLS settings rebuilds that listener.
+    private readonly Dictionary<string, Listener> _configs = new(StringComparer.Ordinal);
     private readonly ILogger _logger = loggerFactory.CreateLogger<ListenerManager>();
     private readonly InboundTls _inboundTls = new(identity, time, loggerFactory.CreateLogger<InboundTls>());
+    private readonly GatewayTls _gatewayTls = new(time, loggerFactory.CreateLogger<GatewayTls>());
 
     public IReadOnlyCollection<string> RunningEndPoints => _running.Keys;
 
@@ -46,7 +47,8 @@ internal sealed class ListenerManager(
 
             if (_running.ContainsKey(listener.EndPointKey))
             {
-                if (_modes[listener.EndPointKey] == listener.Config.TlsMode)
+                var running = _configs[listener.EndPointKey];
+                if (running.TlsMode == listener.Config.TlsMode && running.TlsServers.Equals(listener.Config.TlsServers))
                 {
                     continue;
                 }
@@ -54,7 +56,8 @@ internal sealed class ListenerManager(
                 await StopAsync(listener.EndPointKey);
             }
 
-            var server = CreateServer(listener);
+            var credentials = _gatewayTls.LoadCredentials(listener, context);
+            var server = CreateServer(listener, credentials);
             try
             {
                 await server.StartAsync(new ListenerApplication(contextFactory, handler, listener.EndPointKey, listener.Config.Direction == TrafficDirection.Inbound), CancellationToken.None);
@@ -71,11 +74,9 @@ internal sealed class ListenerManager(
             }
 
             _running.Add(listener.EndPointKey, server);
-            _modes[listener.EndPointKey] = listener.Config.TlsMode;
+            _configs[listener.EndPointKey] = listener.Config;
             started.Add(listener.EndPointKey);
-            ListenerLog.Started(_logger, listener.Name, listener.EndPointKey, InboundTls.UsesTls(listener.Config.TlsMode, identity)
-                ? (listener.Config.TlsMode == InboundTlsMode.Strict ? "mTLS only" : "mTLS and plaintext")
-                : "plaintext");
+            ListenerLog.Started(_logger, listener.Name, listener.EndPointKey, Describe(listener));
         }
     }
 
@@ -98,6 +99,21 @@ internal sealed class ListenerManager(
         }
     }
 
+    private string Describe(ListenerModel listener)
+    {
+        if (listener.Config.TlsServers.Count > 0)
+        {
+            return $"TLS for {listener.Config.TlsServers.Count} server(s)";
+        }
+
+        if (!InboundTls.UsesTls(listener.Config.TlsMode, identity))
+        {
+            return "plaintext";
+        }
+
+        return listener.Config.TlsMode == InboundTlsMode.Strict ? "mTLS only" : "mTLS and plaintext";
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var key in new List<string>(_running.Keys))
@@ -113,14 +129,14 @@ internal sealed class ListenerManager(
             return;
         }
 
-        _modes.Remove(key);
+        _configs.Remove(key);
 
         using var drain = new CancellationTokenSource(DrainTimeout);
         await server.StopAsync(drain.Token);
         server.Dispose();
     }
 
-    private KestrelServer CreateServer(ListenerModel listener)
+    private KestrelServer CreateServer(ListenerModel listener, List<GatewayCredential> credentials)
     {
         var options = new KestrelServerOptions
         {
@@ -134,7 +150,11 @@ internal sealed class ListenerManager(
         options.Listen(listener.EndPoint, listenOptions =>
         {
             listenOptions.Protocols = HttpProtocols.Http1AndHttp2;
-            if (InboundTls.UsesTls(listener.Config.TlsMode, identity))
+            if (credentials.Count > 0)
+            {
+                _gatewayTls.Configure(listenOptions, listener, credentials);
+            }
+            else if (InboundTls.UsesTls(listener.Config.TlsMode, identity))
             {
                 _inboundTls.Configure(listenOptions, listener);
             }
