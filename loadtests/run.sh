@@ -3,6 +3,7 @@
 # gateway, in one run. Usage: loadtests/run.sh [duration=10s] [connections=32]
 # With a third argument "tracing": the gateway path with every trace sampled, exporting to no collector, to an
 # unreachable one and to one that never answers (docs/performance.md).
+# With a third argument "mtls": sidecar to sidecar with auto mTLS (the default) and with plaintext, interleaved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

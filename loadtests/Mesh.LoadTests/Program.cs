@@ -12,6 +12,12 @@ if (args is [_, _, "tracing"])
     return await TracingImpact.RunAsync(duration, connections);
 }
 
+if (args is [_, _, "mtls"])
+{
+    // loadtests/run.sh 10s 32 mtls: sidecar to sidecar with auto mTLS and with plaintext, interleaved.
+    return await MutualTlsImpact.RunAsync(duration, connections);
+}
+
 const string GatewayToBackend = """
     apiVersion: networking.istio.io/v1
     kind: Gateway

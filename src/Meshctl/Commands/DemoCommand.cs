@@ -138,7 +138,7 @@ internal static class DemoCommand
             "                (edit backend-routing.yaml there: routing changes within a second, no restart)",
             $"Control plane:  {mesh.ControlPlaneUrl}debug/syncz   (what each proxy was sent and ACKed)",
             $"                {mesh.ControlPlaneUrl}debug/configz (the config loaded, and rejected files)",
-            "Proxies (admin: /config_dump, /ready):",
+            "Proxies (admin: /config_dump, /ready, /certs):",
         };
         foreach (var (name, admin) in mesh.Proxies)
         {
