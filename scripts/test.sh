@@ -18,6 +18,17 @@ if ! command -v promtool >/dev/null; then
   fi
 fi
 
+step "Checking for openssl and curl (the mutual TLS and gateway TLS tests run them as real peers)"
+missing=""
+for tool in openssl curl; do command -v "$tool" >/dev/null || missing="$missing $tool"; done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && apt-get install -y -qq $missing
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq $missing
+  fi
+fi
+
 step "Building (Release)"
 dotnet build Mesh.sln -c Release -nologo -clp:ErrorsOnly
 
