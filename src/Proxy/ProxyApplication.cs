@@ -7,6 +7,7 @@ using Mesh.Proxy.Identity;
 using Mesh.Proxy.Listeners;
 using Mesh.Proxy.Observability;
 using Mesh.Proxy.Observability.Tracing;
+using Mesh.Telemetry.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,6 +53,7 @@ internal static class ProxyApplication
         services.AddSingleton(options.ToNode());
         services.AddSingleton<AccessLogWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<AccessLogWriter>());
+        services.AddSingleton<MetricRegistry>();
         services.AddSingleton<SpanExporter>();
         services.AddHostedService(provider => provider.GetRequiredService<SpanExporter>());
         services.AddSingleton<RequestTracer>();

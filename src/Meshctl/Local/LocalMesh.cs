@@ -23,7 +23,7 @@ internal sealed class LocalMesh : IAsyncDisposable
     private readonly int _gatewayAdminPort;
 
     // Istio's port 15090 once per proxy cannot be shared on one address: gateway first, then the workloads' sidecars.
-    private readonly int[] _metricsPorts = FreePorts.Take(4);
+    private readonly int[] _metricsPorts;
     private MeshProcess? _controlPlane;
     private BootstrapToken? _tokens;
 
@@ -36,6 +36,7 @@ internal sealed class LocalMesh : IAsyncDisposable
         ControlPlaneUrl = new Uri($"http://127.0.0.1:{ports[1]}");
         GatewayUrl = new Uri($"http://127.0.0.1:{gatewayPort}");
         _gatewayAdminPort = ports[2];
+        _metricsPorts = ports[15..19];
         Workloads =
         [
             new("frontend-v1", "frontend", "v1", "http://backend:9080/", ports[3], ports[4], ports[5], ports[6]),
@@ -76,7 +77,8 @@ internal sealed class LocalMesh : IAsyncDisposable
     public static async Task<LocalMesh> StartAsync(LocalMeshOptions options, CancellationToken cancellationToken = default)
     {
         var layout = RepositoryLayout.Find();
-        var ports = FreePorts.Take(15);
+        // One call, so that no two of the mesh's ports can be the same.
+        var ports = FreePorts.Take(19);
         var gatewayPort = options.GatewayPort != 0 ? options.GatewayPort : FreePorts.Take(1)[0];
         var mesh = new LocalMesh(options, layout, ports, gatewayPort);
         try

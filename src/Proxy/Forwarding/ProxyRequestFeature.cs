@@ -1,3 +1,4 @@
+using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Configuration;
 using Mesh.Proxy.Routing;
 using Mesh.Telemetry.Tracing;
@@ -11,6 +12,9 @@ namespace Mesh.Proxy.Forwarding;
 internal sealed class ProxyRequestFeature
 {
     public ResponseFlags Flags { get; set; }
+
+    /// <summary>The direction of the listener the request arrived on (unspecified if the listener is gone).</summary>
+    public TrafficDirection Direction { get; set; }
 
     public string? RouteName { get; set; }
 

@@ -1,7 +1,7 @@
 using System.Net.Http;
 using System.Net.Sockets;
 using Mesh.Proxy.Configuration;
-using Mesh.Proxy.Observability.Tracing;
+using Mesh.Proxy.Observability;
 using Mesh.Proxy.Routing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -13,7 +13,7 @@ namespace Mesh.Proxy.Forwarding;
 /// Sends a routed request to its cluster through YARP's forwarder, attempt after attempt as the retry policy allows,
 /// within the per-try and overall timeouts, and records Envoy's response flags.
 /// </summary>
-internal sealed class UpstreamForwarder(IHttpForwarder forwarder, RouteTransformer transformer, RequestTracer tracer, Random random, TimeProvider timeProvider)
+internal sealed class UpstreamForwarder(IHttpForwarder forwarder, RouteTransformer transformer, ProxyTelemetry telemetry, Random random, TimeProvider timeProvider)
 {
     /// <summary>Bodies up to this size are buffered so that a retry can replay them; larger or streaming bodies are not retried.</summary>
     private const long MaxReplayableBodyBytes = 64 * 1024;
@@ -43,9 +43,9 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, RouteTransform
             }
 
             feature.Endpoint = endpoint;
-            var attemptSpan = tracer.StartAttempt(context, feature);
+            var attemptSpan = telemetry.StartAttempt(context, feature, endpoint);
             var (error, failure) = await SendAttemptAsync(context, cluster, endpoint, retry.PerTryTimeout, overall);
-            tracer.EndAttempt(context, feature, attemptSpan, endpoint, failed: error != ForwarderError.None);
+            telemetry.EndAttempt(context, feature, attemptSpan, endpoint, failed: error != ForwarderError.None);
             if (error == ForwarderError.None && !feature.ResponseWithheld)
             {
                 return;

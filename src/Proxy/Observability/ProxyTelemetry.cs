@@ -15,9 +15,9 @@ namespace Mesh.Proxy.Observability;
 
 /// <summary>
 /// Called by the request handler when a request arrives (<see cref="Begin"/>) and when it is done
-/// (<see cref="Complete"/>): starts the server span, takes the caller's peer metadata off inbound requests and puts
-/// ours on outbound ones, then records the request with Istio's labels, ends the span and, when asked for, writes
-/// its access log line.
+/// (<see cref="Complete"/>), and by the forwarder around each upstream attempt: starts the server span, takes the
+/// caller's peer metadata off inbound requests and puts ours on attempts to mesh workloads, then records the request
+/// with Istio's labels, ends the span and, when asked for, writes its access log line.
 /// </summary>
 internal sealed class ProxyTelemetry
 {
@@ -33,14 +33,14 @@ internal sealed class ProxyTelemetry
     private readonly string _nodeId;
     private readonly string?[] _flagTexts = new string?[256];
 
-    public ProxyTelemetry(ProxyOptions options, TimeProvider timeProvider, AccessLogWriter accessLog, RequestTracer tracer)
+    public ProxyTelemetry(ProxyOptions options, MetricRegistry registry, TimeProvider timeProvider, AccessLogWriter accessLog, RequestTracer tracer)
     {
         _tracer = tracer;
         _options = options;
         _timeProvider = timeProvider;
         _accessLog = accessLog;
         var version = options.ToNode().ProxyVersion;
-        Registry = new MetricRegistry();
+        Registry = registry;
         _recorder = new RequestMetricsRecorder(new IstioStandardMetrics(Registry, version), new RouteMetrics(Registry), options);
         _peerMetadata = PeerMetadata.Encode(options.Workload, options.Namespace, options.Labels, version);
         _nodeId = options.ToNode().Id;
@@ -53,6 +53,7 @@ internal sealed class ProxyTelemetry
     {
         _tracer.Begin(context, feature);
         var direction = listener?.Config.Direction ?? TrafficDirection.Unspecified;
+        feature.Direction = direction;
         var headers = context.Request.Headers;
         string? peerMetadata = null;
         string? principal = null;
@@ -65,15 +66,37 @@ internal sealed class ProxyTelemetry
             headers.Remove(PeerMetadata.IdHeader);
             principal = context.Features.Get<PeerIdentityFeature>()?.SpiffeId;
         }
-        else
-        {
-            headers[PeerMetadata.Header] = _peerMetadata;
-            headers[PeerMetadata.IdHeader] = _nodeId;
-        }
 
         var startTime = _accessLog.Enabled ? _timeProvider.GetUtcNow() : default;
         return new RequestObservation(snapshot, direction, _timeProvider.GetTimestamp(), startTime, peerMetadata, principal);
     }
+
+    /// <summary>
+    /// Prepares one upstream attempt: our peer metadata for a mesh workload (never for the local app, nor for a
+    /// host outside the mesh, which must not learn our labels), and the attempt's client span and trace headers.
+    /// </summary>
+    public AttemptSpan StartAttempt(HttpContext context, ProxyRequestFeature feature, EndpointModel endpoint)
+    {
+        if (feature.Direction != TrafficDirection.Inbound)
+        {
+            var headers = context.Request.Headers;
+            if (endpoint.Config.WorkloadName.Length > 0)
+            {
+                headers[PeerMetadata.Header] = _peerMetadata;
+                headers[PeerMetadata.IdHeader] = _nodeId;
+            }
+            else
+            {
+                headers.Remove(PeerMetadata.Header);
+                headers.Remove(PeerMetadata.IdHeader);
+            }
+        }
+
+        return _tracer.StartAttempt(context, feature);
+    }
+
+    public void EndAttempt(HttpContext context, ProxyRequestFeature feature, in AttemptSpan attempt, EndpointModel endpoint, bool failed) =>
+        _tracer.EndAttempt(context, feature, attempt, endpoint, failed);
 
     public void Complete(HttpContext context, ProxyRequestFeature feature, in RequestObservation observation)
     {

@@ -91,6 +91,36 @@ public sealed class ProxyMetricsTests
     }
 
     [Fact]
+    public async Task Outbound_EndpointOutsideTheMesh_SendsNoPeerMetadata()
+    {
+        var received = new List<string>();
+        await using var upstream = await UpstreamServer.StartAsync(context =>
+        {
+            lock (received)
+            {
+                received.AddRange(context.Request.Headers.Keys);
+            }
+
+            return UpstreamServer.Echo(context);
+        });
+        await using var proxy = await TestProxy.StartAsync();
+        var port = FreePort.Next();
+
+        // An endpoint EDS names no workload for: a host outside the mesh (a ServiceEntry's MESH_EXTERNAL address).
+        await proxy.ApplyAsync([Cluster("external")], [Endpoints("external", upstream.Port)], Listener("outbound", port, "outbound"),
+            Routes("outbound", Host("api.example.com:80", ["*"], ToCluster("external"))));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        request.Headers.Add(PeerMetadata.Header, "forged-by-the-app");
+
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(request)).StatusCode);
+
+        Assert.Contains("x-request-id", received, StringComparer.OrdinalIgnoreCase);
+        Assert.DoesNotContain(PeerMetadata.Header, received, StringComparer.OrdinalIgnoreCase);
+        Assert.DoesNotContain(PeerMetadata.IdHeader, received, StringComparer.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Outbound_NoRoute_RecordsNotFoundWithFlagNrAndARouteSeries()
     {
         await using var proxy = await TestProxy.StartAsync();

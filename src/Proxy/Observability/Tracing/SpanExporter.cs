@@ -1,5 +1,6 @@
 // Batches finished spans and exports them over OTLP without ever blocking a request.
 using System.Threading.Channels;
+using Mesh.Telemetry.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Proto.Collector.Trace.V1;
@@ -11,7 +12,8 @@ namespace Mesh.Proxy.Observability.Tracing;
 
 /// <summary>
 /// A bounded queue of finished spans and one background task that sends them in batches. When the queue is full (the
-/// collector is slow or gone) new spans are dropped and counted; the data path only ever does a non-blocking enqueue.
+/// collector is slow or gone) new spans are dropped and counted (<c>mesh_tracing_spans_dropped_total</c>); the data
+/// path only ever does a non-blocking enqueue.
 /// </summary>
 internal sealed class SpanExporter : BackgroundService
 {
@@ -21,19 +23,26 @@ internal sealed class SpanExporter : BackgroundService
     /// <summary>How long a batch may wait to fill up once its first span is queued.</summary>
     private static readonly TimeSpan BatchLinger = TimeSpan.FromMilliseconds(200);
 
+    // Full mode Wait only concerns WriteAsync, which is never called: TryWrite on a full queue returns false at once
+    // (DropWrite would return true and drop silently, leaving nothing to count).
     private readonly Channel<Span> _queue = Channel.CreateBounded<Span>(
-        new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        new BoundedChannelOptions(QueueCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
 
     private readonly OtlpEndpoint? _endpoint;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<SpanExporter> _logger;
     private readonly Resource _resource;
-    private long _dropped;
+    private readonly Counter _dropped;
+    private readonly Counter _failedExports;
     private long _failedBatches;
+    private int _warnedQueueFull;
 
-    public SpanExporter(ProxyOptions options, TimeProvider timeProvider, ILogger<SpanExporter> logger)
+    public SpanExporter(ProxyOptions options, MetricRegistry registry, TimeProvider timeProvider, ILogger<SpanExporter> logger)
     {
         _endpoint = options.Otlp;
+        _dropped = registry.CreateCounter(
+            "mesh_tracing_spans_dropped_total", "Finished spans dropped because the export queue was full (the OTLP collector is slow or down).", []).WithLabels();
+        _failedExports = registry.CreateCounter("mesh_tracing_export_failures_total", "OTLP export calls that failed or timed out.", []).WithLabels();
         _timeProvider = timeProvider;
         _logger = logger;
         _resource = new Resource();
@@ -48,12 +57,15 @@ internal sealed class SpanExporter : BackgroundService
     /// <summary>False when no OTLP endpoint is configured: spans are then not even built.</summary>
     public bool Enabled => _endpoint is not null;
 
-    /// <summary>Spans dropped because the queue was full.</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
-
     public void Enqueue(Span span)
     {
-        if (!_queue.Writer.TryWrite(span) && Interlocked.Increment(ref _dropped) == 1)
+        if (_queue.Writer.TryWrite(span))
+        {
+            return;
+        }
+
+        _dropped.Increment();
+        if (Interlocked.Exchange(ref _warnedQueueFull, 1) == 0)
         {
             SpanExporterLog.QueueFull(_logger, QueueCapacity);
         }
@@ -103,6 +115,7 @@ internal sealed class SpanExporter : BackgroundService
         catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
             // A collector that is down loses these spans; say so once per 100 failed batches, not per batch.
+            _failedExports.Increment();
             if (Interlocked.Increment(ref _failedBatches) % 100 == 1)
             {
                 SpanExporterLog.ExportFailed(_logger, batch.Count, _endpoint!.Address, ex.GetBaseException().Message);
