@@ -8,6 +8,7 @@ namespace Mesh.Proxy.Identity;
 internal sealed class WorkloadIdentityStore
 {
     private WorkloadCertificate? _current;
+    private int _installed;
 
     /// <summary>False when the proxy runs without an identity (no CA token): mTLS is then unavailable.</summary>
     public bool IsEnabled { get; init; }
@@ -16,8 +17,6 @@ internal sealed class WorkloadIdentityStore
 
     /// <summary>How many certificates this proxy has installed (1 after start, +1 per renewal).</summary>
     public int Installed => Volatile.Read(ref _installed);
-
-    private int _installed;
 
     public void Install(WorkloadCertificate certificate)
     {
