@@ -80,10 +80,11 @@ public static class CertificateAuthorityFolder
 
     private static void Write(string folder, CertificateAuthority authority)
     {
-        var certPem = authority.Signing.ExportCertificatePem();
+        // A trailing newline, so that `cat old-root.pem new-root.pem` makes a valid bundle.
+        var certPem = authority.Signing.ExportCertificatePem() + "\n";
         var key = (System.Security.Cryptography.AsymmetricAlgorithm?)authority.Signing.GetECDsaPrivateKey() ?? authority.Signing.GetRSAPrivateKey()!;
         var keyPath = Path.Combine(folder, CaKeyFile);
-        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -100,7 +101,8 @@ public static class CertificateAuthorityFolder
         var collection = new X509Certificate2Collection();
         try
         {
-            collection.ImportFromPem(File.ReadAllText(path));
+            // Files concatenated without a newline between them still hold every certificate.
+            collection.ImportFromPem(File.ReadAllText(path).Replace("-----END CERTIFICATE----------BEGIN", "-----END CERTIFICATE-----\n-----BEGIN", StringComparison.Ordinal));
         }
         catch (System.Security.Cryptography.CryptographicException ex)
         {

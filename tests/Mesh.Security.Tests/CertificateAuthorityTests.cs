@@ -76,6 +76,17 @@ public sealed class CertificateAuthorityTests : IDisposable
     }
 
     [Fact]
+    public void Load_RootsConcatenatedWithoutNewline_BundleHoldsBoth()
+    {
+        using var first = CertificateAuthorityFolder.LoadOrCreate(_folder, "cluster.local", _time);
+        using var second = CertificateAuthority.CreateSelfSigned("cluster.local", _time, TimeSpan.FromDays(1));
+        File.WriteAllText(Path.Combine(_folder, "root-cert.pem"), first.Signing.ExportCertificatePem() + second.Signing.ExportCertificatePem());
+
+        using var loaded = CertificateAuthorityFolder.Load(_folder, "cluster.local", _time);
+        Assert.Equal(2, loaded.Bundle.Roots.Count);
+    }
+
+    [Fact]
     public void Load_MissingKey_FailsNamingTheFile()
     {
         TestCa.WriteIntermediateLayout(_folder, _time);
