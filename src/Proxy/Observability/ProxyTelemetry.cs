@@ -52,6 +52,11 @@ internal sealed class ProxyTelemetry
     public RequestObservation Begin(HttpContext context, ProxyRequestFeature feature, ProxySnapshot snapshot, ListenerModel? listener)
     {
         _tracer.Begin(context, feature);
+        if (context.Features.Get<IHttpResponseBodyFeature>() is { } body)
+        {
+            context.Features.Set<IHttpResponseBodyFeature>(new CountingResponseBody(body));
+        }
+
         var direction = listener?.Config.Direction ?? TrafficDirection.Unspecified;
         feature.Direction = direction;
         var headers = context.Request.Headers;
@@ -108,7 +113,8 @@ internal sealed class ProxyTelemetry
         var grpc = context.Request.ContentType is { } contentType && contentType.StartsWith(GrpcContentType, StringComparison.OrdinalIgnoreCase);
         var flags = FlagText(feature.Flags);
         var requestBytes = context.Request.ContentLength ?? 0;
-        var responseBytes = response.ContentLength ?? 0;
+        var counted = context.Features.Get<IHttpResponseBodyFeature>() is CountingResponseBody body ? body.Written : 0;
+        var responseBytes = counted > 0 ? counted : response.ContentLength ?? 0;
         _recorder.Record(observation, feature, responseCode, grpc ? GrpcStatus(context) : null, flags, durationMs, requestBytes, responseBytes, grpc);
         _tracer.End(context, feature, responseCode, flags, observation.PeerPrincipal);
 

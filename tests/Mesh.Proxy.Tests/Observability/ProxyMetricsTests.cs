@@ -91,6 +91,30 @@ public sealed class ProxyMetricsTests
     }
 
     [Fact]
+    public async Task Outbound_ChunkedResponse_CountsItsBodyBytes()
+    {
+        await using var upstream = await UpstreamServer.StartAsync(async context =>
+        {
+            // Two flushed writes and no Content-Length: a chunked response.
+            await context.Response.Body.WriteAsync("0123456789"u8.ToArray());
+            await context.Response.Body.FlushAsync();
+            await context.Response.Body.WriteAsync("abcdefghij"u8.ToArray());
+        });
+        await using var proxy = await TestProxy.StartAsync();
+        var port = FreePort.Next();
+        await proxy.ApplyAsync([BackendClusterConfig()], [BackendEndpoints(upstream.Port)], Listener("outbound", port, "outbound"),
+            Routes("outbound", Host("backend:9080", ["*"], ToCluster(BackendCluster))));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        using var response = await client.GetAsync("/", HttpCompletionOption.ResponseHeadersRead);
+        Assert.True(response.Headers.TransferEncodingChunked);
+        Assert.Equal("0123456789abcdefghij", await response.Content.ReadAsStringAsync());
+
+        var metrics = await proxy.Admin.GetStringAsync("/stats/prometheus");
+        Assert.Equal(20, Exposition.Series(metrics, "istio_response_bytes_sum", ("reporter", "source")).Value);
+    }
+
+    [Fact]
     public async Task Outbound_EndpointOutsideTheMesh_SendsNoPeerMetadata()
     {
         var received = new List<string>();
