@@ -5,6 +5,35 @@ namespace Mesh.Proxy.Tests.Observability;
 /// <summary>Reads series out of a Prometheus text exposition.</summary>
 internal static class Exposition
 {
+    /// <summary>
+    /// Scrapes the proxy until it has recorded <paramref name="requests"/> requests: a proxy records a request once
+    /// its handler is done, which can be just after the client has read a response with a Content-Length.
+    /// </summary>
+    public static async Task<string> ScrapeAfterRequestsAsync(HttpClient admin, int requests)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var exposition = await admin.GetStringAsync("/stats/prometheus", deadline.Token);
+            var recorded = 0.0;
+            foreach (var line in exposition.Split('\n'))
+            {
+                // The route family is recorded last of a request's metrics.
+                if (line.StartsWith("mesh_route_requests_total{", StringComparison.Ordinal))
+                {
+                    recorded += double.Parse(line[(line.LastIndexOf('}') + 2)..], System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+
+            if (recorded >= requests)
+            {
+                return exposition;
+            }
+
+            await Task.Delay(10, deadline.Token);
+        }
+    }
+
     /// <summary>The one series of <paramref name="name"/> whose labels include all of <paramref name="labels"/>.</summary>
     public static (double Value, Dictionary<string, string> Labels) Series(string exposition, string name, params (string Name, string Value)[] labels)
     {

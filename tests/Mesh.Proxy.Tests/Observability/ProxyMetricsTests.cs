@@ -2,6 +2,7 @@ using System.Net;
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Observability;
 using Mesh.Proxy.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
 using static Mesh.Proxy.Tests.Infrastructure.MeshConfig;
 
 namespace Mesh.Proxy.Tests.Observability;
@@ -34,7 +35,7 @@ public sealed class ProxyMetricsTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/a")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/b")).StatusCode);
 
-        var metrics = await proxy.Admin.GetStringAsync("/stats/prometheus");
+        var metrics = await Exposition.ScrapeAfterRequestsAsync(proxy.Admin, 2);
         var series = Exposition.Series(metrics, "istio_requests_total", ("reporter", "source"), ("response_code", "200"));
         Assert.Equal(2, series.Value);
         Assert.Equal("gateway", series.Labels["source_workload"]);
@@ -79,7 +80,7 @@ public sealed class ProxyMetricsTests
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(request)).StatusCode);
 
         Assert.False(appSawPeerMetadata);
-        var series = Exposition.Series(await proxy.Admin.GetStringAsync("/stats/prometheus"), "istio_requests_total", ("reporter", "destination"));
+        var series = Exposition.Series(await Exposition.ScrapeAfterRequestsAsync(proxy.Admin, 1), "istio_requests_total", ("reporter", "destination"));
         Assert.Equal(1, series.Value);
         Assert.Equal("frontend-v1", series.Labels["source_workload"]);
         Assert.Equal("default", series.Labels["source_workload_namespace"]);
@@ -110,8 +111,43 @@ public sealed class ProxyMetricsTests
         Assert.True(response.Headers.TransferEncodingChunked);
         Assert.Equal("0123456789abcdefghij", await response.Content.ReadAsStringAsync());
 
-        var metrics = await proxy.Admin.GetStringAsync("/stats/prometheus");
+        var metrics = await Exposition.ScrapeAfterRequestsAsync(proxy.Admin, 1);
         Assert.Equal(20, Exposition.Series(metrics, "istio_response_bytes_sum", ("reporter", "source")).Value);
+    }
+
+    [Fact]
+    public async Task Outbound_GrpcCallWithStatusInTrailers_RecordsProtocolGrpcAndTheStatus()
+    {
+        await using var upstream = await UpstreamServer.StartAsync(
+            async context =>
+            {
+                context.Response.ContentType = "application/grpc";
+                context.Response.AppendTrailer("grpc-status", "14");
+                await context.Response.Body.WriteAsync(new byte[] { 0, 0, 0, 0, 0 });
+            },
+            Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+        await using var proxy = await TestProxy.StartAsync();
+        var port = FreePort.Next();
+        var cluster = BackendClusterConfig();
+        cluster.Protocol = UpstreamProtocol.Http2;
+        await proxy.ApplyAsync([cluster], [BackendEndpoints(upstream.Port)], Listener("outbound", port, "outbound"),
+            Routes("outbound", Host("backend:9080", ["*"], ToCluster(BackendCluster))));
+        using var client = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{port}/pkg.Service/Method")
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent([0, 0, 0, 0, 0]),
+        };
+        request.Content.Headers.ContentType = new("application/grpc");
+
+        using var response = await client.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+
+        var series = Exposition.Series(await Exposition.ScrapeAfterRequestsAsync(proxy.Admin, 1), "istio_requests_total", ("reporter", "source"));
+        Assert.Equal("grpc", series.Labels["request_protocol"]);
+        Assert.Equal("14", series.Labels["grpc_response_status"]);
+        Assert.Equal("200", series.Labels["response_code"]);
     }
 
     [Fact]
@@ -156,7 +192,7 @@ public sealed class ProxyMetricsTests
 
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/")).StatusCode);
 
-        var metrics = await proxy.Admin.GetStringAsync("/stats/prometheus");
+        var metrics = await Exposition.ScrapeAfterRequestsAsync(proxy.Admin, 1);
         var series = Exposition.Series(metrics, "istio_requests_total", ("response_code", "404"));
         Assert.Equal("NR", series.Labels["response_flags"]);
         Assert.Equal("unknown", series.Labels["destination_service"]);
