@@ -9,8 +9,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Installing the gRPC interop peer (@grpc/grpc-js from npm)"
 (cd tests/Mesh.Grpc.Tests/interop && npm ci --no-audit --no-fund --loglevel=error)
 
-step "Installing promtool (Debian package prometheus) for the metrics format tests"
-if ! command -v promtool >/dev/null; then
+step "Installing promtool and prometheus (Debian package prometheus) for the metrics tests"
+# promtool checks every proxy's exposition; the prometheus server scrapes a whole mesh end to end.
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
   if [ "$(id -u)" -eq 0 ]; then
     apt-get update -qq && apt-get install -y -qq prometheus
   else
