@@ -49,6 +49,20 @@ public sealed class TelemetryCommandLineTests
         Assert.Equal(new OtlpEndpoint(new Uri("http://collector:4317"), OtlpProtocol.Grpc), options!.Otlp);
     }
 
+    [Fact]
+    public void ProxyCommandLine_RouterWithTelemetryFlags_AcceptsThem()
+    {
+        var options = ProxyCommandLine.TryParse(
+            ["router", "--workload", "gw", "--namespace", "istio-system", "--discovery", "http://127.0.0.1:15010", "--admin-port", "15000",
+             "--metrics-port", "9100", "--access-log", "text", "--trace-sampling", "0.5"],
+            out var error);
+
+        Assert.True(options is not null, error);
+        Assert.Equal(9100, options.MetricsPort);
+        Assert.Equal(AccessLogMode.Text, options.AccessLog);
+        Assert.Equal(0.5, options.TraceSamplingPercent);
+    }
+
     [Theory]
     [InlineData("--access-log 'yaml': expected off, text or json", "--access-log", "yaml")]
     [InlineData("--trace-sampling '101': expected a percentage from 0 to 100", "--trace-sampling", "101")]
