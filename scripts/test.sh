@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test. Installs what the tests need first (npm packages for the gRPC interop peer), so it works on a
+# Runs every test. Installs what the tests need first (the npm gRPC peer, Debian packages), so it works on a
 # fresh clone; CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,25 +9,16 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Installing the gRPC interop peer (@grpc/grpc-js from npm)"
 (cd tests/Mesh.Grpc.Tests/interop && npm ci --no-audit --no-fund --loglevel=error)
 
-step "Installing promtool and prometheus (Debian package prometheus) for the metrics tests"
-# promtool checks every proxy's exposition; the prometheus server scrapes a whole mesh end to end.
-if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
-  if [ "$(id -u)" -eq 0 ]; then
-    apt-get update -qq && apt-get install -y -qq prometheus
-  else
-    sudo apt-get update -qq && sudo apt-get install -y -qq prometheus
-  fi
-fi
-
-step "Checking for openssl and curl (the mutual TLS and gateway TLS tests run them as real peers)"
+step "Installing the Debian packages the tests use as real peers, where missing"
+# prometheus: promtool checks every proxy's exposition, and the server scrapes a whole mesh end to end.
+# openssl, curl: the mutual TLS and gateway TLS tests talk to the proxies with them.
 missing=""
+{ command -v promtool >/dev/null && command -v prometheus >/dev/null; } || missing="prometheus"
 for tool in openssl curl; do command -v "$tool" >/dev/null || missing="$missing $tool"; done
 if [ -n "$missing" ]; then
-  if [ "$(id -u)" -eq 0 ]; then
-    apt-get update -qq && apt-get install -y -qq $missing
-  else
-    sudo apt-get update -qq && sudo apt-get install -y -qq $missing
-  fi
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
 fi
 
 step "Building (Release)"
