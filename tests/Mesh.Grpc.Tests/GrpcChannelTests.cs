@@ -223,22 +223,71 @@ public sealed class GrpcChannelTests
     [Fact]
     public async Task WriteAsync_ServerWriterUsedConcurrently_ThrowsInvalidOperation()
     {
-        var secondWrite = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondWrite = new TaskCompletionSource<(bool FirstWriteHeld, bool SecondWriteEnded, Exception? Error)>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = await GrpcTestServer.StartAsync(endpoints => endpoints.MapGrpcDuplex(InteropMethods.Chat,
             async (IGrpcStreamReader<EchoRequest> _, IGrpcStreamWriter<EchoReply> writer, GrpcServerCallContext context) =>
             {
                 // The client never reads, so flow control holds the first (large) write.
                 var blocked = writer.WriteAsync(new EchoReply { Payload = ByteString.CopyFrom(new byte[3 * 1024 * 1024]) });
-                secondWrite.TrySetResult(await Record(() => writer.WriteAsync(new EchoReply())));
+                var firstWriteHeld = !blocked.IsCompleted;
+                // The second write must be refused at once, not queue behind the first (which never ends here).
+                var second = Record(() => writer.WriteAsync(new EchoReply()));
+                secondWrite.TrySetResult((firstWriteHeld, second.IsCompleted, second.IsCompleted ? await second : null));
                 await blocked;
             }));
         using var channel = new GrpcChannel(server.Address);
+        // No client write: StartDuplexAsync alone must get the call to the server and its handler running.
         await using var call = await channel.StartDuplexAsync(InteropMethods.Chat);
 
-        var error = await secondWrite.Task.OrHang();
+        var (firstWriteHeld, secondWriteEnded, error) = await secondWrite.Task.OrHang();
 
+        Assert.True(firstWriteHeld, "The first write was not held by flow control, so the second one did not overlap it.");
+        Assert.True(secondWriteEnded, "The second write waited for the first instead of being refused.");
         Assert.IsType<InvalidOperationException>(error);
         Assert.Contains("a write is already in progress", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartDuplexAsync_OnWarmConnection_ServerHandlerRunsBeforeFirstWrite()
+    {
+        // A connection already set up flushes nothing on its own: the HEADERS frame must not wait for the first message.
+        var service = new InteropService();
+        var handlerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await GrpcTestServer.StartAsync(endpoints =>
+        {
+            endpoints.MapGrpcUnary(InteropMethods.Echo, service.EchoAsync);
+            endpoints.MapGrpcDuplex(InteropMethods.Chat, (IGrpcStreamReader<EchoRequest> _, IGrpcStreamWriter<EchoReply> _, GrpcServerCallContext context) =>
+            {
+                handlerStarted.TrySetResult();
+                return Task.Delay(Timeout.Infinite, context.CancellationToken);
+            });
+        });
+        using var channel = new GrpcChannel(server.Address);
+        await channel.UnaryAsync(InteropMethods.Echo, new EchoRequest { Text = "warm-up" });
+
+        await using var call = await channel.StartDuplexAsync(InteropMethods.Chat);
+
+        await handlerStarted.Task.OrHang();
+    }
+
+    [Fact]
+    public async Task StartDuplexAsync_ServerSettingsAckedBeforeHeaders_ServerHandlerRunsBeforeFirstWrite()
+    {
+        // On a new connection the client's SETTINGS ACK usually flushes the HEADERS frame along with it; under load the
+        // ACK can go out first (forced here), and then nothing but our own flush sends the headers.
+        var handlerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await GrpcTestServer.StartAsync(endpoints => endpoints.MapGrpcDuplex(InteropMethods.Chat,
+            (IGrpcStreamReader<EchoRequest> _, IGrpcStreamWriter<EchoReply> _, GrpcServerCallContext context) =>
+            {
+                handlerStarted.TrySetResult();
+                return Task.Delay(Timeout.Infinite, context.CancellationToken);
+            }));
+        using var handler = ServerSettingsFirstStream.CreateHandler();
+        using var channel = new GrpcChannel(server.Address, new GrpcChannelOptions { Handler = handler });
+
+        await using var call = await channel.StartDuplexAsync(InteropMethods.Chat);
+
+        await handlerStarted.Task.OrHang();
     }
 
     private static async Task<Exception?> Record(Func<Task> action)

@@ -13,7 +13,7 @@ internal sealed class DuplexRequestContent : HttpContent
         Headers.TryAddWithoutValidation("Content-Type", GrpcProtocol.ContentType);
     }
 
-    /// <summary>Completes once the request headers are sent and the body may be written.</summary>
+    /// <summary>Completes once the request headers are flushed to the connection and the body may be written.</summary>
     public Task<Stream> StreamReady => _streamReady.Task;
 
     /// <summary>Half-close: the body ends, and HTTP/2 sends END_STREAM.</summary>
@@ -31,6 +31,19 @@ internal sealed class DuplexRequestContent : HttpContent
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
+        // SocketsHttpHandler leaves the HEADERS frame of a request with a body in its connection buffer until something
+        // flushes it: without this, the server sees the call (and runs its handler) only at our first write, or on a fresh
+        // connection when its SETTINGS ACK happens to go out after the headers (dotnet/runtime#96223).
+        try
+        {
+            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _streamReady.TrySetException(ex);
+            throw;
+        }
+
         _streamReady.TrySetResult(stream);
         await _requestsComplete.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
