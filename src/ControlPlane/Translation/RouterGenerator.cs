@@ -4,9 +4,10 @@ using Mesh.ControlPlane.Model;
 namespace Mesh.ControlPlane.Translation;
 
 /// <summary>
-/// A gateway proxy's listeners and routes: the Gateways selecting it give one listener per HTTP server port
-/// (<c>&lt;address&gt;_&lt;port&gt;</c>, route configuration <c>http.&lt;port&gt;</c>); the VirtualServices bound to those
-/// Gateways give virtual hosts for the intersection of their hosts with the servers' hosts.
+/// A gateway proxy's listeners and routes: the Gateways selecting it give one listener per server port
+/// (<c>&lt;address&gt;_&lt;port&gt;</c>, route configuration <c>http.&lt;port&gt;</c> when it serves HTTP); the VirtualServices
+/// bound to those Gateways give virtual hosts for the intersection of their hosts with the servers' hosts, and SNI routes
+/// from their tls routes on PASSTHROUGH servers.
 /// </summary>
 internal static class RouterGenerator
 {
@@ -14,36 +15,49 @@ internal static class RouterGenerator
     {
         var gatewayNames = new HashSet<string>(StringComparer.Ordinal);
         var serversByPort = new SortedDictionary<uint, List<(GatewayModel Gateway, Contracts.Istio.Networking.Server Server)>>();
+        var passthroughByPort = new SortedDictionary<uint, List<(GatewayModel Gateway, Contracts.Istio.Networking.Server Server)>>();
         foreach (var gateway in snapshot.Gateways)
         {
             if (!gateway.Selects(proxy.Labels)) continue;
             gatewayNames.Add(gateway.Key);
             foreach (var server in gateway.Spec.Servers)
             {
-                // HTTP servers, and HTTPS servers that terminate TLS here (SIMPLE, MUTUAL); PASSTHROUGH is not served yet.
-                if (server.Port?.Number is not { } number || !(IsHttp(server.Port.Protocol) || GatewayTlsTranslator.Terminates(server))) continue;
-                if (!serversByPort.TryGetValue(number, out var list)) serversByPort[number] = list = [];
+                if (server.Port?.Number is not { } number) continue;
+                // HTTP servers and HTTPS servers that terminate TLS here (SIMPLE, MUTUAL) route requests; PASSTHROUGH ones route connections by SNI.
+                var byPort = IsHttp(server.Port.Protocol) || GatewayTlsTranslator.Terminates(server) ? serversByPort
+                    : PassthroughRouteTranslator.IsPassthrough(server) ? passthroughByPort : null;
+                if (byPort is null) continue;
+                if (!byPort.TryGetValue(number, out var list)) byPort[number] = list = [];
                 list.Add((gateway, server));
             }
         }
 
-        foreach (var (port, servers) in serversByPort)
+        var ports = new SortedSet<uint>(serversByPort.Keys);
+        ports.UnionWith(passthroughByPort.Keys);
+        foreach (var port in ports)
         {
-            var routeConfigName = $"http.{port}";
             var listener = new Listener
             {
                 Name = $"{proxy.BindAddress}_{port}",
                 Address = proxy.BindAddress,
                 Port = port,
                 Direction = TrafficDirection.Gateway,
-                RouteConfigName = routeConfigName,
             };
-            foreach (var (gateway, server) in servers)
+            if (passthroughByPort.TryGetValue(port, out var passthrough))
             {
-                if (GatewayTlsTranslator.Terminates(server)) listener.TlsServers.Add(GatewayTlsTranslator.Translate(snapshot, gateway, server));
+                listener.SniRoutes.AddRange(PassthroughRouteTranslator.Translate(port, passthrough, snapshot));
             }
-            listeners.Add(listener);
-            routes.Add(BuildRouteConfiguration(routeConfigName, port, servers, gatewayNames, proxy, snapshot));
+            if (serversByPort.TryGetValue(port, out var servers))
+            {
+                listener.RouteConfigName = $"http.{port}";
+                foreach (var (gateway, server) in servers)
+                {
+                    if (GatewayTlsTranslator.Terminates(server)) listener.TlsServers.Add(GatewayTlsTranslator.Translate(snapshot, gateway, server));
+                }
+                routes.Add(BuildRouteConfiguration(listener.RouteConfigName, port, servers, gatewayNames, proxy, snapshot));
+            }
+            // A PASSTHROUGH server no tls route is bound to gets no listener, as in Istio.
+            if (listener.SniRoutes.Count > 0 || listener.RouteConfigName.Length > 0) listeners.Add(listener);
         }
     }
 

@@ -29,7 +29,10 @@ internal static class ListenerCompiler
                 throw new ConfigRejectedException($"{path}.port: {listener.Port} is not a port");
             }
 
-            var model = new ListenerModel(listener, new IPEndPoint(address, (int)listener.Port));
+            var model = new ListenerModel(listener, new IPEndPoint(address, (int)listener.Port))
+            {
+                SniRoutes = listener.SniRoutes.Count > 0 ? SniRouteCompiler.Compile(listener.SniRoutes, path) : null,
+            };
             if (!byEndPoint.TryAdd(model.EndPointKey, model))
             {
                 throw new ConfigRejectedException($"{path}: {model.EndPointKey} is already used by listener '{byEndPoint[model.EndPointKey].Name}'");

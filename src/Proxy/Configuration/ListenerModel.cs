@@ -16,4 +16,7 @@ internal sealed class ListenerModel(Listener config, IPEndPoint endPoint)
     public string EndPointKey { get; } = endPoint.ToString();
 
     public string RouteConfigName => Config.RouteConfigName;
+
+    /// <summary>The compiled sni_routes of a TLS passthrough listener; null when it has none.</summary>
+    public Routing.SniRouteTable? SniRoutes { get; init; }
 }

@@ -10,4 +10,10 @@ internal static partial class ListenerLog
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "listener on {EndPoint} stopped")]
     public static partial void Stopped(ILogger logger, string endPoint);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "listener {Name}: TLS passthrough connection from {Remote} closed: {Reason}")]
+    public static partial void PassthroughRefused(ILogger logger, string name, string remote, string reason);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "listener {Name}: TLS passthrough from {Remote} by route {Route} to {Endpoint} failed: {Reason}")]
+    public static partial void PassthroughUpstreamFailed(ILogger logger, string name, string remote, string route, string endpoint, string reason);
 }

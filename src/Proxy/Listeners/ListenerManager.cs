@@ -19,6 +19,8 @@ internal sealed class ListenerManager(
     IHttpContextFactory contextFactory,
     ProxyRequestHandler handler,
     WorkloadIdentityStore identity,
+    ProxySnapshotStore store,
+    Random random,
     TimeProvider time,
     ILoggerFactory loggerFactory)
     : IAsyncDisposable
@@ -31,6 +33,7 @@ internal sealed class ListenerManager(
     private readonly ILogger _logger = loggerFactory.CreateLogger<ListenerManager>();
     private readonly InboundTls _inboundTls = new(identity, time, loggerFactory.CreateLogger<InboundTls>());
     private readonly GatewayTls _gatewayTls = new(time, loggerFactory.CreateLogger<GatewayTls>());
+    private readonly TlsPassthrough _passthrough = new(store, random, time, loggerFactory.CreateLogger<TlsPassthrough>());
 
     public IReadOnlyCollection<string> RunningEndPoints => _running.Keys;
 
@@ -48,7 +51,9 @@ internal sealed class ListenerManager(
             if (_running.ContainsKey(listener.EndPointKey))
             {
                 var running = _configs[listener.EndPointKey];
-                if (running.TlsMode == listener.Config.TlsMode && running.TlsServers.Equals(listener.Config.TlsServers))
+                // SNI routes are read from the snapshot per connection: only whether there are any shapes the listener.
+                if (running.TlsMode == listener.Config.TlsMode && running.TlsServers.Equals(listener.Config.TlsServers)
+                    && running.SniRoutes.Count > 0 == listener.Config.SniRoutes.Count > 0)
                 {
                     continue;
                 }
@@ -101,6 +106,11 @@ internal sealed class ListenerManager(
 
     private string Describe(ListenerModel listener)
     {
+        if (listener.Config.SniRoutes.Count > 0)
+        {
+            return $"TLS passthrough by SNI for {listener.Config.SniRoutes.Count} route(s)" + (listener.Config.TlsServers.Count > 0 ? $", TLS for {listener.Config.TlsServers.Count} server(s)" : "");
+        }
+
         if (listener.Config.TlsServers.Count > 0)
         {
             return $"TLS for {listener.Config.TlsServers.Count} server(s)";
@@ -150,6 +160,13 @@ internal sealed class ListenerManager(
         options.Listen(listener.EndPoint, listenOptions =>
         {
             listenOptions.Protocols = HttpProtocols.Http1AndHttp2;
+            var passthrough = listener.Config.SniRoutes.Count > 0;
+            if (passthrough)
+            {
+                // First in line: it sees the ClientHello before any TLS termination does.
+                listenOptions.Use(_passthrough.Middleware(listener, terminates: credentials.Count > 0));
+            }
+
             if (credentials.Count > 0)
             {
                 _gatewayTls.Configure(listenOptions, listener, credentials);
@@ -158,7 +175,7 @@ internal sealed class ListenerManager(
             {
                 _inboundTls.Configure(listenOptions, listener);
             }
-            else
+            else if (!passthrough)
             {
                 listenOptions.Use(PriorKnowledgeHttp2Detection.Middleware);
             }

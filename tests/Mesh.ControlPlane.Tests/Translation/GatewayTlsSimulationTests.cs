@@ -67,7 +67,7 @@ public sealed class GatewayTlsSimulationTests
     }
 
     [Fact]
-    public void Generate_Passthrough_NotServedYet()
+    public void Generate_PassthroughServerWithoutTlsRoute_NoListener()
     {
         var sim = Simulation.Router("istio-ingressgateway", "default", DemoYaml.IngressLabels, DemoYaml.Workloads, SecureGateway);
         Assert.DoesNotContain(sim.Resources.Listeners, l => l.Port == 9443);

@@ -1,0 +1,180 @@
+// The connection handler of a TLS passthrough listener: the ClientHello's SNI picks a route, and the raw bytes are piped to an endpoint.
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Mesh.Proxy.Configuration;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Proxy.Listeners;
+
+/// <summary>
+/// Peeks at the ClientHello without consuming it, matches its server name against the listener's SNI routes as the
+/// current snapshot has them (route changes need no listener restart), picks a cluster by weight and an endpoint by
+/// the cluster's balancer, connects, and copies both ways with pooled buffers. A client that half-closes gets its
+/// FIN passed on and keeps receiving; the upstream closing or failing ends the connection. Unknown server names and
+/// malformed ClientHellos are closed, unless the port also terminates TLS for other servers.
+/// </summary>
+internal sealed class TlsPassthrough(ProxySnapshotStore store, Random random, TimeProvider time, ILogger logger)
+{
+    // Envoy's listener_filters_timeout: how long a client may take to send its ClientHello.
+    private static readonly TimeSpan ClientHelloTimeout = TimeSpan.FromSeconds(15);
+    // Istio's default connectTimeout.
+    private static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
+
+    /// <param name="terminates">Whether the listener terminates TLS too: connections no SNI route takes go on to it.</param>
+    public Func<ConnectionDelegate, ConnectionDelegate> Middleware(ListenerModel listener, bool terminates) =>
+        next => connection => HandleAsync(connection, listener.EndPointKey, listener.Name, terminates ? next : null);
+
+    private async Task HandleAsync(ConnectionContext connection, string endPointKey, string listenerName, ConnectionDelegate? terminate)
+    {
+        var remote = connection.RemoteEndPoint?.ToString() ?? "unknown";
+        var (status, serverName) = await PeekServerNameAsync(connection);
+        if (status != ClientHelloStatus.Complete)
+        {
+            ListenerLog.PassthroughRefused(logger, listenerName, remote, "no valid TLS ClientHello");
+            return;
+        }
+
+        var snapshot = store.Current;
+        var route = snapshot.ListenersByEndPoint.TryGetValue(endPointKey, out var listener) ? listener.SniRoutes?.Match(serverName) : null;
+        if (route is null)
+        {
+            if (terminate is not null)
+            {
+                await terminate(connection);
+                return;
+            }
+
+            ListenerLog.PassthroughRefused(logger, listenerName, remote, $"no route for SNI '{serverName ?? "(none)"}'");
+            return;
+        }
+
+        var clusterName = route.PickCluster(random);
+        if (!snapshot.Clusters.TryGetValue(clusterName, out var cluster) || cluster.LoadBalancer.Pick(cluster.Endpoints) is not { } endpoint)
+        {
+            ListenerLog.PassthroughRefused(logger, listenerName, remote, $"route '{route.Name}': cluster '{clusterName}' has no endpoint");
+            return;
+        }
+
+        endpoint.OnRequestStarted();
+        try
+        {
+            var connectTimeout = cluster.Config.ConnectTimeoutMs > 0 ? TimeSpan.FromMilliseconds(cluster.Config.ConnectTimeoutMs) : DefaultConnectTimeout;
+            using var socket = await ConnectAsync(endpoint.Config.Address, (int)endpoint.Config.Port, connectTimeout, connection.ConnectionClosed);
+            await PipeAsync(connection, socket);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
+        {
+            ListenerLog.PassthroughUpstreamFailed(logger, listenerName, remote, route.Name, $"{endpoint.Config.Address}:{endpoint.Config.Port}", ex.Message);
+        }
+        finally
+        {
+            endpoint.OnRequestEnded();
+        }
+    }
+
+    private async Task<(ClientHelloStatus Status, string? ServerName)> PeekServerNameAsync(ConnectionContext connection)
+    {
+        using var timeout = new CancellationTokenSource(ClientHelloTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, connection.ConnectionClosed);
+        var input = connection.Transport.Input;
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(linked.Token);
+                var buffer = result.Buffer;
+                var status = Parse(buffer, out var serverName);
+                if (status == ClientHelloStatus.NeedMoreData && !result.IsCompleted && buffer.Length < ClientHelloParser.MaxClientHelloBytes)
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    continue;
+                }
+
+                // Nothing consumed and nothing marked examined: the next read hands these bytes on at once.
+                input.AdvanceTo(buffer.Start);
+                return (status == ClientHelloStatus.NeedMoreData ? ClientHelloStatus.Invalid : status, serverName);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            return (ClientHelloStatus.Invalid, null);
+        }
+    }
+
+    private static ClientHelloStatus Parse(ReadOnlySequence<byte> buffer, out string? serverName)
+    {
+        if (buffer.IsSingleSegment)
+        {
+            return ClientHelloParser.TryReadServerName(buffer.FirstSpan, out serverName);
+        }
+
+        var length = (int)Math.Min(buffer.Length, ClientHelloParser.MaxClientHelloBytes);
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            buffer.Slice(0, length).CopyTo(rented);
+            return ClientHelloParser.TryReadServerName(rented.AsSpan(0, length), out serverName);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private async Task<Socket> ConnectAsync(string address, int port, TimeSpan connectTimeout, CancellationToken connectionClosed)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var timeout = new CancellationTokenSource(connectTimeout, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, connectionClosed);
+            await socket.ConnectAsync(address, port, linked.Token);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task PipeAsync(ConnectionContext connection, Socket socket)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+        await using var upstream = new NetworkStream(socket, ownsSocket: false);
+        var toUpstream = CopyToUpstreamAsync(connection.Transport.Input, upstream, socket, stop.Token);
+        var toClient = upstream.CopyToAsync(connection.Transport.Output, stop.Token);
+        var first = await Task.WhenAny(toUpstream, toClient);
+        if (first == toUpstream && toUpstream.IsCompletedSuccessfully)
+        {
+            // The client half-closed: its FIN went on upstream, whose answer may still be coming.
+            await toClient;
+            return;
+        }
+
+        // The upstream closed or a side failed: stop the other direction, then report the failure if there was one.
+        await stop.CancelAsync();
+        await Task.WhenAll(Quietly(toUpstream), Quietly(toClient));
+        await first;
+    }
+
+    private static async Task CopyToUpstreamAsync(PipeReader input, NetworkStream upstream, Socket socket, CancellationToken cancellationToken)
+    {
+        await input.CopyToAsync(upstream, cancellationToken);
+        socket.Shutdown(SocketShutdown.Send);
+    }
+
+    private static async Task Quietly(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
+        {
+            // Already reported through the task that ended first, or the expected result of stopping it.
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Tests.Infrastructure;
+using static Mesh.Proxy.Tests.Infrastructure.MeshConfig;
+
+namespace Mesh.Proxy.Tests.Listeners;
+
+/// <summary>A gateway listener with SNI routes: TLS clients reach the backend their SNI names, end to end encrypted with the backend's certificate.</summary>
+public sealed class TlsPassthroughTests
+{
+    private static async Task<(TestProxy Proxy, int Port)> StartAsync(TlsBackend a, TlsBackend b, params SniRoute[] routes)
+    {
+        var proxy = await TestProxy.StartAsync();
+        var port = FreePort.Next();
+        var listener = new Listener { Name = $"127.0.0.1_{port}", Address = "127.0.0.1", Port = (uint)port, Direction = TrafficDirection.Gateway };
+        listener.SniRoutes.AddRange(routes);
+        await proxy.ApplyAsync([Cluster("a"), Cluster("b")], [Endpoints("a", a.Port), Endpoints("b", b.Port)], listener);
+        return (proxy, port);
+    }
+
+    private static SniRoute Route(string name, string cluster, params string[] hosts) =>
+        new() { Name = name, SniHosts = { hosts }, Clusters = { new WeightedCluster { Name = cluster, Weight = 100 } } };
+
+    [Fact]
+    public async Task Connect_SniOfEachRoute_ReachesItsBackendAndSeesItsCertificate()
+    {
+        await using var a = TlsBackend.Start("a.example.com");
+        await using var b = TlsBackend.Start("x.b.example.com");
+        var (proxy, port) = await StartAsync(a, b, Route("a", "a", "a.example.com"), Route("b", "b", "*.b.example.com"));
+        await using var owned = proxy;
+
+        var (certificateA, answerA) = await TalkAsync(port, "a.example.com", "hello");
+        var (certificateB, answerB) = await TalkAsync(port, "x.b.example.com", "hi");
+
+        Assert.Equal("a.example.com: hello", answerA);
+        Assert.Equal(a.Certificate.Thumbprint, certificateA.Thumbprint);
+        Assert.Equal("x.b.example.com: hi", answerB);
+        Assert.Equal(b.Certificate.Thumbprint, certificateB.Thumbprint);
+    }
+
+    [Fact]
+    public async Task Connect_UnknownSni_ConnectionClosedBeforeTheHandshake()
+    {
+        await using var a = TlsBackend.Start("a.example.com");
+        await using var b = TlsBackend.Start("b.example.com");
+        var (proxy, port) = await StartAsync(a, b, Route("a", "a", "a.example.com"));
+        await using var owned = proxy;
+
+        await Assert.ThrowsAnyAsync<IOException>(() => TalkAsync(port, "b.example.com", "hello"));
+        // The listener keeps serving the names it knows.
+        Assert.Equal("a.example.com: again", (await TalkAsync(port, "a.example.com", "again")).Answer);
+    }
+
+    [Fact]
+    public async Task Connect_Plaintext_Closed()
+    {
+        await using var a = TlsBackend.Start("a.example.com");
+        await using var b = TlsBackend.Start("b.example.com");
+        var (proxy, port) = await StartAsync(a, b, Route("any", "a", "*"));
+        await using var owned = proxy;
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", port);
+        var stream = client.GetStream();
+
+        await stream.WriteAsync("GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n"u8.ToArray());
+
+        Assert.Equal(0, await ReadToEndLengthAsync(stream));
+    }
+
+    [Fact]
+    public async Task Apply_SniHostTakenTwice_Rejected()
+    {
+        await using var proxy = await TestProxy.StartAsync();
+        var listener = new Listener { Name = "gw", Address = "127.0.0.1", Port = (uint)FreePort.Next(), Direction = TrafficDirection.Gateway };
+        listener.SniRoutes.Add(Route("first", "a", "a.example.com"));
+        listener.SniRoutes.Add(Route("second", "a", "a.example.com"));
+
+        var answer = await proxy.Stream.PushAsync(Response(TypeUrls.Listener, "1", listener));
+
+        Assert.Contains("sni_routes[1] 'second'.sni_hosts[0]", answer.ErrorDetail!.Message);
+    }
+
+    private static async Task<(X509Certificate2 Certificate, string? Answer)> TalkAsync(int port, string serverName, string line)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", port);
+        X509Certificate2? seen = null;
+        await using var tls = new SslStream(client.GetStream());
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = serverName,
+            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            {
+                seen = new X509Certificate2(certificate!);
+                return true;
+            },
+        });
+        using var reader = new StreamReader(tls);
+        await using var writer = new StreamWriter(tls) { AutoFlush = true };
+        await writer.WriteLineAsync(line);
+        return (seen!, await reader.ReadLineAsync());
+    }
+
+    private static async Task<int> ReadToEndLengthAsync(NetworkStream stream)
+    {
+        var buffer = new byte[1024];
+        var total = 0;
+        int read;
+        while ((read = await stream.ReadAsync(buffer)) > 0) total += read;
+        return total;
+    }
+}
