@@ -116,6 +116,20 @@ public sealed class PassthroughSimulationTests
         Assert.DoesNotContain(sim.Resources.Listeners, l => l.Port == 9443);
     }
 
+    [Fact]
+    public void Generate_PassthroughAndSimpleServersOnOnePort_ListenerWithSniRoutesAndCredentials()
+    {
+        var shared = Gateway.Replace("number: 8443", "number: 9443", StringComparison.Ordinal);
+        var sim = Simulation.Router("istio-ingressgateway", "default", DemoYaml.IngressLabels, DemoYaml.Workloads, shared, Routes);
+
+        var listener = Assert.Single(sim.Resources.Listeners, l => l.Port == 9443);
+        Assert.Equal(["secure.example.com"], Assert.Single(listener.TlsServers).Hosts);
+        Assert.Equal("http.9443", listener.RouteConfigName);
+        Assert.Equal(["outbound|80||frontend.default.svc.cluster.local:100"], Sni(sim, 9443, "a.example.com"));
+        // d.example.com's match names port 8443, which no server uses any more.
+        Assert.Empty(Sni(sim, 9443, "d.example.com"));
+    }
+
     /// <summary>The clusters ("name:weight") a connection with this SNI reaches on the listener of <paramref name="port"/>, matched as the proxy matches.</summary>
     private static List<string> Sni(Simulation sim, uint port, string serverName)
     {

@@ -70,6 +70,46 @@ public sealed class TlsPassthroughTests
     }
 
     [Fact]
+    public async Task Connect_PortAlsoTerminatingTls_UnroutedSniGetsTheGatewaysCertificate()
+    {
+        await using var a = TlsBackend.Start("a.example.com");
+        await using var b = TlsBackend.Start("b.example.com");
+        using var gatewayCertificate = TlsBackend.CreateCertificate("secure.example.com");
+        var folder = Directory.CreateTempSubdirectory("passthrough-");
+        try
+        {
+            File.WriteAllText(Path.Combine(folder.FullName, "tls.crt"), gatewayCertificate.ExportCertificatePem());
+            File.WriteAllText(Path.Combine(folder.FullName, "tls.key"), gatewayCertificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+            await using var proxy = await TestProxy.StartAsync();
+            var port = FreePort.Next();
+            var listener = Listener($"127.0.0.1_{port}", port, "http.shared");
+            listener.Direction = TrafficDirection.Gateway;
+            listener.SniRoutes.Add(Route("a", "a", "a.example.com"));
+            listener.TlsServers.Add(new GatewayTlsServer
+            {
+                Hosts = { "secure.example.com" },
+                CertificateFile = Path.Combine(folder.FullName, "tls.crt"),
+                PrivateKeyFile = Path.Combine(folder.FullName, "tls.key"),
+                Origin = "test",
+            });
+            var direct = new Mesh.Contracts.Discovery.Route { Name = "direct", Match = new RouteMatch(), DirectResponse = new DirectResponseAction { Status = 200, Body = "terminated" } };
+            await proxy.ApplyAsync([Cluster("a")], [Endpoints("a", a.Port)], listener, Routes("http.shared", Host("secure", ["*"], direct)));
+
+            var (passedThrough, answer) = await TalkAsync(port, "a.example.com", "hello");
+            var (terminated, terminatedTls) = await HandshakeAsync(port, "secure.example.com");
+            await terminatedTls.DisposeAsync();
+
+            Assert.Equal("a.example.com: hello", answer);
+            Assert.Equal(a.Certificate.Thumbprint, passedThrough.Thumbprint);
+            Assert.Equal(gatewayCertificate.Thumbprint, terminated.Thumbprint);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Apply_SniHostTakenTwice_Rejected()
     {
         await using var proxy = await TestProxy.StartAsync();
@@ -84,23 +124,41 @@ public sealed class TlsPassthroughTests
 
     private static async Task<(X509Certificate2 Certificate, string? Answer)> TalkAsync(int port, string serverName, string line)
     {
-        using var client = new TcpClient();
-        await client.ConnectAsync("127.0.0.1", port);
-        X509Certificate2? seen = null;
-        await using var tls = new SslStream(client.GetStream());
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = serverName,
-            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-            {
-                seen = new X509Certificate2(certificate!);
-                return true;
-            },
-        });
+        var (seen, tls) = await HandshakeAsync(port, serverName);
+        await using var owned = tls;
         using var reader = new StreamReader(tls);
         await using var writer = new StreamWriter(tls) { AutoFlush = true };
         await writer.WriteLineAsync(line);
         return (seen!, await reader.ReadLineAsync());
+    }
+
+    /// <summary>Connects and completes a TLS handshake for <paramref name="serverName"/>; returns the certificate the client was shown.</summary>
+    private static async Task<(X509Certificate2 Certificate, SslStream Tls)> HandshakeAsync(int port, string serverName)
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", port);
+        X509Certificate2? seen = null;
+        var tls = new SslStream(client.GetStream(), leaveInnerStreamOpen: false);
+        try
+        {
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = serverName,
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    seen = new X509Certificate2(certificate!);
+                    return true;
+                },
+            });
+        }
+        catch
+        {
+            await tls.DisposeAsync();
+            client.Dispose();
+            throw;
+        }
+
+        return (seen!, tls);
     }
 
     private static async Task<int> ReadToEndLengthAsync(NetworkStream stream)
