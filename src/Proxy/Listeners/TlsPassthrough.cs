@@ -61,7 +61,7 @@ internal sealed class TlsPassthrough(ProxySnapshotStore store, Random random, Ti
         try
         {
             var connectTimeout = cluster.Config.ConnectTimeoutMs > 0 ? TimeSpan.FromMilliseconds(cluster.Config.ConnectTimeoutMs) : DefaultConnectTimeout;
-            using var socket = await ConnectAsync(endpoint.Config.Address, (int)endpoint.Config.Port, connectTimeout, connection.ConnectionClosed);
+            using var socket = await ConnectAsync(endpoint.Config.Address, (int)endpoint.Config.Port, connectTimeout);
             await PipeAsync(connection, socket);
         }
         catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
@@ -76,14 +76,14 @@ internal sealed class TlsPassthrough(ProxySnapshotStore store, Random random, Ti
 
     private async Task<(ClientHelloStatus Status, string? ServerName)> PeekServerNameAsync(ConnectionContext connection)
     {
+        // Not ConnectionClosed: Kestrel fires it when the client half-closes, and a client may send its FIN right after the hello.
         using var timeout = new CancellationTokenSource(ClientHelloTimeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, connection.ConnectionClosed);
         var input = connection.Transport.Input;
         try
         {
             while (true)
             {
-                var result = await input.ReadAsync(linked.Token);
+                var result = await input.ReadAsync(timeout.Token);
                 var buffer = result.Buffer;
                 var status = Parse(buffer, out var serverName);
                 if (status == ClientHelloStatus.NeedMoreData && !result.IsCompleted && buffer.Length < ClientHelloParser.MaxClientHelloBytes)
@@ -123,14 +123,13 @@ internal sealed class TlsPassthrough(ProxySnapshotStore store, Random random, Ti
         }
     }
 
-    private async Task<Socket> ConnectAsync(string address, int port, TimeSpan connectTimeout, CancellationToken connectionClosed)
+    private async Task<Socket> ConnectAsync(string address, int port, TimeSpan connectTimeout)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             using var timeout = new CancellationTokenSource(connectTimeout, time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, connectionClosed);
-            await socket.ConnectAsync(address, port, linked.Token);
+            await socket.ConnectAsync(address, port, timeout.Token);
             return socket;
         }
         catch
@@ -142,7 +141,8 @@ internal sealed class TlsPassthrough(ProxySnapshotStore store, Random random, Ti
 
     private static async Task PipeAsync(ConnectionContext connection, Socket socket)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+        // Our own signal, not ConnectionClosed, which fires on the client's half-close while the answer is still due.
+        using var stop = new CancellationTokenSource();
         await using var upstream = new NetworkStream(socket, ownsSocket: false);
         var toUpstream = CopyToUpstreamAsync(connection.Transport.Input, upstream, socket, stop.Token);
         var toClient = upstream.CopyToAsync(connection.Transport.Output, stop.Token);

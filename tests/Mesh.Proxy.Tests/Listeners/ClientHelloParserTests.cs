@@ -1,4 +1,3 @@
-using System.Net.Security;
 using System.Text;
 using Mesh.Proxy.Listeners;
 
@@ -10,7 +9,7 @@ public sealed class ClientHelloParserTests
     [Fact]
     public async Task TryReadServerName_RealClientHello_ReturnsTheNameLowerCased()
     {
-        var hello = await CaptureClientHelloAsync("Api.Example.com");
+        var hello = await ClientHelloCapture.CaptureAsync("Api.Example.com");
 
         Assert.Equal(ClientHelloStatus.Complete, ClientHelloParser.TryReadServerName(hello, out var name));
         Assert.Equal("api.example.com", name);
@@ -20,7 +19,7 @@ public sealed class ClientHelloParserTests
     public async Task TryReadServerName_ClientWithoutSni_CompleteWithoutName()
     {
         // SslStream sends no SNI for an IP address.
-        var hello = await CaptureClientHelloAsync("127.0.0.1");
+        var hello = await ClientHelloCapture.CaptureAsync("127.0.0.1");
 
         Assert.Equal(ClientHelloStatus.Complete, ClientHelloParser.TryReadServerName(hello, out var name));
         Assert.Null(name);
@@ -29,7 +28,7 @@ public sealed class ClientHelloParserTests
     [Fact]
     public async Task TryReadServerName_EveryTruncation_NeedsMoreData()
     {
-        var hello = await CaptureClientHelloAsync("api.example.com");
+        var hello = await ClientHelloCapture.CaptureAsync("api.example.com");
 
         for (var length = 0; length < hello.Length; length++)
         {
@@ -40,7 +39,7 @@ public sealed class ClientHelloParserTests
     [Fact]
     public async Task TryReadServerName_HandshakeLongerThanItsRecord_Invalid()
     {
-        var hello = await CaptureClientHelloAsync("api.example.com");
+        var hello = await ClientHelloCapture.CaptureAsync("api.example.com");
         hello[7] = 0xff; // the handshake message length's middle byte
 
         Assert.Equal(ClientHelloStatus.Invalid, ClientHelloParser.TryReadServerName(hello, out _));
@@ -49,7 +48,7 @@ public sealed class ClientHelloParserTests
     [Fact]
     public async Task TryReadServerName_ServerNameWithForbiddenCharacter_Invalid()
     {
-        var hello = await CaptureClientHelloAsync("api.example.com");
+        var hello = await ClientHelloCapture.CaptureAsync("api.example.com");
         var at = hello.AsSpan().IndexOf("example"u8);
         hello[at] = (byte)'/';
 
@@ -83,7 +82,7 @@ public sealed class ClientHelloParserTests
     [Fact]
     public async Task TryReadServerName_EveryByteCorrupted_NeverThrows()
     {
-        var hello = await CaptureClientHelloAsync("api.example.com");
+        var hello = await ClientHelloCapture.CaptureAsync("api.example.com");
         var random = new Random(11);
 
         for (var i = 0; i < hello.Length; i++)
@@ -94,40 +93,5 @@ public sealed class ClientHelloParserTests
             Assert.True(Enum.IsDefined(status));
             Assert.True(name is null || status == ClientHelloStatus.Complete);
         }
-    }
-
-    /// <summary>The first flight a real SslStream client sends for <paramref name="targetHost"/>.</summary>
-    private static async Task<byte[]> CaptureClientHelloAsync(string targetHost)
-    {
-        var capture = new CaptureStream();
-        await using var tls = new SslStream(capture);
-        await Assert.ThrowsAnyAsync<Exception>(() => tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-        {
-            TargetHost = targetHost,
-            RemoteCertificateValidationCallback = (_, _, _, _) => true,
-        }));
-        return capture.Written.ToArray();
-    }
-
-    /// <summary>Keeps what is written; reads end at once, so the handshake stops after the ClientHello.</summary>
-    private sealed class CaptureStream : Stream
-    {
-        public MemoryStream Written { get; } = new();
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush() { }
-
-        public override int Read(byte[] buffer, int offset, int count) => 0;
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => Written.Write(buffer, offset, count);
     }
 }

@@ -110,6 +110,33 @@ public sealed class TlsPassthroughTests
     }
 
     [Fact]
+    public async Task Connect_ClientHalfCloses_UpstreamGetsEveryByteAndTheEndAndItsAnswerStillArrives()
+    {
+        using var upstream = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        upstream.Start();
+        var upstreamPort = ((System.Net.IPEndPoint)upstream.LocalEndpoint).Port;
+        var serving = CountThenAnswerAsync(upstream);
+        await using var proxy = await TestProxy.StartAsync();
+        var port = FreePort.Next();
+        var listener = new Listener { Name = $"127.0.0.1_{port}", Address = "127.0.0.1", Port = (uint)port, Direction = TrafficDirection.Gateway };
+        listener.SniRoutes.Add(Route("raw", "raw", "raw.example.com"));
+        await proxy.ApplyAsync([Cluster("raw")], [Endpoints("raw", upstreamPort)], listener);
+        var hello = await ClientHelloCapture.CaptureAsync("raw.example.com");
+        using var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", port);
+        var stream = client.GetStream();
+
+        await stream.WriteAsync(hello);
+        await stream.WriteAsync("more"u8.ToArray());
+        client.Client.Shutdown(SocketShutdown.Send);
+        using var reader = new StreamReader(stream);
+        var answer = await reader.ReadToEndAsync();
+
+        Assert.Equal($"received {hello.Length + 4} bytes", answer);
+        await serving;
+    }
+
+    [Fact]
     public async Task Apply_SniHostTakenTwice_Rejected()
     {
         await using var proxy = await TestProxy.StartAsync();
@@ -159,6 +186,15 @@ public sealed class TlsPassthroughTests
         }
 
         return (seen!, tls);
+    }
+
+    /// <summary>Accepts one connection, reads it to its end, then answers how many bytes came and closes.</summary>
+    private static async Task CountThenAnswerAsync(TcpListener listener)
+    {
+        using var accepted = await listener.AcceptTcpClientAsync();
+        var stream = accepted.GetStream();
+        var total = await ReadToEndLengthAsync(stream);
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"received {total} bytes"));
     }
 
     private static async Task<int> ReadToEndLengthAsync(NetworkStream stream)
