@@ -32,6 +32,12 @@ internal sealed record ControlPlaneOptions
     /// <summary>The lifetime of a workload certificate when the proxy asks for none.</summary>
     public TimeSpan WorkloadCertificateLifetime { get; init; } = Mesh.Security.CertificateAuthority.DefaultWorkloadLifetime;
 
+    /// <summary>
+    /// Serve the gRPC port over TLS with a certificate from the CA (istiod's identity), reissued at 80% of this
+    /// lifetime. Null serves plaintext h2c (in-process tests only; the command line always sets it).
+    /// </summary>
+    public TimeSpan? ServingCertificateLifetime { get; init; }
+
     /// <summary>The longest lifetime a proxy may ask for.</summary>
     public TimeSpan MaxWorkloadCertificateLifetime { get; init; } = TimeSpan.FromDays(90);
 }

@@ -5,9 +5,12 @@ using Mesh.ControlPlane.Security;
 using Mesh.ControlPlane.Sources;
 using Mesh.Grpc;
 using Mesh.Security;
+using System.Net.Security;
+using System.Security.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -22,11 +25,14 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     private readonly FolderConfigSource _source;
     private readonly PushCoordinator _pushes;
     private readonly CertificateAuthority _authority;
+    private readonly ServingCertificateRotator? _serving;
 
     private ControlPlaneServer(WebApplication app, ListenOptions?[] listeners, FolderConfigSource source,
-        PushCoordinator pushes, ConnectionRegistry registry, MeshSnapshotStore snapshots, ILogger logger, CertificateAuthority authority)
+        PushCoordinator pushes, ConnectionRegistry registry, MeshSnapshotStore snapshots, ILogger logger, CertificateAuthority authority,
+        ServingCertificateRotator? serving)
     {
         _authority = authority;
+        _serving = serving;
         Logger = logger;
         _app = app;
         _listeners = listeners;
@@ -40,6 +46,9 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     public ConnectionRegistry Registry { get; }
     public MeshSnapshotStore Snapshots { get; }
 
+    /// <summary>The gRPC port's TLS certificate and its rotation; null when the port serves plaintext h2c.</summary>
+    public ServingCertificateRotator? Serving => _serving;
+
     /// <summary>The bound discovery port (valid once started).</summary>
     public int GrpcPort => _listeners[0]!.IPEndPoint!.Port;
 
@@ -52,12 +61,28 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         configureLogging(builder.Logging);
         var listeners = new ListenOptions?[2];
+        // Loaded before the server is built: the gRPC port's TLS certificate comes from it.
+        var authority = LoadAuthority(options, time);
+        ServingCertificateRotator? serving = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(options.ListenAddress, options.GrpcPort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
                 listeners[0] = listen;
+                if (options.ServingCertificateLifetime is not null)
+                {
+                    // Read per handshake: a rotation reaches new connections at once and leaves open streams alone.
+                    listen.UseHttps(new TlsHandshakeCallbackOptions
+                    {
+                        OnConnection = _ => ValueTask.FromResult(new SslServerAuthenticationOptions
+                        {
+                            ServerCertificateContext = serving!.Current,
+                            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                            ApplicationProtocols = [SslApplicationProtocol.Http2],
+                        }),
+                    });
+                }
             });
             kestrel.Listen(options.ListenAddress, options.HttpPort, listen =>
             {
@@ -77,17 +102,24 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
 
         app.MapGrpcDuplex(DiscoveryStreamHandler.Method, handler.HandleAsync);
         DebugEndpoints.Map(app, snapshots, registry, source);
-        var authority = MapCertificateService(app, options, time, loggers);
-        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, loggers.CreateLogger("Mesh.ControlPlane"), authority);
+        MapCertificateService(app, options, authority, time, loggers);
+        if (options.ServingCertificateLifetime is { } lifetime)
+        {
+            serving = new ServingCertificateRotator(authority, options.ListenAddress, lifetime, time, loggers.CreateLogger<ServingCertificateRotator>());
+        }
+
+        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, loggers.CreateLogger("Mesh.ControlPlane"), authority, serving);
     }
 
-    /// <summary>Loads (or creates) the CA and serves CreateCertificate; throws <see cref="InvalidDataException"/> for a bad CA folder.</summary>
-    private static CertificateAuthority MapCertificateService(WebApplication app, ControlPlaneOptions options, TimeProvider time, ILoggerFactory loggers)
+    /// <summary>Loads (or creates) the CA; throws <see cref="InvalidDataException"/> for a bad CA folder.</summary>
+    private static CertificateAuthority LoadAuthority(ControlPlaneOptions options, TimeProvider time) => options.CaDirectory is null
+        ? CertificateAuthority.CreateSelfSigned(options.TrustDomain, time, TimeSpan.FromDays(3650))
+        : CertificateAuthorityFolder.LoadOrCreate(options.CaDirectory, options.TrustDomain, time);
+
+    /// <summary>Serves CreateCertificate and /debug/certz with the CA.</summary>
+    private static void MapCertificateService(WebApplication app, ControlPlaneOptions options, CertificateAuthority authority, TimeProvider time, ILoggerFactory loggers)
     {
         var folder = options.CaDirectory;
-        var authority = folder is null
-            ? CertificateAuthority.CreateSelfSigned(options.TrustDomain, time, TimeSpan.FromDays(3650))
-            : CertificateAuthorityFolder.LoadOrCreate(folder, options.TrustDomain, time);
         var logger = loggers.CreateLogger<CertificateSigningHandler>();
         SecurityLog.CaReady(logger, authority.TrustDomain, authority.Signing.Subject, authority.Signing.SerialNumber,
             authority.Signing.NotAfter.ToUniversalTime(), authority.Bundle.Roots.Count, folder ?? "memory (not persisted)");
@@ -97,7 +129,6 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
             options.WorkloadCertificateLifetime, options.MaxWorkloadCertificateLifetime, time, logger);
         app.MapGrpcUnary(CertificateSigningHandler.Method, signing.HandleAsync);
         CertificateDebugEndpoint.Map(app, authority, issued);
-        return authority;
     }
 
     /// <summary>Loads the config, builds the first snapshot, then starts serving.</summary>
@@ -116,6 +147,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         _pushes.Dispose();
         _source.Dispose();
         await _app.DisposeAsync();
+        _serving?.Dispose();
         _authority.Dispose();
     }
 }
