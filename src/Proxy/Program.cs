@@ -10,7 +10,7 @@ if (options is null)
     return 2;
 }
 
-using var transport = new GrpcDiscoveryTransport(options.Discovery);
+using var transport = new GrpcDiscoveryTransport(options.Discovery, options.Identity.CaRootFile);
 await using var app = ProxyApplication.Build(options, transport, TimeProvider.System, Random.Shared);
 await app.RunAsync();
 return 0;

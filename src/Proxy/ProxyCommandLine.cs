@@ -10,9 +10,9 @@ internal static class ProxyCommandLine
 {
     public const string Usage = """
         usage:
-          Mesh.Proxy sidecar --workload NAME --namespace NS --discovery http://HOST:PORT --app HOST:PORT
+          Mesh.Proxy sidecar --workload NAME --namespace NS --discovery https://HOST:PORT --app HOST:PORT
                              --outbound-port PORT --admin-port PORT [--bind 127.0.0.1] [--label k=v ...]
-          Mesh.Proxy router  --workload NAME --namespace NS --discovery http://HOST:PORT --admin-port PORT
+          Mesh.Proxy router  --workload NAME --namespace NS --discovery https://HOST:PORT --admin-port PORT
                              [--bind 127.0.0.1] [--label k=v ...]
         telemetry options (both modes):
           [--metrics-port 15090] [--access-log off|text|json] [--trace-sampling PERCENT (default 1)]
@@ -81,9 +81,10 @@ internal static class ProxyCommandLine
             }
         }
 
-        if (!Uri.TryCreate(values["--discovery"], UriKind.Absolute, out var discovery) || discovery.Scheme != Uri.UriSchemeHttp)
+        // https:// verifies the control plane with --ca-root-file; http:// (plaintext h2c) stays for tests that do not care.
+        if (!Uri.TryCreate(values["--discovery"], UriKind.Absolute, out var discovery) || (discovery.Scheme != Uri.UriSchemeHttp && discovery.Scheme != Uri.UriSchemeHttps))
         {
-            error = $"--discovery '{values["--discovery"]}': expected http://HOST:PORT";
+            error = $"--discovery '{values["--discovery"]}': expected https://HOST:PORT (or http:// for plaintext)";
             return null;
         }
 

@@ -1,4 +1,4 @@
-// Asks the control plane's CA for a certificate: a new P-256 key per request, a CSR for the token's identity, over Mesh.Grpc.
+// Asks the control plane's CA for a certificate: a new P-256 key per request, a CSR for the token's identity, over Mesh.Grpc (TLS for https://).
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Mesh.Contracts.Security;
@@ -14,7 +14,7 @@ internal sealed class GrpcCertificateSource : IWorkloadCertificateSource, IDispo
 
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly GrpcChannel _channel;
+    private readonly ControlPlaneChannel _connection;
     private readonly IdentityOptions _options;
     private readonly SpiffeId _identity;
     private readonly Dictionary<string, string> _headers;
@@ -26,7 +26,7 @@ internal sealed class GrpcCertificateSource : IWorkloadCertificateSource, IDispo
             throw new ArgumentException("The CA token is not a bootstrap token (expected <identity>.<mac>, as the control plane mints them).", nameof(options));
         }
 
-        _channel = new GrpcChannel(controlPlane);
+        _connection = new ControlPlaneChannel(controlPlane, options.CaRootFile, TimeProvider.System);
         _options = options;
         _identity = identity;
         _headers = new Dictionary<string, string> { ["authorization"] = "Bearer " + options.Token };
@@ -42,7 +42,7 @@ internal sealed class GrpcCertificateSource : IWorkloadCertificateSource, IDispo
             Csr = WorkloadKey.CreateSigningRequestPem(key, _identity),
             ValidityDurationSeconds = (long)(_options.Lifetime?.TotalSeconds ?? 0),
         };
-        var response = await _channel.UnaryAsync(CreateCertificate, request, new GrpcCallOptions(CallTimeout, cancellationToken, _headers));
+        var response = await _connection.Channel.UnaryAsync(CreateCertificate, request, new GrpcCallOptions(CallTimeout, cancellationToken, _headers));
         if (response.CertChain.Count == 0)
         {
             throw new InvalidDataException("the CA answered without a certificate");
@@ -58,5 +58,5 @@ internal sealed class GrpcCertificateSource : IWorkloadCertificateSource, IDispo
         return new WorkloadCertificate(_identity, leaf, intermediates, TrustBundle.FromPem(response.TrustBundle));
     }
 
-    public void Dispose() => _channel.Dispose();
+    public void Dispose() => _connection.Dispose();
 }

@@ -1,4 +1,4 @@
-// The proxy's identity options on its command line: the CA token (flag or MESH_CA_TOKEN), the lifetime to ask for, when to renew.
+// The proxy's identity options on its command line: the CA token (flag or MESH_CA_TOKEN), the CA root bundle, the lifetime to ask for, when to renew.
 using System.Globalization;
 
 namespace Mesh.Proxy.Identity;
@@ -8,10 +8,11 @@ internal static class IdentityCommandLine
     public const string Usage = """
         identity options (both modes):
           [--ca-token TOKEN (default $MESH_CA_TOKEN; none: no workload certificate, plaintext only)]
+          [--ca-root-file PATH (the CA's root-cert.pem; required with --discovery https://)]
           [--cert-ttl-seconds N (default: the CA's, 24 h)] [--cert-renew-fraction F (default 0.8)]
         """;
 
-    public static readonly string[] Flags = ["--ca-token", "--cert-ttl-seconds", "--cert-renew-fraction"];
+    public static readonly string[] Flags = ["--ca-token", "--ca-root-file", "--cert-ttl-seconds", "--cert-renew-fraction"];
 
     /// <summary>Adds the identity options to <paramref name="options"/>, or returns null with <paramref name="error"/>.</summary>
     public static ProxyOptions? TryApply(ProxyOptions? options, IReadOnlyDictionary<string, string> values, string? tokenVariable, out string error)
@@ -30,6 +31,19 @@ internal static class IdentityCommandLine
         else if (!Mesh.Security.BootstrapToken.TryReadIdentity(token, out _, out _))
         {
             error = "--ca-token: not a bootstrap token (expected <identity>.<mac>, as the control plane mints them)";
+            return null;
+        }
+
+        var rootFile = values.GetValueOrDefault("--ca-root-file");
+        if (options.Discovery.Scheme == Uri.UriSchemeHttps && rootFile is null)
+        {
+            error = $"--discovery '{options.Discovery}': TLS to the control plane needs --ca-root-file PATH (the CA's root-cert.pem) to verify it";
+            return null;
+        }
+
+        if (rootFile is not null && !File.Exists(rootFile))
+        {
+            error = $"--ca-root-file '{rootFile}': no such file";
             return null;
         }
 
@@ -53,6 +67,6 @@ internal static class IdentityCommandLine
             return null;
         }
 
-        return options with { Identity = new IdentityOptions { Token = token, Lifetime = lifetime, RenewFraction = fraction } };
+        return options with { Identity = new IdentityOptions { Token = token, CaRootFile = rootFile is null ? null : Path.GetFullPath(rootFile), Lifetime = lifetime, RenewFraction = fraction } };
     }
 }

@@ -11,6 +11,12 @@ internal sealed record IdentityOptions
     /// <summary>The bootstrap token from the control plane; null runs the proxy without an identity (plaintext only).</summary>
     public string? Token { get; init; }
 
+    /// <summary>
+    /// The CA root bundle (root-cert.pem, as Istio's istio-ca-root-cert ConfigMap carries it) that verifies an https://
+    /// control plane; null when the control plane is reached over plaintext http://.
+    /// </summary>
+    public string? CaRootFile { get; init; }
+
     /// <summary>The lifetime to ask for; null takes the CA's default.</summary>
     public TimeSpan? Lifetime { get; init; }
 
