@@ -55,6 +55,9 @@ internal sealed class LocalMesh : IAsyncDisposable
     /// <summary>The control plane's CA (Istio's cacerts layout, a self-signed root created on first start) and the bootstrap-token secret.</summary>
     public string CaDir => Path.Combine(_options.WorkDir, "ca");
 
+    /// <summary>The control plane's gRPC port (discovery and signing), served over TLS with istiod's identity.</summary>
+    public int DiscoveryPort => _grpcPort;
+
     /// <summary>Each program's whole output, one file per program.</summary>
     public string LogDir => Path.Combine(_options.WorkDir, "logs");
 
@@ -112,6 +115,11 @@ internal sealed class LocalMesh : IAsyncDisposable
         if (_options.WorkloadCertificateLifetime is { } lifetime)
         {
             args.AddRange(["--workload-cert-ttl-seconds", ((int)Math.Ceiling(lifetime.TotalSeconds)).ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (_options.ControlPlaneCertificateLifetime is { } servingLifetime)
+        {
+            args.AddRange(["--serving-cert-ttl-seconds", ((int)Math.Ceiling(servingLifetime.TotalSeconds)).ToString(CultureInfo.InvariantCulture)]);
         }
 
         _controlPlane = Spawn("control-plane", "Mesh.ControlPlane", args, new Dictionary<string, string?>());
@@ -205,7 +213,7 @@ internal sealed class LocalMesh : IAsyncDisposable
             "sidecar",
             "--workload", workload.Name,
             "--namespace", Namespace,
-            "--discovery", $"http://127.0.0.1:{_grpcPort}",
+            "--discovery", $"https://127.0.0.1:{_grpcPort}",
             "--app", $"127.0.0.1:{workload.AppPort}",
             "--outbound-port", workload.OutboundPort.ToString(),
             "--admin-port", workload.AdminPort.ToString(),
@@ -221,7 +229,7 @@ internal sealed class LocalMesh : IAsyncDisposable
             "router",
             "--workload", GatewayName,
             "--namespace", "istio-system",
-            "--discovery", $"http://127.0.0.1:{_grpcPort}",
+            "--discovery", $"https://127.0.0.1:{_grpcPort}",
             "--admin-port", _gatewayAdminPort.ToString(),
             "--label", "istio=ingressgateway",
             "--label", $"app={GatewayName}",
@@ -235,9 +243,10 @@ internal sealed class LocalMesh : IAsyncDisposable
         ["MESH_CA_TOKEN"] = _tokens!.Create(new SpiffeId(SpiffeId.DefaultTrustDomain, ns, serviceAccount)),
     };
 
+    /// <summary>Proxies verify the control plane with the CA's root bundle, as Istio's read the istio-ca-root-cert ConfigMap.</summary>
     private List<string> IdentityArgs() => _options.CertificateRenewFraction is { } fraction
-        ? ["--cert-renew-fraction", fraction.ToString(CultureInfo.InvariantCulture)]
-        : [];
+        ? ["--ca-root-file", Path.Combine(CaDir, CertificateAuthorityFolder.RootCertFile), "--cert-renew-fraction", fraction.ToString(CultureInfo.InvariantCulture)]
+        : ["--ca-root-file", Path.Combine(CaDir, CertificateAuthorityFolder.RootCertFile)];
 
     private Uri MetricsUri(int proxyIndex) => new($"http://127.0.0.1:{_metricsPorts[proxyIndex]}/stats/prometheus");
 

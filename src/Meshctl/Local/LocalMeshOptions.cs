@@ -36,6 +36,9 @@ internal sealed record LocalMeshOptions
     /// <summary>The lifetime of workload certificates the control plane issues; null keeps its default (24 h).</summary>
     public TimeSpan? WorkloadCertificateLifetime { get; init; }
 
+    /// <summary>The lifetime of the control plane's own gRPC serving certificate; null keeps its default (24 h).</summary>
+    public TimeSpan? ControlPlaneCertificateLifetime { get; init; }
+
     /// <summary>When proxies renew their certificate, as a share of its lifetime; null keeps theirs (0.8).</summary>
     public double? CertificateRenewFraction { get; init; }
 
