@@ -22,6 +22,7 @@ internal static class DemoCommand
         };
         var otlpEndpoint = new Option<Uri?>("--otlp-endpoint")
         {
+            CustomParser = UriParsing.One,
             Description = "Export every proxy's spans over OTLP to this collector, e.g. http://127.0.0.1:4317 (Jaeger all-in-one)",
         };
         var otlpProtocol = new Option<string>("--otlp-protocol")

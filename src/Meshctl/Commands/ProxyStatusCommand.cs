@@ -16,6 +16,7 @@ internal static class ProxyStatusCommand
     {
         var controlPlane = new Option<Uri>("--control-plane")
         {
+            CustomParser = result => UriParsing.One(result)!,
             Description = "The control plane's HTTP address (its --http-port)",
             DefaultValueFactory = _ => new Uri("http://127.0.0.1:15014"),
         };

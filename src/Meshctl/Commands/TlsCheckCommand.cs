@@ -7,8 +7,8 @@ internal static class TlsCheckCommand
 {
     public static Command Create()
     {
-        var from = new Option<Uri>("--from") { Description = "Admin address of the client proxy (its --admin-port)", Required = true };
-        var to = new Option<Uri[]>("--to") { Description = "Admin addresses of the destination proxies (repeatable)", AllowMultipleArgumentsPerToken = true };
+        var from = new Option<Uri>("--from") { CustomParser = result => UriParsing.One(result)!, Description = "Admin address of the client proxy (its --admin-port)", Required = true };
+        var to = new Option<Uri[]>("--to") { CustomParser = UriParsing.Many, Description = "Admin addresses of the destination proxies (repeatable)", AllowMultipleArgumentsPerToken = true };
         var host = new Argument<string?>("host") { Description = "Only clusters of this service host (e.g. backend.default.svc.cluster.local)", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("tls-check", "Is traffic from a proxy to its destinations mutual TLS, and who is the peer?") { from, to, host };
         command.SetAction(async (result, cancellationToken) =>
