@@ -1,7 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Mesh.Telemetry.Istio;
-using Mesh.Telemetry.Metrics;
-using Mesh.Telemetry.Routes;
+using Mesh.Proxy.Observability.Metrics;
 
 namespace Mesh.Benchmarks;
 

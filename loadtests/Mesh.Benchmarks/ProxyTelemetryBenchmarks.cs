@@ -1,16 +1,12 @@
 using BenchmarkDotNet.Attributes;
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy;
-using Mesh.Proxy.Configuration;
-using Mesh.Proxy.Forwarding;
 using Mesh.Proxy.Observability;
 using Mesh.Proxy.Observability.Tracing;
-using Mesh.Telemetry.Istio;
-using Mesh.Telemetry.Metrics;
-using Mesh.Telemetry.Routes;
-using Mesh.Telemetry.Tracing;
+using Mesh.Proxy.Observability.Metrics;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry.Proto.Trace.V1;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Benchmarks;
 
@@ -40,7 +36,7 @@ public class ProxyTelemetryBenchmarks
         _recorder = new RequestMetricsRecorder(new IstioStandardMetrics(registry, "bench"), new RouteMetrics(registry), options);
         var endpoint = new Endpoint { Address = "127.0.0.1", Port = 9080, WorkloadName = "backend-v1", Namespace = "default" };
         endpoint.Labels["app"] = "backend";
-        _feature = new ProxyRequestFeature { Endpoint = new EndpointModel(endpoint), Attempts = 1 };
+        _feature = new ProxyRequestFeature { Endpoint = new EndpointModel(endpoint, new EndpointState()), Attempts = 1 };
         _observation = new RequestObservation(ProxySnapshot.Empty, TrafficDirection.Outbound, 0, default, null, null);
         _recorder.Record(_observation, _feature, 200, null, "-", 1, 0, 0, grpc: false);
 

@@ -7,11 +7,13 @@ using Mesh.Proxy.Identity;
 using Mesh.Proxy.Listeners;
 using Mesh.Proxy.Observability;
 using Mesh.Proxy.Observability.Tracing;
-using Mesh.Telemetry.Metrics;
+using Mesh.Proxy.Observability.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Mesh.Proxy.Model;
+using Mesh.Proxy.Observability.AccessLog;
 
 namespace Mesh.Proxy;
 

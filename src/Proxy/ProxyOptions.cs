@@ -18,10 +18,10 @@ internal sealed record ProxyOptions(
     public int? MetricsPort { get; init; }
 
     /// <summary>Access log lines to stdout: off unless asked for, as Istio's default.</summary>
-    public Observability.AccessLogMode AccessLog { get; init; }
+    public Observability.AccessLog.AccessLogMode AccessLog { get; init; }
 
     /// <summary>The share of new traces (no upstream decision) sampled, 0 to 100.</summary>
-    public double TraceSamplingPercent { get; init; } = Telemetry.Tracing.TracePropagator.DefaultSamplingPercent;
+    public double TraceSamplingPercent { get; init; } = Observability.Tracing.TracePropagator.DefaultSamplingPercent;
 
     /// <summary>Where spans go over OTLP; null exports none.</summary>
     public Observability.Tracing.OtlpEndpoint? Otlp { get; init; }

@@ -96,14 +96,14 @@ public sealed partial class MutualTlsTests(MutualTlsFixture fixture) : IClassFix
     {
         var admins = Mesh.Proxies.ToDictionary(p => p.Name, p => p.Admin);
         var source = await fixture.Run.Client.GetStringAsync(new Uri(admins["frontend-v1 sidecar"], "/config_dump"));
-        var peers = new List<Meshctl.Commands.TlsCheck.Peer>();
+        var peers = new List<global::Mesh.Meshctl.Commands.TlsCheck.Peer>();
         foreach (var name in new[] { "backend-v1 sidecar", "backend-v2 sidecar" })
         {
             peers.Add(new(await fixture.Run.Client.GetStringAsync(new Uri(admins[name], "/config_dump")),
                 await fixture.Run.Client.GetStringAsync(new Uri(admins[name], "/certs"))));
         }
 
-        var table = Meshctl.Commands.TlsCheck.Render(source, peers, "backend.default.svc.cluster.local");
+        var table = global::Mesh.Meshctl.Commands.TlsCheck.Render(source, peers, "backend.default.svc.cluster.local");
 
         var v1 = Assert.Single(table.Split('\n'), line => line.StartsWith("outbound|9080|v1|", StringComparison.Ordinal));
         Assert.Matches(@"ISTIO_MUTUAL \(auto\)\s+127\.0\.0\.1:\d+\s+STRICT\s+spiffe://cluster.local/ns/default/sa/backend\s+mTLS, peer spiffe://cluster.local/ns/default/sa/backend", v1);

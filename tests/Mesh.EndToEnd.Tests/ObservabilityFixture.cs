@@ -1,4 +1,5 @@
 using Mesh.Meshctl.Local;
+using Mesh.Proxy.Observability.Tracing;
 
 namespace Mesh.EndToEnd.Tests;
 

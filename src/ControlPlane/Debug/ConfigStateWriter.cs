@@ -11,7 +11,7 @@ internal static class ConfigStateWriter
         json.WriteStartObject();
         json.WriteNumber("fileCount", state.FileCount);
         json.WriteStartArray("resources");
-        var resources = new List<Contracts.Istio.IstioResource>(state.Resources);
+        var resources = new List<Istio.IstioResource>(state.Resources);
         resources.Sort(static (a, b) =>
         {
             var byKind = string.CompareOrdinal(a.Kind, b.Kind);

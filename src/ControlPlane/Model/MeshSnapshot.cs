@@ -1,4 +1,4 @@
-using Mesh.Contracts.Istio.Security;
+using Mesh.Istio.Security;
 
 namespace Mesh.ControlPlane.Model;
 

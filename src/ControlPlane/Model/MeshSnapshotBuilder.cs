@@ -1,6 +1,6 @@
-using Mesh.Contracts.Istio;
-using Mesh.Contracts.Istio.Networking;
-using Mesh.Contracts.Istio.Security;
+using Mesh.Istio;
+using Mesh.Istio.Networking;
+using Mesh.Istio.Security;
 
 namespace Mesh.ControlPlane.Model;
 

@@ -1,4 +1,4 @@
-using Mesh.Contracts.Istio.Networking;
+using Mesh.Istio.Networking;
 
 namespace Mesh.ControlPlane.Model;
 

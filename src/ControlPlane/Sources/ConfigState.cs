@@ -1,4 +1,4 @@
-using Mesh.Contracts.Istio;
+using Mesh.Istio;
 
 namespace Mesh.ControlPlane.Sources;
 

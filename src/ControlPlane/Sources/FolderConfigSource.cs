@@ -1,4 +1,4 @@
-using Mesh.Contracts.Istio;
+using Mesh.Istio;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.ControlPlane.Sources;

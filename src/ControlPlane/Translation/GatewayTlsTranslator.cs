@@ -1,6 +1,6 @@
 // A Gateway server's TLS settings as the gateway proxy applies them: credential files, SNI hosts, protocol versions, httpsRedirect.
 using Mesh.Contracts.Discovery;
-using Mesh.Contracts.Istio.Networking;
+using Mesh.Istio.Networking;
 using Mesh.ControlPlane.Model;
 
 namespace Mesh.ControlPlane.Translation;

@@ -1,5 +1,5 @@
 using DiscoveryHeaderOperations = Mesh.Contracts.Discovery.HeaderOperations;
-using IstioHeaderOperations = Mesh.Contracts.Istio.Networking.HeaderOperations;
+using IstioHeaderOperations = Mesh.Istio.Networking.HeaderOperations;
 
 namespace Mesh.ControlPlane.Translation;
 

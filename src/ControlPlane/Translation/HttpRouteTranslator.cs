@@ -1,6 +1,6 @@
 using System.Text;
 using Mesh.Contracts.Discovery;
-using Mesh.Contracts.Istio.Networking;
+using Mesh.Istio.Networking;
 using Mesh.ControlPlane.Model;
 
 namespace Mesh.ControlPlane.Translation;
@@ -63,7 +63,7 @@ internal static class HttpRouteTranslator
 
     /// <summary>Istio's isCatchAllMatch: no condition but a path prefix of <c>/</c> (or none).</summary>
     private static bool IsCatchAll(HttpMatchRequest match) =>
-        (match.Uri is null || (match.Uri.Type == Mesh.Contracts.Istio.StringMatchType.Prefix && match.Uri.Value == "/"))
+        (match.Uri is null || (match.Uri.Type == Mesh.Istio.StringMatchType.Prefix && match.Uri.Value == "/"))
         && match.Method is null && match.Authority is null && match.Scheme is null
         && match.Headers.Count == 0 && match.QueryParams.Count == 0 && match.WithoutHeaders.Count == 0
         && match.Port is null && match.SourceLabels.Count == 0 && match.Gateways.Count == 0 && string.IsNullOrEmpty(match.SourceNamespace);

@@ -1,5 +1,5 @@
 using Mesh.Contracts.Discovery;
-using Mesh.Contracts.Istio.Networking;
+using Mesh.Istio.Networking;
 using Mesh.ControlPlane.Model;
 
 namespace Mesh.ControlPlane.Translation;

@@ -1,6 +1,6 @@
 // Istio's TLS passthrough on a gateway: the VirtualService tls routes bound to PASSTHROUGH servers, as SNI routes.
 using Mesh.Contracts.Discovery;
-using Mesh.Contracts.Istio.Networking;
+using Mesh.Istio.Networking;
 using Mesh.ControlPlane.Model;
 
 namespace Mesh.ControlPlane.Translation;

@@ -1,6 +1,6 @@
 // Which PeerAuthentication mode applies to a workload's inbound port, with Istio's precedence.
 using Mesh.Contracts.Discovery;
-using Mesh.Contracts.Istio.Security;
+using Mesh.Istio.Security;
 using Mesh.ControlPlane.Model;
 
 namespace Mesh.ControlPlane.Translation;

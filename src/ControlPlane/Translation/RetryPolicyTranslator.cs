@@ -1,5 +1,5 @@
 using Mesh.Contracts.Discovery;
-using Mesh.Contracts.Istio.Networking;
+using Mesh.Istio.Networking;
 
 namespace Mesh.ControlPlane.Translation;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using Mesh.Contracts.Discovery;
-using Mesh.Contracts.Istio.Networking;
+using Mesh.Istio.Networking;
 using Mesh.ControlPlane.Model;
 
 namespace Mesh.ControlPlane.Translation;

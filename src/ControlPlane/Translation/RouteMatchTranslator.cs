@@ -1,8 +1,8 @@
 using Mesh.Contracts.Discovery;
-using Mesh.Contracts.Istio;
-using Mesh.Contracts.Istio.Networking;
+using Mesh.Istio;
+using Mesh.Istio.Networking;
 using DiscoveryStringMatch = Mesh.Contracts.Discovery.StringMatch;
-using IstioStringMatch = Mesh.Contracts.Istio.StringMatch;
+using IstioStringMatch = Mesh.Istio.StringMatch;
 
 namespace Mesh.ControlPlane.Translation;
 

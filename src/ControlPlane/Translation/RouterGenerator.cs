@@ -14,8 +14,8 @@ internal static class RouterGenerator
     public static void Generate(ProxyContext proxy, MeshSnapshot snapshot, List<Listener> listeners, List<RouteConfiguration> routes)
     {
         var gatewayNames = new HashSet<string>(StringComparer.Ordinal);
-        var serversByPort = new SortedDictionary<uint, List<(GatewayModel Gateway, Contracts.Istio.Networking.Server Server)>>();
-        var passthroughByPort = new SortedDictionary<uint, List<(GatewayModel Gateway, Contracts.Istio.Networking.Server Server)>>();
+        var serversByPort = new SortedDictionary<uint, List<(GatewayModel Gateway, Istio.Networking.Server Server)>>();
+        var passthroughByPort = new SortedDictionary<uint, List<(GatewayModel Gateway, Istio.Networking.Server Server)>>();
         foreach (var gateway in snapshot.Gateways)
         {
             if (!gateway.Selects(proxy.Labels)) continue;
@@ -61,7 +61,7 @@ internal static class RouterGenerator
         }
     }
 
-    private static RouteConfiguration BuildRouteConfiguration(string name, uint port, List<(GatewayModel Gateway, Contracts.Istio.Networking.Server Server)> servers,
+    private static RouteConfiguration BuildRouteConfiguration(string name, uint port, List<(GatewayModel Gateway, Istio.Networking.Server Server)> servers,
         IReadOnlySet<string> gatewayNames, ProxyContext proxy, MeshSnapshot snapshot)
     {
         var virtualHosts = new Dictionary<string, VirtualHost>(StringComparer.Ordinal);

@@ -1,6 +1,6 @@
 // How a proxy secures connections to a cluster: DestinationRule trafficPolicy.tls when set, else auto mTLS.
 using Mesh.Contracts.Discovery;
-using Mesh.Contracts.Istio.Networking;
+using Mesh.Istio.Networking;
 using Mesh.ControlPlane.Model;
 
 namespace Mesh.ControlPlane.Translation;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Mesh.Contracts.Istio;
+using Mesh.Istio;
 
 namespace Mesh.Meshctl.Commands;
 

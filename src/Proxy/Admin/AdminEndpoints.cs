@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Mesh.Proxy.Configuration;
-using Mesh.Telemetry.Metrics;
+using Mesh.Proxy.Observability.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Admin;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Google.Protobuf;
 using Mesh.Contracts.Discovery;
-using Mesh.Proxy.Configuration;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Admin;
 

@@ -1,17 +1,19 @@
 using System.Net;
 using Mesh.Contracts.Discovery;
+using Endpoint = Mesh.Contracts.Discovery.Endpoint;
 using Mesh.Proxy.Identity;
-using Mesh.Proxy.Routing.LoadBalancing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Configuration;
 
 /// <summary>
-/// Compiles clusters and their load assignments into <see cref="ClusterModel"/>s, reusing the previous snapshot's
-/// connection pool for every cluster whose connection settings did not change.
+/// Compiles clusters and their load assignments into <see cref="ClusterModel"/>s. From the previous snapshot it keeps
+/// each cluster's live state and each address's, and the connection pool of every cluster whose connection settings
+/// did not change.
 /// </summary>
-internal sealed class ClusterCompiler(TimeProvider timeProvider, Random random, WorkloadIdentityStore? identity = null, ILoggerFactory? loggerFactory = null)
+internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentityStore? identity = null, ILoggerFactory? loggerFactory = null)
 {
     private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ClusterTlsConnector>();
 
@@ -46,7 +48,7 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, Random random, 
 
     private void AddClusters(
         IReadOnlyList<Cluster> clusters,
-        Dictionary<string, EndpointModel[]> endpointsByCluster,
+        Dictionary<string, Endpoint[]> endpointsByCluster,
         IReadOnlyDictionary<string, ClusterModel> previous,
         string context,
         Dictionary<string, ClusterModel> result)
@@ -69,9 +71,9 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, Random random, 
             var tls = cluster.Tls is { Mode: not UpstreamTlsMode.Disable } ? cluster.Tls : null;
             var transport = previous.TryGetValue(cluster.Name, out var old) && old.Transport.HasSameSettings(cluster.Protocol, connectTimeout, tls)
                 ? old.Transport
-                : new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, tls, tls is null ? null : CreateConnector(cluster, path));
-            var endpoints = endpointsByCluster.TryGetValue(cluster.Name, out var compiled) ? compiled : [];
-            result.Add(cluster.Name, new ClusterModel(cluster, transport, endpoints, CreateLoadBalancer(cluster.LbPolicy)));
+                : new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, tls, tls is null ? null : CreateConnector(cluster, path).ConnectAsync);
+            var endpoints = CompileEndpoints(endpointsByCluster.TryGetValue(cluster.Name, out var assigned) ? assigned : [], old);
+            result.Add(cluster.Name, new ClusterModel(cluster, transport, endpoints, old?.State ?? new ClusterState()));
         }
     }
 
@@ -113,21 +115,37 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, Random random, 
         return unused;
     }
 
-    private ILoadBalancer CreateLoadBalancer(LoadBalancerPolicy policy) => policy switch
+    /// <summary>Models for a cluster's endpoints; an address the cluster already had keeps its live state.</summary>
+    private static EndpointModel[] CompileEndpoints(Endpoint[] endpoints, ClusterModel? previous)
     {
-        LoadBalancerPolicy.RoundRobin => new RoundRobinLoadBalancer(),
-        LoadBalancerPolicy.Random => new RandomLoadBalancer(random),
-        _ => new LeastRequestLoadBalancer(random),
-    };
+        Dictionary<string, EndpointState>? previousStates = null;
+        if (previous is { Endpoints.Length: > 0 })
+        {
+            previousStates = new Dictionary<string, EndpointState>(previous.Endpoints.Length, StringComparer.Ordinal);
+            foreach (var endpoint in previous.Endpoints)
+            {
+                previousStates.TryAdd(endpoint.Key, endpoint.State);
+            }
+        }
 
-    private static Dictionary<string, EndpointModel[]> CompileAssignments(IReadOnlyList<ClusterLoadAssignment> assignments, string context)
+        var models = new EndpointModel[endpoints.Length];
+        for (var i = 0; i < endpoints.Length; i++)
+        {
+            var state = previousStates is not null && previousStates.TryGetValue(EndpointModel.KeyOf(endpoints[i]), out var kept) ? kept : new EndpointState();
+            models[i] = new EndpointModel(endpoints[i], state);
+        }
+
+        return models;
+    }
+
+    private static Dictionary<string, Endpoint[]> CompileAssignments(IReadOnlyList<ClusterLoadAssignment> assignments, string context)
     {
-        var result = new Dictionary<string, EndpointModel[]>(assignments.Count, StringComparer.Ordinal);
+        var result = new Dictionary<string, Endpoint[]>(assignments.Count, StringComparer.Ordinal);
         for (var i = 0; i < assignments.Count; i++)
         {
             var assignment = assignments[i];
             var path = $"{context}: cluster_load_assignments[{i}] '{assignment.ClusterName}'";
-            if (!result.TryAdd(assignment.ClusterName, new EndpointModel[assignment.Endpoints.Count]))
+            if (!result.TryAdd(assignment.ClusterName, new Endpoint[assignment.Endpoints.Count]))
             {
                 throw new ConfigRejectedException($"{path}.cluster_name: duplicate load assignment for this cluster");
             }
@@ -146,7 +164,7 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, Random random, 
                     throw new ConfigRejectedException($"{path}.endpoints[{e}].port: {endpoint.Port} is not a port");
                 }
 
-                endpoints[e] = new EndpointModel(endpoint);
+                endpoints[e] = endpoint;
             }
         }
 

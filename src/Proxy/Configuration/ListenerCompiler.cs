@@ -1,5 +1,6 @@
 using System.Net;
 using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Configuration;
 

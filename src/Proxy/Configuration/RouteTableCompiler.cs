@@ -1,8 +1,7 @@
 using System.Text;
 using Mesh.Contracts.Discovery;
 using Route = Mesh.Contracts.Discovery.Route;
-using Mesh.Proxy.Forwarding;
-using Mesh.Proxy.Routing;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Configuration;
 
@@ -155,10 +154,10 @@ internal static class RouteTableCompiler
         }
 
         return new RouteMatchModel(
-            StringMatcher.Compile(match.Path, match.IgnoreUriCase, $"{path}.path"),
-            StringMatcher.Compile(match.Method, ignoreCase: false, $"{path}.method"),
-            StringMatcher.Compile(match.Authority, ignoreCase: true, $"{path}.authority"),
-            StringMatcher.Compile(match.Scheme, ignoreCase: true, $"{path}.scheme"),
+            PatternCompiler.CompileMatcher(match.Path, match.IgnoreUriCase, $"{path}.path"),
+            PatternCompiler.CompileMatcher(match.Method, ignoreCase: false, $"{path}.method"),
+            PatternCompiler.CompileMatcher(match.Authority, ignoreCase: true, $"{path}.authority"),
+            PatternCompiler.CompileMatcher(match.Scheme, ignoreCase: true, $"{path}.scheme"),
             CompileHeaders(match.Headers, $"{path}.headers"),
             CompileQueryParameters(match.QueryParameters, $"{path}.query_parameters"),
             CompileHeaders(match.WithoutHeaders, $"{path}.without_headers"));
@@ -175,7 +174,7 @@ internal static class RouteTableCompiler
                 throw new ConfigRejectedException($"{path}[{i}].name: a header matcher needs a name");
             }
 
-            result[i] = new HeaderMatcherModel(header.Name.ToLowerInvariant(), StringMatcher.Compile(header.Match, ignoreCase: false, $"{path}[{i}].match"));
+            result[i] = new HeaderMatcherModel(header.Name.ToLowerInvariant(), PatternCompiler.CompileMatcher(header.Match, ignoreCase: false, $"{path}[{i}].match"));
         }
 
         return result;
@@ -192,7 +191,7 @@ internal static class RouteTableCompiler
                 throw new ConfigRejectedException($"{path}[{i}].name: a query parameter matcher needs a name");
             }
 
-            result[i] = new QueryParameterMatcherModel(parameter.Name, StringMatcher.Compile(parameter.Match, ignoreCase: false, $"{path}[{i}].match"));
+            result[i] = new QueryParameterMatcherModel(parameter.Name, PatternCompiler.CompileMatcher(parameter.Match, ignoreCase: false, $"{path}[{i}].match"));
         }
 
         return result;
@@ -232,7 +231,7 @@ internal static class RouteTableCompiler
         var substitution = string.Empty;
         if (action.RegexRewrite is { Pattern.Length: > 0 } regexRewrite)
         {
-            rewriteRegex = RegexCompiler.CompileSearch(regexRewrite.Pattern, $"{path}.regex_rewrite.pattern");
+            rewriteRegex = PatternCompiler.CompileSearch(regexRewrite.Pattern, $"{path}.regex_rewrite.pattern");
             substitution = ToDotNetSubstitution(regexRewrite.Substitution);
         }
 

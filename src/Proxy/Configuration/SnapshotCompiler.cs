@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Mesh.Contracts.Discovery;
-using Mesh.Proxy.Routing;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Configuration;
 

@@ -2,7 +2,7 @@
 using System.Collections.Frozen;
 using Google.Protobuf.Collections;
 using Mesh.Contracts.Discovery;
-using Mesh.Proxy.Routing;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Configuration;
 

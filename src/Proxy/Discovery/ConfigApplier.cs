@@ -2,6 +2,7 @@ using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Configuration;
 using Mesh.Proxy.Listeners;
 using Microsoft.Extensions.Logging;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Discovery;
 

@@ -1,7 +1,7 @@
 using Mesh.Contracts.Discovery;
-using Mesh.Proxy.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Discovery;
 

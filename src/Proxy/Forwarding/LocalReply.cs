@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Forwarding;
 

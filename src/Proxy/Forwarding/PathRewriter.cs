@@ -1,4 +1,4 @@
-using Mesh.Proxy.Routing;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Forwarding;
 

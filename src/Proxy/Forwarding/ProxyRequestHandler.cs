@@ -1,6 +1,6 @@
-using Mesh.Proxy.Configuration;
 using Mesh.Proxy.Observability;
 using Microsoft.AspNetCore.Http;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Forwarding;
 

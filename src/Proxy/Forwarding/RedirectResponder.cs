@@ -1,4 +1,4 @@
-using Mesh.Proxy.Routing;
+using Mesh.Proxy.Model;
 using Microsoft.AspNetCore.Http;
 
 namespace Mesh.Proxy.Forwarding;

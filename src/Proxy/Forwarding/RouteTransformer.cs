@@ -1,6 +1,7 @@
-using Mesh.Proxy.Routing;
+using Mesh.Proxy.Model;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
+using Mesh.Proxy.Observability;
 
 namespace Mesh.Proxy.Forwarding;
 
@@ -78,7 +79,7 @@ internal sealed class RouteTransformer : HttpTransformer
     public static string AttemptText(int attempts) => attempts < AttemptTexts.Length ? AttemptTexts[attempts] : attempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     // A trailers-only gRPC response carries its status in the headers; a status in real trailers comes too late to retry.
-    private static bool RetriesGrpcStatus(Forwarding.RetryPolicyModel retry, HttpResponseMessage response)
+    private static bool RetriesGrpcStatus(RetryPolicyModel retry, HttpResponseMessage response)
     {
         if (!response.Headers.TryGetValues("grpc-status", out var values))
         {

@@ -1,8 +1,8 @@
 using System.Net.Http;
 using System.Net.Sockets;
-using Mesh.Proxy.Configuration;
 using Mesh.Proxy.Observability;
-using Mesh.Proxy.Routing;
+using Mesh.Proxy.Forwarding.LoadBalancing;
+using Mesh.Proxy.Model;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
@@ -17,6 +17,16 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, RouteTransform
 {
     /// <summary>Bodies up to this size are buffered so that a retry can replay them; larger or streaming bodies are not retried.</summary>
     private const long MaxReplayableBodyBytes = 64 * 1024;
+
+    private static readonly ForwarderRequestConfig Http2Request = new()
+    {
+        Version = System.Net.HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, ActivityTimeout = TimeSpan.FromMinutes(10),
+    };
+
+    private static readonly ForwarderRequestConfig Http11Request = new()
+    {
+        Version = System.Net.HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower, ActivityTimeout = TimeSpan.FromMinutes(10),
+    };
 
     public async Task ForwardAsync(HttpContext context, ProxyRequestFeature feature, ForwardActionModel action, ClusterModel cluster)
     {
@@ -34,7 +44,7 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, RouteTransform
             feature.MayRetry = attempt < maxAttempts;
             feature.ResponseWithheld = false;
 
-            var endpoint = cluster.LoadBalancer.Pick(cluster.Endpoints);
+            var endpoint = EndpointPicker.Pick(cluster, random);
             if (endpoint is null)
             {
                 feature.Flags |= ResponseFlags.NoHealthyUpstream;
@@ -94,17 +104,17 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, RouteTransform
         using var linked = perTry is not null && overall is not null ? CancellationTokenSource.CreateLinkedTokenSource(perTry.Token, overall.Token) : null;
         var token = linked?.Token ?? perTry?.Token ?? overall?.Token ?? CancellationToken.None;
 
-        endpoint.OnRequestStarted();
+        endpoint.State.OnRequestStarted();
         cluster.Transport.Acquire();
         ForwarderError error;
         try
         {
-            error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, cluster.Transport.Invoker, cluster.RequestConfig, transformer, token);
+            error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, cluster.Transport.Invoker, cluster.UsesHttp2 ? Http2Request : Http11Request, transformer, token);
         }
         finally
         {
             cluster.Transport.Release();
-            endpoint.OnRequestEnded();
+            endpoint.State.OnRequestEnded();
         }
 
         if (error == ForwarderError.None)

@@ -1,6 +1,9 @@
 // Reads the server name (SNI) from the first TLS record of a connection, bounds-checked, without allocating but for the name.
 using System.Buffers.Binary;
 using System.Text;
+using Mesh.Proxy.Observability;
+using Mesh.Proxy.Observability.Metrics;
+using Mesh.Proxy.Observability.Tracing;
 
 namespace Mesh.Proxy.Listeners;
 

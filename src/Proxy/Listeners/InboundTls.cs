@@ -3,7 +3,6 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Mesh.Contracts.Discovery;
-using Mesh.Proxy.Configuration;
 using Mesh.Proxy.Identity;
 using Mesh.Security;
 using Microsoft.AspNetCore.Connections;
@@ -12,6 +11,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Logging;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Listeners;
 

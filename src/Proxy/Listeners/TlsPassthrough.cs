@@ -2,9 +2,10 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using Mesh.Proxy.Configuration;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using Mesh.Proxy.Forwarding.LoadBalancing;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Listeners;
 
@@ -51,13 +52,13 @@ internal sealed class TlsPassthrough(ProxySnapshotStore store, Random random, Ti
         }
 
         var clusterName = route.PickCluster(random);
-        if (!snapshot.Clusters.TryGetValue(clusterName, out var cluster) || cluster.LoadBalancer.Pick(cluster.Endpoints) is not { } endpoint)
+        if (!snapshot.Clusters.TryGetValue(clusterName, out var cluster) || EndpointPicker.Pick(cluster, random) is not { } endpoint)
         {
             ListenerLog.PassthroughRefused(logger, listenerName, remote, $"route '{route.Name}': cluster '{clusterName}' has no endpoint");
             return;
         }
 
-        endpoint.OnRequestStarted();
+        endpoint.State.OnRequestStarted();
         try
         {
             var connectTimeout = cluster.Config.ConnectTimeoutMs > 0 ? TimeSpan.FromMilliseconds(cluster.Config.ConnectTimeoutMs) : DefaultConnectTimeout;
@@ -70,7 +71,7 @@ internal sealed class TlsPassthrough(ProxySnapshotStore store, Random random, Ti
         }
         finally
         {
-            endpoint.OnRequestEnded();
+            endpoint.State.OnRequestEnded();
         }
     }
 

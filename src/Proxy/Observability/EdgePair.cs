@@ -1,5 +1,5 @@
 // The HTTP and gRPC edges of one upstream target, resolved on first use.
-using Mesh.Telemetry.Istio;
+using Mesh.Proxy.Observability.Metrics;
 
 namespace Mesh.Proxy.Observability;
 

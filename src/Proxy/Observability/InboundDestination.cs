@@ -1,6 +1,6 @@
 // Who this sidecar is, as the destination of inbound requests, in one snapshot.
-using Mesh.Proxy.Configuration;
-using Mesh.Telemetry.Istio;
+using Mesh.Proxy.Observability.Metrics;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Observability;
 

@@ -1,7 +1,7 @@
 // Istio's HTTP metadata exchange: who the calling workload is, carried from sidecar to sidecar in request headers.
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Mesh.Telemetry.Istio;
+using Mesh.Proxy.Observability.Metrics;
 
 namespace Mesh.Proxy.Observability;
 

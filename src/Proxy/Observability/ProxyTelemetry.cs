@@ -1,15 +1,12 @@
 // The proxy's per-request telemetry: peer metadata exchange, Istio metrics, per-route metrics, spans and access logs.
 using Mesh.Contracts.Discovery;
-using Mesh.Proxy.Configuration;
-using Mesh.Proxy.Forwarding;
 using Mesh.Proxy.Identity;
 using Mesh.Proxy.Observability.Tracing;
-using Mesh.Telemetry.AccessLog;
-using Mesh.Telemetry.Istio;
-using Mesh.Telemetry.Metrics;
-using Mesh.Telemetry.Routes;
+using Mesh.Proxy.Observability.AccessLog;
+using Mesh.Proxy.Observability.Metrics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Observability;
 

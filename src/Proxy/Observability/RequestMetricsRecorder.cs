@@ -2,10 +2,8 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Mesh.Contracts.Discovery;
-using Mesh.Proxy.Configuration;
-using Mesh.Proxy.Forwarding;
-using Mesh.Telemetry.Istio;
-using Mesh.Telemetry.Routes;
+using Mesh.Proxy.Observability.Metrics;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Observability;
 

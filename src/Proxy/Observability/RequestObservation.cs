@@ -1,6 +1,8 @@
 // What the proxy noted about a request when it arrived, kept until it is recorded.
 using Mesh.Contracts.Discovery;
-using Mesh.Proxy.Configuration;
+using Mesh.Proxy.Model;
+using Mesh.Proxy.Observability.Metrics;
+using Mesh.Proxy.Observability.Tracing;
 
 namespace Mesh.Proxy.Observability;
 

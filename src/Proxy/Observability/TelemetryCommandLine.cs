@@ -1,6 +1,7 @@
 // Reads the proxy's telemetry options from its command line and environment.
 using System.Globalization;
 using Mesh.Proxy.Observability.Tracing;
+using Mesh.Proxy.Observability.AccessLog;
 
 namespace Mesh.Proxy.Observability;
 

@@ -1,5 +1,5 @@
 // Turns a workload's name, namespace and labels into the peer that Istio's metric labels describe.
-using Mesh.Telemetry.Istio;
+using Mesh.Proxy.Observability.Metrics;
 
 namespace Mesh.Proxy.Observability;
 

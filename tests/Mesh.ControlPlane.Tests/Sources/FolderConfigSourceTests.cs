@@ -1,5 +1,5 @@
-using Mesh.Contracts.Istio;
-using Mesh.Contracts.Istio.Networking;
+using Mesh.Istio;
+using Mesh.Istio.Networking;
 using Mesh.ControlPlane.Sources;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,12 +1,13 @@
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Configuration;
 using static Mesh.Proxy.Tests.Infrastructure.MeshConfig;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Tests.Configuration;
 
 public sealed class SnapshotCompilerTests
 {
-    private readonly SnapshotCompiler _compiler = new(new ClusterCompiler(TimeProvider.System, new Random(1)));
+    private readonly SnapshotCompiler _compiler = new(new ClusterCompiler(TimeProvider.System));
 
     [Fact]
     public void Compile_BadRouteRegex_RejectsWithFieldPath()

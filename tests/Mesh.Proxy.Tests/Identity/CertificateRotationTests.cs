@@ -1,6 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
 using Mesh.Contracts.Discovery;
-using Mesh.Proxy.Identity;
 using Mesh.Security;
 
 namespace Mesh.Proxy.Tests.Identity;

@@ -1,9 +1,9 @@
 using Mesh.Contracts.Discovery;
-using Mesh.Proxy.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Tests.Infrastructure;
 

@@ -1,10 +1,7 @@
 using Mesh.Contracts.Discovery;
-using Mesh.Proxy.Configuration;
-using Mesh.Proxy.Forwarding;
 using Mesh.Proxy.Observability;
-using Mesh.Telemetry.Istio;
-using Mesh.Telemetry.Metrics;
-using Mesh.Telemetry.Routes;
+using Mesh.Proxy.Observability.Metrics;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Tests.Observability;
 
@@ -19,7 +16,7 @@ public sealed class RequestMetricsRecorderTests
     {
         var (recorder, registry) = NewRecorder();
         var endpoint = new Endpoint { Address = "127.0.0.1", Port = 1, WorkloadName = "backend-v1", Namespace = "default" };
-        var feature = new ProxyRequestFeature { Endpoint = new EndpointModel(endpoint), Attempts = 2 };
+        var feature = new ProxyRequestFeature { Endpoint = new EndpointModel(endpoint, new EndpointState()), Attempts = 2 };
         var observation = new RequestObservation(ProxySnapshot.Empty, TrafficDirection.Outbound, 0, default, null, null);
 
         var allocated = AllocatedWhileRecording(() => recorder.Record(observation, feature, 200, null, "-", 3.5, 10, 20, grpc: false));

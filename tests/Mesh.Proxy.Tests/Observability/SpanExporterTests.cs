@@ -1,7 +1,6 @@
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Observability.Tracing;
-using Mesh.Telemetry.Metrics;
-using Mesh.Telemetry.Tracing;
+using Mesh.Proxy.Observability.Metrics;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry.Proto.Trace.V1;
 

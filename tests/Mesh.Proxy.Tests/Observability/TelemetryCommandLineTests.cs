@@ -1,6 +1,7 @@
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Observability;
 using Mesh.Proxy.Observability.Tracing;
+using Mesh.Proxy.Observability.AccessLog;
 
 namespace Mesh.Proxy.Tests.Observability;
 

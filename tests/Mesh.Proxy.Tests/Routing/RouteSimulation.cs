@@ -1,6 +1,6 @@
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Configuration;
-using Mesh.Proxy.Routing;
+using Mesh.Proxy.Model;
 using Microsoft.AspNetCore.Http;
 
 namespace Mesh.Proxy.Tests.Routing;

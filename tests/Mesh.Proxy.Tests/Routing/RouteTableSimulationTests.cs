@@ -1,5 +1,6 @@
 using Mesh.Contracts.Discovery;
 using static Mesh.Proxy.Tests.Infrastructure.MeshConfig;
+using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Tests.Routing;
 

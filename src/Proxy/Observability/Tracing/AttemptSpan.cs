@@ -1,5 +1,6 @@
 // The client span of one upstream attempt while it is in flight.
-using Mesh.Telemetry.Tracing;
+using Mesh.Proxy.Observability;
+using Mesh.Proxy.Observability.Metrics;
 
 namespace Mesh.Proxy.Observability.Tracing;
 

@@ -1,6 +1,5 @@
 // Builds OTLP span messages from the proxy's span contexts.
 using Google.Protobuf;
-using Mesh.Telemetry.Tracing;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Trace.V1;
 

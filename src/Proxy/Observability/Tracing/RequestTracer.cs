@@ -1,9 +1,8 @@
 // Server and client spans of the requests through this proxy, and the trace headers that link them.
-using Mesh.Proxy.Configuration;
-using Mesh.Proxy.Forwarding;
-using Mesh.Telemetry.Tracing;
 using Microsoft.AspNetCore.Http;
 using OpenTelemetry.Proto.Trace.V1;
+using Mesh.Proxy.Model;
+using Mesh.Proxy.Observability;
 
 namespace Mesh.Proxy.Observability.Tracing;
 

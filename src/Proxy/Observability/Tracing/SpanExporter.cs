@@ -1,6 +1,6 @@
 // Batches finished spans and exports them over OTLP without ever blocking a request.
 using System.Threading.Channels;
-using Mesh.Telemetry.Metrics;
+using Mesh.Proxy.Observability.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Proto.Collector.Trace.V1;

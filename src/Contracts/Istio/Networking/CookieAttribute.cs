@@ -1,8 +1,0 @@
-namespace Mesh.Contracts.Istio.Networking;
-
-/// <summary>An extra attribute of a generated hash cookie.</summary>
-public sealed record CookieAttribute
-{
-    public string Name { get; init; } = "";
-    public string? Value { get; init; }
-}

@@ -1,7 +1,0 @@
-namespace Mesh.Contracts.Istio.Networking;
-
-/// <summary>The PROXY protocol header sent to the upstream.</summary>
-public sealed record ProxyProtocol
-{
-    public ProxyProtocolVersion? Version { get; init; }
-}

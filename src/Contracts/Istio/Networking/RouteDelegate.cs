@@ -1,8 +1,0 @@
-namespace Mesh.Contracts.Istio.Networking;
-
-/// <summary>A reference to a VirtualService that the HTTP route delegates to (Istio's Delegate).</summary>
-public sealed record RouteDelegate
-{
-    public string Name { get; init; } = "";
-    public string? Namespace { get; init; }
-}

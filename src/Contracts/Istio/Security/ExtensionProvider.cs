@@ -1,7 +1,0 @@
-namespace Mesh.Contracts.Istio.Security;
-
-/// <summary>The external authorizer of a CUSTOM policy.</summary>
-public sealed record ExtensionProvider
-{
-    public string Name { get; init; } = "";
-}

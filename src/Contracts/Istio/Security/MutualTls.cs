@@ -1,7 +1,0 @@
-namespace Mesh.Contracts.Istio.Security;
-
-/// <summary>A mutual TLS mode (PeerAuthentication's MutualTLS).</summary>
-public sealed record MutualTls
-{
-    public MutualTlsMode? Mode { get; init; }
-}

@@ -1,7 +1,0 @@
-namespace Mesh.Contracts.Istio.Security;
-
-/// <summary>A source of requests that a rule matches.</summary>
-public sealed record RuleFrom
-{
-    public Source? Source { get; init; }
-}

@@ -1,7 +1,0 @@
-namespace Mesh.Contracts.Istio.Security;
-
-/// <summary>An operation that a rule matches.</summary>
-public sealed record RuleTo
-{
-    public Operation? Operation { get; init; }
-}

@@ -1,0 +1,18 @@
+namespace Mesh.Istio;
+
+/// <summary>One Istio resource as loaded: its kind and version, metadata, origin; subclasses add the typed <c>Spec</c>.</summary>
+public abstract record IstioResource
+{
+    /// <summary>The Kubernetes kind, e.g. "VirtualService".</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>The apiVersion as written, e.g. "networking.istio.io/v1beta1" (all accepted versions share one model).</summary>
+    public required string ApiVersion { get; init; }
+
+    public required ResourceMetadata Metadata { get; init; }
+
+    public required ConfigSource Source { get; init; }
+
+    /// <summary>"Kind namespace/name", the way errors and logs name a resource.</summary>
+    public sealed override string ToString() => $"{Kind} {Metadata.Namespace}/{Metadata.Name}";
+}

@@ -1,0 +1,181 @@
+using Mesh.Istio.Validation;
+using YamlDotNet.RepresentationModel;
+
+namespace Mesh.Istio.Loading;
+
+/// <summary>
+/// Turns the root node of one YAML document (an object, a <c>kind: List</c>, or a JSON array of objects) into resources,
+/// rejecting each object that fails to read or validate, with its problems named by field path.
+/// </summary>
+internal sealed class DocumentLoader(string file, int documentIndex, List<IstioResource> resources, List<ConfigError> errors, List<ConfigError> warnings)
+{
+    // Metadata Kubernetes fills in or that tools write; valid, but of no use to the mesh.
+    private static readonly string[] IgnoredMetadata =
+    [
+        "uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
+        "generateName", "ownerReferences", "finalizers", "managedFields", "selfLink",
+    ];
+
+    public void Load(YamlNode root)
+    {
+        if (YamlMappingReader.IsNull(root))
+        {
+            return;
+        }
+
+        if (root is YamlSequenceNode array)
+        {
+            LoadItems(array, "");
+            return;
+        }
+
+        if (root is not YamlMappingNode mapping)
+        {
+            Report(errors, null, null, null, "", "Invalid value: a document must be an object, a List or an array of objects");
+            return;
+        }
+
+        var kind = Scalar(mapping, "kind");
+        if (kind is not null && kind.EndsWith("List", StringComparison.Ordinal) && mapping.Children.TryGetValue(new YamlScalarNode("items"), out var items))
+        {
+            if (items is YamlSequenceNode list)
+            {
+                LoadItems(list, "items");
+            }
+            else if (!YamlMappingReader.IsNull(items))
+            {
+                Report(errors, kind, null, null, "items", "Invalid value: expected a list");
+            }
+
+            return;
+        }
+
+        LoadObject(mapping, null);
+    }
+
+    private void LoadItems(YamlSequenceNode items, string path)
+    {
+        for (var i = 0; i < items.Children.Count; i++)
+        {
+            if (items.Children[i] is YamlMappingNode item)
+            {
+                LoadObject(item, i);
+            }
+            else
+            {
+                Report(errors, null, null, null, FieldPaths.Index(path, i), "Invalid value: expected an object");
+            }
+        }
+    }
+
+    private void LoadObject(YamlMappingNode mapping, int? itemIndex)
+    {
+        var kind = Scalar(mapping, "kind");
+        var apiVersion = Scalar(mapping, "apiVersion");
+        var prefix = itemIndex is { } item ? $"items[{item}]." : "";
+        if (string.IsNullOrEmpty(kind) || string.IsNullOrEmpty(apiVersion))
+        {
+            Report(errors, kind, null, null, prefix + (string.IsNullOrEmpty(kind) ? "kind" : "apiVersion"), "Required value: every object needs apiVersion and kind");
+            return;
+        }
+
+        // Only our kinds in Istio's groups are ours; a Deployment, a Service or a Gateway API Gateway is someone else's.
+        var slash = apiVersion.IndexOf('/');
+        var group = IstioKinds.GroupOf(kind);
+        if (group is null || slash < 0 || apiVersion[..slash] != group)
+        {
+            return;
+        }
+
+        var problems = new FieldProblems();
+        var root = new YamlMappingReader(mapping, "", problems);
+        root.Ignore("apiVersion");
+        root.Ignore("kind");
+        root.Ignore("status");
+        var metadata = root.Object("metadata", ReadMetadata);
+        if (!IstioKinds.IsServedVersion(group, apiVersion[(slash + 1)..]))
+        {
+            problems.Error("apiVersion", $"Unsupported value: \"{apiVersion}\": {kind} is served at {group}/{{{IstioKinds.ServedVersions(group)}}}");
+        }
+
+        if (metadata is null)
+        {
+            problems.Error("metadata", "Required value: metadata.name is required");
+        }
+
+        var hasSpec = root.Has("spec");
+        var spec = root.Take("spec") as YamlMappingNode;
+        if (!hasSpec)
+        {
+            problems.Error("spec", "Required value");
+        }
+        else if (spec is null)
+        {
+            problems.Error("spec", "Invalid value: expected an object");
+        }
+
+        var specReader = new YamlMappingReader(spec ?? new YamlMappingNode(), "spec", problems);
+        var resource = IstioKinds.Create(kind, apiVersion, metadata ?? new ResourceMetadata { Name = "" }, new ConfigSource(file, documentIndex, itemIndex), specReader);
+        specReader.WarnUnknownFields();
+        root.WarnUnknownFields();
+        if (problems.Errors.Count == 0)
+        {
+            IstioValidator.Validate(resource, problems);
+        }
+
+        var name = metadata?.Name;
+        var ns = metadata?.Namespace;
+        foreach (var (path, reason) in problems.Errors)
+        {
+            Report(errors, kind, ns, name, prefix + path, reason);
+        }
+
+        foreach (var (path, reason) in problems.Warnings)
+        {
+            Report(warnings, kind, ns, name, prefix + path, reason);
+        }
+
+        if (problems.Errors.Count == 0)
+        {
+            resources.Add(resource);
+        }
+    }
+
+    private static ResourceMetadata ReadMetadata(YamlMappingReader r)
+    {
+        foreach (var ignored in IgnoredMetadata)
+        {
+            r.Ignore(ignored);
+        }
+
+        var name = r.String("name");
+        if (string.IsNullOrEmpty(name))
+        {
+            r.Error("name", "Required value: name is required");
+        }
+        else if (!IstioNameRules.IsDns1123Subdomain(name))
+        {
+            r.Error("name", $"Invalid value: \"{name}\": {IstioNameRules.Dns1123SubdomainMessage}");
+        }
+
+        var ns = r.String("namespace");
+        if (ns is not null && !IstioNameRules.IsDns1123Label(ns))
+        {
+            r.Error("namespace", $"Invalid value: \"{ns}\": {IstioNameRules.Dns1123LabelMessage}");
+        }
+
+        return new ResourceMetadata
+        {
+            Name = name ?? "",
+            Namespace = string.IsNullOrEmpty(ns) ? ResourceMetadata.DefaultNamespace : ns,
+            Labels = r.StringMap("labels"),
+            Annotations = r.StringMap("annotations"),
+        };
+    }
+
+    private static string? Scalar(YamlMappingNode mapping, string key) =>
+        mapping.Children.TryGetValue(new YamlScalarNode(key), out var value) && value is YamlScalarNode scalar ? scalar.Value : null;
+
+    private void Report(List<ConfigError> target, string? kind, string? ns, string? name, string path, string reason) =>
+        target.Add(new ConfigError(file, documentIndex, kind, ns, name, path, reason));
+}

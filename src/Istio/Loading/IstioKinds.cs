@@ -1,0 +1,43 @@
+using Mesh.Istio.Networking;
+using Mesh.Istio.Security;
+
+namespace Mesh.Istio.Loading;
+
+/// <summary>The kinds the mesh models, the API group and versions Istio serves each at, and how each spec is read.</summary>
+internal static class IstioKinds
+{
+    public const string NetworkingGroup = "networking.istio.io";
+    public const string SecurityGroup = "security.istio.io";
+
+    /// <summary>The API group of a modelled kind; null for kinds the mesh does not model (they are skipped).</summary>
+    public static string? GroupOf(string kind) => kind switch
+    {
+        VirtualService.KindName or DestinationRule.KindName or Gateway.KindName
+            or ServiceEntry.KindName or WorkloadEntry.KindName => NetworkingGroup,
+        PeerAuthentication.KindName or AuthorizationPolicy.KindName => SecurityGroup,
+        _ => null,
+    };
+
+    /// <summary>Versions Istio serves (all share one schema, so one model).</summary>
+    public static bool IsServedVersion(string group, string version) => group switch
+    {
+        NetworkingGroup => version is "v1" or "v1beta1" or "v1alpha3",
+        SecurityGroup => version is "v1" or "v1beta1",
+        _ => false,
+    };
+
+    public static string ServedVersions(string group) =>
+        group == NetworkingGroup ? "v1, v1beta1, v1alpha3" : "v1, v1beta1";
+
+    public static IstioResource Create(string kind, string apiVersion, ResourceMetadata metadata, ConfigSource source, YamlMappingReader spec) => kind switch
+    {
+        VirtualService.KindName => new VirtualService { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = VirtualServiceParser.ParseVirtualServiceSpec(spec) },
+        DestinationRule.KindName => new DestinationRule { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = DestinationRuleParser.ParseDestinationRuleSpec(spec) },
+        Gateway.KindName => new Gateway { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = GatewayParser.ParseGatewaySpec(spec) },
+        ServiceEntry.KindName => new ServiceEntry { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = ServiceEntryParser.ParseServiceEntrySpec(spec) },
+        WorkloadEntry.KindName => new WorkloadEntry { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = ServiceEntryParser.ParseWorkloadEntrySpec(spec) },
+        PeerAuthentication.KindName => new PeerAuthentication { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = SecurityParser.ParsePeerAuthenticationSpec(spec) },
+        AuthorizationPolicy.KindName => new AuthorizationPolicy { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = SecurityParser.ParseAuthorizationPolicySpec(spec) },
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a modelled kind"),
+    };
+}

@@ -1,0 +1,22 @@
+using System.Net;
+using Mesh.Contracts.Discovery;
+
+namespace Mesh.Proxy.Model;
+
+/// <summary>A compiled listener: where it binds and which route configuration its requests use.</summary>
+internal sealed class ListenerModel(Listener config, IPEndPoint endPoint)
+{
+    public Listener Config { get; } = config;
+
+    public string Name => Config.Name;
+
+    public IPEndPoint EndPoint { get; } = endPoint;
+
+    /// <summary>"address:port": the identity of the socket, which is what a running Kestrel server is keyed by.</summary>
+    public string EndPointKey { get; } = endPoint.ToString();
+
+    public string RouteConfigName => Config.RouteConfigName;
+
+    /// <summary>The compiled sni_routes of a TLS passthrough listener; null when it has none.</summary>
+    public SniRouteTable? SniRoutes { get; init; }
+}

@@ -1,0 +1,42 @@
+using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Model;
+using Mesh.Proxy.Observability.Tracing;
+
+namespace Mesh.Proxy.Observability;
+
+/// <summary>
+/// What the proxy decided and observed for one request: route, cluster, attempts and response flags (read by logs and
+/// metrics), plus the state of the current attempt that the transformer and the retry loop share.
+/// </summary>
+internal sealed class ProxyRequestFeature
+{
+    public ResponseFlags Flags { get; set; }
+
+    /// <summary>The direction of the listener the request arrived on (unspecified if the listener is gone).</summary>
+    public TrafficDirection Direction { get; set; }
+
+    public string? RouteName { get; set; }
+
+    public string? ClusterName { get; set; }
+
+    public int Attempts { get; set; }
+
+    public RouteModel? Route { get; set; }
+
+    public WeightedClusterModel? Backend { get; set; }
+
+    /// <summary>This proxy's span for the request; each attempt's client span is its child.</summary>
+    public SpanContext ServerSpan { get; set; }
+
+    /// <summary>When the server span started (wall clock); set only when the span will be exported.</summary>
+    public DateTimeOffset ServerSpanStart { get; set; }
+
+    /// <summary>The endpoint of the latest attempt; null when no attempt was made.</summary>
+    public EndpointModel? Endpoint { get; set; }
+
+    /// <summary>True while another attempt may follow this one, so a retriable response may be withheld.</summary>
+    public bool MayRetry { get; set; }
+
+    /// <summary>Set by the transformer when it kept a retriable response from the client.</summary>
+    public bool ResponseWithheld { get; set; }
+}

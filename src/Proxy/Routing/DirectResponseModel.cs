@@ -1,4 +1,0 @@
-namespace Mesh.Proxy.Routing;
-
-/// <summary>A compiled <c>DirectResponseAction</c>: the status and the body, encoded once.</summary>
-internal sealed record DirectResponseModel(int StatusCode, byte[] Body);

@@ -1,0 +1,27 @@
+using System.Net;
+using System.Net.Sockets;
+using Mesh.Meshctl.Local;
+
+namespace Mesh.EndToEnd.Tests.Meshctl;
+
+public sealed class FreePortsTests
+{
+    [Fact]
+    public void Take_Many_GivesDistinctBindablePorts()
+    {
+        var ports = FreePorts.Take(20);
+
+        Assert.Equal(20, ports.Distinct().Count());
+        Assert.All(ports, p => Assert.True(FreePorts.IsFree(p), $"port {p} is not free"));
+    }
+
+    [Fact]
+    public void IsFree_PortInUse_IsFalse()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+
+        Assert.False(FreePorts.IsFree(((IPEndPoint)listener.LocalEndPoint!).Port));
+    }
+}
