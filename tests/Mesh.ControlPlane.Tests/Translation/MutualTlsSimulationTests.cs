@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Mesh.Contracts.Discovery;
 
 namespace Mesh.ControlPlane.Tests.Translation;
@@ -86,7 +88,13 @@ public sealed class MutualTlsSimulationTests
     [Fact]
     public void Outbound_DestinationRuleDisableAndSimple_OverrideAutoMtls()
     {
-        const string rule = """
+        // The proxy loads caCertificates when it compiles the cluster: give it a real CA file.
+        using var folder = new TempDirectory();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var ca = new CertificateRequest("CN=backend-ca", key, HashAlgorithmName.SHA256)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var caFile = folder.Write("ca.pem", ca.ExportCertificatePem());
+        var rule = $$"""
             apiVersion: networking.istio.io/v1
             kind: DestinationRule
             metadata: { name: backend, namespace: default }
@@ -96,14 +104,14 @@ public sealed class MutualTlsSimulationTests
               subsets:
               - name: v1
                 labels: { version: v1 }
-                trafficPolicy: { tls: { mode: SIMPLE, sni: backend.example.com, caCertificates: /etc/certs/ca.pem, subjectAltNames: [backend.example.com] } }
+                trafficPolicy: { tls: { mode: SIMPLE, sni: backend.example.com, caCertificates: {{caFile}}, subjectAltNames: [backend.example.com] } }
             """;
         var sim = Simulation.Sidecar("frontend-v1", "default", DemoYaml.Workloads, rule);
         Assert.Null(sim.Cluster(BackendCluster).Tls);
         var v1 = sim.Cluster("outbound|9080|v1|backend.default.svc.cluster.local").Tls;
         Assert.Equal(UpstreamTlsMode.Simple, v1.Mode);
         Assert.Equal("backend.example.com", v1.Sni);
-        Assert.Equal("/etc/certs/ca.pem", v1.CaCertificates);
+        Assert.Equal(caFile, v1.CaCertificates);
         Assert.Equal(["backend.example.com"], v1.SubjectAltNames);
     }
 

@@ -1,18 +1,22 @@
 using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Model;
 
 namespace Mesh.ControlPlane.Tests.Translation;
 
-/// <summary>Where a simulated request went: the virtual host and route chosen, and the weighted clusters of its action.</summary>
-internal sealed record RouteOutcome(VirtualHost VirtualHost, Route Route)
+/// <summary>
+/// Where a simulated request went: the virtual host and route of the pushed configuration, and the route the proxy
+/// compiled from it, whose weighted clusters are what the proxy splits across.
+/// </summary>
+internal sealed record RouteOutcome(VirtualHost VirtualHost, Route Route, RouteModel Compiled)
 {
     public IReadOnlyList<(string Cluster, uint Weight)> Clusters
     {
         get
         {
             var list = new List<(string, uint)>();
-            if (Route.Route_ is { } action)
+            if (Compiled.Forward is { } action)
             {
-                foreach (var cluster in action.Clusters) list.Add((cluster.Name, cluster.Weight));
+                foreach (var cluster in action.Clusters) list.Add((cluster.Name, (uint)cluster.Weight));
             }
             return list;
         }

@@ -1,14 +1,19 @@
-using System.Text.RegularExpressions;
+using Google.Protobuf.WellKnownTypes;
 using Mesh.Contracts.Discovery;
-using Mesh.Contracts.Istio;
+using Mesh.Istio;
 using Mesh.ControlPlane.Model;
 using Mesh.ControlPlane.Translation;
+using Mesh.Proxy.Configuration;
+using Mesh.Proxy.Identity;
+using Mesh.Proxy.Model;
+using Microsoft.AspNetCore.Http;
 
 namespace Mesh.ControlPlane.Tests.Translation;
 
 /// <summary>
-/// Istio-style simulation: YAML in, through the real loader and translation, then requests resolved the way the proxy
-/// resolves them (listener → route configuration → virtual host by authority → first matching route).
+/// Istio-style simulation: YAML in, through the real loader and translation, then through the proxy's own compiler
+/// and route table (listener → route configuration → virtual host by authority → first matching route), so
+/// translation and the data path can never silently disagree.
 /// </summary>
 internal sealed class Simulation
 {
@@ -17,7 +22,10 @@ internal sealed class Simulation
         Snapshot = snapshot;
         Node = node;
         Resources = ProxyConfigGenerator.Generate(node, snapshot);
+        _compiled = CompileAsTheProxyDoes(Resources);
     }
+
+    private readonly ProxySnapshot _compiled;
 
     public MeshSnapshot Snapshot { get; }
     public Node Node { get; }
@@ -57,75 +65,52 @@ internal sealed class Simulation
 
     public VirtualHost VirtualHost(string routeConfig, string name) => Assert.Single(RouteConfig(routeConfig).VirtualHosts, v => v.Name == name);
 
-    /// <summary>Sends a request into the listener on <paramref name="listenerPort"/> (the sidecar's outbound listener by default).</summary>
+    /// <summary>
+    /// Sends a request into the listener on <paramref name="listenerPort"/> (the sidecar's outbound listener by default)
+    /// and lets the proxy's own route table choose: virtual host by authority, then the first route that matches.
+    /// </summary>
     public RouteOutcome? Request(string authority, string path = "/", IReadOnlyDictionary<string, string>? headers = null, uint? listenerPort = null)
     {
         var listener = Assert.Single(Resources.Listeners, l => listenerPort is null ? l.Name == "virtualOutbound" : l.Port == listenerPort);
-        var virtualHost = SelectVirtualHost(RouteConfig(listener.RouteConfigName), authority);
-        if (virtualHost is null) return null;
-        foreach (var route in virtualHost.Routes)
-        {
-            if (Matches(route.Match, path, headers ?? new Dictionary<string, string>())) return new RouteOutcome(virtualHost, route);
-        }
-        return null;
+        var table = _compiled.RouteTables[listener.RouteConfigName];
+        var request = new DefaultHttpContext().Request;
+        request.Method = "GET";
+        request.Scheme = "http";
+        request.Host = new HostString(authority);
+        request.Path = new PathString(path);
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>()) request.Headers.Append(name, value);
+
+        var virtualHost = table.FindVirtualHost(request.Host.Value, request.IsHttps);
+        var route = virtualHost?.FindRoute(request);
+        if (route is null) return null;
+
+        // The compiled route, and the one of the pushed configuration it was compiled from (the compiler keeps the order).
+        var pushed = VirtualHost(listener.RouteConfigName, virtualHost!.Name);
+        return new RouteOutcome(pushed, pushed.Routes[Array.IndexOf(virtualHost.Routes, route)], route);
     }
 
-    private static VirtualHost? SelectVirtualHost(RouteConfiguration config, string authority)
+    /// <summary>
+    /// Compiles what was generated for this proxy exactly as the proxy does on receipt, in push order; a resource the
+    /// proxy would NACK fails the test with the proxy's own reason.
+    /// </summary>
+    private static ProxySnapshot CompileAsTheProxyDoes(ProxyResources resources)
     {
-        authority = authority.ToLowerInvariant();
-        var colon = authority.LastIndexOf(':');
-        var host = colon < 0 ? authority : authority[..colon];
-        var port = colon < 0 ? "80" : authority[(colon + 1)..];
-        foreach (var candidate in new[] { $"{host}:{port}", $"{host}:*" })
+        // ISTIO_MUTUAL clusters only need the proxy to have an identity to compile; no certificate is needed.
+        var compiler = new SnapshotCompiler(new ClusterCompiler(TimeProvider.System, new WorkloadIdentityStore { IsEnabled = true }));
+        var snapshot = ProxySnapshot.Empty;
+        foreach (var typeUrl in TypeUrls.PushOrder)
         {
-            foreach (var virtualHost in config.VirtualHosts)
+            var response = new DiscoveryResponse { TypeUrl = typeUrl, VersionInfo = "1", Nonce = "1" };
+            foreach (var resource in resources.OfType(typeUrl)) response.Resources.Add(Any.Pack(resource));
+            try
             {
-                if (virtualHost.Domains.Contains(candidate)) return virtualHost;
+                snapshot = compiler.Compile(snapshot, response);
+            }
+            catch (ConfigRejectedException ex)
+            {
+                Assert.Fail($"The proxy would NACK the generated {TypeUrls.ShortName(typeUrl)}: {ex.Message}");
             }
         }
-        VirtualHost? best = null;
-        var bestLength = -1;
-        foreach (var virtualHost in config.VirtualHosts)
-        {
-            foreach (var domain in virtualHost.Domains)
-            {
-                if (!domain.StartsWith("*.", StringComparison.Ordinal)) continue;
-                var domainColon = domain.LastIndexOf(':');
-                var suffix = domain[1..domainColon];
-                var domainPort = domain[(domainColon + 1)..];
-                if ((domainPort == port || domainPort == "*") && host.EndsWith(suffix, StringComparison.Ordinal) && suffix.Length > bestLength)
-                {
-                    best = virtualHost;
-                    bestLength = suffix.Length;
-                }
-            }
-        }
-        return best ?? config.VirtualHosts.FirstOrDefault(v => v.Domains.Contains("*"));
-    }
-
-    private static bool Matches(RouteMatch match, string path, IReadOnlyDictionary<string, string> headers)
-    {
-        if (match.Path is { } pathMatch && !Matches(pathMatch, path, match.IgnoreUriCase)) return false;
-        foreach (var header in match.Headers)
-        {
-            if (!headers.TryGetValue(header.Name, out var value) || (header.Match is { } m && !Matches(m, value, false))) return false;
-        }
-        foreach (var header in match.WithoutHeaders)
-        {
-            if (headers.TryGetValue(header.Name, out var value) && (header.Match is null || Matches(header.Match, value, false))) return false;
-        }
-        return true;
-    }
-
-    private static bool Matches(Contracts.Discovery.StringMatch match, string value, bool ignoreCase)
-    {
-        var comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        return match.MatchPatternCase switch
-        {
-            Contracts.Discovery.StringMatch.MatchPatternOneofCase.Exact => string.Equals(value, match.Exact, comparison),
-            Contracts.Discovery.StringMatch.MatchPatternOneofCase.Prefix => value.StartsWith(match.Prefix, comparison),
-            Contracts.Discovery.StringMatch.MatchPatternOneofCase.Regex => Regex.IsMatch(value, $"^(?:{match.Regex})$"),
-            _ => true,
-        };
+        return snapshot;
     }
 }
