@@ -20,6 +20,12 @@ internal sealed record ControlPlaneOptions
     /// <summary>The longest a push waits while config keeps changing.</summary>
     public TimeSpan MaxDebounce { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How many proxies may regenerate and receive their configuration at once (istiod's PILOT_PUSH_THROTTLE, 100): a
+    /// push to thousands of proxies, or all of them reconnecting, queues instead of taking every core and buffer.
+    /// </summary>
+    public int MaxConcurrentPushes { get; init; } = 100;
+
     /// <summary>How long a changed file must stay unchanged before it is read.</summary>
     public TimeSpan FileSettle { get; init; } = TimeSpan.FromMilliseconds(50);
 

@@ -1,6 +1,7 @@
 using Mesh.ControlPlane.Debug;
 using Mesh.ControlPlane.Discovery;
 using Mesh.ControlPlane.Model;
+using Mesh.ControlPlane.Monitoring;
 using Mesh.ControlPlane.Security;
 using Mesh.ControlPlane.Sources;
 using Mesh.Grpc;
@@ -13,6 +14,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Prometheus;
 
 namespace Mesh.ControlPlane;
 
@@ -96,13 +98,17 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         var snapshots = new MeshSnapshotStore();
         var registry = new ConnectionRegistry(time);
+        var metrics = new ControlPlaneMetrics();
         var source = new FolderConfigSource(options.ConfigDirectory, loggers.CreateLogger<FolderConfigSource>(), time, options.FileSettle);
-        var pushes = new PushCoordinator(source, snapshots, registry, time, options.Debounce, options.MaxDebounce, loggers.CreateLogger<PushCoordinator>());
-        var handler = new DiscoveryStreamHandler(snapshots, registry, time, loggers.CreateLogger<DiscoveryStreamHandler>());
+        var pushes = new PushCoordinator(source, snapshots, registry, time, options.Debounce, options.MaxDebounce,
+            Path.GetFullPath(options.ConfigDirectory), metrics, loggers.CreateLogger<PushCoordinator>());
+        var pushThrottle = new SemaphoreSlim(Math.Max(1, options.MaxConcurrentPushes));
+        var handler = new DiscoveryStreamHandler(snapshots, registry, pushThrottle, metrics, time, loggers.CreateLogger<DiscoveryStreamHandler>());
 
         app.MapGrpcDuplex(DiscoveryStreamHandler.Method, handler.HandleAsync);
         DebugEndpoints.Map(app, snapshots, registry, source);
-        MapCertificateService(app, options, authority, time, loggers);
+        app.MapMetrics("/metrics", metrics.Registry);
+        MapCertificateService(app, options, authority, time, loggers, metrics.Citadel);
         if (options.ServingCertificateLifetime is { } lifetime)
         {
             serving = new ServingCertificateRotator(authority, options.ListenAddress, lifetime, time, loggers.CreateLogger<ServingCertificateRotator>());
@@ -117,7 +123,8 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         : CertificateAuthorityFolder.LoadOrCreate(options.CaDirectory, options.TrustDomain, time);
 
     /// <summary>Serves CreateCertificate and /debug/certz with the CA.</summary>
-    private static void MapCertificateService(WebApplication app, ControlPlaneOptions options, CertificateAuthority authority, TimeProvider time, ILoggerFactory loggers)
+    private static void MapCertificateService(WebApplication app, ControlPlaneOptions options, CertificateAuthority authority, TimeProvider time,
+        ILoggerFactory loggers, CitadelMetrics metrics)
     {
         var folder = options.CaDirectory;
         var logger = loggers.CreateLogger<CertificateSigningHandler>();
@@ -125,8 +132,12 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
             authority.Signing.NotAfter.ToUniversalTime(), authority.Bundle.Roots.Count, folder ?? "memory (not persisted)");
         var issued = new IssuedCertificateRegistry();
         var tokens = folder is null ? new BootstrapToken(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) : BootstrapToken.LoadOrCreate(folder);
+        // The CA folder is read at start only, so its expiry is known once (the first root to expire, for a bundle mid-rotation).
+        var rootExpiry = DateTime.MaxValue;
+        foreach (var root in authority.Bundle.Roots) rootExpiry = root.NotAfter < rootExpiry ? root.NotAfter : rootExpiry;
+        metrics.SetExpiry(rootExpiry.ToUniversalTime(), authority.Signing.NotAfter.ToUniversalTime());
         var signing = new CertificateSigningHandler(authority, tokens, issued,
-            options.WorkloadCertificateLifetime, options.MaxWorkloadCertificateLifetime, time, logger);
+            options.WorkloadCertificateLifetime, options.MaxWorkloadCertificateLifetime, time, metrics, logger);
         app.MapGrpcUnary(CertificateSigningHandler.Method, signing.HandleAsync);
         CertificateDebugEndpoint.Map(app, authority, issued);
     }

@@ -12,9 +12,10 @@ var debounceMs = new Option<int>("--debounce-ms") { Description = "Quiet time be
 var caDir = new Option<DirectoryInfo?>("--ca-dir") { Description = "CA folder in Istio's cacerts layout; a self-signed root is created there when empty (default: 'ca' beside the config folder)" };
 var certTtl = new Option<int>("--workload-cert-ttl-seconds") { Description = "Lifetime of a workload certificate when the proxy asks for none", DefaultValueFactory = _ => 86400 };
 
+var maxPushes = new Option<int>("--max-concurrent-pushes") { Description = "How many proxies may be generated for and pushed to at once (istiod's PILOT_PUSH_THROTTLE)", DefaultValueFactory = _ => 100 };
 var servingTtl = new Option<int>("--serving-cert-ttl-seconds") { Description = "Lifetime of the gRPC port's own TLS certificate (istiod's identity, from the CA); reissued at 80%", DefaultValueFactory = _ => 86400 };
 
-var root = new RootCommand("Mesh control plane: serves Istio configuration to sidecars and gateways.") { configDir, grpcPort, httpPort, listen, debounceMs, caDir, certTtl, servingTtl };
+var root = new RootCommand("Mesh control plane: serves Istio configuration to sidecars and gateways.") { configDir, grpcPort, httpPort, listen, debounceMs, caDir, certTtl, servingTtl, maxPushes };
 root.SetAction(async (parsed, cancellationToken) =>
 {
     if (!IPAddress.TryParse(parsed.GetValue(listen), out var address))
@@ -34,6 +35,7 @@ root.SetAction(async (parsed, cancellationToken) =>
         // Beside the config folder, not in it: the config folder is watched for YAML.
         CaDirectory = parsed.GetValue(caDir)?.FullName ?? Path.Combine(parsed.GetValue(configDir)!.Parent?.FullName ?? ".", "ca"),
         WorkloadCertificateLifetime = TimeSpan.FromSeconds(Math.Max(1, parsed.GetValue(certTtl))),
+        MaxConcurrentPushes = Math.Max(1, parsed.GetValue(maxPushes)),
         // Discovery and signing always run over TLS from the command line: bootstrap tokens must not cross in the clear.
         ServingCertificateLifetime = TimeSpan.FromSeconds(Math.Max(2, parsed.GetValue(servingTtl))),
     };

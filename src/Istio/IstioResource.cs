@@ -13,6 +13,9 @@ public abstract record IstioResource
 
     public required ConfigSource Source { get; init; }
 
+    /// <summary>Kind, namespace and name: what identifies this resource across changes.</summary>
+    public ConfigKey Key => new(Kind, Metadata.Namespace, Metadata.Name);
+
     /// <summary>"Kind namespace/name", the way errors and logs name a resource.</summary>
     public sealed override string ToString() => $"{Kind} {Metadata.Namespace}/{Metadata.Name}";
 }

@@ -3,13 +3,12 @@ using Mesh.ControlPlane.Sources;
 
 namespace Mesh.ControlPlane.Debug;
 
-/// <summary>Writes <c>/debug/configz</c>: the resources being served (kind, namespace, name, source file) and the errors of rejected files.</summary>
+/// <summary>Writes <c>/debug/configz</c>: the resources being served (kind, namespace, name, source) and what was rejected, with its errors.</summary>
 internal static class ConfigStateWriter
 {
     public static void Write(Utf8JsonWriter json, ConfigState state)
     {
         json.WriteStartObject();
-        json.WriteNumber("fileCount", state.FileCount);
         json.WriteStartArray("resources");
         var resources = new List<Istio.IstioResource>(state.Resources);
         resources.Sort(static (a, b) =>
@@ -30,11 +29,11 @@ internal static class ConfigStateWriter
             json.WriteEndObject();
         }
         json.WriteEndArray();
-        json.WriteStartArray("rejectedFiles");
+        json.WriteStartArray("rejected");
         foreach (var rejection in state.Rejections)
         {
             json.WriteStartObject();
-            json.WriteString("file", rejection.File);
+            json.WriteString("origin", rejection.Origin);
             json.WriteNumber("resourcesStillServed", rejection.ResourcesStillServed);
             json.WriteStartArray("errors");
             foreach (var error in rejection.Errors) json.WriteStringValue(error.ToString());

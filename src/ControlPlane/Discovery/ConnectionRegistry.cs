@@ -35,8 +35,9 @@ internal sealed class ConnectionRegistry
         return list;
     }
 
-    public void PostPushToAll()
+    public void PostPushToAll(PushRequest request)
     {
-        foreach (var connection in _connections.Values) connection.PostPush();
+        var now = _time.GetTimestamp();
+        foreach (var connection in _connections.Values) connection.PostPush(request, now);
     }
 }

@@ -26,14 +26,17 @@ internal static partial class DiscoveryLog
     [LoggerMessage(EventId = 206, Level = LogLevel.Debug, Message = "Proxy {ProxyId} asked for unknown type {TypeUrl}; ignored")]
     public static partial void UnknownType(ILogger logger, string proxyId, string typeUrl);
 
-    [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "Push v{Version} to {Proxies} proxies ({Changes} config changes merged)")]
-    public static partial void Push(ILogger logger, long version, int proxies, int changes);
+    [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "Push v{Version} to {Proxies} proxies ({Changes} config changes merged: {Request})")]
+    public static partial void Push(ILogger logger, long version, int proxies, int changes, string request);
 
     [LoggerMessage(EventId = 208, Level = LogLevel.Error, Message = "Building mesh snapshot v{Version} failed; proxies keep their current config")]
     public static partial void SnapshotFailed(ILogger logger, long version, Exception exception);
 
     [LoggerMessage(EventId = 209, Level = LogLevel.Error, Message = "Generating config for proxy {ProxyId} failed; it keeps its current config")]
     public static partial void GenerateFailed(ILogger logger, string proxyId, Exception exception);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Debug, Message = "Push to {ProxyId} skipped: it depends on none of the {Count} changed configs")]
+    public static partial void PushSkipped(ILogger logger, string proxyId, int count);
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Debug, Message = "Stream of proxy {ProxyId} ended with an error")]
     public static partial void StreamFailed(ILogger logger, string proxyId, Exception exception);

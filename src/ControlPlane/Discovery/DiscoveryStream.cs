@@ -1,18 +1,24 @@
 using Google.Protobuf.WellKnownTypes;
 using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Model;
+using Mesh.ControlPlane.Monitoring;
 using Mesh.ControlPlane.Translation;
 using Mesh.Grpc;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.ControlPlane.Discovery;
 
-/// <summary>One proxy's stream, handled by a single loop: answers its requests and sends it what changed on each push.</summary>
+/// <summary>
+/// One proxy's stream, handled by a single loop: answers its requests and, on each push it depends on, regenerates
+/// its configuration and sends the types that changed — within the server-wide cap on concurrent pushes.
+/// </summary>
 internal sealed class DiscoveryStream
 {
     private readonly ProxyConnection _connection;
     private readonly IGrpcStreamWriter<DiscoveryResponse> _writer;
     private readonly MeshSnapshotStore _snapshots;
+    private readonly SemaphoreSlim _pushThrottle;
+    private readonly ControlPlaneMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private MeshSnapshot? _generatedFrom;
@@ -20,11 +26,15 @@ internal sealed class DiscoveryStream
     private readonly Dictionary<string, string> _versions = new(StringComparer.Ordinal);
     private long _nonceSequence;
 
-    public DiscoveryStream(ProxyConnection connection, IGrpcStreamWriter<DiscoveryResponse> writer, MeshSnapshotStore snapshots, TimeProvider time, ILogger logger)
+    /// <param name="pushThrottle">Shared by every stream: at most its count of proxies regenerate and send at once (istiod's push throttle).</param>
+    public DiscoveryStream(ProxyConnection connection, IGrpcStreamWriter<DiscoveryResponse> writer, MeshSnapshotStore snapshots,
+        SemaphoreSlim pushThrottle, ControlPlaneMetrics metrics, TimeProvider time, ILogger logger)
     {
         _connection = connection;
         _writer = writer;
         _snapshots = snapshots;
+        _pushThrottle = pushThrottle;
+        _metrics = metrics;
         _time = time;
         _logger = logger;
     }
@@ -35,19 +45,34 @@ internal sealed class DiscoveryStream
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         // The first request is a subscribe whatever type it names: answer it by sending every type.
-        await PushChangedAsync(cancellationToken);
+        await PushChangedAsync(changedAt: null, cancellationToken);
         await foreach (var item in _connection.Events.ReadAllAsync(cancellationToken))
         {
             if (item.IsPush)
             {
-                _connection.BeginPush();
-                await PushChangedAsync(cancellationToken);
+                await OnPushAsync(cancellationToken);
             }
             else
             {
                 await HandleRequestAsync(item.Request!, cancellationToken);
             }
         }
+    }
+
+    /// <summary>Takes the merged push waiting for this proxy and pushes unless nothing it depends on changed.</summary>
+    private async Task OnPushAsync(CancellationToken cancellationToken)
+    {
+        if (_connection.TakePush() is not { } pending) return;
+        _metrics.RecordQueueTime(_time.GetElapsedTime(pending.QueuedAt));
+        if (_snapshots.Current is not { } current || ReferenceEquals(current, _generatedFrom)) return;
+        if (_generatedFrom is { } previous && !ProxyDependencies.NeedsPush(_connection.Node, previous, current, pending.Request))
+        {
+            // What this proxy was sent still stands: keep the snapshot it was generated from, the next push compares with it.
+            _metrics.RecordSkippedPush();
+            DiscoveryLog.PushSkipped(_logger, ProxyId, pending.Request.ConfigsUpdated.Count);
+            return;
+        }
+        await PushChangedAsync(pending.Request.Start, cancellationToken);
     }
 
     private async Task HandleRequestAsync(DiscoveryRequest request, CancellationToken cancellationToken)
@@ -59,11 +84,12 @@ internal sealed class DiscoveryStream
                 DiscoveryLog.UnknownType(_logger, ProxyId, request.TypeUrl);
                 break;
             case RequestKind.Subscribe:
-                if (Regenerate()) await SendAsync(request.TypeUrl, cancellationToken);
+                if (Regenerate()) await SendAsync(request.TypeUrl, _time.GetTimestamp(), cancellationToken);
                 break;
             case RequestKind.AlreadySent:
                 break;
             case RequestKind.Stale:
+                _metrics.RecordStaleNonce(request.TypeUrl);
                 DiscoveryLog.StaleNonce(_logger, ProxyId, request.ResponseNonce, TypeUrls.ShortName(request.TypeUrl));
                 break;
             case RequestKind.Ack:
@@ -87,16 +113,30 @@ internal sealed class DiscoveryStream
         var state = _connection.GetState(request.TypeUrl);
         var nack = new NackRecord(request.ResponseNonce, request.VersionInfo, request.ErrorDetail.Code, request.ErrorDetail.Message, _time.GetUtcNow());
         _connection.SetState(state with { LastNack = nack });
+        _metrics.RecordNack(request.TypeUrl);
         DiscoveryLog.Nack(_logger, ProxyId, TypeUrls.ShortName(request.TypeUrl), state.SentVersion ?? "", request.VersionInfo, request.ErrorDetail.Message);
     }
 
-    /// <summary>Sends, in dependency order, each type whose content for this proxy differs from what was last sent.</summary>
-    private async Task PushChangedAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Regenerates, then sends in dependency order each type whose content for this proxy differs from what was last
+    /// sent. <paramref name="changedAt"/>: when the config change being pushed happened (null for a new stream).
+    /// </summary>
+    private async Task PushChangedAsync(DateTimeOffset? changedAt, CancellationToken cancellationToken)
     {
-        if (!Regenerate()) return;
-        foreach (var typeUrl in TypeUrls.PushOrder)
+        await _pushThrottle.WaitAsync(cancellationToken);
+        try
         {
-            if (_connection.GetState(typeUrl).SentVersion != _versions[typeUrl]) await SendAsync(typeUrl, cancellationToken);
+            var started = _time.GetTimestamp();
+            if (!Regenerate()) return;
+            foreach (var typeUrl in TypeUrls.PushOrder)
+            {
+                if (_connection.GetState(typeUrl).SentVersion != _versions[typeUrl]) await SendAsync(typeUrl, started, cancellationToken);
+            }
+            if (changedAt is { } since) _metrics.RecordConvergence(_time.GetUtcNow() - since);
+        }
+        finally
+        {
+            _pushThrottle.Release();
         }
     }
 
@@ -114,6 +154,7 @@ internal sealed class DiscoveryStream
         catch (Exception ex) when (_resources is not null)
         {
             // A generator bug must not take the proxy's working config away: keep serving what it has.
+            _metrics.RecordGenerateFailed();
             DiscoveryLog.GenerateFailed(_logger, ProxyId, ex);
             return true;
         }
@@ -123,7 +164,8 @@ internal sealed class DiscoveryStream
         return true;
     }
 
-    private async Task SendAsync(string typeUrl, CancellationToken cancellationToken)
+    /// <param name="started">When this push (or subscribe answer) began, a <see cref="TimeProvider"/> timestamp.</param>
+    private async Task SendAsync(string typeUrl, long started, CancellationToken cancellationToken)
     {
         var resources = _resources!.OfType(typeUrl);
         var response = new DiscoveryResponse
@@ -136,6 +178,7 @@ internal sealed class DiscoveryStream
         var state = _connection.GetState(typeUrl);
         _connection.SetState(state with { SentVersion = response.VersionInfo, SentNonce = response.Nonce, SentAt = _time.GetUtcNow() });
         await _writer.WriteAsync(response, cancellationToken);
+        _metrics.RecordSent(typeUrl, response.CalculateSize(), _time.GetElapsedTime(started));
         DiscoveryLog.Sent(_logger, TypeUrls.ShortName(typeUrl), response.VersionInfo, ProxyId, resources.Count, response.Nonce);
     }
 

@@ -1,5 +1,6 @@
 using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Model;
+using Mesh.ControlPlane.Monitoring;
 using Mesh.Grpc;
 using Microsoft.Extensions.Logging;
 
@@ -13,13 +14,18 @@ internal sealed class DiscoveryStreamHandler
 
     private readonly MeshSnapshotStore _snapshots;
     private readonly ConnectionRegistry _registry;
+    private readonly SemaphoreSlim _pushThrottle;
+    private readonly ControlPlaneMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public DiscoveryStreamHandler(MeshSnapshotStore snapshots, ConnectionRegistry registry, TimeProvider time, ILogger<DiscoveryStreamHandler> logger)
+    public DiscoveryStreamHandler(MeshSnapshotStore snapshots, ConnectionRegistry registry, SemaphoreSlim pushThrottle, ControlPlaneMetrics metrics,
+        TimeProvider time, ILogger<DiscoveryStreamHandler> logger)
     {
         _snapshots = snapshots;
         _registry = registry;
+        _pushThrottle = pushThrottle;
+        _metrics = metrics;
         _time = time;
         _logger = logger;
     }
@@ -53,11 +59,12 @@ internal sealed class DiscoveryStreamHandler
             ? $"{ip}:{context.HttpContext.Connection.RemotePort}"
             : "unknown";
         var connection = _registry.Add(node, peer);
+        _metrics.ProxyConnected(node.ProxyVersion);
         DiscoveryLog.ProxyConnected(_logger, node.Id, peer, connection.Id);
         var pump = PumpRequestsAsync(enumerator, connection);
         try
         {
-            var stream = new DiscoveryStream(connection, responses, _snapshots, _time, _logger);
+            var stream = new DiscoveryStream(connection, responses, _snapshots, _pushThrottle, _metrics, _time, _logger);
             await stream.RunAsync(streamCancellation.Token);
         }
         catch (Exception ex) when (context.CancellationToken.IsCancellationRequested || ex is IOException)
@@ -70,6 +77,7 @@ internal sealed class DiscoveryStreamHandler
             await streamCancellation.CancelAsync();
             await pump;
             _registry.Remove(connection);
+            _metrics.ProxyDisconnected(node.ProxyVersion);
             DiscoveryLog.ProxyDisconnected(_logger, node.Id, connection.Id);
         }
     }

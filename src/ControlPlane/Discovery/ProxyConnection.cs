@@ -13,7 +13,8 @@ internal sealed class ProxyConnection
     private readonly TypeSyncState[] _states;
     private readonly Channel<ConnectionEvent> _events =
         Channel.CreateUnbounded<ConnectionEvent>(new UnboundedChannelOptions { SingleReader = true });
-    private int _pushPending;
+    private readonly Lock _pushGate = new();
+    private PendingPush? _pendingPush;
 
     public ProxyConnection(long id, Node node, string peer, DateTimeOffset connectedAt)
     {
@@ -61,14 +62,31 @@ internal sealed class ProxyConnection
 
     public void PostRequest(DiscoveryRequest request) => _events.Writer.TryWrite(new ConnectionEvent(request));
 
-    /// <summary>Queues a push unless one is already waiting: a stream only ever needs the latest snapshot.</summary>
-    public void PostPush()
+    /// <summary>
+    /// Queues a push, or merges it into the one already waiting (istiod's push queue): a stream only ever needs the
+    /// latest snapshot, and the union of what changed since it last pushed.
+    /// </summary>
+    public void PostPush(PushRequest request, long timestamp)
     {
-        if (Interlocked.Exchange(ref _pushPending, 1) == 0) _events.Writer.TryWrite(ConnectionEvent.Push);
+        bool wake;
+        lock (_pushGate)
+        {
+            wake = _pendingPush is null;
+            _pendingPush = wake ? new PendingPush(request, timestamp) : _pendingPush! with { Request = request.Merge(_pendingPush.Request) };
+        }
+        if (wake) _events.Writer.TryWrite(ConnectionEvent.Push);
     }
 
-    /// <summary>Called by the stream loop as it starts a push, so a snapshot that lands meanwhile queues another.</summary>
-    public void BeginPush() => Volatile.Write(ref _pushPending, 0);
+    /// <summary>Takes the waiting push, so one posted meanwhile queues another; null when there is none.</summary>
+    public PendingPush? TakePush()
+    {
+        lock (_pushGate)
+        {
+            var pending = _pendingPush;
+            _pendingPush = null;
+            return pending;
+        }
+    }
 
     public void CompleteEvents(Exception? error = null) => _events.Writer.TryComplete(error);
 

@@ -1,26 +1,39 @@
 using Mesh.ControlPlane.Model;
+using Mesh.ControlPlane.Monitoring;
 using Mesh.ControlPlane.Sources;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.ControlPlane.Discovery;
 
-/// <summary>Turns config changes into pushes: debounces them, builds the next mesh snapshot, and wakes every connected proxy.</summary>
+/// <summary>
+/// Turns config changes into pushes: merges their push requests while debouncing, builds the next mesh snapshot, and
+/// posts the merged request to every connected proxy, which decides whether it depends on what changed.
+/// </summary>
 internal sealed class PushCoordinator : IDisposable
 {
     private readonly IConfigSource _source;
     private readonly MeshSnapshotStore _snapshots;
     private readonly ConnectionRegistry _registry;
     private readonly Debouncer _debouncer;
+    private readonly TimeProvider _time;
+    private readonly string _credentialRoot;
+    private readonly ControlPlaneMetrics _metrics;
     private readonly ILogger _logger;
     private readonly Lock _pushGate = new();
+    private readonly Lock _pendingGate = new();
+    private PushRequest? _pending;
     private long _version;
 
+    /// <param name="credentialRoot">Local mode: the folder whose credentials/&lt;name&gt; a Gateway's credentialName names.</param>
     public PushCoordinator(IConfigSource source, MeshSnapshotStore snapshots, ConnectionRegistry registry, TimeProvider time,
-        TimeSpan debounce, TimeSpan maxDebounce, ILogger<PushCoordinator> logger)
+        TimeSpan debounce, TimeSpan maxDebounce, string credentialRoot, ControlPlaneMetrics metrics, ILogger<PushCoordinator> logger)
     {
         _source = source;
         _snapshots = snapshots;
         _registry = registry;
+        _time = time;
+        _credentialRoot = credentialRoot;
+        _metrics = metrics;
         _logger = logger;
         _debouncer = new Debouncer(debounce, maxDebounce, time, Push);
     }
@@ -28,36 +41,61 @@ internal sealed class PushCoordinator : IDisposable
     /// <summary>Builds the first snapshot from the source's current state, then pushes on every change.</summary>
     public void Start()
     {
-        _source.Changed += _debouncer.Signal;
-        Push(0);
+        _source.Changed += OnChanged;
+        _metrics.RecordTrigger(PushReasonNames.Name(PushReasons.Global));
+        Publish(PushRequest.Full(PushReasons.Global, _time.GetUtcNow()), mergedChanges: 0);
+    }
+
+    private void OnChanged(ConfigChange change)
+    {
+        _metrics.RecordTrigger(PushReasonNames.Name(PushReasons.Config));
+        var request = PushRequest.ForConfigs(change.Keys, _time.GetUtcNow());
+        lock (_pendingGate) _pending = request.Merge(_pending);
+        _debouncer.Signal();
     }
 
     private void Push(int mergedChanges)
     {
-        // The first push and a debounced one may overlap at start: snapshots must publish in version order.
-        lock (_pushGate) PushLocked(mergedChanges);
+        PushRequest? request;
+        lock (_pendingGate)
+        {
+            request = _pending;
+            _pending = null;
+        }
+        if (request is null) return;
+        _metrics.RecordDebounce(_time.GetUtcNow() - request.Start);
+        Publish(request, mergedChanges);
     }
 
-    private void PushLocked(int mergedChanges)
+    private void Publish(PushRequest request, int mergedChanges)
     {
-        var version = ++_version;
-        try
+        // The first push and a debounced one may overlap at start: snapshots must publish in version order.
+        lock (_pushGate)
         {
-            _snapshots.Publish(MeshSnapshotBuilder.Build(version, _source.Current.Resources, _source.CredentialRoot));
+            var version = ++_version;
+            var started = _time.GetTimestamp();
+            MeshSnapshot snapshot;
+            try
+            {
+                snapshot = MeshSnapshotBuilder.Build(version, _source.Current.Resources, _credentialRoot);
+            }
+            catch (Exception ex)
+            {
+                // A bug in the model must not take down the server or the config proxies already have.
+                _metrics.RecordSnapshotFailed();
+                DiscoveryLog.SnapshotFailed(_logger, version, ex);
+                return;
+            }
+            _metrics.RecordSnapshotBuilt(_time.GetElapsedTime(started), snapshot.Services.Count, snapshot.VirtualServices.Count);
+            _snapshots.Publish(snapshot);
+            DiscoveryLog.Push(_logger, version, _registry.Count, mergedChanges, request.ToString());
+            _registry.PostPushToAll(request);
         }
-        catch (Exception ex)
-        {
-            // A bug in the model must not take down the server or the config proxies already have.
-            DiscoveryLog.SnapshotFailed(_logger, version, ex);
-            return;
-        }
-        DiscoveryLog.Push(_logger, version, _registry.Count, mergedChanges);
-        _registry.PostPushToAll();
     }
 
     public void Dispose()
     {
-        _source.Changed -= _debouncer.Signal;
+        _source.Changed -= OnChanged;
         _debouncer.Dispose();
     }
 }

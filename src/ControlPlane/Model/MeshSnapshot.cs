@@ -1,3 +1,4 @@
+using Mesh.Istio;
 using Mesh.Istio.Security;
 
 namespace Mesh.ControlPlane.Model;
@@ -77,7 +78,16 @@ internal sealed class MeshSnapshot
     /// <summary>The folder under which a Gateway's credentialName names credentials/&lt;name&gt;/ (local mode); empty: relative paths.</summary>
     public string CredentialRoot { get; init; } = "";
 
+    /// <summary>Every resource the snapshot was built from, by key (the first, when two declare the same key).</summary>
+    public IReadOnlyDictionary<ConfigKey, IstioResource> ResourcesByKey { get; init; } = new Dictionary<ConfigKey, IstioResource>();
+
+    public IstioResource? FindResource(ConfigKey key) => ResourcesByKey.GetValueOrDefault(key);
+
     public ServiceModel? FindService(string hostname) => _servicesByHost.GetValueOrDefault(hostname);
+
+    /// <summary>The service of a host as a proxy in <paramref name="proxyNamespace"/> sees it: null unless exported there.</summary>
+    public ServiceModel? FindVisibleService(string hostname, string proxyNamespace) =>
+        FindService(hostname) is { } service && HostNames.IsExportedTo(service.ExportTo, service.Namespace, proxyNamespace) ? service : null;
 
     public WorkloadModel? FindWorkloadEntry(string ns, string name) => _workloadEntries.GetValueOrDefault(Key(ns, name));
 

@@ -53,7 +53,13 @@ internal static class MeshSnapshotBuilder
             var byHost = string.CompareOrdinal(a.Hostname, b.Hostname);
             return byHost != 0 ? byHost : string.CompareOrdinal(a.Namespace, b.Namespace);
         });
-        return new MeshSnapshot(version, DistinctHosts(services), virtualServices, destinationRules, gateways, workloadEntries, peerAuthentications) { CredentialRoot = credentialRoot };
+        var byKey = new Dictionary<ConfigKey, IstioResource>(ordered.Count);
+        foreach (var resource in ordered) byKey.TryAdd(resource.Key, resource);
+        return new MeshSnapshot(version, DistinctHosts(services), virtualServices, destinationRules, gateways, workloadEntries, peerAuthentications)
+        {
+            CredentialRoot = credentialRoot,
+            ResourcesByKey = byKey,
+        };
     }
 
     /// <summary>One service per host: when ServiceEntries in several namespaces declare a host, the first namespace's wins.</summary>
@@ -114,11 +120,17 @@ internal static class MeshSnapshotBuilder
         var ns = virtualService.Metadata.Namespace;
         var hosts = new List<string>(virtualService.Spec.Hosts.Count);
         foreach (var host in virtualService.Spec.Hosts) hosts.Add(HostNames.Resolve(host, ns));
+        return new VirtualServiceModel(virtualService, hosts, GatewaysOf(virtualService));
+    }
+
+    /// <summary>The gateways a VirtualService binds to, resolved to <c>ns/name</c> or <c>mesh</c>.</summary>
+    public static IReadOnlyList<string> GatewaysOf(VirtualService virtualService)
+    {
         var gateways = new List<string>(Math.Max(1, virtualService.Spec.Gateways.Count));
-        foreach (var gateway in virtualService.Spec.Gateways) gateways.Add(HostNames.ResolveGateway(gateway, ns));
+        foreach (var gateway in virtualService.Spec.Gateways) gateways.Add(HostNames.ResolveGateway(gateway, virtualService.Metadata.Namespace));
         // Istio: a VirtualService that names no gateway applies to sidecars only.
         if (gateways.Count == 0) gateways.Add(HostNames.MeshGateway);
-        return new VirtualServiceModel(virtualService, hosts, gateways);
+        return gateways;
     }
 
     private static WorkloadModel ToWorkload(string name, string ns, WorkloadEntrySpec spec, string sourceFile) => new(

@@ -1,5 +1,6 @@
 // The control plane's CreateCertificate handler: authenticates the caller, checks its CSR, and signs it with the CA.
 using Mesh.Contracts.Security;
+using Mesh.ControlPlane.Monitoring;
 using Mesh.Grpc;
 using Mesh.Security;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,7 @@ internal sealed class CertificateSigningHandler(
     TimeSpan defaultLifetime,
     TimeSpan maxLifetime,
     TimeProvider time,
+    CitadelMetrics metrics,
     ILogger<CertificateSigningHandler> logger)
 {
     public static readonly GrpcMethod<CreateCertificateRequest, CreateCertificateResponse> Method = new(
@@ -29,6 +31,7 @@ internal sealed class CertificateSigningHandler(
         var peer = context.HttpContext.Connection.RemoteIpAddress is { } address
             ? $"{address}:{context.HttpContext.Connection.RemotePort}"
             : "unknown peer";
+        metrics.CsrReceived();
         try
         {
             return Task.FromResult(Sign(request, context, peer));
@@ -45,11 +48,16 @@ internal sealed class CertificateSigningHandler(
         var header = context.HttpContext.Request.Headers.Authorization.ToString();
         if (!header.StartsWith(BearerPrefix, StringComparison.Ordinal))
         {
+            metrics.AuthenticationFailed();
             throw new GrpcException(GrpcStatusCode.Unauthenticated, "no bootstrap token: send 'authorization: Bearer <token>'");
         }
 
-        var caller = tokens.Authenticate(header[BearerPrefix.Length..].Trim())
-            ?? throw new GrpcException(GrpcStatusCode.Unauthenticated, "the bootstrap token is not one this control plane issued");
+        var caller = tokens.Authenticate(header[BearerPrefix.Length..].Trim());
+        if (caller is null)
+        {
+            metrics.AuthenticationFailed();
+            throw new GrpcException(GrpcStatusCode.Unauthenticated, "the bootstrap token is not one this control plane issued");
+        }
 
         ValidatedSigningRequest csr;
         try
@@ -58,17 +66,20 @@ internal sealed class CertificateSigningHandler(
         }
         catch (SigningRefusedException refusal)
         {
+            metrics.CsrRejected();
             throw new GrpcException(GrpcStatusCode.InvalidArgument, refusal.Message);
         }
 
         if (csr.RequestedIdentity.TrustDomain != authority.TrustDomain)
         {
+            metrics.CsrRejected();
             throw new GrpcException(GrpcStatusCode.InvalidArgument,
                 $"the CSR asks for trust domain '{csr.RequestedIdentity.TrustDomain}'; this CA signs for '{authority.TrustDomain}'");
         }
 
         if (csr.RequestedIdentity != caller)
         {
+            metrics.IdentityMismatch();
             throw new GrpcException(GrpcStatusCode.PermissionDenied,
                 $"the token authenticates {caller.Uri}, but the CSR asks for {csr.RequestedIdentity.Uri}");
         }
@@ -81,6 +92,7 @@ internal sealed class CertificateSigningHandler(
 
         var certificate = authority.Issue(csr, caller, lifetime);
         issued.Add(new IssuedCertificateRecord(caller.Uri, certificate.SerialNumber, certificate.NotBefore, certificate.NotAfter, peer, time.GetUtcNow()));
+        metrics.CertificateIssued();
         SecurityLog.Issued(logger, certificate.SerialNumber, caller.Uri, peer, certificate.NotAfter);
 
         var response = new CreateCertificateResponse { TrustBundle = certificate.TrustBundlePem };

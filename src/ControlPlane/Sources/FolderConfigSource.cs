@@ -6,6 +6,7 @@ namespace Mesh.ControlPlane.Sources;
 /// <summary>
 /// Serves a folder of Istio YAML, watched for changes. Each file keeps its last good content: a file that fails to
 /// parse or validate is reported error by error and its previous resources keep serving, while other files apply.
+/// A change reports the keys of every resource the re-read files served before or serve now.
 /// </summary>
 internal sealed class FolderConfigSource : IConfigSource
 {
@@ -31,9 +32,7 @@ internal sealed class FolderConfigSource : IConfigSource
 
     public ConfigState Current => Volatile.Read(ref _current);
 
-    public string CredentialRoot => _directory;
-
-    public event Action? Changed;
+    public event Action<ConfigChange>? Changed;
 
     public void Start()
     {
@@ -79,6 +78,7 @@ internal sealed class FolderConfigSource : IConfigSource
     private void ReloadDirty()
     {
         ConfigState state;
+        HashSet<ConfigKey> touched = [];
         lock (_gate)
         {
             if (_rescanAll)
@@ -94,19 +94,24 @@ internal sealed class FolderConfigSource : IConfigSource
                 }
             }
             if (_dirty.Count == 0) return;
-            foreach (var path in _dirty) Reload(path);
+            foreach (var path in _dirty) Reload(path, touched);
             _dirty.Clear();
-            state = Compose();
+            state = Compose(out var servingFiles);
             Volatile.Write(ref _current, state);
+            SourcesLog.ConfigLoaded(_logger, state.Resources.Count, servingFiles, state.Rejections.Count);
         }
-        SourcesLog.ConfigLoaded(_logger, state.Resources.Count, state.FileCount, state.Rejections.Count);
-        Changed?.Invoke();
+        Changed?.Invoke(new ConfigChange(touched));
     }
 
-    private void Reload(string path)
+    /// <summary>Reads one file again; <paramref name="touched"/> gets the keys of what it served before and serves now.</summary>
+    private void Reload(string path, HashSet<ConfigKey> touched)
     {
         var name = DisplayName(path);
         _files.TryGetValue(path, out var previous);
+        if (previous is not null)
+        {
+            foreach (var resource in previous.Resources) touched.Add(resource.Key);
+        }
         if (!File.Exists(path))
         {
             if (previous is null) return;
@@ -120,7 +125,11 @@ internal sealed class FolderConfigSource : IConfigSource
         if (result.Errors.Count == 0)
         {
             var resources = new List<IstioResource>(result.Resources.Count);
-            foreach (var resource in result.Resources) resources.Add(resource with { Source = resource.Source with { File = name } });
+            foreach (var resource in result.Resources)
+            {
+                resources.Add(resource with { Source = resource.Source with { File = name } });
+                touched.Add(resource.Key);
+            }
             _files[path] = new FileState(resources, []);
             return;
         }
@@ -137,18 +146,18 @@ internal sealed class FolderConfigSource : IConfigSource
         _files[path] = new FileState(lastGood, errors);
     }
 
-    private ConfigState Compose()
+    private ConfigState Compose(out int servingFiles)
     {
         var resources = new List<IstioResource>();
-        var rejections = new List<FileRejection>();
-        var servingFiles = 0;
+        var rejections = new List<ConfigRejection>();
+        servingFiles = 0;
         foreach (var (path, file) in _files)
         {
             resources.AddRange(file.Resources);
             if (file.Resources.Count > 0) servingFiles++;
-            if (file.Errors.Count > 0) rejections.Add(new FileRejection(DisplayName(path), file.Errors, file.Resources.Count));
+            if (file.Errors.Count > 0) rejections.Add(new ConfigRejection(DisplayName(path), file.Errors, file.Resources.Count));
         }
-        return new ConfigState(resources, rejections, servingFiles);
+        return new ConfigState(resources, rejections);
     }
 
     /// <summary>Errors name files relative to the folder, the way people refer to them.</summary>

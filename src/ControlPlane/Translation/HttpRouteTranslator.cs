@@ -24,7 +24,7 @@ internal static class HttpRouteTranslator
             if (httpRoute.Delegate is not null) continue;
             if (httpRoute.Match.Count == 0)
             {
-                routes.Add(Build(virtualService, httpRoute, routeIndex, 0, null, listenerPort, snapshot));
+                routes.Add(Build(virtualService, httpRoute, routeIndex, 0, null, listenerPort, snapshot, proxy.Namespace));
                 // Istio stops at a catch-all: later routes can never match.
                 return routes;
             }
@@ -33,7 +33,7 @@ internal static class HttpRouteTranslator
                 var match = httpRoute.Match[matchIndex];
                 if (match.Port is { } port && port != listenerPort) continue;
                 if (!AppliesToProxy(match, proxy, gatewayNames, virtualService.Namespace)) continue;
-                routes.Add(Build(virtualService, httpRoute, routeIndex, matchIndex, match, listenerPort, snapshot));
+                routes.Add(Build(virtualService, httpRoute, routeIndex, matchIndex, match, listenerPort, snapshot, proxy.Namespace));
                 if (IsCatchAll(match)) return routes;
             }
         }
@@ -69,7 +69,7 @@ internal static class HttpRouteTranslator
         && match.Port is null && match.SourceLabels.Count == 0 && match.Gateways.Count == 0 && string.IsNullOrEmpty(match.SourceNamespace);
 
     private static Route Build(VirtualServiceModel virtualService, HttpRoute httpRoute, int routeIndex, int matchIndex, HttpMatchRequest? match,
-        uint listenerPort, MeshSnapshot snapshot)
+        uint listenerPort, MeshSnapshot snapshot, string proxyNamespace)
     {
         var route = new Route
         {
@@ -88,7 +88,7 @@ internal static class HttpRouteTranslator
 
         if (httpRoute.Redirect is { } redirect) route.Redirect = RouteActionTranslator.Redirect(redirect);
         else if (httpRoute.DirectResponse is { } directResponse) route.DirectResponse = RouteActionTranslator.DirectResponse(directResponse);
-        else route.Route_ = RouteActionTranslator.Forward(httpRoute, virtualService.Namespace, listenerPort, snapshot);
+        else route.Route_ = RouteActionTranslator.Forward(httpRoute, virtualService.Namespace, listenerPort, snapshot, proxyNamespace);
         return route;
     }
 

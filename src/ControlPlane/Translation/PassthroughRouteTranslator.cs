@@ -17,7 +17,7 @@ internal static class PassthroughRouteTranslator
     /// to the server (its port and gateways), the sniHosts intersected with the server's hosts. A name already claimed
     /// by an earlier route is left out, as Envoy allows one filter chain per server name.
     /// </summary>
-    public static List<SniRoute> Translate(uint port, List<(GatewayModel Gateway, Server Server)> servers, MeshSnapshot snapshot)
+    public static List<SniRoute> Translate(uint port, List<(GatewayModel Gateway, Server Server)> servers, MeshSnapshot snapshot, string proxyNamespace)
     {
         var routes = new List<SniRoute>();
         var claimed = new HashSet<string>(StringComparer.Ordinal);
@@ -38,7 +38,7 @@ internal static class PassthroughRouteTranslator
                             if (claimed.Add(host)) route.SniHosts.Add(host);
                         }
                         if (route.SniHosts.Count == 0) continue;
-                        AddClusters(route, tlsRoute.Route, virtualService.Namespace, port, snapshot);
+                        AddClusters(route, tlsRoute.Route, virtualService.Namespace, port, snapshot, proxyNamespace);
                         if (route.Clusters.Count > 0) routes.Add(route);
                     }
                 }
@@ -75,7 +75,8 @@ internal static class PassthroughRouteTranslator
         return hosts;
     }
 
-    private static void AddClusters(SniRoute route, IReadOnlyList<RouteDestination> destinations, string virtualServiceNamespace, uint port, MeshSnapshot snapshot)
+    private static void AddClusters(SniRoute route, IReadOnlyList<RouteDestination> destinations, string virtualServiceNamespace, uint port,
+        MeshSnapshot snapshot, string proxyNamespace)
     {
         for (var i = 0; i < destinations.Count; i++)
         {
@@ -83,7 +84,7 @@ internal static class PassthroughRouteTranslator
             // Istio: a single destination takes all traffic whatever its weight; with several, a zero weight gets none.
             var weight = destinations.Count == 1 ? 100u : (uint)Math.Max(0, destinations[i].Weight);
             if (weight == 0) continue;
-            route.Clusters.Add(new WeightedCluster { Name = RouteActionTranslator.DestinationCluster(destination, virtualServiceNamespace, port, snapshot), Weight = weight });
+            route.Clusters.Add(new WeightedCluster { Name = RouteActionTranslator.DestinationCluster(destination, virtualServiceNamespace, port, snapshot, proxyNamespace), Weight = weight });
         }
     }
 }

@@ -8,7 +8,7 @@ namespace Mesh.ControlPlane.Translation;
 /// <summary>The action of a translated route: weighted clusters with timeout, retries and rewrites; or a redirect; or a direct response.</summary>
 internal static class RouteActionTranslator
 {
-    public static RouteAction Forward(HttpRoute httpRoute, string virtualServiceNamespace, uint listenerPort, MeshSnapshot snapshot)
+    public static RouteAction Forward(HttpRoute httpRoute, string virtualServiceNamespace, uint listenerPort, MeshSnapshot snapshot, string proxyNamespace)
     {
         var action = new RouteAction();
         var destinations = httpRoute.Route;
@@ -21,7 +21,7 @@ internal static class RouteActionTranslator
             if (weight == 0) continue;
             var cluster = new WeightedCluster
             {
-                Name = DestinationCluster(destination.Destination, virtualServiceNamespace, listenerPort, snapshot),
+                Name = DestinationCluster(destination.Destination, virtualServiceNamespace, listenerPort, snapshot, proxyNamespace),
                 Weight = weight,
             };
             if (HeaderOperationsTranslator.Translate(destination.Headers?.Request) is { } requestHeaders) cluster.RequestHeaders = requestHeaders;
@@ -40,15 +40,15 @@ internal static class RouteActionTranslator
     }
 
     /// <summary>
-    /// Istio's GetDestinationCluster: the port is the destination's, else the service's only port, else the listener's;
-    /// the host is resolved in the VirtualService's namespace.
+    /// Istio's GetDestinationCluster: the port is the destination's, else the only port of the service (as the proxy
+    /// sees it: exported to its namespace), else the listener's; the host is resolved in the VirtualService's namespace.
     /// </summary>
-    public static string DestinationCluster(Destination destination, string virtualServiceNamespace, uint listenerPort, MeshSnapshot snapshot)
+    public static string DestinationCluster(Destination destination, string virtualServiceNamespace, uint listenerPort, MeshSnapshot snapshot, string proxyNamespace)
     {
         var host = HostNames.Resolve(destination.Host, virtualServiceNamespace);
         var port = listenerPort;
         if (destination.Port?.Number is { } number) port = number;
-        else if (snapshot.FindService(host) is { Ports.Count: 1 } service) port = service.Ports[0].Number;
+        else if (snapshot.FindVisibleService(host, proxyNamespace) is { Ports.Count: 1 } service) port = service.Ports[0].Number;
         return ClusterNames.Outbound(port, string.IsNullOrEmpty(destination.Subset) ? null : destination.Subset, host);
     }
 

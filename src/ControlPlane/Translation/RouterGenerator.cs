@@ -45,7 +45,7 @@ internal static class RouterGenerator
             };
             if (passthroughByPort.TryGetValue(port, out var passthrough))
             {
-                listener.SniRoutes.AddRange(PassthroughRouteTranslator.Translate(port, passthrough, snapshot));
+                listener.SniRoutes.AddRange(PassthroughRouteTranslator.Translate(port, passthrough, snapshot, proxy.Namespace));
             }
             if (serversByPort.TryGetValue(port, out var servers))
             {

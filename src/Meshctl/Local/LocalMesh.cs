@@ -156,7 +156,7 @@ internal sealed class LocalMesh : IAsyncDisposable
 
         ConfigFiles = DemoConfig.Render(ConfigDir, placeholders);
         Directory.CreateDirectory(LogDir);
-        PrometheusTargets.Write(PrometheusTargetsFile, MetricsEndpoints);
+        PrometheusTargets.Write(PrometheusTargetsFile, MetricsEndpoints, new Uri(ControlPlaneUrl, "/metrics"));
         foreach (var (file, content) in _options.ConfigOverrides)
         {
             File.WriteAllText(Path.Combine(ConfigDir, file), DemoConfig.Fill(content, placeholders));

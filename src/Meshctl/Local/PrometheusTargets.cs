@@ -5,12 +5,12 @@ namespace Mesh.Meshctl.Local;
 
 /// <summary>
 /// Writes <c>targets.json</c> for Prometheus' <c>file_sd_configs</c> (one target group per proxy, with the metrics
-/// path set) and a <c>prometheus.yml</c> beside it that scrapes them, so a plain <c>prometheus</c> binary scrapes every
-/// proxy of the local mesh.
+/// path set) and a <c>prometheus.yml</c> beside it that scrapes them and the control plane, so a plain
+/// <c>prometheus</c> binary scrapes the whole local mesh.
 /// </summary>
 internal static class PrometheusTargets
 {
-    public static void Write(string path, IReadOnlyList<(string Name, Uri Metrics)> proxies)
+    public static void Write(string path, IReadOnlyList<(string Name, Uri Metrics)> proxies, Uri controlPlaneMetrics)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var stream = new MemoryStream();
@@ -49,6 +49,13 @@ internal static class PrometheusTargets
               file_sd_configs:
               - files: ['{Path.GetFileName(path)}']
                 refresh_interval: 5s
+            # The control plane's pilot_* and citadel_* families, labelled as istiod's pods are for the dashboards.
+            - job_name: pilot
+              metrics_path: {controlPlaneMetrics.AbsolutePath}
+              static_configs:
+              - targets: ['{controlPlaneMetrics.Host}:{controlPlaneMetrics.Port}']
+                labels:
+                  app: istiod
 
             """);
     }

@@ -141,6 +141,6 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
         var resources = configz.GetProperty("resources").EnumerateArray().Select(r => $"{r.GetProperty("kind").GetString()}/{r.GetProperty("name").GetString()}").ToList();
         Assert.Contains("VirtualService/backend", resources);
         Assert.Contains("WorkloadEntry/backend-v2", resources);
-        Assert.Empty(configz.GetProperty("rejectedFiles").EnumerateArray());
+        Assert.Empty(configz.GetProperty("rejected").EnumerateArray());
     }
 }

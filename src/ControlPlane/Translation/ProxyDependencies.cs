@@ -1,0 +1,82 @@
+using Mesh.Contracts.Discovery;
+using Mesh.ControlPlane.Discovery;
+using Mesh.ControlPlane.Model;
+using Mesh.Istio;
+using Mesh.Istio.Networking;
+
+namespace Mesh.ControlPlane.Translation;
+
+/// <summary>
+/// Whether a proxy's generated configuration can depend on a changed resource, so that a push skips the proxies a
+/// change cannot affect (istiod's ProxyNeedsPush, with the default sidecar scope). The rules follow what the
+/// generators read, and err towards pushing: a resource is judged in both the snapshot the proxy's configuration came
+/// from and the new one, so adding, editing and removing it are all seen.
+/// </summary>
+internal static class ProxyDependencies
+{
+    public static bool NeedsPush(Node node, MeshSnapshot previous, MeshSnapshot current, PushRequest request)
+    {
+        if (request.IsFull) return true;
+        var before = new Scope(node, previous);
+        var after = new Scope(node, current);
+        foreach (var key in request.ConfigsUpdated)
+        {
+            if (before.DependsOn(key) || after.DependsOn(key)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>One proxy as one snapshot sees it.</summary>
+    private sealed class Scope(Node node, MeshSnapshot snapshot)
+    {
+        private readonly ProxyContext _proxy = new(node, snapshot);
+        private HashSet<string>? _gatewaysSelectingProxy;
+
+        private bool IsRouter => node.Role == ProxyRole.Router;
+
+        public bool DependsOn(ConfigKey key) => snapshot.FindResource(key) switch
+        {
+            null => false,
+            // Gateways configure the gateway proxies they select, and nothing of sidecars.
+            Gateway gateway => IsRouter && GatewaysSelectingProxy.Contains(GatewayKey(gateway)),
+            VirtualService virtualService => Binds(virtualService),
+            // Clusters (subsets, TLS, load balancing) of the hosts the rule is exported to.
+            DestinationRule rule => IsVisible(rule.Spec.ExportTo, rule.Metadata.Namespace),
+            // Services the proxy can reach, and a sidecar's own inbound listeners (its namespace's entries).
+            ServiceEntry entry => IsVisible(entry.Spec.ExportTo, entry.Metadata.Namespace) || entry.Metadata.Namespace == _proxy.Namespace,
+            // WorkloadEntries feed endpoints and inbound ports; PeerAuthentication decides inbound TLS and every
+            // client's auto mTLS; anything else is taken as relevant until translation scopes it.
+            _ => true,
+        };
+
+        /// <summary>A VirtualService reaches sidecars through <c>mesh</c> (where exported), gateway proxies through the Gateways selecting them.</summary>
+        private bool Binds(VirtualService virtualService)
+        {
+            foreach (var gateway in MeshSnapshotBuilder.GatewaysOf(virtualService))
+            {
+                if (IsRouter ? GatewaysSelectingProxy.Contains(gateway)
+                    : gateway == HostNames.MeshGateway && IsVisible(virtualService.Spec.ExportTo, virtualService.Metadata.Namespace))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private HashSet<string> GatewaysSelectingProxy => _gatewaysSelectingProxy ??= FindGatewaysSelectingProxy();
+
+        private HashSet<string> FindGatewaysSelectingProxy()
+        {
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var gateway in snapshot.Gateways)
+            {
+                if (gateway.Selects(_proxy.Labels)) keys.Add(gateway.Key);
+            }
+            return keys;
+        }
+
+        private bool IsVisible(IReadOnlyList<string> exportTo, string ownNamespace) => HostNames.IsExportedTo(exportTo, ownNamespace, _proxy.Namespace);
+
+        private static string GatewayKey(Gateway gateway) => new GatewayModel(gateway).Key;
+    }
+}

@@ -1,0 +1,165 @@
+using Google.Protobuf;
+using Mesh.Contracts.Discovery;
+using Mesh.ControlPlane.Discovery;
+using Mesh.ControlPlane.Model;
+using Mesh.ControlPlane.Translation;
+using Mesh.Istio;
+
+namespace Mesh.ControlPlane.Tests.Translation;
+
+/// <summary>
+/// Which proxies a change reaches: each edit below is applied to the demo mesh (plus a namespace of its own), and for
+/// every proxy the push decision is checked against the expected one — and a skipped push is checked to be safe: the
+/// proxy's generated configuration is the same before and after the edit.
+/// </summary>
+public sealed class ProxyDependenciesTests
+{
+    private const string OtherNamespace = """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: { name: reports, namespace: other }
+        spec:
+          hosts: [reports.other.svc.cluster.local]
+          location: MESH_INTERNAL
+          ports: [{ number: 8080, name: http, protocol: HTTP }]
+          resolution: STATIC
+          workloadSelector: { labels: { app: reports } }
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: WorkloadEntry
+        metadata: { name: reports-v1, namespace: other }
+        spec:
+          address: 127.0.0.9
+          ports: { http: 17009 }
+          labels: { app: reports, version: v1 }
+          serviceAccount: reports
+        """;
+
+    // The backend's subsets are for the default namespace only, so the other namespace never sees them.
+    private static readonly string ScopedSubsets = DemoYaml.BackendSubsets.Replace("host: backend\n", "host: backend\n  exportTo: [.]\n", StringComparison.Ordinal);
+
+    private static readonly string[] Base = [DemoYaml.Workloads, ScopedSubsets, DemoYaml.BackendRouting, DemoYaml.IngressGateway, OtherNamespace];
+
+    private static readonly Node Frontend = Sidecar("frontend-v1", "default");
+    private static readonly Node BackendV2 = Sidecar("backend-v2", "default");
+    private static readonly Node Reports = Sidecar("reports-v1", "other");
+    private static readonly Node Gateway = Router();
+
+    public static TheoryData<string> Edits() => [.. EditCases.Keys];
+
+    // Each edit: the documents replaced or added, the keys the source reports, and which proxies must be pushed.
+    private static readonly Dictionary<string, (string[] After, ConfigKey[] Keys, Node[] Pushed)> EditCases = new()
+    {
+        ["mesh VirtualService weights"] = (
+            [DemoYaml.Workloads, ScopedSubsets, DemoYaml.BackendRouting.Replace("weight: 80", "weight: 50", StringComparison.Ordinal).Replace("weight: 20", "weight: 50", StringComparison.Ordinal), DemoYaml.IngressGateway, OtherNamespace],
+            [new("VirtualService", "default", "backend")],
+            [Frontend, BackendV2, Reports]),
+        ["gateway VirtualService route"] = (
+            [DemoYaml.Workloads, ScopedSubsets, DemoYaml.BackendRouting, DemoYaml.IngressGateway.Replace("name: frontend\n", "name: storefront\n", StringComparison.Ordinal), OtherNamespace],
+            [new("VirtualService", "default", "frontend")],
+            [Gateway]),
+        ["Gateway port"] = (
+            [DemoYaml.Workloads, ScopedSubsets, DemoYaml.BackendRouting, DemoYaml.IngressGateway.Replace("number: 8080", "number: 8081", StringComparison.Ordinal), OtherNamespace],
+            [new("Gateway", "default", "frontend-gateway")],
+            [Gateway]),
+        ["DestinationRule exported to its own namespace"] = (
+            [DemoYaml.Workloads, ScopedSubsets.Replace("ROUND_ROBIN", "RANDOM", StringComparison.Ordinal), DemoYaml.BackendRouting, DemoYaml.IngressGateway, OtherNamespace],
+            [new("DestinationRule", "default", "backend")],
+            [Frontend, BackendV2, Gateway]),
+        ["ServiceEntry another namespace keeps to itself"] = (
+            [.. Base, """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: { name: ledger, namespace: other }
+                spec:
+                  hosts: [ledger.other.svc.cluster.local]
+                  exportTo: [.]
+                  location: MESH_INTERNAL
+                  ports: [{ number: 8080, name: http, protocol: HTTP }]
+                  resolution: STATIC
+                  endpoints: [{ address: 127.0.0.10 }]
+                """],
+            [new("ServiceEntry", "other", "ledger")],
+            [Reports]),
+        ["PeerAuthentication mesh-wide"] = (
+            [.. Base, """
+                apiVersion: security.istio.io/v1
+                kind: PeerAuthentication
+                metadata: { name: default, namespace: istio-system }
+                spec: { mtls: { mode: STRICT } }
+                """],
+            [new("PeerAuthentication", "istio-system", "default")],
+            [Frontend, BackendV2, Reports, Gateway]),
+    };
+
+    [Theory]
+    [MemberData(nameof(Edits))]
+    public void NeedsPush_Edit_PushesExactlyTheProxiesItCanAffect(string edit)
+    {
+        var (after, keys, pushed) = EditCases[edit];
+        var before = Simulation.Load(Base);
+        var next = Simulation.Load(after);
+        var request = PushRequest.ForConfigs(new HashSet<ConfigKey>(keys), DateTimeOffset.UnixEpoch);
+
+        foreach (var node in (Node[])[Frontend, BackendV2, Reports, Gateway])
+        {
+            var needsPush = ProxyDependencies.NeedsPush(node, before, next, request);
+            Assert.True(needsPush == pushed.Contains(node), $"{edit}: {node.Id} {(needsPush ? "pushed" : "skipped")}, expected the opposite");
+            if (!needsPush)
+            {
+                // Skipping is only allowed when it hides nothing.
+                Assert.True(Generated(node, before) == Generated(node, next), $"{edit}: {node.Id} was skipped but its configuration changed");
+            }
+        }
+    }
+
+    [Fact]
+    public void NeedsPush_FullRequest_PushesEveryone()
+    {
+        var snapshot = Simulation.Load(Base);
+        var request = PushRequest.Full(PushReasons.Global, DateTimeOffset.UnixEpoch);
+
+        Assert.All((Node[])[Frontend, BackendV2, Reports, Gateway], node => Assert.True(ProxyDependencies.NeedsPush(node, snapshot, snapshot, request)));
+    }
+
+    [Fact]
+    public void NeedsPush_ResourceRemoved_JudgedByWhatItWas()
+    {
+        var before = Simulation.Load(Base);
+        var next = Simulation.Load(DemoYaml.Workloads, ScopedSubsets, DemoYaml.IngressGateway, OtherNamespace);
+        var request = PushRequest.ForConfigs(new HashSet<ConfigKey> { new("VirtualService", "default", "backend") }, DateTimeOffset.UnixEpoch);
+
+        Assert.True(ProxyDependencies.NeedsPush(Frontend, before, next, request));
+        Assert.False(ProxyDependencies.NeedsPush(Gateway, before, next, request));
+    }
+
+    /// <summary>All four types of a proxy's configuration as bytes, for comparison.</summary>
+    private static string Generated(Node node, MeshSnapshot snapshot)
+    {
+        var resources = ProxyConfigGenerator.Generate(node, snapshot);
+        var text = new System.Text.StringBuilder();
+        foreach (var typeUrl in TypeUrls.PushOrder)
+        {
+            foreach (var resource in resources.OfType(typeUrl)) text.Append(Convert.ToBase64String(resource.ToByteArray())).Append('\n');
+        }
+        return text.ToString();
+    }
+
+    private static Node Sidecar(string workload, string ns) => new()
+    {
+        Id = $"sidecar~{workload}.{ns}",
+        Role = ProxyRole.Sidecar,
+        WorkloadName = workload,
+        Namespace = ns,
+        AppAddress = "127.0.0.1:8081",
+        OutboundPort = 15001,
+        BindAddress = "127.0.0.1",
+    };
+
+    private static Node Router()
+    {
+        var node = new Node { Id = "router~istio-ingressgateway.default", Role = ProxyRole.Router, WorkloadName = "istio-ingressgateway", Namespace = "default", BindAddress = "127.0.0.1" };
+        node.Labels.Add("istio", "ingressgateway");
+        return node;
+    }
+}
