@@ -4,8 +4,16 @@
 # With a third argument "tracing": the gateway path with every trace sampled, exporting to no collector, to an
 # unreachable one and to one that never answers (docs/performance.md).
 # With a third argument "mtls": sidecar to sidecar with auto mTLS (the default) and with plaintext, interleaved.
+# With "compare DIR": the gateway and sidecar paths of this build and of the checkout in DIR (another clone, e.g. at
+# an older commit), alternating over rounds; DIR is built in Release first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${3:-}" = "compare" ]; then
+  other="${4:?usage: loadtests/run.sh DURATION CONNECTIONS compare OTHER_CHECKOUT}"
+  echo "==> Building the other checkout ($other, Release)..."
+  dotnet build "$other/src/Meshctl" -c Release -nologo -clp:ErrorsOnly
+fi
 
 if ! command -v wrk >/dev/null; then
   echo "==> Installing wrk (Debian package)..."

@@ -1,5 +1,4 @@
 // Measures what mutual TLS between sidecars costs: the sidecar → sidecar path with auto mTLS (the default) and with plaintext.
-using System.Diagnostics;
 using Mesh.Meshctl.Local;
 
 namespace Mesh.LoadTests;
@@ -39,10 +38,7 @@ internal static class MutualTlsImpact
             var workDir = Path.Combine(Path.GetTempPath(), $"mesh-bench-mtls-{Environment.ProcessId}-{results.Count}");
             await using (var mesh = await LocalMesh.StartAsync(new LocalMeshOptions { WorkDir = workDir, ConfigOverrides = overrides }))
             {
-                var frontend = mesh.Workloads.Single(w => w.Name == "frontend-v1");
-                string[] target = ["-H", "Host: backend:9080", $"http://127.0.0.1:{frontend.OutboundPort}/"];
-                await RunWrkAsync("3s", connections, target);
-                results.Add((name, WrkResult.Parse(await RunWrkAsync(duration, connections, target))));
+                results.Add((name, await Wrk.MeasureAsync(duration, connections, BenchConfig.SidecarPath(mesh))));
             }
 
             Directory.Delete(workDir, recursive: true);
@@ -56,19 +52,5 @@ internal static class MutualTlsImpact
         }
 
         return results.Exists(r => r.Result.Errors > 0) ? 1 : 0;
-    }
-
-    private static async Task<string> RunWrkAsync(string time, string connections, string[] target)
-    {
-        var info = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var arg in (string[])["-t2", $"-c{connections}", $"-d{time}", "--latency", .. target])
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var wrk = Process.Start(info)!;
-        var output = await wrk.StandardOutput.ReadToEndAsync();
-        await wrk.WaitForExitAsync();
-        return wrk.ExitCode == 0 ? output : throw new InvalidOperationException($"wrk failed ({wrk.ExitCode}):\n{output}");
     }
 }

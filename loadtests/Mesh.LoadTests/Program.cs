@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Mesh.LoadTests;
 using Mesh.Meshctl.Local;
 
@@ -12,61 +11,32 @@ if (args is [_, _, "tracing"])
     return await TracingImpact.RunAsync(duration, connections);
 }
 
+if (args is [_, _, "compare", var otherCheckout])
+{
+    // loadtests/run.sh 10s 32 compare ../other-clone: this build against another checkout's, interleaved.
+    return await BuildComparison.RunAsync(duration, connections, otherCheckout);
+}
+
 if (args is [_, _, "mtls"])
 {
     // loadtests/run.sh 10s 32 mtls: sidecar to sidecar with auto mTLS and with plaintext, interleaved.
     return await MutualTlsImpact.RunAsync(duration, connections);
 }
 
-const string GatewayToBackend = """
-    apiVersion: networking.istio.io/v1
-    kind: Gateway
-    metadata:
-      name: frontend-gateway
-      namespace: default
-    spec:
-      selector:
-        istio: ingressgateway
-      servers:
-      - port:
-          number: {{gatewayPort}}
-          name: http
-          protocol: HTTP
-        hosts:
-        - "*"
-    ---
-    apiVersion: networking.istio.io/v1
-    kind: VirtualService
-    metadata:
-      name: bench
-      namespace: default
-    spec:
-      hosts:
-      - "*"
-      gateways:
-      - frontend-gateway
-      http:
-      - route:
-        - destination:
-            host: backend
-            subset: v1
-    """;
-
 Console.WriteLine("Starting the local mesh (the gateway routes straight to backend v1 for this run)...");
 var workDir = Path.Combine(Path.GetTempPath(), "mesh-bench-" + Environment.ProcessId);
 await using var mesh = await LocalMesh.StartAsync(new LocalMeshOptions
 {
     WorkDir = workDir,
-    ConfigOverrides = new Dictionary<string, string> { ["gateway.yaml"] = GatewayToBackend },
+    ConfigOverrides = BenchConfig.Overrides(),
 });
 
 var backend = mesh.Workloads.Single(w => w.Name == "backend-v1");
-var frontend = mesh.Workloads.Single(w => w.Name == "frontend-v1");
 (string Name, string[] WrkArgs)[] scenarios =
 [
     ("direct to app", [$"http://127.0.0.1:{backend.AppPort}/"]),
-    ("sidecar -> sidecar -> app", ["-H", "Host: backend:9080", $"http://127.0.0.1:{frontend.OutboundPort}/"]),
-    ("gateway -> sidecar -> app", [$"{mesh.GatewayUrl}"]),
+    ("sidecar -> sidecar -> app", BenchConfig.SidecarPath(mesh)),
+    ("gateway -> sidecar -> app", BenchConfig.GatewayPath(mesh)),
 ];
 
 Console.WriteLine($"wrk: 2 threads, {connections} connections, {duration} per path, after a 3 s warm-up; {Environment.ProcessorCount} cores");
@@ -74,8 +44,7 @@ var results = new List<(string Name, WrkResult Result)>();
 foreach (var (name, wrkArgs) in scenarios)
 {
     Console.WriteLine($"  {name}...");
-    await RunWrkAsync("3s", wrkArgs);
-    results.Add((name, WrkResult.Parse(await RunWrkAsync(duration, wrkArgs))));
+    results.Add((name, await Wrk.MeasureAsync(duration, connections, wrkArgs)));
 }
 
 Console.WriteLine();
@@ -87,17 +56,3 @@ foreach (var (name, r) in results)
 
 Directory.Delete(workDir, recursive: true);
 return results.Exists(r => r.Result.Errors > 0) ? 1 : 0;
-
-async Task<string> RunWrkAsync(string time, string[] target)
-{
-    var info = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, UseShellExecute = false };
-    foreach (var arg in (string[])["-t2", $"-c{connections}", $"-d{time}", "--latency", .. target])
-    {
-        info.ArgumentList.Add(arg);
-    }
-
-    using var wrk = Process.Start(info)!;
-    var output = await wrk.StandardOutput.ReadToEndAsync();
-    await wrk.WaitForExitAsync();
-    return wrk.ExitCode == 0 ? output : throw new InvalidOperationException($"wrk failed ({wrk.ExitCode}):\n{output}");
-}

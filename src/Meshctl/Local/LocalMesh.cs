@@ -79,7 +79,7 @@ internal sealed class LocalMesh : IAsyncDisposable
 
     public static async Task<LocalMesh> StartAsync(LocalMeshOptions options, CancellationToken cancellationToken = default)
     {
-        var layout = RepositoryLayout.Find();
+        var layout = options.BinariesFrom is { } other ? RepositoryLayout.At(other, "release") : RepositoryLayout.Find();
         // One call, so that no two of the mesh's ports can be the same.
         var ports = FreePorts.Take(19);
         var gatewayPort = options.GatewayPort != 0 ? options.GatewayPort : FreePorts.Take(1)[0];

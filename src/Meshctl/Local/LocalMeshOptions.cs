@@ -42,6 +42,12 @@ internal sealed record LocalMeshOptions
     /// <summary>When proxies renew their certificate, as a share of its lifetime; null keeps theirs (0.8).</summary>
     public double? CertificateRenewFraction { get; init; }
 
+    /// <summary>
+    /// Run the programs built in this checkout (Release) instead of the one meshctl runs from: the load harness compares
+    /// two builds this way. Null: this repository's own binaries.
+    /// </summary>
+    public string? BinariesFrom { get; init; }
+
     /// <summary>How long start-up may take before it is reported as failed.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(90);
 }

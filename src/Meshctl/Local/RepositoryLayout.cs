@@ -29,6 +29,12 @@ internal sealed class RepositoryLayout
         throw new InvalidOperationException($"no Mesh.sln above '{origin}': run meshctl from a clone of the Mesh repository");
     }
 
+    /// <summary>Another checkout's binaries, built with <paramref name="configuration"/> ("release" or "debug").</summary>
+    public static RepositoryLayout At(string root, string configuration) =>
+        File.Exists(Path.Combine(root, "Mesh.sln"))
+            ? new RepositoryLayout(Path.GetFullPath(root), configuration)
+            : throw new InvalidOperationException($"'{root}' is not a clone of the Mesh repository (no Mesh.sln)");
+
     /// <summary>The entry assembly of a mesh program, e.g. "Mesh.Proxy" → artifacts/bin/Mesh.Proxy/debug/Mesh.Proxy.dll.</summary>
     public string Binary(string project)
     {
