@@ -2,7 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Model;
 using Mesh.ControlPlane.Translation;
-using Mesh.Grpc;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.ControlPlane.Discovery;
@@ -11,7 +11,7 @@ namespace Mesh.ControlPlane.Discovery;
 internal sealed class DiscoveryStream
 {
     private readonly ProxyConnection _connection;
-    private readonly IGrpcStreamWriter<DiscoveryResponse> _writer;
+    private readonly IServerStreamWriter<DiscoveryResponse> _writer;
     private readonly MeshSnapshotStore _snapshots;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -20,7 +20,7 @@ internal sealed class DiscoveryStream
     private readonly Dictionary<string, string> _versions = new(StringComparer.Ordinal);
     private long _nonceSequence;
 
-    public DiscoveryStream(ProxyConnection connection, IGrpcStreamWriter<DiscoveryResponse> writer, MeshSnapshotStore snapshots, TimeProvider time, ILogger logger)
+    public DiscoveryStream(ProxyConnection connection, IServerStreamWriter<DiscoveryResponse> writer, MeshSnapshotStore snapshots, TimeProvider time, ILogger logger)
     {
         _connection = connection;
         _writer = writer;

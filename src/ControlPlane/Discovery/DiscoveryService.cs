@@ -1,33 +1,36 @@
+using Grpc.Core;
 using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Model;
-using Mesh.Grpc;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.ControlPlane.Discovery;
 
-/// <summary>The gRPC handler of <c>StreamResources</c>: registers the proxy, pumps its requests into its event queue, runs its stream.</summary>
-internal sealed class DiscoveryStreamHandler
+/// <summary>The gRPC service of <c>StreamResources</c>: registers the proxy, pumps its requests into its event queue, runs its stream.</summary>
+/// <remarks>
+/// A discovery stream never ends by itself, and Kestrel waits for open requests before it stops (30 s by default), so
+/// streams end when the control plane starts stopping: each proxy is told UNAVAILABLE and reconnects.
+/// </remarks>
+internal sealed class DiscoveryService : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
 {
-    public static readonly GrpcMethod<DiscoveryRequest, DiscoveryResponse> Method = new(
-        "/mesh.discovery.v1.AggregatedDiscoveryService/StreamResources", DiscoveryRequest.Parser, DiscoveryResponse.Parser);
-
     private readonly MeshSnapshotStore _snapshots;
     private readonly ConnectionRegistry _registry;
     private readonly TimeProvider _time;
+    private readonly CancellationToken _stopping;
     private readonly ILogger _logger;
 
-    public DiscoveryStreamHandler(MeshSnapshotStore snapshots, ConnectionRegistry registry, TimeProvider time, ILogger<DiscoveryStreamHandler> logger)
+    public DiscoveryService(MeshSnapshotStore snapshots, ConnectionRegistry registry, TimeProvider time, CancellationToken stopping, ILogger<DiscoveryService> logger)
     {
         _snapshots = snapshots;
         _registry = registry;
         _time = time;
+        _stopping = stopping;
         _logger = logger;
     }
 
-    public async Task HandleAsync(IGrpcStreamReader<DiscoveryRequest> requests, IGrpcStreamWriter<DiscoveryResponse> responses, GrpcServerCallContext context)
+    public override async Task StreamResources(IAsyncStreamReader<DiscoveryRequest> requests, IServerStreamWriter<DiscoveryResponse> responses, ServerCallContext context)
     {
         // Our own token as well as the call's: when the stream loop fails, the request pump must stop before we return.
-        using var streamCancellation = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        using var streamCancellation = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, _stopping);
         var cancellationToken = streamCancellation.Token;
         var enumerator = requests.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
@@ -36,9 +39,13 @@ internal sealed class DiscoveryStreamHandler
             var node = enumerator.Current.Node;
             if (node is null || node.Id.Length == 0)
             {
-                throw new GrpcException(GrpcStatusCode.InvalidArgument, "The first request of a discovery stream must carry node.id.");
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "The first request of a discovery stream must carry node.id."));
             }
             await ServeAsync(node, enumerator, responses, context, streamCancellation);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "the control plane is shutting down"));
         }
         finally
         {
@@ -46,12 +53,11 @@ internal sealed class DiscoveryStreamHandler
         }
     }
 
-    private async Task ServeAsync(Node node, IAsyncEnumerator<DiscoveryRequest> enumerator, IGrpcStreamWriter<DiscoveryResponse> responses,
-        GrpcServerCallContext context, CancellationTokenSource streamCancellation)
+    private async Task ServeAsync(Node node, IAsyncEnumerator<DiscoveryRequest> enumerator, IServerStreamWriter<DiscoveryResponse> responses,
+        ServerCallContext context, CancellationTokenSource streamCancellation)
     {
-        var peer = context.HttpContext.Connection.RemoteIpAddress is { } ip
-            ? $"{ip}:{context.HttpContext.Connection.RemotePort}"
-            : "unknown";
+        var connectionInfo = context.GetHttpContext().Connection;
+        var peer = connectionInfo.RemoteIpAddress is { } ip ? $"{ip}:{connectionInfo.RemotePort}" : "unknown";
         var connection = _registry.Add(node, peer);
         DiscoveryLog.ProxyConnected(_logger, node.Id, peer, connection.Id);
         var pump = PumpRequestsAsync(enumerator, connection);

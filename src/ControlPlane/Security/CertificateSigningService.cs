@@ -1,6 +1,6 @@
-// The control plane's CreateCertificate handler: authenticates the caller, checks its CSR, and signs it with the CA.
+// The control plane's CreateCertificate service: authenticates the caller, checks its CSR, and signs it with the CA.
+using Grpc.Core;
 using Mesh.Contracts.Security;
-using Mesh.Grpc;
 using Mesh.Security;
 using Microsoft.Extensions.Logging;
 
@@ -10,46 +10,42 @@ namespace Mesh.ControlPlane.Security;
 /// Signs only what the caller is entitled to: the token names an identity, the CSR must ask for exactly that identity
 /// in this trust domain. Every refusal ends the call with a status and a log line.
 /// </summary>
-internal sealed class CertificateSigningHandler(
+internal sealed class CertificateSigningService(
     CertificateAuthority authority,
     BootstrapToken tokens,
     IssuedCertificateRegistry issued,
     TimeSpan defaultLifetime,
     TimeSpan maxLifetime,
     TimeProvider time,
-    ILogger<CertificateSigningHandler> logger)
+    ILogger<CertificateSigningService> logger) : CertificateService.CertificateServiceBase
 {
-    public static readonly GrpcMethod<CreateCertificateRequest, CreateCertificateResponse> Method = new(
-        "/mesh.security.v1.CertificateService/CreateCertificate", CreateCertificateRequest.Parser, CreateCertificateResponse.Parser);
-
     private const string BearerPrefix = "Bearer ";
 
-    public Task<CreateCertificateResponse> HandleAsync(CreateCertificateRequest request, GrpcServerCallContext context)
+    public override Task<CreateCertificateResponse> CreateCertificate(CreateCertificateRequest request, ServerCallContext context)
     {
-        var peer = context.HttpContext.Connection.RemoteIpAddress is { } address
-            ? $"{address}:{context.HttpContext.Connection.RemotePort}"
-            : "unknown peer";
+        var connection = context.GetHttpContext().Connection;
+        var peer = connection.RemoteIpAddress is { } address ? $"{address}:{connection.RemotePort}" : "unknown peer";
         try
         {
             return Task.FromResult(Sign(request, context, peer));
         }
-        catch (GrpcException refusal)
+        catch (RpcException refusal)
         {
-            SecurityLog.Refused(logger, peer, refusal.Status.ToString(), refusal.Detail);
+            SecurityLog.Refused(logger, peer, refusal.StatusCode.ToString(), refusal.Status.Detail);
             throw;
         }
     }
 
-    private CreateCertificateResponse Sign(CreateCertificateRequest request, GrpcServerCallContext context, string peer)
+    private CreateCertificateResponse Sign(CreateCertificateRequest request, ServerCallContext context, string peer)
     {
-        var header = context.HttpContext.Request.Headers.Authorization.ToString();
+        var header = context.RequestHeaders.GetValue("authorization") ?? "";
         if (!header.StartsWith(BearerPrefix, StringComparison.Ordinal))
         {
-            throw new GrpcException(GrpcStatusCode.Unauthenticated, "no bootstrap token: send 'authorization: Bearer <token>'");
+            throw Refusal(StatusCode.Unauthenticated, "no bootstrap token: send 'authorization: Bearer <token>'");
         }
 
         var caller = tokens.Authenticate(header[BearerPrefix.Length..].Trim())
-            ?? throw new GrpcException(GrpcStatusCode.Unauthenticated, "the bootstrap token is not one this control plane issued");
+            ?? throw Refusal(StatusCode.Unauthenticated, "the bootstrap token is not one this control plane issued");
 
         ValidatedSigningRequest csr;
         try
@@ -58,18 +54,18 @@ internal sealed class CertificateSigningHandler(
         }
         catch (SigningRefusedException refusal)
         {
-            throw new GrpcException(GrpcStatusCode.InvalidArgument, refusal.Message);
+            throw Refusal(StatusCode.InvalidArgument, refusal.Message);
         }
 
         if (csr.RequestedIdentity.TrustDomain != authority.TrustDomain)
         {
-            throw new GrpcException(GrpcStatusCode.InvalidArgument,
+            throw Refusal(StatusCode.InvalidArgument,
                 $"the CSR asks for trust domain '{csr.RequestedIdentity.TrustDomain}'; this CA signs for '{authority.TrustDomain}'");
         }
 
         if (csr.RequestedIdentity != caller)
         {
-            throw new GrpcException(GrpcStatusCode.PermissionDenied,
+            throw Refusal(StatusCode.PermissionDenied,
                 $"the token authenticates {caller.Uri}, but the CSR asks for {csr.RequestedIdentity.Uri}");
         }
 
@@ -88,4 +84,6 @@ internal sealed class CertificateSigningHandler(
         response.CertChain.AddRange(certificate.ChainPem);
         return response;
     }
+
+    private static RpcException Refusal(StatusCode status, string detail) => new(new Status(status, detail));
 }
