@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 step "Installing the gRPC interop peer (@grpc/grpc-js from npm)"
-(cd tests/Mesh.Grpc.Tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+(cd tests/Mesh.ControlPlane.Tests/Interop && npm ci --no-audit --no-fund --loglevel=error)
 
 step "Installing the Debian packages the tests use as real peers, where missing"
 # prometheus: promtool checks every proxy's exposition, and the server scrapes a whole mesh end to end.

@@ -1,10 +1,10 @@
+using Mesh.Contracts;
 using Mesh.ControlPlane.Debug;
 using Mesh.ControlPlane.Discovery;
 using Mesh.ControlPlane.Model;
 using Mesh.ControlPlane.Monitoring;
 using Mesh.ControlPlane.Security;
 using Mesh.ControlPlane.Sources;
-using Mesh.Grpc;
 using Mesh.Security;
 using System.Net.Security;
 using System.Security.Authentication;
@@ -13,12 +13,16 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 
 namespace Mesh.ControlPlane;
 
-/// <summary>Wires sources, model, push and debug into one web application with a gRPC (HTTP/2) and a debug (HTTP/1.1) listener.</summary>
+/// <summary>
+/// Wires sources, model, push and debug into one web application: a gRPC (HTTP/2) listener serving discovery, the CA and
+/// <c>grpc.health.v1</c> with Grpc.AspNetCore, and a debug (HTTP/1.1) listener.
+/// </summary>
 internal sealed class ControlPlaneServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -68,6 +72,10 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         ServingCertificateRotator? serving = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            // Pings on a quiet connection find proxies that vanished without closing it, so they leave the registry.
+            // (Grpc.AspNetCore lifts Kestrel's body size cap and minimum data rate for streaming calls itself.)
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
             kestrel.Listen(options.ListenAddress, options.GrpcPort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
@@ -92,23 +100,42 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
                 listeners[1] = listen;
             });
         });
-        builder.Services.AddRoutingCore();
-        var app = builder.Build();
 
-        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         var snapshots = new MeshSnapshotStore();
         var registry = new ConnectionRegistry(time);
         var metrics = new ControlPlaneMetrics();
+        var pushThrottle = new SemaphoreSlim(Math.Max(1, options.MaxConcurrentPushes));
+        var readiness = new ReadinessCheck(snapshots);
+        var issued = new IssuedCertificateRegistry();
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = GrpcMessageLimits.MaxRequestSize;
+            grpc.MaxSendMessageSize = GrpcMessageLimits.MaxResponseSize;
+        });
+        builder.Services.AddSingleton(services => new DiscoveryService(snapshots, registry, pushThrottle, metrics, time,
+            services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, services.GetRequiredService<ILogger<DiscoveryService>>()));
+        // Created now, not on the first call: meshctl mints tokens from the same folder once the control plane is up.
+        var tokens = LoadTokens(options);
+        metrics.Citadel.SetExpiry(authority);
+        builder.Services.AddSingleton(services => new CertificateSigningService(authority, tokens, issued,
+            options.WorkloadCertificateLifetime, options.MaxWorkloadCertificateLifetime, time, metrics.Citadel,
+            services.GetRequiredService<ILogger<CertificateSigningService>>()));
+        builder.Services.AddGrpcHealthChecks().AddCheck("config-snapshot", readiness);
+        var app = builder.Build();
+
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         var source = new FolderConfigSource(options.ConfigDirectory, loggers.CreateLogger<FolderConfigSource>(), time, options.FileSettle);
         var pushes = new PushCoordinator(source, snapshots, registry, time, options.Debounce, options.MaxDebounce,
             Path.GetFullPath(options.ConfigDirectory), metrics, loggers.CreateLogger<PushCoordinator>());
-        var pushThrottle = new SemaphoreSlim(Math.Max(1, options.MaxConcurrentPushes));
-        var handler = new DiscoveryStreamHandler(snapshots, registry, pushThrottle, metrics, time, loggers.CreateLogger<DiscoveryStreamHandler>());
 
-        app.MapGrpcDuplex(DiscoveryStreamHandler.Method, handler.HandleAsync);
-        DebugEndpoints.Map(app, snapshots, registry, source);
+        app.MapGrpcService<DiscoveryService>();
+        app.MapGrpcService<CertificateSigningService>();
+        app.MapGrpcHealthChecksService();
+        DebugEndpoints.Map(app, snapshots, readiness, registry, source);
         app.MapMetrics("/metrics", metrics.Registry);
-        MapCertificateService(app, options, authority, time, loggers, metrics.Citadel);
+        CertificateDebugEndpoint.Map(app, authority, issued);
+        SecurityLog.CaReady(loggers.CreateLogger<CertificateSigningService>(), authority.TrustDomain, authority.Signing.Subject, authority.Signing.SerialNumber,
+            authority.Signing.NotAfter.ToUniversalTime(), authority.Bundle.Roots.Count, options.CaDirectory ?? "memory (not persisted)");
         if (options.ServingCertificateLifetime is { } lifetime)
         {
             serving = new ServingCertificateRotator(authority, options.ListenAddress, lifetime, time, loggers.CreateLogger<ServingCertificateRotator>());
@@ -122,25 +149,10 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         ? CertificateAuthority.CreateSelfSigned(options.TrustDomain, time, TimeSpan.FromDays(3650))
         : CertificateAuthorityFolder.LoadOrCreate(options.CaDirectory, options.TrustDomain, time);
 
-    /// <summary>Serves CreateCertificate and /debug/certz with the CA.</summary>
-    private static void MapCertificateService(WebApplication app, ControlPlaneOptions options, CertificateAuthority authority, TimeProvider time,
-        ILoggerFactory loggers, CitadelMetrics metrics)
-    {
-        var folder = options.CaDirectory;
-        var logger = loggers.CreateLogger<CertificateSigningHandler>();
-        SecurityLog.CaReady(logger, authority.TrustDomain, authority.Signing.Subject, authority.Signing.SerialNumber,
-            authority.Signing.NotAfter.ToUniversalTime(), authority.Bundle.Roots.Count, folder ?? "memory (not persisted)");
-        var issued = new IssuedCertificateRegistry();
-        var tokens = folder is null ? new BootstrapToken(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) : BootstrapToken.LoadOrCreate(folder);
-        // The CA folder is read at start only, so its expiry is known once (the first root to expire, for a bundle mid-rotation).
-        var rootExpiry = DateTime.MaxValue;
-        foreach (var root in authority.Bundle.Roots) rootExpiry = root.NotAfter < rootExpiry ? root.NotAfter : rootExpiry;
-        metrics.SetExpiry(rootExpiry.ToUniversalTime(), authority.Signing.NotAfter.ToUniversalTime());
-        var signing = new CertificateSigningHandler(authority, tokens, issued,
-            options.WorkloadCertificateLifetime, options.MaxWorkloadCertificateLifetime, time, metrics, logger);
-        app.MapGrpcUnary(CertificateSigningHandler.Method, signing.HandleAsync);
-        CertificateDebugEndpoint.Map(app, authority, issued);
-    }
+    /// <summary>The bootstrap token secret, kept beside the CA (in memory with an in-memory CA).</summary>
+    private static BootstrapToken LoadTokens(ControlPlaneOptions options) => options.CaDirectory is null
+        ? new BootstrapToken(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))
+        : BootstrapToken.LoadOrCreate(options.CaDirectory);
 
     /// <summary>Loads the config, builds the first snapshot, then starts serving.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)

@@ -47,7 +47,9 @@ root.SetAction(async (parsed, cancellationToken) =>
             .AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss.fff "; })
             .SetMinimumLevel(LogLevel.Information)
             // Per-request and hosting chatter drowns the lines people read; our own ready line replaces it.
-            .AddFilter("Microsoft", LogLevel.Warning));
+            .AddFilter("Microsoft", LogLevel.Warning)
+            // Grpc.AspNetCore logs every non-OK status it sends, with a stack trace; our services log refusals in one line.
+            .AddFilter("Grpc", LogLevel.Warning));
     }
     catch (InvalidDataException ex)
     {

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Mesh.Grpc;
+using Mesh.EndToEnd.Tests.Otlp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -13,15 +13,19 @@ using OpenTelemetry.Proto.Trace.V1;
 namespace Mesh.EndToEnd.Tests;
 
 /// <summary>
-/// An OTLP trace receiver on 127.0.0.1 speaking gRPC (TraceService/Export over h2c): it decodes the real OTLP protobuf
-/// the proxies send and keeps every span with the service.name of the proxy that sent it.
+/// An OTLP trace receiver on 127.0.0.1 speaking gRPC (TraceService/Export over h2c, on Grpc.AspNetCore): it decodes the
+/// real OTLP protobuf the proxies send and keeps every span with the service.name of the proxy that sent it.
 /// </summary>
 internal sealed class OtlpReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly ConcurrentQueue<ReceivedSpan> _spans = new();
+    private readonly ConcurrentQueue<ReceivedSpan> _spans;
 
-    private OtlpReceiver(WebApplication app) => _app = app;
+    private OtlpReceiver(WebApplication app, ConcurrentQueue<ReceivedSpan> spans)
+    {
+        _app = app;
+        _spans = spans;
+    }
 
     public Uri Address { get; private set; } = null!;
 
@@ -32,15 +36,12 @@ internal sealed class OtlpReceiver : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        var spans = new ConcurrentQueue<ReceivedSpan>();
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(new OtlpTraceService(request => Add(spans, request)));
         var app = builder.Build();
-        var receiver = new OtlpReceiver(app);
-        var method = new GrpcMethod<ExportTraceServiceRequest, ExportTraceServiceResponse>(
-            "/opentelemetry.proto.collector.trace.v1.TraceService/Export", ExportTraceServiceRequest.Parser, ExportTraceServiceResponse.Parser);
-        app.MapGrpcUnary(method, (request, _) =>
-        {
-            receiver.Add(request);
-            return Task.FromResult(new ExportTraceServiceResponse());
-        });
+        app.MapGrpcService<OtlpTraceService>();
+        var receiver = new OtlpReceiver(app, spans);
         await app.StartAsync();
         receiver.Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         return receiver;
@@ -55,7 +56,7 @@ internal sealed class OtlpReceiver : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private void Add(ExportTraceServiceRequest request)
+    private static void Add(ConcurrentQueue<ReceivedSpan> spans, ExportTraceServiceRequest request)
     {
         foreach (var resourceSpans in request.ResourceSpans)
         {
@@ -64,7 +65,7 @@ internal sealed class OtlpReceiver : IAsyncDisposable
             {
                 foreach (var span in scope.Spans)
                 {
-                    _spans.Enqueue(new ReceivedSpan(service, span));
+                    spans.Enqueue(new ReceivedSpan(service, span));
                 }
             }
         }

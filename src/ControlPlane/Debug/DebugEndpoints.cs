@@ -5,6 +5,7 @@ using Mesh.ControlPlane.Sources;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Mesh.ControlPlane.Debug;
 
@@ -13,7 +14,7 @@ internal static class DebugEndpoints
 {
     private static readonly JsonWriterOptions Indented = new() { Indented = true };
 
-    public static void Map(IEndpointRouteBuilder endpoints, MeshSnapshotStore snapshots, ConnectionRegistry registry, IConfigSource source)
+    public static void Map(IEndpointRouteBuilder endpoints, MeshSnapshotStore snapshots, ReadinessCheck ready, ConnectionRegistry registry, IConfigSource source)
     {
         endpoints.MapGet("/", () => Results.Text(
             "Mesh control plane\n" +
@@ -22,9 +23,12 @@ internal static class DebugEndpoints
             "  /debug/configz  the resources loaded, and the errors of rejected files\n" +
             "  /debug/certz    the CA and the workload certificates it issued\n" +
             "  /metrics        the control plane's metrics (istiod's pilot_* and citadel_* families)\n"));
-        endpoints.MapGet("/ready", () => snapshots.Current is { } snapshot
-            ? Results.Text($"ready (snapshot v{snapshot.Version})\n")
-            : Results.Text("no config snapshot yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        endpoints.MapGet("/ready", () =>
+        {
+            var readiness = ready.Check();
+            return Results.Text(readiness.Description + "\n",
+                statusCode: readiness.Status == HealthStatus.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        });
         endpoints.MapGet("/debug/syncz", (HttpContext context) => WriteJsonAsync(context, json => SyncStatusWriter.Write(json, registry, snapshots)));
         endpoints.MapGet("/debug/configz", (HttpContext context) => WriteJsonAsync(context, json => ConfigStateWriter.Write(json, source.Current)));
     }

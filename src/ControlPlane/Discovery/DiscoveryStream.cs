@@ -3,7 +3,7 @@ using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Model;
 using Mesh.ControlPlane.Monitoring;
 using Mesh.ControlPlane.Translation;
-using Mesh.Grpc;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.ControlPlane.Discovery;
@@ -15,7 +15,7 @@ namespace Mesh.ControlPlane.Discovery;
 internal sealed class DiscoveryStream
 {
     private readonly ProxyConnection _connection;
-    private readonly IGrpcStreamWriter<DiscoveryResponse> _writer;
+    private readonly IServerStreamWriter<DiscoveryResponse> _writer;
     private readonly MeshSnapshotStore _snapshots;
     private readonly SemaphoreSlim _pushThrottle;
     private readonly ControlPlaneMetrics _metrics;
@@ -27,7 +27,7 @@ internal sealed class DiscoveryStream
     private long _nonceSequence;
 
     /// <param name="pushThrottle">Shared by every stream: at most its count of proxies regenerate and send at once (istiod's push throttle).</param>
-    public DiscoveryStream(ProxyConnection connection, IGrpcStreamWriter<DiscoveryResponse> writer, MeshSnapshotStore snapshots,
+    public DiscoveryStream(ProxyConnection connection, IServerStreamWriter<DiscoveryResponse> writer, MeshSnapshotStore snapshots,
         SemaphoreSlim pushThrottle, ControlPlaneMetrics metrics, TimeProvider time, ILogger logger)
     {
         _connection = connection;

@@ -1,3 +1,4 @@
+using Mesh.Security;
 using Prometheus;
 
 namespace Mesh.ControlPlane.Monitoring;
@@ -31,16 +32,35 @@ internal sealed class CitadelMetrics
 
     public void CertificateIssued() => _issued.Inc();
 
-    public void AuthenticationFailed() => _authenticationFailures.Inc();
-
-    public void CsrRejected() => _csrParsingErrors.Inc();
-
-    public void IdentityMismatch() => _identityMismatches.Inc();
-
-    /// <summary>When the CA's root (the earliest-expiring root of the bundle) and its signing chain expire.</summary>
-    public void SetExpiry(DateTimeOffset rootNotAfter, DateTimeOffset chainNotAfter)
+    /// <summary>
+    /// A refused CSR, counted by why: no or an unknown token (authentication), a malformed or weak CSR or another
+    /// trust domain (parsing), a CSR for another identity than the token's (ID extraction).
+    /// </summary>
+    public void Refused(Grpc.Core.StatusCode status)
     {
-        _rootExpiry.Set(rootNotAfter.ToUnixTimeSeconds());
-        _chainExpiry.Set(chainNotAfter.ToUnixTimeSeconds());
+        switch (status)
+        {
+            case Grpc.Core.StatusCode.Unauthenticated:
+                _authenticationFailures.Inc();
+                break;
+            case Grpc.Core.StatusCode.InvalidArgument:
+                _csrParsingErrors.Inc();
+                break;
+            case Grpc.Core.StatusCode.PermissionDenied:
+                _identityMismatches.Inc();
+                break;
+        }
+    }
+
+    /// <summary>
+    /// When the CA's root (the first of the bundle to expire, mid-rotation) and its signing certificate expire. The CA
+    /// folder is read at start only, so this is set once.
+    /// </summary>
+    public void SetExpiry(CertificateAuthority authority)
+    {
+        var rootExpiry = DateTime.MaxValue;
+        foreach (var root in authority.Bundle.Roots) rootExpiry = root.NotAfter < rootExpiry ? root.NotAfter : rootExpiry;
+        _rootExpiry.Set(new DateTimeOffset(rootExpiry.ToUniversalTime()).ToUnixTimeSeconds());
+        _chainExpiry.Set(new DateTimeOffset(authority.Signing.NotAfter.ToUniversalTime()).ToUnixTimeSeconds());
     }
 }

@@ -1,6 +1,7 @@
 using Mesh.Contracts.Discovery;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Mesh.Proxy.Identity;
 using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Discovery;
@@ -35,12 +36,13 @@ internal sealed class DiscoveryClient(
             }
             catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
-                // The proxy is stopping; Mesh.Grpc reports the cancelled call as a GrpcException (Cancelled).
+                // The proxy is stopping; Grpc.Net.Client reports the cancelled call as an RpcException (Cancelled).
                 return;
             }
             catch (Exception ex)
             {
-                DiscoveryLog.Disconnected(logger, ex.GetBaseException().Message);
+                // Expected while the control plane is down or restarting (an RpcException, Unavailable): one line, no stack.
+                DiscoveryLog.Disconnected(logger, ControlPlaneChannel.DescribeFailure(ex));
             }
 
             var delay = ReconnectBackoff.Next(++failures, random);
@@ -60,7 +62,6 @@ internal sealed class DiscoveryClient(
     private async Task<bool> RunStreamAsync(CancellationToken cancellationToken)
     {
         await using var stream = await transport.ConnectAsync(cancellationToken);
-        DiscoveryLog.Connected(logger, node.Id);
         var snapshot = store.Current;
         for (var i = 0; i < TypeUrls.PushOrder.Count; i++)
         {
@@ -72,6 +73,11 @@ internal sealed class DiscoveryClient(
             }
 
             await stream.SendAsync(subscribe, cancellationToken);
+            if (i == 0)
+            {
+                // A gRPC call connects as its first request goes out: only now is the proxy known to be connected.
+                DiscoveryLog.Connected(logger, node.Id);
+            }
         }
 
         var received = false;

@@ -1,34 +1,37 @@
+using Grpc.Core;
+using Grpc.Net.Client;
 using Mesh.Contracts.Discovery;
-using Mesh.Grpc;
 using Mesh.Proxy.Identity;
 
 namespace Mesh.Proxy.Discovery;
 
-/// <summary>Discovery streams over Mesh.Grpc: the AggregatedDiscoveryService's StreamResources duplex call (TLS for https://).</summary>
+/// <summary>Discovery streams over Grpc.Net.Client: the AggregatedDiscoveryService's StreamResources duplex call (TLS for https://).</summary>
 /// <param name="caRootFile">The CA root bundle that verifies an https:// control plane; unused for http://.</param>
 internal sealed class GrpcDiscoveryTransport(Uri address, string? caRootFile = null) : IDiscoveryTransport, IDisposable
 {
-    private static readonly GrpcMethod<DiscoveryRequest, DiscoveryResponse> StreamResources = new(
-        "/mesh.discovery.v1.AggregatedDiscoveryService/StreamResources",
-        DiscoveryRequest.Parser,
-        DiscoveryResponse.Parser);
+    private readonly GrpcChannel _channel = ControlPlaneChannel.Create(address, caRootFile, TimeProvider.System);
 
-    private readonly ControlPlaneChannel _connection = new(address, caRootFile, TimeProvider.System);
-
-    public async Task<IDiscoveryStream> ConnectAsync(CancellationToken cancellationToken)
+    /// <summary>Starts the call; the connection is made as the first request goes out, so a refusal surfaces from that send.</summary>
+    public Task<IDiscoveryStream> ConnectAsync(CancellationToken cancellationToken)
     {
-        var call = await _connection.Channel.StartDuplexAsync(StreamResources, new GrpcCallOptions(CancellationToken: cancellationToken));
-        return new Stream(call);
+        var client = new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(_channel);
+        IDiscoveryStream stream = new Stream(client.StreamResources(cancellationToken: cancellationToken));
+        return Task.FromResult(stream);
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose() => _channel.Dispose();
 
-    private sealed class Stream(GrpcDuplexCall<DiscoveryRequest, DiscoveryResponse> call) : IDiscoveryStream
+    private sealed class Stream(AsyncDuplexStreamingCall<DiscoveryRequest, DiscoveryResponse> call) : IDiscoveryStream
     {
-        public Task SendAsync(DiscoveryRequest request, CancellationToken cancellationToken) => call.WriteAsync(request, cancellationToken);
+        public Task SendAsync(DiscoveryRequest request, CancellationToken cancellationToken) => call.RequestStream.WriteAsync(request, cancellationToken);
 
-        public IAsyncEnumerable<DiscoveryResponse> ReadAllAsync(CancellationToken cancellationToken) => call.ReadAllAsync(cancellationToken);
+        public IAsyncEnumerable<DiscoveryResponse> ReadAllAsync(CancellationToken cancellationToken) => call.ResponseStream.ReadAllAsync(cancellationToken);
 
-        public ValueTask DisposeAsync() => call.DisposeAsync();
+        /// <summary>Ends the call; a call still running is cancelled, so the control plane sees the proxy leave.</summary>
+        public ValueTask DisposeAsync()
+        {
+            call.Dispose();
+            return ValueTask.CompletedTask;
+        }
     }
 }

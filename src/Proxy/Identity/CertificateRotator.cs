@@ -77,7 +77,7 @@ internal sealed class CertificateRotator(
             {
                 var ceiling = RetryBase * Math.Pow(2, Math.Min(attempt - 1, 10));
                 var delay = (ceiling > RetryCap ? RetryCap : ceiling) * (0.5 + random.NextDouble() / 2);
-                IdentityLog.FetchFailed(logger, attempt, (long)delay.TotalMilliseconds, ex.GetBaseException().Message);
+                IdentityLog.FetchFailed(logger, attempt, (long)delay.TotalMilliseconds, ControlPlaneChannel.DescribeFailure(ex));
                 await Task.Delay(delay, time, cancellationToken);
             }
         }

@@ -1,48 +1,56 @@
 // The proxy's gRPC channel to its control plane: TLS verified against the CA root bundle for https://, plaintext h2c for http://.
 using System.Security.Authentication;
-using Mesh.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Mesh.Contracts;
 
 namespace Mesh.Proxy.Identity;
 
-/// <summary>Owns the channel and, for TLS, the handler it runs on (a channel does not dispose a handler it was given).</summary>
-internal sealed class ControlPlaneChannel : IDisposable
+/// <summary>Builds the Grpc.Net.Client channel discovery and certificate requests share, and says in one line why a call failed.</summary>
+internal static class ControlPlaneChannel
 {
-    private readonly SocketsHttpHandler? _handler;
-
     /// <param name="rootFile">The CA root bundle (root-cert.pem); required for https://, unused for http://.</param>
-    public ControlPlaneChannel(Uri address, string? rootFile, TimeProvider time)
+    public static GrpcChannel Create(Uri address, string? rootFile, TimeProvider time)
     {
+        var handler = new SocketsHttpHandler
+        {
+            // More connections rather than calls queued behind one connection's stream limit.
+            EnableMultipleHttp2Connections = true,
+            // A discovery stream is quiet between pushes: pings find a dead control plane (or a path that dropped the
+            // connection) within ping delay + timeout, and the discovery client reconnects.
+            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+        };
         if (address.Scheme == Uri.UriSchemeHttps)
         {
             if (rootFile is null)
             {
+                handler.Dispose();
                 throw new ArgumentException($"{address}: TLS to the control plane needs the CA root bundle (--ca-root-file)", nameof(rootFile));
             }
 
-            var validator = new ControlPlaneCertificateValidator(rootFile, time);
-            _handler = new SocketsHttpHandler
-            {
-                // As GrpcChannel's own handler: more connections rather than queued calls, pings on long streams.
-                EnableMultipleHttp2Connections = true,
-                KeepAlivePingDelay = TimeSpan.FromSeconds(60),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
-                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
-                SslOptions =
-                {
-                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                    RemoteCertificateValidationCallback = validator.Validate,
-                },
-            };
+            handler.SslOptions.EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+            handler.SslOptions.RemoteCertificateValidationCallback = new ControlPlaneCertificateValidator(rootFile, time).Validate;
         }
 
-        Channel = new GrpcChannel(address, new GrpcChannelOptions { Handler = _handler, TimeProvider = time });
+        return GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxSendMessageSize = GrpcMessageLimits.MaxRequestSize,
+            MaxReceiveMessageSize = GrpcMessageLimits.MaxResponseSize,
+        });
     }
 
-    public GrpcChannel Channel { get; }
-
-    public void Dispose()
+    /// <summary>
+    /// Why a call failed, for a log line: the transport's innermost reason (connection refused, the certificate check's
+    /// refusal) rather than RpcException's "Status(StatusCode=..., DebugException=...)" wrapper; else the status and detail.
+    /// </summary>
+    public static string DescribeFailure(Exception exception) => exception switch
     {
-        Channel.Dispose();
-        _handler?.Dispose();
-    }
+        RpcException { Status.DebugException: { } cause } => cause.GetBaseException().Message,
+        RpcException rpc => $"{rpc.StatusCode}: {rpc.Status.Detail}",
+        _ => exception.GetBaseException().Message,
+    };
 }

@@ -1,23 +1,21 @@
-// Asks the control plane's CA for a certificate: a new P-256 key per request, a CSR for the token's identity, over Mesh.Grpc (TLS for https://).
+// Asks the control plane's CA for a certificate: a new P-256 key per request, a CSR for the token's identity, over Grpc.Net.Client (TLS for https://).
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Mesh.Contracts.Security;
-using Mesh.Grpc;
 using Mesh.Security;
 
 namespace Mesh.Proxy.Identity;
 
 internal sealed class GrpcCertificateSource : IWorkloadCertificateSource, IDisposable
 {
-    private static readonly GrpcMethod<CreateCertificateRequest, CreateCertificateResponse> CreateCertificate = new(
-        "/mesh.security.v1.CertificateService/CreateCertificate", CreateCertificateRequest.Parser, CreateCertificateResponse.Parser);
-
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly ControlPlaneChannel _connection;
+    private readonly GrpcChannel _channel;
+    private readonly CertificateService.CertificateServiceClient _client;
     private readonly IdentityOptions _options;
     private readonly SpiffeId _identity;
-    private readonly Dictionary<string, string> _headers;
+    private readonly Metadata _headers;
 
     public GrpcCertificateSource(Uri controlPlane, IdentityOptions options)
     {
@@ -26,10 +24,11 @@ internal sealed class GrpcCertificateSource : IWorkloadCertificateSource, IDispo
             throw new ArgumentException("The CA token is not a bootstrap token (expected <identity>.<mac>, as the control plane mints them).", nameof(options));
         }
 
-        _connection = new ControlPlaneChannel(controlPlane, options.CaRootFile, TimeProvider.System);
+        _channel = ControlPlaneChannel.Create(controlPlane, options.CaRootFile, TimeProvider.System);
+        _client = new CertificateService.CertificateServiceClient(_channel);
         _options = options;
         _identity = identity;
-        _headers = new Dictionary<string, string> { ["authorization"] = "Bearer " + options.Token };
+        _headers = new Metadata { { "authorization", "Bearer " + options.Token } };
     }
 
     public SpiffeId Identity => _identity;
@@ -42,7 +41,17 @@ internal sealed class GrpcCertificateSource : IWorkloadCertificateSource, IDispo
             Csr = WorkloadKey.CreateSigningRequestPem(key, _identity),
             ValidityDurationSeconds = (long)(_options.Lifetime?.TotalSeconds ?? 0),
         };
-        var response = await _connection.Channel.UnaryAsync(CreateCertificate, request, new GrpcCallOptions(CallTimeout, cancellationToken, _headers));
+        CreateCertificateResponse response;
+        try
+        {
+            response = await _client.CreateCertificateAsync(request, _headers, DateTime.UtcNow + CallTimeout, cancellationToken);
+        }
+        catch (RpcException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Grpc.Net.Client reports our own cancellation as CANCELLED; the rotator stops quietly on a cancellation.
+            throw new OperationCanceledException(cancellationToken);
+        }
+
         if (response.CertChain.Count == 0)
         {
             throw new InvalidDataException("the CA answered without a certificate");
@@ -58,5 +67,5 @@ internal sealed class GrpcCertificateSource : IWorkloadCertificateSource, IDispo
         return new WorkloadCertificate(_identity, leaf, intermediates, TrustBundle.FromPem(response.TrustBundle));
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose() => _channel.Dispose();
 }

@@ -1,18 +1,20 @@
 using System.Net.Http;
 using System.Text.Json;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Discovery;
 using Mesh.ControlPlane.Tests.Translation;
-using Mesh.Grpc;
 
 namespace Mesh.ControlPlane.Tests.Discovery;
 
-/// <summary>The real server on 127.0.0.1 with our gRPC client: initial push, ACKs, change pushes, NACKs, and what syncz shows.</summary>
+/// <summary>The real server on 127.0.0.1 with a Grpc.Net.Client client: initial push, ACKs, change pushes, NACKs, what syncz shows, and how streams end.</summary>
 public sealed class DiscoveryServerTests : IAsyncLifetime
 {
     private readonly TempDirectory _config = new();
     private ControlPlaneServer _server = null!;
     private GrpcChannel _channel = null!;
+    private AggregatedDiscoveryService.AggregatedDiscoveryServiceClient _client = null!;
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(30));
 
     public async Task InitializeAsync()
@@ -24,7 +26,8 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
             new ControlPlaneOptions { ConfigDirectory = _config.Path, GrpcPort = 0, HttpPort = 0, Debounce = TimeSpan.FromMilliseconds(10), FileSettle = TimeSpan.FromMilliseconds(10) },
             TimeProvider.System, _ => { });
         await _server.StartAsync(_timeout.Token);
-        _channel = new GrpcChannel(new Uri($"http://127.0.0.1:{_server.GrpcPort}"));
+        _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_server.GrpcPort}");
+        _client = new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(_channel);
     }
 
     public async Task DisposeAsync()
@@ -71,16 +74,16 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
     [Fact]
     public async Task Stream_FullCycle_PushesAllTypesThenOnlyChangesAndRecordsAckAndNack()
     {
-        await using var call = await _channel.StartDuplexAsync(DiscoveryStreamHandler.Method, new GrpcCallOptions(CancellationToken: _timeout.Token));
-        await using var responses = call.ReadAllAsync(_timeout.Token).GetAsyncEnumerator(_timeout.Token);
-        await call.WriteAsync(new DiscoveryRequest { Node = FrontendNode(), TypeUrl = TypeUrls.Cluster }, _timeout.Token);
+        using var call = _client.StreamResources(cancellationToken: _timeout.Token);
+        await using var responses = call.ResponseStream.ReadAllAsync(_timeout.Token).GetAsyncEnumerator(_timeout.Token);
+        await call.RequestStream.WriteAsync(new DiscoveryRequest { Node = FrontendNode(), TypeUrl = TypeUrls.Cluster }, _timeout.Token);
 
         var initial = new List<DiscoveryResponse>();
         for (var i = 0; i < 4; i++)
         {
             Assert.True(await responses.MoveNextAsync());
             initial.Add(responses.Current);
-            await call.WriteAsync(Ack(responses.Current), _timeout.Token);
+            await call.RequestStream.WriteAsync(Ack(responses.Current), _timeout.Token);
         }
         Assert.Equal(TypeUrls.PushOrder, initial.Select(r => r.TypeUrl));
         Assert.Equal(initial.Count, initial.Select(r => r.Nonce).Distinct().Count());
@@ -101,7 +104,7 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
         Assert.Equal(TypeUrls.Route, changed.TypeUrl);
         Assert.NotEqual(initial[3].VersionInfo, changed.VersionInfo);
 
-        await call.WriteAsync(new DiscoveryRequest
+        await call.RequestStream.WriteAsync(new DiscoveryRequest
         {
             TypeUrl = TypeUrls.Route,
             VersionInfo = initial[3].VersionInfo,
@@ -119,15 +122,72 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Stream_Ends_ConnectionRemoved()
+    public async Task Stream_ClientCancels_ConnectionRemoved()
     {
-        var call = await _channel.StartDuplexAsync(DiscoveryStreamHandler.Method, new GrpcCallOptions(CancellationToken: _timeout.Token));
-        await call.WriteAsync(new DiscoveryRequest { Node = FrontendNode() }, _timeout.Token);
+        var call = _client.StreamResources(cancellationToken: _timeout.Token);
+        await call.RequestStream.WriteAsync(new DiscoveryRequest { Node = FrontendNode() }, _timeout.Token);
         await Eventually.TrueAsync(() => _server.Registry.Count == 1, "the proxy to connect");
 
-        await call.DisposeAsync();
+        call.Dispose();
 
         await Eventually.TrueAsync(() => _server.Registry.Count == 0, "the connection to be removed");
+    }
+
+    [Fact]
+    public async Task Stream_ClientCompletesRequests_EndsOkAndConnectionRemoved()
+    {
+        using var call = _client.StreamResources(cancellationToken: _timeout.Token);
+        await call.RequestStream.WriteAsync(new DiscoveryRequest { Node = FrontendNode(), TypeUrl = TypeUrls.Cluster }, _timeout.Token);
+        await Eventually.TrueAsync(() => _server.Registry.Count == 1, "the proxy to connect");
+
+        await call.RequestStream.CompleteAsync();
+        await foreach (var _ in call.ResponseStream.ReadAllAsync(_timeout.Token))
+        {
+        }
+
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.Equal(0, _server.Registry.Count);
+    }
+
+    [Fact]
+    public async Task Stream_FirstRequestWithoutNodeId_InvalidArgumentAndNothingRegistered()
+    {
+        using var call = _client.StreamResources(cancellationToken: _timeout.Token);
+        await call.RequestStream.WriteAsync(new DiscoveryRequest { TypeUrl = TypeUrls.Cluster, Node = new Node { WorkloadName = "frontend-v1" } }, _timeout.Token);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(_timeout.Token));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("node.id", error.Status.Detail);
+        Assert.Equal(0, _server.Registry.Count);
+    }
+
+    [Fact]
+    public async Task Stop_WithAnOpenStream_StreamEndsUnavailableAndStopDoesNotWaitForIt()
+    {
+        using var config = new TempDirectory();
+        var server = ControlPlaneServer.Create(new ControlPlaneOptions { ConfigDirectory = config.Path, GrpcPort = 0, HttpPort = 0 }, TimeProvider.System, _ => { });
+        await server.StartAsync(_timeout.Token);
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{server.GrpcPort}");
+        using var call = new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(channel).StreamResources(cancellationToken: _timeout.Token);
+        await call.RequestStream.WriteAsync(new DiscoveryRequest { Node = FrontendNode(), TypeUrl = TypeUrls.Cluster }, _timeout.Token);
+        // The stream is open and served (a stop that cuts a response being written resets that stream instead).
+        for (var i = 0; i < TypeUrls.PushOrder.Count; i++) Assert.True(await call.ResponseStream.MoveNext(_timeout.Token));
+
+        var stopped = server.DisposeAsync().AsTask();
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await foreach (var _ in call.ResponseStream.ReadAllAsync(_timeout.Token))
+            {
+            }
+        });
+
+        // Kestrel alone would wait 30 s for the open stream.
+        await stopped.WaitAsync(TimeSpan.FromSeconds(10));
+        // The handler ends the stream UNAVAILABLE; now and then Kestrel closes the connection before those trailers are
+        // out, and the client reads a closed connection (INTERNAL). Either way the proxy reconnects at once.
+        Assert.True(error.StatusCode is StatusCode.Unavailable or StatusCode.Internal, $"{error.StatusCode}: {error.Status.Detail}");
+        if (error.StatusCode == StatusCode.Unavailable) Assert.Equal("the control plane is shutting down", error.Status.Detail);
     }
 
     [Fact]

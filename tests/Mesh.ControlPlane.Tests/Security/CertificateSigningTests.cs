@@ -1,14 +1,16 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Mesh.Contracts;
 using Mesh.Contracts.Security;
 using Mesh.ControlPlane.Security;
-using Mesh.Grpc;
 using Mesh.Security;
 
 namespace Mesh.ControlPlane.Tests.Security;
 
-/// <summary>CreateCertificate on the real server over our gRPC: what it signs, and every kind of abuse it refuses.</summary>
+/// <summary>CreateCertificate on the real server over Grpc.Net.Client: what it signs, and every kind of abuse it refuses.</summary>
 public sealed class CertificateSigningTests : IAsyncLifetime
 {
     private static readonly SpiffeId Backend = new("cluster.local", "default", "backend");
@@ -28,7 +30,7 @@ public sealed class CertificateSigningTests : IAsyncLifetime
             TimeProvider.System, _ => { });
         await _server.StartAsync();
         _tokens = BootstrapToken.LoadOrCreate(ca);
-        _channel = new GrpcChannel(new Uri($"http://127.0.0.1:{_server.GrpcPort}"));
+        _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_server.GrpcPort}");
     }
 
     public async Task DisposeAsync()
@@ -56,8 +58,8 @@ public sealed class CertificateSigningTests : IAsyncLifetime
     public async Task CreateCertificate_NoToken_Unauthenticated()
     {
         using var key = WorkloadKey.Create();
-        var error = await Assert.ThrowsAsync<GrpcException>(() => CallAsync(null, WorkloadKey.CreateSigningRequestPem(key, Backend)));
-        Assert.Equal(GrpcStatusCode.Unauthenticated, error.Status);
+        var error = await Assert.ThrowsAsync<RpcException>(() => CallAsync(null, WorkloadKey.CreateSigningRequestPem(key, Backend)));
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
     }
 
     [Fact]
@@ -65,35 +67,45 @@ public sealed class CertificateSigningTests : IAsyncLifetime
     {
         using var key = WorkloadKey.Create();
         var forged = new BootstrapToken(new byte[32]).Create(Backend);
-        var error = await Assert.ThrowsAsync<GrpcException>(() => CallAsync(forged, WorkloadKey.CreateSigningRequestPem(key, Backend)));
-        Assert.Equal(GrpcStatusCode.Unauthenticated, error.Status);
+        var error = await Assert.ThrowsAsync<RpcException>(() => CallAsync(forged, WorkloadKey.CreateSigningRequestPem(key, Backend)));
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
     }
 
     [Fact]
     public async Task CreateCertificate_CsrForAnotherIdentity_PermissionDenied()
     {
         using var key = WorkloadKey.Create();
-        var error = await Assert.ThrowsAsync<GrpcException>(() => CallAsync(_tokens.Create(Frontend), WorkloadKey.CreateSigningRequestPem(key, Backend)));
-        Assert.Equal(GrpcStatusCode.PermissionDenied, error.Status);
-        Assert.Contains("sa/frontend", error.Detail);
-        Assert.Contains("sa/backend", error.Detail);
+        var error = await Assert.ThrowsAsync<RpcException>(() => CallAsync(_tokens.Create(Frontend), WorkloadKey.CreateSigningRequestPem(key, Backend)));
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.Contains("sa/frontend", error.Status.Detail);
+        Assert.Contains("sa/backend", error.Status.Detail);
     }
 
     [Fact]
     public async Task CreateCertificate_MalformedCsr_InvalidArgument()
     {
-        var error = await Assert.ThrowsAsync<GrpcException>(() => CallAsync(_tokens.Create(Backend), "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"));
-        Assert.Equal(GrpcStatusCode.InvalidArgument, error.Status);
-        Assert.Contains("malformed CSR", error.Detail);
+        var error = await Assert.ThrowsAsync<RpcException>(() => CallAsync(_tokens.Create(Backend), "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"));
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("malformed CSR", error.Status.Detail);
     }
 
     [Fact]
     public async Task CreateCertificate_Rsa1024_InvalidArgumentNamingTheKeySize()
     {
         using var rsa = RSA.Create(1024);
-        var error = await Assert.ThrowsAsync<GrpcException>(() => CallAsync(_tokens.Create(Backend), WorkloadKey.CreateSigningRequestPem(rsa, Backend)));
-        Assert.Equal(GrpcStatusCode.InvalidArgument, error.Status);
-        Assert.Contains("1024 bits", error.Detail);
+        var error = await Assert.ThrowsAsync<RpcException>(() => CallAsync(_tokens.Create(Backend), WorkloadKey.CreateSigningRequestPem(rsa, Backend)));
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("1024 bits", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task CreateCertificate_RequestOverMaxSize_ResourceExhaustedBeforeAnyCheck()
+    {
+        var huge = new string('A', GrpcMessageLimits.MaxRequestSize);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => CallAsync(_tokens.Create(Backend), huge));
+
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
     }
 
     [Fact]
@@ -111,7 +123,7 @@ public sealed class CertificateSigningTests : IAsyncLifetime
         Assert.Single(json.RootElement.GetProperty("trust_bundle").EnumerateArray());
     }
 
-    private Task<CreateCertificateResponse> CallAsync(string? token, string csr) =>
-        _channel.UnaryAsync(CertificateSigningHandler.Method, new CreateCertificateRequest { Csr = csr },
-            new GrpcCallOptions(TimeSpan.FromSeconds(10), Headers: token is null ? null : new Dictionary<string, string> { ["authorization"] = "Bearer " + token }));
+    private async Task<CreateCertificateResponse> CallAsync(string? token, string csr) =>
+        await new CertificateService.CertificateServiceClient(_channel).CreateCertificateAsync(new CreateCertificateRequest { Csr = csr },
+            token is null ? null : new Metadata { { "authorization", "Bearer " + token } }, DateTime.UtcNow.AddSeconds(10));
 }

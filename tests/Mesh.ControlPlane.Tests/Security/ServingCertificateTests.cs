@@ -1,9 +1,9 @@
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Mesh.Contracts.Security;
-using Mesh.ControlPlane.Security;
-using Mesh.Grpc;
 using Mesh.Security;
 
 namespace Mesh.ControlPlane.Tests.Security;
@@ -64,7 +64,7 @@ public sealed class ServingCertificateTests : IAsyncLifetime
                 return new NetworkStream(socket, ownsSocket: true);
             },
         };
-        using var channel = new GrpcChannel(new Uri($"https://127.0.0.1:{_server.GrpcPort}"), new GrpcChannelOptions { Handler = handler });
+        using var channel = GrpcChannel.ForAddress($"https://127.0.0.1:{_server.GrpcPort}", new GrpcChannelOptions { HttpHandler = handler });
         var tokens = BootstrapToken.LoadOrCreate(_caDir);
         await SignAsync(channel, tokens);
         using var before = await HandshakeAsync();
@@ -83,10 +83,9 @@ public sealed class ServingCertificateTests : IAsyncLifetime
     private static async Task SignAsync(GrpcChannel channel, BootstrapToken tokens)
     {
         using var key = WorkloadKey.Create();
-        var headers = new Dictionary<string, string> { ["authorization"] = "Bearer " + tokens.Create(Backend) };
-        var response = await channel.UnaryAsync(CertificateSigningHandler.Method,
-            new CreateCertificateRequest { Csr = WorkloadKey.CreateSigningRequestPem(key, Backend) },
-            new GrpcCallOptions(TimeSpan.FromSeconds(30), default, headers));
+        var headers = new Metadata { { "authorization", "Bearer " + tokens.Create(Backend) } };
+        var response = await new CertificateService.CertificateServiceClient(channel).CreateCertificateAsync(
+            new CreateCertificateRequest { Csr = WorkloadKey.CreateSigningRequestPem(key, Backend) }, headers, DateTime.UtcNow.AddSeconds(30));
         Assert.NotEmpty(response.CertChain);
     }
 

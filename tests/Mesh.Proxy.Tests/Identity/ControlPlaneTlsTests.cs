@@ -49,7 +49,7 @@ public sealed class ControlPlaneTlsTests : IDisposable
     [Fact]
     public void ControlPlaneChannel_HttpsWithoutRootFile_RefusedNamingTheFlag()
     {
-        var error = Assert.Throws<ArgumentException>(() => new ControlPlaneChannel(new Uri("https://127.0.0.1:15012"), null, TimeProvider.System));
+        var error = Assert.Throws<ArgumentException>(() => ControlPlaneChannel.Create(new Uri("https://127.0.0.1:15012"), null, TimeProvider.System));
         Assert.Contains("--ca-root-file", error.Message);
     }
 
@@ -83,7 +83,7 @@ public sealed class ControlPlaneTlsTests : IDisposable
         var token = new BootstrapToken(new byte[32]).Create(Backend);
         using var source = new GrpcCertificateSource(address, new IdentityOptions { Token = token, CaRootFile = _rootFile });
         var error = await Assert.ThrowsAnyAsync<Exception>(() => source.FetchAsync(CancellationToken.None));
-        return error.GetBaseException().Message;
+        return ControlPlaneChannel.DescribeFailure(error);
     }
 
     private static X509Certificate2 ServingCertificate(CertificateAuthority ca, SpiffeId identity)

@@ -1,19 +1,23 @@
 // Sends one batch of spans to an OTLP collector over gRPC or HTTP/protobuf.
 using System.Net.Http.Headers;
 using Google.Protobuf;
-using Mesh.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 
 namespace Mesh.Proxy.Observability.Tracing;
 
 /// <summary>
-/// The two OTLP transports: gRPC <c>TraceService/Export</c> (with Mesh.Grpc; grpc-dotnet is not served here) and
-/// HTTP/protobuf <c>POST /v1/traces</c>. Each call has a deadline, so a collector that hangs only delays the exporter.
+/// The two OTLP transports: gRPC <c>TraceService/Export</c> (with Grpc.Net.Client) and HTTP/protobuf
+/// <c>POST /v1/traces</c>. Each call has a deadline, so a collector that hangs only delays the exporter.
 /// </summary>
 internal sealed class OtlpSender : IDisposable
 {
-    public static readonly GrpcMethod<ExportTraceServiceRequest, ExportTraceServiceResponse> ExportMethod = new(
-        "/opentelemetry.proto.collector.trace.v1.TraceService/Export", ExportTraceServiceRequest.Parser, ExportTraceServiceResponse.Parser);
+    // Our OTLP .proto subset declares messages only, so the method is described here rather than generated.
+    private static readonly Method<ExportTraceServiceRequest, ExportTraceServiceResponse> ExportMethod = new(
+        MethodType.Unary, "opentelemetry.proto.collector.trace.v1.TraceService", "Export",
+        Marshallers.Create(request => request.ToByteArray(), ExportTraceServiceRequest.Parser.ParseFrom),
+        Marshallers.Create(response => response.ToByteArray(), ExportTraceServiceResponse.Parser.ParseFrom));
 
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(5);
     private static readonly MediaTypeHeaderValue Protobuf = new("application/x-protobuf");
@@ -27,7 +31,7 @@ internal sealed class OtlpSender : IDisposable
         _endpoint = endpoint;
         if (endpoint.Protocol == OtlpProtocol.Grpc)
         {
-            _channel = new GrpcChannel(endpoint.Address);
+            _channel = GrpcChannel.ForAddress(endpoint.Address);
         }
         else
         {
@@ -39,7 +43,7 @@ internal sealed class OtlpSender : IDisposable
     {
         if (_channel is not null)
         {
-            await _channel.UnaryAsync(ExportMethod, request, new GrpcCallOptions(CallTimeout, cancellationToken));
+            await _channel.CreateCallInvoker().AsyncUnaryCall(ExportMethod, null, new CallOptions(deadline: DateTime.UtcNow + CallTimeout, cancellationToken: cancellationToken), request);
             return;
         }
 

@@ -1,0 +1,95 @@
+// The control plane's CreateCertificate service: authenticates the caller, checks its CSR, and signs it with the CA.
+using Grpc.Core;
+using Mesh.Contracts.Security;
+using Mesh.ControlPlane.Monitoring;
+using Mesh.Security;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.ControlPlane.Security;
+
+/// <summary>
+/// Signs only what the caller is entitled to: the token names an identity, the CSR must ask for exactly that identity
+/// in this trust domain. Every refusal ends the call with a status and a log line.
+/// </summary>
+internal sealed class CertificateSigningService(
+    CertificateAuthority authority,
+    BootstrapToken tokens,
+    IssuedCertificateRegistry issued,
+    TimeSpan defaultLifetime,
+    TimeSpan maxLifetime,
+    TimeProvider time,
+    CitadelMetrics metrics,
+    ILogger<CertificateSigningService> logger) : CertificateService.CertificateServiceBase
+{
+    private const string BearerPrefix = "Bearer ";
+
+    public override Task<CreateCertificateResponse> CreateCertificate(CreateCertificateRequest request, ServerCallContext context)
+    {
+        var connection = context.GetHttpContext().Connection;
+        var peer = connection.RemoteIpAddress is { } address ? $"{address}:{connection.RemotePort}" : "unknown peer";
+        metrics.CsrReceived();
+        try
+        {
+            var signed = Sign(request, context, peer);
+            metrics.CertificateIssued();
+            return Task.FromResult(signed);
+        }
+        catch (RpcException refusal)
+        {
+            metrics.Refused(refusal.StatusCode);
+            SecurityLog.Refused(logger, peer, refusal.StatusCode.ToString(), refusal.Status.Detail);
+            throw;
+        }
+    }
+
+    private CreateCertificateResponse Sign(CreateCertificateRequest request, ServerCallContext context, string peer)
+    {
+        var header = context.RequestHeaders.GetValue("authorization") ?? "";
+        if (!header.StartsWith(BearerPrefix, StringComparison.Ordinal))
+        {
+            throw Refusal(StatusCode.Unauthenticated, "no bootstrap token: send 'authorization: Bearer <token>'");
+        }
+
+        var caller = tokens.Authenticate(header[BearerPrefix.Length..].Trim())
+            ?? throw Refusal(StatusCode.Unauthenticated, "the bootstrap token is not one this control plane issued");
+
+        ValidatedSigningRequest csr;
+        try
+        {
+            csr = SigningRequestValidator.Validate(System.Text.Encoding.ASCII.GetBytes(request.Csr));
+        }
+        catch (SigningRefusedException refusal)
+        {
+            throw Refusal(StatusCode.InvalidArgument, refusal.Message);
+        }
+
+        if (csr.RequestedIdentity.TrustDomain != authority.TrustDomain)
+        {
+            throw Refusal(StatusCode.InvalidArgument,
+                $"the CSR asks for trust domain '{csr.RequestedIdentity.TrustDomain}'; this CA signs for '{authority.TrustDomain}'");
+        }
+
+        if (csr.RequestedIdentity != caller)
+        {
+            throw Refusal(StatusCode.PermissionDenied,
+                $"the token authenticates {caller.Uri}, but the CSR asks for {csr.RequestedIdentity.Uri}");
+        }
+
+        var lifetime = request.ValidityDurationSeconds > 0 ? TimeSpan.FromSeconds(request.ValidityDurationSeconds) : defaultLifetime;
+        if (lifetime > maxLifetime)
+        {
+            lifetime = maxLifetime;
+        }
+
+        var certificate = authority.Issue(csr, caller, lifetime);
+        issued.Add(new IssuedCertificateRecord(caller.Uri, certificate.SerialNumber, certificate.NotBefore, certificate.NotAfter, peer, time.GetUtcNow()));
+        SecurityLog.Issued(logger, certificate.SerialNumber, caller.Uri, peer, certificate.NotAfter);
+
+        var response = new CreateCertificateResponse { TrustBundle = certificate.TrustBundlePem };
+        response.CertChain.Add(certificate.CertificatePem);
+        response.CertChain.AddRange(certificate.ChainPem);
+        return response;
+    }
+
+    private static RpcException Refusal(StatusCode status, string detail) => new(new Status(status, detail));
+}
