@@ -1,5 +1,4 @@
 using Mesh.Meshctl.Local;
-using Mesh.Proxy.Observability.Tracing;
 
 namespace Mesh.EndToEnd.Tests;
 

@@ -1,0 +1,188 @@
+using System.Buffers;
+using System.Diagnostics;
+using OpenTelemetry;
+using OpenTelemetry.Context.Propagation;
+
+namespace Mesh.Proxy.Observability.Tracing;
+
+/// <summary>
+/// B3 propagation (Zipkin's headers, Istio's default) as an OpenTelemetry <see cref="TextMapPropagator"/>. It reads the
+/// single <c>b3</c> header, else the <c>x-b3-*</c> headers, leniently as Envoy does (16 or 32 hex digits in either
+/// case; a malformed header counts as absent), and writes <c>x-b3-traceid</c> (64-bit ids stay 64-bit),
+/// <c>x-b3-spanid</c> and <c>x-b3-sampled</c>. Composed after the SDK's <see cref="TraceContextPropagator"/>, it
+/// takes precedence over a <c>traceparent</c> extracted before it (Envoy's order: b3, x-b3-*, traceparent) and keeps
+/// that context's <c>tracestate</c> when both name the same trace, which is the case after every hop of ours.
+/// </summary>
+internal sealed class B3Propagator : TextMapPropagator
+{
+    private static readonly HashSet<string> AllFields =
+    [
+        TraceHeaders.B3Single, TraceHeaders.B3TraceId, TraceHeaders.B3SpanId, TraceHeaders.B3ParentSpanId, TraceHeaders.B3Sampled, TraceHeaders.B3Flags,
+    ];
+
+    /// <remarks>Callers must not modify the returned set.</remarks>
+    public override ISet<string> Fields => AllFields;
+
+    public override PropagationContext Extract<T>(PropagationContext context, T carrier, Func<T, string, IEnumerable<string>?> getter)
+    {
+        var b3 = Read(carrier, getter);
+        if (!b3.HasIds)
+        {
+            return context;
+        }
+
+        var earlier = context.ActivityContext;
+        var traceState = earlier.IsValid() && earlier.TraceId == b3.TraceId ? earlier.TraceState : null;
+        var flags = b3.Sampling is B3SamplingState.Accept or B3SamplingState.Debug ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None;
+        return new PropagationContext(new ActivityContext(b3.TraceId, b3.SpanId, flags, traceState, isRemote: true), context.Baggage);
+    }
+
+    public override void Inject<T>(PropagationContext context, T carrier, Action<T, string, string> setter)
+    {
+        var span = context.ActivityContext;
+        if (!span.IsValid())
+        {
+            return;
+        }
+
+        setter(carrier, TraceHeaders.B3TraceId, TraceIdHex(span.TraceId));
+        setter(carrier, TraceHeaders.B3SpanId, span.SpanId.ToHexString());
+        setter(carrier, TraceHeaders.B3Sampled, (span.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? "1" : "0");
+    }
+
+    /// <summary>
+    /// The B3 context of a request: single header with ids, else multi headers with ids, else a decision sent alone
+    /// (single first), else nothing. The sampling state is what <see cref="Extract"/> cannot return (Envoy reads it apart, too).
+    /// </summary>
+    public static B3Context Read<T>(T carrier, Func<T, string, IEnumerable<string>?> getter)
+    {
+        var single = ParseSingle(First(getter(carrier, TraceHeaders.B3Single)));
+        if (single.HasIds)
+        {
+            return single;
+        }
+
+        var multi = ParseMulti(carrier, getter);
+        return multi.HasIds || single.Sampling == B3SamplingState.Defer ? multi : single;
+    }
+
+    /// <summary><c>{traceid}-{spanid}[-{sampling}[-{parentspanid}]]</c>, or the sampling state alone (0, 1 or d).</summary>
+    private static B3Context ParseSingle(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return default;
+        }
+
+        var text = value.AsSpan().Trim();
+        if (text.Length == 1)
+        {
+            return TryParseSingleSampling(text, out var alone) ? new B3Context(default, default, alone) : default;
+        }
+
+        Span<Range> parts = stackalloc Range[5];
+        var count = text.Split(parts, '-');
+        if (count is < 2 or > 4 || !TryParseTraceId(text[parts[0]], out var traceId) || !TryParseSpanId(text[parts[1]], out var spanId))
+        {
+            return default;
+        }
+
+        var sampling = B3SamplingState.Defer;
+        if ((count >= 3 && !TryParseSingleSampling(text[parts[2]], out sampling)) || (count == 4 && !TryParseSpanId(text[parts[3]], out _)))
+        {
+            return default;
+        }
+
+        return new B3Context(traceId, spanId, sampling);
+    }
+
+    private static bool TryParseSingleSampling(ReadOnlySpan<char> text, out B3SamplingState sampling)
+    {
+        sampling = text switch
+        {
+            "1" => B3SamplingState.Accept,
+            "0" => B3SamplingState.Deny,
+            "d" => B3SamplingState.Debug,
+            _ => B3SamplingState.Defer,
+        };
+        return sampling != B3SamplingState.Defer;
+    }
+
+    /// <summary>
+    /// <c>x-b3-traceid</c>, <c>x-b3-spanid</c>, <c>x-b3-sampled</c> (1/0, legacy true/false) and <c>x-b3-flags: 1</c>
+    /// (debug, which implies accept). A malformed parent span id is ignored: our span's parent is the caller's span.
+    /// </summary>
+    private static B3Context ParseMulti<T>(T carrier, Func<T, string, IEnumerable<string>?> getter)
+    {
+        var sampling = First(getter(carrier, TraceHeaders.B3Flags)) == "1"
+            ? B3SamplingState.Debug
+            : First(getter(carrier, TraceHeaders.B3Sampled)) switch
+            {
+                "1" or "true" => B3SamplingState.Accept,
+                "0" or "false" => B3SamplingState.Deny,
+                _ => B3SamplingState.Defer,
+            };
+        return TryParseTraceId(First(getter(carrier, TraceHeaders.B3TraceId)), out var traceId)
+            && TryParseSpanId(First(getter(carrier, TraceHeaders.B3SpanId)), out var spanId)
+            ? new B3Context(traceId, spanId, sampling)
+            : new B3Context(default, default, sampling);
+    }
+
+    /// <summary>32 hex digits, or 16 (a 64-bit B3 id, kept in the low half); either case; all zeros is invalid.</summary>
+    private static bool TryParseTraceId(ReadOnlySpan<char> text, out ActivityTraceId id)
+    {
+        id = default;
+        Span<byte> bytes = stackalloc byte[16];
+        bytes.Clear();
+        if (!(text.Length == 32 ? TryParseHex(text, bytes) : text.Length == 16 && TryParseHex(text, bytes[8..])) || !bytes.ContainsAnyExcept((byte)0))
+        {
+            return false;
+        }
+
+        id = ActivityTraceId.CreateFromBytes(bytes);
+        return true;
+    }
+
+    private static bool TryParseSpanId(ReadOnlySpan<char> text, out ActivitySpanId id)
+    {
+        id = default;
+        Span<byte> bytes = stackalloc byte[8];
+        if (text.Length != 16 || !TryParseHex(text, bytes) || !bytes.ContainsAnyExcept((byte)0))
+        {
+            return false;
+        }
+
+        id = ActivitySpanId.CreateFromBytes(bytes);
+        return true;
+    }
+
+    private static bool TryParseHex(ReadOnlySpan<char> text, Span<byte> bytes) =>
+        Convert.FromHexString(text, bytes, out _, out var written) == OperationStatus.Done && written == bytes.Length;
+
+    // A 64-bit B3 trace id (high half zero) is passed on as 16 digits, so 64-bit-only tracers downstream keep working.
+    private static string TraceIdHex(ActivityTraceId traceId)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        traceId.CopyTo(bytes);
+        return bytes[..8].ContainsAnyExcept((byte)0) ? traceId.ToHexString() : Convert.ToHexStringLower(bytes[8..]);
+    }
+
+    // B3 headers are untrusted input: only the first value counts, as in Envoy.
+    private static string? First(IEnumerable<string>? values)
+    {
+        if (values is IList<string> list)
+        {
+            return list.Count > 0 ? list[0] : null;
+        }
+
+        if (values is not null)
+        {
+            foreach (var value in values)
+            {
+                return value;
+            }
+        }
+
+        return null;
+    }
+}
