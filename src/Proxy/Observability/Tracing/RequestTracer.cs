@@ -41,6 +41,8 @@ internal sealed class RequestTracer
     {
         var headers = context.Request.Headers;
         var parent = _propagator.Extract(default, headers, TraceHeaders.Getter);
+
+        // B3's sampling state is read apart (as Envoy does): a PropagationContext cannot say "deferred", "debug" or "no ids".
         var sampled = _sampler.ShouldSample(parent, B3Propagator.Read(headers, TraceHeaders.Getter));
         var caller = parent.ActivityContext;
         var flags = sampled ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None;
