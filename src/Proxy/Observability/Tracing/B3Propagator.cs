@@ -52,48 +52,67 @@ internal sealed class B3Propagator : TextMapPropagator
 
     /// <summary>
     /// The B3 context of a request: single header with ids, else multi headers with ids, else a decision sent alone
-    /// (single first), else nothing. The sampling state is what <see cref="Extract"/> cannot return (Envoy reads it apart, too).
+    /// (single first), else nothing.
     /// </summary>
     public static B3Context Read<T>(T carrier, Func<T, string, IEnumerable<string>?> getter)
     {
-        var single = ParseSingle(First(getter(carrier, TraceHeaders.B3Single)));
-        if (single.HasIds)
+        Span<byte> traceId = stackalloc byte[16];
+        Span<byte> spanId = stackalloc byte[8];
+        var sampling = Parse(carrier, getter, traceId, spanId, out var hasIds);
+        return hasIds ? new B3Context(ActivityTraceId.CreateFromBytes(traceId), ActivitySpanId.CreateFromBytes(spanId), sampling) : new B3Context(default, default, sampling);
+    }
+
+    /// <summary>
+    /// What <see cref="Read"/> says about sampling, which <see cref="Extract"/> cannot return (Envoy, too, reads it
+    /// apart); the ids are only validated, so no id object is made twice per request.
+    /// </summary>
+    public static B3Sampling ReadSampling<T>(T carrier, Func<T, string, IEnumerable<string>?> getter)
+    {
+        Span<byte> traceId = stackalloc byte[16];
+        Span<byte> spanId = stackalloc byte[8];
+        var sampling = Parse(carrier, getter, traceId, spanId, out var hasIds);
+        return new B3Sampling(sampling, hasIds);
+    }
+
+    private static B3SamplingState Parse<T>(T carrier, Func<T, string, IEnumerable<string>?> getter, Span<byte> traceId, Span<byte> spanId, out bool hasIds)
+    {
+        var single = ParseSingle(First(getter(carrier, TraceHeaders.B3Single)), traceId, spanId, out hasIds);
+        if (hasIds)
         {
             return single;
         }
 
-        var multi = ParseMulti(carrier, getter);
-        return multi.HasIds || single.Sampling == B3SamplingState.Defer ? multi : single;
+        var multi = ParseMulti(carrier, getter, traceId, spanId, out hasIds);
+        return hasIds || single == B3SamplingState.Defer ? multi : single;
     }
 
     /// <summary><c>{traceid}-{spanid}[-{sampling}[-{parentspanid}]]</c>, or the sampling state alone (0, 1 or d).</summary>
-    private static B3Context ParseSingle(string? value)
+    private static B3SamplingState ParseSingle(string? value, Span<byte> traceId, Span<byte> spanId, out bool hasIds)
     {
+        hasIds = false;
         if (string.IsNullOrEmpty(value))
         {
-            return default;
+            return B3SamplingState.Defer;
         }
 
         var text = value.AsSpan().Trim();
         if (text.Length == 1)
         {
-            return TryParseSingleSampling(text, out var alone) ? new B3Context(default, default, alone) : default;
+            return TryParseSingleSampling(text, out var alone) ? alone : B3SamplingState.Defer;
         }
 
         Span<Range> parts = stackalloc Range[5];
         var count = text.Split(parts, '-');
-        if (count is < 2 or > 4 || !TryParseTraceId(text[parts[0]], out var traceId) || !TryParseSpanId(text[parts[1]], out var spanId))
-        {
-            return default;
-        }
-
+        Span<byte> parent = stackalloc byte[8];
         var sampling = B3SamplingState.Defer;
-        if ((count >= 3 && !TryParseSingleSampling(text[parts[2]], out sampling)) || (count == 4 && !TryParseSpanId(text[parts[3]], out _)))
+        if (count is < 2 or > 4 || !TryParseTraceId(text[parts[0]], traceId) || !TryParseSpanId(text[parts[1]], spanId)
+            || (count >= 3 && !TryParseSingleSampling(text[parts[2]], out sampling)) || (count == 4 && !TryParseSpanId(text[parts[3]], parent)))
         {
-            return default;
+            return B3SamplingState.Defer;
         }
 
-        return new B3Context(traceId, spanId, sampling);
+        hasIds = true;
+        return sampling;
     }
 
     private static bool TryParseSingleSampling(ReadOnlySpan<char> text, out B3SamplingState sampling)
@@ -112,9 +131,10 @@ internal sealed class B3Propagator : TextMapPropagator
     /// <c>x-b3-traceid</c>, <c>x-b3-spanid</c>, <c>x-b3-sampled</c> (1/0, legacy true/false) and <c>x-b3-flags: 1</c>
     /// (debug, which implies accept). A malformed parent span id is ignored: our span's parent is the caller's span.
     /// </summary>
-    private static B3Context ParseMulti<T>(T carrier, Func<T, string, IEnumerable<string>?> getter)
+    private static B3SamplingState ParseMulti<T>(T carrier, Func<T, string, IEnumerable<string>?> getter, Span<byte> traceId, Span<byte> spanId, out bool hasIds)
     {
-        var sampling = First(getter(carrier, TraceHeaders.B3Flags)) == "1"
+        hasIds = TryParseTraceId(First(getter(carrier, TraceHeaders.B3TraceId)), traceId) && TryParseSpanId(First(getter(carrier, TraceHeaders.B3SpanId)), spanId);
+        return First(getter(carrier, TraceHeaders.B3Flags)) == "1"
             ? B3SamplingState.Debug
             : First(getter(carrier, TraceHeaders.B3Sampled)) switch
             {
@@ -122,39 +142,16 @@ internal sealed class B3Propagator : TextMapPropagator
                 "0" or "false" => B3SamplingState.Deny,
                 _ => B3SamplingState.Defer,
             };
-        return TryParseTraceId(First(getter(carrier, TraceHeaders.B3TraceId)), out var traceId)
-            && TryParseSpanId(First(getter(carrier, TraceHeaders.B3SpanId)), out var spanId)
-            ? new B3Context(traceId, spanId, sampling)
-            : new B3Context(default, default, sampling);
     }
 
     /// <summary>32 hex digits, or 16 (a 64-bit B3 id, kept in the low half); either case; all zeros is invalid.</summary>
-    private static bool TryParseTraceId(ReadOnlySpan<char> text, out ActivityTraceId id)
+    private static bool TryParseTraceId(ReadOnlySpan<char> text, Span<byte> id)
     {
-        id = default;
-        Span<byte> bytes = stackalloc byte[16];
-        bytes.Clear();
-        if (!(text.Length == 32 ? TryParseHex(text, bytes) : text.Length == 16 && TryParseHex(text, bytes[8..])) || !bytes.ContainsAnyExcept((byte)0))
-        {
-            return false;
-        }
-
-        id = ActivityTraceId.CreateFromBytes(bytes);
-        return true;
+        id.Clear();
+        return (text.Length == 32 ? TryParseHex(text, id) : text.Length == 16 && TryParseHex(text, id[8..])) && id.ContainsAnyExcept((byte)0);
     }
 
-    private static bool TryParseSpanId(ReadOnlySpan<char> text, out ActivitySpanId id)
-    {
-        id = default;
-        Span<byte> bytes = stackalloc byte[8];
-        if (text.Length != 16 || !TryParseHex(text, bytes) || !bytes.ContainsAnyExcept((byte)0))
-        {
-            return false;
-        }
-
-        id = ActivitySpanId.CreateFromBytes(bytes);
-        return true;
-    }
+    private static bool TryParseSpanId(ReadOnlySpan<char> text, Span<byte> id) => text.Length == 16 && TryParseHex(text, id) && id.ContainsAnyExcept((byte)0);
 
     private static bool TryParseHex(ReadOnlySpan<char> text, Span<byte> bytes) =>
         Convert.FromHexString(text, bytes, out _, out var written) == OperationStatus.Done && written == bytes.Length;

@@ -43,7 +43,7 @@ internal sealed class RequestTracer
         var parent = _propagator.Extract(default, headers, TraceHeaders.Getter);
 
         // B3's sampling state is read apart (as Envoy does): a PropagationContext cannot say "deferred", "debug" or "no ids".
-        var sampled = _sampler.ShouldSample(parent, B3Propagator.Read(headers, TraceHeaders.Getter));
+        var sampled = _sampler.ShouldSample(parent, B3Propagator.ReadSampling(headers, TraceHeaders.Getter));
         var caller = parent.ActivityContext;
         var flags = sampled ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None;
         var remote = caller.IsValid() ? new ActivityContext(caller.TraceId, caller.SpanId, flags, caller.TraceState, isRemote: true) : default;

@@ -32,10 +32,10 @@ internal sealed class TraceSampler
 
     /// <param name="parent">The context the request continues (B3 over W3C), invalid when the caller sent none.</param>
     /// <param name="b3">What the B3 headers say, which decides whenever they carry ids or nothing else names a trace.</param>
-    public bool ShouldSample(in PropagationContext parent, in B3Context b3)
+    public bool ShouldSample(in PropagationContext parent, B3Sampling b3)
     {
         var caller = parent.ActivityContext;
-        var sampling = b3.HasIds || !caller.IsValid() ? b3.Sampling
+        var sampling = b3.WithIds || !caller.IsValid() ? b3.State
             : (caller.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? B3SamplingState.Accept : B3SamplingState.Deny;
         return sampling switch
         {

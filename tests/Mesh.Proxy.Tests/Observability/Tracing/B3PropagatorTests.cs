@@ -31,6 +31,7 @@ public sealed class B3PropagatorTests
         Assert.Equal(traceId.ToLowerInvariant().PadLeft(32, '0'), b3.TraceId.ToHexString());
         Assert.Equal(spanId, b3.SpanId.ToHexString());
         Assert.Equal(Enum.Parse<B3SamplingState>(expected), b3.Sampling);
+        Assert.Equal(new B3Sampling(b3.Sampling, WithIds: true), B3Propagator.ReadSampling(headers, TraceHeaders.Getter));
     }
 
     [Theory]
@@ -68,6 +69,7 @@ public sealed class B3PropagatorTests
         var headers = Headers(("x-b3-traceid", traceId), ("x-b3-spanid", spanId));
 
         Assert.Equal(default, B3Propagator.Read(headers, TraceHeaders.Getter));
+        Assert.Equal(default, B3Propagator.ReadSampling(headers, TraceHeaders.Getter));
         Assert.Equal(default, new B3Propagator().Extract(default, headers, TraceHeaders.Getter));
     }
 
@@ -102,10 +104,9 @@ public sealed class B3PropagatorTests
     [InlineData("d", nameof(B3SamplingState.Debug))]
     public void Read_B3SingleSamplingOnly_GivesSamplingWithoutIds(string b3, string expected)
     {
-        var context = B3Propagator.Read(Headers(("b3", b3)), TraceHeaders.Getter);
+        var sampling = B3Propagator.ReadSampling(Headers(("b3", b3)), TraceHeaders.Getter);
 
-        Assert.False(context.HasIds);
-        Assert.Equal(Enum.Parse<B3SamplingState>(expected), context.Sampling);
+        Assert.Equal(new B3Sampling(Enum.Parse<B3SamplingState>(expected), WithIds: false), sampling);
     }
 
     [Theory]
@@ -122,6 +123,7 @@ public sealed class B3PropagatorTests
     public void Read_MalformedB3Single_TreatedAsAbsent(string b3)
     {
         Assert.Equal(default, B3Propagator.Read(Headers(("b3", b3)), TraceHeaders.Getter));
+        Assert.Equal(default, B3Propagator.ReadSampling(Headers(("b3", b3)), TraceHeaders.Getter));
     }
 
     [Fact]

@@ -95,5 +95,5 @@ public sealed class TraceSamplerTests
     }
 
     private static bool ShouldSample(TraceSampler sampler, IHeaderDictionary headers) =>
-        sampler.ShouldSample(ProxyPropagator.Create().Extract(default, headers, TraceHeaders.Getter), B3Propagator.Read(headers, TraceHeaders.Getter));
+        sampler.ShouldSample(ProxyPropagator.Create().Extract(default, headers, TraceHeaders.Getter), B3Propagator.ReadSampling(headers, TraceHeaders.Getter));
 }
