@@ -25,16 +25,21 @@ internal sealed class B3Propagator : TextMapPropagator
 
     public override PropagationContext Extract<T>(PropagationContext context, T carrier, Func<T, string, IEnumerable<string>?> getter)
     {
-        var b3 = Read(carrier, getter);
-        if (!b3.HasIds)
+        Span<byte> traceId = stackalloc byte[16];
+        Span<byte> spanId = stackalloc byte[8];
+        var sampling = Parse(carrier, getter, traceId, spanId, out var hasIds);
+        if (!hasIds)
         {
             return context;
         }
 
+        // After a hop of ours, traceparent and x-b3-* name the same span: the ids the W3C propagator made are reused.
         var earlier = context.ActivityContext;
-        var traceState = earlier.IsValid() && earlier.TraceId == b3.TraceId ? earlier.TraceState : null;
-        var flags = b3.Sampling is B3SamplingState.Accept or B3SamplingState.Debug ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None;
-        return new PropagationContext(new ActivityContext(b3.TraceId, b3.SpanId, flags, traceState, isRemote: true), context.Baggage);
+        var sameTrace = earlier.IsValid() && Matches(earlier.TraceId, traceId);
+        var trace = sameTrace ? earlier.TraceId : ActivityTraceId.CreateFromBytes(traceId);
+        var span = sameTrace && Matches(earlier.SpanId, spanId) ? earlier.SpanId : ActivitySpanId.CreateFromBytes(spanId);
+        var flags = sampling is B3SamplingState.Accept or B3SamplingState.Debug ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None;
+        return new PropagationContext(new ActivityContext(trace, span, flags, sameTrace ? earlier.TraceState : null, isRemote: true), context.Baggage);
     }
 
     public override void Inject<T>(PropagationContext context, T carrier, Action<T, string, string> setter)
@@ -51,20 +56,8 @@ internal sealed class B3Propagator : TextMapPropagator
     }
 
     /// <summary>
-    /// The B3 context of a request: single header with ids, else multi headers with ids, else a decision sent alone
-    /// (single first), else nothing.
-    /// </summary>
-    public static B3Context Read<T>(T carrier, Func<T, string, IEnumerable<string>?> getter)
-    {
-        Span<byte> traceId = stackalloc byte[16];
-        Span<byte> spanId = stackalloc byte[8];
-        var sampling = Parse(carrier, getter, traceId, spanId, out var hasIds);
-        return hasIds ? new B3Context(ActivityTraceId.CreateFromBytes(traceId), ActivitySpanId.CreateFromBytes(spanId), sampling) : new B3Context(default, default, sampling);
-    }
-
-    /// <summary>
-    /// What <see cref="Read"/> says about sampling, which <see cref="Extract"/> cannot return (Envoy, too, reads it
-    /// apart); the ids are only validated, so no id object is made twice per request.
+    /// The sampling decision of the B3 headers, which <see cref="Extract"/> cannot return (Envoy, too, reads it apart):
+    /// the single header with ids, else the multi headers with ids, else a decision sent alone (single first).
     /// </summary>
     public static B3Sampling ReadSampling<T>(T carrier, Func<T, string, IEnumerable<string>?> getter)
     {
@@ -152,6 +145,20 @@ internal sealed class B3Propagator : TextMapPropagator
     }
 
     private static bool TryParseSpanId(ReadOnlySpan<char> text, Span<byte> id) => text.Length == 16 && TryParseHex(text, id) && id.ContainsAnyExcept((byte)0);
+
+    private static bool Matches(ActivityTraceId id, ReadOnlySpan<byte> bytes)
+    {
+        Span<byte> own = stackalloc byte[16];
+        id.CopyTo(own);
+        return own.SequenceEqual(bytes);
+    }
+
+    private static bool Matches(ActivitySpanId id, ReadOnlySpan<byte> bytes)
+    {
+        Span<byte> own = stackalloc byte[8];
+        id.CopyTo(own);
+        return own.SequenceEqual(bytes);
+    }
 
     private static bool TryParseHex(ReadOnlySpan<char> text, Span<byte> bytes) =>
         Convert.FromHexString(text, bytes, out _, out var written) == OperationStatus.Done && written == bytes.Length;

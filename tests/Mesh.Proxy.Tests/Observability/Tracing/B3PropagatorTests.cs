@@ -21,17 +21,15 @@ public sealed class B3PropagatorTests
     [InlineData(Trace128, Span, null, "1", nameof(B3SamplingState.Debug))]
     [InlineData(Trace128, Span, "0", "1", nameof(B3SamplingState.Debug))]
     [InlineData("463AC35C9F6413AD48485A3953BB6124", Span, null, null, nameof(B3SamplingState.Defer))]
-    public void Read_ValidB3Multi_ReadsIdsAndSampling(string traceId, string spanId, string? sampled, string? flags, string expected)
+    public void Extract_ValidB3Multi_ReadsIdsAndSampling(string traceId, string spanId, string? sampled, string? flags, string expected)
     {
         var headers = Headers(("x-b3-traceid", traceId), ("x-b3-spanid", spanId), ("x-b3-parentspanid", Parent), ("x-b3-sampled", sampled), ("x-b3-flags", flags));
 
-        var b3 = B3Propagator.Read(headers, TraceHeaders.Getter);
+        var context = Extract(headers);
 
-        Assert.True(b3.HasIds);
-        Assert.Equal(traceId.ToLowerInvariant().PadLeft(32, '0'), b3.TraceId.ToHexString());
-        Assert.Equal(spanId, b3.SpanId.ToHexString());
-        Assert.Equal(Enum.Parse<B3SamplingState>(expected), b3.Sampling);
-        Assert.Equal(new B3Sampling(b3.Sampling, WithIds: true), B3Propagator.ReadSampling(headers, TraceHeaders.Getter));
+        Assert.Equal(traceId.ToLowerInvariant().PadLeft(32, '0'), context.TraceId.ToHexString());
+        Assert.Equal(spanId, context.SpanId.ToHexString());
+        Assert.Equal(new B3Sampling(Enum.Parse<B3SamplingState>(expected), WithIds: true), B3Propagator.ReadSampling(headers, TraceHeaders.Getter));
     }
 
     [Theory]
@@ -42,7 +40,7 @@ public sealed class B3PropagatorTests
     {
         var headers = Headers(("x-b3-traceid", Trace128), ("x-b3-spanid", Span), ("x-b3-sampled", sampled));
 
-        var context = new B3Propagator().Extract(default, headers, TraceHeaders.Getter).ActivityContext;
+        var context = Extract(headers);
 
         Assert.Equal(Trace128, context.TraceId.ToHexString());
         Assert.Equal(Span, context.SpanId.ToHexString());
@@ -64,21 +62,20 @@ public sealed class B3PropagatorTests
     [InlineData(Trace128, "")]
     [InlineData("", Span)]
     [InlineData(" 463ac35c9f6413ad48485a3953bb612", Span)]
-    public void Read_MalformedB3Multi_TreatedAsAbsent(string traceId, string spanId)
+    public void Extract_MalformedB3Multi_TreatedAsAbsent(string traceId, string spanId)
     {
         var headers = Headers(("x-b3-traceid", traceId), ("x-b3-spanid", spanId));
 
-        Assert.Equal(default, B3Propagator.Read(headers, TraceHeaders.Getter));
         Assert.Equal(default, B3Propagator.ReadSampling(headers, TraceHeaders.Getter));
         Assert.Equal(default, new B3Propagator().Extract(default, headers, TraceHeaders.Getter));
     }
 
     [Fact]
-    public void Read_B3MultiWithMalformedParent_KeepsIds()
+    public void Extract_B3MultiWithMalformedParent_KeepsIds()
     {
         var headers = Headers(("x-b3-traceid", Trace128), ("x-b3-spanid", Span), ("x-b3-parentspanid", "xyz"));
 
-        Assert.True(B3Propagator.Read(headers, TraceHeaders.Getter).HasIds);
+        Assert.Equal(Trace128, Extract(headers).TraceId.ToHexString());
     }
 
     [Theory]
@@ -88,21 +85,20 @@ public sealed class B3PropagatorTests
     [InlineData(Trace128 + "-" + Span + "-d", nameof(B3SamplingState.Debug))]
     [InlineData(Trace128 + "-" + Span + "-1-" + Parent, nameof(B3SamplingState.Accept))]
     [InlineData(Trace64 + "-" + Span + "-1", nameof(B3SamplingState.Accept))]
-    public void Read_ValidB3Single_ReadsIdsAndSampling(string b3, string expected)
+    public void Extract_ValidB3Single_ReadsIdsAndSampling(string b3, string expected)
     {
-        var context = B3Propagator.Read(Headers(("b3", b3)), TraceHeaders.Getter);
+        var context = Extract(Headers(("b3", b3)));
 
-        Assert.True(context.HasIds);
         Assert.Equal(b3[..b3.IndexOf('-')].PadLeft(32, '0'), context.TraceId.ToHexString());
         Assert.Equal(Span, context.SpanId.ToHexString());
-        Assert.Equal(Enum.Parse<B3SamplingState>(expected), context.Sampling);
+        Assert.Equal(new B3Sampling(Enum.Parse<B3SamplingState>(expected), WithIds: true), B3Propagator.ReadSampling(Headers(("b3", b3)), TraceHeaders.Getter));
     }
 
     [Theory]
     [InlineData("1", nameof(B3SamplingState.Accept))]
     [InlineData("0", nameof(B3SamplingState.Deny))]
     [InlineData("d", nameof(B3SamplingState.Debug))]
-    public void Read_B3SingleSamplingOnly_GivesSamplingWithoutIds(string b3, string expected)
+    public void ReadSampling_B3SingleSamplingOnly_GivesSamplingWithoutIds(string b3, string expected)
     {
         var sampling = B3Propagator.ReadSampling(Headers(("b3", b3)), TraceHeaders.Getter);
 
@@ -120,45 +116,43 @@ public sealed class B3PropagatorTests
     [InlineData("00000000000000000000000000000000-" + Span + "-1")]
     [InlineData(Trace128 + "-0000000000000000-1")]
     [InlineData("463ac35c9f6413ad48485a3953bb612-" + Span)]
-    public void Read_MalformedB3Single_TreatedAsAbsent(string b3)
+    public void Extract_MalformedB3Single_TreatedAsAbsent(string b3)
     {
-        Assert.Equal(default, B3Propagator.Read(Headers(("b3", b3)), TraceHeaders.Getter));
         Assert.Equal(default, B3Propagator.ReadSampling(Headers(("b3", b3)), TraceHeaders.Getter));
+        Assert.Equal(default, Extract(Headers(("b3", b3))));
     }
 
     [Fact]
-    public void Read_B3SingleAndMulti_SingleWins()
+    public void Extract_B3SingleAndMulti_SingleWins()
     {
         var headers = Headers(("b3", Trace128 + "-" + Span + "-1"), ("x-b3-traceid", "1111111111111111"), ("x-b3-spanid", "2222222222222222"), ("x-b3-sampled", "0"));
 
-        var context = B3Propagator.Read(headers, TraceHeaders.Getter);
-
-        Assert.Equal(Trace128, context.TraceId.ToHexString());
-        Assert.Equal(B3SamplingState.Accept, context.Sampling);
+        Assert.Equal(Trace128, Extract(headers).TraceId.ToHexString());
+        Assert.Equal(new B3Sampling(B3SamplingState.Accept, WithIds: true), B3Propagator.ReadSampling(headers, TraceHeaders.Getter));
     }
 
     [Fact]
-    public void Read_OnlyB3SampledHeader_GivesSamplingWithoutIds()
+    public void ReadSampling_OnlyB3SampledHeader_GivesSamplingWithoutIds()
     {
-        var context = B3Propagator.Read(Headers(("x-b3-sampled", "0")), TraceHeaders.Getter);
+        var headers = Headers(("x-b3-sampled", "0"));
 
-        Assert.False(context.HasIds);
-        Assert.Equal(B3SamplingState.Deny, context.Sampling);
+        Assert.Equal(new B3Sampling(B3SamplingState.Deny, WithIds: false), B3Propagator.ReadSampling(headers, TraceHeaders.Getter));
+        Assert.Equal(default, Extract(headers));
     }
 
     [Fact]
-    public void Read_SamplingOnlySingleAndMultiIds_MultiIdsWin()
+    public void Extract_SamplingOnlySingleAndMultiIds_MultiIdsWin()
     {
-        var context = B3Propagator.Read(Headers(("b3", "0"), ("x-b3-traceid", Trace128), ("x-b3-spanid", Span), ("x-b3-sampled", "1")), TraceHeaders.Getter);
+        var headers = Headers(("b3", "0"), ("x-b3-traceid", Trace128), ("x-b3-spanid", Span), ("x-b3-sampled", "1"));
 
-        Assert.True(context.HasIds);
-        Assert.Equal(B3SamplingState.Accept, context.Sampling);
+        Assert.Equal(new B3Sampling(B3SamplingState.Accept, WithIds: true), B3Propagator.ReadSampling(headers, TraceHeaders.Getter));
+        Assert.Equal(Trace128, Extract(headers).TraceId.ToHexString());
     }
 
     [Fact]
-    public void Read_NoHeaders_GivesNothing()
+    public void ReadSampling_NoHeaders_GivesNothing()
     {
-        Assert.Equal(default, B3Propagator.Read(new HeaderDictionary(), TraceHeaders.Getter));
+        Assert.Equal(default, B3Propagator.ReadSampling(new HeaderDictionary(), TraceHeaders.Getter));
     }
 
     [Theory]
@@ -192,6 +186,8 @@ public sealed class B3PropagatorTests
     {
         Assert.Equal(["b3", "x-b3-flags", "x-b3-parentspanid", "x-b3-sampled", "x-b3-spanid", "x-b3-traceid"], new B3Propagator().Fields.Order());
     }
+
+    private static ActivityContext Extract(HeaderDictionary headers) => new B3Propagator().Extract(default, headers, TraceHeaders.Getter).ActivityContext;
 
     internal static HeaderDictionary Headers(params (string Name, string? Value)[] values)
     {

@@ -79,6 +79,15 @@ public sealed class ProxyPropagatorTests
     }
 
     [Fact]
+    public void Extract_B3AndW3CSameSpanDifferentDecisions_B3DecisionWins()
+    {
+        var context = Extract(("x-b3-traceid", Trace128), ("x-b3-spanid", Span), ("x-b3-sampled", "1"), ("traceparent", $"00-{Trace128}-{Span}-00"));
+
+        Assert.Equal(Span, context.SpanId.ToHexString());
+        Assert.Equal(ActivityTraceFlags.Recorded, context.TraceFlags);
+    }
+
+    [Fact]
     public void Extract_MalformedB3SingleWithValidW3C_FallsBackToW3C()
     {
         var context = Extract(("b3", "garbage-value"), ("traceparent", $"00-{Trace128}-{Span}-01"));
