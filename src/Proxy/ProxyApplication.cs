@@ -45,6 +45,9 @@ internal static class ProxyApplication
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
         // Kestrel warns that plaintext listeners speak HTTP/1.1 only; PriorKnowledgeHttp2Detection makes them serve h2c too.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
+        // ASP.NET Core hosting starts an Activity per request whenever this category logs at all (admin requests only:
+        // listeners run their own Kestrel servers); the proxy's spans are its own.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
         var services = builder.Services;
         services.AddHttpForwarder();
@@ -56,9 +59,7 @@ internal static class ProxyApplication
         services.AddSingleton<AccessLogWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<AccessLogWriter>());
         services.AddSingleton<MetricRegistry>();
-        services.AddSingleton<SpanExporter>();
-        services.AddHostedService(provider => provider.GetRequiredService<SpanExporter>());
-        services.AddSingleton<RequestTracer>();
+        TracingServices.Add(services, options);
         services.AddSingleton<ProxyTelemetry>();
         services.AddSingleton<ProxySnapshotStore>();
         services.AddSingleton<ClusterCompiler>();

@@ -16,7 +16,8 @@ internal static class ProxyCommandLine
                              [--bind 127.0.0.1] [--label k=v ...]
         telemetry options (both modes):
           [--metrics-port 15090] [--access-log off|text|json] [--trace-sampling PERCENT (default 1)]
-          [--otlp-endpoint http://HOST:PORT (default $OTEL_EXPORTER_OTLP_ENDPOINT)] [--otlp-protocol grpc|http/protobuf]
+          [--otlp-endpoint http://HOST:PORT (default $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, $OTEL_EXPORTER_OTLP_ENDPOINT)]
+          [--otlp-protocol grpc|http/protobuf (default $OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, $OTEL_EXPORTER_OTLP_PROTOCOL, grpc)]
         """;
 
     private static readonly string[] TelemetryFlags = ["--metrics-port", "--access-log", "--trace-sampling", "--otlp-endpoint", "--otlp-protocol"];
@@ -119,7 +120,7 @@ internal static class ProxyCommandLine
         }
 
         var options = new ProxyOptions(role, values["--workload"], values["--namespace"], discovery, app, outboundPort, adminPort, bind, labels);
-        var withTelemetry = TelemetryCommandLine.TryApply(options, values, Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"), out error);
+        var withTelemetry = TelemetryCommandLine.TryApply(options, values, Environment.GetEnvironmentVariable, out error);
         return IdentityCommandLine.TryApply(withTelemetry, values, Environment.GetEnvironmentVariable(IdentityOptions.TokenVariable), out var identityError) ?? Fail(identityError, ref error);
     }
 

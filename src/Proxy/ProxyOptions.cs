@@ -21,10 +21,10 @@ internal sealed record ProxyOptions(
     public Observability.AccessLog.AccessLogMode AccessLog { get; init; }
 
     /// <summary>The share of new traces (no upstream decision) sampled, 0 to 100.</summary>
-    public double TraceSamplingPercent { get; init; } = Observability.Tracing.TracePropagator.DefaultSamplingPercent;
+    public double TraceSamplingPercent { get; init; } = Observability.Tracing.TraceSampler.DefaultPercent;
 
-    /// <summary>Where spans go over OTLP; null exports none.</summary>
-    public Observability.Tracing.OtlpEndpoint? Otlp { get; init; }
+    /// <summary>Where spans go over OTLP; null exports none (and builds none).</summary>
+    public Observability.Tracing.OtlpExport? Otlp { get; init; }
 
     /// <summary>How the proxy gets its workload certificate (none without a CA token).</summary>
     public Identity.IdentityOptions Identity { get; init; } = new();

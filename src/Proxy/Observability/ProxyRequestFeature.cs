@@ -1,6 +1,6 @@
+using System.Diagnostics;
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Model;
-using Mesh.Proxy.Observability.Tracing;
 
 namespace Mesh.Proxy.Observability;
 
@@ -25,11 +25,11 @@ internal sealed class ProxyRequestFeature
 
     public WeightedClusterModel? Backend { get; set; }
 
-    /// <summary>This proxy's span for the request; each attempt's client span is its child.</summary>
-    public SpanContext ServerSpan { get; set; }
+    /// <summary>This proxy's span for the request, each attempt's client span its child; null unless it is sampled and exported.</summary>
+    public Activity? ServerSpan { get; set; }
 
-    /// <summary>When the server span started (wall clock); set only when the span will be exported.</summary>
-    public DateTimeOffset ServerSpanStart { get; set; }
+    /// <summary>The trace the attempts continue, and the sampling decision: the server span's context, or ids alone without one.</summary>
+    public ActivityContext TraceContext { get; set; }
 
     /// <summary>The endpoint of the latest attempt; null when no attempt was made.</summary>
     public EndpointModel? Endpoint { get; set; }

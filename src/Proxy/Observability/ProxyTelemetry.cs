@@ -1,4 +1,5 @@
 // The proxy's per-request telemetry: peer metadata exchange, Istio metrics, per-route metrics, spans and access logs.
+using System.Diagnostics;
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Identity;
 using Mesh.Proxy.Observability.Tracing;
@@ -77,7 +78,7 @@ internal sealed class ProxyTelemetry
     /// Prepares one upstream attempt: our peer metadata for a mesh workload (never for the local app, nor for a
     /// host outside the mesh, which must not learn our labels), and the attempt's client span and trace headers.
     /// </summary>
-    public AttemptSpan StartAttempt(HttpContext context, ProxyRequestFeature feature, EndpointModel endpoint)
+    public Activity? StartAttempt(HttpContext context, ProxyRequestFeature feature, EndpointModel endpoint)
     {
         if (feature.Direction != TrafficDirection.Inbound)
         {
@@ -97,7 +98,7 @@ internal sealed class ProxyTelemetry
         return _tracer.StartAttempt(context, feature);
     }
 
-    public void EndAttempt(HttpContext context, ProxyRequestFeature feature, in AttemptSpan attempt, EndpointModel endpoint, bool failed) =>
+    public void EndAttempt(HttpContext context, ProxyRequestFeature feature, Activity? attempt, EndpointModel endpoint, bool failed) =>
         _tracer.EndAttempt(context, feature, attempt, endpoint, failed);
 
     public void Complete(HttpContext context, ProxyRequestFeature feature, in RequestObservation observation)

@@ -6,14 +6,15 @@ using Mesh.Proxy.Observability.AccessLog;
 namespace Mesh.Proxy.Observability;
 
 /// <summary>
-/// Parses <c>--metrics-port</c>, <c>--access-log</c>, <c>--trace-sampling</c>, <c>--otlp-endpoint</c> and
-/// <c>--otlp-protocol</c> (with <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> as the endpoint's fallback), each with a clear error.
+/// Parses <c>--metrics-port</c>, <c>--access-log</c>, <c>--trace-sampling</c>, and the OTLP export from
+/// <c>--otlp-endpoint</c>, <c>--otlp-protocol</c> and the <c>OTEL_*</c> variables (<see cref="OtlpCommandLine"/>), each with a clear error.
 /// </summary>
 internal static class TelemetryCommandLine
 {
     public const int DefaultMetricsPort = 15090;
 
-    public static ProxyOptions? TryApply(ProxyOptions options, Dictionary<string, string> values, string? otlpEnvironment, out string error)
+    /// <param name="environment">Reads an environment variable (the process's; tests pass their own).</param>
+    public static ProxyOptions? TryApply(ProxyOptions options, Dictionary<string, string> values, Func<string, string?> environment, out string error)
     {
         var metricsPort = DefaultMetricsPort;
         if (values.ContainsKey("--metrics-port") && !ProxyCommandLine.TryPort(values, "--metrics-port", out metricsPort, out error))
@@ -43,33 +44,11 @@ internal static class TelemetryCommandLine
             return null;
         }
 
-        var protocol = OtlpProtocol.Grpc;
-        if (values.TryGetValue("--otlp-protocol", out var protocolText))
+        if (!OtlpCommandLine.TryResolve(options, values, environment, out var otlp, out error))
         {
-            switch (protocolText)
-            {
-                case "grpc": protocol = OtlpProtocol.Grpc; break;
-                case "http/protobuf": protocol = OtlpProtocol.HttpProtobuf; break;
-                default:
-                    error = $"--otlp-protocol '{protocolText}': expected grpc or http/protobuf";
-                    return null;
-            }
+            return null;
         }
 
-        OtlpEndpoint? otlp = null;
-        var endpointText = values.GetValueOrDefault("--otlp-endpoint") ?? (string.IsNullOrWhiteSpace(otlpEnvironment) ? null : otlpEnvironment);
-        if (endpointText is not null)
-        {
-            if (!Uri.TryCreate(endpointText, UriKind.Absolute, out var address) || address.Scheme != Uri.UriSchemeHttp)
-            {
-                error = $"--otlp-endpoint '{endpointText}': expected http://HOST:PORT";
-                return null;
-            }
-
-            otlp = new OtlpEndpoint(address, protocol);
-        }
-
-        error = string.Empty;
         return options with { MetricsPort = metricsPort, AccessLog = accessLog, TraceSamplingPercent = sampling, Otlp = otlp };
     }
 }

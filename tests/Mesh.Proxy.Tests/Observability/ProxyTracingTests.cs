@@ -1,37 +1,23 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Observability.Tracing;
 using Mesh.Proxy.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
-using OpenTelemetry.Proto.Collector.Trace.V1;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Proto.Trace.V1;
 using static Mesh.Proxy.Tests.Infrastructure.MeshConfig;
 
 namespace Mesh.Proxy.Tests.Observability;
 
-/// <summary>The proxy's spans as an OTLP/HTTP collector receives them: one server span, one client span per attempt.</summary>
+/// <summary>The proxy's spans as an OTLP collector receives them: one server span, one client span per attempt.</summary>
 public sealed class ProxyTracingTests
 {
-    [Fact]
-    public async Task Export_RetriedSampledRequest_ServerSpanWithOneClientSpanPerAttemptOverHttpProtobuf()
+    [Theory]
+    [InlineData(OtlpExportProtocol.Grpc)]
+    [InlineData(OtlpExportProtocol.HttpProtobuf)]
+    public async Task Export_RetriedSampledRequest_ServerSpanWithOneClientSpanPerAttempt(OtlpExportProtocol protocol)
     {
-        var spans = new ConcurrentQueue<(string Service, Span Span)>();
-        await using var collector = await UpstreamServer.StartAsync(async context =>
-        {
-            Assert.Equal("/v1/traces", context.Request.Path.Value);
-            Assert.Equal("application/x-protobuf", context.Request.ContentType);
-            using var body = new MemoryStream();
-            await context.Request.Body.CopyToAsync(body);
-            foreach (var resource in ExportTraceServiceRequest.Parser.ParseFrom(body.ToArray()).ResourceSpans)
-            {
-                var service = resource.Resource.Attributes.Single(a => a.Key == "service.name").Value.StringValue;
-                foreach (var span in resource.ScopeSpans.SelectMany(s => s.Spans))
-                {
-                    spans.Enqueue((service, span));
-                }
-            }
-        });
+        await using var collector = await OtlpCollector.StartAsync(protocol);
         var calls = 0;
         await using var upstream = await UpstreamServer.StartAsync(context =>
         {
@@ -39,45 +25,100 @@ public sealed class ProxyTracingTests
             context.Response.StatusCode = Interlocked.Increment(ref calls) == 1 ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
             return Task.CompletedTask;
         });
-        await using var proxy = await ObservedProxy.StartAsync(options => options with
-        {
-            TraceSamplingPercent = 0,
-            Otlp = new OtlpEndpoint(new Uri($"http://127.0.0.1:{collector.Port}"), OtlpProtocol.HttpProtobuf),
-        });
-        var port = FreePort.Next();
-        var action = new RouteAction { RetryPolicy = new RetryPolicy { NumRetries = 1, RetryOn = { "5xx" } } };
-        await proxy.ApplyAsync(Cluster("frontend"), Endpoints("frontend", upstream.Port), Listener("gateway", port, "http.80"),
-            Routes("http.80", Host("frontend", ["*"], Forward(action, null, "default", ("frontend", 100)))));
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var (proxy, client) = await StartGatewayAsync(collector, protocol, "istio-ingressgateway", upstream.Port, new RetryPolicy { NumRetries = 1, RetryOn = { "5xx" } });
+        await using var _ = proxy;
+        using var __ = client;
 
         // No trace headers and 0% sampling: not traced. The caller's sampling decision then wins over the percentage.
-        using var unsampled = new HttpRequestMessage(HttpMethod.Get, "/");
-        unsampled.Headers.Add("x-request-id", "unsampled");
-        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(unsampled)).StatusCode);
-        using var sampled = new HttpRequestMessage(HttpMethod.Get, "/");
-        sampled.Headers.Add("x-request-id", "sampled");
-        sampled.Headers.Add("x-b3-sampled", "1");
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, "unsampled"));
         Interlocked.Exchange(ref calls, 0);
-        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(sampled)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, "sampled", ("x-b3-sampled", "1")));
 
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (spans.Count < 3)
-        {
-            await Task.Delay(20, deadline.Token);
-        }
-
+        await WaitUntilAsync(() => collector.Spans.Count >= 3, "the server span and two client spans");
+        var spans = collector.Spans;
         Assert.Equal(3, spans.Count);
         Assert.All(spans, s => Assert.Equal("istio-ingressgateway.istio-system", s.Service));
         Assert.All(spans, s => Assert.Equal("sampled", Attribute(s.Span, "guid:x-request-id")));
         var server = Assert.Single(spans, s => s.Span.Kind == Span.Types.SpanKind.Server).Span;
         Assert.True(server.ParentSpanId.IsEmpty);
         Assert.Equal("200", Attribute(server, "http.status_code"));
+        Assert.StartsWith("127.0.0.1:", server.Name, StringComparison.Ordinal);
         var attempts = spans.Where(s => s.Span.Kind == Span.Types.SpanKind.Client).Select(s => s.Span).OrderBy(s => Attribute(s, "retry.attempt")).ToList();
         Assert.Equal(2, attempts.Count);
         Assert.All(attempts, a => Assert.Equal(server.SpanId, a.ParentSpanId));
         Assert.All(attempts, a => Assert.Equal(server.TraceId, a.TraceId));
+        Assert.All(attempts, a => Assert.Equal("router frontend egress", a.Name));
         Assert.Equal(["503", "200"], attempts.Select(a => Attribute(a, "http.status_code")));
+        Assert.Equal([Status.Types.StatusCode.Error, Status.Types.StatusCode.Unset], attempts.Select(a => a.Status?.Code ?? Status.Types.StatusCode.Unset));
         Assert.Equal("frontend", Attribute(attempts[0], "upstream_cluster"));
+    }
+
+    [Fact]
+    public async Task Export_TwoProxiesInOneProcess_EachExportsOnlyItsOwnSpans()
+    {
+        await using var upstream = await UpstreamServer.StartAsync(_ => Task.CompletedTask);
+        await using var first = await OtlpCollector.StartAsync(OtlpExportProtocol.Grpc);
+        await using var second = await OtlpCollector.StartAsync(OtlpExportProtocol.HttpProtobuf);
+        var (firstProxy, firstClient) = await StartGatewayAsync(first, OtlpExportProtocol.Grpc, "gateway-a", upstream.Port);
+        var (secondProxy, secondClient) = await StartGatewayAsync(second, OtlpExportProtocol.HttpProtobuf, "gateway-b", upstream.Port);
+        using var _ = firstClient;
+        using var __ = secondClient;
+
+        // Both providers hear both sources (the same name, one process): each must keep its own proxy's spans only.
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, await SendAsync(firstClient, "a", ("x-b3-sampled", "1")));
+            Assert.Equal(HttpStatusCode.OK, await SendAsync(secondClient, "b", ("x-b3-sampled", "1")));
+        }
+
+        // Stopping a proxy flushes its provider: whatever either would export has been received once both are stopped.
+        await firstProxy.DisposeAsync();
+        await secondProxy.DisposeAsync();
+
+        Assert.Equal(10, first.Spans.Count);
+        Assert.All(first.Spans, s => Assert.Equal(("gateway-a.istio-system", "a"), (s.Service, Attribute(s.Span, "guid:x-request-id"))));
+        Assert.Equal(10, second.Spans.Count);
+        Assert.All(second.Spans, s => Assert.Equal(("gateway-b.istio-system", "b"), (s.Service, Attribute(s.Span, "guid:x-request-id"))));
+    }
+
+    private static async Task<(ObservedProxy Proxy, HttpClient Client)> StartGatewayAsync(
+        OtlpCollector collector, OtlpExportProtocol protocol, string app, int upstreamPort, RetryPolicy? retry = null)
+    {
+        var endpoint = protocol == OtlpExportProtocol.Grpc ? collector.Address : new Uri(collector.Address, "v1/traces");
+        var proxy = await ObservedProxy.StartAsync(options => options with
+        {
+            Labels = new Dictionary<string, string> { ["app"] = app },
+            TraceSamplingPercent = 0,
+            Otlp = new OtlpExport(endpoint, protocol, $"{app}.istio-system"),
+        });
+        var port = FreePort.Next();
+        var action = new RouteAction { RetryPolicy = retry };
+        await proxy.ApplyAsync(Cluster("frontend"), Endpoints("frontend", upstreamPort), Listener("gateway", port, "http.80"),
+            Routes("http.80", Host("frontend", ["*"], Forward(action, null, "default", ("frontend", 100)))));
+        return (proxy, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
+    }
+
+    private static async Task<HttpStatusCode> SendAsync(HttpClient client, string requestId, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        request.Headers.Add("x-request-id", requestId);
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.Add(name, value);
+        }
+
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (!condition())
+        {
+            Assert.False(deadline.IsCancellationRequested, $"timed out waiting for {what}");
+            await Task.Delay(20);
+        }
     }
 
     private static string? Attribute(Span span, string key)

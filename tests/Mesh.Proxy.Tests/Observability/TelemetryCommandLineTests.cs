@@ -2,17 +2,20 @@ using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Observability;
 using Mesh.Proxy.Observability.Tracing;
 using Mesh.Proxy.Observability.AccessLog;
+using OpenTelemetry.Exporter;
 
 namespace Mesh.Proxy.Tests.Observability;
 
 public sealed class TelemetryCommandLineTests
 {
+    private static readonly Func<string, string?> NoEnvironment = _ => null;
+
     private static readonly ProxyOptions Base = new(ProxyRole.Router, "gw", "ns", new Uri("http://h:1"), null, 0, 1, "127.0.0.1", new Dictionary<string, string>());
 
     [Fact]
     public void TryApply_NoFlags_IstioDefaults()
     {
-        var options = TelemetryCommandLine.TryApply(Base, [], null, out var error);
+        var options = TelemetryCommandLine.TryApply(Base, [], NoEnvironment, out var error);
 
         Assert.True(options is not null, error);
         Assert.Equal(15090, options.MetricsPort);
@@ -33,21 +36,13 @@ public sealed class TelemetryCommandLineTests
             ["--otlp-protocol"] = "http/protobuf",
         };
 
-        var options = TelemetryCommandLine.TryApply(Base, values, "http://ignored:4317", out var error);
+        var options = TelemetryCommandLine.TryApply(Base, values, name => name == "OTEL_EXPORTER_OTLP_ENDPOINT" ? "http://ignored:4317" : null, out var error);
 
         Assert.True(options is not null, error);
         Assert.Equal(9000, options.MetricsPort);
         Assert.Equal(AccessLogMode.Json, options.AccessLog);
         Assert.Equal(100.0, options.TraceSamplingPercent);
-        Assert.Equal(new OtlpEndpoint(new Uri("http://127.0.0.1:4318"), OtlpProtocol.HttpProtobuf), options.Otlp);
-    }
-
-    [Fact]
-    public void TryApply_EndpointOnlyInEnvironment_UsesItOverGrpc()
-    {
-        var options = TelemetryCommandLine.TryApply(Base, [], "http://collector:4317", out _);
-
-        Assert.Equal(new OtlpEndpoint(new Uri("http://collector:4317"), OtlpProtocol.Grpc), options!.Otlp);
+        Assert.Equal(new OtlpExport(new Uri("http://127.0.0.1:4318/v1/traces"), OtlpExportProtocol.HttpProtobuf, "gw.ns"), options.Otlp);
     }
 
     [Fact]
@@ -69,10 +64,11 @@ public sealed class TelemetryCommandLineTests
     [InlineData("--trace-sampling '101': expected a percentage from 0 to 100", "--trace-sampling", "101")]
     [InlineData("--otlp-protocol 'udp': expected grpc or http/protobuf", "--otlp-protocol", "udp")]
     [InlineData("--otlp-endpoint 'collector:4317': expected http://HOST:PORT", "--otlp-endpoint", "collector:4317")]
+    [InlineData("--otlp-endpoint 'ftp://collector:4317': expected http://HOST:PORT", "--otlp-endpoint", "ftp://collector:4317")]
     [InlineData("--metrics-port 'x'", "--metrics-port", "x")]
     public void TryApply_BadValue_SaysWhatIsWrong(string expected, string flag, string value)
     {
-        Assert.Null(TelemetryCommandLine.TryApply(Base, new Dictionary<string, string> { [flag] = value }, null, out var error));
+        Assert.Null(TelemetryCommandLine.TryApply(Base, new Dictionary<string, string> { [flag] = value }, NoEnvironment, out var error));
         Assert.Contains(expected, error);
     }
 }

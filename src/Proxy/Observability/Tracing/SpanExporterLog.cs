@@ -1,14 +1,15 @@
-// Log events of the span exporter.
+// Log events of the span export pipeline.
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.Proxy.Observability.Tracing;
 
-/// <summary>The span exporter's log messages, with stable event ids.</summary>
+/// <summary>The span export pipeline's log messages, with stable event ids.</summary>
 internal static partial class SpanExporterLog
 {
     [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "Span export queue is full ({Capacity} spans): new spans are dropped until the collector catches up")]
     public static partial void QueueFull(ILogger logger, int capacity);
 
-    [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "Could not export {Count} spans to {Endpoint}: {Reason}")]
-    public static partial void ExportFailed(ILogger logger, int count, Uri endpoint, string reason);
+    [LoggerMessage(EventId = 402, Level = LogLevel.Warning,
+        Message = "Could not export {Count} spans to {Endpoint} (the OpenTelemetry-Exporter-OpenTelemetryProtocol event source has the reason)")]
+    public static partial void ExportFailed(ILogger logger, long count, Uri endpoint);
 }
