@@ -32,7 +32,7 @@ public class ProxyTelemetryBenchmarks
         {
             Otlp = new OtlpEndpoint(new Uri("http://127.0.0.1:1"), OtlpProtocol.Grpc),
         };
-        var registry = new MetricRegistry();
+        var registry = new CappedMetricFactory(Prometheus.Metrics.NewCustomRegistry());
         _recorder = new RequestMetricsRecorder(new IstioStandardMetrics(registry, "bench"), new RouteMetrics(registry), options);
         var endpoint = new Endpoint { Address = "127.0.0.1", Port = 9080, WorkloadName = "backend-v1", Namespace = "default" };
         endpoint.Labels["app"] = "backend";
@@ -41,7 +41,7 @@ public class ProxyTelemetryBenchmarks
         _recorder.Record(_observation, _feature, 200, null, "-", 1, 0, 0, grpc: false);
 
         // Never started: nothing drains the queue, as when the collector hangs. Fill it, so every enqueue drops.
-        _stalledExporter = new SpanExporter(options, registry, TimeProvider.System, NullLogger<SpanExporter>.Instance);
+        _stalledExporter = new SpanExporter(options, registry.Registry, TimeProvider.System, NullLogger<SpanExporter>.Instance);
         _context = new TracePropagator(100, new Random(1)).StartServerSpan(default);
         _span = OtlpSpans.Create(_context, "bench", Span.Types.SpanKind.Server, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, false);
         for (var i = 0; i < 10_000; i++)

@@ -30,21 +30,18 @@ internal sealed class ProxyTelemetry
     private readonly string _nodeId;
     private readonly string?[] _flagTexts = new string?[256];
 
-    public ProxyTelemetry(ProxyOptions options, MetricRegistry registry, TimeProvider timeProvider, AccessLogWriter accessLog, RequestTracer tracer)
+    public ProxyTelemetry(
+        ProxyOptions options, CappedMetricFactory metrics, TimeProvider timeProvider, AccessLogWriter accessLog, RequestTracer tracer)
     {
         _tracer = tracer;
         _options = options;
         _timeProvider = timeProvider;
         _accessLog = accessLog;
         var version = options.ToNode().ProxyVersion;
-        Registry = registry;
-        _recorder = new RequestMetricsRecorder(new IstioStandardMetrics(Registry, version), new RouteMetrics(Registry), options);
+        _recorder = new RequestMetricsRecorder(new IstioStandardMetrics(metrics, version), new RouteMetrics(metrics), options);
         _peerMetadata = PeerMetadata.Encode(options.Workload, options.Namespace, options.Labels, version);
         _nodeId = options.ToNode().Id;
     }
-
-    /// <summary>Everything this proxy exposes on /stats/prometheus.</summary>
-    public MetricRegistry Registry { get; }
 
     public RequestObservation Begin(HttpContext context, ProxyRequestFeature feature, ProxySnapshot snapshot, ListenerModel? listener)
     {

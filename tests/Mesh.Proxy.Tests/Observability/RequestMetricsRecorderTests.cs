@@ -2,6 +2,7 @@ using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Observability;
 using Mesh.Proxy.Observability.Metrics;
 using Mesh.Proxy.Model;
+using Mesh.Proxy.Tests.Observability.Metrics;
 
 namespace Mesh.Proxy.Tests.Observability;
 
@@ -22,7 +23,7 @@ public sealed class RequestMetricsRecorderTests
         var allocated = AllocatedWhileRecording(() => recorder.Record(observation, feature, 200, null, "-", 3.5, 10, 20, grpc: false));
 
         Assert.Equal(0, allocated);
-        Assert.Contains("destination_workload=\"backend-v1\"", registry.Expose());
+        Assert.Contains("destination_workload=\"backend-v1\"", TextExposition.Of(registry));
     }
 
     [Fact]
@@ -36,14 +37,14 @@ public sealed class RequestMetricsRecorderTests
         var allocated = AllocatedWhileRecording(() => recorder.Record(observation, feature, 503, null, "UF", 1, 0, 0, grpc: false));
 
         Assert.Equal(0, allocated);
-        var exposition = registry.Expose();
+        var exposition = TextExposition.Of(registry);
         Assert.Contains("source_principal=\"spiffe://cluster.local/ns/istio-system/sa/gw\"", exposition);
         Assert.Contains("connection_security_policy=\"mutual_tls\"", exposition);
     }
 
-    private static (RequestMetricsRecorder Recorder, MetricRegistry Registry) NewRecorder()
+    private static (RequestMetricsRecorder Recorder, CappedMetricFactory Registry) NewRecorder()
     {
-        var registry = new MetricRegistry();
+        var registry = TextExposition.NewFactory();
         return (new RequestMetricsRecorder(new IstioStandardMetrics(registry, "1"), new RouteMetrics(registry), Options), registry);
     }
 

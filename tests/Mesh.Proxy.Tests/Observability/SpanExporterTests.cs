@@ -1,6 +1,6 @@
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Observability.Tracing;
-using Mesh.Proxy.Observability.Metrics;
+using Mesh.Proxy.Tests.Observability.Metrics;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry.Proto.Trace.V1;
 
@@ -11,7 +11,7 @@ public sealed class SpanExporterTests
     [Fact]
     public void Enqueue_CollectorNotDraining_DropsPastTheQueueAndCountsThem()
     {
-        var registry = new MetricRegistry();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
         var options = new ProxyOptions(ProxyRole.Router, "gw", "istio-system", new Uri("http://127.0.0.1:1"), null, 0, 0, "127.0.0.1", new Dictionary<string, string>())
         {
             Otlp = new OtlpEndpoint(new Uri("http://127.0.0.1:1"), OtlpProtocol.Grpc),
@@ -27,7 +27,7 @@ public sealed class SpanExporterTests
             exporter.Enqueue(span);
         }
 
-        var dropped = registry.Expose().Split('\n').Single(line => line.StartsWith("mesh_tracing_spans_dropped_total", StringComparison.Ordinal));
+        var dropped = TextExposition.Of(registry).Split('\n').Single(line => line.StartsWith("mesh_tracing_spans_dropped_total", StringComparison.Ordinal));
         Assert.Equal("mesh_tracing_spans_dropped_total 904", dropped);
     }
 }

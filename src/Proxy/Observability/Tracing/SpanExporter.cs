@@ -1,12 +1,12 @@
 // Batches finished spans and exports them over OTLP without ever blocking a request.
 using System.Threading.Channels;
-using Mesh.Proxy.Observability.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Proto.Collector.Trace.V1;
 using OpenTelemetry.Proto.Common.V1;
 using OpenTelemetry.Proto.Resource.V1;
 using OpenTelemetry.Proto.Trace.V1;
+using Prometheus;
 
 namespace Mesh.Proxy.Observability.Tracing;
 
@@ -37,12 +37,13 @@ internal sealed class SpanExporter : BackgroundService
     private long _failedBatches;
     private int _warnedQueueFull;
 
-    public SpanExporter(ProxyOptions options, MetricRegistry registry, TimeProvider timeProvider, ILogger<SpanExporter> logger)
+    public SpanExporter(ProxyOptions options, CollectorRegistry registry, TimeProvider timeProvider, ILogger<SpanExporter> logger)
     {
         _endpoint = options.Otlp;
-        _dropped = registry.CreateCounter(
-            "mesh_tracing_spans_dropped_total", "Finished spans dropped because the export queue was full (the OTLP collector is slow or down).", []).WithLabels();
-        _failedExports = registry.CreateCounter("mesh_tracing_export_failures_total", "OTLP export calls that failed or timed out.", []).WithLabels();
+        var metrics = Prometheus.Metrics.WithCustomRegistry(registry);
+        _dropped = metrics.CreateCounter(
+            "mesh_tracing_spans_dropped_total", "Finished spans dropped because the export queue was full (the OTLP collector is slow or down).");
+        _failedExports = metrics.CreateCounter("mesh_tracing_export_failures_total", "OTLP export calls that failed or timed out.");
         _timeProvider = timeProvider;
         _logger = logger;
         _resource = new Resource();
@@ -64,7 +65,7 @@ internal sealed class SpanExporter : BackgroundService
             return;
         }
 
-        _dropped.Increment();
+        _dropped.Inc();
         if (Interlocked.Exchange(ref _warnedQueueFull, 1) == 0)
         {
             SpanExporterLog.QueueFull(_logger, QueueCapacity);
@@ -115,7 +116,7 @@ internal sealed class SpanExporter : BackgroundService
         catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {
             // A collector that is down loses these spans; say so once per 100 failed batches, not per batch.
-            _failedExports.Increment();
+            _failedExports.Inc();
             if (Interlocked.Increment(ref _failedBatches) % 100 == 1)
             {
                 SpanExporterLog.ExportFailed(_logger, batch.Count, _endpoint!.Address, ex.GetBaseException().Message);
