@@ -31,14 +31,15 @@ internal sealed class ProxyTelemetry
     private readonly string?[] _flagTexts = new string?[256];
 
     public ProxyTelemetry(
-        ProxyOptions options, CappedMetricFactory metrics, TimeProvider timeProvider, AccessLogWriter accessLog, RequestTracer tracer)
+        ProxyOptions options, CappedMetricFactory metrics, TimeProvider timeProvider, AccessLogWriter accessLog, RequestTracer tracer,
+        WorkloadIdentityStore? identity = null)
     {
         _tracer = tracer;
         _options = options;
         _timeProvider = timeProvider;
         _accessLog = accessLog;
         var version = options.ToNode().ProxyVersion;
-        _recorder = new RequestMetricsRecorder(new IstioStandardMetrics(metrics, version), new RouteMetrics(metrics), options);
+        _recorder = new RequestMetricsRecorder(new IstioStandardMetrics(metrics, version), new RouteMetrics(metrics), options, identity);
         _peerMetadata = PeerMetadata.Encode(options.Workload, options.Namespace, options.Labels, version);
         _nodeId = options.ToNode().Id;
     }

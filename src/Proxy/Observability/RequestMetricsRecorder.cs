@@ -2,6 +2,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Identity;
 using Mesh.Proxy.Observability.Metrics;
 using Mesh.Proxy.Model;
 
@@ -13,7 +14,7 @@ namespace Mesh.Proxy.Observability;
 /// keyed by reference where the key is a compiled model (weakly, so old snapshots' models are collected), so
 /// recording a label set already seen allocates nothing.
 /// </summary>
-internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMetrics routes, ProxyOptions options)
+internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMetrics routes, ProxyOptions options, WorkloadIdentityStore? identity = null)
 {
     /// <summary>Past this many cached inbound edges the cache starts over (series themselves stay bounded by the registry).</summary>
     private const int MaxInboundEdges = 4_096;
@@ -78,8 +79,9 @@ internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMe
             destination = WorkloadPeers.From(endpoint.Config.WorkloadName, endpoint.Config.Namespace, endpoint.Config.Labels, principal, null);
         }
 
-        // Our own principal is presented only over mutual TLS; a gateway (no endpoint of its own) reports unknown.
-        var source = mutualTls ? DestinationOf(snapshot).MutualTls : _self;
+        // Over Istio mutual TLS the connection carries this proxy's certificate, whose URI SAN Istio reports as
+        // source_principal: the gateway's as much as a sidecar's.
+        var source = mutualTls && identity?.Current is { } certificate ? _self with { Principal = certificate.Identity.Uri } : _self;
 
         // Istio's client side does not know the connection's security policy from its own vantage point: "unknown".
         var edge = istio.ResolveRequestEdge(new RequestEdgeLabels(
