@@ -38,7 +38,7 @@ public class ProxyTelemetryBenchmarks
         endpoint.Labels["app"] = "backend";
         _feature = new ProxyRequestFeature { Endpoint = new EndpointModel(endpoint, new EndpointState()), Attempts = 1 };
         _observation = new RequestObservation(ProxySnapshot.Empty, TrafficDirection.Outbound, 0, default, null, null);
-        _recorder.Record(_observation, _feature, 200, null, "-", 1, 0, 0, grpc: false);
+        _recorder.Record(_observation, _feature, "backend:9080", 200, null, "-", 1, 0, 0, grpc: false);
 
         // Never started: nothing drains the queue, as when the collector hangs. Fill it, so every enqueue drops.
         _stalledExporter = new SpanExporter(options, registry.Registry, TimeProvider.System, NullLogger<SpanExporter>.Instance);
@@ -51,7 +51,7 @@ public class ProxyTelemetryBenchmarks
     }
 
     [Benchmark(Description = "record a request (Istio + route metrics, label set seen)")]
-    public void RecordRequest() => _recorder.Record(_observation, _feature, 200, null, "-", 3.5, 100, 2_000, grpc: false);
+    public void RecordRequest() => _recorder.Record(_observation, _feature, "backend:9080", 200, null, "-", 3.5, 100, 2_000, grpc: false);
 
     [Benchmark(Description = "enqueue a span, collector down (queue full: dropped)")]
     public void EnqueueIntoFullQueue() => _stalledExporter.Enqueue(_span);

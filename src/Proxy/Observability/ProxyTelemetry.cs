@@ -110,7 +110,9 @@ internal sealed class ProxyTelemetry
         var requestBytes = context.Request.ContentLength ?? 0;
         var counted = context.Features.Get<IHttpResponseBodyFeature>() is CountingResponseBody body ? body.Written : 0;
         var responseBytes = counted > 0 ? counted : response.ContentLength ?? 0;
-        _recorder.Record(observation, feature, responseCode, grpc ? GrpcStatus(context) : null, flags, durationMs, requestBytes, responseBytes, grpc);
+        var host = context.Request.Headers.Host;
+        _recorder.Record(observation, feature, host.Count == 1 ? host[0] : null, responseCode, grpc ? GrpcStatus(context) : null, flags, durationMs,
+            requestBytes, responseBytes, grpc);
         _tracer.End(context, feature, responseCode, flags, observation.PeerPrincipal);
 
         if (_accessLog.Enabled)

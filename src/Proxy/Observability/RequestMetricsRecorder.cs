@@ -19,6 +19,9 @@ internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMe
     /// <summary>Past this many cached inbound edges the cache starts over (series themselves stay bounded by the registry).</summary>
     private const int MaxInboundEdges = 4_096;
 
+    /// <summary>The same bound for the edges named after a request's Host header, which the application chooses.</summary>
+    private const int MaxAuthorityEdges = 1_024;
+
     // Keys for requests that reached no endpoint or no route.
     private static readonly object NoUpstream = new();
     private static readonly object NoRouteSource = new();
@@ -28,12 +31,18 @@ internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMe
     private readonly ConditionalWeakTable<object, EdgePair> _outbound = new();
     private readonly ConditionalWeakTable<object, RouteSeries> _routes = new();
     private readonly ConcurrentDictionary<InboundEdgeKey, RequestEdge> _inbound = new();
+    private readonly ConcurrentDictionary<(string Authority, bool Grpc), RequestEdge> _byAuthority = new();
+
+    // Istio's client sidecar falls back to the Host header for destination_service; its gateways do not
+    // (istio/istio#22821: anyone on the internet chooses the Host a gateway sees), nor does its inbound side.
+    private readonly bool _authorityFallback = options.Role == ProxyRole.Sidecar;
     private volatile DestinationCache? _destination;
 
-    public void Record(in RequestObservation observation, ProxyRequestFeature feature, int responseCode, string? grpcStatus, string responseFlags,
-        double durationMs, long requestBytes, long responseBytes, bool grpc)
+    /// <param name="authority">The request's Host (HTTP/2 :authority), as the client sent it; null when it had none.</param>
+    public void Record(in RequestObservation observation, ProxyRequestFeature feature, string? authority, int responseCode, string? grpcStatus,
+        string responseFlags, double durationMs, long requestBytes, long responseBytes, bool grpc)
     {
-        var edge = observation.IsInbound ? InboundEdge(observation, grpc) : OutboundEdge(observation.Snapshot, feature, grpc);
+        var edge = observation.IsInbound ? InboundEdge(observation, grpc) : OutboundEdge(observation.Snapshot, feature, authority, grpc);
         edge.Record(responseCode, grpcStatus, responseFlags, durationMs, requestBytes, responseBytes);
 
         var route = RouteSeries(observation.IsInbound, feature);
@@ -44,16 +53,45 @@ internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMe
         }
     }
 
-    private RequestEdge OutboundEdge(ProxySnapshot snapshot, ProxyRequestFeature feature, bool grpc)
+    private RequestEdge OutboundEdge(ProxySnapshot snapshot, ProxyRequestFeature feature, string? authority, bool grpc)
     {
-        object key = (object?)feature.Endpoint
-            ?? (feature.ClusterName is not null && snapshot.Clusters.TryGetValue(feature.ClusterName, out var known) ? known : NoUpstream);
+        object? key = (object?)feature.Endpoint
+            ?? (feature.ClusterName is not null && snapshot.Clusters.TryGetValue(feature.ClusterName, out var known) ? known : null);
+        if (key is null && _authorityFallback)
+        {
+            return AuthorityEdge(authority ?? string.Empty, grpc);
+        }
+
+        key ??= NoUpstream;
         if (!_outbound.TryGetValue(key, out var pair))
         {
             pair = _outbound.GetValue(key, static _ => new EdgePair());
         }
 
         return (grpc ? pair.Grpc : pair.Http) ?? ResolveOutbound(snapshot, feature, pair, grpc);
+    }
+
+    /// <summary>
+    /// A request this sidecar answered itself (no route, a redirect or direct response, a cluster it does not know):
+    /// no configuration names its destination, so Istio's client sidecar reports the Host header as the service.
+    /// </summary>
+    private RequestEdge AuthorityEdge(string authority, bool grpc)
+    {
+        if (_byAuthority.TryGetValue((authority, grpc), out var edge))
+        {
+            return edge;
+        }
+
+        if (_byAuthority.Count >= MaxAuthorityEdges)
+        {
+            _byAuthority.Clear();
+        }
+
+        // Not kept by IstioStandardMetrics, which would hold every Host ever seen; the dictionary above bounds these.
+        edge = istio.CreateRequestEdge(new RequestEdgeLabels(
+            IstioLabelValues.ReporterSource, _self, WorkloadPeer.Unknown, authority, authority, null,
+            grpc ? IstioLabelValues.ProtocolGrpc : IstioLabelValues.ProtocolHttp, IstioLabelValues.Unknown));
+        return _byAuthority.GetOrAdd((authority, grpc), edge);
     }
 
     private RequestEdge ResolveOutbound(ProxySnapshot snapshot, ProxyRequestFeature feature, EdgePair pair, bool grpc)

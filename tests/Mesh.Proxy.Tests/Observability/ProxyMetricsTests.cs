@@ -181,8 +181,10 @@ public sealed class ProxyMetricsTests
     }
 
     [Fact]
-    public async Task Outbound_NoRoute_RecordsNotFoundWithFlagNrAndARouteSeries()
+    public async Task Gateway_NoRoute_RecordsNotFoundWithFlagNrUnknownServiceAndARouteSeries()
     {
+        // TestProxy is a gateway (router). Istio's gateways do not fall back to the Host header for destination_service
+        // (istio/istio#22821: anyone can send a gateway any Host), so a request no route takes names no service.
         await using var proxy = await TestProxy.StartAsync();
         var port = FreePort.Next();
         await proxy.ApplyAsync([Cluster("backend")], [Endpoints("backend")], Listener("outbound", port, "outbound"),
@@ -197,6 +199,33 @@ public sealed class ProxyMetricsTests
         Assert.Equal("NR", series.Labels["response_flags"]);
         Assert.Equal("unknown", series.Labels["destination_service"]);
         Assert.Equal(1, Exposition.Series(metrics, "mesh_route_requests_total", ("route", "unknown"), ("response_code_class", "4xx")).Value);
+    }
+
+    [Fact]
+    public async Task Sidecar_RequestsItAnswersItself_ReportTheHostHeaderAsDestinationService()
+    {
+        await using var proxy = await ObservedProxy.StartAsync(options => options with { Role = ProxyRole.Sidecar, Workload = "frontend-v1", Namespace = "default" });
+        var port = FreePort.Next();
+        var direct = new Route { Name = "teapot", Match = new RouteMatch { Path = Exact("/tea") }, DirectResponse = new DirectResponseAction { Status = 418 } };
+        await proxy.ApplyAsync(Cluster("backend"), Endpoints("backend"), Listener("outbound", port, "outbound"), Routes("outbound", Host("tea", ["*"], direct)));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        using var tea = new HttpRequestMessage(HttpMethod.Get, "/tea");
+        tea.Headers.Host = "teapot.example:8080";
+        using var nowhere = new HttpRequestMessage(HttpMethod.Get, "/");
+        nowhere.Headers.Host = "nowhere.example";
+
+        Assert.Equal(418, (int)(await client.SendAsync(tea)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(nowhere)).StatusCode);
+
+        // Istio's client sidecar names the service after the Host header, as sent, when no cluster says which it is.
+        using var admin = new HttpClient { BaseAddress = proxy.Admin };
+        var metrics = await Exposition.ScrapeAfterRequestsAsync(admin, 2);
+        var answered = Exposition.Series(metrics, "istio_requests_total", ("response_code", "418")).Labels;
+        Assert.Equal(("teapot.example:8080", "teapot.example:8080"), (answered["destination_service"], answered["destination_service_name"]));
+        Assert.Equal(("unknown", "unknown"), (answered["destination_service_namespace"], answered["destination_workload"]));
+        Assert.Equal(("source", "frontend-v1"), (answered["reporter"], answered["source_workload"]));
+        var noRoute = Exposition.Series(metrics, "istio_requests_total", ("response_code", "404")).Labels;
+        Assert.Equal(("nowhere.example", "NR"), (noRoute["destination_service"], noRoute["response_flags"]));
     }
 
     private static Cluster BackendClusterConfig()

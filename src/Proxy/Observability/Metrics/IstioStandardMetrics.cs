@@ -42,6 +42,12 @@ internal sealed class IstioStandardMetrics
     public RequestEdge ResolveRequestEdge(RequestEdgeLabels labels) =>
         _edges.GetOrAdd(labels, static (key, metrics) => new RequestEdge(metrics, key), this);
 
+    /// <summary>
+    /// A handle this instance does not keep, for label sets whose number the caller bounds itself (edges named after
+    /// a request's Host header): the same labels then give another handle over the same series.
+    /// </summary>
+    public RequestEdge CreateRequestEdge(RequestEdgeLabels labels) => new(this, labels);
+
     /// <summary>The TCP handle for one edge and the response flags its connections end with.</summary>
     public TcpEdge ResolveTcpEdge(RequestEdgeLabels labels, string? responseFlags = null)
     {
