@@ -228,6 +228,29 @@ public sealed class ProxyMetricsTests
         Assert.Equal(("nowhere.example", "NR"), (noRoute["destination_service"], noRoute["response_flags"]));
     }
 
+    [Fact]
+    public async Task StatsPrometheus_ScraperAsksForOpenMetrics_AdminAndMetricsPortServeTextFormat004()
+    {
+        var metricsPort = FreePort.Next();
+        await using var proxy = await ObservedProxy.StartAsync(options => options with { MetricsPort = metricsPort });
+
+        foreach (var port in new[] { proxy.Admin.Port, metricsPort })
+        {
+            using var scraper = new HttpClient();
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/stats/prometheus");
+
+            // What Prometheus sends: OpenMetrics preferred. Envoy answers text 0.0.4 regardless, and so do we.
+            request.Headers.TryAddWithoutValidation("Accept", "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3,*/*;q=0.2");
+            using var response = await scraper.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+            Assert.Contains("istio_build{component=\"proxy\"", body);
+            Assert.DoesNotContain("# EOF", body);
+        }
+    }
+
     private static Cluster BackendClusterConfig()
     {
         var cluster = Cluster(BackendCluster);
