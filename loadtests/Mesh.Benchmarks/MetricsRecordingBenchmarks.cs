@@ -13,7 +13,7 @@ public class MetricsRecordingBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var registry = new MetricRegistry();
+        var registry = new CappedMetricFactory(Prometheus.Metrics.NewCustomRegistry());
         var metrics = new IstioStandardMetrics(registry, "bench");
         _edge = metrics.ResolveRequestEdge(new RequestEdgeLabels(
             IstioLabelValues.ReporterSource,

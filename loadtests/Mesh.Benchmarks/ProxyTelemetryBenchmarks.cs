@@ -52,14 +52,14 @@ public class ProxyTelemetryBenchmarks
             TraceSamplingPercent = 0,
             Otlp = new OtlpExport(new Uri($"http://{_silentCollector.LocalEndpoint}"), OtlpExportProtocol.Grpc, "frontend.default"),
         };
-        var registry = new MetricRegistry();
+        var registry = new CappedMetricFactory(Prometheus.Metrics.NewCustomRegistry());
         _recorder = new RequestMetricsRecorder(new IstioStandardMetrics(registry, "bench"), new RouteMetrics(registry), options);
         var endpoint = new Mesh.Contracts.Discovery.Endpoint { Address = "127.0.0.1", Port = 9080, WorkloadName = "backend-v1", Namespace = "default" };
         endpoint.Labels["app"] = "backend";
         _endpoint = new EndpointModel(endpoint, new EndpointState());
         _feature = new ProxyRequestFeature { Endpoint = _endpoint, Attempts = 1, ClusterName = "outbound|9080||backend.default.svc.cluster.local" };
         _observation = new RequestObservation(ProxySnapshot.Empty, TrafficDirection.Outbound, 0, default, null, null);
-        _recorder.Record(_observation, _feature, 200, null, "-", 1, 0, 0, grpc: false);
+        _recorder.Record(_observation, _feature, "backend:9080", 200, null, "-", 1, 0, 0, grpc: false);
 
         _source = new ProxyActivitySource();
         var exporter = new ProxySpanExporter(
@@ -91,7 +91,7 @@ public class ProxyTelemetryBenchmarks
     }
 
     [Benchmark(Description = "record a request (Istio + route metrics, label set seen)")]
-    public void RecordRequest() => _recorder.Record(_observation, _feature, 200, null, "-", 3.5, 100, 2_000, grpc: false);
+    public void RecordRequest() => _recorder.Record(_observation, _feature, "backend:9080", 200, null, "-", 3.5, 100, 2_000, grpc: false);
 
     [Benchmark(Description = "unsampled request: extract, decide, one attempt's B3 + W3C headers (no span)")]
     public void UnsampledRequest() => Traced(_unsampled);

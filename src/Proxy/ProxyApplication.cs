@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Prometheus;
 using Mesh.Proxy.Model;
 using Mesh.Proxy.Observability.AccessLog;
 
@@ -58,7 +59,9 @@ internal static class ProxyApplication
         services.AddSingleton(options.ToNode());
         services.AddSingleton<AccessLogWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<AccessLogWriter>());
-        services.AddSingleton<MetricRegistry>();
+        // One registry per proxy, never prometheus-net's static default: tests run several proxies in one process.
+        services.AddSingleton(_ => Prometheus.Metrics.NewCustomRegistry());
+        services.AddSingleton<CappedMetricFactory>();
         TracingServices.Add(services, options);
         services.AddSingleton<ProxyTelemetry>();
         services.AddSingleton<ProxySnapshotStore>();
@@ -74,7 +77,7 @@ internal static class ProxyApplication
         services.AddHostedService<DiscoveryClient>();
 
         var app = builder.Build();
-        AdminEndpoints.Map(app, app.Services.GetRequiredService<ProxySnapshotStore>(), app.Services.GetRequiredService<ProxyTelemetry>().Registry);
+        AdminEndpoints.Map(app, app.Services.GetRequiredService<ProxySnapshotStore>(), app.Services.GetRequiredService<CollectorRegistry>());
         CertsEndpoint.Map(app, app.Services.GetRequiredService<WorkloadIdentityStore>());
         return app;
     }

@@ -88,6 +88,13 @@ public sealed class MetricsTests(ObservabilityFixture fixture)
             Assert.Equal(policy, identity["connection_security_policy"]);
         }
 
+        // The gateway's own series carry the identity of the certificate it presents, as Istio's gateways' do.
+        var gateway = await prometheus.QueryAsync(
+            "sum by (source_principal, destination_principal) (istio_requests_total{reporter=\"source\",source_workload=\"istio-ingressgateway\"})");
+        var gatewayIdentity = Assert.Single(gateway).Labels;
+        Assert.Equal($"spiffe://cluster.local/ns/istio-system/sa/{LocalMesh.GatewayServiceAccount}", gatewayIdentity["source_principal"]);
+        Assert.Equal("spiffe://cluster.local/ns/default/sa/frontend", gatewayIdentity["destination_principal"]);
+
         var rates = await prometheus.QueryAsync($"sum by ({KialiGraphLabels}) (rate(istio_requests_total{{{FrontendToBackend}}}[1m]))");
         Assert.Equal(4, rates.Count);
         Assert.All(rates, rate => Assert.True(rate.Value > 0, $"rate of {string.Join(",", rate.Labels)} is {rate.Value}"));

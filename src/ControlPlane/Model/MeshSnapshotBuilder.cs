@@ -96,7 +96,7 @@ internal static class MeshSnapshotBuilder
         {
             for (var i = 0; i < spec.Endpoints.Count; i++)
             {
-                workloads.Add(ToWorkload($"{serviceEntry.Metadata.Name}[{i}]", ns, spec.Endpoints[i], serviceEntry.Source.File));
+                workloads.Add(ToWorkload($"{serviceEntry.Metadata.Name}[{i}]", ns, spec.Endpoints[i], serviceEntry.Source.File) with { IsInlineEndpoint = true });
             }
         }
 

@@ -1,8 +1,9 @@
 namespace Mesh.ControlPlane.Model;
 
 /// <summary>One workload instance: a WorkloadEntry, or an endpoint written inline in a ServiceEntry.</summary>
-/// <param name="Name">The WorkloadEntry name; for an inline endpoint, <c>&lt;serviceentry&gt;[index]</c>.</param>
+/// <param name="Name">The WorkloadEntry name; for an inline endpoint, <c>&lt;serviceentry&gt;[index]</c>, which identifies it here only.</param>
 /// <param name="Ports">Port name → port number where the workload (its sidecar inbound) listens.</param>
+/// <param name="IsInlineEndpoint">True for an endpoint written in a ServiceEntry: an address, not a named workload.</param>
 internal sealed record WorkloadModel(
     string Name,
     string Namespace,
@@ -11,8 +12,15 @@ internal sealed record WorkloadModel(
     IReadOnlyDictionary<string, string> Labels,
     string ServiceAccount,
     uint Weight,
-    string SourceFile)
+    string SourceFile,
+    bool IsInlineEndpoint = false)
 {
+    /// <summary>
+    /// The name EDS gives the endpoint (Istio's <c>destination_workload</c>): the WorkloadEntry's; none for an inline
+    /// endpoint, which Istio reports as <c>unknown</c>, so that Kiali draws no workload that does not exist.
+    /// </summary>
+    public string WorkloadName => IsInlineEndpoint ? string.Empty : Name;
+
     /// <summary>Where this workload serves a service port: its own port for that port name, else the target port, else the service port.</summary>
     public uint PortFor(ServicePortModel servicePort) =>
         Ports.TryGetValue(servicePort.Name, out var own) ? own : servicePort.TargetPort ?? servicePort.Number;

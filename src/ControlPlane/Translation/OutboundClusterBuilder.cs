@@ -76,7 +76,7 @@ internal static class OutboundClusterBuilder
             Address = workload.Address,
             Port = port,
             Weight = workload.Weight,
-            WorkloadName = workload.Name,
+            WorkloadName = workload.WorkloadName,
             Namespace = workload.Namespace,
             ServiceAccount = workload.ServiceAccount,
         };

@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Mesh.Proxy.Observability.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Mesh.Proxy.Model;
+using Prometheus;
 
 namespace Mesh.Proxy.Admin;
 
@@ -17,7 +17,7 @@ internal static class AdminEndpoints
         ("/stats/prometheus", "Istio's standard metrics and the per-route family, Prometheus text format 0.0.4"),
     ];
 
-    public static void Map(IEndpointRouteBuilder endpoints, ProxySnapshotStore store, MetricRegistry registry)
+    public static void Map(IEndpointRouteBuilder endpoints, ProxySnapshotStore store, CollectorRegistry registry)
     {
         endpoints.MapGet("/", () => Results.Text(string.Join('\n', Array.ConvertAll(Index, entry => $"{entry.Path}\t{entry.Description}")) + "\n"));
 
@@ -32,11 +32,14 @@ internal static class AdminEndpoints
             ConfigDumpWriter.Write(writer, store.Current);
         });
 
-        // Exposition goes to a string first: Kestrel forbids synchronous writes to the response body.
-        endpoints.MapGet("/stats/prometheus", (HttpContext context) =>
-        {
-            context.Response.ContentType = MetricRegistry.ContentType;
-            return context.Response.WriteAsync(registry.Expose());
-        });
+        // prometheus-net's exporter. Text format 0.0.4 only, as Envoy serves it: OpenMetrics negotiation is off, so what
+        // Prometheus scrapes is what promtool checks.
+        endpoints.MapMetrics(
+            settings =>
+            {
+                settings.Registry = registry;
+                settings.EnableOpenMetrics = false;
+            },
+            "/stats/prometheus");
     }
 }

@@ -31,21 +31,19 @@ internal sealed class ProxyTelemetry
     private readonly string _nodeId;
     private readonly string?[] _flagTexts = new string?[256];
 
-    public ProxyTelemetry(ProxyOptions options, MetricRegistry registry, TimeProvider timeProvider, AccessLogWriter accessLog, RequestTracer tracer)
+    public ProxyTelemetry(
+        ProxyOptions options, CappedMetricFactory metrics, TimeProvider timeProvider, AccessLogWriter accessLog, RequestTracer tracer,
+        WorkloadIdentityStore? identity = null)
     {
         _tracer = tracer;
         _options = options;
         _timeProvider = timeProvider;
         _accessLog = accessLog;
         var version = options.ToNode().ProxyVersion;
-        Registry = registry;
-        _recorder = new RequestMetricsRecorder(new IstioStandardMetrics(Registry, version), new RouteMetrics(Registry), options);
+        _recorder = new RequestMetricsRecorder(new IstioStandardMetrics(metrics, version), new RouteMetrics(metrics), options, identity);
         _peerMetadata = PeerMetadata.Encode(options.Workload, options.Namespace, options.Labels, version);
         _nodeId = options.ToNode().Id;
     }
-
-    /// <summary>Everything this proxy exposes on /stats/prometheus.</summary>
-    public MetricRegistry Registry { get; }
 
     public RequestObservation Begin(HttpContext context, ProxyRequestFeature feature, ProxySnapshot snapshot, ListenerModel? listener)
     {
@@ -113,7 +111,9 @@ internal sealed class ProxyTelemetry
         var requestBytes = context.Request.ContentLength ?? 0;
         var counted = context.Features.Get<IHttpResponseBodyFeature>() is CountingResponseBody body ? body.Written : 0;
         var responseBytes = counted > 0 ? counted : response.ContentLength ?? 0;
-        _recorder.Record(observation, feature, responseCode, grpc ? GrpcStatus(context) : null, flags, durationMs, requestBytes, responseBytes, grpc);
+        var host = context.Request.Headers.Host;
+        _recorder.Record(observation, feature, host.Count == 1 ? host[0] : null, responseCode, grpc ? GrpcStatus(context) : null, flags, durationMs,
+            requestBytes, responseBytes, grpc);
         _tracer.End(context, feature, responseCode, flags, observation.PeerPrincipal);
 
         if (_accessLog.Enabled)

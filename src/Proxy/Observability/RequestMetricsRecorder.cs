@@ -2,6 +2,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Identity;
 using Mesh.Proxy.Observability.Metrics;
 using Mesh.Proxy.Model;
 
@@ -13,10 +14,13 @@ namespace Mesh.Proxy.Observability;
 /// keyed by reference where the key is a compiled model (weakly, so old snapshots' models are collected), so
 /// recording a label set already seen allocates nothing.
 /// </summary>
-internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMetrics routes, ProxyOptions options)
+internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMetrics routes, ProxyOptions options, WorkloadIdentityStore? identity = null)
 {
     /// <summary>Past this many cached inbound edges the cache starts over (series themselves stay bounded by the registry).</summary>
     private const int MaxInboundEdges = 4_096;
+
+    /// <summary>The same bound for the edges named after a request's Host header, which the application chooses.</summary>
+    private const int MaxAuthorityEdges = 1_024;
 
     // Keys for requests that reached no endpoint or no route.
     private static readonly object NoUpstream = new();
@@ -27,12 +31,18 @@ internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMe
     private readonly ConditionalWeakTable<object, EdgePair> _outbound = new();
     private readonly ConditionalWeakTable<object, RouteSeries> _routes = new();
     private readonly ConcurrentDictionary<InboundEdgeKey, RequestEdge> _inbound = new();
+    private readonly ConcurrentDictionary<(string Authority, bool Grpc), RequestEdge> _byAuthority = new();
+
+    // Istio's client sidecar falls back to the Host header for destination_service; its gateways do not
+    // (istio/istio#22821: anyone on the internet chooses the Host a gateway sees), nor does its inbound side.
+    private readonly bool _authorityFallback = options.Role == ProxyRole.Sidecar;
     private volatile DestinationCache? _destination;
 
-    public void Record(in RequestObservation observation, ProxyRequestFeature feature, int responseCode, string? grpcStatus, string responseFlags,
-        double durationMs, long requestBytes, long responseBytes, bool grpc)
+    /// <param name="authority">The request's Host (HTTP/2 :authority), as the client sent it; null when it had none.</param>
+    public void Record(in RequestObservation observation, ProxyRequestFeature feature, string? authority, int responseCode, string? grpcStatus,
+        string responseFlags, double durationMs, long requestBytes, long responseBytes, bool grpc)
     {
-        var edge = observation.IsInbound ? InboundEdge(observation, grpc) : OutboundEdge(observation.Snapshot, feature, grpc);
+        var edge = observation.IsInbound ? InboundEdge(observation, grpc) : OutboundEdge(observation.Snapshot, feature, authority, grpc);
         edge.Record(responseCode, grpcStatus, responseFlags, durationMs, requestBytes, responseBytes);
 
         var route = RouteSeries(observation.IsInbound, feature);
@@ -43,16 +53,45 @@ internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMe
         }
     }
 
-    private RequestEdge OutboundEdge(ProxySnapshot snapshot, ProxyRequestFeature feature, bool grpc)
+    private RequestEdge OutboundEdge(ProxySnapshot snapshot, ProxyRequestFeature feature, string? authority, bool grpc)
     {
-        object key = (object?)feature.Endpoint
-            ?? (feature.ClusterName is not null && snapshot.Clusters.TryGetValue(feature.ClusterName, out var known) ? known : NoUpstream);
+        object? key = (object?)feature.Endpoint
+            ?? (feature.ClusterName is not null && snapshot.Clusters.TryGetValue(feature.ClusterName, out var known) ? known : null);
+        if (key is null && _authorityFallback)
+        {
+            return AuthorityEdge(authority ?? string.Empty, grpc);
+        }
+
+        key ??= NoUpstream;
         if (!_outbound.TryGetValue(key, out var pair))
         {
             pair = _outbound.GetValue(key, static _ => new EdgePair());
         }
 
         return (grpc ? pair.Grpc : pair.Http) ?? ResolveOutbound(snapshot, feature, pair, grpc);
+    }
+
+    /// <summary>
+    /// A request this sidecar answered itself (no route, a redirect or direct response, a cluster it does not know):
+    /// no configuration names its destination, so Istio's client sidecar reports the Host header as the service.
+    /// </summary>
+    private RequestEdge AuthorityEdge(string authority, bool grpc)
+    {
+        if (_byAuthority.TryGetValue((authority, grpc), out var edge))
+        {
+            return edge;
+        }
+
+        if (_byAuthority.Count >= MaxAuthorityEdges)
+        {
+            _byAuthority.Clear();
+        }
+
+        // Not kept by IstioStandardMetrics, which would hold every Host ever seen; the dictionary above bounds these.
+        edge = istio.CreateRequestEdge(new RequestEdgeLabels(
+            IstioLabelValues.ReporterSource, _self, WorkloadPeer.Unknown, authority, authority, null,
+            grpc ? IstioLabelValues.ProtocolGrpc : IstioLabelValues.ProtocolHttp, IstioLabelValues.Unknown));
+        return _byAuthority.GetOrAdd((authority, grpc), edge);
     }
 
     private RequestEdge ResolveOutbound(ProxySnapshot snapshot, ProxyRequestFeature feature, EdgePair pair, bool grpc)
@@ -78,8 +117,9 @@ internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMe
             destination = WorkloadPeers.From(endpoint.Config.WorkloadName, endpoint.Config.Namespace, endpoint.Config.Labels, principal, null);
         }
 
-        // Our own principal is presented only over mutual TLS; a gateway (no endpoint of its own) reports unknown.
-        var source = mutualTls ? DestinationOf(snapshot).MutualTls : _self;
+        // Over Istio mutual TLS the connection carries this proxy's certificate, whose URI SAN Istio reports as
+        // source_principal: the gateway's as much as a sidecar's.
+        var source = mutualTls && identity?.Current is { } certificate ? _self with { Principal = certificate.Identity.Uri } : _self;
 
         // Istio's client side does not know the connection's security policy from its own vantage point: "unknown".
         var edge = istio.ResolveRequestEdge(new RequestEdgeLabels(

@@ -111,6 +111,31 @@ public sealed class SidecarSimulationTests
     }
 
     [Fact]
+    public void Generate_ServiceEntryInlineEndpoints_NameNoWorkloadUnlikeWorkloadEntries()
+    {
+        // Istio reports an inline endpoint's destination_workload as unknown: it is an address, not a workload, and a
+        // name made up here (echo[0]) would show in Kiali as a workload that does not exist.
+        var sim = Simulation.Sidecar("client", "default", DemoYaml.Workloads, """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: { name: echo, namespace: default }
+            spec:
+              hosts: [echo.example.com]
+              ports: [{ number: 80, name: http, protocol: HTTP }]
+              resolution: STATIC
+              endpoints:
+              - address: 10.0.0.1
+              - address: 10.0.0.2
+            """);
+
+        var inline = sim.Endpoints("outbound|80||echo.example.com").Endpoints;
+
+        Assert.Equal([("10.0.0.1", ""), ("10.0.0.2", "")], inline.Select(e => (e.Address, e.WorkloadName)));
+        Assert.All(inline, e => Assert.Equal("default", e.Namespace));
+        Assert.Equal(["backend-v1", "backend-v2"], sim.Endpoints($"outbound|9080||{Backend}").Endpoints.Select(e => e.WorkloadName));
+    }
+
+    [Fact]
     public void Generate_Inbound_OneListenerPerWorkloadEntryPortToAppAddress()
     {
         var sim = Simulation.Sidecar("backend-v2", "default", DemoYaml.Workloads);

@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Tests.Infrastructure;
+using Mesh.Proxy.Tests.Observability;
 using Mesh.Security;
 
 namespace Mesh.Proxy.Tests.Identity;
@@ -88,6 +89,42 @@ public sealed class MutualTlsProxyTests : IDisposable
         using var response = await app.GetAsync($"http://127.0.0.1:{pair.OutboundPort}/");
         Assert.Equal(200, (int)response.StatusCode);
         Assert.Contains("URI=spiffe://cluster.local/ns/default/sa/frontend", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task IstioMutual_GatewayWithNoEndpointOfItsOwn_ReportsItsCertificateAsSourcePrincipal()
+    {
+        await using var pair = await SidecarPair.StartAsync(
+            Source(SidecarPair.BackendId), Source(SidecarPair.FrontendId), frontendRole: ProxyRole.Router);
+        await pair.ConfigureBackendAsync(InboundTlsMode.Strict);
+        await pair.ConfigureFrontendAsync(SidecarPair.IstioMutual(SidecarPair.BackendId));
+
+        using var app = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        using var response = await app.GetAsync($"http://127.0.0.1:{pair.OutboundPort}/");
+        Assert.Equal(200, (int)response.StatusCode);
+
+        // Istio's client side reports the URI SAN of the certificate it presented upstream, a gateway's too.
+        using var admin = SidecarPair.Admin(pair.Frontend);
+        var series = Exposition.Series(await Exposition.ScrapeAfterRequestsAsync(admin, 1), "istio_requests_total", ("reporter", "source"));
+        Assert.Equal(SidecarPair.FrontendId.Uri, series.Labels["source_principal"]);
+        Assert.Equal("frontend-v1", series.Labels["source_workload"]);
+    }
+
+    [Fact]
+    public async Task IstioMutual_GatewayOverPlaintext_ReportsNoSourcePrincipal()
+    {
+        await using var pair = await SidecarPair.StartAsync(
+            Source(SidecarPair.BackendId), Source(SidecarPair.FrontendId), frontendRole: ProxyRole.Router);
+        await pair.ConfigureBackendAsync(InboundTlsMode.Permissive);
+        await pair.ConfigureFrontendAsync(null);
+
+        using var app = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        using var response = await app.GetAsync($"http://127.0.0.1:{pair.OutboundPort}/");
+        Assert.Equal(200, (int)response.StatusCode);
+
+        using var admin = SidecarPair.Admin(pair.Frontend);
+        var series = Exposition.Series(await Exposition.ScrapeAfterRequestsAsync(admin, 1), "istio_requests_total", ("reporter", "source"));
+        Assert.Equal("unknown", series.Labels["source_principal"]);
     }
 
     [Fact]

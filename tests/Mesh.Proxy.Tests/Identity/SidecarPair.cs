@@ -3,6 +3,8 @@ using Mesh.Proxy.Identity;
 using Mesh.Proxy.Tests.Infrastructure;
 using Mesh.Security;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -35,14 +37,17 @@ internal sealed class SidecarPair : IAsyncDisposable
 
     public FakeDiscoveryStream FrontendStream { get; private set; } = null!;
 
-    public static async Task<SidecarPair> StartAsync(IWorkloadCertificateSource backendSource, IWorkloadCertificateSource? frontendSource, double renewFraction = IdentityOptions.DefaultRenewFraction)
+    /// <param name="frontendRole">Router makes the frontend a gateway: a proxy with no endpoint of its own in EDS.</param>
+    public static async Task<SidecarPair> StartAsync(
+        IWorkloadCertificateSource backendSource, IWorkloadCertificateSource? frontendSource, double renewFraction = IdentityOptions.DefaultRenewFraction,
+        ProxyRole frontendRole = ProxyRole.Sidecar)
     {
         var app = await UpstreamServer.StartAsync(context => context.Response.WriteAsync("xfcc=" + context.Request.Headers["x-forwarded-client-cert"]));
         var pair = new SidecarPair(app);
-        pair.BackendStream = await pair.StartProxyAsync("backend-v1", backendSource, renewFraction);
+        pair.BackendStream = await pair.StartProxyAsync(ProxyRole.Sidecar, "backend-v1", backendSource, renewFraction);
         if (frontendSource is not null)
         {
-            pair.FrontendStream = await pair.StartProxyAsync("frontend-v1", frontendSource, renewFraction);
+            pair.FrontendStream = await pair.StartProxyAsync(frontendRole, "frontend-v1", frontendSource, renewFraction);
         }
 
         return pair;
@@ -84,6 +89,12 @@ internal sealed class SidecarPair : IAsyncDisposable
 
     public static WorkloadIdentityStore Store(WebApplication proxy) => proxy.Services.GetRequiredService<WorkloadIdentityStore>();
 
+    /// <summary>A proxy's admin server (the first address it listens on), where /stats/prometheus is.</summary>
+    public static HttpClient Admin(WebApplication proxy) => new(new SocketsHttpHandler { UseProxy = false })
+    {
+        BaseAddress = new Uri(proxy.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()),
+    };
+
     public async ValueTask DisposeAsync()
     {
         for (var i = _proxies.Count - 1; i >= 0; i--)
@@ -95,9 +106,9 @@ internal sealed class SidecarPair : IAsyncDisposable
         await App.DisposeAsync();
     }
 
-    private async Task<FakeDiscoveryStream> StartProxyAsync(string workload, IWorkloadCertificateSource source, double renewFraction)
+    private async Task<FakeDiscoveryStream> StartProxyAsync(ProxyRole role, string workload, IWorkloadCertificateSource source, double renewFraction)
     {
-        var options = new ProxyOptions(ProxyRole.Sidecar, workload, "default", new Uri("http://127.0.0.1:1"), $"127.0.0.1:{App.Port}", OutboundPort, 0,
+        var options = new ProxyOptions(role, workload, "default", new Uri("http://127.0.0.1:1"), $"127.0.0.1:{App.Port}", OutboundPort, 0,
             "127.0.0.1", new Dictionary<string, string>()) { Identity = new IdentityOptions { RenewFraction = renewFraction } };
         var transport = new FakeDiscoveryTransport();
         var proxy = ProxyApplication.Build(options, transport, TimeProvider.System, new Random(5), source);

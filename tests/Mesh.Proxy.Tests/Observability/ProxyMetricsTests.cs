@@ -181,8 +181,10 @@ public sealed class ProxyMetricsTests
     }
 
     [Fact]
-    public async Task Outbound_NoRoute_RecordsNotFoundWithFlagNrAndARouteSeries()
+    public async Task Gateway_NoRoute_RecordsNotFoundWithFlagNrUnknownServiceAndARouteSeries()
     {
+        // TestProxy is a gateway (router). Istio's gateways do not fall back to the Host header for destination_service
+        // (istio/istio#22821: anyone can send a gateway any Host), so a request no route takes names no service.
         await using var proxy = await TestProxy.StartAsync();
         var port = FreePort.Next();
         await proxy.ApplyAsync([Cluster("backend")], [Endpoints("backend")], Listener("outbound", port, "outbound"),
@@ -197,6 +199,56 @@ public sealed class ProxyMetricsTests
         Assert.Equal("NR", series.Labels["response_flags"]);
         Assert.Equal("unknown", series.Labels["destination_service"]);
         Assert.Equal(1, Exposition.Series(metrics, "mesh_route_requests_total", ("route", "unknown"), ("response_code_class", "4xx")).Value);
+    }
+
+    [Fact]
+    public async Task Sidecar_RequestsItAnswersItself_ReportTheHostHeaderAsDestinationService()
+    {
+        await using var proxy = await ObservedProxy.StartAsync(options => options with { Role = ProxyRole.Sidecar, Workload = "frontend-v1", Namespace = "default" });
+        var port = FreePort.Next();
+        var direct = new Route { Name = "teapot", Match = new RouteMatch { Path = Exact("/tea") }, DirectResponse = new DirectResponseAction { Status = 418 } };
+        await proxy.ApplyAsync(Cluster("backend"), Endpoints("backend"), Listener("outbound", port, "outbound"), Routes("outbound", Host("tea", ["*"], direct)));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        using var tea = new HttpRequestMessage(HttpMethod.Get, "/tea");
+        tea.Headers.Host = "teapot.example:8080";
+        using var nowhere = new HttpRequestMessage(HttpMethod.Get, "/");
+        nowhere.Headers.Host = "nowhere.example";
+
+        Assert.Equal(418, (int)(await client.SendAsync(tea)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.SendAsync(nowhere)).StatusCode);
+
+        // Istio's client sidecar names the service after the Host header, as sent, when no cluster says which it is.
+        using var admin = new HttpClient { BaseAddress = proxy.Admin };
+        var metrics = await Exposition.ScrapeAfterRequestsAsync(admin, 2);
+        var answered = Exposition.Series(metrics, "istio_requests_total", ("response_code", "418")).Labels;
+        Assert.Equal(("teapot.example:8080", "teapot.example:8080"), (answered["destination_service"], answered["destination_service_name"]));
+        Assert.Equal(("unknown", "unknown"), (answered["destination_service_namespace"], answered["destination_workload"]));
+        Assert.Equal(("source", "frontend-v1"), (answered["reporter"], answered["source_workload"]));
+        var noRoute = Exposition.Series(metrics, "istio_requests_total", ("response_code", "404")).Labels;
+        Assert.Equal(("nowhere.example", "NR"), (noRoute["destination_service"], noRoute["response_flags"]));
+    }
+
+    [Fact]
+    public async Task StatsPrometheus_ScraperAsksForOpenMetrics_AdminAndMetricsPortServeTextFormat004()
+    {
+        var metricsPort = FreePort.Next();
+        await using var proxy = await ObservedProxy.StartAsync(options => options with { MetricsPort = metricsPort });
+
+        foreach (var port in new[] { proxy.Admin.Port, metricsPort })
+        {
+            using var scraper = new HttpClient();
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/stats/prometheus");
+
+            // What Prometheus sends: OpenMetrics preferred. Envoy answers text 0.0.4 regardless, and so do we.
+            request.Headers.TryAddWithoutValidation("Accept", "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3,*/*;q=0.2");
+            using var response = await scraper.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+            Assert.Contains("istio_build{component=\"proxy\"", body);
+            Assert.DoesNotContain("# EOF", body);
+        }
     }
 
     private static Cluster BackendClusterConfig()

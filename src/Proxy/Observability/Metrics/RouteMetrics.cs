@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Prometheus;
 
 namespace Mesh.Proxy.Observability.Metrics;
 
@@ -13,19 +14,19 @@ internal sealed class RouteMetrics
     internal static readonly string[] RouteLabelNames = ["reporter", "virtual_service", "virtual_service_namespace", "route", "destination_subset"];
     internal static readonly string[] RequestLabelNames = [.. RouteLabelNames, "response_code_class"];
 
-    private readonly CounterFamily _requests;
-    private readonly HistogramFamily _duration;
-    private readonly CounterFamily _retries;
+    private readonly CappedFamily<Counter.Child> _requests;
+    private readonly CappedFamily<Histogram.Child> _duration;
+    private readonly CappedFamily<Counter.Child> _retries;
     private readonly ConcurrentDictionary<RouteLabels, RouteSeries> _routes = new();
 
-    public RouteMetrics(MetricRegistry registry, int maxSeries = DefaultMaxSeries)
+    public RouteMetrics(CappedMetricFactory metrics, int maxSeries = DefaultMaxSeries)
     {
-        _requests = registry.CreateCounter(
+        _requests = metrics.CreateCounter(
             "mesh_route_requests_total", "Requests per route rule, destination subset and response code class.", RequestLabelNames, maxSeries);
-        _duration = registry.CreateHistogram(
+        _duration = metrics.CreateHistogram(
             "mesh_route_request_duration_milliseconds", "Request duration per route rule and destination subset, in milliseconds.",
             RouteLabelNames, EnvoyHistogramBuckets.DefaultArray, maxSeries);
-        _retries = registry.CreateCounter(
+        _retries = metrics.CreateCounter(
             "mesh_route_retries_total", "Retried attempts per route rule and destination subset (the first attempt is not a retry).",
             RouteLabelNames, maxSeries);
     }

@@ -1,3 +1,4 @@
+using Prometheus;
 
 namespace Mesh.Proxy.Observability.Metrics;
 
@@ -7,13 +8,13 @@ internal sealed class RouteSeries
     // 1xx to 5xx, then "other" for anything else, such as 0 when no response was sent.
     private static readonly string[] Classes = ["1xx", "2xx", "3xx", "4xx", "5xx", "other"];
 
-    private readonly CounterFamily _requests;
+    private readonly CappedFamily<Counter.Child> _requests;
     private readonly string[] _values;
-    private readonly Counter?[] _byClass = new Counter?[Classes.Length];
-    private readonly Histogram _duration;
-    private readonly Counter _retries;
+    private readonly Counter.Child?[] _byClass = new Counter.Child?[Classes.Length];
+    private readonly Histogram.Child _duration;
+    private readonly Counter.Child _retries;
 
-    internal RouteSeries(CounterFamily requests, string[] values, Histogram duration, Counter retries)
+    internal RouteSeries(CappedFamily<Counter.Child> requests, string[] values, Histogram.Child duration, Counter.Child retries)
     {
         _requests = requests;
         _values = values;
@@ -27,13 +28,13 @@ internal sealed class RouteSeries
 
         // A race here resolves the same series twice, which the family makes harmless.
         var counter = Volatile.Read(ref _byClass[index]) ?? ResolveClass(index);
-        counter.Increment();
+        counter.Inc();
         _duration.Observe(durationMilliseconds);
     }
 
-    public void RecordRetry() => _retries.Increment();
+    public void RecordRetry() => _retries.Inc();
 
-    private Counter ResolveClass(int index)
+    private Counter.Child ResolveClass(int index)
     {
         var counter = _requests.WithLabels([.. _values, Classes[index]]);
         Volatile.Write(ref _byClass[index], counter);

@@ -1,5 +1,4 @@
 // Wires the proxy's tracing into its service container.
-using Mesh.Proxy.Observability.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
@@ -39,14 +38,15 @@ internal static class TracingServices
 
     private static ProxySpanProcessor CreateProcessor(IServiceProvider provider, OtlpExport otlp)
     {
-        var registry = provider.GetRequiredService<MetricRegistry>();
-        var dropped = registry.CreateCounter(
-            "mesh_tracing_spans_dropped_total", "Finished spans dropped because the export queue was full (the OTLP collector is slow or down).", []).WithLabels();
-        var failed = registry.CreateCounter("mesh_tracing_export_failures_total", "OTLP export calls that failed or timed out.", []).WithLabels();
+        // Unlabelled: one series each, so no series cap; on the proxy's own registry, beside Istio's metrics.
+        var metrics = Prometheus.Metrics.WithCustomRegistry(provider.GetRequiredService<Prometheus.CollectorRegistry>());
+        var dropped = metrics.CreateCounter(
+            "mesh_tracing_spans_dropped_total", "Finished spans dropped because the export queue was full (the OTLP collector is slow or down).");
+        var failed = metrics.CreateCounter("mesh_tracing_export_failures_total", "OTLP export calls that failed or timed out.");
         var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ProxySpanProcessor));
 
         // Both options objects start from the OTEL_EXPORTER_OTLP_* and OTEL_BSP_* variables; what the flags resolved wins.
-        var exporter = new ProxySpanExporter(new OtlpExporterOptions { Endpoint = otlp.Endpoint, Protocol = otlp.Protocol }, failed.Increment, logger);
+        var exporter = new ProxySpanExporter(new OtlpExporterOptions { Endpoint = otlp.Endpoint, Protocol = otlp.Protocol }, () => failed.Inc(), logger);
         var batch = new BatchExportActivityProcessorOptions();
         if (Environment.GetEnvironmentVariable("OTEL_BSP_MAX_QUEUE_SIZE") is null)
         {
@@ -58,6 +58,6 @@ internal static class TracingServices
             batch.ScheduledDelayMilliseconds = DefaultScheduledDelayMilliseconds;
         }
 
-        return new ProxySpanProcessor(exporter, provider.GetRequiredService<ProxyActivitySource>().Source, batch, dropped.Increment, logger);
+        return new ProxySpanProcessor(exporter, provider.GetRequiredService<ProxyActivitySource>().Source, batch, () => dropped.Inc(), logger);
     }
 }

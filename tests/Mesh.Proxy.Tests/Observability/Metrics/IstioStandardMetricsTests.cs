@@ -30,7 +30,7 @@ public sealed class IstioStandardMetricsTests
             "destination_service_name=\"backend\",destination_service_namespace=\"demo\",destination_canonical_service=\"backend\"," +
             "destination_canonical_revision=\"v2\",destination_cluster=\"Kubernetes\",request_protocol=\"http\",response_code=\"200\"," +
             "grpc_response_status=\"\",response_flags=\"-\",connection_security_policy=\"unknown\"} 1\n",
-            registry.Expose());
+            TextExposition.Of(registry));
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class IstioStandardMetricsTests
 
         metrics.ResolveRequestEdge(labels).Record(503, null, "UH", 1, 0, 0);
 
-        var line = registry.Expose().Split('\n').Single(l => l.StartsWith("istio_requests_total{", StringComparison.Ordinal));
+        var line = TextExposition.Of(registry).Split('\n').Single(l => l.StartsWith("istio_requests_total{", StringComparison.Ordinal));
         foreach (var name in IstioLabelNames.Request)
         {
             Assert.Contains($"{name}=\"", line);
@@ -69,7 +69,7 @@ public sealed class IstioStandardMetricsTests
 
         metrics.ResolveRequestEdge(FrontendToBackend with { RequestProtocol = IstioLabelValues.ProtocolGrpc }).Record(200, "14", null, 3, 10, 20);
 
-        var text = registry.Expose();
+        var text = TextExposition.Of(registry);
         Assert.Contains("request_protocol=\"grpc\",response_code=\"200\",grpc_response_status=\"14\"", text);
     }
 
@@ -78,7 +78,7 @@ public sealed class IstioStandardMetricsTests
     {
         var (registry, metrics) = Create();
         metrics.ResolveRequestEdge(FrontendToBackend).Record(200, null, null, 7, 100, 2000);
-        var text = registry.Expose();
+        var text = TextExposition.Of(registry);
 
         foreach (var family in new[] { "istio_request_duration_milliseconds", "istio_request_bytes", "istio_response_bytes" })
         {
@@ -114,7 +114,7 @@ public sealed class IstioStandardMetricsTests
         edge.AddSentBytes(250);
         edge.ConnectionClosed();
 
-        var text = registry.Expose();
+        var text = TextExposition.Of(registry);
         var sent = text.Split('\n').Single(l => l.StartsWith("istio_tcp_sent_bytes_total{", StringComparison.Ordinal));
         Assert.EndsWith(" 250", sent);
         Assert.DoesNotContain("response_code", sent);
@@ -129,7 +129,7 @@ public sealed class IstioStandardMetricsTests
     {
         var (registry, _) = Create();
 
-        Assert.Contains("# TYPE istio_build gauge\nistio_build{component=\"proxy\",tag=\"1.2.3\"} 1\n", registry.Expose());
+        Assert.Contains("# TYPE istio_build gauge\nistio_build{component=\"proxy\",tag=\"1.2.3\"} 1\n", TextExposition.Of(registry));
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public sealed class IstioStandardMetricsTests
         route.RecordRequest(200, 5);
         route.RecordRetry();
 
-        Promtool.AssertValid(registry.Expose());
+        Promtool.AssertValid(TextExposition.Of(registry));
     }
 
     private static void RecordMany(RequestEdge edge)
@@ -171,9 +171,9 @@ public sealed class IstioStandardMetricsTests
         }
     }
 
-    private static (MetricRegistry Registry, IstioStandardMetrics Metrics) Create()
+    private static (CappedMetricFactory Registry, IstioStandardMetrics Metrics) Create()
     {
-        var registry = new MetricRegistry();
+        var registry = TextExposition.NewFactory();
         return (registry, new IstioStandardMetrics(registry, "1.2.3"));
     }
 }

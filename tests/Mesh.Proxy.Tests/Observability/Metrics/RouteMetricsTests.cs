@@ -15,7 +15,7 @@ public sealed class RouteMetricsTests
     [InlineData(0, "other")]
     public void RecordRequest_ResponseCode_CountsUnderItsClass(int code, string expectedClass)
     {
-        var registry = new MetricRegistry();
+        var registry = TextExposition.NewFactory();
         var series = new RouteMetrics(registry).Resolve(Canary);
 
         series.RecordRequest(code, 3);
@@ -23,20 +23,20 @@ public sealed class RouteMetricsTests
         Assert.Contains(
             "mesh_route_requests_total{reporter=\"source\",virtual_service=\"reviews\",virtual_service_namespace=\"bookinfo\"," +
             $"route=\"canary\",destination_subset=\"v2\",response_code_class=\"{expectedClass}\"}} 1\n",
-            registry.Expose());
+            TextExposition.Of(registry));
     }
 
     [Fact]
     public void RecordRequestAndRetry_WritesDurationAndRetries()
     {
-        var registry = new MetricRegistry();
+        var registry = TextExposition.NewFactory();
         var series = new RouteMetrics(registry).Resolve(Canary with { DestinationSubset = null });
 
         series.RecordRequest(200, 42);
         series.RecordRetry();
         series.RecordRetry();
 
-        var text = registry.Expose();
+        var text = TextExposition.Of(registry);
         Assert.Contains("mesh_route_retries_total{reporter=\"source\",virtual_service=\"reviews\",virtual_service_namespace=\"bookinfo\",route=\"canary\",destination_subset=\"unknown\"} 2\n", text);
         Assert.Contains("mesh_route_request_duration_milliseconds_bucket{reporter=\"source\",virtual_service=\"reviews\",virtual_service_namespace=\"bookinfo\",route=\"canary\",destination_subset=\"unknown\",le=\"50\"} 1\n", text);
         Promtool.AssertValid(text);
@@ -45,7 +45,7 @@ public sealed class RouteMetricsTests
     [Fact]
     public void Resolve_SameLabels_ReturnsSameHandle()
     {
-        var routes = new RouteMetrics(new MetricRegistry());
+        var routes = new RouteMetrics(TextExposition.NewFactory());
 
         Assert.Same(routes.Resolve(Canary), routes.Resolve(Canary with { }));
     }
@@ -53,13 +53,13 @@ public sealed class RouteMetricsTests
     [Fact]
     public void Resolve_PastSeriesCap_SharesOverflowSeries()
     {
-        var registry = new MetricRegistry();
+        var registry = TextExposition.NewFactory();
         var routes = new RouteMetrics(registry, maxSeries: 1);
 
         routes.Resolve(Canary).RecordRetry();
         routes.Resolve(Canary with { Route = "other" }).RecordRetry();
 
-        var text = registry.Expose();
+        var text = TextExposition.Of(registry);
         Assert.Contains("mesh_route_retries_total{reporter=\"overflow\",virtual_service=\"overflow\",virtual_service_namespace=\"overflow\",route=\"overflow\",destination_subset=\"overflow\"} 1\n", text);
         Assert.Contains("mesh_metrics_series_overflow_total{metric=\"mesh_route_retries_total\"} 1\n", text);
     }
@@ -67,7 +67,7 @@ public sealed class RouteMetricsTests
     [Fact]
     public void RecordRequest_SeenClass_AllocatesNothing()
     {
-        var series = new RouteMetrics(new MetricRegistry()).Resolve(Canary);
+        var series = new RouteMetrics(TextExposition.NewFactory()).Resolve(Canary);
         series.RecordRequest(200, 1);
         series.RecordRetry();
 
