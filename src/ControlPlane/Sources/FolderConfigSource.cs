@@ -6,7 +6,8 @@ namespace Mesh.ControlPlane.Sources;
 /// <summary>
 /// Serves a folder of Istio YAML, watched for changes. Each file keeps its last good content: a file that fails to
 /// parse or validate is reported error by error and its previous resources keep serving, while other files apply.
-/// A change reports the keys of every resource the re-read files served before or serve now.
+/// A change reports the keys of the resources whose content changed (added, removed or edited); a re-read that
+/// changes nothing raises no change.
 /// </summary>
 internal sealed class FolderConfigSource : IConfigSource
 {
@@ -78,7 +79,7 @@ internal sealed class FolderConfigSource : IConfigSource
     private void ReloadDirty()
     {
         ConfigState state;
-        HashSet<ConfigKey> touched = [];
+        HashSet<ConfigKey> changed = [];
         lock (_gate)
         {
             if (_rescanAll)
@@ -94,30 +95,35 @@ internal sealed class FolderConfigSource : IConfigSource
                 }
             }
             if (_dirty.Count == 0) return;
-            foreach (var path in _dirty) Reload(path, touched);
+            foreach (var path in _dirty) Reload(path, changed);
             _dirty.Clear();
             state = Compose(out var servingFiles);
             Volatile.Write(ref _current, state);
             SourcesLog.ConfigLoaded(_logger, state.Resources.Count, servingFiles, state.Rejections.Count);
         }
-        Changed?.Invoke(new ConfigChange(touched));
+        // A touched file whose resources all read the same (a save without edits, a rejected edit) changes nothing.
+        if (changed.Count > 0) Changed?.Invoke(new ConfigChange(changed));
     }
 
-    /// <summary>Reads one file again; <paramref name="touched"/> gets the keys of what it served before and serves now.</summary>
-    private void Reload(string path, HashSet<ConfigKey> touched)
+    /// <summary>Reads one file again; <paramref name="changed"/> gets the keys of the resources it added, removed or changed.</summary>
+    private void Reload(string path, HashSet<ConfigKey> changed)
+    {
+        _files.TryGetValue(path, out var previous);
+        var before = previous?.Resources ?? [];
+        var after = Read(path, previous);
+        if (after is not null) ResourceFingerprint.AddChangedKeys(before, after.Resources, changed);
+    }
+
+    /// <summary>The file's new state (its last good resources when it is rejected now); null when it is gone and was never read.</summary>
+    private FileState? Read(string path, FileState? previous)
     {
         var name = DisplayName(path);
-        _files.TryGetValue(path, out var previous);
-        if (previous is not null)
-        {
-            foreach (var resource in previous.Resources) touched.Add(resource.Key);
-        }
         if (!File.Exists(path))
         {
-            if (previous is null) return;
+            if (previous is null) return null;
             _files.Remove(path);
             SourcesLog.FileRemoved(_logger, name, previous.Resources.Count);
-            return;
+            return new FileState([], []);
         }
 
         var result = IstioConfigLoader.LoadFile(path);
@@ -125,13 +131,8 @@ internal sealed class FolderConfigSource : IConfigSource
         if (result.Errors.Count == 0)
         {
             var resources = new List<IstioResource>(result.Resources.Count);
-            foreach (var resource in result.Resources)
-            {
-                resources.Add(resource with { Source = resource.Source with { File = name } });
-                touched.Add(resource.Key);
-            }
-            _files[path] = new FileState(resources, []);
-            return;
+            foreach (var resource in result.Resources) resources.Add(resource with { Source = resource.Source with { File = name } });
+            return _files[path] = new FileState(resources, []);
         }
 
         var errors = new List<ConfigError>(result.Errors.Count);
@@ -143,7 +144,7 @@ internal sealed class FolderConfigSource : IConfigSource
         }
         var lastGood = previous?.Resources ?? [];
         SourcesLog.FileRejected(_logger, name, errors.Count, lastGood.Count);
-        _files[path] = new FileState(lastGood, errors);
+        return _files[path] = new FileState(lastGood, errors);
     }
 
     private ConfigState Compose(out int servingFiles)

@@ -83,6 +83,27 @@ public sealed class FolderConfigSourceTests
     }
 
     [Fact]
+    public async Task Watch_OneOfTwoResourcesEdited_ReportsOnlyThatOneAndAnUneditedSaveNothing()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("routing.yaml", VirtualService("backend", 80) + "\n---\n" + VirtualService("frontend", 90));
+        using var source = Start(dir);
+        var changes = new System.Collections.Concurrent.ConcurrentQueue<ConfigChange>();
+        source.Changed += changes.Enqueue;
+
+        dir.Write("routing.yaml", VirtualService("backend", 80) + "\n---\n" + VirtualService("frontend", 40));
+        await Eventually.TrueAsync(() => !changes.IsEmpty, "the edit to be reported");
+        Assert.True(Assert.Single(changes).Keys.SetEquals([new ConfigKey("VirtualService", "default", "frontend")]));
+
+        // Saved again with nothing edited, then an edit after it: only the edit is reported.
+        dir.Write("routing.yaml", VirtualService("backend", 80) + "\n---\n" + VirtualService("frontend", 40));
+        await Eventually.TrueAsync(() => WeightOf(source.Current, "frontend") == 40, "the re-read");
+        dir.Write("other.yaml", VirtualService("reviews", 70));
+        await Eventually.TrueAsync(() => changes.Count == 2, "the second edit to be reported");
+        Assert.True(changes.Last().Keys.SetEquals([new ConfigKey("VirtualService", "default", "reviews")]));
+    }
+
+    [Fact]
     public async Task Watch_FileDeletedAndReplacedByRename_FollowsTheFolder()
     {
         using var dir = new TempDirectory();
