@@ -26,7 +26,7 @@ internal static partial class DiscoveryLog
     [LoggerMessage(EventId = 206, Level = LogLevel.Debug, Message = "Proxy {ProxyId} asked for unknown type {TypeUrl}; ignored")]
     public static partial void UnknownType(ILogger logger, string proxyId, string typeUrl);
 
-    [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "Push v{Version} to {Proxies} proxies ({Changes} config changes merged: {Request})")]
+    [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "Push v{Version} to {Proxies} proxies: {Request}, {Changes} source changes merged")]
     public static partial void Push(ILogger logger, long version, int proxies, int changes, string request);
 
     [LoggerMessage(EventId = 208, Level = LogLevel.Error, Message = "Building mesh snapshot v{Version} failed; proxies keep their current config")]

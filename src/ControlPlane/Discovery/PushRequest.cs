@@ -49,5 +49,6 @@ internal sealed class PushRequest
         return new PushRequest(isFull, keys, Reasons | other.Reasons, Start < other.Start ? Start : other.Start);
     }
 
-    public override string ToString() => IsFull ? $"full ({Reasons.Describe()})" : $"{ConfigsUpdated.Count} configs ({Reasons.Describe()})";
+    /// <summary>"full (global)", or "2 configs changed (config)", for logs.</summary>
+    public override string ToString() => IsFull ? $"full ({Reasons.Describe()})" : $"{ConfigsUpdated.Count} configs changed ({Reasons.Describe()})";
 }
