@@ -139,6 +139,7 @@ internal static class DemoCommand
             "                (edit backend-routing.yaml there: routing changes within a second, no restart)",
             $"Control plane:  {mesh.ControlPlaneUrl}debug/syncz   (what each proxy was sent and ACKed)",
             $"                {mesh.ControlPlaneUrl}debug/configz (the config loaded, and rejected files)",
+            $"                {mesh.ControlPlaneUrl}metrics       (istiod's pilot_* and citadel_* metrics)",
             "Proxies (admin: /config_dump, /ready, /certs):",
         };
         foreach (var (name, admin) in mesh.Proxies)
@@ -153,7 +154,7 @@ internal static class DemoCommand
         }
 
         var prometheusConfig = Path.Combine(Path.GetDirectoryName(mesh.PrometheusTargetsFile)!, PrometheusTargets.ConfigFileName);
-        lines.Add($"  Prometheus (file SD of every proxy): prometheus --config.file={prometheusConfig} --storage.tsdb.path=/tmp/mesh-prometheus");
+        lines.Add($"  Prometheus (every proxy and the control plane): prometheus --config.file={prometheusConfig} --storage.tsdb.path=/tmp/mesh-prometheus");
 
         lines.AddRange(
         [
