@@ -50,16 +50,7 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
             - { destination: { host: backend, subset: v2 }, weight: {{100 - v1Weight}} }
         """;
 
-    private static Node FrontendNode() => new()
-    {
-        Id = "sidecar~frontend-v1.default",
-        Role = ProxyRole.Sidecar,
-        WorkloadName = "frontend-v1",
-        Namespace = "default",
-        AppAddress = "127.0.0.1:8081",
-        OutboundPort = 15001,
-        BindAddress = "127.0.0.1",
-    };
+    private static Node FrontendNode() => TestNodes.Sidecar("frontend-v1");
 
     private static DiscoveryRequest Ack(DiscoveryResponse response) =>
         new() { TypeUrl = response.TypeUrl, VersionInfo = response.VersionInfo, ResponseNonce = response.Nonce };

@@ -52,8 +52,8 @@ public sealed class PushScopeTests : IAsyncDisposable
         var client = await StartAsync();
         using var sidecar = client.StreamResources(cancellationToken: _timeout.Token);
         using var gateway = client.StreamResources(cancellationToken: _timeout.Token);
-        var sidecarRoutes = await SubscribeAndAckAsync(sidecar, Sidecar("frontend-v1"));
-        var gatewayRoutes = await SubscribeAndAckAsync(gateway, Router());
+        var sidecarRoutes = await SubscribeAndAckAsync(sidecar, TestNodes.Sidecar("frontend-v1"));
+        var gatewayRoutes = await SubscribeAndAckAsync(gateway, TestNodes.Router());
         var skippedBefore = await CounterAsync("mesh_xds_pushes_skipped_total");
 
         _config.Write("gateway.yaml", DemoYaml.IngressGateway.Replace("name: frontend\n", "name: storefront\n", StringComparison.Ordinal));
@@ -63,7 +63,7 @@ public sealed class PushScopeTests : IAsyncDisposable
         Assert.Equal(TypeUrls.Route, pushed.TypeUrl);
         Assert.NotEqual(gatewayRoutes.VersionInfo, pushed.VersionInfo);
         await Eventually.TrueAsync(async () => await CounterAsync("mesh_xds_pushes_skipped_total") >= skippedBefore + 1, "the sidecar's push to be skipped");
-        var sidecarState = Assert.Single(_server!.Registry.Snapshot(), c => c.Node.Id == Sidecar("frontend-v1").Id).GetState(TypeUrls.Route);
+        var sidecarState = Assert.Single(_server!.Registry.Snapshot(), c => c.Node.Id == TestNodes.Sidecar("frontend-v1").Id).GetState(TypeUrls.Route);
         Assert.Equal(sidecarRoutes.Nonce, sidecarState.SentNonce);
     }
 
@@ -71,7 +71,7 @@ public sealed class PushScopeTests : IAsyncDisposable
     public async Task Push_ThrottleOfOne_EveryProxyStillConverges()
     {
         var client = await StartAsync(maxConcurrentPushes: 1);
-        var streams = new[] { Sidecar("frontend-v1"), Sidecar("backend-v1"), Sidecar("backend-v2"), Router() }
+        var streams = new[] { TestNodes.Sidecar("frontend-v1"), TestNodes.Sidecar("backend-v1"), TestNodes.Sidecar("backend-v2"), TestNodes.Router() }
             .Select(node => (Node: node, Call: client.StreamResources(cancellationToken: _timeout.Token)))
             .ToList();
         try
@@ -114,23 +114,5 @@ public sealed class PushScopeTests : IAsyncDisposable
         var exposition = await http.GetStringAsync($"http://127.0.0.1:{_server!.HttpPort}/metrics", _timeout.Token);
         var line = exposition.Split('\n').FirstOrDefault(l => l.StartsWith(name + " ", StringComparison.Ordinal));
         return line is null ? 0 : double.Parse(line[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static Node Sidecar(string workload) => new()
-    {
-        Id = $"sidecar~{workload}.default",
-        Role = ProxyRole.Sidecar,
-        WorkloadName = workload,
-        Namespace = "default",
-        AppAddress = "127.0.0.1:8081",
-        OutboundPort = 15001,
-        BindAddress = "127.0.0.1",
-    };
-
-    private static Node Router()
-    {
-        var node = new Node { Id = "router~istio-ingressgateway.default", Role = ProxyRole.Router, WorkloadName = "istio-ingressgateway", Namespace = "default", BindAddress = "127.0.0.1" };
-        node.Labels.Add("istio", "ingressgateway");
-        return node;
     }
 }

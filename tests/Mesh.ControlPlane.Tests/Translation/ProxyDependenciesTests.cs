@@ -40,10 +40,10 @@ public sealed class ProxyDependenciesTests
 
     private static readonly string[] Base = [DemoYaml.Workloads, ScopedSubsets, DemoYaml.BackendRouting, DemoYaml.IngressGateway, OtherNamespace];
 
-    private static readonly Node Frontend = Sidecar("frontend-v1", "default");
-    private static readonly Node BackendV2 = Sidecar("backend-v2", "default");
-    private static readonly Node Reports = Sidecar("reports-v1", "other");
-    private static readonly Node Gateway = Router();
+    private static readonly Node Frontend = TestNodes.Sidecar("frontend-v1");
+    private static readonly Node BackendV2 = TestNodes.Sidecar("backend-v2");
+    private static readonly Node Reports = TestNodes.Sidecar("reports-v1", "other");
+    private static readonly Node Gateway = TestNodes.Router();
 
     public static TheoryData<string> Edits() => [.. EditCases.Keys];
 
@@ -143,23 +143,5 @@ public sealed class ProxyDependenciesTests
             foreach (var resource in resources.OfType(typeUrl)) text.Append(Convert.ToBase64String(resource.ToByteArray())).Append('\n');
         }
         return text.ToString();
-    }
-
-    private static Node Sidecar(string workload, string ns) => new()
-    {
-        Id = $"sidecar~{workload}.{ns}",
-        Role = ProxyRole.Sidecar,
-        WorkloadName = workload,
-        Namespace = ns,
-        AppAddress = "127.0.0.1:8081",
-        OutboundPort = 15001,
-        BindAddress = "127.0.0.1",
-    };
-
-    private static Node Router()
-    {
-        var node = new Node { Id = "router~istio-ingressgateway.default", Role = ProxyRole.Router, WorkloadName = "istio-ingressgateway", Namespace = "default", BindAddress = "127.0.0.1" };
-        node.Labels.Add("istio", "ingressgateway");
-        return node;
     }
 }

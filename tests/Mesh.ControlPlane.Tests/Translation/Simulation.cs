@@ -38,24 +38,10 @@ internal sealed class Simulation
         return MeshSnapshotBuilder.Build(1, result.Resources);
     }
 
-    public static Simulation Sidecar(string workload, string ns, params string[] yaml) =>
-        new(Load(yaml), new Node
-        {
-            Id = $"sidecar~{workload}.{ns}",
-            Role = ProxyRole.Sidecar,
-            WorkloadName = workload,
-            Namespace = ns,
-            AppAddress = "127.0.0.1:8081",
-            OutboundPort = 15001,
-            BindAddress = "127.0.0.1",
-        });
+    public static Simulation Sidecar(string workload, string ns, params string[] yaml) => new(Load(yaml), TestNodes.Sidecar(workload, ns));
 
-    public static Simulation Router(string workload, string ns, IReadOnlyDictionary<string, string> labels, params string[] yaml)
-    {
-        var node = new Node { Id = $"router~{workload}.{ns}", Role = ProxyRole.Router, WorkloadName = workload, Namespace = ns, BindAddress = "127.0.0.1" };
-        foreach (var (key, value) in labels) node.Labels[key] = value;
-        return new Simulation(Load(yaml), node);
-    }
+    public static Simulation Router(string workload, string ns, IReadOnlyDictionary<string, string> labels, params string[] yaml) =>
+        new(Load(yaml), TestNodes.Router(workload, ns, labels));
 
     public Cluster Cluster(string name) => Assert.Single(Resources.Clusters, c => c.Name == name);
 
