@@ -98,7 +98,8 @@ public static class IstioConfigLoader
 
         for (var i = 0; i < stream.Documents.Count; i++)
         {
-            new DocumentLoader(source, i, resources, errors, warnings).Load(stream.Documents[i].RootNode);
+            var end = i + 1 < stream.Documents.Count ? stream.Documents[i + 1].RootNode.Start.Index : text.Length;
+            new DocumentLoader(source, text, i, end, resources, errors, warnings).Load(stream.Documents[i].RootNode);
         }
     }
 

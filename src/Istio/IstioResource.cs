@@ -13,6 +13,13 @@ public abstract record IstioResource
 
     public required ConfigSource Source { get; init; }
 
+    /// <summary>
+    /// SHA-256 (hex) of the text the resource was read from: its YAML document, its item of a List, or its JSON object.
+    /// Equal hashes mean the resource was read again unchanged (formatting and comments count as changes); empty when
+    /// the resource was not read from text.
+    /// </summary>
+    public string ContentHash { get; init; } = "";
+
     /// <summary>Kind, namespace and name: what identifies this resource across changes.</summary>
     public ConfigKey Key => new(Kind, Metadata.Namespace, Metadata.Name);
 

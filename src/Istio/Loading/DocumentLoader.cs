@@ -7,7 +7,10 @@ namespace Mesh.Istio.Loading;
 /// Turns the root node of one YAML document (an object, a <c>kind: List</c>, or a JSON array of objects) into resources,
 /// rejecting each object that fails to read or validate, with its problems named by field path.
 /// </summary>
-internal sealed class DocumentLoader(string file, int documentIndex, List<IstioResource> resources, List<ConfigError> errors, List<ConfigError> warnings)
+/// <param name="text">The text the document was parsed from: each resource's <see cref="IstioResource.ContentHash"/> hashes its part of it.</param>
+/// <param name="documentEnd">Where the document's text ends in <paramref name="text"/> (the next document's start, or the end).</param>
+internal sealed class DocumentLoader(
+    string file, string text, int documentIndex, long documentEnd, List<IstioResource> resources, List<ConfigError> errors, List<ConfigError> warnings)
 {
     // Metadata Kubernetes fills in or that tools write; valid, but of no use to the mesh.
     private static readonly string[] IgnoredMetadata =
@@ -50,7 +53,7 @@ internal sealed class DocumentLoader(string file, int documentIndex, List<IstioR
             return;
         }
 
-        LoadObject(mapping, null);
+        LoadObject(mapping, null, documentEnd);
     }
 
     private void LoadItems(YamlSequenceNode items, string path)
@@ -59,7 +62,8 @@ internal sealed class DocumentLoader(string file, int documentIndex, List<IstioR
         {
             if (items.Children[i] is YamlMappingNode item)
             {
-                LoadObject(item, i);
+                // YamlDotNet's nodes know where they start, not where they end: an item's text runs to the next one.
+                LoadObject(item, i, i + 1 < items.Children.Count ? items.Children[i + 1].Start.Index : documentEnd);
             }
             else
             {
@@ -68,7 +72,7 @@ internal sealed class DocumentLoader(string file, int documentIndex, List<IstioR
         }
     }
 
-    private void LoadObject(YamlMappingNode mapping, int? itemIndex)
+    private void LoadObject(YamlMappingNode mapping, int? itemIndex, long textEnd)
     {
         var kind = Scalar(mapping, "kind");
         var apiVersion = Scalar(mapping, "apiVersion");
@@ -137,8 +141,16 @@ internal sealed class DocumentLoader(string file, int documentIndex, List<IstioR
 
         if (problems.Errors.Count == 0)
         {
-            resources.Add(resource);
+            resources.Add(resource with { ContentHash = HashOf(mapping.Start.Index, textEnd) });
         }
+    }
+
+    /// <summary>SHA-256 of a resource's text (its document, List item or JSON object), from the parser's positions.</summary>
+    private string HashOf(long from, long to)
+    {
+        var start = (int)Math.Clamp(from, 0, text.Length);
+        var end = (int)Math.Clamp(to, start, text.Length);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text, start, end - start)));
     }
 
     private static ResourceMetadata ReadMetadata(YamlMappingReader r)

@@ -217,4 +217,19 @@ public sealed class IstioConfigLoaderTests
     [InlineData("5 s")]
     [InlineData("1d")]
     public void TryParse_Malformed_Fails(string text) => Assert.False(IstioDuration.TryParse(text, out _));
+
+    [Fact]
+    public void LoadText_ContentHash_SameForTheSameTextWhereverItStandsAndDiffersForAnEdit()
+    {
+        var ratings = Reviews.Replace("name: reviews", "name: ratings", StringComparison.Ordinal);
+
+        var alone = IstioConfigLoader.LoadText(Reviews, "a.yaml").Resources;
+        var second = IstioConfigLoader.LoadText(ratings + "\n---\n" + Reviews, "b.yaml").Resources;
+        var edited = IstioConfigLoader.LoadText(Reviews.Replace("weight: 80", "weight: 70", StringComparison.Ordinal).Replace("weight: 20", "weight: 30", StringComparison.Ordinal), "a.yaml").Resources;
+
+        Assert.Equal(64, alone[0].ContentHash.Length);
+        Assert.Equal(alone[0].ContentHash, second[1].ContentHash);
+        Assert.NotEqual(second[0].ContentHash, second[1].ContentHash);
+        Assert.NotEqual(alone[0].ContentHash, edited[0].ContentHash);
+    }
 }
