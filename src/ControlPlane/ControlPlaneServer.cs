@@ -141,7 +141,17 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
             serving = new ServingCertificateRotator(authority, options.ListenAddress, lifetime, time, loggers.CreateLogger<ServingCertificateRotator>());
         }
 
-        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, loggers.CreateLogger("Mesh.ControlPlane"), authority, serving);
+        // SIGTERM or Ctrl-C: say so at once, and how long stopping took, so a slow stop is never silent.
+        var controlPlaneLogger = loggers.CreateLogger("Mesh.ControlPlane");
+        var stoppingSince = 0L;
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            stoppingSince = time.GetTimestamp();
+            ControlPlaneLog.Stopping(controlPlaneLogger, registry.Count);
+        });
+        app.Lifetime.ApplicationStopped.Register(() => ControlPlaneLog.Stopped(controlPlaneLogger, (long)time.GetElapsedTime(stoppingSince).TotalMilliseconds));
+
+        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving);
     }
 
     /// <summary>Loads (or creates) the CA; throws <see cref="InvalidDataException"/> for a bad CA folder.</summary>

@@ -22,6 +22,12 @@ public sealed class ControlPlaneOutageTests
         run.WriteConfig("backend-routing.yaml", run.ReadConfig("backend-routing.yaml").Replace("weight: 80", "weight: 0").Replace("weight: 20", "weight: 100"));
         await MeshRun.WaitUntilAsync(async () => (await run.GetAsync()).Backend == "backend-v2" && (await run.GetManyAsync(20)).All(a => a.Backend == "backend-v2"),
             TimeSpan.FromSeconds(10), "the new split to apply after the restart");
+
+        // Stopped on SIGTERM, it says so at once and finishes within the grace (past it, it would be killed and say nothing).
+        await run.Mesh.StopControlPlaneAsync(TimeSpan.FromSeconds(15));
+        var output = run.Mesh.RecentOutput("control-plane");
+        Assert.Contains("Control plane stopping: ending 4 discovery streams", output);
+        Assert.Contains("Control plane stopped in", output);
     }
 
     private static int SyncedProxies(JsonDocument syncz)

@@ -94,7 +94,24 @@ internal static class DemoCommand
         }
 
         Console.WriteLine("Starting the local mesh: control plane, ingress gateway, frontend v1, backend v1 and v2, each behind a sidecar...");
-        await using var mesh = await LocalMesh.StartAsync(options, stopping);
+        LocalMesh mesh;
+        try
+        {
+            mesh = await LocalMesh.StartAsync(options, stopping);
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or IOException)
+        {
+            // One clear failure: which program, why, and where its whole output is; never a stack trace.
+            Console.Error.WriteLine($"meshctl demo: the mesh did not start: {ex.Message.Split('\n')[0].TrimEnd()}");
+            Console.Error.WriteLine($"meshctl demo: every program's output is in {Path.Combine(options.WorkDir, "logs")}");
+            return 1;
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return 0;
+        }
+
+        await using var _ = mesh;
         PrintWhatToTry(mesh);
         Volatile.Write(ref started, true);
         try
@@ -155,6 +172,12 @@ internal static class DemoCommand
 
         var prometheusConfig = Path.Combine(Path.GetDirectoryName(mesh.PrometheusTargetsFile)!, PrometheusTargets.ConfigFileName);
         lines.Add($"  Prometheus (every proxy and the control plane): prometheus --config.file={prometheusConfig} --storage.tsdb.path=/tmp/mesh-prometheus");
+
+        lines.Add("Programs (stop one with kill PID, e.g. the control plane to see the proxies keep their config):");
+        foreach (var (name, pid) in mesh.Programs)
+        {
+            lines.Add($"  {name,-24} {pid}");
+        }
 
         lines.AddRange(
         [

@@ -63,6 +63,9 @@ internal sealed class LocalMesh : IAsyncDisposable
 
     public IReadOnlyList<LocalWorkload> Workloads { get; }
 
+    /// <summary>Every program running, by name, with its process id (what to <c>kill</c> to stop one of them).</summary>
+    public IReadOnlyList<(string Name, int Pid)> Programs => [.. _processes.Where(p => !p.HasExited).Select(p => (p.Name, p.Id))];
+
     /// <summary>Every proxy's name and admin address (/ready, /config_dump), gateway first.</summary>
     public IReadOnlyList<(string Name, Uri Admin)> Proxies =>
         [(GatewayName, new Uri($"http://127.0.0.1:{_gatewayAdminPort}")),
@@ -95,6 +98,9 @@ internal sealed class LocalMesh : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Asks the control plane to stop (SIGTERM), killing it if it has not stopped within <paramref name="grace"/>.</summary>
+    public Task StopControlPlaneAsync(TimeSpan grace) => _controlPlane?.StopAsync(grace) ?? Task.CompletedTask;
 
     /// <summary>Kills the control plane at once, as a crash would; the proxies keep their last config.</summary>
     public Task KillControlPlaneAsync() => _controlPlane?.KillAsync() ?? Task.CompletedTask;

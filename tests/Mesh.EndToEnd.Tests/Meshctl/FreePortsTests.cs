@@ -16,6 +16,14 @@ public sealed class FreePortsTests
     }
 
     [Fact]
+    public void Take_Many_StaysBelowTheEphemeralRange()
+    {
+        var ephemeralLow = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[0]);
+
+        Assert.All(FreePorts.Take(20), p => Assert.InRange(p, 20_000, ephemeralLow - 1));
+    }
+
+    [Fact]
     public void IsFree_PortInUse_IsFalse()
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
