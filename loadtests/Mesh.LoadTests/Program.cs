@@ -17,6 +17,12 @@ if (args is [_, _, "compare", var otherCheckout])
     return await BuildComparison.RunAsync(duration, connections, otherCheckout);
 }
 
+if (args is [_, _, "burst"])
+{
+    // loadtests/run.sh 20s 2000 burst: the proxies' memory before, during and after a burst of HTTP/2 streams.
+    return await BurstMemory.RunAsync(duration, connections);
+}
+
 if (args is [_, _, "mtls"])
 {
     // loadtests/run.sh 10s 32 mtls: sidecar to sidecar with auto mTLS and with plaintext, interleaved.
