@@ -44,6 +44,12 @@ internal sealed record ControlPlaneOptions
     /// </summary>
     public TimeSpan? ServingCertificateLifetime { get; init; }
 
+    /// <summary>
+    /// Serve discovery streams that offer no credential at all, without checking the node they claim (in-process tests
+    /// that are about something else; the command line never sets it). A credential offered is checked all the same.
+    /// </summary>
+    public bool AllowAnonymousDiscovery { get; init; }
+
     /// <summary>The longest lifetime a proxy may ask for.</summary>
     public TimeSpan MaxWorkloadCertificateLifetime { get; init; } = TimeSpan.FromDays(90);
 }

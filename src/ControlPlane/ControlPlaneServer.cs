@@ -90,6 +90,11 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
                             ServerCertificateContext = serving!.Current,
                             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                             ApplicationProtocols = [SslApplicationProtocol.Http2],
+                            // Kestrel's AllowCertificate: a client certificate is asked for, never required (a proxy asks
+                            // the CA for its first one without), and the handshake proves its key. The discovery stream
+                            // verifies it (DiscoveryAuthenticator), where a refusal can say why in a status and a log line.
+                            ClientCertificateRequired = true,
+                            RemoteCertificateValidationCallback = (_, _, _, _) => true,
                         }),
                     });
                 }
@@ -112,10 +117,12 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
             grpc.MaxReceiveMessageSize = GrpcMessageLimits.MaxRequestSize;
             grpc.MaxSendMessageSize = GrpcMessageLimits.MaxResponseSize;
         });
-        builder.Services.AddSingleton(services => new DiscoveryService(snapshots, registry, pushThrottle, metrics, time,
-            services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, services.GetRequiredService<ILogger<DiscoveryService>>()));
         // Created now, not on the first call: meshctl mints tokens from the same folder once the control plane is up.
         var tokens = LoadTokens(options);
+        var authenticator = new DiscoveryAuthenticator(authority, tokens, time, options.AllowAnonymousDiscovery);
+        builder.Services.AddSingleton(services => new DiscoveryService(snapshots, registry, pushThrottle, metrics,
+            new DiscoveryAccess(authenticator, metrics, services.GetRequiredService<ILogger<DiscoveryService>>()), time,
+            services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, services.GetRequiredService<ILogger<DiscoveryService>>()));
         metrics.Citadel.SetExpiry(authority);
         builder.Services.AddSingleton(services => new CertificateSigningService(authority, tokens, issued,
             options.WorkloadCertificateLifetime, options.MaxWorkloadCertificateLifetime, time, metrics.Citadel,

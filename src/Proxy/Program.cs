@@ -1,6 +1,5 @@
 // The proxy's composition root: parse the command line, build the proxy, run until stopped.
 using Mesh.Proxy;
-using Mesh.Proxy.Discovery;
 
 var options = ProxyCommandLine.TryParse(args, out var error);
 if (options is null)
@@ -10,7 +9,6 @@ if (options is null)
     return 2;
 }
 
-using var transport = new GrpcDiscoveryTransport(options.Discovery, options.Identity.CaRootFile);
-await using var app = ProxyApplication.Build(options, transport, TimeProvider.System, Random.Shared);
+await using var app = ProxyApplication.Build(options, transport: null, TimeProvider.System, Random.Shared);
 await app.RunAsync();
 return 0;

@@ -21,7 +21,8 @@ namespace Mesh.Proxy;
 /// <summary>Wires the proxy together: the admin server is the host; listeners, forwarding and the discovery client hang off it.</summary>
 internal static class ProxyApplication
 {
-    public static WebApplication Build(ProxyOptions options, IDiscoveryTransport transport, TimeProvider timeProvider, Random random,
+    /// <param name="transport">How to reach the control plane; null: over gRPC at <c>options.Discovery</c>, with this proxy's credentials.</param>
+    public static WebApplication Build(ProxyOptions options, IDiscoveryTransport? transport, TimeProvider timeProvider, Random random,
         IWorkloadCertificateSource? certificateSource = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
@@ -54,7 +55,17 @@ internal static class ProxyApplication
         services.AddHttpForwarder();
         services.AddSingleton(timeProvider);
         services.AddSingleton(random);
-        services.AddSingleton(transport);
+        if (transport is not null)
+        {
+            services.AddSingleton(transport);
+        }
+        else
+        {
+            // Built by the container, which disposes it: it presents the certificate of the proxy's identity store.
+            services.AddSingleton<IDiscoveryTransport>(provider =>
+                new GrpcDiscoveryTransport(options.Discovery, options.Identity, provider.GetRequiredService<WorkloadIdentityStore>()));
+        }
+
         services.AddSingleton(options);
         services.AddSingleton(options.ToNode());
         services.AddSingleton<AccessLogWriter>();
@@ -72,7 +83,8 @@ internal static class ProxyApplication
         services.AddSingleton<ProxyRequestHandler>();
         services.AddSingleton<ListenerManager>();
         services.AddSingleton<ConfigApplier>();
-        // Before the discovery client: listeners that serve mTLS need the first certificate.
+        // Before the discovery client: listeners that serve mTLS need the first certificate, and the first discovery
+        // stream presents it.
         IdentityServices.Add(services, options, certificateSource);
         services.AddHostedService<DiscoveryClient>();
 

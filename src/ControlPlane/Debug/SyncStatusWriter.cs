@@ -32,6 +32,8 @@ internal static class SyncStatusWriter
         json.WriteString("workload", node.WorkloadName);
         json.WriteString("namespace", node.Namespace);
         json.WriteString("peer", connection.Peer);
+        WriteOptional(json, "identity", connection.Caller?.Identity.Uri);
+        WriteOptional(json, "authenticatedBy", connection.Caller?.Credential);
         json.WriteString("connectedSince", connection.ConnectedAt);
         json.WriteString("status", Name(connection.OverallStatus));
         json.WriteStartObject("types");

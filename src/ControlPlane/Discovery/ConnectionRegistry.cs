@@ -14,9 +14,9 @@ internal sealed class ConnectionRegistry
 
     public int Count => _connections.Count;
 
-    public ProxyConnection Add(Node node, string peer)
+    public ProxyConnection Add(Node node, string peer, DiscoveryCaller? caller)
     {
-        var connection = new ProxyConnection(Interlocked.Increment(ref _nextId), node, peer, _time.GetUtcNow());
+        var connection = new ProxyConnection(Interlocked.Increment(ref _nextId), node, peer, _time.GetUtcNow()) { Caller = caller };
         _connections[connection.Id] = connection;
         return connection;
     }

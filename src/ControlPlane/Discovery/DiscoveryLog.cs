@@ -5,8 +5,8 @@ namespace Mesh.ControlPlane.Discovery;
 /// <summary>Log lines of the discovery server, with stable event ids.</summary>
 internal static partial class DiscoveryLog
 {
-    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Proxy {ProxyId} connected from {Peer} (connection {ConnectionId})")]
-    public static partial void ProxyConnected(ILogger logger, string proxyId, string peer, long connectionId);
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Proxy {ProxyId} connected from {Peer} as {Identity} ({Credential}, connection {ConnectionId})")]
+    public static partial void ProxyConnected(ILogger logger, string proxyId, string peer, string identity, string credential, long connectionId);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Proxy {ProxyId} disconnected (connection {ConnectionId})")]
     public static partial void ProxyDisconnected(ILogger logger, string proxyId, long connectionId);
@@ -37,6 +37,9 @@ internal static partial class DiscoveryLog
 
     [LoggerMessage(EventId = 211, Level = LogLevel.Debug, Message = "Push to {ProxyId} skipped: it depends on none of the {Count} changed configs")]
     public static partial void PushSkipped(ILogger logger, string proxyId, int count);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Warning, Message = "Refused discovery stream from {Peer} claiming {ProxyId}, authenticated as {Identity}: {Status}: {Reason}")]
+    public static partial void Refused(ILogger logger, string peer, string proxyId, string identity, string status, string reason);
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Debug, Message = "Stream of proxy {ProxyId} ended with an error")]
     public static partial void StreamFailed(ILogger logger, string proxyId, Exception exception);

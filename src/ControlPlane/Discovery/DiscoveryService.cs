@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Mesh.ControlPlane.Discovery;
 
-/// <summary>The gRPC service of <c>StreamResources</c>: registers the proxy, pumps its requests into its event queue, runs its stream.</summary>
+/// <summary>The gRPC service of <c>StreamResources</c>: admits the proxy, registers it, pumps its requests into its event queue, runs its stream.</summary>
 /// <remarks>
 /// A discovery stream never ends by itself, and Kestrel waits for open requests before it stops (30 s by default), so
 /// streams end when the control plane starts stopping: each proxy is told UNAVAILABLE and reconnects.
@@ -17,14 +17,16 @@ internal sealed class DiscoveryService : AggregatedDiscoveryService.AggregatedDi
     private readonly ConnectionRegistry _registry;
     private readonly SemaphoreSlim _pushThrottle;
     private readonly ControlPlaneMetrics _metrics;
+    private readonly DiscoveryAccess _access;
     private readonly TimeProvider _time;
     private readonly CancellationToken _stopping;
     private readonly ILogger _logger;
 
     /// <param name="pushThrottle">Shared by every stream: at most its count of proxies regenerate and send at once.</param>
     public DiscoveryService(MeshSnapshotStore snapshots, ConnectionRegistry registry, SemaphoreSlim pushThrottle, ControlPlaneMetrics metrics,
-        TimeProvider time, CancellationToken stopping, ILogger<DiscoveryService> logger)
+        DiscoveryAccess access, TimeProvider time, CancellationToken stopping, ILogger<DiscoveryService> logger)
     {
+        _access = access;
         _snapshots = snapshots;
         _registry = registry;
         _pushThrottle = pushThrottle;
@@ -48,7 +50,10 @@ internal sealed class DiscoveryService : AggregatedDiscoveryService.AggregatedDi
             {
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "The first request of a discovery stream must carry node.id."));
             }
-            await ServeAsync(node, enumerator, responses, context, streamCancellation);
+            // The node is read once, from the first request: later requests cannot switch the stream to another node.
+            var peer = Peer(context);
+            var caller = _access.Admit(node, peer, context, _snapshots.Current);
+            await ServeAsync(node, peer, caller, enumerator, responses, context, streamCancellation);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
@@ -60,18 +65,22 @@ internal sealed class DiscoveryService : AggregatedDiscoveryService.AggregatedDi
         }
     }
 
-    private async Task ServeAsync(Node node, IAsyncEnumerator<DiscoveryRequest> enumerator, IServerStreamWriter<DiscoveryResponse> responses,
-        ServerCallContext context, CancellationTokenSource streamCancellation)
+    private static string Peer(ServerCallContext context)
     {
         var connectionInfo = context.GetHttpContext().Connection;
-        var peer = connectionInfo.RemoteIpAddress is { } ip ? $"{ip}:{connectionInfo.RemotePort}" : "unknown";
-        var connection = _registry.Add(node, peer);
+        return connectionInfo.RemoteIpAddress is { } ip ? $"{ip}:{connectionInfo.RemotePort}" : "unknown";
+    }
+
+    private async Task ServeAsync(Node node, string peer, DiscoveryCaller? caller, IAsyncEnumerator<DiscoveryRequest> enumerator,
+        IServerStreamWriter<DiscoveryResponse> responses, ServerCallContext context, CancellationTokenSource streamCancellation)
+    {
+        var connection = _registry.Add(node, peer, caller);
         _metrics.ProxyConnected(node.ProxyVersion);
-        DiscoveryLog.ProxyConnected(_logger, node.Id, peer, connection.Id);
+        DiscoveryLog.ProxyConnected(_logger, node.Id, peer, caller?.Identity.Uri ?? "anonymous", caller?.Credential ?? "no credentials", connection.Id);
         var pump = PumpRequestsAsync(enumerator, connection);
         try
         {
-            var stream = new DiscoveryStream(connection, responses, _snapshots, _pushThrottle, _metrics, _time, _logger);
+            var stream = new DiscoveryStream(connection, responses, _snapshots, _pushThrottle, _metrics, _access, _time, _logger);
             await stream.RunAsync(streamCancellation.Token);
         }
         catch (Exception ex) when (context.CancellationToken.IsCancellationRequested || ex is IOException)

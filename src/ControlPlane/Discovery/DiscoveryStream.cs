@@ -19,6 +19,7 @@ internal sealed class DiscoveryStream
     private readonly MeshSnapshotStore _snapshots;
     private readonly SemaphoreSlim _pushThrottle;
     private readonly ControlPlaneMetrics _metrics;
+    private readonly DiscoveryAccess _access;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private MeshSnapshot? _generatedFrom;
@@ -28,8 +29,9 @@ internal sealed class DiscoveryStream
 
     /// <param name="pushThrottle">Shared by every stream: at most its count of proxies regenerate and send at once (istiod's push throttle).</param>
     public DiscoveryStream(ProxyConnection connection, IServerStreamWriter<DiscoveryResponse> writer, MeshSnapshotStore snapshots,
-        SemaphoreSlim pushThrottle, ControlPlaneMetrics metrics, TimeProvider time, ILogger logger)
+        SemaphoreSlim pushThrottle, ControlPlaneMetrics metrics, DiscoveryAccess access, TimeProvider time, ILogger logger)
     {
+        _access = access;
         _connection = connection;
         _writer = writer;
         _snapshots = snapshots;
@@ -146,6 +148,7 @@ internal sealed class DiscoveryStream
         var snapshot = _snapshots.Current;
         if (snapshot is null) return false;
         if (ReferenceEquals(snapshot, _generatedFrom)) return true;
+        _access.Recheck(_connection, snapshot);
         ProxyResources resources;
         try
         {

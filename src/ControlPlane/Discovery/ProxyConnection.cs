@@ -31,6 +31,9 @@ internal sealed class ProxyConnection
     public string Peer { get; }
     public DateTimeOffset ConnectedAt { get; }
 
+    /// <summary>Who opened the stream, as its credentials proved; null for an anonymous stream (in-process tests only).</summary>
+    public DiscoveryCaller? Caller { get; init; }
+
     public ChannelReader<ConnectionEvent> Events => _events.Reader;
 
     public TypeSyncState GetState(string typeUrl) => Volatile.Read(ref _states[IndexOf(typeUrl)]);

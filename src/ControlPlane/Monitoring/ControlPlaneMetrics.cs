@@ -32,6 +32,7 @@ internal sealed class ControlPlaneMetrics
     private readonly Gauge _services;
     private readonly Gauge _virtualServices;
     private readonly Counter _skipped;
+    private readonly Counter _authFailures;
 
     public ControlPlaneMetrics()
     {
@@ -64,6 +65,10 @@ internal sealed class ControlPlaneMetrics
         _virtualServices = factory.CreateGauge("pilot_virt_services", "Total virtual services known to pilot.");
         _skipped = factory.CreateCounter("mesh_xds_pushes_skipped_total",
             "Pushes a proxy did not need: nothing it depends on changed (istiod skips them the same way, without counting).");
+        // istiod counts no refused discovery streams (it only logs "Unauthorized XDS"): a mesh_ name of our own.
+        _authFailures = factory.CreateCounter("mesh_xds_auth_failures_total",
+            "Discovery streams refused: no valid credential (unauthenticated) or a node the caller's identity may not claim (permission_denied).",
+            "reason");
         Citadel = new CitadelMetrics(factory);
     }
 
@@ -89,6 +94,10 @@ internal sealed class ControlPlaneMetrics
     public void RecordQueueTime(TimeSpan queued) => _queueTime.Observe(queued.TotalSeconds);
 
     public void RecordSkippedPush() => _skipped.Inc();
+
+    /// <summary>A discovery stream refused with <paramref name="status"/> (UNAUTHENTICATED or PERMISSION_DENIED).</summary>
+    public void RecordAuthFailure(Grpc.Core.StatusCode status) =>
+        _authFailures.WithLabels(status == Grpc.Core.StatusCode.Unauthenticated ? "unauthenticated" : "permission_denied").Inc();
 
     /// <summary>A change reached the push machinery; <paramref name="reason"/> is istiod's trigger name ("config", "global").</summary>
     public void RecordTrigger(string reason) => _triggers.WithLabels(reason).Inc();

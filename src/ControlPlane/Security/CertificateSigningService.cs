@@ -21,8 +21,6 @@ internal sealed class CertificateSigningService(
     CitadelMetrics metrics,
     ILogger<CertificateSigningService> logger) : CertificateService.CertificateServiceBase
 {
-    private const string BearerPrefix = "Bearer ";
-
     public override Task<CreateCertificateResponse> CreateCertificate(CreateCertificateRequest request, ServerCallContext context)
     {
         var connection = context.GetHttpContext().Connection;
@@ -44,13 +42,10 @@ internal sealed class CertificateSigningService(
 
     private CreateCertificateResponse Sign(CreateCertificateRequest request, ServerCallContext context, string peer)
     {
-        var header = context.RequestHeaders.GetValue("authorization") ?? "";
-        if (!header.StartsWith(BearerPrefix, StringComparison.Ordinal))
-        {
-            throw Refusal(StatusCode.Unauthenticated, "no bootstrap token: send 'authorization: Bearer <token>'");
-        }
+        var token = BearerToken.Read(context.RequestHeaders)
+            ?? throw Refusal(StatusCode.Unauthenticated, "no bootstrap token: send 'authorization: Bearer <token>'");
 
-        var caller = tokens.Authenticate(header[BearerPrefix.Length..].Trim())
+        var caller = tokens.Authenticate(token)
             ?? throw Refusal(StatusCode.Unauthenticated, "the bootstrap token is not one this control plane issued");
 
         ValidatedSigningRequest csr;

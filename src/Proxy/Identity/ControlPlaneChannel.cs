@@ -10,7 +10,8 @@ namespace Mesh.Proxy.Identity;
 internal static class ControlPlaneChannel
 {
     /// <param name="rootFile">The CA root bundle (root-cert.pem); required for https://, unused for http://.</param>
-    public static GrpcChannel Create(Uri address, string? rootFile, TimeProvider time)
+    /// <param name="identity">Whose certificate to present when the control plane asks for one (https:// only); null presents none.</param>
+    public static GrpcChannel Create(Uri address, string? rootFile, TimeProvider time, WorkloadIdentityStore? identity = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -32,6 +33,12 @@ internal static class ControlPlaneChannel
 
             handler.SslOptions.EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
             handler.SslOptions.RemoteCertificateValidationCallback = new ControlPlaneCertificateValidator(rootFile, time).Validate;
+            if (identity is not null)
+            {
+                // Asked per handshake: a new connection presents the certificate installed last, one already open keeps
+                // the one it was authenticated with (its streams stay up across a renewal). None yet: no certificate.
+                handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => identity.Current?.Leaf!;
+            }
         }
 
         return GrpcChannel.ForAddress(address, new GrpcChannelOptions

@@ -23,7 +23,12 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
         _config.Write("subsets.yaml", DemoYaml.BackendSubsets);
         _config.Write("routing.yaml", Routing(80));
         _server = ControlPlaneServer.Create(
-            new ControlPlaneOptions { ConfigDirectory = _config.Path, GrpcPort = 0, HttpPort = 0, Debounce = TimeSpan.FromMilliseconds(10), FileSettle = TimeSpan.FromMilliseconds(10) },
+            new ControlPlaneOptions
+            {
+                ConfigDirectory = _config.Path, GrpcPort = 0, HttpPort = 0, Debounce = TimeSpan.FromMilliseconds(10), FileSettle = TimeSpan.FromMilliseconds(10),
+                // The protocol, not who may speak it (DiscoveryAuthenticationTests).
+                AllowAnonymousDiscovery = true,
+            },
             TimeProvider.System, _ => { });
         await _server.StartAsync(_timeout.Token);
         _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_server.GrpcPort}");
@@ -157,7 +162,8 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
     public async Task Stop_WithAnOpenStream_StreamEndsUnavailableAndStopDoesNotWaitForIt()
     {
         using var config = new TempDirectory();
-        var server = ControlPlaneServer.Create(new ControlPlaneOptions { ConfigDirectory = config.Path, GrpcPort = 0, HttpPort = 0 }, TimeProvider.System, _ => { });
+        var server = ControlPlaneServer.Create(new ControlPlaneOptions { ConfigDirectory = config.Path, GrpcPort = 0, HttpPort = 0, AllowAnonymousDiscovery = true },
+            TimeProvider.System, _ => { });
         await server.StartAsync(_timeout.Token);
         using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{server.GrpcPort}");
         using var call = new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(channel).StreamResources(cancellationToken: _timeout.Token);

@@ -32,6 +32,7 @@ public sealed class PushScopeTests : IAsyncDisposable
             Debounce = TimeSpan.FromMilliseconds(10),
             FileSettle = TimeSpan.FromMilliseconds(10),
             MaxConcurrentPushes = maxConcurrentPushes,
+            AllowAnonymousDiscovery = true,
         }, TimeProvider.System, _ => { });
         await _server.StartAsync(_timeout.Token);
         _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_server.GrpcPort}");

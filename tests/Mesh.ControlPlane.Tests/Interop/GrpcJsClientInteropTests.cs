@@ -1,70 +1,87 @@
-using System.Net.Http;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json;
 using Mesh.Contracts.Discovery;
-using Mesh.ControlPlane.Tests.Translation;
+using Mesh.ControlPlane.Tests.Discovery;
 using Mesh.Security;
 
 namespace Mesh.ControlPlane.Tests.Interop;
 
 /// <summary>
 /// Wire compatibility proven by an independent implementation: grpc-js clients (client.js, loading our .proto with
-/// proto-loader) against the real discovery, CA and health services of a control plane on 127.0.0.1.
+/// proto-loader) against the real discovery, CA and health services of a control plane on 127.0.0.1, over TLS
+/// verified with the CA's root bundle, authenticating as a workload would.
 /// </summary>
 public sealed class GrpcJsClientInteropTests : IAsyncLifetime
 {
     private const string ProxyId = "sidecar~frontend-v1.default";
+    private const int PermissionDenied = 7;
     private const int Unauthenticated = 16;
     private static readonly SpiffeId Backend = new("cluster.local", "default", "backend");
 
-    private readonly TempDirectory _root = new();
-    private ControlPlaneServer _server = null!;
-    private BootstrapToken _tokens = null!;
+    private readonly TempDirectory _files = new();
+    private SecuredControlPlane _controlPlane = null!;
 
-    public async Task InitializeAsync()
-    {
-        var config = Directory.CreateDirectory(Path.Combine(_root.Path, "config")).FullName;
-        File.WriteAllText(Path.Combine(config, "workloads.yaml"), DemoYaml.Workloads);
-        var ca = Path.Combine(_root.Path, "ca");
-        _server = ControlPlaneServer.Create(
-            new ControlPlaneOptions { ConfigDirectory = config, CaDirectory = ca, GrpcPort = 0, HttpPort = 0 }, TimeProvider.System, _ => { });
-        await _server.StartAsync();
-        _tokens = BootstrapToken.LoadOrCreate(ca);
-    }
+    public async Task InitializeAsync() => _controlPlane = await SecuredControlPlane.StartAsync();
 
     public async Task DisposeAsync()
     {
-        await _server.DisposeAsync();
-        _root.Dispose();
+        await _controlPlane.DisposeAsync();
+        _files.Dispose();
     }
 
-    private string Port => _server.GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private string Port => _controlPlane.Server.GrpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private string[] Tls => ["--root", _controlPlane.RootFile];
 
     [Fact]
-    public async Task StreamResources_GrpcJsClientAcksEveryResponse_SyncedInSynczUntilItEndsTheStream()
+    public async Task StreamResources_GrpcJsClientWithWorkloadCertificate_AcksEveryResponseSyncedInSynczUntilItEndsTheStream()
     {
-        await using var client = NodePeer.Start("client.js", Port, "discovery", ProxyId);
+        await using var client = NodePeer.Start("client.js", [Port, "discovery", ProxyId, .. Tls, .. ClientCertificate(SecuredControlPlane.Frontend)]);
 
         var acked = await client.ReadEventAsync("acked");
         var responses = acked.GetProperty("responses").EnumerateArray().ToList();
         Assert.Equal(TypeUrls.PushOrder, responses.Select(r => r.GetProperty("type_url").GetString()));
         Assert.Contains("outbound", responses[3].GetProperty("names").EnumerateArray().Select(n => n.GetString()));
-        await Eventually.TrueAsync(async () => (await SynczProxyAsync())?.GetProperty("status").GetString() == "SYNCED", "syncz to show the grpc-js proxy SYNCED");
-        var proxy = (await SynczProxyAsync())!.Value;
+        await Eventually.TrueAsync(async () => (await _controlPlane.SynczProxyAsync(ProxyId))?.GetProperty("status").GetString() == "SYNCED", "syncz to show the grpc-js proxy SYNCED");
+        var proxy = (await _controlPlane.SynczProxyAsync(ProxyId))!.Value;
         Assert.Equal(responses[0].GetProperty("version_info").GetString(), proxy.GetProperty("types").GetProperty("cds").GetProperty("ackedVersion").GetString());
+        Assert.Equal((SecuredControlPlane.Frontend.Uri, "client certificate"), (proxy.GetProperty("identity").GetString(), proxy.GetProperty("authenticatedBy").GetString()));
 
         await client.CompleteInputAsync();
         var status = await client.ReadEventAsync("status");
 
         Assert.Equal(0, status.GetProperty("code").GetInt32());
-        await Eventually.TrueAsync(() => _server.Registry.Count == 0, "the connection to be removed");
+        await Eventually.TrueAsync(() => _controlPlane.Server.Registry.Count == 0, "the connection to be removed");
+    }
+
+    [Fact]
+    public async Task StreamResources_GrpcJsClientCertificateClaimingAnotherWorkload_PermissionDenied()
+    {
+        await using var client = NodePeer.Start("client.js", [Port, "discovery", "sidecar~backend-v1.default", .. Tls, .. ClientCertificate(SecuredControlPlane.Frontend)]);
+
+        var status = await client.ReadEventAsync("status");
+
+        Assert.Equal(PermissionDenied, status.GetProperty("code").GetInt32());
+        Assert.Contains("may not claim node sidecar~backend-v1.default", status.GetProperty("details").GetString());
+        Assert.Equal(0, _controlPlane.Server.Registry.Count);
+    }
+
+    [Fact]
+    public async Task StreamResources_GrpcJsClientTokenClaimingAnotherWorkload_PermissionDenied()
+    {
+        await using var client = NodePeer.Start("client.js",
+            [Port, "discovery", "sidecar~backend-v1.default", .. Tls, "--token", _controlPlane.Token(SecuredControlPlane.Frontend)]);
+
+        var status = await client.ReadEventAsync("status");
+
+        Assert.Equal(PermissionDenied, status.GetProperty("code").GetInt32());
+        Assert.Equal(0, _controlPlane.Server.Registry.Count);
     }
 
     [Fact]
     public async Task CreateCertificate_GrpcJsClientWithBootstrapToken_ChainVerifiesAgainstTheBundle()
     {
         using var key = WorkloadKey.Create();
-        await using var client = NodePeer.Start("client.js", Port, "certificate", _tokens.Create(Backend));
+        await using var client = NodePeer.Start("client.js", [Port, "certificate", _controlPlane.Token(Backend), .. Tls]);
 
         await client.CompleteInputAsync(WorkloadKey.CreateSigningRequestPem(key, Backend));
         var result = await client.ReadEventAsync("status");
@@ -82,7 +99,7 @@ public sealed class GrpcJsClientInteropTests : IAsyncLifetime
     {
         using var key = WorkloadKey.Create();
         var forged = new BootstrapToken(new byte[32]).Create(Backend);
-        await using var client = NodePeer.Start("client.js", Port, "certificate", forged);
+        await using var client = NodePeer.Start("client.js", [Port, "certificate", forged, .. Tls]);
 
         await client.CompleteInputAsync(WorkloadKey.CreateSigningRequestPem(key, Backend));
         var result = await client.ReadEventAsync("status");
@@ -94,7 +111,7 @@ public sealed class GrpcJsClientInteropTests : IAsyncLifetime
     [Fact]
     public async Task HealthCheck_GrpcJsClient_Serving()
     {
-        await using var client = NodePeer.Start("client.js", Port, "health");
+        await using var client = NodePeer.Start("client.js", [Port, "health", .. Tls]);
 
         var result = await client.ReadEventAsync("status");
 
@@ -102,15 +119,12 @@ public sealed class GrpcJsClientInteropTests : IAsyncLifetime
         Assert.Equal("SERVING", result.GetProperty("serving").GetString());
     }
 
-    /// <summary>The grpc-js proxy's entry in /debug/syncz, or null while it is not listed.</summary>
-    private async Task<JsonElement?> SynczProxyAsync()
+    /// <summary>The client.js options presenting a certificate of the control plane's CA for <paramref name="identity"/>, as PEM files.</summary>
+    private string[] ClientCertificate(SpiffeId identity)
     {
-        using var http = new HttpClient();
-        using var syncz = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{_server.HttpPort}/debug/syncz"));
-        foreach (var proxy in syncz.RootElement.GetProperty("proxies").EnumerateArray())
-        {
-            if (proxy.GetProperty("id").GetString() == ProxyId) return proxy.Clone();
-        }
-        return null;
+        using var certificate = _controlPlane.Certificate(identity);
+        using var key = certificate.GetECDsaPrivateKey()!;
+        return ["--cert", _files.Write(identity.ServiceAccount + ".pem", certificate.ExportCertificatePem()),
+                "--key", _files.Write(identity.ServiceAccount + "-key.pem", key.ExportPkcs8PrivateKeyPem())];
     }
 }
