@@ -26,7 +26,7 @@ public sealed class ValidateCommandTests : IDisposable
         var exit = ValidateCommand.Run([_dir], output);
 
         Assert.Equal(1, exit);
-        Assert.Contains("vs.yaml: VirtualService default/reviews: spec.http[0].route[0].weight:", output.ToString());
+        Assert.Contains("vs.yaml:1:1: VirtualService default/reviews: spec.http[0].route[0].weight:", output.ToString());
     }
 
     [Fact]
