@@ -62,6 +62,12 @@ internal sealed class BoundedYamlParser(IParser inner, ConfigInputLimits limits)
                 ? new YamlException(start, start, $"this '{bracket}' is not closed: expected ',' or '{Closing(bracket)}'")
                 : new YamlException(lastEnd, lastEnd, "a plain scalar here cannot be read");
         }
+        catch (ArgumentException e)
+        {
+            // YamlDotNet's parser throws this, with no position, on a tag it cannot make a URI of ("!!a]"): the
+            // trouble starts after the last event it did read.
+            throw new YamlException(lastEnd, lastEnd, "cannot read what follows: " + e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
+        }
 
         if (moved && inner.Current is { } current)
         {

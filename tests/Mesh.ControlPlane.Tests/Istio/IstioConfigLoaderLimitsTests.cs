@@ -191,6 +191,15 @@ public sealed class IstioConfigLoaderLimitsTests
     }
 
     [Fact]
+    public void LoadText_TagThatIsNotAUri_IsASyntaxErrorAfterTheLastNodeRead()
+    {
+        // Found by the fuzz target: YamlDotNet's parser threw ArgumentException ("Global tags must be valid URIs").
+        var error = Assert.Single(IstioConfigLoader.LoadText("  &f0 [!!bi]", "fuzz.yaml").Errors);
+
+        Assert.Equal("fuzz.yaml:1:7: YAML syntax error: cannot read what follows: Global tags must be valid URIs. (inside the '[' at 1:3)", error.ToString());
+    }
+
+    [Fact]
     public void LoadText_BracketNotClosedAtTheEnd_NamesWhereItOpened()
     {
         var error = Assert.Single(IstioConfigLoader.LoadText("apiVersion: v1\nkind: List\nitems: [\n  {a: b}\n", "bad.yaml").Errors);
