@@ -29,6 +29,9 @@ internal sealed record ControlPlaneOptions
     /// <summary>How long a changed file must stay unchanged before it is read.</summary>
     public TimeSpan FileSettle { get; init; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>What one config file may hold (bytes, YAML nodes); a file past them is rejected and its last good content serves.</summary>
+    public Mesh.Istio.ConfigInputLimits ConfigLimits { get; init; } = Mesh.Istio.ConfigInputLimits.Default;
+
     /// <summary>The CA folder (Istio's cacerts layout); a self-signed root is created there on first start. Null: an in-memory CA for this run only.</summary>
     public string? CaDirectory { get; init; }
 

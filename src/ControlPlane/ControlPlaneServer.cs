@@ -131,7 +131,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         var app = builder.Build();
 
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
-        var source = new FolderConfigSource(options.ConfigDirectory, loggers.CreateLogger<FolderConfigSource>(), time, options.FileSettle);
+        var source = new FolderConfigSource(options.ConfigDirectory, loggers.CreateLogger<FolderConfigSource>(), time, options.FileSettle, options.ConfigLimits);
         var pushes = new PushCoordinator(source, snapshots, registry, time, options.Debounce, options.MaxDebounce,
             Path.GetFullPath(options.ConfigDirectory), metrics, loggers.CreateLogger<PushCoordinator>());
 

@@ -2,6 +2,7 @@
 using System.CommandLine;
 using System.Net;
 using Mesh.ControlPlane;
+using Mesh.Istio;
 using Microsoft.Extensions.Logging;
 
 var configDir = new Option<DirectoryInfo>("--config-dir") { Description = "Folder of Istio YAML to serve and watch", Required = true };
@@ -13,9 +14,11 @@ var caDir = new Option<DirectoryInfo?>("--ca-dir") { Description = "CA folder in
 var certTtl = new Option<int>("--workload-cert-ttl-seconds") { Description = "Lifetime of a workload certificate when the proxy asks for none", DefaultValueFactory = _ => 86400 };
 
 var maxPushes = new Option<int>("--max-concurrent-pushes") { Description = "How many proxies may be generated for and pushed to at once (istiod's PILOT_PUSH_THROTTLE)", DefaultValueFactory = _ => 100 };
+var maxFileBytes = new Option<long>("--max-config-file-bytes") { Description = "The largest config file read, in bytes; a larger one is rejected and its last good content serves", DefaultValueFactory = _ => ConfigInputLimits.DefaultMaxFileBytes };
+var maxFileNodes = new Option<int>("--max-config-file-nodes") { Description = "The most YAML nodes one config file may hold, an alias counted as the nodes it repeats", DefaultValueFactory = _ => ConfigInputLimits.DefaultMaxNodes };
 var servingTtl = new Option<int>("--serving-cert-ttl-seconds") { Description = "Lifetime of the gRPC port's own TLS certificate (istiod's identity, from the CA); reissued at 80%", DefaultValueFactory = _ => 86400 };
 
-var root = new RootCommand("Mesh control plane: serves Istio configuration to sidecars and gateways.") { configDir, grpcPort, httpPort, listen, debounceMs, caDir, certTtl, servingTtl, maxPushes };
+var root = new RootCommand("Mesh control plane: serves Istio configuration to sidecars and gateways.") { configDir, grpcPort, httpPort, listen, debounceMs, caDir, certTtl, servingTtl, maxPushes, maxFileBytes, maxFileNodes };
 root.SetAction(async (parsed, cancellationToken) =>
 {
     if (!IPAddress.TryParse(parsed.GetValue(listen), out var address))
@@ -36,6 +39,7 @@ root.SetAction(async (parsed, cancellationToken) =>
         CaDirectory = parsed.GetValue(caDir)?.FullName ?? Path.Combine(parsed.GetValue(configDir)!.Parent?.FullName ?? ".", "ca"),
         WorkloadCertificateLifetime = TimeSpan.FromSeconds(Math.Max(1, parsed.GetValue(certTtl))),
         MaxConcurrentPushes = Math.Max(1, parsed.GetValue(maxPushes)),
+        ConfigLimits = new ConfigInputLimits { MaxFileBytes = Math.Max(1, parsed.GetValue(maxFileBytes)), MaxNodes = Math.Max(1, parsed.GetValue(maxFileNodes)) },
         // Discovery and signing always run over TLS from the command line: bootstrap tokens must not cross in the clear.
         ServingCertificateLifetime = TimeSpan.FromSeconds(Math.Max(2, parsed.GetValue(servingTtl))),
     };

@@ -1,3 +1,4 @@
+using System.Text;
 using Mesh.Istio.Loading;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -6,14 +7,15 @@ namespace Mesh.Istio;
 
 /// <summary>
 /// Loads Istio resources from YAML or JSON text, files and folders, validating each with Istio's rules.
-/// A document that fails is reported and skipped; the rest still load.
+/// A document that fails is reported and skipped; the rest still load. A file past the <see cref="ConfigInputLimits"/>
+/// is reported with where it went past them, and nothing after that point is read.
 /// </summary>
 public static class IstioConfigLoader
 {
     private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
 
     /// <summary>Loads every *.yaml, *.yml and *.json file under <paramref name="directory"/>, recursively, in ordinal path order.</summary>
-    public static ConfigLoadResult LoadDirectory(string directory)
+    public static ConfigLoadResult LoadDirectory(string directory, ConfigInputLimits? limits = null)
     {
         var files = new List<string>();
         foreach (var path in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
@@ -30,37 +32,70 @@ public static class IstioConfigLoader
         var warnings = new List<ConfigError>();
         foreach (var file in files)
         {
-            Load(ReadFile(file, errors), file, resources, errors, warnings);
+            Load(ReadFile(file, limits ?? ConfigInputLimits.Default, errors), file, limits ?? ConfigInputLimits.Default, resources, errors, warnings);
         }
 
         return new ConfigLoadResult(resources, errors, warnings);
     }
 
-    public static ConfigLoadResult LoadFile(string path)
+    public static ConfigLoadResult LoadFile(string path, ConfigInputLimits? limits = null)
     {
         var resources = new List<IstioResource>();
         var errors = new List<ConfigError>();
         var warnings = new List<ConfigError>();
-        Load(ReadFile(path, errors), path, resources, errors, warnings);
+        Load(ReadFile(path, limits ?? ConfigInputLimits.Default, errors), path, limits ?? ConfigInputLimits.Default, resources, errors, warnings);
         return new ConfigLoadResult(resources, errors, warnings);
     }
 
     /// <param name="text">YAML (one or more documents) or JSON.</param>
     /// <param name="sourceName">The name errors give the text, such as its file name.</param>
-    public static ConfigLoadResult LoadText(string text, string sourceName)
+    /// <param name="limits">Bounds on the text; <see cref="ConfigInputLimits.Default"/> when null.</param>
+    public static ConfigLoadResult LoadText(string text, string sourceName, ConfigInputLimits? limits = null)
     {
         var resources = new List<IstioResource>();
         var errors = new List<ConfigError>();
         var warnings = new List<ConfigError>();
-        Load(text, sourceName, resources, errors, warnings);
+        limits ??= ConfigInputLimits.Default;
+        if (Encoding.UTF8.GetByteCount(text) is var bytes && bytes > limits.MaxFileBytes)
+        {
+            errors.Add(TooLarge(sourceName, bytes, limits));
+        }
+        else
+        {
+            Load(text, sourceName, limits, resources, errors, warnings);
+        }
+
         return new ConfigLoadResult(resources, errors, warnings);
     }
 
-    private static string? ReadFile(string path, List<ConfigError> errors)
+    /// <summary>The file's text, or null (with the error) when it cannot be read or is larger than the limit: then it is not read at all.</summary>
+    private static string? ReadFile(string path, ConfigInputLimits limits, List<ConfigError> errors)
     {
         try
         {
-            return File.ReadAllText(path);
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (file.Length > limits.MaxFileBytes)
+            {
+                errors.Add(TooLarge(path, file.Length, limits));
+                return null;
+            }
+
+            // The length can be wrong (a device, a file still growing): read no more than the limit either way.
+            using var reader = new StreamReader(file, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            var buffer = new char[64 * 1024];
+            var text = new StringBuilder();
+            int read;
+            while ((read = reader.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                text.Append(buffer, 0, read);
+                if (text.Length > limits.MaxFileBytes)
+                {
+                    errors.Add(TooLarge(path, null, limits));
+                    return null;
+                }
+            }
+
+            return text.ToString();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -69,39 +104,54 @@ public static class IstioConfigLoader
         }
     }
 
-    private static void Load(string? text, string source, List<IstioResource> resources, List<ConfigError> errors, List<ConfigError> warnings)
+    private static ConfigError TooLarge(string source, long? bytes, ConfigInputLimits limits) =>
+        new(source, 0, null, null, null, "", (bytes is { } size ? $"the file is {size} bytes, more than" : "the file is larger than")
+            + $" the {limits.MaxFileBytes} bytes a config file may hold (the limit on config input): split it");
+
+    private static void Load(string? text, string source, ConfigInputLimits limits, List<IstioResource> resources, List<ConfigError> errors, List<ConfigError> warnings)
     {
         if (text is null)
         {
             return;
         }
 
+        var parser = new BoundedYamlParser(new Parser(new StringReader(text)), limits);
         var stream = new YamlStream();
+        ConfigError? stopped = null;
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
+        }
+        catch (InputLimitException e)
+        {
+            stopped = At(source, parser.DocumentIndex, e.Start, e.Reason);
         }
         catch (YamlException e)
         {
-            // The documents before the broken one were read completely and still load.
-            errors.Add(new ConfigError(source, stream.Documents.Count, null, null, null, "", "YAML syntax error: " + InnermostMessage(e))
+            var reason = "YAML syntax error: " + InnermostMessage(e);
+            if (parser.OpenFlowCollection is var (bracket, start) && start != e.Start)
             {
-                Line = (int)e.Start.Line,
-                Column = (int)e.Start.Column,
-            });
-        }
-        catch (InvalidOperationException e)
-        {
-            // YamlDotNet's scanner throws this, without a position, on some malformed plain scalars.
-            errors.Add(new ConfigError(source, stream.Documents.Count, null, null, null, "", "YAML syntax error: " + e.Message));
+                reason += $" (inside the '{bracket}' at {start.Line}:{start.Column})";
+            }
+
+            stopped = At(source, parser.DocumentIndex, e.Start, reason);
         }
 
+        // The documents before the one that stopped the parser were read completely and still load.
         for (var i = 0; i < stream.Documents.Count; i++)
         {
             var end = i + 1 < stream.Documents.Count ? stream.Documents[i + 1].RootNode.Start.Index : text.Length;
-            new DocumentLoader(source, text, i, end, resources, errors, warnings).Load(stream.Documents[i].RootNode);
+            new DocumentLoader(source, text, i, end, parser.DocumentsWithAliases.Contains(i), resources, errors, warnings).Load(stream.Documents[i].RootNode);
+        }
+
+        if (stopped is not null)
+        {
+            errors.Add(stopped);
         }
     }
+
+    private static ConfigError At(string source, int documentIndex, Mark mark, string reason) =>
+        new(source, Math.Max(documentIndex, 0), null, null, null, "", reason) { Line = (int)mark.Line, Column = (int)mark.Column };
 
     private static string InnermostMessage(YamlException e)
     {

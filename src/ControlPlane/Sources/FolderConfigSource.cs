@@ -19,15 +19,18 @@ internal sealed class FolderConfigSource : IConfigSource
     private readonly SortedDictionary<string, FileState> _files = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private readonly Debouncer _reloadDebouncer;
+    private readonly ConfigInputLimits _limits;
     private FileSystemWatcher? _watcher;
     private bool _rescanAll;
     private ConfigState _current = ConfigState.Empty;
 
     /// <param name="settle">How long a file must stay unchanged before it is read, so a file being written is read once, whole.</param>
-    public FolderConfigSource(string directory, ILogger<FolderConfigSource> logger, TimeProvider time, TimeSpan settle)
+    /// <param name="limits">What one file may hold; a file past them is rejected like any broken file.</param>
+    public FolderConfigSource(string directory, ILogger<FolderConfigSource> logger, TimeProvider time, TimeSpan settle, ConfigInputLimits? limits = null)
     {
         _directory = Path.GetFullPath(directory);
         _logger = logger;
+        _limits = limits ?? ConfigInputLimits.Default;
         _reloadDebouncer = new Debouncer(settle, settle * 10, time, _ => ReloadDirty());
     }
 
@@ -150,7 +153,7 @@ internal sealed class FolderConfigSource : IConfigSource
             return new FileState([], []);
         }
 
-        var result = IstioConfigLoader.LoadFile(path);
+        var result = IstioConfigLoader.LoadFile(path, _limits);
         foreach (var warning in result.Warnings) SourcesLog.FileWarning(_logger, Relative(warning).ToString());
         if (result.Errors.Count == 0)
         {

@@ -9,8 +9,13 @@ namespace Mesh.Istio.Loading;
 /// </summary>
 /// <param name="text">The text the document was parsed from: each resource's <see cref="IstioResource.ContentHash"/> hashes its part of it.</param>
 /// <param name="documentEnd">Where the document's text ends in <paramref name="text"/> (the next document's start, or the end).</param>
+/// <param name="usesAliases">
+/// Whether the document has an alias: then an item's text need not hold all of it (an alias may repeat another item's
+/// anchor), so each resource's hash covers the whole document.
+/// </param>
 internal sealed class DocumentLoader(
-    string file, string text, int documentIndex, long documentEnd, List<IstioResource> resources, List<ConfigError> errors, List<ConfigError> warnings)
+    string file, string text, int documentIndex, long documentEnd, bool usesAliases,
+    List<IstioResource> resources, List<ConfigError> errors, List<ConfigError> warnings)
 {
     // Metadata Kubernetes fills in or that tools write; valid, but of no use to the mesh.
     private static readonly string[] IgnoredMetadata =
@@ -19,6 +24,8 @@ internal sealed class DocumentLoader(
         "generateName", "ownerReferences", "finalizers", "managedFields", "selfLink",
     ];
 
+    private long documentStart;
+
     public void Load(YamlNode root)
     {
         if (YamlMappingReader.IsNull(root))
@@ -26,6 +33,7 @@ internal sealed class DocumentLoader(
             return;
         }
 
+        documentStart = root.Start.Index;
         if (root is YamlSequenceNode array)
         {
             LoadItems(array, "");
@@ -34,7 +42,7 @@ internal sealed class DocumentLoader(
 
         if (root is not YamlMappingNode mapping)
         {
-            Report(errors, null, null, null, "", "Invalid value: a document must be an object, a List or an array of objects");
+            Report(errors, root, null, null, null, "", "Invalid value: a document must be an object, a List or an array of objects");
             return;
         }
 
@@ -47,7 +55,7 @@ internal sealed class DocumentLoader(
             }
             else if (!YamlMappingReader.IsNull(items))
             {
-                Report(errors, kind, null, null, "items", "Invalid value: expected a list");
+                Report(errors, items, kind, null, null, "items", "Invalid value: expected a list");
             }
 
             return;
@@ -67,7 +75,7 @@ internal sealed class DocumentLoader(
             }
             else
             {
-                Report(errors, null, null, null, FieldPaths.Index(path, i), "Invalid value: expected an object");
+                Report(errors, items.Children[i], null, null, null, FieldPaths.Index(path, i), "Invalid value: expected an object");
             }
         }
     }
@@ -79,7 +87,7 @@ internal sealed class DocumentLoader(
         var prefix = itemIndex is { } item ? $"items[{item}]." : "";
         if (string.IsNullOrEmpty(kind) || string.IsNullOrEmpty(apiVersion))
         {
-            Report(errors, kind, null, null, prefix + (string.IsNullOrEmpty(kind) ? "kind" : "apiVersion"), "Required value: every object needs apiVersion and kind");
+            Report(errors, mapping, kind, null, null, prefix + (string.IsNullOrEmpty(kind) ? "kind" : "apiVersion"), "Required value: every object needs apiVersion and kind");
             return;
         }
 
@@ -131,17 +139,17 @@ internal sealed class DocumentLoader(
         var ns = metadata?.Namespace;
         foreach (var (path, reason) in problems.Errors)
         {
-            Report(errors, kind, ns, name, prefix + path, reason);
+            Report(errors, mapping, kind, ns, name, prefix + path, reason);
         }
 
         foreach (var (path, reason) in problems.Warnings)
         {
-            Report(warnings, kind, ns, name, prefix + path, reason);
+            Report(warnings, mapping, kind, ns, name, prefix + path, reason);
         }
 
         if (problems.Errors.Count == 0)
         {
-            resources.Add(resource with { ContentHash = HashOf(mapping.Start.Index, textEnd) });
+            resources.Add(resource with { ContentHash = usesAliases ? HashOf(documentStart, documentEnd) : HashOf(mapping.Start.Index, textEnd) });
         }
     }
 
@@ -188,6 +196,7 @@ internal sealed class DocumentLoader(
     private static string? Scalar(YamlMappingNode mapping, string key) =>
         mapping.Children.TryGetValue(new YamlScalarNode(key), out var value) && value is YamlScalarNode scalar ? scalar.Value : null;
 
-    private void Report(List<ConfigError> target, string? kind, string? ns, string? name, string path, string reason) =>
-        target.Add(new ConfigError(file, documentIndex, kind, ns, name, path, reason));
+    /// <summary>Records a problem at the line of <paramref name="node"/>: the object it belongs to, or the value that is wrong.</summary>
+    private void Report(List<ConfigError> target, YamlNode node, string? kind, string? ns, string? name, string path, string reason) =>
+        target.Add(new ConfigError(file, documentIndex, kind, ns, name, path, reason) { Line = (int)node.Start.Line, Column = (int)node.Start.Column });
 }

@@ -13,15 +13,32 @@ internal static class ValidateCommand
             Description = "Files or folders of Istio YAML/JSON",
             Arity = ArgumentArity.OneOrMore,
         };
-        var command = new Command("validate", "Check Istio configuration files: every error with its file, resource, field path and reason")
+        // The control plane's flags of the same names: a file it would refuse is refused here too.
+        var maxFileBytes = new Option<long>("--max-config-file-bytes")
+        {
+            Description = "The largest config file read, in bytes",
+            DefaultValueFactory = _ => ConfigInputLimits.DefaultMaxFileBytes,
+        };
+        var maxFileNodes = new Option<int>("--max-config-file-nodes")
+        {
+            Description = "The most YAML nodes one config file may hold, an alias counted as the nodes it repeats",
+            DefaultValueFactory = _ => ConfigInputLimits.DefaultMaxNodes,
+        };
+        var command = new Command("validate", "Check Istio configuration files: every error with its file, line, resource, field path and reason")
         {
             paths,
+            maxFileBytes,
+            maxFileNodes,
         };
-        command.SetAction(result => Run(result.GetValue(paths)!, Console.Out));
+        command.SetAction(result => Run(result.GetValue(paths)!, Console.Out, new ConfigInputLimits
+        {
+            MaxFileBytes = Math.Max(1, result.GetValue(maxFileBytes)),
+            MaxNodes = Math.Max(1, result.GetValue(maxFileNodes)),
+        }));
         return command;
     }
 
-    internal static int Run(IReadOnlyList<string> paths, TextWriter output)
+    internal static int Run(IReadOnlyList<string> paths, TextWriter output, ConfigInputLimits? limits = null)
     {
         var resources = 0;
         var errors = 0;
@@ -30,11 +47,11 @@ internal static class ValidateCommand
             ConfigLoadResult result;
             if (Directory.Exists(path))
             {
-                result = IstioConfigLoader.LoadDirectory(path);
+                result = IstioConfigLoader.LoadDirectory(path, limits);
             }
             else if (File.Exists(path))
             {
-                result = IstioConfigLoader.LoadFile(path);
+                result = IstioConfigLoader.LoadFile(path, limits);
             }
             else
             {

@@ -71,7 +71,7 @@ public sealed class IstioConfigLoaderTests
     }
 
     [Fact]
-    public void LoadText_BadDocumentAmongGood_ReportsItWithFieldPathAndKeepsTheOthers()
+    public void LoadText_BadDocumentAmongGood_ReportsItWithItsLineAndFieldPathAndKeepsTheOthers()
     {
         var text = Reviews + "\n---\n" + Reviews.Replace("name: reviews", "name: broken").Replace("weight: 20", "weight: 120")
             + "\n---\napiVersion: v1\nkind: Service\nmetadata: {name: reviews}\n";
@@ -82,8 +82,9 @@ public sealed class IstioConfigLoaderTests
         var error = Assert.Single(result.Errors);
         Assert.Equal(1, error.DocumentIndex);
         Assert.Equal("spec.http[0].route[1].weight", error.FieldPath);
+        // The second document starts on line 21, after the first one's 19 lines and the "---".
         Assert.Equal(
-            "virtual-service.yaml (document 1): VirtualService default/broken: spec.http[0].route[1].weight: Invalid value: 120: weight must be between 0 and 100",
+            "virtual-service.yaml:21:1: VirtualService default/broken: spec.http[0].route[1].weight: Invalid value: 120: weight must be between 0 and 100",
             error.ToString());
     }
 

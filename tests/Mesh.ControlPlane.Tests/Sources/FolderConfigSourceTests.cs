@@ -126,6 +126,36 @@ public sealed class FolderConfigSourceTests
     }
 
     [Fact]
+    public async Task Watch_FileReplacedByHundredThousandNestedBrackets_IsRejectedAndItsLastGoodServes()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("backend.yaml", VirtualService("backend", 80));
+        using var source = Start(dir);
+
+        dir.Write("backend.yaml", new string('[', 100_000));
+        await Eventually.TrueAsync(() => source.Current.Rejections.Count == 1, "the nested file to be rejected");
+
+        var error = Assert.Single(source.Current.Rejections[0].Errors);
+        Assert.Equal("backend.yaml:1:101: nested more than 100 levels deep (the limit on config input)", error.ToString());
+        Assert.Equal(80, WeightOf(source.Current, "backend"));
+    }
+
+    [Fact]
+    public void Start_FileOverTheSizeLimit_IsRejectedAndTheOthersServe()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("frontend.yaml", VirtualService("frontend", 90));
+        dir.Write("big.yaml", VirtualService("backend", 80) + new string('#', 1_000));
+        var limits = new ConfigInputLimits { MaxFileBytes = 1_000 };
+
+        using var source = new FolderConfigSource(dir.Path, NullLogger<FolderConfigSource>.Instance, TimeProvider.System, TimeSpan.FromMilliseconds(20), limits);
+        source.Start();
+
+        Assert.Equal(["frontend"], source.Current.Resources.Select(r => r.Metadata.Name));
+        Assert.Contains("bytes a config file may hold", Assert.Single(source.Current.Rejections[0].Errors).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Start_MissingFolder_ThrowsClearError()
     {
         var missing = Path.Combine(Path.GetTempPath(), "mesh-cp-missing-" + Guid.NewGuid().ToString("N"));

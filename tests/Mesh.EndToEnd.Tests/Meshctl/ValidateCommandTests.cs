@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Mesh.Meshctl.Commands;
 
 namespace Mesh.EndToEnd.Tests.Meshctl;
@@ -26,7 +27,7 @@ public sealed class ValidateCommandTests : IDisposable
         var exit = ValidateCommand.Run([_dir], output);
 
         Assert.Equal(1, exit);
-        Assert.Contains("vs.yaml: VirtualService default/reviews: spec.http[0].route[0].weight:", output.ToString());
+        Assert.Contains("vs.yaml:1:1: VirtualService default/reviews: spec.http[0].route[0].weight:", output.ToString());
     }
 
     [Fact]
@@ -47,6 +48,52 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Contains("absent.yaml: no such file or folder", output.ToString());
         Assert.Contains("1 resources valid", output.ToString());
+    }
+
+    [Theory]
+    [InlineData("nested-sequence.yaml")]
+    [InlineData("nested-mapping.yaml")]
+    [InlineData("nested-array.json")]
+    public async Task Meshctl_ValidateDeeplyNestedFile_ExitsOneWithThePositionAndReason(string file)
+    {
+        // A real meshctl process: the stack overflow this guards against would abort the test host itself.
+        var path = Path.Combine(_dir, file);
+        File.WriteAllText(path, HostileConfigTests.NestedFiles[file]);
+
+        var (exit, output) = await RunMeshctlAsync("validate", path);
+
+        Assert.True(exit == 1, $"meshctl exited {exit}:\n{output}");
+        Assert.Contains($"error: {path}:1:", output);
+        Assert.Contains("nested more than 100 levels deep (the limit on config input)", output);
+    }
+
+    [Fact]
+    public async Task Meshctl_ValidateFileOverTheSizeFlag_ExitsOneNamingTheLimit()
+    {
+        var path = Path.Combine(_dir, "big.yaml");
+        File.WriteAllText(path, new string('#', 2_000));
+
+        var (exit, output) = await RunMeshctlAsync("validate", "--max-config-file-bytes", "1000", path);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"error: {path}: the file is 2000 bytes, more than the 1000 bytes a config file may hold", output);
+    }
+
+    private static async Task<(int Exit, string Output)> RunMeshctlAsync(params string[] args)
+    {
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } fromSdk ? fromSdk : "dotnet";
+        var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "meshctl.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
