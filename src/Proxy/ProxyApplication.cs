@@ -81,6 +81,7 @@ internal static class ProxyApplication
         services.AddSingleton<RouteTransformer>();
         services.AddSingleton<UpstreamForwarder>();
         services.AddSingleton<ProxyRequestHandler>();
+        services.AddSingleton<ListenerMetrics>();
         services.AddSingleton<ListenerManager>();
         services.AddSingleton<ConfigApplier>();
         // Before the discovery client: listeners that serve mTLS need the first certificate, and the first discovery
