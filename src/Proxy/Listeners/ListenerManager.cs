@@ -4,7 +4,6 @@ using Mesh.Proxy.Forwarding;
 using Mesh.Proxy.Identity;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mesh.Proxy.Model;
@@ -22,7 +21,9 @@ internal sealed class ListenerManager(
     WorkloadIdentityStore identity,
     ProxySnapshotStore store,
     ProxyOptions proxyOptions,
+    ListenerHealth health,
     ListenerMetrics metrics,
+    DescriptorReserve reserve,
     Random random,
     TimeProvider time,
     ILoggerFactory loggerFactory)
@@ -74,6 +75,7 @@ internal sealed class ListenerManager(
             catch (Exception ex)
             {
                 server.Dispose();
+                health.Remove(listener.EndPointKey);
                 foreach (var key in started)
                 {
                     await StopAsync(key);
@@ -144,6 +146,7 @@ internal sealed class ListenerManager(
         }
 
         _configs.Remove(key);
+        health.Remove(key);
 
         using var drain = new CancellationTokenSource(DrainTimeout);
         await server.StopAsync(drain.Token);
@@ -193,7 +196,8 @@ internal sealed class ListenerManager(
             }
         });
 
-        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
+        var accepts = health.Add(listener.Name, listener.EndPointKey);
+        var transport = new ResilientSocketTransportFactory(_ => accepts, reserve, needsReserve: true, time, loggerFactory);
         return new KestrelServer(Options.Create(options), transport, loggerFactory);
     }
 }
