@@ -10,7 +10,9 @@ using Mesh.Proxy.Observability.Tracing;
 using Mesh.Proxy.Observability.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using Mesh.Proxy.Model;
@@ -52,6 +54,12 @@ internal static class ProxyApplication
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
         var services = builder.Services;
+        // The admin server's accept loop survives running out of descriptors too, and answers /ready with the reserve's.
+        services.AddSingleton<DescriptorReserve>();
+        services.RemoveAll<IConnectionListenerFactory>();
+        services.AddSingleton<IConnectionListenerFactory>(provider => new ResilientSocketTransportFactory(
+            endPoint => new ListenerAcceptState("admin", endPoint.ToString()!), provider.GetRequiredService<DescriptorReserve>(), needsReserve: false,
+            timeProvider, provider.GetRequiredService<ILoggerFactory>()));
         services.AddHttpForwarder();
         services.AddSingleton(timeProvider);
         services.AddSingleton(random);
@@ -81,6 +89,8 @@ internal static class ProxyApplication
         services.AddSingleton<RouteTransformer>();
         services.AddSingleton<UpstreamForwarder>();
         services.AddSingleton<ProxyRequestHandler>();
+        services.AddSingleton<ListenerHealth>();
+        services.AddSingleton<ListenerMetrics>();
         services.AddSingleton<ListenerManager>();
         services.AddSingleton<ConfigApplier>();
         // Before the discovery client: listeners that serve mTLS need the first certificate, and the first discovery
@@ -89,7 +99,8 @@ internal static class ProxyApplication
         services.AddHostedService<DiscoveryClient>();
 
         var app = builder.Build();
-        AdminEndpoints.Map(app, app.Services.GetRequiredService<ProxySnapshotStore>(), app.Services.GetRequiredService<CollectorRegistry>());
+        AdminEndpoints.Map(app, app.Services.GetRequiredService<ProxySnapshotStore>(), app.Services.GetRequiredService<ListenerHealth>(),
+            app.Services.GetRequiredService<CollectorRegistry>());
         CertsEndpoint.Map(app, app.Services.GetRequiredService<WorkloadIdentityStore>());
         return app;
     }

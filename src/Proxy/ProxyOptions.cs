@@ -29,6 +29,9 @@ internal sealed record ProxyOptions(
     /// <summary>How the proxy gets its workload certificate (none without a CA token).</summary>
     public Identity.IdentityOptions Identity { get; init; } = new();
 
+    /// <summary>The connection cap and the deadlines every listener enforces.</summary>
+    public Listeners.ListenerLimits Listeners { get; init; } = new();
+
     public Node ToNode()
     {
         var node = new Node

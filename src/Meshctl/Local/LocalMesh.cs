@@ -134,6 +134,9 @@ internal sealed class LocalMesh : IAsyncDisposable
         _options.OnProgress($"control plane serving (discovery 127.0.0.1:{_grpcPort}, debug {ControlPlaneUrl})");
     }
 
+    /// <summary>The process id of a running program, by its name (as <see cref="RecentOutput"/>); null when there is none.</summary>
+    public int? ProcessId(string name) => _processes.LastOrDefault(p => p.Name == name && !p.HasExited)?.Id;
+
     /// <summary>What a program printed last, by its name ("control-plane", "frontend-v1", "backend-v1 sidecar", ...).</summary>
     public string RecentOutput(string name) =>
         _processes.LastOrDefault(p => p.Name == name)?.RecentOutput() ?? $"(no program named {name})";

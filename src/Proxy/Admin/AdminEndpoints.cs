@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Mesh.Proxy.Listeners;
 using Mesh.Proxy.Model;
 using Prometheus;
 
@@ -12,18 +13,27 @@ internal static class AdminEndpoints
 {
     private static readonly (string Path, string Description)[] Index =
     [
-        ("/ready", "200 once listeners, routes, clusters and endpoints have all been applied, else 503"),
+        ("/ready", "200 once listeners, routes, clusters and endpoints have all been applied and every listener accepts connections, else 503"),
         ("/config_dump", "the snapshot being served, as JSON, with per-type versions and nonces"),
         ("/stats/prometheus", "Istio's standard metrics and the per-route family, Prometheus text format 0.0.4"),
     ];
 
-    public static void Map(IEndpointRouteBuilder endpoints, ProxySnapshotStore store, CollectorRegistry registry)
+    public static void Map(IEndpointRouteBuilder endpoints, ProxySnapshotStore store, ListenerHealth listeners, CollectorRegistry registry)
     {
         endpoints.MapGet("/", () => Results.Text(string.Join('\n', Array.ConvertAll(Index, entry => $"{entry.Path}\t{entry.Description}")) + "\n"));
 
-        endpoints.MapGet("/ready", () => store.Current.IsComplete
-            ? Results.Text("LIVE\n")
-            : Results.Text("NOT READY: waiting for listeners, routes, clusters and endpoints\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        endpoints.MapGet("/ready", () =>
+        {
+            if (!store.Current.IsComplete)
+            {
+                return Results.Text("NOT READY: waiting for listeners, routes, clusters and endpoints\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
+            // A listener out of descriptors (or failing to accept for any reason) takes no traffic: say so, by name.
+            return listeners.DescribeNotAccepting() is { } failing
+                ? Results.Text($"NOT READY: {failing}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Text("LIVE\n");
+        });
 
         endpoints.MapGet("/config_dump", async (HttpContext context) =>
         {

@@ -39,11 +39,13 @@ internal sealed class GatewayTls(TimeProvider time, ILogger logger)
         return credentials;
     }
 
-    public void Configure(ListenOptions listen, ListenerModel listener, List<GatewayCredential> credentials)
+    /// <param name="handshakeTimeout">Bounds the whole handshake, from the connection's first byte (there is no sniffing before it).</param>
+    public void Configure(ListenOptions listen, ListenerModel listener, List<GatewayCredential> credentials, TimeSpan handshakeTimeout)
     {
         listen.UseHttps(new TlsHandshakeCallbackOptions
         {
             OnConnection = context => ValueTask.FromResult(ServerOptions(credentials, context.ClientHelloInfo.ServerName, context.Connection.RemoteEndPoint?.ToString() ?? "unknown", listener.Name)),
+            HandshakeTimeout = handshakeTimeout,
         });
     }
 

@@ -29,34 +29,58 @@ internal sealed class InboundTls(WorkloadIdentityStore identity, TimeProvider ti
     public static bool UsesTls(InboundTlsMode mode, WorkloadIdentityStore identity) =>
         identity.IsEnabled && mode is InboundTlsMode.Strict or InboundTlsMode.Permissive;
 
-    public void Configure(ListenOptions listen, ListenerModel listener)
+    /// <param name="deadline">Bounds the look at the first bytes (TLS or not; then, in plaintext, h2c or not), both looks together.</param>
+    /// <param name="handshakeTimeout">Bounds the TLS handshake that follows.</param>
+    public void Configure(ListenOptions listen, ListenerModel listener, ListenerFilterDeadline deadline, TimeSpan handshakeTimeout)
     {
         var strict = listener.Config.TlsMode == InboundTlsMode.Strict;
         ConnectionDelegate? http = null;
-        listen.Use(tls =>
+        listen.Use(tls => async connection =>
         {
-            // Built after the later middleware (Kestrel composes in reverse), so http is set by now.
-            var plaintext = PriorKnowledgeHttp2Detection.Middleware(http!);
-            return async connection =>
+            var source = deadline.Start();
+            bool? isTls;
+            bool? isHttp2 = false;
+            try
             {
-                if (await TlsHandshakeSniffing.StartsWithTlsAsync(connection))
+                isTls = await TlsHandshakeSniffing.StartsWithTlsAsync(connection, source.Token);
+                if (isTls == false && !strict)
                 {
-                    await tls(connection);
+                    isHttp2 = await PriorKnowledgeHttp2Detection.StartsWithPrefaceAsync(connection, source.Token);
                 }
-                else if (strict)
+            }
+            finally
+            {
+                deadline.End(source);
+            }
+
+            if (isTls is null || isHttp2 is null)
+            {
+                deadline.Expired(connection);
+            }
+            else if (isTls.Value)
+            {
+                await tls(connection);
+            }
+            else if (strict)
+            {
+                IdentityLog.PlaintextRefused(logger, connection.RemoteEndPoint?.ToString() ?? "unknown", listener.Name);
+                connection.Abort(new ConnectionAbortedException("plaintext refused: the port is STRICT"));
+            }
+            else
+            {
+                if (isHttp2.Value)
                 {
-                    IdentityLog.PlaintextRefused(logger, connection.RemoteEndPoint?.ToString() ?? "unknown", listener.Name);
-                    connection.Abort(new ConnectionAbortedException("plaintext refused: the port is STRICT"));
+                    PriorKnowledgeHttp2Detection.MarkHttp2(connection);
                 }
-                else
-                {
-                    await plaintext(connection);
-                }
-            };
+
+                // Set by the last middleware below before any connection arrives (Kestrel composes them in reverse).
+                await http!(connection);
+            }
         });
         listen.UseHttps(new TlsHandshakeCallbackOptions
         {
             OnConnection = context => ValueTask.FromResult(ServerOptions(context.Connection.RemoteEndPoint?.ToString() ?? "unknown", listener.Name)),
+            HandshakeTimeout = handshakeTimeout,
         });
         listen.Use(next => connection =>
         {

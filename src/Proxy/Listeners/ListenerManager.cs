@@ -4,7 +4,6 @@ using Mesh.Proxy.Forwarding;
 using Mesh.Proxy.Identity;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mesh.Proxy.Model;
@@ -21,6 +20,10 @@ internal sealed class ListenerManager(
     ProxyRequestHandler handler,
     WorkloadIdentityStore identity,
     ProxySnapshotStore store,
+    ProxyOptions proxyOptions,
+    ListenerHealth health,
+    ListenerMetrics metrics,
+    DescriptorReserve reserve,
     Random random,
     TimeProvider time,
     ILoggerFactory loggerFactory)
@@ -35,6 +38,7 @@ internal sealed class ListenerManager(
     private readonly InboundTls _inboundTls = new(identity, time, loggerFactory.CreateLogger<InboundTls>());
     private readonly GatewayTls _gatewayTls = new(time, loggerFactory.CreateLogger<GatewayTls>());
     private readonly TlsPassthrough _passthrough = new(store, random, time, loggerFactory.CreateLogger<TlsPassthrough>());
+    private readonly ListenerLimits _limits = proxyOptions.Listeners;
 
     public IReadOnlyCollection<string> RunningEndPoints => _running.Keys;
 
@@ -71,6 +75,7 @@ internal sealed class ListenerManager(
             catch (Exception ex)
             {
                 server.Dispose();
+                health.Remove(listener.EndPointKey);
                 foreach (var key in started)
                 {
                     await StopAsync(key);
@@ -141,6 +146,7 @@ internal sealed class ListenerManager(
         }
 
         _configs.Remove(key);
+        health.Remove(key);
 
         using var drain = new CancellationTokenSource(DrainTimeout);
         await server.StopAsync(drain.Token);
@@ -158,31 +164,40 @@ internal sealed class ListenerManager(
             // h2c requests say :scheme http on a connection presented to Kestrel as negotiated h2.
             AllowAlternateSchemes = true,
         };
+        // Kestrel's own timers bound the HTTP stage; the stages before it are ours (ListenerFilterDeadline, TLS handshake).
+        options.Limits.KeepAliveTimeout = _limits.IdleTimeout;
+        options.Limits.RequestHeadersTimeout = _limits.RequestHeadersTimeout;
+        var deadline = new ListenerFilterDeadline(_limits.ListenerFiltersTimeout, time, metrics.PreConnectionTimeouts(listener.Name));
         options.Listen(listener.EndPoint, listenOptions =>
         {
             listenOptions.Protocols = HttpProtocols.Http1AndHttp2;
+            // Outermost: a connection past the cap is closed before anything reads from it.
+            listenOptions.Use(new ListenerConnectionLimit(
+                listener.Name, _limits.MaxConnections, metrics.Active(listener.Name), metrics.Refused(listener.Name), _logger).Middleware);
+
             var passthrough = listener.Config.SniRoutes.Count > 0;
             if (passthrough)
             {
-                // First in line: it sees the ClientHello before any TLS termination does.
-                listenOptions.Use(_passthrough.Middleware(listener, terminates: credentials.Count > 0));
+                // First after the cap: it sees the ClientHello before any TLS termination does.
+                listenOptions.Use(_passthrough.Middleware(listener, terminates: credentials.Count > 0, deadline));
             }
 
             if (credentials.Count > 0)
             {
-                _gatewayTls.Configure(listenOptions, listener, credentials);
+                _gatewayTls.Configure(listenOptions, listener, credentials, _limits.TlsHandshakeTimeout);
             }
             else if (InboundTls.UsesTls(listener.Config.TlsMode, identity))
             {
-                _inboundTls.Configure(listenOptions, listener);
+                _inboundTls.Configure(listenOptions, listener, deadline, _limits.TlsHandshakeTimeout);
             }
             else if (!passthrough)
             {
-                listenOptions.Use(PriorKnowledgeHttp2Detection.Middleware);
+                listenOptions.Use(PriorKnowledgeHttp2Detection.Middleware(deadline));
             }
         });
 
-        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
+        var accepts = health.Add(listener.Name, listener.EndPointKey);
+        var transport = new ResilientSocketTransportFactory(_ => accepts, reserve, needsReserve: true, time, loggerFactory);
         return new KestrelServer(Options.Create(options), transport, loggerFactory);
     }
 }

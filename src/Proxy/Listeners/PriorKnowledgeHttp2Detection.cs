@@ -18,33 +18,69 @@ internal static class PriorKnowledgeHttp2Detection
 
     private static readonly ReadOnlyMemory<byte> Http2Protocol = "h2"u8.ToArray();
 
-    public static ConnectionDelegate Middleware(ConnectionDelegate next) => async connection =>
+    /// <summary>The middleware of a plaintext listener: detects h2c within the listener's <paramref name="deadline"/>, then hands on to HTTP.</summary>
+    public static Func<ConnectionDelegate, ConnectionDelegate> Middleware(ListenerFilterDeadline deadline) => next => async connection =>
     {
-        if (await StartsWithPrefaceAsync(connection))
+        var source = deadline.Start();
+        bool? isHttp2;
+        try
         {
-            var negotiated = new NegotiatedHttp2();
-            connection.Features.Set<ITlsApplicationProtocolFeature>(negotiated);
-            connection.Features.Set<ITlsConnectionFeature>(negotiated);
+            isHttp2 = await StartsWithPrefaceAsync(connection, source.Token);
+        }
+        finally
+        {
+            deadline.End(source);
+        }
+
+        if (isHttp2 is null)
+        {
+            deadline.Expired(connection);
+            return;
+        }
+
+        if (isHttp2.Value)
+        {
+            MarkHttp2(connection);
         }
 
         await next(connection);
     };
 
-    private static async ValueTask<bool> StartsWithPrefaceAsync(ConnectionContext connection)
+    /// <summary>Presents the connection to Kestrel as if ALPN had chosen "h2".</summary>
+    public static void MarkHttp2(ConnectionContext connection)
+    {
+        var negotiated = new NegotiatedHttp2();
+        connection.Features.Set<ITlsApplicationProtocolFeature>(negotiated);
+        connection.Features.Set<ITlsConnectionFeature>(negotiated);
+    }
+
+    /// <summary>
+    /// Whether the connection starts with the HTTP/2 preface; false also when it ends or fails first (HTTP then sees
+    /// the end); null when <paramref name="deadline"/> fires first.
+    /// </summary>
+    public static async ValueTask<bool?> StartsWithPrefaceAsync(ConnectionContext connection, CancellationToken deadline)
     {
         var input = connection.Transport.Input;
-        while (true)
+        try
         {
-            var result = await input.ReadAsync(connection.ConnectionClosed);
-            var buffer = result.Buffer;
-            var verdict = Examine(buffer, result.IsCompleted || result.IsCanceled);
-
-            // Nothing is consumed: Kestrel's protocol handler reads these bytes again.
-            input.AdvanceTo(buffer.Start, verdict is null ? buffer.End : buffer.Start);
-            if (verdict is { } isHttp2)
+            while (true)
             {
-                return isHttp2;
+                var result = await input.ReadAsync(deadline);
+                var buffer = result.Buffer;
+                var verdict = Examine(buffer, result.IsCompleted || result.IsCanceled);
+
+                // Nothing is consumed: Kestrel's protocol handler reads these bytes again.
+                input.AdvanceTo(buffer.Start, verdict is null ? buffer.End : buffer.Start);
+                if (verdict is { } isHttp2)
+                {
+                    return isHttp2;
+                }
             }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // Past the deadline; or reset by the peer, or aborted by Kestrel, which its HTTP layer then ends quietly.
+            return deadline.IsCancellationRequested ? null : false;
         }
     }
 

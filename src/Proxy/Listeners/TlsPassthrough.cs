@@ -18,19 +18,34 @@ namespace Mesh.Proxy.Listeners;
 /// </summary>
 internal sealed class TlsPassthrough(ProxySnapshotStore store, Random random, TimeProvider time, ILogger logger)
 {
-    // Envoy's listener_filters_timeout: how long a client may take to send its ClientHello.
-    private static readonly TimeSpan ClientHelloTimeout = TimeSpan.FromSeconds(15);
     // Istio's default connectTimeout.
     private static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
 
     /// <param name="terminates">Whether the listener terminates TLS too: connections no SNI route takes go on to it.</param>
-    public Func<ConnectionDelegate, ConnectionDelegate> Middleware(ListenerModel listener, bool terminates) =>
-        next => connection => HandleAsync(connection, listener.EndPointKey, listener.Name, terminates ? next : null);
+    /// <param name="deadline">How long a client may take to send its ClientHello.</param>
+    public Func<ConnectionDelegate, ConnectionDelegate> Middleware(ListenerModel listener, bool terminates, ListenerFilterDeadline deadline) =>
+        next => connection => HandleAsync(connection, listener.EndPointKey, listener.Name, terminates ? next : null, deadline);
 
-    private async Task HandleAsync(ConnectionContext connection, string endPointKey, string listenerName, ConnectionDelegate? terminate)
+    private async Task HandleAsync(ConnectionContext connection, string endPointKey, string listenerName, ConnectionDelegate? terminate, ListenerFilterDeadline deadline)
     {
         var remote = connection.RemoteEndPoint?.ToString() ?? "unknown";
-        var (status, serverName) = await PeekServerNameAsync(connection);
+        var source = deadline.Start();
+        (ClientHelloStatus Status, string? ServerName) hello;
+        try
+        {
+            hello = await PeekServerNameAsync(connection, source.Token);
+        }
+        catch (OperationCanceledException) when (source.IsCancellationRequested)
+        {
+            deadline.Expired(connection);
+            return;
+        }
+        finally
+        {
+            deadline.End(source);
+        }
+
+        var (status, serverName) = hello;
         if (status != ClientHelloStatus.Complete)
         {
             ListenerLog.PassthroughRefused(logger, listenerName, remote, "no valid TLS ClientHello");
@@ -75,16 +90,16 @@ internal sealed class TlsPassthrough(ProxySnapshotStore store, Random random, Ti
         }
     }
 
-    private async Task<(ClientHelloStatus Status, string? ServerName)> PeekServerNameAsync(ConnectionContext connection)
+    /// <summary>Throws <see cref="OperationCanceledException"/> when <paramref name="deadline"/> fires first.</summary>
+    private static async Task<(ClientHelloStatus Status, string? ServerName)> PeekServerNameAsync(ConnectionContext connection, CancellationToken deadline)
     {
         // Not ConnectionClosed: Kestrel fires it when the client half-closes, and a client may send its FIN right after the hello.
-        using var timeout = new CancellationTokenSource(ClientHelloTimeout, time);
         var input = connection.Transport.Input;
         try
         {
             while (true)
             {
-                var result = await input.ReadAsync(timeout.Token);
+                var result = await input.ReadAsync(deadline);
                 var buffer = result.Buffer;
                 var status = Parse(buffer, out var serverName);
                 if (status == ClientHelloStatus.NeedMoreData && !result.IsCompleted && buffer.Length < ClientHelloParser.MaxClientHelloBytes)
@@ -98,8 +113,9 @@ internal sealed class TlsPassthrough(ProxySnapshotStore store, Random random, Ti
                 return (status == ClientHelloStatus.NeedMoreData ? ClientHelloStatus.Invalid : status, serverName);
             }
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is IOException || ex is OperationCanceledException && !deadline.IsCancellationRequested)
         {
+            // Reset by the client, or aborted by Kestrel.
             return (ClientHelloStatus.Invalid, null);
         }
     }

@@ -1,4 +1,6 @@
 using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Identity;
+using Mesh.Proxy.Listeners;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -29,11 +31,16 @@ internal sealed class TestProxy : IAsyncDisposable
 
     public ProxySnapshot Snapshot => App.Services.GetRequiredService<ProxySnapshotStore>().Current;
 
-    public static async Task<TestProxy> StartAsync(Random? random = null)
+    /// <param name="limits">The listeners' limits; null: the defaults.</param>
+    /// <param name="certificateSource">A workload certificate source, for listeners that serve mTLS; null: no identity.</param>
+    public static async Task<TestProxy> StartAsync(Random? random = null, ListenerLimits? limits = null, IWorkloadCertificateSource? certificateSource = null)
     {
-        var options = new ProxyOptions(ProxyRole.Router, "gateway", "default", new Uri("http://127.0.0.1:1"), null, 0, 0, "127.0.0.1", new Dictionary<string, string>());
+        var options = new ProxyOptions(ProxyRole.Router, "gateway", "default", new Uri("http://127.0.0.1:1"), null, 0, 0, "127.0.0.1", new Dictionary<string, string>())
+        {
+            Listeners = limits ?? new ListenerLimits(),
+        };
         var transport = new FakeDiscoveryTransport();
-        var app = ProxyApplication.Build(options, transport, TimeProvider.System, random ?? new Random(7));
+        var app = ProxyApplication.Build(options, transport, TimeProvider.System, random ?? new Random(7), certificateSource);
         await app.StartAsync();
         var admin = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         var stream = await transport.NextStreamAsync();

@@ -1,0 +1,34 @@
+namespace Mesh.Proxy.Listeners;
+
+/// <summary>
+/// The bounds every listener puts on its connections: how many may be open at once, and how long each stage before
+/// and between requests may take. Defaults are Envoy's where Envoy has one; docs/proxy.md ("Limits") says why each.
+/// </summary>
+internal sealed record ListenerLimits
+{
+    /// <summary>Envoy's edge-proxy guide caps each listener at 10,000 connections (Envoy itself sets no cap).</summary>
+    public const int DefaultMaxConnections = 10_000;
+
+    /// <summary>Envoy's <c>listener_filters_timeout</c>: the first bytes (h2c preface, TLS record, ClientHello) must arrive within it.</summary>
+    public static readonly TimeSpan DefaultListenerFiltersTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>Kestrel's handshake timeout (Envoy sets none of its own).</summary>
+    public static readonly TimeSpan DefaultTlsHandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Kestrel's request headers timeout (Envoy's <c>request_headers_timeout</c> is off unless configured).</summary>
+    public static readonly TimeSpan DefaultRequestHeadersTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Envoy's HTTP <c>idle_timeout</c>: a connection with no request in flight is closed after it (TLS passthrough: no bytes either way).</summary>
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromHours(1);
+
+    /// <summary>Connections open at once on one listener; past it a new connection is closed at once. 0: no cap.</summary>
+    public int MaxConnections { get; init; } = DefaultMaxConnections;
+
+    public TimeSpan ListenerFiltersTimeout { get; init; } = DefaultListenerFiltersTimeout;
+
+    public TimeSpan TlsHandshakeTimeout { get; init; } = DefaultTlsHandshakeTimeout;
+
+    public TimeSpan RequestHeadersTimeout { get; init; } = DefaultRequestHeadersTimeout;
+
+    public TimeSpan IdleTimeout { get; init; } = DefaultIdleTimeout;
+}
