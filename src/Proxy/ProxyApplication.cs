@@ -17,6 +17,7 @@ using Microsoft.Extensions.Logging;
 using Prometheus;
 using Mesh.Proxy.Model;
 using Mesh.Proxy.Observability.AccessLog;
+using Mesh.Proxy.Overload;
 
 namespace Mesh.Proxy;
 
@@ -88,6 +89,10 @@ internal static class ProxyApplication
         services.AddSingleton<SnapshotCompiler>();
         services.AddSingleton<RouteTransformer>();
         services.AddSingleton<UpstreamForwarder>();
+        services.AddSingleton<IHeapMonitor, GcHeapMonitor>();
+        services.AddSingleton(options.Overload);
+        services.AddSingleton<OverloadManager>();
+        services.AddHostedService(provider => provider.GetRequiredService<OverloadManager>());
         services.AddSingleton<ProxyRequestHandler>();
         services.AddSingleton<ListenerHealth>();
         services.AddSingleton<ListenerMetrics>();

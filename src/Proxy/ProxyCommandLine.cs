@@ -3,6 +3,7 @@ using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Identity;
 using Mesh.Proxy.Listeners;
 using Mesh.Proxy.Observability;
+using Mesh.Proxy.Overload;
 
 namespace Mesh.Proxy;
 
@@ -19,7 +20,7 @@ internal static class ProxyCommandLine
           [--metrics-port 15090] [--access-log off|text|json] [--trace-sampling PERCENT (default 1)]
           [--otlp-endpoint http://HOST:PORT (default $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, $OTEL_EXPORTER_OTLP_ENDPOINT)]
           [--otlp-protocol grpc|http/protobuf (default $OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, $OTEL_EXPORTER_OTLP_PROTOCOL, grpc)]
-        """ + "\n" + ListenerCommandLine.Usage;
+        """ + "\n" + ListenerCommandLine.Usage + "\n" + OverloadCommandLine.Usage;
 
     private static readonly string[] TelemetryFlags = ["--metrics-port", "--access-log", "--trace-sampling", "--otlp-endpoint", "--otlp-protocol"];
 
@@ -37,8 +38,8 @@ internal static class ProxyCommandLine
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         string[] allowed = role == ProxyRole.Sidecar
-            ? ["--workload", "--namespace", "--discovery", "--app", "--outbound-port", "--admin-port", "--bind", "--label", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. ListenerCommandLine.Flags]
-            : ["--workload", "--namespace", "--discovery", "--admin-port", "--bind", "--label", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. ListenerCommandLine.Flags];
+            ? ["--workload", "--namespace", "--discovery", "--app", "--outbound-port", "--admin-port", "--bind", "--label", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. ListenerCommandLine.Flags, .. OverloadCommandLine.Flags]
+            : ["--workload", "--namespace", "--discovery", "--admin-port", "--bind", "--label", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. ListenerCommandLine.Flags, .. OverloadCommandLine.Flags];
 
         for (var i = 1; i < args.Length; i += 2)
         {
@@ -77,7 +78,8 @@ internal static class ProxyCommandLine
         foreach (var flag in allowed)
         {
             if (flag is not ("--bind" or "--label") && Array.IndexOf(TelemetryFlags, flag) < 0 && Array.IndexOf(IdentityCommandLine.Flags, flag) < 0
-                && Array.IndexOf(ListenerCommandLine.Flags, flag) < 0 && !values.ContainsKey(flag))
+                && Array.IndexOf(ListenerCommandLine.Flags, flag) < 0 && Array.IndexOf(OverloadCommandLine.Flags, flag) < 0
+                && !values.ContainsKey(flag))
             {
                 error = $"missing required option '{flag}'";
                 return null;
@@ -124,7 +126,8 @@ internal static class ProxyCommandLine
         var options = new ProxyOptions(role, values["--workload"], values["--namespace"], discovery, app, outboundPort, adminPort, bind, labels);
         var withTelemetry = TelemetryCommandLine.TryApply(options, values, Environment.GetEnvironmentVariable, out error);
         var withListeners = ListenerCommandLine.TryApply(withTelemetry, values, out var listenerError) ?? Fail(listenerError, ref error);
-        return IdentityCommandLine.TryApply(withListeners, values, Environment.GetEnvironmentVariable(IdentityOptions.TokenVariable), out var identityError) ?? Fail(identityError, ref error);
+        var withOverload = OverloadCommandLine.TryApply(withListeners, values, out var overloadError) ?? Fail(overloadError, ref error);
+        return IdentityCommandLine.TryApply(withOverload, values, Environment.GetEnvironmentVariable(IdentityOptions.TokenVariable), out var identityError) ?? Fail(identityError, ref error);
     }
 
     private static ProxyOptions? Fail(string identityError, ref string error)

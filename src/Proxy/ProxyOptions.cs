@@ -32,6 +32,9 @@ internal sealed record ProxyOptions(
     /// <summary>The connection cap and the deadlines every listener enforces.</summary>
     public Listeners.ListenerLimits Listeners { get; init; } = new();
 
+    /// <summary>The heap budget the overload manager acts on.</summary>
+    public Overload.OverloadOptions Overload { get; init; } = new();
+
     public Node ToNode()
     {
         var node = new Node

@@ -1,6 +1,7 @@
 using Mesh.Proxy.Observability;
 using Microsoft.AspNetCore.Http;
 using Mesh.Proxy.Model;
+using Mesh.Proxy.Overload;
 
 namespace Mesh.Proxy.Forwarding;
 
@@ -8,7 +9,8 @@ namespace Mesh.Proxy.Forwarding;
 /// The data path's entry point for every request on every listener: listener → route table → route → action,
 /// then a local reply, a redirect, a direct response or a forward to the chosen cluster.
 /// </summary>
-internal sealed class ProxyRequestHandler(ProxySnapshotStore store, UpstreamForwarder upstreamForwarder, ProxyTelemetry telemetry, Random random)
+internal sealed class ProxyRequestHandler(
+    ProxySnapshotStore store, UpstreamForwarder upstreamForwarder, ProxyTelemetry telemetry, OverloadManager overload, Random random)
 {
     public async Task HandleAsync(HttpContext context, string listenerEndPoint)
     {
@@ -17,12 +19,29 @@ internal sealed class ProxyRequestHandler(ProxySnapshotStore store, UpstreamForw
         context.Features.Set(feature);
         snapshot.ListenersByEndPoint.TryGetValue(listenerEndPoint, out var listener);
         var observation = telemetry.Begin(context, feature, snapshot, listener);
+        if (!overload.TryStartRequest())
+        {
+            // Before routing, as Envoy's stop_accepting_requests: the request costs nothing more than its reply.
+            feature.Flags |= ResponseFlags.OverloadManager;
+            try
+            {
+                await LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, LocalReply.Overloaded);
+            }
+            finally
+            {
+                telemetry.Complete(context, feature, observation);
+            }
+
+            return;
+        }
+
         try
         {
             await RouteAsync(context, snapshot, listener, feature);
         }
         finally
         {
+            overload.EndRequest();
             telemetry.Complete(context, feature, observation);
         }
     }

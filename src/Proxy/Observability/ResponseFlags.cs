@@ -29,4 +29,7 @@ internal enum ResponseFlags
 
     /// <summary>UC: the upstream connection ended before the response was complete.</summary>
     UpstreamConnectionTermination = 1 << 7,
+
+    /// <summary>OM: the overload manager refused the request, the heap being near its budget (503).</summary>
+    OverloadManager = 1 << 9,
 }

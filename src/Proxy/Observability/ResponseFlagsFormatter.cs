@@ -15,6 +15,7 @@ internal static class ResponseFlagsFormatter
         (ResponseFlags.UpstreamRequestTimeout, "UT"),
         (ResponseFlags.DownstreamConnectionTermination, "DC"),
         (ResponseFlags.UpstreamConnectionTermination, "UC"),
+        (ResponseFlags.OverloadManager, "OM"),
     ];
 
     public static string Format(ResponseFlags flags)

@@ -1,6 +1,7 @@
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Identity;
 using Mesh.Proxy.Listeners;
+using Mesh.Proxy.Overload;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -33,11 +34,14 @@ internal sealed class TestProxy : IAsyncDisposable
 
     /// <param name="limits">The listeners' limits; null: the defaults.</param>
     /// <param name="certificateSource">A workload certificate source, for listeners that serve mTLS; null: no identity.</param>
-    public static async Task<TestProxy> StartAsync(Random? random = null, ListenerLimits? limits = null, IWorkloadCertificateSource? certificateSource = null)
+    /// <param name="overload">The overload manager's heap budget; null: the GC's limit, which tests never reach.</param>
+    public static async Task<TestProxy> StartAsync(Random? random = null, ListenerLimits? limits = null, IWorkloadCertificateSource? certificateSource = null,
+        OverloadOptions? overload = null)
     {
         var options = new ProxyOptions(ProxyRole.Router, "gateway", "default", new Uri("http://127.0.0.1:1"), null, 0, 0, "127.0.0.1", new Dictionary<string, string>())
         {
             Listeners = limits ?? new ListenerLimits(),
+            Overload = overload ?? new OverloadOptions(),
         };
         var transport = new FakeDiscoveryTransport();
         var app = ProxyApplication.Build(options, transport, TimeProvider.System, random ?? new Random(7), certificateSource);
