@@ -7,7 +7,9 @@ namespace Mesh.LoadTests;
 /// <summary>
 /// What a burst of concurrent HTTP/2 streams does to the proxies' memory: the gateway and the backend sidecar's
 /// resident set before, at the peak of the burst, and after it, with the GC settings the mesh's programs run with
-/// (or those given in DOTNET_* variables, which the programs inherit). See docs/operations.md.
+/// (or those given in DOTNET_* variables, which the programs inherit: DOTNET_GCHeapHardLimit=0x6000000 gives each the
+/// 96 MB heap limit .NET would take in a pod limited to 128 MB). Requests the overload manager refuses (503, "envoy
+/// overloaded") are counted apart from failures. See docs/operations.md ("Memory").
 /// </summary>
 internal static class BurstMemory
 {
@@ -32,7 +34,7 @@ internal static class BurstMemory
             Timeout = TimeSpan.FromSeconds(30),
         };
         using var stop = new CancellationTokenSource(length);
-        long requests = 0, failures = 0;
+        long requests = 0, refused = 0, failures = 0;
         var sending = Enumerable.Range(0, concurrency).Select(async _ =>
         {
             while (!stop.IsCancellationRequested)
@@ -41,7 +43,14 @@ internal static class BurstMemory
                 {
                     using var response = await client.GetAsync(mesh.GatewayUrl, HttpCompletionOption.ResponseContentRead);
                     Interlocked.Increment(ref requests);
-                    if (!response.IsSuccessStatusCode) Interlocked.Increment(ref failures);
+                    if (response.StatusCode == HttpStatusCode.ServiceUnavailable && await response.Content.ReadAsStringAsync() == "envoy overloaded")
+                    {
+                        Interlocked.Increment(ref refused);
+                    }
+                    else if (!response.IsSuccessStatusCode)
+                    {
+                        Interlocked.Increment(ref failures);
+                    }
                 }
                 catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
                 {
@@ -58,12 +67,17 @@ internal static class BurstMemory
 
         // As long again with no traffic: what the processes keep.
         await Task.Delay(length);
-        Console.WriteLine($"{requests} requests, {failures} failed");
+        Console.WriteLine($"{requests} requests: {requests - refused - failures} answered, {refused} refused by the overload manager (503 OM), {failures} failed");
         Console.WriteLine($"{"program",-24} {"before MB",10} {"peak MB",10} {"after MB",10}");
         foreach (var (name, pid) in watched)
         {
             Console.WriteLine($"{name,-24} {before[name],10:0} {peak[name],10:0} {ResidentMegabytes(pid),10:0}");
         }
+        foreach (var line in mesh.RecentOutput(LocalMesh.GatewayName).Split('\n').Where(l => l.Contains("overload manager", StringComparison.Ordinal) || l.Contains("OutOfMemory", StringComparison.Ordinal)).TakeLast(12))
+        {
+            Console.WriteLine($"gateway: {line.Trim()}");
+        }
+
         Directory.Delete(workDir, recursive: true);
         return 0;
     }

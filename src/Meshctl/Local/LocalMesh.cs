@@ -244,7 +244,18 @@ internal sealed class LocalMesh : IAsyncDisposable
             "--label", $"app={GatewayName}",
             .. TelemetryArgs(0),
             .. IdentityArgs(),
-        ], IdentityEnvironment("istio-system", GatewayServiceAccount));
+        ], GatewayEnvironment());
+
+    private Dictionary<string, string?> GatewayEnvironment()
+    {
+        var environment = IdentityEnvironment("istio-system", GatewayServiceAccount);
+        foreach (var (name, value) in _options.GatewayEnvironment)
+        {
+            environment[name] = value;
+        }
+
+        return environment;
+    }
 
     /// <summary>The token in the environment, not on the command line, where every user of the machine could read it.</summary>
     private Dictionary<string, string?> IdentityEnvironment(string ns, string serviceAccount) => new()

@@ -48,6 +48,12 @@ internal sealed record LocalMeshOptions
     /// </summary>
     public string? BinariesFrom { get; init; }
 
+    /// <summary>
+    /// Environment variables for the gateway alone: what a pod's limits would set (DOTNET_GCHeapHardLimit is the heap
+    /// limit .NET takes in a container with a memory limit, 75% of it).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> GatewayEnvironment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>How long start-up may take before it is reported as failed.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(90);
 }
