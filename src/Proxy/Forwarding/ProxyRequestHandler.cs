@@ -6,9 +6,11 @@ namespace Mesh.Proxy.Forwarding;
 
 /// <summary>
 /// The data path's entry point for every request on every listener: listener → route table → route → action,
-/// then a local reply, a redirect, a direct response or a forward to the chosen cluster.
+/// then a local reply, a redirect, a direct response or a forward to the chosen cluster. No exception leaves it: a
+/// client gone is one log line, anything else a rate-limited line with its stack and a 500.
 /// </summary>
-internal sealed class ProxyRequestHandler(ProxySnapshotStore store, UpstreamForwarder upstreamForwarder, ProxyTelemetry telemetry, Random random)
+internal sealed class ProxyRequestHandler(
+    ProxySnapshotStore store, UpstreamForwarder upstreamForwarder, ProxyTelemetry telemetry, ForwardingLog log, Random random)
 {
     public async Task HandleAsync(HttpContext context, string listenerEndPoint)
     {
@@ -20,6 +22,26 @@ internal sealed class ProxyRequestHandler(ProxySnapshotStore store, UpstreamForw
         try
         {
             await RouteAsync(context, snapshot, listener, feature);
+        }
+        catch (Exception e) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // Writing a local reply to a client that went away: expected, and the server would log its stack.
+            feature.Flags |= ResponseFlags.DownstreamConnectionTermination;
+            log.ClientGone(feature, e);
+        }
+        catch (Exception e)
+        {
+            // Left to the server, each would be logged with its stack, once per request.
+            log.Unhandled(feature, e);
+            if (context.Response.HasStarted)
+            {
+                context.Abort();
+            }
+            else
+            {
+                context.Response.Clear();
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            }
         }
         finally
         {

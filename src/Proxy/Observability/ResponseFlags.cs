@@ -29,4 +29,7 @@ internal enum ResponseFlags
 
     /// <summary>UC: the upstream connection ended before the response was complete.</summary>
     UpstreamConnectionTermination = 1 << 7,
+
+    /// <summary>DPE: the client broke the HTTP protocol (a malformed request body, for one): answered 400, never retried.</summary>
+    DownstreamProtocolError = 1 << 8,
 }
