@@ -113,6 +113,8 @@ internal sealed class UpstreamForwarder(
         using var perTry = perTryTimeout > TimeSpan.Zero ? new CancellationTokenSource(perTryTimeout, timeProvider) : null;
         using var linked = perTry is not null && overall is not null ? CancellationTokenSource.CreateLinkedTokenSource(perTry.Token, overall.Token) : null;
         var token = linked?.Token ?? perTry?.Token ?? overall?.Token ?? CancellationToken.None;
+        feature.PerTryTimeout = perTry;
+        feature.RouteTimeout = overall;
 
         endpoint.State.OnRequestStarted();
         cluster.Transport.Acquire();
@@ -123,6 +125,8 @@ internal sealed class UpstreamForwarder(
         }
         finally
         {
+            feature.PerTryTimeout = null;
+            feature.RouteTimeout = null;
             cluster.Transport.Release();
             endpoint.State.OnRequestEnded();
         }

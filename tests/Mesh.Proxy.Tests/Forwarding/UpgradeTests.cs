@@ -1,0 +1,132 @@
+using System.Net.WebSockets;
+using System.Text;
+using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Tests.Identity;
+using Mesh.Proxy.Tests.Infrastructure;
+using Mesh.Proxy.Tests.Observability;
+using Mesh.Security;
+using static Mesh.Proxy.Tests.Infrastructure.MeshConfig;
+
+namespace Mesh.Proxy.Tests.Forwarding;
+
+/// <summary>
+/// WebSocket through the proxy: an HTTP/1.1 upgrade reaches the app through a gateway, and across two sidecars
+/// whose mTLS hop speaks HTTP/2 it travels as an extended CONNECT (RFC 8441) and is upgraded again for the app.
+/// The route's timeouts bound the wait for the upgrade's answer, not the connection it opens.
+/// </summary>
+public sealed class UpgradeTests : IDisposable
+{
+    private static readonly TimeSpan RouteTimeout = TimeSpan.FromMilliseconds(300);
+
+    private readonly CertificateAuthority _ca = CertificateAuthority.CreateSelfSigned("cluster.local", TimeProvider.System, TimeSpan.FromDays(1));
+
+    [Fact]
+    public async Task Gateway_WebSocketUpgrade_EchoedByHttp11Upstream()
+    {
+        await using var upstream = await UpstreamServer.StartAsync(UpstreamServer.WebSocketEcho);
+        var (proxy, port) = await StartGatewayAsync(upstream, new RouteAction());
+        await using var owned = proxy;
+
+        using var socket = await ConnectAsync(port, "backend");
+        await AssertEchoesAsync(socket, "hello through the gateway");
+
+        await CloseAsync(socket);
+        var metrics = await Exposition.ScrapeAfterRequestsAsync(proxy.Admin, 1);
+        Assert.Equal(1, Exposition.Series(metrics, "istio_requests_total", ("response_code", "101")).Value);
+    }
+
+    [Fact]
+    public async Task Gateway_WebSocketOverHttp2_EchoedByHttp11Upstream()
+    {
+        await using var upstream = await UpstreamServer.StartAsync(UpstreamServer.WebSocketEcho);
+        var (proxy, port) = await StartGatewayAsync(upstream, new RouteAction());
+        await using var owned = proxy;
+
+        // h2c with prior knowledge: the WebSocket arrives as an extended CONNECT and leaves as an HTTP/1.1 upgrade.
+        using var socket = await ConnectAsync(port, "backend", System.Net.HttpVersion.Version20);
+        await AssertEchoesAsync(socket, "hello over HTTP/2");
+
+        await CloseAsync(socket);
+    }
+
+    [Fact]
+    public async Task Gateway_RouteTimeoutShorterThanTheConnection_WebSocketOutlivesIt()
+    {
+        await using var upstream = await UpstreamServer.StartAsync(UpstreamServer.WebSocketEcho);
+        var timeouts = new RouteAction { TimeoutMs = (uint)RouteTimeout.TotalMilliseconds, RetryPolicy = new RetryPolicy { PerTryTimeoutMs = (uint)RouteTimeout.TotalMilliseconds } };
+        var (proxy, port) = await StartGatewayAsync(upstream, timeouts);
+        await using var owned = proxy;
+
+        using var socket = await ConnectAsync(port, "backend");
+        await AssertEchoesAsync(socket, "before the route timeout");
+
+        // Nothing to wait on but time itself: the timeouts would have fired three times over.
+        await Task.Delay(3 * RouteTimeout);
+        await AssertEchoesAsync(socket, "long after the route timeout");
+        await CloseAsync(socket);
+    }
+
+    [Fact]
+    public async Task Sidecars_WebSocketAcrossMutualTls_EchoedByTheApp()
+    {
+        await using var pair = await SidecarPair.StartAsync(Source(SidecarPair.BackendId), Source(SidecarPair.FrontendId), app: UpstreamServer.WebSocketEcho);
+        await pair.ConfigureBackendAsync(InboundTlsMode.Strict);
+        await pair.ConfigureFrontendAsync(SidecarPair.IstioMutual(SidecarPair.BackendId));
+
+        using var socket = await ConnectAsync(pair.OutboundPort, "backend");
+        await AssertEchoesAsync(socket, "hello across the sidecars");
+        await AssertEchoesAsync(socket, new string('x', 100_000));
+
+        await CloseAsync(socket);
+    }
+
+    public void Dispose() => _ca.Dispose();
+
+    private static async Task<(TestProxy Proxy, int Port)> StartGatewayAsync(UpstreamServer upstream, RouteAction action)
+    {
+        var proxy = await TestProxy.StartAsync();
+        var port = FreePort.Next();
+        await proxy.ApplyAsync([Cluster("backend")], [Endpoints("backend", upstream.Port)], Listener("http.80", port, "http.80"),
+            Routes("http.80", Host("any", ["*"], Forward(action, null, "chat", ("backend", 100)))));
+        return (proxy, port);
+    }
+
+    private TestCertificateSource Source(SpiffeId identity) => new(() => _ca, identity, TimeSpan.FromHours(1));
+
+    private static async Task<ClientWebSocket> ConnectAsync(int port, string host, Version? version = null)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Host", host);
+        socket.Options.HttpVersion = version ?? System.Net.HttpVersion.Version11;
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler { UseProxy = false });
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/chat"), invoker, timeout.Token);
+        return socket;
+    }
+
+    private static async Task AssertEchoesAsync(WebSocket socket, string message)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
+        var received = new MemoryStream();
+        var buffer = new byte[8192];
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer, timeout.Token);
+            received.Write(buffer, 0, result.Count);
+        }
+        while (!result.EndOfMessage);
+
+        Assert.Equal(WebSocketMessageType.Text, result.MessageType);
+        Assert.Equal(message, Encoding.UTF8.GetString(received.ToArray()));
+    }
+
+    private static async Task CloseAsync(WebSocket socket)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+    }
+}
