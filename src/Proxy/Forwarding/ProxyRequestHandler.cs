@@ -1,17 +1,26 @@
 using Mesh.Proxy.Observability;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Forwarding;
 
 /// <summary>
 /// The data path's entry point for every request on every listener: listener → route table → route → action,
-/// then a local reply, a redirect, a direct response or a forward to the chosen cluster. No exception leaves it: a
-/// client gone is one log line, anything else a rate-limited line with its stack and a 500.
+/// then a local reply, a redirect, a direct response or a forward to the chosen cluster. Upgrades other than to a
+/// WebSocket, and every CONNECT but a WebSocket's, are refused with 403 on every listener, as Istio's Envoy does.
+/// No exception leaves it: a client gone is one log line, anything else a rate-limited line with its stack and a 500.
 /// </summary>
 internal sealed class ProxyRequestHandler(
     ProxySnapshotStore store, UpstreamForwarder upstreamForwarder, ProxyTelemetry telemetry, ForwardingLog log, Random random)
 {
+    /// <summary>Envoy's response code details for an upgrade its connection manager does not allow.</summary>
+    private const string UpgradeFailed = "upgrade_failed";
+
+    private const string WebSocketProtocol = "websocket";
+
+    private const string H2cProtocol = "h2c";
+
     public async Task HandleAsync(HttpContext context, string listenerEndPoint)
     {
         var snapshot = store.Current;
@@ -51,6 +60,15 @@ internal sealed class ProxyRequestHandler(
 
     private async Task RouteAsync(HttpContext context, ProxySnapshot snapshot, ListenerModel? listener, ProxyRequestFeature feature)
     {
+        if (IsRefusedUpgrade(context))
+        {
+            // Envoy answers an upgrade or a CONNECT 403 unless its connection manager's upgrade_configs name it, and
+            // Istio names only websocket, on every listener: a CONNECT is neither routed nor tunnelled.
+            feature.ResponseCodeDetails = UpgradeFailed;
+            await LocalReply.WriteAsync(context, StatusCodes.Status403Forbidden, []);
+            return;
+        }
+
         var route = listener is not null
             && snapshot.RouteTables.TryGetValue(listener.RouteConfigName, out var table)
                 ? table.FindRoute(context.Request)
@@ -89,5 +107,28 @@ internal sealed class ProxyRequestHandler(
         }
 
         await upstreamForwarder.ForwardAsync(context, feature, action, cluster);
+    }
+
+    /// <summary>
+    /// A CONNECT other than RFC 8441's extended CONNECT for a WebSocket (how one crosses an HTTP/2 hop), or an HTTP/1.1
+    /// upgrade to anything but a WebSocket. An h2c upgrade is not refused: the request goes on without it, as in Envoy.
+    /// </summary>
+    private static bool IsRefusedUpgrade(HttpContext context)
+    {
+        if (HttpMethods.IsConnect(context.Request.Method))
+        {
+            return context.Features.Get<IHttpExtendedConnectFeature>() is not { IsExtendedConnect: true } connect
+                || !string.Equals(connect.Protocol, WebSocketProtocol, StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (context.Features.Get<IHttpUpgradeFeature>() is not { IsUpgradableRequest: true })
+        {
+            return false;
+        }
+
+        var upgrade = context.Request.Headers.Upgrade;
+        return upgrade.Count != 1
+            || !(string.Equals(upgrade[0], WebSocketProtocol, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(upgrade[0], H2cProtocol, StringComparison.OrdinalIgnoreCase));
     }
 }

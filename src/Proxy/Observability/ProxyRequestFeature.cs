@@ -12,6 +12,9 @@ internal sealed class ProxyRequestFeature
 {
     public ResponseFlags Flags { get; set; }
 
+    /// <summary>Envoy's response code details where the proxy set them itself (a refused CONNECT); otherwise they follow from <see cref="Flags"/>.</summary>
+    public string? ResponseCodeDetails { get; set; }
+
     /// <summary>The direction of the listener the request arrived on (unspecified if the listener is gone).</summary>
     public TrafficDirection Direction { get; set; }
 

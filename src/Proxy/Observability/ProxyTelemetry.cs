@@ -154,7 +154,7 @@ internal sealed class ProxyTelemetry
             Protocol = request.Protocol,
             ResponseCode = responseCode,
             ResponseFlags = flags,
-            ResponseCodeDetails = ResponseCodeDetails(context, feature),
+            ResponseCodeDetails = feature.ResponseCodeDetails ?? ResponseCodeDetails(context, feature),
             BytesReceived = requestBytes,
             BytesSent = responseBytes,
             DurationMilliseconds = (long)durationMs,

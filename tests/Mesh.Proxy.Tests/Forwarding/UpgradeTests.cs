@@ -5,6 +5,7 @@ using Mesh.Proxy.Tests.Identity;
 using Mesh.Proxy.Tests.Infrastructure;
 using Mesh.Proxy.Tests.Observability;
 using Mesh.Security;
+using Microsoft.AspNetCore.Http;
 using static Mesh.Proxy.Tests.Infrastructure.MeshConfig;
 
 namespace Mesh.Proxy.Tests.Forwarding;
@@ -64,6 +65,33 @@ public sealed class UpgradeTests : IDisposable
         await Task.Delay(3 * RouteTimeout);
         await AssertEchoesAsync(socket, "long after the route timeout");
         await CloseAsync(socket);
+    }
+
+    [Fact]
+    public async Task Gateway_SpdyUpgrade_Answers403AndNeverReachesTheUpstream()
+    {
+        await using var upstream = await UpstreamServer.StartAsync(UpstreamServer.Echo);
+        var (proxy, port) = await StartGatewayAsync(upstream, new RouteAction());
+        await using var owned = proxy;
+
+        var response = await RawHttp.ExchangeAsync(port, "POST /exec HTTP/1.1\r\nHost: backend\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nContent-Length: 0\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 403 ", response);
+        Assert.Equal(0, upstream.Requests);
+    }
+
+    [Fact]
+    public async Task Gateway_H2cUpgrade_ForwardedWithoutTheUpgrade()
+    {
+        await using var upstream = await UpstreamServer.StartAsync(context => context.Response.WriteAsync($"upgrade=[{context.Request.Headers.Upgrade}]"));
+        var (proxy, port) = await StartGatewayAsync(upstream, new RouteAction());
+        await using var owned = proxy;
+
+        var response = await RawHttp.ExchangeAsync(port,
+            "GET / HTTP/1.1\r\nHost: backend\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n", untilBody: "]");
+
+        Assert.StartsWith("HTTP/1.1 200 ", response);
+        Assert.Contains("\r\nupgrade=[]\r\n", response);
     }
 
     [Fact]

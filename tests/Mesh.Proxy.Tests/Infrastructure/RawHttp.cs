@@ -9,9 +9,10 @@ internal static class RawHttp
 {
     /// <summary>
     /// Writes <paramref name="request"/> byte for byte, then, if given, waits for <paramref name="beforeHalfClose"/>
-    /// and half-closes; returns what the server sent until its response head was complete or it closed or reset the connection.
+    /// and half-closes; returns what the server sent until its response head was complete (and, if given, the body
+    /// held <paramref name="untilBody"/>) or it closed or reset the connection.
     /// </summary>
-    public static async Task<string> ExchangeAsync(int port, string request, Func<Task>? beforeHalfClose = null)
+    public static async Task<string> ExchangeAsync(int port, string request, Func<Task>? beforeHalfClose = null, string untilBody = "")
     {
         using var client = new TcpClient();
         await client.ConnectAsync(IPAddress.Loopback, port);
@@ -29,7 +30,7 @@ internal static class RawHttp
         try
         {
             int read;
-            while (!received.ToString().Contains("\r\n\r\n", StringComparison.Ordinal) && (read = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+            while (!IsComplete(received.ToString(), untilBody) && (read = await stream.ReadAsync(buffer, timeout.Token)) > 0)
             {
                 received.Append(Encoding.ASCII.GetString(buffer, 0, read));
             }
@@ -40,5 +41,11 @@ internal static class RawHttp
         }
 
         return received.ToString();
+    }
+
+    private static bool IsComplete(string received, string untilBody)
+    {
+        var headEnd = received.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        return headEnd >= 0 && received.IndexOf(untilBody, headEnd + 4, StringComparison.Ordinal) >= 0;
     }
 }
