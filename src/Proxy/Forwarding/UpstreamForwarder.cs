@@ -16,19 +16,20 @@ namespace Mesh.Proxy.Forwarding;
 /// malformed body, a connection gone) ends the request at once: it is never retried nor answered as an upstream 5xx.
 /// </summary>
 internal sealed class UpstreamForwarder(
-    IHttpForwarder forwarder, RouteTransformer transformer, ProxyTelemetry telemetry, ForwardingLog log, Random random, TimeProvider timeProvider)
+    IHttpForwarder forwarder, RouteTransformer transformer, ProxyTelemetry telemetry, ForwardingLog log, ProxyOptions options, Random random,
+    TimeProvider timeProvider)
 {
     /// <summary>Bodies up to this size are buffered so that a retry can replay them; larger or streaming bodies are not retried.</summary>
     private const long MaxReplayableBodyBytes = 64 * 1024;
 
-    private static readonly ForwarderRequestConfig Http2Request = new()
+    private readonly ForwarderRequestConfig _http2Request = new()
     {
-        Version = System.Net.HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, ActivityTimeout = TimeSpan.FromMinutes(10),
+        Version = System.Net.HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, ActivityTimeout = options.Listeners.StreamIdleTimeout,
     };
 
-    private static readonly ForwarderRequestConfig Http11Request = new()
+    private readonly ForwarderRequestConfig _http11Request = new()
     {
-        Version = System.Net.HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower, ActivityTimeout = TimeSpan.FromMinutes(10),
+        Version = System.Net.HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower, ActivityTimeout = options.Listeners.StreamIdleTimeout,
     };
 
     public async Task ForwardAsync(HttpContext context, ProxyRequestFeature feature, ForwardActionModel action, ClusterModel cluster)
@@ -68,6 +69,13 @@ internal sealed class UpstreamForwarder(
             if (context.RequestAborted.IsCancellationRequested || ForwardingFailures.IsDownstream(error))
             {
                 await DownstreamFailedAsync(context, feature, exception);
+                return;
+            }
+
+            if (error == ForwarderError.UpgradeActivityTimeout)
+            {
+                // An upgraded connection that carried nothing either way for the idle timeout: closed as meant to be.
+                feature.Flags |= ResponseFlags.StreamIdleTimeout;
                 return;
             }
 
@@ -121,7 +129,7 @@ internal sealed class UpstreamForwarder(
         ForwarderError error;
         try
         {
-            error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, cluster.Transport.Invoker, cluster.UsesHttp2 ? Http2Request : Http11Request, transformer, token);
+            error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, cluster.Transport.Invoker, cluster.UsesHttp2 ? _http2Request : _http11Request, transformer, token);
         }
         finally
         {

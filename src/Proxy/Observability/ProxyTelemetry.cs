@@ -178,6 +178,7 @@ internal sealed class ProxyTelemetry
         _ when (feature.Flags & ResponseFlags.NoHealthyUpstream) != 0 => "no_healthy_upstream",
         _ when (feature.Flags & ResponseFlags.NoClusterFound) != 0 => "cluster_not_found",
         _ when (feature.Flags & ResponseFlags.UpstreamRequestTimeout) != 0 => "upstream_response_timeout",
+        _ when (feature.Flags & ResponseFlags.StreamIdleTimeout) != 0 => "stream_idle_timeout",
         _ when (feature.Flags & ResponseFlags.UpstreamConnectionFailure) != 0 => "upstream_reset_before_response_started{connection_failure}",
         _ when (feature.Flags & ResponseFlags.DownstreamConnectionTermination) != 0 => "downstream_remote_disconnect",
         _ when feature.Route?.Redirect is not null || feature.Route?.DirectResponse is not null => "direct_response",

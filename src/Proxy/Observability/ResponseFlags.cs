@@ -32,4 +32,7 @@ internal enum ResponseFlags
 
     /// <summary>DPE: the client broke the HTTP protocol (a malformed request body, for one): answered 400, never retried.</summary>
     DownstreamProtocolError = 1 << 8,
+
+    /// <summary>SI: the stream idle timeout ended it, e.g. an upgraded connection that carried nothing either way.</summary>
+    StreamIdleTimeout = 1 << 9,
 }

@@ -16,6 +16,7 @@ internal static class ResponseFlagsFormatter
         (ResponseFlags.DownstreamConnectionTermination, "DC"),
         (ResponseFlags.UpstreamConnectionTermination, "UC"),
         (ResponseFlags.DownstreamProtocolError, "DPE"),
+        (ResponseFlags.StreamIdleTimeout, "SI"),
     ];
 
     /// <summary>How many combinations the flags have: they are consecutive bits from 1, one per code.</summary>

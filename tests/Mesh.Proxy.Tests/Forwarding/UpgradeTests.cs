@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Listeners;
 using Mesh.Proxy.Tests.Identity;
 using Mesh.Proxy.Tests.Infrastructure;
 using Mesh.Proxy.Tests.Observability;
@@ -13,11 +14,12 @@ namespace Mesh.Proxy.Tests.Forwarding;
 /// <summary>
 /// WebSocket through the proxy: an HTTP/1.1 upgrade reaches the app through a gateway, and across two sidecars
 /// whose mTLS hop speaks HTTP/2 it travels as an extended CONNECT (RFC 8441) and is upgraded again for the app.
-/// The route's timeouts bound the wait for the upgrade's answer, not the connection it opens.
+/// The route's timeouts bound the wait for the upgrade's answer, not the connection it opens; the idle timeout does.
 /// </summary>
 public sealed class UpgradeTests : IDisposable
 {
-    private static readonly TimeSpan RouteTimeout = TimeSpan.FromMilliseconds(300);
+    // The route, per-try or idle timeout of the tests that shorten one.
+    private static readonly TimeSpan ShortTimeout = TimeSpan.FromMilliseconds(300);
 
     private readonly CertificateAuthority _ca = CertificateAuthority.CreateSelfSigned("cluster.local", TimeProvider.System, TimeSpan.FromDays(1));
 
@@ -54,7 +56,7 @@ public sealed class UpgradeTests : IDisposable
     public async Task Gateway_RouteTimeoutShorterThanTheConnection_WebSocketOutlivesIt()
     {
         await using var upstream = await UpstreamServer.StartAsync(UpstreamServer.WebSocketEcho);
-        var timeouts = new RouteAction { TimeoutMs = (uint)RouteTimeout.TotalMilliseconds, RetryPolicy = new RetryPolicy { PerTryTimeoutMs = (uint)RouteTimeout.TotalMilliseconds } };
+        var timeouts = new RouteAction { TimeoutMs = (uint)ShortTimeout.TotalMilliseconds, RetryPolicy = new RetryPolicy { PerTryTimeoutMs = (uint)ShortTimeout.TotalMilliseconds } };
         var (proxy, port) = await StartGatewayAsync(upstream, timeouts);
         await using var owned = proxy;
 
@@ -62,9 +64,26 @@ public sealed class UpgradeTests : IDisposable
         await AssertEchoesAsync(socket, "before the route timeout");
 
         // Nothing to wait on but time itself: the timeouts would have fired three times over.
-        await Task.Delay(3 * RouteTimeout);
+        await Task.Delay(3 * ShortTimeout);
         await AssertEchoesAsync(socket, "long after the route timeout");
         await CloseAsync(socket);
+    }
+
+    [Fact]
+    public async Task Gateway_WebSocketIdleLongerThanTheStreamIdleTimeout_ClosedAndRecordedSI()
+    {
+        await using var upstream = await UpstreamServer.StartAsync(UpstreamServer.WebSocketEcho);
+        var (proxy, port) = await StartGatewayAsync(upstream, new RouteAction(), new ListenerLimits { StreamIdleTimeout = ShortTimeout });
+        await using var owned = proxy;
+        using var socket = await ConnectAsync(port, "backend");
+        await AssertEchoesAsync(socket, "then silence");
+
+        // The proxy ends the silent connection: the pending receive fails long before its own 10 s limit.
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await Assert.ThrowsAsync<WebSocketException>(async () => await socket.ReceiveAsync(new byte[16], limit.Token));
+
+        var metrics = await Exposition.ScrapeAfterRequestsAsync(proxy.Admin, 1);
+        Assert.Equal("SI", Exposition.Series(metrics, "istio_requests_total", ("response_code", "101")).Labels["response_flags"]);
     }
 
     [Fact]
@@ -110,9 +129,9 @@ public sealed class UpgradeTests : IDisposable
 
     public void Dispose() => _ca.Dispose();
 
-    private static async Task<(TestProxy Proxy, int Port)> StartGatewayAsync(UpstreamServer upstream, RouteAction action)
+    private static async Task<(TestProxy Proxy, int Port)> StartGatewayAsync(UpstreamServer upstream, RouteAction action, ListenerLimits? limits = null)
     {
-        var proxy = await TestProxy.StartAsync();
+        var proxy = await TestProxy.StartAsync(limits: limits);
         var port = FreePort.Next();
         await proxy.ApplyAsync([Cluster("backend")], [Endpoints("backend", upstream.Port)], Listener("http.80", port, "http.80"),
             Routes("http.80", Host("any", ["*"], Forward(action, null, "chat", ("backend", 100)))));
