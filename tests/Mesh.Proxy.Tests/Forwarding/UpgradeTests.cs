@@ -7,6 +7,8 @@ using Mesh.Proxy.Tests.Infrastructure;
 using Mesh.Proxy.Tests.Observability;
 using Mesh.Security;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using static Mesh.Proxy.Tests.Infrastructure.MeshConfig;
 
 namespace Mesh.Proxy.Tests.Forwarding;
@@ -120,11 +122,24 @@ public sealed class UpgradeTests : IDisposable
         await pair.ConfigureBackendAsync(InboundTlsMode.Strict);
         await pair.ConfigureFrontendAsync(SidecarPair.IstioMutual(SidecarPair.BackendId));
 
+        var logs = new LogCapture();
+        pair.Frontend.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+        pair.Backend.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+
         using var socket = await ConnectAsync(pair.OutboundPort, "backend");
         await AssertEchoesAsync(socket, "hello across the sidecars");
         await AssertEchoesAsync(socket, new string('x', 100_000));
-
         await CloseAsync(socket);
+
+        // Both hops recorded the session as one request (the client's 101, the h2 hop's 200), and a closed WebSocket
+        // is no failure: neither sidecar logged a thing about it.
+        using var frontendAdmin = SidecarPair.Admin(pair.Frontend);
+        using var backendAdmin = SidecarPair.Admin(pair.Backend);
+        var outbound = await Exposition.ScrapeAfterRequestsAsync(frontendAdmin, 1);
+        var inbound = await Exposition.ScrapeAfterRequestsAsync(backendAdmin, 1);
+        Assert.Equal("-", Exposition.Series(outbound, "istio_requests_total", ("response_code", "101")).Labels["response_flags"]);
+        Assert.Equal("-", Exposition.Series(inbound, "istio_requests_total", ("response_code", "200")).Labels["response_flags"]);
+        Assert.DoesNotContain(logs.Lines, line => line.EventId is >= 4000 and < 4100 || line.Exception is not null);
     }
 
     public void Dispose() => _ca.Dispose();
