@@ -46,8 +46,9 @@ internal static class ProxyApplication
             console.TimestampFormat = "HH:mm:ss.fff ";
         });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        // YARP logs every forwarded request at Information: per-request records belong in access logs, not here.
-        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        // YARP logs every forwarded request at Information, and every failed one at Warning with its stack trace: per-request
+        // records belong in access logs, and ForwardingLog writes what people need of the failures, one line, rate-limited.
+        builder.Logging.AddFilter("Yarp", LogLevel.None);
         // Kestrel warns that plaintext listeners speak HTTP/1.1 only; PriorKnowledgeHttp2Detection makes them serve h2c too.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
         // ASP.NET Core hosting starts an Activity per request whenever this category logs at all (admin requests only:
@@ -87,6 +88,7 @@ internal static class ProxyApplication
         services.AddSingleton<ProxySnapshotStore>();
         services.AddSingleton<ClusterCompiler>();
         services.AddSingleton<SnapshotCompiler>();
+        services.AddSingleton<ForwardingLog>();
         services.AddSingleton<RouteTransformer>();
         services.AddSingleton<UpstreamForwarder>();
         services.AddSingleton<IHeapMonitor, GcHeapMonitor>();

@@ -26,6 +26,7 @@ builder.Services.AddSingleton<SampleHandler>();
 
 var app = builder.Build();
 var handler = app.Services.GetRequiredService<SampleHandler>();
+app.UseWebSockets();
 app.Run(handler.HandleAsync);
 app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
     "{Service} {Version} listening on http://127.0.0.1:{Port}", options.Service, options.Version, options.Port));

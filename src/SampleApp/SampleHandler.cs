@@ -2,11 +2,20 @@ using System.Text.Json;
 
 namespace Mesh.SampleApp;
 
-/// <summary>Answers every request: fails on schedule, calls the upstreams with the propagated headers, replies JSON.</summary>
+/// <summary>
+/// Answers every request: fails on schedule, calls the upstreams with the propagated headers, replies JSON. A
+/// WebSocket upgrade is echoed instead (<see cref="WebSocketEcho"/>).
+/// </summary>
 internal sealed class SampleHandler(SampleAppOptions options, HttpClient upstreamClient, FailureSchedule failures)
 {
     public async Task HandleAsync(HttpContext context)
     {
+        if (context.WebSockets.IsWebSocketRequest)
+        {
+            await WebSocketEcho.RunAsync(context);
+            return;
+        }
+
         var seen = CollectHeaders(context.Request.Headers);
         var self = $"{options.Service}-{options.Version}";
         if (failures.NextFails())

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 
 namespace Mesh.EndToEnd.Tests;
@@ -32,6 +35,44 @@ public sealed class AccessLogTests(ObservabilityFixture fixture)
         Assert.Matches(@"^inbound\|\d+\|\|$", backendInbound.GetProperty("upstream_cluster").GetString());
         Assert.Equal(requestId, backendInbound.GetProperty("request_id").GetString());
         Assert.True(DateTimeOffset.TryParse(gateway.GetProperty("start_time").GetString(), out _));
+    }
+
+    [Fact]
+    public async Task AccessLog_MalformedChunkedBodyAtTheGateway_400WithDpeNotAnUpstreamFailure()
+    {
+        var requestId = "dpe-" + Guid.NewGuid().ToString("N");
+
+        var head = await RawExchangeAsync(fixture.Mesh.GatewayUrl.Port,
+            $"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nx-request-id: {requestId}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n");
+
+        Assert.StartsWith("HTTP/1.1 400 ", head);
+        JsonElement gateway = default;
+        await MeshRun.WaitUntilAsync(
+            () => Task.FromResult(TryFindLine("istio-ingressgateway", requestId, out gateway)), TimeSpan.FromSeconds(20), "the gateway's access log line");
+        Assert.Equal(400, gateway.GetProperty("response_code").GetInt32());
+        Assert.Equal("DPE", gateway.GetProperty("response_flags").GetString());
+        Assert.Equal("http1.codec_error", gateway.GetProperty("response_code_details").GetString());
+        var metrics = await fixture.Client.GetStringAsync(fixture.Mesh.MetricsEndpoints[0].Metrics);
+        Assert.Matches("istio_requests_total\\{reporter=\"source\"[^}]*response_code=\"400\"[^}]*response_flags=\"DPE\"[^}]*\\} [1-9]", metrics);
+    }
+
+    /// <summary>Writes a request no HTTP client would send and returns the response head.</summary>
+    private static async Task<string> RawExchangeAsync(int port, string request)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var received = new StringBuilder();
+        var buffer = new byte[4096];
+        int read;
+        while (!received.ToString().Contains("\r\n\r\n", StringComparison.Ordinal) && (read = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+        {
+            received.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+
+        return received.ToString();
     }
 
     /// <summary>Finds the JSON access log line of <paramref name="requestId"/> in one program's log file.</summary>

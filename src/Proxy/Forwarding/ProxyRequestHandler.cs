@@ -1,5 +1,6 @@
 using Mesh.Proxy.Observability;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Mesh.Proxy.Model;
 using Mesh.Proxy.Overload;
 
@@ -7,11 +8,21 @@ namespace Mesh.Proxy.Forwarding;
 
 /// <summary>
 /// The data path's entry point for every request on every listener: listener → route table → route → action,
-/// then a local reply, a redirect, a direct response or a forward to the chosen cluster.
+/// then a local reply, a redirect, a direct response or a forward to the chosen cluster. Upgrades other than to a
+/// WebSocket, and every CONNECT but a WebSocket's, are refused with 403 on every listener, as Istio's Envoy does.
+/// No exception leaves it: a client gone is one log line, anything else a rate-limited line with its stack and a 500.
 /// </summary>
 internal sealed class ProxyRequestHandler(
-    ProxySnapshotStore store, UpstreamForwarder upstreamForwarder, ProxyTelemetry telemetry, OverloadManager overload, Random random)
+    ProxySnapshotStore store, UpstreamForwarder upstreamForwarder, ProxyTelemetry telemetry, ForwardingLog log, OverloadManager overload,
+    Random random)
 {
+    /// <summary>Envoy's response code details for an upgrade its connection manager does not allow.</summary>
+    private const string UpgradeFailed = "upgrade_failed";
+
+    private const string WebSocketProtocol = "websocket";
+
+    private const string H2cProtocol = "h2c";
+
     public async Task HandleAsync(HttpContext context, string listenerEndPoint)
     {
         var snapshot = store.Current;
@@ -19,35 +30,61 @@ internal sealed class ProxyRequestHandler(
         context.Features.Set(feature);
         snapshot.ListenersByEndPoint.TryGetValue(listenerEndPoint, out var listener);
         var observation = telemetry.Begin(context, feature, snapshot, listener);
-        if (!overload.TryStartRequest())
-        {
-            // Before routing, as Envoy's stop_accepting_requests: the request costs nothing more than its reply.
-            feature.Flags |= ResponseFlags.OverloadManager;
-            try
-            {
-                await LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, LocalReply.Overloaded);
-            }
-            finally
-            {
-                telemetry.Complete(context, feature, observation);
-            }
-
-            return;
-        }
-
+        var admitted = overload.TryStartRequest();
         try
         {
+            if (!admitted)
+            {
+                // Before routing, as Envoy's stop_accepting_requests: the request costs nothing more than its reply.
+                feature.Flags |= ResponseFlags.OverloadManager;
+                await LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, LocalReply.Overloaded);
+                return;
+            }
+
             await RouteAsync(context, snapshot, listener, feature);
+        }
+        catch (Exception e) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // Writing a local reply to a client that went away: expected, and the server would log its stack.
+            feature.Flags |= ResponseFlags.DownstreamConnectionTermination;
+            log.ClientGone(feature, e);
+        }
+        catch (Exception e)
+        {
+            // Left to the server, each would be logged with its stack, once per request.
+            log.Unhandled(feature, e);
+            if (context.Response.HasStarted)
+            {
+                context.Abort();
+            }
+            else
+            {
+                context.Response.Clear();
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            }
         }
         finally
         {
-            overload.EndRequest();
+            if (admitted)
+            {
+                overload.EndRequest();
+            }
+
             telemetry.Complete(context, feature, observation);
         }
     }
 
     private async Task RouteAsync(HttpContext context, ProxySnapshot snapshot, ListenerModel? listener, ProxyRequestFeature feature)
     {
+        if (IsRefusedUpgrade(context))
+        {
+            // Envoy answers an upgrade or a CONNECT 403 unless its connection manager's upgrade_configs name it, and
+            // Istio names only websocket, on every listener: a CONNECT is neither routed nor tunnelled.
+            feature.ResponseCodeDetails = UpgradeFailed;
+            await LocalReply.WriteAsync(context, StatusCodes.Status403Forbidden, []);
+            return;
+        }
+
         var route = listener is not null
             && snapshot.RouteTables.TryGetValue(listener.RouteConfigName, out var table)
                 ? table.FindRoute(context.Request)
@@ -86,5 +123,28 @@ internal sealed class ProxyRequestHandler(
         }
 
         await upstreamForwarder.ForwardAsync(context, feature, action, cluster);
+    }
+
+    /// <summary>
+    /// A CONNECT other than RFC 8441's extended CONNECT for a WebSocket (how one crosses an HTTP/2 hop), or an HTTP/1.1
+    /// upgrade to anything but a WebSocket. An h2c upgrade is not refused: the request goes on without it, as in Envoy.
+    /// </summary>
+    private static bool IsRefusedUpgrade(HttpContext context)
+    {
+        if (HttpMethods.IsConnect(context.Request.Method))
+        {
+            return context.Features.Get<IHttpExtendedConnectFeature>() is not { IsExtendedConnect: true } connect
+                || !string.Equals(connect.Protocol, WebSocketProtocol, StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (context.Features.Get<IHttpUpgradeFeature>() is not { IsUpgradableRequest: true })
+        {
+            return false;
+        }
+
+        var upgrade = context.Request.Headers.Upgrade;
+        return upgrade.Count != 1
+            || !(string.Equals(upgrade[0], WebSocketProtocol, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(upgrade[0], H2cProtocol, StringComparison.OrdinalIgnoreCase));
     }
 }

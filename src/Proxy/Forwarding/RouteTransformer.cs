@@ -7,7 +7,8 @@ namespace Mesh.Proxy.Forwarding;
 
 /// <summary>
 /// Shapes each attempt's upstream request and downstream response from the chosen route: rewrites, header operations,
-/// x-envoy-attempt-count, and withholding a retriable response so that it never reaches the client.
+/// x-envoy-attempt-count, and withholding a retriable response so that it never reaches the client. An accepted
+/// upgrade disarms the route's timeouts (<see cref="ProxyRequestFeature.DisarmTimeouts"/>).
 /// </summary>
 internal sealed class RouteTransformer : HttpTransformer
 {
@@ -64,6 +65,11 @@ internal sealed class RouteTransformer : HttpTransformer
             feature.Flags |= ResponseFlags.UpstreamRetryLimitExceeded;
         }
 
+        if (IsUpgradeAccepted(proxyResponse))
+        {
+            feature.DisarmTimeouts();
+        }
+
         var copyBody = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
         var headers = httpContext.Response.Headers;
         feature.Backend!.ResponseHeaders.ApplyTo(headers);
@@ -77,6 +83,12 @@ internal sealed class RouteTransformer : HttpTransformer
     }
 
     public static string AttemptText(int attempts) => attempts < AttemptTexts.Length ? AttemptTexts[attempts] : attempts.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    // YARP's test for an upgraded response: 101 to an HTTP/1.1 upgrade, or 200 to an HTTP/2 extended CONNECT (RFC 8441).
+    private static bool IsUpgradeAccepted(HttpResponseMessage response) =>
+        response.StatusCode == System.Net.HttpStatusCode.SwitchingProtocols
+        || (response.StatusCode == System.Net.HttpStatusCode.OK && response.RequestMessage is { } request
+            && request.Method == HttpMethod.Connect && request.Headers.Protocol is not null);
 
     // A trailers-only gRPC response carries its status in the headers; a status in real trailers comes too late to retry.
     private static bool RetriesGrpcStatus(RetryPolicyModel retry, HttpResponseMessage response)

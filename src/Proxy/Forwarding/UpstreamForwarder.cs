@@ -1,31 +1,35 @@
 using System.Net.Http;
-using System.Net.Sockets;
+using System.Text;
 using Mesh.Proxy.Observability;
 using Mesh.Proxy.Forwarding.LoadBalancing;
 using Mesh.Proxy.Model;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Mesh.Proxy.Forwarding;
 
 /// <summary>
 /// Sends a routed request to its cluster through YARP's forwarder, attempt after attempt as the retry policy allows,
-/// within the per-try and overall timeouts, and records Envoy's response flags.
+/// within the per-try and overall timeouts, and records Envoy's response flags. A failure on the client's side (a
+/// malformed body, a connection gone) ends the request at once: it is never retried nor answered as an upstream 5xx.
 /// </summary>
-internal sealed class UpstreamForwarder(IHttpForwarder forwarder, RouteTransformer transformer, ProxyTelemetry telemetry, Random random, TimeProvider timeProvider)
+internal sealed class UpstreamForwarder(
+    IHttpForwarder forwarder, RouteTransformer transformer, ProxyTelemetry telemetry, ForwardingLog log, ProxyOptions options, Random random,
+    TimeProvider timeProvider)
 {
     /// <summary>Bodies up to this size are buffered so that a retry can replay them; larger or streaming bodies are not retried.</summary>
     private const long MaxReplayableBodyBytes = 64 * 1024;
 
-    private static readonly ForwarderRequestConfig Http2Request = new()
+    private readonly ForwarderRequestConfig _http2Request = new()
     {
-        Version = System.Net.HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, ActivityTimeout = TimeSpan.FromMinutes(10),
+        Version = System.Net.HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, ActivityTimeout = options.Listeners.StreamIdleTimeout,
     };
 
-    private static readonly ForwarderRequestConfig Http11Request = new()
+    private readonly ForwarderRequestConfig _http11Request = new()
     {
-        Version = System.Net.HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower, ActivityTimeout = TimeSpan.FromMinutes(10),
+        Version = System.Net.HttpVersion.Version11, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower, ActivityTimeout = options.Listeners.StreamIdleTimeout,
     };
 
     public async Task ForwardAsync(HttpContext context, ProxyRequestFeature feature, ForwardActionModel action, ClusterModel cluster)
@@ -54,22 +58,35 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, RouteTransform
 
             feature.Endpoint = endpoint;
             var attemptSpan = telemetry.StartAttempt(context, feature, endpoint);
-            var (error, failure) = await SendAttemptAsync(context, cluster, endpoint, retry.PerTryTimeout, overall);
+            var (error, failure) = await SendAttemptAsync(context, feature, cluster, endpoint, retry.PerTryTimeout, overall);
             telemetry.EndAttempt(context, feature, attemptSpan, endpoint, failed: error != ForwarderError.None);
             if (error == ForwarderError.None && !feature.ResponseWithheld)
             {
                 return;
             }
 
-            if (context.RequestAborted.IsCancellationRequested)
+            var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+            if (context.RequestAborted.IsCancellationRequested || ForwardingFailures.IsDownstream(error))
             {
-                feature.Flags |= ResponseFlags.DownstreamConnectionTermination;
+                await DownstreamFailedAsync(context, feature, exception);
                 return;
+            }
+
+            if (error == ForwarderError.UpgradeActivityTimeout)
+            {
+                // An upgraded connection that carried nothing either way for the idle timeout: closed as meant to be.
+                feature.Flags |= ResponseFlags.StreamIdleTimeout;
+                return;
+            }
+
+            if (ForwardingFailures.IsUnexpected(error))
+            {
+                log.UnexpectedError(feature, error, exception);
             }
 
             if (overall is { IsCancellationRequested: true })
             {
-                await TimeOutAsync(context, feature);
+                await TimeOutAsync(context, feature, exception);
                 return;
             }
 
@@ -77,6 +94,7 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, RouteTransform
             {
                 // The response was already streaming to the client: it cannot be replaced, only cut short.
                 feature.Flags |= ResponseFlags.UpstreamConnectionTermination;
+                log.UpstreamFailed(feature, "disconnected mid-response", exception);
                 return;
             }
 
@@ -85,34 +103,38 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, RouteTransform
             {
                 if (!await PrepareRetryAsync(context, attempt, overall))
                 {
-                    await TimeOutAsync(context, feature);
+                    await TimeOutAsync(context, feature, null);
                     return;
                 }
 
                 continue;
             }
 
-            await FailAsync(context, feature, failure, attempt);
+            await FailAsync(context, feature, failure, attempt, exception);
             return;
         }
     }
 
     private async Task<(ForwarderError Error, UpstreamFailure Failure)> SendAttemptAsync(
-        HttpContext context, ClusterModel cluster, EndpointModel endpoint, TimeSpan perTryTimeout, CancellationTokenSource? overall)
+        HttpContext context, ProxyRequestFeature feature, ClusterModel cluster, EndpointModel endpoint, TimeSpan perTryTimeout, CancellationTokenSource? overall)
     {
         using var perTry = perTryTimeout > TimeSpan.Zero ? new CancellationTokenSource(perTryTimeout, timeProvider) : null;
         using var linked = perTry is not null && overall is not null ? CancellationTokenSource.CreateLinkedTokenSource(perTry.Token, overall.Token) : null;
         var token = linked?.Token ?? perTry?.Token ?? overall?.Token ?? CancellationToken.None;
+        feature.PerTryTimeout = perTry;
+        feature.RouteTimeout = overall;
 
         endpoint.State.OnRequestStarted();
         cluster.Transport.Acquire();
         ForwarderError error;
         try
         {
-            error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, cluster.Transport.Invoker, cluster.UsesHttp2 ? Http2Request : Http11Request, transformer, token);
+            error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, cluster.Transport.Invoker, cluster.UsesHttp2 ? _http2Request : _http11Request, transformer, token);
         }
         finally
         {
+            feature.PerTryTimeout = null;
+            feature.RouteTimeout = null;
             cluster.Transport.Release();
             endpoint.State.OnRequestEnded();
         }
@@ -122,7 +144,9 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, RouteTransform
             return (error, UpstreamFailure.None);
         }
 
-        return (error, perTry is { IsCancellationRequested: true } ? UpstreamFailure.PerTryTimeout : Classify(context));
+        return (error, perTry is { IsCancellationRequested: true }
+            ? UpstreamFailure.PerTryTimeout
+            : ForwardingFailures.Classify(context.Features.Get<IForwarderErrorFeature>()?.Exception));
     }
 
     /// <summary>Clears what the failed attempt left on the response, rewinds the body and waits the back-off; false if the overall timeout fired meanwhile.</summary>
@@ -146,18 +170,40 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, RouteTransform
         }
     }
 
-    private static Task TimeOutAsync(HttpContext context, ProxyRequestFeature feature)
+    /// <summary>
+    /// The client's side failed. A protocol error the server caught (a malformed chunked body) is answered with the
+    /// server's status, 400 for most, as DPE; a client gone gets no answer, as DC. Neither is the upstream's fault.
+    /// </summary>
+    private Task DownstreamFailedAsync(HttpContext context, ProxyRequestFeature feature, Exception? exception)
+    {
+        if (!context.RequestAborted.IsCancellationRequested && ForwardingFailures.ProtocolError(exception) is { } badRequest)
+        {
+            feature.Flags |= ResponseFlags.DownstreamProtocolError;
+            log.ProtocolError(feature, badRequest.StatusCode, badRequest);
+            var body = Encoding.ASCII.GetBytes(ReasonPhrases.GetReasonPhrase(badRequest.StatusCode));
+            return LocalReply.WriteAsync(context, badRequest.StatusCode, body);
+        }
+
+        feature.Flags |= ResponseFlags.DownstreamConnectionTermination;
+        log.ClientGone(feature, exception);
+        return Task.CompletedTask;
+    }
+
+    private Task TimeOutAsync(HttpContext context, ProxyRequestFeature feature, Exception? exception)
     {
         feature.Flags |= ResponseFlags.UpstreamRequestTimeout;
+        log.UpstreamFailed(feature, "route timeout", exception);
         return LocalReply.WriteAsync(context, StatusCodes.Status504GatewayTimeout, LocalReply.UpstreamTimeout);
     }
 
-    private static Task FailAsync(HttpContext context, ProxyRequestFeature feature, UpstreamFailure failure, int attempts)
+    private Task FailAsync(HttpContext context, ProxyRequestFeature feature, UpstreamFailure failure, int attempts, Exception? exception)
     {
         if (attempts > 1)
         {
             feature.Flags |= ResponseFlags.UpstreamRetryLimitExceeded;
         }
+
+        log.UpstreamFailed(feature, ForwardingFailures.Describe(failure), exception);
 
         switch (failure)
         {
@@ -173,23 +219,6 @@ internal sealed class UpstreamForwarder(IHttpForwarder forwarder, RouteTransform
         }
 
         return LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, LocalReply.UpstreamConnectError, attempts: attempts);
-    }
-
-    private static UpstreamFailure Classify(HttpContext context)
-    {
-        for (var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception; exception is not null; exception = exception.InnerException)
-        {
-            switch (exception)
-            {
-                case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }:
-                case SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.TimedOut or SocketError.HostUnreachable }:
-                    return UpstreamFailure.ConnectFailure;
-                case HttpProtocolException { ErrorCode: 0x7 }:
-                    return UpstreamFailure.RefusedStream;
-            }
-        }
-
-        return UpstreamFailure.Reset;
     }
 
     private static bool IsReplayable(HttpRequest request)

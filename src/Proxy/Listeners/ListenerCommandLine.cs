@@ -1,4 +1,4 @@
-// The listener limits on the proxy's command line: the connection cap and the deadlines of each stage of a connection.
+// The listener limits on the proxy's command line: the connection cap, the deadlines of each stage of a connection, the stream idle timeout.
 using System.Globalization;
 
 namespace Mesh.Proxy.Listeners;
@@ -10,10 +10,12 @@ internal static class ListenerCommandLine
           [--max-connections-per-listener N (default 10000; 0: no cap)]
           [--listener-filters-timeout SECONDS (default 15)] [--tls-handshake-timeout SECONDS (default 10)]
           [--request-headers-timeout SECONDS (default 30)] [--idle-timeout SECONDS (default 3600)]
+          [--stream-idle-timeout SECONDS (default 600)]
         """;
 
     public static readonly string[] Flags =
-        ["--max-connections-per-listener", "--listener-filters-timeout", "--tls-handshake-timeout", "--request-headers-timeout", "--idle-timeout"];
+        ["--max-connections-per-listener", "--listener-filters-timeout", "--tls-handshake-timeout", "--request-headers-timeout", "--idle-timeout",
+         "--stream-idle-timeout"];
 
     /// <summary>Adds the listener limits to <paramref name="options"/>, or returns null with <paramref name="error"/>.</summary>
     public static ProxyOptions? TryApply(ProxyOptions? options, IReadOnlyDictionary<string, string> values, out string error)
@@ -39,14 +41,19 @@ internal static class ListenerCommandLine
         if (!TrySeconds(values, "--listener-filters-timeout", limits.ListenerFiltersTimeout, out var filters, ref error)
             || !TrySeconds(values, "--tls-handshake-timeout", limits.TlsHandshakeTimeout, out var handshake, ref error)
             || !TrySeconds(values, "--request-headers-timeout", limits.RequestHeadersTimeout, out var headers, ref error)
-            || !TrySeconds(values, "--idle-timeout", limits.IdleTimeout, out var idle, ref error))
+            || !TrySeconds(values, "--idle-timeout", limits.IdleTimeout, out var idle, ref error)
+            || !TrySeconds(values, "--stream-idle-timeout", limits.StreamIdleTimeout, out var streamIdle, ref error))
         {
             return null;
         }
 
         return options with
         {
-            Listeners = limits with { ListenerFiltersTimeout = filters, TlsHandshakeTimeout = handshake, RequestHeadersTimeout = headers, IdleTimeout = idle },
+            Listeners = limits with
+            {
+                ListenerFiltersTimeout = filters, TlsHandshakeTimeout = handshake, RequestHeadersTimeout = headers, IdleTimeout = idle,
+                StreamIdleTimeout = streamIdle,
+            },
         };
     }
 

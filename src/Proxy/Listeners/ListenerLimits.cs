@@ -1,8 +1,8 @@
 namespace Mesh.Proxy.Listeners;
 
 /// <summary>
-/// The bounds every listener puts on its connections: how many may be open at once, and how long each stage before
-/// and between requests may take. Defaults are Envoy's where Envoy has one; docs/proxy.md ("Limits") says why each.
+/// The bounds every listener puts on its connections: how many may be open at once, how long each stage before
+/// and between requests may take, and how long a request may carry nothing. Defaults are Envoy's where Envoy has one; docs/proxy.md ("Limits") says why each.
 /// </summary>
 internal sealed record ListenerLimits
 {
@@ -21,6 +21,12 @@ internal sealed record ListenerLimits
     /// <summary>Envoy's HTTP <c>idle_timeout</c>: a connection with no request in flight is closed after it (TLS passthrough: no bytes either way).</summary>
     public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Envoy's <c>stream_idle_timeout</c> (5 minutes there; 10 here, YARP's activity timeout as the proxy always had it):
+    /// a forwarded request, or the connection an upgrade opened, that carries nothing either way for this long is ended.
+    /// </summary>
+    public static readonly TimeSpan DefaultStreamIdleTimeout = TimeSpan.FromMinutes(10);
+
     /// <summary>Connections open at once on one listener; past it a new connection is closed at once. 0: no cap.</summary>
     public int MaxConnections { get; init; } = DefaultMaxConnections;
 
@@ -31,4 +37,7 @@ internal sealed record ListenerLimits
     public TimeSpan RequestHeadersTimeout { get; init; } = DefaultRequestHeadersTimeout;
 
     public TimeSpan IdleTimeout { get; init; } = DefaultIdleTimeout;
+
+    /// <summary>The one timeout that still applies once an upgrade is accepted; the route's stop there.</summary>
+    public TimeSpan StreamIdleTimeout { get; init; } = DefaultStreamIdleTimeout;
 }

@@ -12,6 +12,9 @@ internal sealed class ProxyRequestFeature
 {
     public ResponseFlags Flags { get; set; }
 
+    /// <summary>Envoy's response code details where the proxy set them itself (a refused CONNECT); otherwise they follow from <see cref="Flags"/>.</summary>
+    public string? ResponseCodeDetails { get; set; }
+
     /// <summary>The direction of the listener the request arrived on (unspecified if the listener is gone).</summary>
     public TrafficDirection Direction { get; set; }
 
@@ -39,4 +42,20 @@ internal sealed class ProxyRequestFeature
 
     /// <summary>Set by the transformer when it kept a retriable response from the client.</summary>
     public bool ResponseWithheld { get; set; }
+
+    /// <summary>The current attempt's per-try timeout, if the route has one.</summary>
+    public CancellationTokenSource? PerTryTimeout { get; set; }
+
+    /// <summary>The route's timeout over all attempts, if it has one.</summary>
+    public CancellationTokenSource? RouteTimeout { get; set; }
+
+    /// <summary>
+    /// Stops the route and per-try timeouts: they bound the wait for an upgrade's answer, not the connection it opens
+    /// (as in Envoy). Only the stream idle timeout then ends an upgraded connection that carries nothing.
+    /// </summary>
+    public void DisarmTimeouts()
+    {
+        PerTryTimeout?.CancelAfter(Timeout.InfiniteTimeSpan);
+        RouteTimeout?.CancelAfter(Timeout.InfiniteTimeSpan);
+    }
 }

@@ -29,7 +29,7 @@ internal sealed class ProxyTelemetry
     private readonly RequestMetricsRecorder _recorder;
     private readonly string _peerMetadata;
     private readonly string _nodeId;
-    private readonly string?[] _flagTexts = new string?[256];
+    private readonly string?[] _flagTexts = new string?[ResponseFlagsFormatter.Combinations];
 
     public ProxyTelemetry(
         ProxyOptions options, CappedMetricFactory metrics, TimeProvider timeProvider, AccessLogWriter accessLog, RequestTracer tracer,
@@ -124,8 +124,7 @@ internal sealed class ProxyTelemetry
 
     private string FlagText(ResponseFlags flags)
     {
-        var index = (int)flags & 0xFF;
-        return _flagTexts[index] ??= ResponseFlagsFormatter.Format(flags);
+        return _flagTexts[(int)flags] ??= ResponseFlagsFormatter.Format(flags);
     }
 
     // A gRPC status travels in the trailers, or in the headers of a trailers-only response; Istio reports it as text.
@@ -155,7 +154,7 @@ internal sealed class ProxyTelemetry
             Protocol = request.Protocol,
             ResponseCode = responseCode,
             ResponseFlags = flags,
-            ResponseCodeDetails = ResponseCodeDetails(feature),
+            ResponseCodeDetails = feature.ResponseCodeDetails ?? ResponseCodeDetails(context, feature),
             BytesReceived = requestBytes,
             BytesSent = responseBytes,
             DurationMilliseconds = (long)durationMs,
@@ -172,12 +171,14 @@ internal sealed class ProxyTelemetry
     }
 
     // Envoy's %RESPONSE_CODE_DETAILS% for the outcomes this proxy produces.
-    private static string ResponseCodeDetails(ProxyRequestFeature feature) => feature.Flags switch
+    private static string ResponseCodeDetails(HttpContext context, ProxyRequestFeature feature) => feature.Flags switch
     {
+        _ when (feature.Flags & ResponseFlags.DownstreamProtocolError) != 0 => HttpProtocol.IsHttp2(context.Request.Protocol) || HttpProtocol.IsHttp3(context.Request.Protocol) ? "codec_error" : "http1.codec_error",
         _ when (feature.Flags & ResponseFlags.NoRouteFound) != 0 => "route_not_found",
         _ when (feature.Flags & ResponseFlags.NoHealthyUpstream) != 0 => "no_healthy_upstream",
         _ when (feature.Flags & ResponseFlags.NoClusterFound) != 0 => "cluster_not_found",
         _ when (feature.Flags & ResponseFlags.UpstreamRequestTimeout) != 0 => "upstream_response_timeout",
+        _ when (feature.Flags & ResponseFlags.StreamIdleTimeout) != 0 => "stream_idle_timeout",
         _ when (feature.Flags & ResponseFlags.UpstreamConnectionFailure) != 0 => "upstream_reset_before_response_started{connection_failure}",
         _ when (feature.Flags & ResponseFlags.DownstreamConnectionTermination) != 0 => "downstream_remote_disconnect",
         _ when feature.Route?.Redirect is not null || feature.Route?.DirectResponse is not null => "direct_response",

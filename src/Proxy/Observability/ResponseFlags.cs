@@ -30,6 +30,12 @@ internal enum ResponseFlags
     /// <summary>UC: the upstream connection ended before the response was complete.</summary>
     UpstreamConnectionTermination = 1 << 7,
 
+    /// <summary>DPE: the client broke the HTTP protocol (a malformed request body, for one): answered 400, never retried.</summary>
+    DownstreamProtocolError = 1 << 8,
+
+    /// <summary>SI: the stream idle timeout ended it, e.g. an upgraded connection that carried nothing either way.</summary>
+    StreamIdleTimeout = 1 << 9,
+
     /// <summary>OM: the overload manager refused the request, the heap being near its budget (503).</summary>
-    OverloadManager = 1 << 9,
+    OverloadManager = 1 << 10,
 }

@@ -15,8 +15,13 @@ internal static class ResponseFlagsFormatter
         (ResponseFlags.UpstreamRequestTimeout, "UT"),
         (ResponseFlags.DownstreamConnectionTermination, "DC"),
         (ResponseFlags.UpstreamConnectionTermination, "UC"),
+        (ResponseFlags.DownstreamProtocolError, "DPE"),
+        (ResponseFlags.StreamIdleTimeout, "SI"),
         (ResponseFlags.OverloadManager, "OM"),
     ];
+
+    /// <summary>How many combinations the flags have: they are consecutive bits from 1, one per code.</summary>
+    public static int Combinations => 1 << Codes.Length;
 
     public static string Format(ResponseFlags flags)
     {

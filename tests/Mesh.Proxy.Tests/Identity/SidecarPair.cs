@@ -38,12 +38,13 @@ internal sealed class SidecarPair : IAsyncDisposable
     public FakeDiscoveryStream FrontendStream { get; private set; } = null!;
 
     /// <param name="frontendRole">Router makes the frontend a gateway: a proxy with no endpoint of its own in EDS.</param>
+    /// <param name="app">Backend's application; by default it answers with the x-forwarded-client-cert it received.</param>
     public static async Task<SidecarPair> StartAsync(
         IWorkloadCertificateSource backendSource, IWorkloadCertificateSource? frontendSource, double renewFraction = IdentityOptions.DefaultRenewFraction,
-        ProxyRole frontendRole = ProxyRole.Sidecar)
+        ProxyRole frontendRole = ProxyRole.Sidecar, RequestDelegate? app = null)
     {
-        var app = await UpstreamServer.StartAsync(context => context.Response.WriteAsync("xfcc=" + context.Request.Headers["x-forwarded-client-cert"]));
-        var pair = new SidecarPair(app);
+        var upstream = await UpstreamServer.StartAsync(app ?? (context => context.Response.WriteAsync("xfcc=" + context.Request.Headers["x-forwarded-client-cert"])));
+        var pair = new SidecarPair(upstream);
         pair.BackendStream = await pair.StartProxyAsync(ProxyRole.Sidecar, "backend-v1", backendSource, renewFraction);
         if (frontendSource is not null)
         {

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -28,6 +29,7 @@ internal sealed class UpstreamServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0, listen => listen.Protocols = protocols));
         var app = builder.Build();
         var server = new UpstreamServer(app);
+        app.UseWebSockets();
         app.Run(context =>
         {
             Interlocked.Increment(ref server._requests);
@@ -42,6 +44,30 @@ internal sealed class UpstreamServer : IAsyncDisposable
     /// <summary>Answers with what it received: method, path and query, host, and the attempt count, one per line.</summary>
     public static Task Echo(HttpContext context) => context.Response.WriteAsync(
         $"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}\nhost={context.Request.Host}\nattempt={context.Request.Headers["x-envoy-attempt-count"]}\n");
+
+    /// <summary>Accepts a WebSocket and sends every message back until the client closes; 400 to anything else.</summary>
+    public static async Task WebSocketEcho(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var buffer = new byte[4096];
+        while (true)
+        {
+            var received = await socket.ReceiveAsync(buffer, context.RequestAborted);
+            if (received.MessageType == WebSocketMessageType.Close)
+            {
+                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, context.RequestAborted);
+                return;
+            }
+
+            await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, context.RequestAborted);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

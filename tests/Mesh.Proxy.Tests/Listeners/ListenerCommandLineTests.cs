@@ -18,6 +18,7 @@ public sealed class ListenerCommandLineTests
         Assert.Equal(TimeSpan.FromSeconds(10), options.Listeners.TlsHandshakeTimeout);
         Assert.Equal(TimeSpan.FromSeconds(30), options.Listeners.RequestHeadersTimeout);
         Assert.Equal(TimeSpan.FromHours(1), options.Listeners.IdleTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(10), options.Listeners.StreamIdleTimeout);
     }
 
     [Fact]
@@ -25,7 +26,7 @@ public sealed class ListenerCommandLineTests
     {
         var options = ProxyCommandLine.TryParse(
             [.. Router, "--max-connections-per-listener", "0", "--listener-filters-timeout", "0.5", "--tls-handshake-timeout", "2",
-             "--request-headers-timeout", "3", "--idle-timeout", "300"],
+             "--request-headers-timeout", "3", "--idle-timeout", "300", "--stream-idle-timeout", "120"],
             out var error);
 
         Assert.True(options is not null, error);
@@ -36,6 +37,7 @@ public sealed class ListenerCommandLineTests
             TlsHandshakeTimeout = TimeSpan.FromSeconds(2),
             RequestHeadersTimeout = TimeSpan.FromSeconds(3),
             IdleTimeout = TimeSpan.FromMinutes(5),
+            StreamIdleTimeout = TimeSpan.FromMinutes(2),
         }, options.Listeners);
     }
 
@@ -46,6 +48,7 @@ public sealed class ListenerCommandLineTests
     [InlineData("--tls-handshake-timeout 'soon'", "--tls-handshake-timeout", "soon")]
     [InlineData("--request-headers-timeout '-5'", "--request-headers-timeout", "-5")]
     [InlineData("--idle-timeout '100000'", "--idle-timeout", "100000")]
+    [InlineData("--stream-idle-timeout '0'", "--stream-idle-timeout", "0")]
     public void TryParse_BadLimit_SaysWhatIsWrong(string expected, string flag, string value)
     {
         Assert.Null(ProxyCommandLine.TryParse([.. Router, flag, value], out var error));
