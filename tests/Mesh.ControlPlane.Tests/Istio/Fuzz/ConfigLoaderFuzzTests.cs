@@ -59,7 +59,9 @@ public sealed class ConfigLoaderFuzzTests(ITestOutputHelper output)
     {
         // CsCheck_Time in the environment (Check.Time) asks for a longer hunt.
         var seconds = Check.Time > 0 ? Check.Time : SampleSeconds;
-        var sampling = Task.Run(() => inputs.Sample(LoadsAndReports, writeLine: output.WriteLine, time: seconds, print: Printable));
+        // One thread in the suite, so that tests running beside it keep their share of the cores; every core for a hunt.
+        var threads = Check.Time > 0 ? -1 : 1;
+        var sampling = Task.Run(() => inputs.Sample(LoadsAndReports, writeLine: output.WriteLine, time: seconds, threads: threads, print: Printable));
         await sampling.WaitAsync(TimeSpan.FromSeconds(seconds) + HangGrace);
     }
 
