@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using Mesh.Meshctl.Local;
+using static Mesh.Tests.Shared.WebSocketEcho;
 
 namespace Mesh.EndToEnd.Tests;
 
@@ -80,31 +81,6 @@ public sealed class WebSocketTests(WebSocketTests.Fixture fixture) : IClassFixtu
         using var invoker = new HttpMessageInvoker(new SocketsHttpHandler { UseProxy = false });
         await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/echo"), invoker, timeout.Token);
         return socket;
-    }
-
-    private static async Task AssertEchoesAsync(WebSocket socket, string message)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
-        using var received = new MemoryStream();
-        var buffer = new byte[16 * 1024];
-        WebSocketReceiveResult result;
-        do
-        {
-            result = await socket.ReceiveAsync(buffer, timeout.Token);
-            received.Write(buffer, 0, result.Count);
-        }
-        while (!result.EndOfMessage);
-
-        Assert.Equal(WebSocketMessageType.Text, result.MessageType);
-        Assert.Equal(message, Encoding.UTF8.GetString(received.ToArray()));
-    }
-
-    private static async Task CloseAsync(WebSocket socket)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
-        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
     }
 
     public sealed class Fixture : IAsyncLifetime

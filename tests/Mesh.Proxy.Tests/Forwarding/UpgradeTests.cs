@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using static Mesh.Proxy.Tests.Infrastructure.MeshConfig;
+using static Mesh.Tests.Shared.WebSocketEcho;
 
 namespace Mesh.Proxy.Tests.Forwarding;
 
@@ -165,30 +166,5 @@ public sealed class UpgradeTests : IDisposable
         using var invoker = new HttpMessageInvoker(new SocketsHttpHandler { UseProxy = false });
         await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/chat"), invoker, timeout.Token);
         return socket;
-    }
-
-    private static async Task AssertEchoesAsync(WebSocket socket, string message)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await socket.SendAsync(Encoding.UTF8.GetBytes(message), WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
-        var received = new MemoryStream();
-        var buffer = new byte[8192];
-        WebSocketReceiveResult result;
-        do
-        {
-            result = await socket.ReceiveAsync(buffer, timeout.Token);
-            received.Write(buffer, 0, result.Count);
-        }
-        while (!result.EndOfMessage);
-
-        Assert.Equal(WebSocketMessageType.Text, result.MessageType);
-        Assert.Equal(message, Encoding.UTF8.GetString(received.ToArray()));
-    }
-
-    private static async Task CloseAsync(WebSocket socket)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
-        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
     }
 }
