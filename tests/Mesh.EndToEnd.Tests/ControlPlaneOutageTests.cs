@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Text.Json;
 
 namespace Mesh.EndToEnd.Tests;
@@ -26,8 +27,9 @@ public sealed class ControlPlaneOutageTests
         // Stopped on SIGTERM, it says so at once and finishes within the grace (past it, it would be killed and say nothing).
         await run.Mesh.StopControlPlaneAsync(TimeSpan.FromSeconds(15));
         var output = run.Mesh.RecentOutput("control-plane");
-        Assert.Contains("Control plane stopping: ending 4 discovery streams", output);
-        Assert.Contains("Control plane stopped in", output);
+        // How many streams it ends depends on the moment: a proxy may be between two streams of its own.
+        Assert.True(Regex.IsMatch(output, @"Control plane stopping: ending \d+ discovery streams"), $"no stopping line in:\n{output}");
+        Assert.True(output.Contains("Control plane stopped in", StringComparison.Ordinal), $"no stopped line in:\n{output}");
     }
 
     private static int SyncedProxies(JsonDocument syncz)
