@@ -61,6 +61,9 @@ internal sealed class ResilientConnectionListener(
                 OnAccepting(caughtUp: false);
                 try
                 {
+                    // As Kestrel's own accept loop does (SocketTransportOptions.NoDelay): without it, Nagle's algorithm
+                    // meets the peer's delayed ACK and small responses wait up to 40 ms (p99 went from 33 to 54 ms).
+                    accepted.NoDelay = true;
                     return connections.Create(accepted);
                 }
                 catch
