@@ -63,7 +63,7 @@ internal sealed class OverloadManager : BackgroundService
         _logger = logger;
         var factory = Metrics.WithCustomRegistry(registry);
         _used = factory.CreateGauge("mesh_overload_heap_used_bytes", "Managed heap in use (live and not yet collected), as the overload manager last read it.");
-        _budget = factory.CreateGauge("mesh_overload_heap_budget_bytes", "The heap budget the overload manager acts on (--max-heap-mb, or the GC's limit).");
+        _budget = factory.CreateGauge("mesh_overload_heap_budget_bytes", "The heap budget the overload manager acts on (--max-heap-mb, or the GC's limit less what the process holds outside its heap).");
         _shrinks = factory.CreateCounter("mesh_overload_heap_shrinks_total", "Full compacting collections the overload manager ran because the heap passed 90% of its budget.");
         _activeRequests = factory.CreateGauge("mesh_overload_active_requests", "Requests in flight on all listeners, as the overload manager last read them.");
         _maxActiveRequests = factory.CreateGauge("mesh_overload_max_active_requests", "The most requests the heap budget lets be in flight at once (budget / 256 KiB).");
