@@ -9,10 +9,13 @@ internal static class RetryPolicyTranslator
     private const string DefaultRetryOn = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
     private const string RetriableStatusCodes = "retriable-status-codes";
 
-    /// <summary>Istio's default when a route sets no retries: 2 retries on connection failures, refused streams, and 503.</summary>
+    /// <summary>
+    /// Istio's default when a route sets no retries: 2 retries on connection failures, refused streams, and 503, each
+    /// to another host than the attempts before it.
+    /// </summary>
     public static RetryPolicy Default()
     {
-        var policy = new RetryPolicy { NumRetries = 2 };
+        var policy = new RetryPolicy { NumRetries = 2, IgnorePreviousHosts = true };
         policy.RetryOn.AddRange(DefaultRetryOn.Split(','));
         policy.RetriableStatusCodes.Add(503);
         return policy;
@@ -42,6 +45,7 @@ internal static class RetryPolicyTranslator
             if (policy.RetriableStatusCodes.Count > 0 && !policy.RetryOn.Contains(RetriableStatusCodes)) policy.RetryOn.Add(RetriableStatusCodes);
         }
         if (retries.PerTryTimeout is { } perTry) policy.PerTryTimeoutMs = ToMilliseconds(perTry);
+        if (retries.RetryIgnorePreviousHosts is { } ignorePreviousHosts) policy.IgnorePreviousHosts = ignorePreviousHosts;
         return policy;
     }
 

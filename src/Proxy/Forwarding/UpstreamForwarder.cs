@@ -42,13 +42,18 @@ internal sealed class UpstreamForwarder(
         }
 
         using var overall = action.Timeout > TimeSpan.Zero ? new CancellationTokenSource(action.Timeout, timeProvider) : null;
+        // The endpoints earlier attempts used, for a retry to avoid: made only when a retry happens, so a request that
+        // needs none allocates nothing for it.
+        EndpointModel[]? tried = null;
         for (var attempt = 1; ; attempt++)
         {
             feature.Attempts = attempt;
             feature.MayRetry = attempt < maxAttempts;
             feature.ResponseWithheld = false;
 
-            var endpoint = EndpointPicker.Pick(cluster, random);
+            var endpoint = attempt > 1 && tried is not null
+                ? EndpointPicker.PickAvoiding(cluster, random, tried, attempt - 1)
+                : EndpointPicker.Pick(cluster, random);
             if (endpoint is null)
             {
                 feature.Flags |= ResponseFlags.NoHealthyUpstream;
@@ -101,6 +106,12 @@ internal sealed class UpstreamForwarder(
             var retriable = feature.ResponseWithheld || retry.RetriesFailure(failure);
             if (retriable && attempt < maxAttempts)
             {
+                if (retry.IgnorePreviousHosts)
+                {
+                    tried ??= new EndpointModel[maxAttempts];
+                    tried[attempt - 1] = endpoint;
+                }
+
                 if (!await PrepareRetryAsync(context, attempt, overall))
                 {
                     await TimeOutAsync(context, feature, null);

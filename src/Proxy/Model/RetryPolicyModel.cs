@@ -5,13 +5,14 @@ namespace Mesh.Proxy.Model;
 /// <summary>A compiled <see cref="RetryPolicy"/> with Envoy's retry_on semantics.</summary>
 internal sealed class RetryPolicyModel
 {
-    public static readonly RetryPolicyModel None = new(0, TimeSpan.Zero, RetryConditions.None, []);
+    public static readonly RetryPolicyModel None = new(0, TimeSpan.Zero, RetryConditions.None, [], ignorePreviousHosts: false);
 
     private readonly int[] _retriableStatusCodes;
 
-    private RetryPolicyModel(int numRetries, TimeSpan perTryTimeout, RetryConditions conditions, int[] retriableStatusCodes)
+    private RetryPolicyModel(int numRetries, TimeSpan perTryTimeout, RetryConditions conditions, int[] retriableStatusCodes, bool ignorePreviousHosts)
     {
         NumRetries = numRetries;
+        IgnorePreviousHosts = ignorePreviousHosts;
         PerTryTimeout = perTryTimeout;
         Conditions = conditions;
         _retriableStatusCodes = retriableStatusCodes;
@@ -23,6 +24,9 @@ internal sealed class RetryPolicyModel
     public TimeSpan PerTryTimeout { get; }
 
     public RetryConditions Conditions { get; }
+
+    /// <summary>A retry avoids the hosts earlier attempts used (Envoy's previous_hosts predicate).</summary>
+    public bool IgnorePreviousHosts { get; }
 
     public static RetryPolicyModel Compile(RetryPolicy? policy)
     {
@@ -59,7 +63,7 @@ internal sealed class RetryPolicyModel
             codes[i] = (int)policy.RetriableStatusCodes[i];
         }
 
-        return new RetryPolicyModel((int)policy.NumRetries, TimeSpan.FromMilliseconds(policy.PerTryTimeoutMs), conditions, codes);
+        return new RetryPolicyModel((int)policy.NumRetries, TimeSpan.FromMilliseconds(policy.PerTryTimeoutMs), conditions, codes, policy.IgnorePreviousHosts);
     }
 
     public bool RetriesStatus(int status)

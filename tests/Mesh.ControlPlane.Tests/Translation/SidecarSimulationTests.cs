@@ -68,6 +68,7 @@ public sealed class SidecarSimulationTests
         Assert.Equal(2u, retry.NumRetries);
         Assert.Equal(["connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes"], retry.RetryOn);
         Assert.Equal([503u], retry.RetriableStatusCodes);
+        Assert.True(retry.IgnorePreviousHosts);
         Assert.Equal(0u, outcome.Route.Route_.TimeoutMs);
     }
 

@@ -102,6 +102,27 @@ public sealed class VirtualServiceSimulationTests
         Assert.Equal([503u], retry.RetriableStatusCodes);
     }
 
+    [Theory]
+    [InlineData("{ attempts: 2 }", true)]
+    [InlineData("{ attempts: 2, retryIgnorePreviousHosts: true }", true)]
+    [InlineData("{ attempts: 2, retryIgnorePreviousHosts: false }", false)]
+    public void Request_RetryIgnorePreviousHosts_TrueUnlessSetFalse(string retries, bool expected)
+    {
+        // Istio's default: a retry goes to another host than the attempts before it (Envoy's previous_hosts).
+        var sim = Sidecar("frontend-v1", $$"""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: backend, namespace: default }
+            spec:
+              hosts: [backend]
+              http:
+              - retries: {{retries}}
+                route: [{ destination: { host: backend } }]
+            """);
+
+        Assert.Equal(expected, sim.Request("backend:9080")!.Route.Route_.RetryPolicy.IgnorePreviousHosts);
+    }
+
     [Fact]
     public void Request_RewriteRedirectDirectResponse_Translate()
     {

@@ -6,6 +6,9 @@ namespace Mesh.Proxy.Forwarding.LoadBalancing;
 /// <summary>Picks the endpoint of a cluster that serves the next attempt (or passthrough connection), by the cluster's load-balancing policy.</summary>
 internal static class EndpointPicker
 {
+    /// <summary>Istio's host_selection_retry_max_attempts with the previous_hosts predicate.</summary>
+    public const int HostSelectionRetryMaxAttempts = 5;
+
     /// <summary>Null when the cluster has no endpoint.</summary>
     public static EndpointModel? Pick(ClusterModel cluster, Random random)
     {
@@ -24,6 +27,22 @@ internal static class EndpointPicker
             LoadBalancerPolicy.Random => endpoints[random.Next(endpoints.Length)],
             _ => LeastRequest(endpoints, random),
         };
+    }
+
+    /// <summary>
+    /// A retry's endpoint with Envoy's previous_hosts predicate: picked again, up to
+    /// <see cref="HostSelectionRetryMaxAttempts"/> times, while it is one of the <paramref name="triedCount"/> endpoints
+    /// in <paramref name="tried"/>; the last pick stands when every try found a used one (all hosts may have been used).
+    /// </summary>
+    public static EndpointModel? PickAvoiding(ClusterModel cluster, Random random, EndpointModel[] tried, int triedCount)
+    {
+        var endpoint = Pick(cluster, random);
+        for (var repick = 0; endpoint is not null && repick < HostSelectionRetryMaxAttempts && Array.IndexOf(tried, endpoint, 0, triedCount) >= 0; repick++)
+        {
+            endpoint = Pick(cluster, random);
+        }
+
+        return endpoint;
     }
 
     // Envoy's least request: the power of two choices, the one with fewer requests in flight wins.
