@@ -30,6 +30,7 @@ internal static class RouteActionTranslator
         }
         if (httpRoute.Timeout is { } timeout) action.TimeoutMs = RetryPolicyTranslator.ToMilliseconds(timeout);
         if (RetryPolicyTranslator.Convert(httpRoute.Retries) is { } retryPolicy) action.RetryPolicy = retryPolicy;
+        if (FaultTranslator.Translate(httpRoute.Fault) is { } fault) action.Fault = fault;
         if (httpRoute.Rewrite is { } rewrite)
         {
             if (rewrite.Uri is { } uri) action.PrefixRewrite = uri;

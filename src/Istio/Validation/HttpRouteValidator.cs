@@ -229,6 +229,11 @@ internal static class HttpRouteValidator
 
             CommonRules.Duration(delay.FixedDelay, FieldPaths.Field(delayPath, "fixedDelay"), p);
             CommonRules.Duration(delay.ExponentialDelay, FieldPaths.Field(delayPath, "exponentialDelay"), p);
+            if (delay.ExponentialDelay is not null && delay.FixedDelay is null)
+            {
+                // Istio's pilot drops it too ("Exponential faults are not yet supported").
+                p.Warning(FieldPaths.Field(delayPath, "exponentialDelay"), "has no effect in this mesh (nor in Istio): no delay is injected; use fixedDelay");
+            }
             CommonRules.Percentage(delay.Percentage?.Value, FieldPaths.Field(delayPath, "percentage.value"), p);
             CommonRules.Percentage(delay.Percent, FieldPaths.Field(delayPath, "percent"), p);
         }
@@ -244,6 +249,17 @@ internal static class HttpRouteValidator
             if (abort.HttpStatus is null && abort.GrpcStatus is null && abort.Http2Error is null)
             {
                 p.Error(abortPath, "Required value: abort must specify httpStatus, grpcStatus or http2Error");
+            }
+
+            if (abort.GrpcStatus is { } grpcStatus && abort.HttpStatus is null && !GrpcStatusCodes.ByName.ContainsKey(grpcStatus))
+            {
+                p.Error(FieldPaths.Field(abortPath, "grpcStatus"), $"Invalid value: \"{grpcStatus}\": invalid abort grpc status; supported values: {string.Join(", ", GrpcStatusCodes.ByName.Keys)}");
+            }
+
+            if (abort.Http2Error is not null && abort.HttpStatus is null && abort.GrpcStatus is null)
+            {
+                // Istio's pilot drops it too ("Only HTTP and gRPC type abort faults are supported").
+                p.Warning(FieldPaths.Field(abortPath, "http2Error"), "has no effect in this mesh (nor in Istio): no request is aborted; use httpStatus or grpcStatus");
             }
 
             CommonRules.Percentage(abort.Percentage?.Value, FieldPaths.Field(abortPath, "percentage.value"), p);

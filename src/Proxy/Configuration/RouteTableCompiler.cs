@@ -243,7 +243,38 @@ internal static class RouteTableCompiler
             rewriteRegex,
             substitution,
             action.HostRewrite.Length > 0 ? action.HostRewrite : null,
-            includeAttemptCount);
+            includeAttemptCount,
+            CompileFault(action.Fault, $"{path}.fault"));
+    }
+
+    private static FaultModel? CompileFault(FaultInjection? fault, string path)
+    {
+        if (fault is null)
+        {
+            return null;
+        }
+
+        if (fault.DelayPercent is < 0 or > 100 || double.IsNaN(fault.DelayPercent))
+        {
+            throw new ConfigRejectedException($"{path}.delay_percent: {fault.DelayPercent} is not a share of requests (0 to 100)");
+        }
+
+        if (fault.AbortPercent is < 0 or > 100 || double.IsNaN(fault.AbortPercent))
+        {
+            throw new ConfigRejectedException($"{path}.abort_percent: {fault.AbortPercent} is not a share of requests (0 to 100)");
+        }
+
+        if (fault.AbortPercent > 0 && !fault.AbortGrpc && fault.AbortHttpStatus is < 200 or > 599)
+        {
+            throw new ConfigRejectedException($"{path}.abort_http_status: {fault.AbortHttpStatus} is not an HTTP status (200 to 599)");
+        }
+
+        return new FaultModel(
+            TimeSpan.FromMilliseconds(fault.DelayMs),
+            fault.DelayPercent,
+            fault.AbortPercent,
+            fault.AbortGrpc ? 200 : (int)fault.AbortHttpStatus,
+            fault.AbortGrpc ? fault.AbortGrpcStatus.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
     }
 
     private static RedirectModel CompileRedirect(RedirectAction redirect, string path)

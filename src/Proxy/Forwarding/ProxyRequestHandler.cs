@@ -14,7 +14,7 @@ namespace Mesh.Proxy.Forwarding;
 /// </summary>
 internal sealed class ProxyRequestHandler(
     ProxySnapshotStore store, UpstreamForwarder upstreamForwarder, ProxyTelemetry telemetry, ForwardingLog log, OverloadManager overload,
-    Random random)
+    Random random, TimeProvider time)
 {
     /// <summary>Envoy's response code details for an upgrade its connection manager does not allow.</summary>
     private const string UpgradeFailed = "upgrade_failed";
@@ -115,6 +115,11 @@ internal sealed class ProxyRequestHandler(
         var backend = action.PickCluster(random);
         feature.Backend = backend;
         feature.ClusterName = backend.Name;
+        if (action.Fault is { } fault && await FaultInjector.ApplyAsync(context, feature, fault, random, time))
+        {
+            return;
+        }
+
         if (!snapshot.Clusters.TryGetValue(backend.Name, out var cluster))
         {
             feature.Flags |= ResponseFlags.NoClusterFound;

@@ -15,8 +15,10 @@ internal sealed class ForwardActionModel
         Regex? rewriteRegex,
         string rewriteSubstitution,
         string? hostRewrite,
-        bool includeAttemptCount)
+        bool includeAttemptCount,
+        FaultModel? fault)
     {
+        Fault = fault;
         Clusters = clusters;
         Timeout = timeout;
         Retry = retry;
@@ -52,6 +54,9 @@ internal sealed class ForwardActionModel
 
     /// <summary>Whether attempts carry x-envoy-attempt-count (Envoy's include_request_attempt_count).</summary>
     public bool IncludeAttemptCount { get; }
+
+    /// <summary>The route's fault injection; null injects none.</summary>
+    public FaultModel? Fault { get; }
 
     public bool RewritesPath => PrefixRewrite is not null || RewriteRegex is not null;
 

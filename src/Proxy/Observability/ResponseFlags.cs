@@ -38,4 +38,10 @@ internal enum ResponseFlags
 
     /// <summary>OM: the overload manager refused the request, the heap being near its budget (503).</summary>
     OverloadManager = 1 << 10,
+
+    /// <summary>FI: the route's fault injection aborted the request.</summary>
+    FaultInjected = 1 << 11,
+
+    /// <summary>DI: the route's fault injection delayed the request.</summary>
+    DelayInjected = 1 << 12,
 }

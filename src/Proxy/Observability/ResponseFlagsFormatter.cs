@@ -18,6 +18,8 @@ internal static class ResponseFlagsFormatter
         (ResponseFlags.DownstreamProtocolError, "DPE"),
         (ResponseFlags.StreamIdleTimeout, "SI"),
         (ResponseFlags.OverloadManager, "OM"),
+        (ResponseFlags.FaultInjected, "FI"),
+        (ResponseFlags.DelayInjected, "DI"),
     ];
 
     /// <summary>How many combinations the flags have: they are consecutive bits from 1, one per code.</summary>

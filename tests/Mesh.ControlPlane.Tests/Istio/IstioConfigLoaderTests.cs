@@ -233,4 +233,37 @@ public sealed class IstioConfigLoaderTests
         Assert.NotEqual(second[0].ContentHash, second[1].ContentHash);
         Assert.NotEqual(alone[0].ContentHash, edited[0].ContentHash);
     }
+    [Theory]
+    [InlineData("{ delay: { exponentialDelay: 1s, percentage: { value: 100 } } }", "spec.http[0].fault.delay.exponentialDelay")]
+    [InlineData("{ abort: { http2Error: REFUSED_STREAM, percentage: { value: 100 } } }", "spec.http[0].fault.abort.http2Error")]
+    public void LoadText_FaultIstioDoesNotInject_IsAWarningSayingItHasNoEffect(string fault, string fieldPath)
+    {
+        var result = IstioConfigLoader.LoadText(FaultRoute(fault), "vs.yaml");
+
+        Assert.Empty(result.Errors);
+        var warning = Assert.Single(result.Warnings);
+        Assert.Equal(fieldPath, warning.FieldPath);
+        Assert.Contains("has no effect in this mesh", warning.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadText_FaultUnknownGrpcStatus_IsAnError()
+    {
+        var result = IstioConfigLoader.LoadText(FaultRoute("{ abort: { grpcStatus: NOPE, percentage: { value: 100 } } }"), "vs.yaml");
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("spec.http[0].fault.abort.grpcStatus", error.FieldPath);
+        Assert.StartsWith("Invalid value: \"NOPE\": invalid abort grpc status", error.Reason, StringComparison.Ordinal);
+    }
+
+    private static string FaultRoute(string fault) => $$"""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: { name: backend, namespace: default }
+        spec:
+          hosts: [backend]
+          http:
+          - fault: {{fault}}
+            route: [{ destination: { host: backend } }]
+        """;
 }

@@ -103,6 +103,48 @@ public sealed class VirtualServiceSimulationTests
     }
 
     [Theory]
+    [InlineData("{ abort: { httpStatus: 500, percentage: { value: 100 } } }", 0u, 0.0, 100.0, 500u, false, 0u)]
+    [InlineData("{ abort: { grpcStatus: UNAVAILABLE, percentage: { value: 25.5 } } }", 0u, 0.0, 25.5, 0u, true, 14u)]
+    [InlineData("{ delay: { fixedDelay: 2s, percentage: { value: 50 } } }", 2000u, 50.0, 0.0, 0u, false, 0u)]
+    [InlineData("{ delay: { fixedDelay: 7s, percent: 10 } }", 7000u, 10.0, 0.0, 0u, false, 0u)]
+    public void Request_Fault_TranslatesAsIstio(string fault, uint delayMs, double delayPercent, double abortPercent, uint httpStatus, bool grpc, uint grpcStatus)
+    {
+        var sim = Sidecar("frontend-v1", $$"""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: backend, namespace: default }
+            spec:
+              hosts: [backend]
+              http:
+              - fault: {{fault}}
+                route: [{ destination: { host: backend } }]
+            """);
+
+        var translated = sim.Request("backend:9080")!.Route.Route_.Fault;
+
+        Assert.Equal((delayMs, delayPercent, abortPercent, httpStatus, grpc, grpcStatus),
+            (translated.DelayMs, translated.DelayPercent, translated.AbortPercent, translated.AbortHttpStatus, translated.AbortGrpc, translated.AbortGrpcStatus));
+    }
+
+    [Fact]
+    public void Request_FaultWithoutPercentage_InjectsNothing()
+    {
+        // Istio: "If not specified, no request will be aborted" (Envoy reads an unset percentage as 0%).
+        var sim = Sidecar("frontend-v1", """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: backend, namespace: default }
+            spec:
+              hosts: [backend]
+              http:
+              - fault: { abort: { httpStatus: 500 } }
+                route: [{ destination: { host: backend } }]
+            """);
+
+        Assert.Null(sim.Request("backend:9080")!.Route.Route_.Fault);
+    }
+
+    [Theory]
     [InlineData("{ attempts: 2 }", true)]
     [InlineData("{ attempts: 2, retryIgnorePreviousHosts: true }", true)]
     [InlineData("{ attempts: 2, retryIgnorePreviousHosts: false }", false)]
