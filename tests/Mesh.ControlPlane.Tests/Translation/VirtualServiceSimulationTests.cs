@@ -109,16 +109,7 @@ public sealed class VirtualServiceSimulationTests
     [InlineData("{ delay: { fixedDelay: 7s, percent: 10 } }", 7000u, 10.0, 0.0, 0u, false, 0u)]
     public void Request_Fault_TranslatesAsIstio(string fault, uint delayMs, double delayPercent, double abortPercent, uint httpStatus, bool grpc, uint grpcStatus)
     {
-        var sim = Sidecar("frontend-v1", $$"""
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: { name: backend, namespace: default }
-            spec:
-              hosts: [backend]
-              http:
-              - fault: {{fault}}
-                route: [{ destination: { host: backend } }]
-            """);
+        var sim = Sidecar("frontend-v1", BackendRoute($"fault: {fault}"));
 
         var translated = sim.Request("backend:9080")!.Route.Route_.Fault;
 
@@ -130,16 +121,7 @@ public sealed class VirtualServiceSimulationTests
     public void Request_FaultWithoutPercentage_InjectsNothing()
     {
         // Istio: "If not specified, no request will be aborted" (Envoy reads an unset percentage as 0%).
-        var sim = Sidecar("frontend-v1", """
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: { name: backend, namespace: default }
-            spec:
-              hosts: [backend]
-              http:
-              - fault: { abort: { httpStatus: 500 } }
-                route: [{ destination: { host: backend } }]
-            """);
+        var sim = Sidecar("frontend-v1", BackendRoute("fault: { abort: { httpStatus: 500 } }"));
 
         Assert.Null(sim.Request("backend:9080")!.Route.Route_.Fault);
     }
@@ -151,16 +133,7 @@ public sealed class VirtualServiceSimulationTests
     public void Request_RetryIgnorePreviousHosts_TrueUnlessSetFalse(string retries, bool expected)
     {
         // Istio's default: a retry goes to another host than the attempts before it (Envoy's previous_hosts).
-        var sim = Sidecar("frontend-v1", $$"""
-            apiVersion: networking.istio.io/v1
-            kind: VirtualService
-            metadata: { name: backend, namespace: default }
-            spec:
-              hosts: [backend]
-              http:
-              - retries: {{retries}}
-                route: [{ destination: { host: backend } }]
-            """);
+        var sim = Sidecar("frontend-v1", BackendRoute($"retries: {retries}"));
 
         Assert.Equal(expected, sim.Request("backend:9080")!.Route.Route_.RetryPolicy.IgnorePreviousHosts);
     }
@@ -257,4 +230,16 @@ public sealed class VirtualServiceSimulationTests
 
         Assert.Equal([($"outbound|9080|v1|{Backend}", 100u)], sim.Request("backend:9080")!.Clusters);
     }
+
+    /// <summary>A VirtualService for backend with one HTTP route to it, carrying <paramref name="routeField"/>.</summary>
+    private static string BackendRoute(string routeField) => $$"""
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: { name: backend, namespace: default }
+        spec:
+          hosts: [backend]
+          http:
+          - {{routeField}}
+            route: [{ destination: { host: backend } }]
+        """;
 }
