@@ -238,7 +238,7 @@ public sealed class IstioConfigLoaderTests
     [InlineData("{ abort: { http2Error: REFUSED_STREAM, percentage: { value: 100 } } }", "spec.http[0].fault.abort.http2Error")]
     public void LoadText_FaultIstioDoesNotInject_IsAWarningSayingItHasNoEffect(string fault, string fieldPath)
     {
-        var result = IstioConfigLoader.LoadText(FaultRoute(fault), "vs.yaml");
+        var result = IstioConfigLoader.LoadText(VirtualServiceYaml.BackendRoute($"fault: {fault}"), "vs.yaml");
 
         Assert.Empty(result.Errors);
         var warning = Assert.Single(result.Warnings);
@@ -249,21 +249,10 @@ public sealed class IstioConfigLoaderTests
     [Fact]
     public void LoadText_FaultUnknownGrpcStatus_IsAnError()
     {
-        var result = IstioConfigLoader.LoadText(FaultRoute("{ abort: { grpcStatus: NOPE, percentage: { value: 100 } } }"), "vs.yaml");
+        var result = IstioConfigLoader.LoadText(VirtualServiceYaml.BackendRoute("fault: { abort: { grpcStatus: NOPE, percentage: { value: 100 } } }"), "vs.yaml");
 
         var error = Assert.Single(result.Errors);
         Assert.Equal("spec.http[0].fault.abort.grpcStatus", error.FieldPath);
         Assert.StartsWith("Invalid value: \"NOPE\": invalid abort grpc status", error.Reason, StringComparison.Ordinal);
     }
-
-    private static string FaultRoute(string fault) => $$"""
-        apiVersion: networking.istio.io/v1
-        kind: VirtualService
-        metadata: { name: backend, namespace: default }
-        spec:
-          hosts: [backend]
-          http:
-          - fault: {{fault}}
-            route: [{ destination: { host: backend } }]
-        """;
 }

@@ -1,4 +1,5 @@
 using Mesh.Contracts.Discovery;
+using static Mesh.ControlPlane.Tests.Istio.VirtualServiceYaml;
 
 namespace Mesh.ControlPlane.Tests.Translation;
 
@@ -230,16 +231,4 @@ public sealed class VirtualServiceSimulationTests
 
         Assert.Equal([($"outbound|9080|v1|{Backend}", 100u)], sim.Request("backend:9080")!.Clusters);
     }
-
-    /// <summary>A VirtualService for backend with one HTTP route to it, carrying <paramref name="routeField"/>.</summary>
-    private static string BackendRoute(string routeField) => $$"""
-        apiVersion: networking.istio.io/v1
-        kind: VirtualService
-        metadata: { name: backend, namespace: default }
-        spec:
-          hosts: [backend]
-          http:
-          - {{routeField}}
-            route: [{ destination: { host: backend } }]
-        """;
 }
