@@ -104,10 +104,11 @@ internal sealed class OverloadManager : BackgroundService
             return;
         }
 
-        Volatile.Write(ref _maxActive, MaxActiveRequests(budget));
+        var maxActive = MaxActiveRequests(budget);
+        Volatile.Write(ref _maxActive, maxActive);
         OverloadLog.Started(_logger, budget / (1024 * 1024),
             _options.MaxHeapBytes is null ? $"the GC's limit less {_outsideHeap / (1024 * 1024)} MB outside the heap" : "--max-heap-mb",
-            MaxActiveRequests(budget), _heap.UsedBytes() / (1024 * 1024));
+            maxActive, _heap.UsedBytes() / (1024 * 1024));
         using var timer = new PeriodicTimer(RefreshInterval, _time);
         try
         {
@@ -124,6 +125,11 @@ internal sealed class OverloadManager : BackgroundService
     /// <summary>One reading and the actions it calls for; the timer's tick, and tests'.</summary>
     internal void Evaluate()
     {
+        if (_options.MaxHeapBytes is null)
+        {
+            MeasureOutsideHeap();
+        }
+
         var budget = BudgetBytes();
         if (budget <= 0)
         {
@@ -131,11 +137,6 @@ internal sealed class OverloadManager : BackgroundService
         }
 
         var now = _time.GetTimestamp();
-        if (_options.MaxHeapBytes is null)
-        {
-            MeasureOutsideHeap();
-            budget = BudgetBytes();
-        }
 
         Volatile.Write(ref _maxActive, MaxActiveRequests(budget));
         _maxActiveRequests.Set(_maxActive);
