@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Authentication;
 using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Observability;
@@ -33,6 +34,9 @@ internal sealed class ProxyRequestFeature
 
     /// <summary>The trace the attempts continue, and the sampling decision: the server span's context, or ids alone without one.</summary>
     public ActivityContext TraceContext { get; set; }
+
+    /// <summary>The token RequestAuthentication verified for this request; null when none was presented or none applies.</summary>
+    public VerifiedJwt? Jwt { get; set; }
 
     /// <summary>The endpoint of the latest attempt; null when no attempt was made.</summary>
     public EndpointModel? Endpoint { get; set; }
