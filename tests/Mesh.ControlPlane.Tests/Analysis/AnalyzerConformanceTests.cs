@@ -54,7 +54,7 @@ public sealed class AnalyzerConformanceTests
 
         var paths = messages.Where(m => m.Type == AnalysisMessageType.NotEffective).Select(m => m.FieldPath).ToList();
         Assert.Contains("spec.trafficPolicy.outlierDetection", paths);
-        Assert.Contains("spec.trafficPolicy.loadBalancer.consistentHash", paths);
+        Assert.Contains("spec.subsets[1].trafficPolicy.loadBalancer.consistentHash", paths);
         Assert.Contains("spec.trafficPolicy.connectionPool.tcp.maxConnections", paths);
     }
 
