@@ -72,7 +72,8 @@ public sealed class ValidateCommandTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Equal(1, strictExit);
-        Assert.Contains("Warning [MESH0001] (DestinationRule default/reviews dr.yaml:8) spec.trafficPolicy.outlierDetection: has no effect in this mesh:", output.ToString());
+        Assert.Contains($"Warning [MESH0001] (DestinationRule default/reviews {Path.Combine(_dir, "dr.yaml")}:8) spec.trafficPolicy.outlierDetection: has no effect in this mesh:",
+            output.ToString());
         Assert.Contains("1 warnings; 1 resources valid", strictOutput.ToString());
     }
 
