@@ -6,19 +6,25 @@ namespace Mesh.Istio.Analysis;
 /// <summary>
 /// One Istio field this mesh accepts but does not apply: the kind, where the field is, and why (with what to do).
 /// </summary>
-/// <param name="Kind">The resource kind, e.g. <c>DestinationRule</c>.</param>
-/// <param name="Path">
-/// Where the field is: a field path whose <c>[*]</c> stands for any list index or map key and whose <c>**</c> segment
-/// for any run of segments (<c>spec.**.outlierDetection</c> is the rule's, a subset's and a port's); empty for the
-/// whole resource.
-/// </param>
-/// <param name="Reason">Why it has no effect, and what to do instead when there is something.</param>
-public sealed record NotEffectiveField(string Kind, string Path, string Reason)
+public sealed class NotEffectiveField(string kind, string path, string reason)
 {
-    private Regex? _pattern;
+    private readonly Regex? _pattern = path.Length > 0 ? Compile(path) : null;
+
+    /// <summary>The resource kind, e.g. <c>DestinationRule</c>.</summary>
+    public string Kind { get; } = kind;
+
+    /// <summary>
+    /// Where the field is: a field path whose <c>[*]</c> stands for any list index or map key and whose <c>**</c> segment
+    /// for any run of segments (<c>spec.**.outlierDetection</c> is the rule's, a subset's and a port's); empty for the
+    /// whole resource.
+    /// </summary>
+    public string Path { get; } = path;
+
+    /// <summary>Why it has no effect, and what to do instead when there is something.</summary>
+    public string Reason { get; } = reason;
 
     /// <summary>Whether a written field's path is this entry's field (not one inside it: the field is reported once).</summary>
-    public bool Matches(string fieldPath) => Path.Length > 0 && (_pattern ??= Compile(Path)).IsMatch(fieldPath);
+    public bool Matches(string fieldPath) => _pattern?.IsMatch(fieldPath) == true;
 
     private static Regex Compile(string path)
     {

@@ -93,8 +93,8 @@ internal sealed class DocumentLoader(
 
         // Only Istio's kinds in Istio's groups are ours; a Deployment, a Service or a Gateway API Gateway is someone else's.
         var slash = apiVersion.IndexOf('/');
-        var unmodelled = IstioKinds.GroupOf(kind) is null;
-        var group = IstioKinds.GroupOf(kind) ?? IstioKinds.UnmodelledGroupOf(kind);
+        var modelledGroup = IstioKinds.GroupOf(kind);
+        var group = modelledGroup ?? IstioKinds.UnmodelledGroupOf(kind);
         if (group is null || slash < 0 || apiVersion[..slash] != group)
         {
             return;
@@ -106,7 +106,7 @@ internal sealed class DocumentLoader(
         root.Ignore("kind");
         root.Ignore("status");
         var metadata = root.Object("metadata", ReadMetadata);
-        if (unmodelled)
+        if (modelledGroup is null)
         {
             LoadUnmodelled(mapping, kind, apiVersion, metadata, itemIndex, textEnd, root, problems);
             return;

@@ -294,6 +294,20 @@ public sealed class MeshAnalyzerTests
         Assert.Contains(MeshAnalyzer.Analyze(resources), m => m.Type.Code == "MESH0002");
     }
 
+    [Theory]
+    [InlineData("spec.**.outlierDetection", "spec.trafficPolicy.outlierDetection", true)]
+    [InlineData("spec.**.outlierDetection", "spec.subsets[2].trafficPolicy.portLevelSettings[0].outlierDetection", true)]
+    [InlineData("spec.**.outlierDetection", "spec.trafficPolicy.outlierDetection.interval", false)]
+    [InlineData("spec.**.outlierDetection", "spec.subsets[0].labels[outlierDetection]", false)]
+    [InlineData("spec.http[*].mirror", "spec.http[12].mirror", true)]
+    [InlineData("spec.http[*].mirror", "spec.http[0].mirrors", false)]
+    [InlineData("spec.http[*].mirror", "spec.tcp[0].mirror", false)]
+    [InlineData("spec.**.tls.caCrl", "spec.subsets[0].labels[app.kubernetes.io/name].tls.caCrl", true)]
+    public void NotEffectiveField_Matches_FollowsThePattern(string pattern, string fieldPath, bool expected)
+    {
+        Assert.Equal(expected, new NotEffectiveField("DestinationRule", pattern, "reason").Matches(fieldPath));
+    }
+
     [Fact]
     public void NotEffectiveFields_EveryEntry_IsListedInTheDocsAsWritten()
     {
