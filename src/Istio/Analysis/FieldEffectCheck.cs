@@ -9,7 +9,7 @@ internal static class FieldEffectCheck
     {
         foreach (var entry in notEffective)
         {
-            if (entry.Kind != resource.Kind)
+            if (!entry.AppliesTo(resource))
             {
                 continue;
             }

@@ -6,7 +6,7 @@ namespace Mesh.Istio.Analysis;
 /// <summary>
 /// One Istio field this mesh accepts but does not apply: the kind, where the field is, and why (with what to do).
 /// </summary>
-public sealed class NotEffectiveField(string kind, string path, string reason)
+public sealed class NotEffectiveField(string kind, string path, string reason, NotEffectiveWhen when = NotEffectiveWhen.Always)
 {
     private readonly Regex? _pattern = path.Length > 0 ? Compile(path) : null;
 
@@ -23,8 +23,24 @@ public sealed class NotEffectiveField(string kind, string path, string reason)
     /// <summary>Why it has no effect, and what to do instead when there is something.</summary>
     public string Reason { get; } = reason;
 
+    public NotEffectiveWhen When { get; } = when;
+
+    /// <summary>Whether the entry applies to this resource at all (its kind, and its <see cref="When"/>).</summary>
+    public bool AppliesTo(IstioResource resource) => resource.Kind == Kind && (When == NotEffectiveWhen.Always || BindsToSidecarsOnly(resource));
+
     /// <summary>Whether a written field's path is this entry's field (not one inside it: the field is reported once).</summary>
     public bool Matches(string fieldPath) => _pattern?.IsMatch(fieldPath) == true;
+
+    private static bool BindsToSidecarsOnly(IstioResource resource)
+    {
+        if (resource is not Networking.VirtualService virtualService) return false;
+        foreach (var gateway in virtualService.Spec.Gateways)
+        {
+            if (gateway != HostNameRules.MeshGateway) return false;
+        }
+
+        return true;
+    }
 
     private static Regex Compile(string path)
     {

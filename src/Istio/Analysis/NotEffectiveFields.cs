@@ -22,6 +22,7 @@ public static class NotEffectiveFields
         new("VirtualService", "spec.http[*].redirect.derivePort", "derivePort is not implemented: the redirect keeps the request's port unless redirect.port is set"),
         new("VirtualService", "spec.http[*].match[*].statPrefix", "per-match stat prefixes are not implemented: the route's metrics carry the route name"),
         new("VirtualService", "spec.tcp", "TCP routes are not implemented: only HTTP routes (and tls routes on gateways) are served"),
+        new("VirtualService", "spec.tls", "sidecars do not route TLS by SNI: tls routes take effect on gateways only (this VirtualService binds to sidecars only)", NotEffectiveWhen.SidecarsOnly),
         new("VirtualService", "spec.tls[*].match[*].sourceLabels", "tls routes match on SNI host, port and gateways only"),
         new("VirtualService", "spec.tls[*].match[*].sourceNamespace", "tls routes match on SNI host, port and gateways only"),
         new("VirtualService", "spec.tls[*].match[*].destinationSubnets", "tls routes match on SNI host, port and gateways only"),

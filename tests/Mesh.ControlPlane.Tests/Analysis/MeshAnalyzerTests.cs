@@ -122,6 +122,34 @@ public sealed class MeshAnalyzerTests
         Assert.Equal(["spec.http[0].mirror", "spec.http[0].corsPolicy"], OfCode(messages, "MESH0001").Select(m => m.FieldPath));
     }
 
+    [Theory]
+    [InlineData("", true)]
+    [InlineData("gateways: [mesh]", true)]
+    [InlineData("gateways: [mesh, edge]", false)]
+    public void Analyze_TlsRoutes_ReportedOnlyWhenBoundToSidecarsAlone(string gateways, bool reported)
+    {
+        var messages = Analyze($$"""
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: { name: edge, namespace: default }
+            spec:
+              selector: { istio: ingressgateway }
+              servers: [{ port: { number: 443, name: tls, protocol: TLS }, hosts: ["*"], tls: { mode: PASSTHROUGH } }]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: secure, namespace: default }
+            spec:
+              hosts: [secure.example.com]
+              {{gateways}}
+              tls:
+              - match: [{ sniHosts: [secure.example.com] }]
+                route: [{ destination: { host: secure.example.com } }]
+            """);
+
+        Assert.Equal(reported, OfCode(messages, "MESH0001").Any(m => m.FieldPath == "spec.tls"));
+    }
+
     [Fact]
     public void Analyze_SidecarAndAuthorizationPolicy_ReportedAsWholeResources()
     {
