@@ -20,6 +20,13 @@ public abstract record IstioResource
     /// </summary>
     public string ContentHash { get; init; } = "";
 
+    /// <summary>
+    /// Every field written in the resource's text with a non-null value, by field path (<c>spec.http[0].mirror</c>,
+    /// <c>spec.subsets[1]</c>, <c>metadata.labels[app]</c>), and the 1-based line it is on: what was set, as opposed
+    /// to what the model defaults, and where to point a person at it (Istio's FieldMap). Empty when not read from text.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> FieldLines { get; init; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, int>.Empty;
+
     /// <summary>Kind, namespace and name: what identifies this resource across changes.</summary>
     public ConfigKey Key => new(Kind, Metadata.Namespace, Metadata.Name);
 

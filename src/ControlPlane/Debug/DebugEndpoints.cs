@@ -20,7 +20,7 @@ internal static class DebugEndpoints
             "Mesh control plane\n" +
             "  /ready          200 once the first config snapshot is built\n" +
             "  /debug/syncz    per proxy and type: sent and ACKed versions, SYNCED / STALE / NACKED\n" +
-            "  /debug/configz  the resources loaded, and the errors of rejected files\n" +
+            "  /debug/configz  the resources loaded with the analyzer's messages, and the errors of rejected files\n" +
             "  /debug/certz    the CA and the workload certificates it issued\n" +
             "  /metrics        the control plane's metrics (istiod's pilot_* and citadel_* families)\n"));
         endpoints.MapGet("/ready", () =>

@@ -1,46 +1,23 @@
-using System.Net;
+using Mesh.Istio;
 
 namespace Mesh.ControlPlane.Model;
 
-/// <summary>Istio's host name rules: short-name resolution, wildcard matching, and gateway references.</summary>
+/// <summary>Istio's host name rules as the model uses them (the rules config shares live in <see cref="HostNameRules"/>), and visibility.</summary>
 internal static class HostNames
 {
     /// <summary>The cluster DNS domain short names expand into (Istio's default, <c>cluster.local</c>).</summary>
-    public const string ClusterDomain = "cluster.local";
+    public const string ClusterDomain = HostNameRules.ClusterDomain;
 
     /// <summary>The gateway name that stands for every sidecar.</summary>
-    public const string MeshGateway = "mesh";
+    public const string MeshGateway = HostNameRules.MeshGateway;
 
-    /// <summary>
-    /// Istio's ResolveShortnameToFQDN: a name without a dot gets the config's namespace and the cluster domain
-    /// (<c>reviews</c> in <c>default</c> → <c>reviews.default.svc.cluster.local</c>); a name with a dot
-    /// (<c>reviews.default</c>, an FQDN, <c>*.example.com</c>), <c>*</c> and IP addresses stay as written.
-    /// </summary>
-    public static string Resolve(string host, string configNamespace)
-    {
-        var lowered = host.ToLowerInvariant();
-        if (lowered == "*" || lowered.Contains('.') || IPAddress.TryParse(lowered, out _)) return lowered;
-        return $"{lowered}.{configNamespace}.svc.{ClusterDomain}";
-    }
+    /// <inheritdoc cref="HostNameRules.Resolve"/>
+    public static string Resolve(string host, string configNamespace) => HostNameRules.Resolve(host, configNamespace);
 
-    public static bool IsWildcard(string host) => host.StartsWith('*');
+    public static bool IsWildcard(string host) => HostNameRules.IsWildcard(host);
 
-    /// <summary>
-    /// Istio's host.Name.SubsetOf: whether every name <paramref name="host"/> covers is also covered by
-    /// <paramref name="other"/> (<c>a.example.com</c> ⊆ <c>*.example.com</c> ⊆ <c>*</c>; <c>example.com</c> ⊄ <c>*.example.com</c>).
-    /// </summary>
-    public static bool IsSubsetOf(string host, string other)
-    {
-        var hostWildcard = IsWildcard(host);
-        var otherWildcard = IsWildcard(other);
-        if (hostWildcard)
-        {
-            return otherWildcard && host.Length >= other.Length && host.AsSpan(1).EndsWith(other.AsSpan(1), StringComparison.Ordinal);
-        }
-        return otherWildcard
-            ? host.AsSpan().EndsWith(other.AsSpan(1), StringComparison.Ordinal)
-            : string.Equals(host, other, StringComparison.Ordinal);
-    }
+    /// <inheritdoc cref="HostNameRules.IsSubsetOf"/>
+    public static bool IsSubsetOf(string host, string other) => HostNameRules.IsSubsetOf(host, other);
 
     /// <summary>
     /// Istio's Names.Intersection for one pair: the narrower of the two when one covers the other, else null
@@ -49,26 +26,8 @@ internal static class HostNames
     public static string? Intersect(string a, string b) =>
         IsSubsetOf(a, b) ? a : IsSubsetOf(b, a) ? b : null;
 
-    /// <summary>
-    /// Istio's resolveGatewayName: <c>mesh</c> stays; <c>ns/name</c> stays (<c>./name</c> takes the config's
-    /// namespace); a short <c>name</c> becomes <c>configNamespace/name</c>; the legacy <c>name.ns[.svc...]</c>
-    /// becomes <c>ns/name</c>.
-    /// </summary>
-    public static string ResolveGateway(string gateway, string configNamespace)
-    {
-        if (gateway == MeshGateway) return gateway;
-        var slash = gateway.IndexOf('/');
-        if (slash >= 0)
-        {
-            return gateway.AsSpan(0, slash) is "." ? $"{configNamespace}/{gateway[(slash + 1)..]}" : gateway;
-        }
-        var dot = gateway.IndexOf('.');
-        if (dot < 0) return $"{configNamespace}/{gateway}";
-        var rest = gateway[(dot + 1)..];
-        var nextDot = rest.IndexOf('.');
-        var ns = nextDot < 0 ? rest : rest[..nextDot];
-        return $"{ns}/{gateway[..dot]}";
-    }
+    /// <inheritdoc cref="HostNameRules.ResolveGateway"/>
+    public static string ResolveGateway(string gateway, string configNamespace) => HostNameRules.ResolveGateway(gateway, configNamespace);
 
     /// <summary>Whether a resource exported with <paramref name="exportTo"/> from <paramref name="ownNamespace"/> is visible in <paramref name="proxyNamespace"/>.</summary>
     public static bool IsExportedTo(IReadOnlyList<string> exportTo, string ownNamespace, string proxyNamespace)

@@ -1,4 +1,5 @@
 using Mesh.Istio;
+using Mesh.Istio.Analysis;
 using Mesh.Istio.Networking;
 using Mesh.Istio.Security;
 
@@ -9,7 +10,8 @@ internal static class MeshSnapshotBuilder
 {
     public static MeshSnapshot Build(long version, IReadOnlyList<IstioResource> resources, string credentialRoot = "")
     {
-        var ordered = new List<IstioResource>(resources);
+        // A resource defined twice is served once, by the rule the analyzer reports it with (MESH0002).
+        var ordered = ServedResources.Select(resources);
         // Stable order whatever order files were read in, so equal config always gives equal output.
         ordered.Sort(static (a, b) => CompareByNamespaceAndName(a, b));
 

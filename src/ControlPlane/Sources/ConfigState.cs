@@ -1,10 +1,17 @@
 using Mesh.Istio;
+using Mesh.Istio.Analysis;
 
 namespace Mesh.ControlPlane.Sources;
 
-/// <summary>What a config source serves: the resources accepted (each one's last good version) and what it rejects now.</summary>
+/// <summary>
+/// What a config source serves: the resources accepted (each one's last good version), what it rejects now, and what
+/// the analyzer says about the accepted resources taken together.
+/// </summary>
 /// <param name="Resources">In the source's order; the model sorts them.</param>
 internal sealed record ConfigState(IReadOnlyList<IstioResource> Resources, IReadOnlyList<ConfigRejection> Rejections)
 {
     public static readonly ConfigState Empty = new([], []);
+
+    /// <summary>The analyzer's messages on <see cref="Resources"/>, in file and line order.</summary>
+    public IReadOnlyList<AnalysisMessage> Messages { get; init; } = [];
 }

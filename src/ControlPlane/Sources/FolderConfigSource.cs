@@ -1,4 +1,5 @@
 using Mesh.Istio;
+using Mesh.Istio.Analysis;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.ControlPlane.Sources;
@@ -23,6 +24,8 @@ internal sealed class FolderConfigSource : IConfigSource
     private FileSystemWatcher? _watcher;
     private bool _rescanAll;
     private ConfigState _current = ConfigState.Empty;
+    // The analyzer's messages already logged, so each is logged once while it lasts, not on every reload.
+    private HashSet<string> _loggedMessages = new(StringComparer.Ordinal);
 
     /// <param name="settle">How long a file must stay unchanged before it is read, so a file being written is read once, whole.</param>
     /// <param name="limits">What one file may hold; a file past them is rejected like any broken file.</param>
@@ -103,6 +106,7 @@ internal sealed class FolderConfigSource : IConfigSource
             state = Compose(out var servingFiles);
             Volatile.Write(ref _current, state);
             SourcesLog.ConfigLoaded(_logger, state.Resources.Count, servingFiles, state.Rejections.Count);
+            LogNewMessages(state.Messages);
         }
         // A touched file whose resources all read the same (a save without edits, a rejected edit) changes nothing.
         if (changed.Count > 0) Changed?.Invoke(new ConfigChange(changed));
@@ -185,7 +189,20 @@ internal sealed class FolderConfigSource : IConfigSource
             if (file.Resources.Count > 0) servingFiles++;
             if (file.Errors.Count > 0) rejections.Add(new ConfigRejection(DisplayName(path), file.Errors, file.Resources.Count));
         }
-        return new ConfigState(resources, rejections);
+        return new ConfigState(resources, rejections) { Messages = MeshAnalyzer.Analyze(resources) };
+    }
+
+    /// <summary>Logs the messages the last reload brought; one that went away and comes back is logged again.</summary>
+    private void LogNewMessages(IReadOnlyList<AnalysisMessage> messages)
+    {
+        var current = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var message in messages)
+        {
+            var text = message.ToString();
+            if (!current.Add(text) || _loggedMessages.Contains(text)) continue;
+            SourcesLog.Analysis(_logger, message.Type.Level == AnalysisLevel.Info ? LogLevel.Information : LogLevel.Warning, text);
+        }
+        _loggedMessages = current;
     }
 
     /// <summary>Errors name files relative to the folder, the way people refer to them.</summary>

@@ -20,6 +20,10 @@ internal static partial class SourcesLog
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "File {File} removed; its {Resources} resources no longer serve")]
     public static partial void FileRemoved(ILogger logger, string file, int resources);
 
+    /// <summary>An analyzer message, logged when it first appears (not again while the config keeps it): errors and warnings at Warning, the rest at Information.</summary>
+    [LoggerMessage(EventId = 106, Message = "Config analysis: {Message}")]
+    public static partial void Analysis(ILogger logger, LogLevel level, string message);
+
     [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Watching {Directory} failed; rescanning the whole folder")]
     public static partial void WatcherFailed(ILogger logger, string directory, Exception exception);
 }

@@ -91,9 +91,10 @@ internal sealed class DocumentLoader(
             return;
         }
 
-        // Only our kinds in Istio's groups are ours; a Deployment, a Service or a Gateway API Gateway is someone else's.
+        // Only Istio's kinds in Istio's groups are ours; a Deployment, a Service or a Gateway API Gateway is someone else's.
         var slash = apiVersion.IndexOf('/');
-        var group = IstioKinds.GroupOf(kind);
+        var modelledGroup = IstioKinds.GroupOf(kind);
+        var group = modelledGroup ?? IstioKinds.UnmodelledGroupOf(kind);
         if (group is null || slash < 0 || apiVersion[..slash] != group)
         {
             return;
@@ -105,6 +106,12 @@ internal sealed class DocumentLoader(
         root.Ignore("kind");
         root.Ignore("status");
         var metadata = root.Object("metadata", ReadMetadata);
+        if (modelledGroup is null)
+        {
+            LoadUnmodelled(mapping, kind, apiVersion, metadata, itemIndex, textEnd, root, problems);
+            return;
+        }
+
         if (!IstioKinds.IsServedVersion(group, apiVersion[(slash + 1)..]))
         {
             problems.Error("apiVersion", $"Unsupported value: \"{apiVersion}\": {kind} is served at {group}/{{{IstioKinds.ServedVersions(group)}}}");
@@ -127,7 +134,8 @@ internal sealed class DocumentLoader(
         }
 
         var specReader = new YamlMappingReader(spec ?? new YamlMappingNode(), "spec", problems);
-        var resource = IstioKinds.Create(kind, apiVersion, metadata ?? new ResourceMetadata { Name = "" }, new ConfigSource(file, documentIndex, itemIndex), specReader);
+        var source = new ConfigSource(file, documentIndex, itemIndex) { Line = (int)mapping.Start.Line };
+        var resource = IstioKinds.Create(kind, apiVersion, metadata ?? new ResourceMetadata { Name = "" }, source, specReader);
         specReader.WarnUnknownFields();
         root.WarnUnknownFields();
         if (problems.Errors.Count == 0)
@@ -135,6 +143,43 @@ internal sealed class DocumentLoader(
             IstioValidator.Validate(resource, problems);
         }
 
+        Accept(mapping, kind, metadata, itemIndex, textEnd, resource, problems);
+    }
+
+    /// <summary>
+    /// A kind of Istio's the mesh does not model: its metadata is read (and must be valid, as Kubernetes requires) and
+    /// the rest is kept unread, so the analyzer can report the whole resource as having no effect.
+    /// </summary>
+    private void LoadUnmodelled(YamlMappingNode mapping, string kind, string apiVersion, ResourceMetadata? metadata, int? itemIndex, long textEnd,
+        YamlMappingReader root, FieldProblems problems)
+    {
+        if (metadata is null)
+        {
+            problems.Error("metadata", "Required value: metadata.name is required");
+        }
+
+        foreach (var keyNode in mapping.Children.Keys)
+        {
+            if (keyNode is YamlScalarNode { Value: { } key } && key != "metadata")
+            {
+                root.Ignore(key);
+            }
+        }
+
+        var resource = new UnsupportedResource
+        {
+            KindName = kind,
+            ApiVersion = apiVersion,
+            Metadata = metadata ?? new ResourceMetadata { Name = "" },
+            Source = new ConfigSource(file, documentIndex, itemIndex) { Line = (int)mapping.Start.Line },
+        };
+        Accept(mapping, kind, metadata, itemIndex, textEnd, resource, problems);
+    }
+
+    /// <summary>Reports the document's problems; without errors, the resource joins the result, with its hash and field lines.</summary>
+    private void Accept(YamlMappingNode mapping, string kind, ResourceMetadata? metadata, int? itemIndex, long textEnd, IstioResource resource, FieldProblems problems)
+    {
+        var prefix = itemIndex is { } item ? $"items[{item}]." : "";
         var name = metadata?.Name;
         var ns = metadata?.Namespace;
         foreach (var (path, reason) in problems.Errors)
@@ -149,7 +194,11 @@ internal sealed class DocumentLoader(
 
         if (problems.Errors.Count == 0)
         {
-            resources.Add(resource with { ContentHash = usesAliases ? HashOf(documentStart, documentEnd) : HashOf(mapping.Start.Index, textEnd) });
+            resources.Add(resource with
+            {
+                ContentHash = usesAliases ? HashOf(documentStart, documentEnd) : HashOf(mapping.Start.Index, textEnd),
+                FieldLines = new Dictionary<string, int>(problems.FieldLines, StringComparer.Ordinal),
+            });
         }
     }
 

@@ -18,6 +18,19 @@ internal static class IstioKinds
         _ => null,
     };
 
+    /// <summary>
+    /// Istio's kinds the mesh loads without modelling them, by API group: they are kept as <see cref="UnsupportedResource"/>
+    /// (metadata only) so that the analyzer reports each one as having no effect instead of skipping it unseen.
+    /// </summary>
+    public static string? UnmodelledGroupOf(string kind) => kind switch
+    {
+        "Sidecar" or "EnvoyFilter" or "WorkloadGroup" or "ProxyConfig" => NetworkingGroup,
+        "RequestAuthentication" => SecurityGroup,
+        "Telemetry" => "telemetry.istio.io",
+        "WasmPlugin" => "extensions.istio.io",
+        _ => null,
+    };
+
     /// <summary>Versions Istio serves (all share one schema, so one model).</summary>
     public static bool IsServedVersion(string group, string version) => group switch
     {

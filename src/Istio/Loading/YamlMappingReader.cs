@@ -134,6 +134,7 @@ internal sealed class YamlMappingReader
         {
             var text = ((YamlScalarNode)keyNode).Value ?? "";
             var entryPath = FieldPaths.Key(path, text);
+            problems.Written(entryPath, keyNode.Start.Line);
             if (!uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port))
             {
                 problems.Error(entryPath, $"type conversion error from \"{text}\" to a port number");
@@ -171,7 +172,21 @@ internal sealed class YamlMappingReader
     public YamlNode? Take(string key)
     {
         consumed.Add(key);
-        return node.Children.TryGetValue(new YamlScalarNode(key), out var value) && !IsNull(value) ? value : null;
+        foreach (var (keyNode, value) in node.Children)
+        {
+            if (keyNode is YamlScalarNode { Value: var name } && name == key)
+            {
+                if (IsNull(value))
+                {
+                    return null;
+                }
+
+                problems.Written(FieldPaths.Field(Path, key), keyNode.Start.Line);
+                return value;
+            }
+        }
+
+        return null;
     }
 
     public static bool IsNull(YamlNode value) =>
@@ -218,6 +233,7 @@ internal sealed class YamlMappingReader
         var result = new List<T>(sequence.Children.Count);
         for (var i = 0; i < sequence.Children.Count; i++)
         {
+            problems.Written(FieldPaths.Index(path, i), sequence.Children[i].Start.Line);
             if (parseItem(sequence.Children[i], FieldPaths.Index(path, i), out var item))
             {
                 result.Add(item);
@@ -239,6 +255,7 @@ internal sealed class YamlMappingReader
         foreach (var (keyNode, entry) in mapping.Children)
         {
             var entryKey = keyNode is YamlScalarNode scalar ? scalar.Value ?? "" : keyNode.ToString();
+            problems.Written(FieldPaths.Key(path, entryKey), keyNode.Start.Line);
             if (parseValue(entry, FieldPaths.Key(path, entryKey), out var parsed))
             {
                 result[entryKey] = parsed;

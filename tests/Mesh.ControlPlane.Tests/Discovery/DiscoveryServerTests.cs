@@ -200,4 +200,31 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
         Assert.Contains("WorkloadEntry/backend-v2", resources);
         Assert.Empty(configz.GetProperty("rejected").EnumerateArray());
     }
+
+    [Fact]
+    public async Task DebugConfigz_FileWithFieldWithoutEffect_ShowsTheMessageOnItsResource()
+    {
+        _config.Write("pool.yaml", """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: pool, namespace: default }
+            spec:
+              host: backend
+              trafficPolicy:
+                outlierDetection: { consecutive5xxErrors: 3 }
+            """);
+
+        JsonElement pool = default;
+        await Eventually.TrueAsync(async () =>
+        {
+            var configz = await GetJsonAsync("/debug/configz");
+            pool = configz.GetProperty("resources").EnumerateArray().FirstOrDefault(r => r.GetProperty("name").GetString() == "pool");
+            return pool.ValueKind == JsonValueKind.Object;
+        }, "pool.yaml in /debug/configz");
+
+        var message = Assert.Single(pool.GetProperty("messages").EnumerateArray().ToList());
+        Assert.Equal("MESH0001", message.GetProperty("code").GetString());
+        Assert.Equal("spec.trafficPolicy.outlierDetection", message.GetProperty("path").GetString());
+        Assert.Equal(7, message.GetProperty("line").GetInt32());
+    }
 }

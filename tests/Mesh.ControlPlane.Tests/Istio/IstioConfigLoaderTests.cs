@@ -36,7 +36,7 @@ public sealed class IstioConfigLoaderTests
         Assert.Empty(result.Errors);
         var vs = Assert.IsType<VirtualService>(Assert.Single(result.Resources));
         Assert.Equal("default", vs.Metadata.Namespace);
-        Assert.Equal(new ConfigSource("vs.yaml", 0), vs.Source);
+        Assert.Equal(new ConfigSource("vs.yaml", 0) { Line = 1 }, vs.Source);
         var http = Assert.Single(vs.Spec.Http);
         Assert.Equal(StringMatch.Prefix("/api"), http.Match[0].Uri);
         Assert.Equal(StringMatch.Exact("jason"), http.Match[0].Headers["end-user"]);

@@ -50,6 +50,65 @@ public sealed class ValidateCommandTests : IDisposable
         Assert.Contains("1 resources valid", output.ToString());
     }
 
+    [Fact]
+    public void Run_FieldWithoutEffect_WarnsInAnalyzerStyleAndFailsOnlyWithStrict()
+    {
+        File.WriteAllText(Path.Combine(_dir, "dr.yaml"), """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata:
+              name: reviews
+            spec:
+              host: reviews
+              trafficPolicy:
+                outlierDetection:
+                  consecutive5xxErrors: 3
+            """);
+        var output = new StringWriter();
+        var strictOutput = new StringWriter();
+
+        var exit = ValidateCommand.Run([_dir], output);
+        var strictExit = ValidateCommand.Run([_dir], strictOutput, strict: true);
+
+        Assert.Equal(0, exit);
+        Assert.Equal(1, strictExit);
+        Assert.Contains($"Warning [MESH0001] (DestinationRule default/reviews {Path.Combine(_dir, "dr.yaml")}:8) spec.trafficPolicy.outlierDetection: has no effect in this mesh:",
+            output.ToString());
+        Assert.Contains("1 warnings; 1 resources valid", strictOutput.ToString());
+    }
+
+    [Fact]
+    public void Run_SubsetNoRuleDefinesAcrossFiles_IsAnAnalysisErrorAndFails()
+    {
+        File.WriteAllText(Path.Combine(_dir, "se.yaml"), """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: { name: reviews }
+            spec:
+              hosts: [reviews.default.svc.cluster.local]
+              ports: [{ number: 9080, name: http, protocol: HTTP }]
+              resolution: STATIC
+              endpoints: [{ address: 10.0.0.1 }]
+            """);
+        File.WriteAllText(Path.Combine(_dir, "vs.yaml"), """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: reviews }
+            spec:
+              hosts: [reviews]
+              http:
+              - route:
+                - destination: { host: reviews, subset: v1 }
+            """);
+        var output = new StringWriter();
+
+        var exit = ValidateCommand.Run([_dir], output);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("Error [IST0101] (VirtualService default/reviews " + Path.Combine(_dir, "vs.yaml") + ":8) spec.http[0].route[0].destination.subset: "
+            + "Referenced host+subset in destinationrule not found: \"reviews+v1\"", output.ToString());
+    }
+
     [Theory]
     [InlineData("nested-sequence.yaml")]
     [InlineData("nested-mapping.yaml")]

@@ -1,0 +1,34 @@
+namespace Mesh.Istio.Analysis;
+
+/// <summary>
+/// A kind of analysis message: its code, name and level. Checks that are Istio's carry Istio's code (from istioctl
+/// analyze's message list), so a person can look it up in Istio's documentation; checks of this mesh's own carry a
+/// <c>MESH</c> code, because no Istio code means "accepted but without effect in this implementation".
+/// </summary>
+public sealed record AnalysisMessageType(string Code, string Name, AnalysisLevel Level)
+{
+    public static readonly AnalysisMessageType ReferencedResourceNotFound = new("IST0101", "ReferencedResourceNotFound", AnalysisLevel.Error);
+
+    public static readonly AnalysisMessageType ConflictingMeshGatewayVirtualServiceHosts = new("IST0109", "ConflictingMeshGatewayVirtualServiceHosts", AnalysisLevel.Error);
+
+    public static readonly AnalysisMessageType VirtualServiceUnreachableRule = new("IST0130", "VirtualServiceUnreachableRule", AnalysisLevel.Warning);
+
+    public static readonly AnalysisMessageType VirtualServiceIneffectiveMatch = new("IST0131", "VirtualServiceIneffectiveMatch", AnalysisLevel.Info);
+
+    public static readonly AnalysisMessageType ConflictingGateways = new("IST0145", "ConflictingGateways", AnalysisLevel.Error);
+
+    public static readonly AnalysisMessageType DestinationRuleSubsetNotSelectPods = new("IST0173", "DestinationRuleSubsetNotSelectPods", AnalysisLevel.Warning);
+
+    /// <summary>A field (or a whole resource) Istio would apply that this mesh accepts but does not apply.</summary>
+    public static readonly AnalysisMessageType NotEffective = new("MESH0001", "NotEffectiveInThisMesh", AnalysisLevel.Warning);
+
+    /// <summary>The same kind, namespace and name defined twice: one copy is served, the other is not.</summary>
+    public static readonly AnalysisMessageType DuplicateResource = new("MESH0002", "DuplicateResource", AnalysisLevel.Error);
+
+    /// <summary>Every type, in code order (what the docs list).</summary>
+    public static IReadOnlyList<AnalysisMessageType> All { get; } =
+    [
+        ReferencedResourceNotFound, ConflictingMeshGatewayVirtualServiceHosts, VirtualServiceUnreachableRule, VirtualServiceIneffectiveMatch,
+        ConflictingGateways, DestinationRuleSubsetNotSelectPods, NotEffective, DuplicateResource,
+    ];
+}

@@ -1,0 +1,36 @@
+using Mesh.Istio.Networking;
+
+namespace Mesh.Istio.Analysis;
+
+/// <summary>
+/// Analyzes loaded resources together, as <c>istioctl analyze</c> does: which copy of a duplicate is served, fields
+/// and kinds this mesh accepts without applying, references to nothing, conflicts and rules that can never match.
+/// Pure: the same resources give the same messages, in file and line order.
+/// </summary>
+public static class MeshAnalyzer
+{
+    public static IReadOnlyList<AnalysisMessage> Analyze(IReadOnlyList<IstioResource> resources) => Analyze(resources, NotEffectiveFields.All);
+
+    /// <param name="notEffective">The fields to report as having no effect (tests give their own list).</param>
+    public static IReadOnlyList<AnalysisMessage> Analyze(IReadOnlyList<IstioResource> resources, IReadOnlyList<NotEffectiveField> notEffective)
+    {
+        var messages = new List<AnalysisMessage>();
+        var served = ServedResources.Select(resources, messages);
+        var mesh = new MeshIndex(served);
+        foreach (var resource in served)
+        {
+            FieldEffectCheck.Check(resource, notEffective, messages);
+            if (resource is VirtualService virtualService)
+            {
+                ReferenceCheck.Check(virtualService, mesh, messages);
+                MatchCheck.Check(virtualService, messages);
+            }
+        }
+
+        SubsetCheck.Check(mesh, messages);
+        GatewayConflictCheck.Check(mesh, messages);
+        MeshHostConflictCheck.Check(mesh, messages);
+        messages.Sort(AnalysisMessage.Compare);
+        return messages;
+    }
+}

@@ -1,0 +1,79 @@
+namespace Mesh.Istio.Analysis;
+
+/// <summary>
+/// THE list of Istio fields this mesh accepts but does not apply, one entry per line: kind, field path pattern (see
+/// <see cref="NotEffectiveField.Path"/>), reason. The analyzer reports each one written in a resource as "has no
+/// effect in this mesh" (MESH0001). When a field is made to take effect, its entry is deleted here, and docs/config.md
+/// follows (a test compares them). Fields not listed are applied; value-level limits (a mode or an enum value the mesh
+/// does not implement) are stated in docs/config.md.
+/// </summary>
+public static class NotEffectiveFields
+{
+    public static IReadOnlyList<NotEffectiveField> All { get; } =
+    [
+        new("VirtualService", "spec.http[*].delegate", "delegate VirtualServices are not implemented: the route is skipped; write the delegate's routes here"),
+        new("VirtualService", "spec.http[*].mirror", "traffic mirroring is not implemented: no copy is sent"),
+        new("VirtualService", "spec.http[*].mirrors", "traffic mirroring is not implemented: no copy is sent"),
+        new("VirtualService", "spec.http[*].mirrorPercent", "traffic mirroring is not implemented: no copy is sent"),
+        new("VirtualService", "spec.http[*].mirrorPercentage", "traffic mirroring is not implemented: no copy is sent"),
+        new("VirtualService", "spec.http[*].corsPolicy", "CORS is not implemented: preflights go to the backend and no CORS headers are added"),
+        new("VirtualService", "spec.http[*].retries.retryRemoteLocalities", "locality-aware retries are not implemented: retries pick among all endpoints"),
+        new("VirtualService", "spec.http[*].retries.backoff", "the retry back-off is fixed (25 ms base, jittered, capped at 250 ms, Envoy's default)"),
+        new("VirtualService", "spec.http[*].redirect.derivePort", "derivePort is not implemented: the redirect keeps the request's port unless redirect.port is set"),
+        new("VirtualService", "spec.http[*].match[*].statPrefix", "per-match stat prefixes are not implemented: the route's metrics carry the route name"),
+        new("VirtualService", "spec.tcp", "TCP routes are not implemented: only HTTP routes (and tls routes on gateways) are served"),
+        new("VirtualService", "spec.tls", "sidecars do not route TLS by SNI: tls routes take effect on gateways only (this VirtualService binds to sidecars only)", NotEffectiveWhen.SidecarsOnly),
+        new("VirtualService", "spec.tls[*].match[*].sourceLabels", "tls routes match on SNI host, port and gateways only"),
+        new("VirtualService", "spec.tls[*].match[*].sourceNamespace", "tls routes match on SNI host, port and gateways only"),
+        new("VirtualService", "spec.tls[*].match[*].destinationSubnets", "tls routes match on SNI host, port and gateways only"),
+        new("DestinationRule", "spec.workloadSelector", "the rule applies to every client of the host; workload-scoped DestinationRules are not implemented"),
+        new("DestinationRule", "spec.**.loadBalancer.consistentHash", "consistent-hash load balancing is not implemented: the default policy (LEAST_REQUEST) is used"),
+        new("DestinationRule", "spec.**.loadBalancer.localityLbSetting", "locality-aware load balancing is not implemented"),
+        new("DestinationRule", "spec.**.loadBalancer.warmup", "slow-start warmup is not implemented: a new endpoint gets its full share at once"),
+        new("DestinationRule", "spec.**.loadBalancer.warmupDurationSecs", "slow-start warmup is not implemented: a new endpoint gets its full share at once"),
+        new("DestinationRule", "spec.**.connectionPool.tcp.maxConnections", "connection limits are not implemented"),
+        new("DestinationRule", "spec.**.connectionPool.tcp.tcpKeepalive", "TCP keepalive settings are not implemented: the system's defaults apply"),
+        new("DestinationRule", "spec.**.connectionPool.tcp.maxConnectionDuration", "connection lifetimes are not implemented: connections live until idle"),
+        new("DestinationRule", "spec.**.connectionPool.tcp.idleTimeout", "connection idle timeouts are not implemented: the proxy's defaults apply"),
+        new("DestinationRule", "spec.**.connectionPool.http.http1MaxPendingRequests", "request queue limits are not implemented: no request is refused with UO"),
+        new("DestinationRule", "spec.**.connectionPool.http.http2MaxRequests", "request concurrency limits are not implemented: no request is refused with UO"),
+        new("DestinationRule", "spec.**.connectionPool.http.maxRequestsPerConnection", "per-connection request limits are not implemented"),
+        new("DestinationRule", "spec.**.connectionPool.http.maxRetries", "the cluster-wide retry limit is not implemented"),
+        new("DestinationRule", "spec.**.connectionPool.http.idleTimeout", "upstream idle timeouts are not implemented: the proxy's defaults apply"),
+        new("DestinationRule", "spec.**.connectionPool.http.useClientProtocol", "the upstream protocol follows the service port's protocol, not the client's"),
+        new("DestinationRule", "spec.**.connectionPool.http.maxConcurrentStreams", "HTTP/2 stream limits are not implemented"),
+        new("DestinationRule", "spec.**.connectionPool.http.http2KeepAlive", "HTTP/2 keepalive pings are not implemented"),
+        new("DestinationRule", "spec.**.portLevelSettings[*].connectionPool.http.h2UpgradePolicy", "h2UpgradePolicy applies from the rule's or the subset's trafficPolicy only, not per port"),
+        new("DestinationRule", "spec.**.outlierDetection", "outlier detection is not implemented: endpoints are never ejected"),
+        new("DestinationRule", "spec.**.tls.credentialName", "client credentials by name are not implemented: use clientCertificate, privateKey and caCertificates"),
+        new("DestinationRule", "spec.**.tls.insecureSkipVerify", "the server certificate is always verified when caCertificates is set"),
+        new("DestinationRule", "spec.**.tls.caCrl", "certificate revocation lists are not implemented"),
+        new("DestinationRule", "spec.trafficPolicy.tunnel", "tunneling (HTTP CONNECT) is not implemented"),
+        new("DestinationRule", "spec.subsets[*].trafficPolicy.tunnel", "tunneling (HTTP CONNECT) is not implemented"),
+        new("DestinationRule", "spec.trafficPolicy.proxyProtocol", "the PROXY protocol is not implemented: nothing is sent ahead of the request"),
+        new("DestinationRule", "spec.subsets[*].trafficPolicy.proxyProtocol", "the PROXY protocol is not implemented: nothing is sent ahead of the request"),
+        new("DestinationRule", "spec.trafficPolicy.retryBudget", "retry budgets are not implemented"),
+        new("DestinationRule", "spec.subsets[*].trafficPolicy.retryBudget", "retry budgets are not implemented"),
+        new("Gateway", "spec.servers[*].bind", "gateway listeners bind to the proxy's address"),
+        new("Gateway", "spec.servers[*].tls.caCrl", "certificate revocation lists are not implemented"),
+        new("Gateway", "spec.servers[*].tls.tlsCertificates", "use credentialName or serverCertificate and privateKey"),
+        new("Gateway", "spec.servers[*].tls.subjectAltNames", "client certificates are verified against caCertificates only"),
+        new("Gateway", "spec.servers[*].tls.verifyCertificateSpki", "client certificates are verified against caCertificates only"),
+        new("Gateway", "spec.servers[*].tls.verifyCertificateHash", "client certificates are verified against caCertificates only"),
+        new("Gateway", "spec.servers[*].tls.cipherSuites", "the cipher suites are the platform's defaults"),
+        new("ServiceEntry", "spec.addresses", "virtual IPs are not implemented: the proxy routes by host name"),
+        new("ServiceEntry", "spec.subjectAltNames", "set the identities to verify in a DestinationRule's tls.subjectAltNames"),
+        new("ServiceEntry", "spec.endpoints[*].network", "multi-network routing is not implemented"),
+        new("ServiceEntry", "spec.endpoints[*].locality", "locality-aware load balancing is not implemented"),
+        new("WorkloadEntry", "spec.network", "multi-network routing is not implemented"),
+        new("WorkloadEntry", "spec.locality", "locality-aware load balancing is not implemented"),
+        new("AuthorizationPolicy", "", "authorization is not enforced yet: every request is allowed"),
+        new("RequestAuthentication", "", "JWT authentication is not implemented: tokens are neither verified nor rejected"),
+        new("Sidecar", "", "the Sidecar resource is not implemented: every proxy sees the whole mesh"),
+        new("EnvoyFilter", "", "EnvoyFilter is not implemented: this proxy is not Envoy"),
+        new("WorkloadGroup", "", "WorkloadGroup is not implemented: declare each workload with a WorkloadEntry"),
+        new("ProxyConfig", "", "ProxyConfig is not implemented"),
+        new("Telemetry", "", "the Telemetry resource is not implemented: metrics, access logs and traces follow the proxy's flags"),
+        new("WasmPlugin", "", "Wasm plugins are not implemented"),
+    ];
+}

@@ -1,0 +1,363 @@
+using Mesh.Istio;
+using Mesh.Istio.Analysis;
+
+namespace Mesh.ControlPlane.Tests.Analysis;
+
+/// <summary>The analyzer's checks, one YAML in, messages out each.</summary>
+public sealed class MeshAnalyzerTests
+{
+    private const string ReviewsEntry = """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: { name: reviews, namespace: default }
+        spec:
+          hosts: [reviews.default.svc.cluster.local]
+          ports: [{ number: 9080, name: http, protocol: HTTP }]
+          resolution: STATIC
+          endpoints:
+          - { address: 10.0.0.1, labels: { version: v1 } }
+          - { address: 10.0.0.2, labels: { version: v2 } }
+        ---
+
+        """;
+
+    internal static IReadOnlyList<AnalysisMessage> Analyze(string yaml, string file = "mesh.yaml")
+    {
+        var result = IstioConfigLoader.LoadText(yaml, file);
+        Assert.True(result.Errors.Count == 0, string.Join("\n", result.Errors));
+        return MeshAnalyzer.Analyze(result.Resources);
+    }
+
+    private static AnalysisMessage[] OfCode(IReadOnlyList<AnalysisMessage> messages, string code) => messages.Where(m => m.Type.Code == code).ToArray();
+
+    [Fact]
+    public void Analyze_OutlierDetectionSet_WarnsAtItsFileLineAndPath()
+    {
+        var messages = Analyze(ReviewsEntry + """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: reviews, namespace: default }
+            spec:
+              host: reviews
+              trafficPolicy:
+                outlierDetection:
+                  consecutive5xxErrors: 3
+            """, "dr.yaml");
+
+        var message = Assert.Single(OfCode(messages, "MESH0001"));
+        Assert.Equal(AnalysisLevel.Warning, message.Type.Level);
+        Assert.Equal("spec.trafficPolicy.outlierDetection", message.FieldPath);
+        Assert.Equal(18, message.Line);
+        Assert.StartsWith("Warning [MESH0001] (DestinationRule default/reviews dr.yaml:18) spec.trafficPolicy.outlierDetection: has no effect in this mesh: ",
+            message.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_SupportedTrafficPolicyFields_ReportsNothing()
+    {
+        var messages = Analyze(ReviewsEntry + """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: reviews, namespace: default }
+            spec:
+              host: reviews
+              trafficPolicy:
+                loadBalancer: { simple: RANDOM }
+                connectionPool: { tcp: { connectTimeout: 1s }, http: { h2UpgradePolicy: UPGRADE } }
+                tls: { mode: ISTIO_MUTUAL, sni: reviews }
+                portLevelSettings:
+                - { port: { number: 9080 }, loadBalancer: { simple: ROUND_ROBIN } }
+                outlierDetection: ~
+              subsets:
+              - { name: v1, labels: { version: v1 }, trafficPolicy: { loadBalancer: { simple: LEAST_REQUEST } } }
+            """);
+
+        Assert.Empty(messages);
+    }
+
+    [Fact]
+    public void Analyze_NotEffectiveFieldInSubsetAndPort_ReportsEachWhereItIsWritten()
+    {
+        var messages = Analyze(ReviewsEntry + """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: reviews, namespace: default }
+            spec:
+              host: reviews
+              trafficPolicy:
+                portLevelSettings:
+                - port: { number: 9080 }
+                  connectionPool: { http: { h2UpgradePolicy: UPGRADE, http2MaxRequests: 10 } }
+              subsets:
+              - name: v1
+                labels: { version: v1 }
+                trafficPolicy: { loadBalancer: { consistentHash: { httpHeaderName: x-user } } }
+            """);
+
+        Assert.Equal(
+            [
+                "spec.trafficPolicy.portLevelSettings[0].connectionPool.http.h2UpgradePolicy",
+                "spec.trafficPolicy.portLevelSettings[0].connectionPool.http.http2MaxRequests",
+                "spec.subsets[0].trafficPolicy.loadBalancer.consistentHash",
+            ],
+            OfCode(messages, "MESH0001").Select(m => m.FieldPath));
+    }
+
+    [Fact]
+    public void Analyze_MirrorAndCorsOnARoute_ReportsBothAndNotTheRoute()
+    {
+        var messages = Analyze(ReviewsEntry + """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: reviews, namespace: default }
+            spec:
+              hosts: [reviews]
+              http:
+              - route: [{ destination: { host: reviews } }]
+                timeout: 1s
+                mirror: { host: reviews }
+                corsPolicy: { allowOrigins: [{ exact: "https://a.example" }] }
+            """);
+
+        Assert.Equal(["spec.http[0].mirror", "spec.http[0].corsPolicy"], OfCode(messages, "MESH0001").Select(m => m.FieldPath));
+    }
+
+    [Theory]
+    [InlineData("", true)]
+    [InlineData("gateways: [mesh]", true)]
+    [InlineData("gateways: [mesh, edge]", false)]
+    public void Analyze_TlsRoutes_ReportedOnlyWhenBoundToSidecarsAlone(string gateways, bool reported)
+    {
+        var messages = Analyze($$"""
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: { name: edge, namespace: default }
+            spec:
+              selector: { istio: ingressgateway }
+              servers: [{ port: { number: 443, name: tls, protocol: TLS }, hosts: ["*"], tls: { mode: PASSTHROUGH } }]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: secure, namespace: default }
+            spec:
+              hosts: [secure.example.com]
+              {{gateways}}
+              tls:
+              - match: [{ sniHosts: [secure.example.com] }]
+                route: [{ destination: { host: secure.example.com } }]
+            """);
+
+        Assert.Equal(reported, OfCode(messages, "MESH0001").Any(m => m.FieldPath == "spec.tls"));
+    }
+
+    [Fact]
+    public void Analyze_SidecarAndAuthorizationPolicy_ReportedAsWholeResources()
+    {
+        var messages = Analyze("""
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: { name: default, namespace: default }
+            spec: { egress: [{ hosts: ["./*"] }] }
+            ---
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: { name: deny-all, namespace: istio-system }
+            spec: {}
+            """);
+
+        Assert.Equal(["AuthorizationPolicy istio-system/deny-all", "Sidecar default/default"], OfCode(messages, "MESH0001").Select(m => m.Resource.ToString()).Order());
+        Assert.All(messages, m => Assert.Equal("", m.FieldPath));
+        Assert.Contains(messages, m => m.Text.StartsWith("Sidecar has no effect in this mesh: ", StringComparison.Ordinal) && m.Line == 1);
+    }
+
+    [Fact]
+    public void Analyze_DestinationToMissingHostSubsetAndGateway_ReportsIst0101Each()
+    {
+        var messages = Analyze(ReviewsEntry + """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: reviews, namespace: default }
+            spec:
+              host: reviews
+              subsets: [{ name: v1, labels: { version: v1 } }]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: reviews, namespace: default }
+            spec:
+              hosts: [reviews]
+              gateways: [mesh, missing-gateway]
+              http:
+              - route:
+                - { destination: { host: reviews, subset: v1 }, weight: 50 }
+                - { destination: { host: reviews, subset: v9 }, weight: 25 }
+                - { destination: { host: ratings }, weight: 25 }
+            """);
+
+        Assert.Equal(
+            [
+                "spec.gateways[1]: Referenced gateway not found: \"missing-gateway\"",
+                "spec.http[0].route[1].destination.subset: Referenced host+subset in destinationrule not found: \"reviews+v9\"",
+                "spec.http[0].route[2].destination.host: Referenced host not found: \"ratings\" (no ServiceEntry declares ratings.default.svc.cluster.local)",
+            ],
+            OfCode(messages, "IST0101").Select(m => $"{m.FieldPath}: {m.Text}"));
+    }
+
+    [Fact]
+    public void Analyze_SubsetSelectingNoWorkload_ReportsIst0173()
+    {
+        var messages = Analyze(ReviewsEntry + """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: reviews, namespace: default }
+            spec:
+              host: reviews
+              subsets:
+              - { name: v1, labels: { version: v1 } }
+              - { name: v3, labels: { version: v3 } }
+            """);
+
+        var message = Assert.Single(messages);
+        Assert.Equal("IST0173", message.Type.Code);
+        Assert.Equal("spec.subsets[1]", message.FieldPath);
+        Assert.Contains("The Subset v3 defined in the DestinationRule does not select any workload", message.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_TwoGatewaysSameSelectorPortAndHost_ReportsIst0145OnBoth()
+    {
+        var messages = Analyze("""
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: { name: a, namespace: default }
+            spec:
+              selector: { istio: ingressgateway }
+              servers: [{ port: { number: 80, name: http, protocol: HTTP }, hosts: ["*.example.com"] }]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: { name: b, namespace: default }
+            spec:
+              selector: { istio: ingressgateway }
+              servers: [{ port: { number: 80, name: http, protocol: HTTP }, hosts: [shop.example.com] }]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: { name: c, namespace: default }
+            spec:
+              selector: { istio: ingressgateway }
+              servers: [{ port: { number: 8080, name: http, protocol: HTTP }, hosts: [shop.example.com] }]
+            """);
+
+        Assert.Equal(
+            [
+                "Gateway default/a: Conflict with gateways default/b (workload selector istio=ingressgateway, port 80, hosts *.example.com).",
+                "Gateway default/b: Conflict with gateways default/a (workload selector istio=ingressgateway, port 80, hosts shop.example.com).",
+            ],
+            OfCode(messages, "IST0145").Select(m => $"{m.Resource}: {m.Text}"));
+    }
+
+    [Fact]
+    public void Analyze_DuplicateAndCatchAllFirstMatches_ReportsIneffectiveMatchAndUnreachableRules()
+    {
+        var messages = Analyze(ReviewsEntry + """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: reviews, namespace: default }
+            spec:
+              hosts: [reviews]
+              http:
+              - match: [{ uri: { prefix: /api } }]
+                route: [{ destination: { host: reviews } }]
+              - match: [{ name: again, uri: { prefix: /api } }, { uri: { prefix: /other } }]
+                route: [{ destination: { host: reviews } }]
+              - route: [{ destination: { host: reviews } }]
+              - match: [{ uri: { prefix: /late } }]
+                route: [{ destination: { host: reviews } }]
+            """);
+
+        Assert.Equal(
+            [
+                "IST0131 spec.http[1].match[0]: VirtualService rule #1 match #0 is not used (duplicate/overlapping match in rule #0).",
+                "IST0130 spec.http[3]: VirtualService rule #3 not used (route without matches defined before).",
+            ],
+            messages.Select(m => $"{m.Type.Code} {m.FieldPath}: {m.Text}"));
+    }
+
+    [Fact]
+    public void Analyze_TwoMeshVirtualServicesForOneHost_ReportsIst0109NamingTheOneServed()
+    {
+        var route = "  http: [{ route: [{ destination: { host: reviews } }] }]\n";
+        var messages = Analyze(ReviewsEntry
+            + "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: b, namespace: default }\nspec:\n  hosts: [reviews]\n" + route
+            + "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: { name: a, namespace: default }\nspec:\n  hosts: [reviews.default.svc.cluster.local]\n" + route);
+
+        var conflicts = OfCode(messages, "IST0109");
+        Assert.Equal(2, conflicts.Length);
+        Assert.All(conflicts, m => Assert.Contains("default/a,default/b", m.Text, StringComparison.Ordinal));
+        Assert.All(conflicts, m => Assert.EndsWith("(this mesh routes the host by default/a alone).", m.Text, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Analyze_SameVirtualServiceInTwoFiles_ServesTheFirstFileAndReportsTheOther()
+    {
+        const string VirtualService = """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: reviews, namespace: default }
+            spec:
+              hosts: [reviews]
+              http: [{ route: [{ destination: { host: reviews } }] }]
+            """;
+        var resources = IstioConfigLoader.LoadText("# second\n" + VirtualService, "b.yaml").Resources
+            .Concat(IstioConfigLoader.LoadText(VirtualService, "a.yaml").Resources).ToList();
+
+        var conflicts = new List<AnalysisMessage>();
+        var served = ServedResources.Select(resources, conflicts);
+
+        Assert.Equal("a.yaml", Assert.Single(served).Source.File);
+        var conflict = Assert.Single(conflicts);
+        Assert.Equal("Error [MESH0002] (VirtualService default/reviews b.yaml:2) VirtualService default/reviews is also defined at a.yaml:1; "
+            + "this mesh serves that one (the first by file name, then position) and ignores this one", conflict.ToString());
+        Assert.Contains(MeshAnalyzer.Analyze(resources), m => m.Type.Code == "MESH0002");
+    }
+
+    [Theory]
+    [InlineData("spec.**.outlierDetection", "spec.trafficPolicy.outlierDetection", true)]
+    [InlineData("spec.**.outlierDetection", "spec.subsets[2].trafficPolicy.portLevelSettings[0].outlierDetection", true)]
+    [InlineData("spec.**.outlierDetection", "spec.trafficPolicy.outlierDetection.interval", false)]
+    [InlineData("spec.**.outlierDetection", "spec.subsets[0].labels[outlierDetection]", false)]
+    [InlineData("spec.http[*].mirror", "spec.http[12].mirror", true)]
+    [InlineData("spec.http[*].mirror", "spec.http[0].mirrors", false)]
+    [InlineData("spec.http[*].mirror", "spec.tcp[0].mirror", false)]
+    [InlineData("spec.**.tls.caCrl", "spec.subsets[0].labels[app.kubernetes.io/name].tls.caCrl", true)]
+    public void NotEffectiveField_Matches_FollowsThePattern(string pattern, string fieldPath, bool expected)
+    {
+        Assert.Equal(expected, new NotEffectiveField("DestinationRule", pattern, "reason").Matches(fieldPath));
+    }
+
+    [Fact]
+    public void NotEffectiveFields_EveryEntry_IsListedInTheDocsAsWritten()
+    {
+        var docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "config.md"));
+        var listed = docs.Split('\n').Select(line => line.TrimEnd('\r')).ToHashSet();
+        var expected = NotEffectiveFields.All.Select(DocsRow).ToList();
+
+        Assert.All(expected, row => Assert.Contains(row, listed));
+        var section = docs[docs.IndexOf("### Fields without effect", StringComparison.Ordinal)..];
+        var rows = section.Split('\n').TakeWhile(line => !line.StartsWith("## ", StringComparison.Ordinal)).Where(line => line.StartsWith("| `", StringComparison.Ordinal));
+        Assert.Equal(expected.Count, rows.Count());
+    }
+
+    /// <summary>How docs/config.md lists an entry: kind, path (or "the whole resource"), reason.</summary>
+    internal static string DocsRow(NotEffectiveField entry) =>
+        $"| `{entry.Kind}` | {(entry.Path.Length == 0 ? "the whole resource" : $"`{entry.Path}`")} | {entry.Reason} |";
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Mesh.sln"))) directory = directory.Parent;
+        Assert.NotNull(directory);
+        return directory.FullName;
+    }
+}
