@@ -5,17 +5,22 @@ using Mesh.Proxy.Identity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mesh.Proxy.Model;
+using Mesh.Proxy.Forwarding.OutlierDetection;
+using Mesh.Proxy.Observability.Metrics;
 
 namespace Mesh.Proxy.Configuration;
 
 /// <summary>
 /// Compiles clusters and their load assignments into <see cref="ClusterModel"/>s. From the previous snapshot it keeps
 /// each cluster's live state and each address's, and the connection pool of every cluster whose connection settings
-/// did not change.
+/// did not change. A compiled set of clusters is always the next one served (nothing after this step can reject it),
+/// so compiling also hands each cluster's outlier detector its new settings and endpoints.
 /// </summary>
-internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentityStore? identity = null, ILoggerFactory? loggerFactory = null)
+internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentityStore? identity = null, ILoggerFactory? loggerFactory = null,
+    ClusterMetrics? metrics = null)
 {
     private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ClusterTlsConnector>();
+    private readonly ILogger _outlierLogger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<OutlierDetector>();
 
     /// <summary>Istio's default connect timeout.</summary>
     private static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
@@ -43,7 +48,36 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentit
             throw;
         }
 
+        TrackOutlierDetection(result, previous);
         return result;
+    }
+
+    private void TrackOutlierDetection(Dictionary<string, ClusterModel> next, IReadOnlyDictionary<string, ClusterModel> previous)
+    {
+        foreach (var cluster in next.Values)
+        {
+            if (cluster.Config.OutlierDetection is not { } settings)
+            {
+                cluster.State.Outlier?.Dispose();
+                cluster.State.Outlier = null;
+            }
+            else if (cluster.State.Outlier is { } detector)
+            {
+                detector.Track(settings, cluster.Endpoints);
+            }
+            else
+            {
+                cluster.State.Outlier = new OutlierDetector(cluster.Name, settings, cluster.Endpoints, timeProvider, metrics, _outlierLogger);
+            }
+        }
+
+        foreach (var (name, cluster) in previous)
+        {
+            if (!next.ContainsKey(name))
+            {
+                cluster.State.Outlier?.Dispose();
+            }
+        }
     }
 
     private void AddClusters(
