@@ -41,7 +41,6 @@ internal static class ConnectionPoolTranslator
             MaxConcurrentStreams = Count(http?.MaxConcurrentStreams),
         };
         if (http?.IdleTimeout is { } idle) pool.IdleTimeoutMs = RetryPolicyTranslator.ToMilliseconds(idle);
-        if (tcp?.IdleTimeout is { } tcpIdle) pool.TcpIdleTimeoutMs = RetryPolicyTranslator.ToMilliseconds(tcpIdle);
         if (tcp?.TcpKeepalive is { } keepalive)
         {
             pool.TcpKeepalive = new ContractTcpKeepalive

@@ -103,12 +103,23 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentit
 
             var connectTimeout = cluster.ConnectTimeoutMs == 0 ? DefaultConnectTimeout : TimeSpan.FromMilliseconds(cluster.ConnectTimeoutMs);
             var tls = cluster.Tls is { Mode: not UpstreamTlsMode.Disable } ? cluster.Tls : null;
-            var transport = previous.TryGetValue(cluster.Name, out var old) && old.Transport.HasSameSettings(cluster.Protocol, connectTimeout, tls)
+            var transport = previous.TryGetValue(cluster.Name, out var old) && old.Transport.HasSameSettings(cluster.Protocol, connectTimeout, tls, cluster.ConnectionPool)
                 ? old.Transport
-                : new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, tls, tls is null ? null : CreateConnector(cluster, path).ConnectAsync);
+                : new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, tls, Connector(cluster, tls, path), cluster.ConnectionPool);
             var endpoints = CompileEndpoints(endpointsByCluster.TryGetValue(cluster.Name, out var assigned) ? assigned : [], old);
             result.Add(cluster.Name, new ClusterModel(cluster, transport, endpoints, old?.State ?? new ClusterState()));
         }
+    }
+
+    /// <summary>TLS origination, or plaintext keep-alive probes; null: the handler connects on its own.</summary>
+    private Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? Connector(Cluster cluster, UpstreamTls? tls, string path)
+    {
+        if (tls is not null)
+        {
+            return CreateConnector(cluster, path).ConnectAsync;
+        }
+
+        return cluster.ConnectionPool?.TcpKeepalive is { } keepalive ? UpstreamSockets.PlaintextConnector(keepalive) : null;
     }
 
     private ClusterTlsConnector CreateConnector(Cluster cluster, string path)
