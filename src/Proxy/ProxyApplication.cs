@@ -87,6 +87,7 @@ internal static class ProxyApplication
         services.AddSingleton<ProxyTelemetry>();
         services.AddSingleton<ProxySnapshotStore>();
         services.AddSingleton<ClusterMetrics>();
+        services.AddSingleton<IOutlierEventSink, OutlierEventLog>();
         services.AddSingleton<ClusterCompiler>();
         services.AddSingleton<SnapshotCompiler>();
         services.AddSingleton<ForwardingLog>();

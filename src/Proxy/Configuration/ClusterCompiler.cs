@@ -5,8 +5,6 @@ using Mesh.Proxy.Identity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mesh.Proxy.Model;
-using Mesh.Proxy.Forwarding.OutlierDetection;
-using Mesh.Proxy.Observability.Metrics;
 
 namespace Mesh.Proxy.Configuration;
 
@@ -17,10 +15,9 @@ namespace Mesh.Proxy.Configuration;
 /// so compiling also hands each cluster's outlier detector its new settings and endpoints.
 /// </summary>
 internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentityStore? identity = null, ILoggerFactory? loggerFactory = null,
-    ClusterMetrics? metrics = null)
+    IOutlierEventSink? outlierEvents = null)
 {
     private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ClusterTlsConnector>();
-    private readonly ILogger _outlierLogger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<OutlierDetector>();
 
     /// <summary>Istio's default connect timeout.</summary>
     private static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
@@ -67,7 +64,7 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentit
             }
             else
             {
-                cluster.State.Outlier = new OutlierDetector(cluster.Name, settings, cluster.Endpoints, timeProvider, metrics, _outlierLogger);
+                cluster.State.Outlier = new OutlierDetector(cluster.Name, settings, cluster.Endpoints, timeProvider, outlierEvents);
             }
         }
 

@@ -224,7 +224,7 @@ internal sealed class UpstreamForwarder(
     /// The attempt's result as Envoy's router reports it to outlier detection: the upstream's status when it answered,
     /// a local-origin failure when the connection failed, reset or timed out; nothing when the client's side failed.
     /// </summary>
-    private static void ReportResult(OutlierDetection.OutlierDetector outlier, HttpContext context, EndpointModel endpoint, ForwarderError error)
+    private static void ReportResult(OutlierDetector outlier, HttpContext context, EndpointModel endpoint, ForwarderError error)
     {
         if (error == ForwarderError.None)
         {

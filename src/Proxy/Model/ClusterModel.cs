@@ -1,6 +1,4 @@
 using Mesh.Contracts.Discovery;
-using Mesh.Proxy.Forwarding.OutlierDetection;
-
 namespace Mesh.Proxy.Model;
 
 /// <summary>A compiled cluster: its configuration, its endpoints, the connection pool it shares with earlier snapshots, and its live state.</summary>

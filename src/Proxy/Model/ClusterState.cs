@@ -1,5 +1,3 @@
-using Mesh.Proxy.Forwarding.OutlierDetection;
-
 namespace Mesh.Proxy.Model;
 
 /// <summary>

@@ -3,7 +3,7 @@ namespace Mesh.Proxy.Model;
 /// <summary>
 /// One address's outlier-detection record, as Envoy keeps it per host: the consecutive-error counters, whether it is
 /// ejected and since when, and the multiplier of its next ejection time. Counters are updated without locks by the
-/// requests that observe results; the ejection itself is decided by <see cref="Forwarding.OutlierDetection.OutlierDetector"/>.
+/// requests that observe results; the ejection itself is decided by <see cref="OutlierDetector"/>.
 /// </summary>
 internal sealed class EndpointOutlierState
 {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Mesh.Proxy.Model;
 using Prometheus;
 
 namespace Mesh.Proxy.Observability.Metrics;

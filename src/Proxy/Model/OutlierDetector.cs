@@ -1,9 +1,6 @@
-using Mesh.Proxy.Model;
-using Mesh.Proxy.Observability.Metrics;
-using Microsoft.Extensions.Logging;
 using ContractOutlierDetection = Mesh.Contracts.Discovery.OutlierDetection;
 
-namespace Mesh.Proxy.Forwarding.OutlierDetection;
+namespace Mesh.Proxy.Model;
 
 /// <summary>
 /// Envoy's consecutive-error outlier detection for one cluster. Requests report each attempt's result; the run of
@@ -17,8 +14,7 @@ internal sealed class OutlierDetector : IDisposable
 {
     private readonly string _cluster;
     private readonly TimeProvider _time;
-    private readonly ClusterMetrics? _metrics;
-    private readonly ILogger _logger;
+    private readonly IOutlierEventSink? _events;
     private readonly Lock _sweepLock = new();
     private ContractOutlierDetection _settings;
     private EndpointModel[] _endpoints;
@@ -27,12 +23,12 @@ internal sealed class OutlierDetector : IDisposable
     private int _ejected;
     private int _version;
 
-    public OutlierDetector(string cluster, ContractOutlierDetection settings, EndpointModel[] endpoints, TimeProvider time, ClusterMetrics? metrics, ILogger logger)
+    /// <param name="events">Where ejections are logged and counted; null: nowhere.</param>
+    public OutlierDetector(string cluster, ContractOutlierDetection settings, EndpointModel[] endpoints, TimeProvider time, IOutlierEventSink? events)
     {
         _cluster = cluster;
         _time = time;
-        _metrics = metrics;
-        _logger = logger;
+        _events = events;
         _settings = settings;
         _endpoints = endpoints;
         Track(settings, endpoints);
@@ -60,7 +56,7 @@ internal sealed class OutlierDetector : IDisposable
 
             Volatile.Write(ref _ejected, ejected);
             Interlocked.Increment(ref _version);
-            _metrics?.SetEjectionsActive(_cluster, ejected);
+            _events?.EjectionsActive(_cluster, ejected);
 
             var interval = TimeSpan.FromMilliseconds(settings.IntervalMs);
             if (_timer is null || interval != _interval)
@@ -166,8 +162,7 @@ internal sealed class OutlierDetector : IDisposable
             ejected = Volatile.Read(ref _ejected);
             if (total == 0 || (long)ejected * 100 >= (long)total * settings.MaxEjectionPercent)
             {
-                _metrics?.EjectionOverflow(_cluster);
-                OutlierLog.EjectionOverflow(_logger, endpoint.Key, _cluster, count, OutlierLog.TypeName(type), ejected, total, settings.MaxEjectionPercent);
+                _events?.EjectionRefused(_cluster, endpoint.Key, type, count, ejected, total, settings.MaxEjectionPercent);
                 return;
             }
         }
@@ -189,10 +184,7 @@ internal sealed class OutlierDetector : IDisposable
         }
 
         Interlocked.Increment(ref _version);
-        _metrics?.Ejected(_cluster, type);
-        _metrics?.SetEjectionsActive(_cluster, Volatile.Read(ref _ejected));
-        OutlierLog.Ejected(_logger, endpoint.Key, _cluster, EjectionTime(state, settings).TotalSeconds, count, OutlierLog.TypeName(type),
-            state.EjectionMultiplier, Volatile.Read(ref _ejected), total);
+        _events?.Ejected(_cluster, endpoint.Key, type, count, EjectionTime(state, settings), state.EjectionMultiplier, Volatile.Read(ref _ejected), total);
     }
 
     private static TimeSpan EjectionTime(EndpointOutlierState state, ContractOutlierDetection settings) =>
@@ -217,7 +209,7 @@ internal sealed class OutlierDetector : IDisposable
                         state.Uneject(now);
                         Interlocked.Decrement(ref _ejected);
                         changed = true;
-                        OutlierLog.Unejected(_logger, endpoint.Key, _cluster, ejectedFor.TotalSeconds);
+                        _events?.Unejected(_cluster, endpoint.Key, ejectedFor);
                     }
                 }
                 else if (state.EjectionMultiplier > 0 && state.UnejectedAt is { } unejectedAt && unejectedAt + interval <= now)
@@ -230,7 +222,7 @@ internal sealed class OutlierDetector : IDisposable
             if (changed)
             {
                 Interlocked.Increment(ref _version);
-                _metrics?.SetEjectionsActive(_cluster, Volatile.Read(ref _ejected));
+                _events?.EjectionsActive(_cluster, Volatile.Read(ref _ejected));
             }
         }
     }

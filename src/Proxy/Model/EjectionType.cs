@@ -1,4 +1,4 @@
-namespace Mesh.Proxy.Observability.Metrics;
+namespace Mesh.Proxy.Model;
 
 /// <summary>Why outlier detection ejected an endpoint, as Envoy names the types in its logs and statistics.</summary>
 internal enum EjectionType
