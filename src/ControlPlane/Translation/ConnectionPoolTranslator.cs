@@ -38,7 +38,6 @@ internal static class ConnectionPoolTranslator
             MaxRetries = Count(http?.MaxRetries),
             MaxRequestsPerConnection = Count(http?.MaxRequestsPerConnection),
             MaxConnectionDurationMs = tcp?.MaxConnectionDuration is { } duration ? RetryPolicyTranslator.ToMilliseconds(duration) : 0,
-            MaxConcurrentStreams = Count(http?.MaxConcurrentStreams),
         };
         if (http?.IdleTimeout is { } idle) pool.IdleTimeoutMs = RetryPolicyTranslator.ToMilliseconds(idle);
         if (tcp?.TcpKeepalive is { } keepalive)

@@ -54,6 +54,27 @@ public sealed class OutlierDetectionTests
     }
 
     [Fact]
+    public async Task RetriedResponses_StillCountAgainstTheEndpointThatGaveThem()
+    {
+        await using var good = await UpstreamServer.StartAsync(UpstreamServer.Echo);
+        await using var bad = await UpstreamServer.StartAsync(Answer(503));
+        // Istio's default retry policy withholds a 503 and retries elsewhere: the client never sees the failures, but
+        // outlier detection must. The system clock: the retries' back-off runs on it.
+        var retry = new RetryPolicy { NumRetries = 2, RetryOn = { "retriable-status-codes" }, RetriableStatusCodes = { 503 }, IgnorePreviousHosts = true };
+        var (proxy, client) = await StartAsync(TimeProvider.System, new OutlierDetection { Consecutive5Xx = 3 }, retry, good.Port, bad.Port);
+        await using var ownedProxy = proxy;
+        using var ownedClient = client;
+
+        for (var i = 0; i < 200 && bad.Requests < 3; i++)
+        {
+            using var response = await client.GetAsync("/");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await AssertHealthAsync(proxy, bad.Port, "/failed_outlier_check");
+    }
+
+    [Fact]
     public async Task ConnectFailures_CountAs5xxUnlessSplit_AndEjectTheDeadEndpoint()
     {
         await using var good = await UpstreamServer.StartAsync(UpstreamServer.Echo);
@@ -219,7 +240,10 @@ public sealed class OutlierDetectionTests
         return Task.CompletedTask;
     };
 
-    private static async Task<(TestProxy Proxy, HttpClient Client)> StartAsync(FakeTimeProvider time, OutlierDetection detection, params int[] ports)
+    private static Task<(TestProxy Proxy, HttpClient Client)> StartAsync(FakeTimeProvider time, OutlierDetection detection, params int[] ports) =>
+        StartAsync(time, detection, null, ports);
+
+    private static async Task<(TestProxy Proxy, HttpClient Client)> StartAsync(TimeProvider time, OutlierDetection detection, RetryPolicy? retry, params int[] ports)
     {
         detection.IntervalMs = (uint)Interval.TotalMilliseconds;
         detection.BaseEjectionTimeMs = (uint)BaseEjectionTime.TotalMilliseconds;
@@ -230,7 +254,7 @@ public sealed class OutlierDetectionTests
         var proxy = await TestProxy.StartAsync(time: time);
         var port = FreePort.Next();
         await proxy.ApplyAsync([cluster], [Endpoints("backend", ports)], Listener("outbound", port, "outbound"),
-            Routes("outbound", Host("backend", ["*"], ToCluster("backend"))));
+            Routes("outbound", Host("backend", ["*"], Forward(new RouteAction { RetryPolicy = retry }, null, "default", ("backend", 100)))));
         return (proxy, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
     }
 
