@@ -15,6 +15,9 @@ namespace Mesh.Proxy.Tests.Forwarding;
 /// </summary>
 public sealed class CircuitBreakerTests
 {
+    /// <summary>A request the proxy wrongly holds fails the test in seconds, not HttpClient's 100.</summary>
+    private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(15);
+
     [Theory]
     [InlineData(UpstreamProtocol.Http1, 1u, 1u, 0u, 2)]   // max_connections + max_pending_requests
     [InlineData(UpstreamProtocol.Http1, 5u, 5u, 3u, 3)]   // max_requests is the tighter
@@ -121,7 +124,7 @@ public sealed class CircuitBreakerTests
         var listenerPort = FreePort.Next();
         await proxy.ApplyAsync([cluster], [Endpoints("backend", port)], Listener("outbound", listenerPort, "outbound"),
             Routes("outbound", Host("backend", ["*"], Forward(new RouteAction { RetryPolicy = retry }, null, "default", ("backend", 100)))));
-        return (proxy, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{listenerPort}") });
+        return (proxy, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{listenerPort}"), Timeout = TestTimeout });
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

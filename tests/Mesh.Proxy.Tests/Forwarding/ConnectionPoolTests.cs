@@ -13,6 +13,9 @@ namespace Mesh.Proxy.Tests.Forwarding;
 /// <summary>DestinationRule connectionPool's connection options on the real proxy, seen from the backend: which connections carry which requests, and when they close.</summary>
 public sealed class ConnectionPoolTests
 {
+    /// <summary>A request the proxy wrongly holds fails the test in seconds, not HttpClient's 100.</summary>
+    private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(15);
+
     [Theory]
     [InlineData(0u, 1)]
     [InlineData(1u, 3)]
@@ -141,6 +144,6 @@ public sealed class ConnectionPoolTests
         var listenerPort = FreePort.Next();
         await proxy.ApplyAsync([cluster], [Endpoints("backend", port)], Listener("outbound", listenerPort, "outbound"),
             Routes("outbound", Host("backend", ["*"], ToCluster("backend"))));
-        return (proxy, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{listenerPort}") });
+        return (proxy, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{listenerPort}"), Timeout = TestTimeout });
     }
 }

@@ -13,6 +13,9 @@ namespace Mesh.Proxy.Tests.Forwarding;
 /// </summary>
 public sealed class OutlierDetectionTests
 {
+    /// <summary>A request the proxy wrongly holds fails the test in seconds, not HttpClient's 100.</summary>
+    private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(15);
+
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan BaseEjectionTime = TimeSpan.FromSeconds(30);
 
@@ -255,7 +258,7 @@ public sealed class OutlierDetectionTests
         var port = FreePort.Next();
         await proxy.ApplyAsync([cluster], [Endpoints("backend", ports)], Listener("outbound", port, "outbound"),
             Routes("outbound", Host("backend", ["*"], Forward(new RouteAction { RetryPolicy = retry }, null, "default", ("backend", 100)))));
-        return (proxy, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
+        return (proxy, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TestTimeout });
     }
 
     /// <summary>Sends requests, whatever they answer, until the condition holds; a bounded number, so a broken proxy fails the test.</summary>
