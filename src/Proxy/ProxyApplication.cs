@@ -86,6 +86,8 @@ internal static class ProxyApplication
         TracingServices.Add(services, options);
         services.AddSingleton<ProxyTelemetry>();
         services.AddSingleton<ProxySnapshotStore>();
+        services.AddSingleton<ClusterMetrics>();
+        services.AddSingleton<IOutlierEventSink, OutlierEventLog>();
         services.AddSingleton<ClusterCompiler>();
         services.AddSingleton<SnapshotCompiler>();
         services.AddSingleton<ForwardingLog>();

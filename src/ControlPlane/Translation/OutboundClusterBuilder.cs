@@ -46,6 +46,8 @@ internal static class OutboundClusterBuilder
             ConnectTimeoutMs = ConnectTimeout(policy, subset?.TrafficPolicy, port.Number),
             LbPolicy = LoadBalancer(policy, subset?.TrafficPolicy, port.Number),
             Protocol = Protocol(port, policy, subset?.TrafficPolicy),
+            ConnectionPool = ConnectionPoolTranslator.Translate(ConnectionPool(policy, subset?.TrafficPolicy, port.Number)),
+            OutlierDetection = ConnectionPoolTranslator.Translate(OutlierDetection(policy, subset?.TrafficPolicy, port.Number)),
         };
         clusters.Add(cluster);
 
@@ -106,6 +108,13 @@ internal static class OutboundClusterBuilder
             ?? PortLevel(policy, port)?.ConnectionPool?.Tcp?.ConnectTimeout ?? policy?.ConnectionPool?.Tcp?.ConnectTimeout;
         return timeout is { } value ? RetryPolicyTranslator.ToMilliseconds(value) : DefaultConnectTimeoutMs;
     }
+
+    /// <summary>Istio replaces connectionPool whole, never field by field: the most specific level that sets it wins.</summary>
+    private static ConnectionPoolSettings? ConnectionPool(TrafficPolicy? policy, TrafficPolicy? subsetPolicy, uint port) =>
+        PortLevel(subsetPolicy, port)?.ConnectionPool ?? subsetPolicy?.ConnectionPool ?? PortLevel(policy, port)?.ConnectionPool ?? policy?.ConnectionPool;
+
+    private static Istio.Networking.OutlierDetection? OutlierDetection(TrafficPolicy? policy, TrafficPolicy? subsetPolicy, uint port) =>
+        PortLevel(subsetPolicy, port)?.OutlierDetection ?? subsetPolicy?.OutlierDetection ?? PortLevel(policy, port)?.OutlierDetection ?? policy?.OutlierDetection;
 
     private static UpstreamProtocol Protocol(ServicePortModel port, TrafficPolicy? policy, TrafficPolicy? subsetPolicy)
     {

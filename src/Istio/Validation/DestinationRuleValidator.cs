@@ -172,6 +172,13 @@ internal static class DestinationRuleValidator
         }
 
         NotNegative(outlier.ConsecutiveErrors, FieldPaths.Field(path, "consecutiveErrors"), "outlier detection consecutive errors", p);
+        if (!outlier.SplitExternalLocalOriginErrors && outlier.ConsecutiveLocalOriginFailures > 0)
+        {
+            // Istio's rule: local-origin failures are only counted apart when they are split from the upstream's errors.
+            p.Error(FieldPaths.Field(path, "consecutiveLocalOriginFailures"),
+                "Invalid value: outlier detection consecutive local origin failures is specified, but split external local origin errors is set to false");
+        }
+
         CommonRules.Duration(outlier.Interval, FieldPaths.Field(path, "interval"), p);
         CommonRules.Duration(outlier.BaseEjectionTime, FieldPaths.Field(path, "baseEjectionTime"), p);
         Percent(outlier.MaxEjectionPercent, FieldPaths.Field(path, "maxEjectionPercent"), "max ejection percent", p);

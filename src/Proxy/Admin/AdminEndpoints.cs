@@ -15,6 +15,7 @@ internal static class AdminEndpoints
     [
         ("/ready", "200 once listeners, routes, clusters and endpoints have all been applied and every listener accepts connections, else 503"),
         ("/config_dump", "the snapshot being served, as JSON, with per-type versions and nonces"),
+        ("/clusters", "per cluster its circuit-breaker thresholds, per endpoint its health flags (outlier ejections) and request counters; ?format=json"),
         ("/stats/prometheus", "Istio's standard metrics and the per-route family, Prometheus text format 0.0.4"),
     ];
 
@@ -40,6 +41,20 @@ internal static class AdminEndpoints
             context.Response.ContentType = "application/json";
             await using var writer = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Indented = true });
             ConfigDumpWriter.Write(writer, store.Current);
+        });
+
+        endpoints.MapGet("/clusters", async (HttpContext context) =>
+        {
+            if (context.Request.Query["format"] == "json")
+            {
+                context.Response.ContentType = "application/json";
+                await using var writer = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Indented = true });
+                ClustersWriter.Json(writer, store.Current);
+                return;
+            }
+
+            context.Response.ContentType = "text/plain";
+            await context.Response.WriteAsync(ClustersWriter.Text(store.Current));
         });
 
         // prometheus-net's exporter. Text format 0.0.4 only, as Envoy serves it: OpenMetrics negotiation is off, so what

@@ -11,9 +11,11 @@ namespace Mesh.Proxy.Configuration;
 /// <summary>
 /// Compiles clusters and their load assignments into <see cref="ClusterModel"/>s. From the previous snapshot it keeps
 /// each cluster's live state and each address's, and the connection pool of every cluster whose connection settings
-/// did not change.
+/// did not change. A compiled set of clusters is always the next one served (nothing after this step can reject it),
+/// so compiling also hands each cluster's outlier detector its new settings and endpoints.
 /// </summary>
-internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentityStore? identity = null, ILoggerFactory? loggerFactory = null)
+internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentityStore? identity = null, ILoggerFactory? loggerFactory = null,
+    IOutlierEventSink? outlierEvents = null)
 {
     private readonly ILogger _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ClusterTlsConnector>();
 
@@ -43,7 +45,36 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentit
             throw;
         }
 
+        TrackOutlierDetection(result, previous);
         return result;
+    }
+
+    private void TrackOutlierDetection(Dictionary<string, ClusterModel> next, IReadOnlyDictionary<string, ClusterModel> previous)
+    {
+        foreach (var cluster in next.Values)
+        {
+            if (cluster.Config.OutlierDetection is not { } settings)
+            {
+                cluster.State.Outlier?.Dispose();
+                cluster.State.Outlier = null;
+            }
+            else if (cluster.State.Outlier is { } detector)
+            {
+                detector.Track(settings, cluster.Endpoints);
+            }
+            else
+            {
+                cluster.State.Outlier = new OutlierDetector(cluster.Name, settings, cluster.Endpoints, timeProvider, outlierEvents);
+            }
+        }
+
+        foreach (var (name, cluster) in previous)
+        {
+            if (!next.ContainsKey(name))
+            {
+                cluster.State.Outlier?.Dispose();
+            }
+        }
     }
 
     private void AddClusters(
@@ -69,12 +100,23 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentit
 
             var connectTimeout = cluster.ConnectTimeoutMs == 0 ? DefaultConnectTimeout : TimeSpan.FromMilliseconds(cluster.ConnectTimeoutMs);
             var tls = cluster.Tls is { Mode: not UpstreamTlsMode.Disable } ? cluster.Tls : null;
-            var transport = previous.TryGetValue(cluster.Name, out var old) && old.Transport.HasSameSettings(cluster.Protocol, connectTimeout, tls)
+            var transport = previous.TryGetValue(cluster.Name, out var old) && old.Transport.HasSameSettings(cluster.Protocol, connectTimeout, tls, cluster.ConnectionPool)
                 ? old.Transport
-                : new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, tls, tls is null ? null : CreateConnector(cluster, path).ConnectAsync);
+                : new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, tls, Connector(cluster, tls, path), cluster.ConnectionPool);
             var endpoints = CompileEndpoints(endpointsByCluster.TryGetValue(cluster.Name, out var assigned) ? assigned : [], old);
             result.Add(cluster.Name, new ClusterModel(cluster, transport, endpoints, old?.State ?? new ClusterState()));
         }
+    }
+
+    /// <summary>TLS origination, or plaintext keep-alive probes; null: the handler connects on its own.</summary>
+    private Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? Connector(Cluster cluster, UpstreamTls? tls, string path)
+    {
+        if (tls is not null)
+        {
+            return CreateConnector(cluster, path).ConnectAsync;
+        }
+
+        return cluster.ConnectionPool?.TcpKeepalive is { } keepalive ? UpstreamSockets.PlaintextConnector(keepalive) : null;
     }
 
     private ClusterTlsConnector CreateConnector(Cluster cluster, string path)

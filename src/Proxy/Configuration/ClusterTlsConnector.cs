@@ -26,10 +26,12 @@ internal sealed class ClusterTlsConnector
     private readonly string[] _expected;
     private readonly TrustBundle? _externalRoots;
     private readonly X509Certificate2? _clientCertificate;
+    private readonly TcpKeepalive? _keepalive;
 
     public ClusterTlsConnector(Cluster cluster, WorkloadIdentityStore? identity, TimeProvider time, ILogger logger)
     {
         _tls = cluster.Tls;
+        _keepalive = cluster.ConnectionPool?.TcpKeepalive;
         _clusterName = cluster.Name;
         _identity = identity;
         _time = time;
@@ -54,17 +56,7 @@ internal sealed class ClusterTlsConnector
     public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         var endpoint = $"{context.DnsEndPoint.Host}:{context.DnsEndPoint.Port}";
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-
+        var socket = await UpstreamSockets.ConnectAsync(context.DnsEndPoint, _keepalive, cancellationToken);
         var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
         try
         {

@@ -12,6 +12,7 @@ internal static class LocalReply
     public static readonly byte[] UpstreamTimeout = Encoding.ASCII.GetBytes("upstream request timeout");
     public static readonly byte[] Overloaded = Encoding.ASCII.GetBytes("envoy overloaded");
     public static readonly byte[] UpstreamConnectError = Encoding.ASCII.GetBytes("upstream connect error or disconnect/reset before headers");
+    public static readonly byte[] UpstreamOverflow = Encoding.ASCII.GetBytes("upstream connect error or disconnect/reset before headers. reset reason: overflow");
 
     public static Task WriteAsync(HttpContext context, int statusCode, byte[] body, HeaderOperationsModel? responseHeaders = null, int attempts = 0)
     {

@@ -2,6 +2,7 @@ using System.Net.Http;
 using System.Text;
 using Mesh.Proxy.Observability;
 using Mesh.Proxy.Forwarding.LoadBalancing;
+using Mesh.Proxy.Observability.Metrics;
 using Mesh.Proxy.Model;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -14,10 +15,12 @@ namespace Mesh.Proxy.Forwarding;
 /// Sends a routed request to its cluster through YARP's forwarder, attempt after attempt as the retry policy allows,
 /// within the per-try and overall timeouts, and records Envoy's response flags. A failure on the client's side (a
 /// malformed body, a connection gone) ends the request at once: it is never retried nor answered as an upstream 5xx.
+/// A cluster with circuit-breaker thresholds admits each attempt against them (overflow: 503, UO) and each retry
+/// against max_retries; a cluster with outlier detection hears each attempt's result.
 /// </summary>
 internal sealed class UpstreamForwarder(
     IHttpForwarder forwarder, RouteTransformer transformer, ProxyTelemetry telemetry, ForwardingLog log, ProxyOptions options, Random random,
-    TimeProvider timeProvider)
+    TimeProvider timeProvider, ClusterMetrics clusterMetrics)
 {
     /// <summary>Bodies up to this size are buffered so that a retry can replay them; larger or streaming bodies are not retried.</summary>
     private const long MaxReplayableBodyBytes = 64 * 1024;
@@ -45,10 +48,14 @@ internal sealed class UpstreamForwarder(
         // The endpoints earlier attempts used, for a retry to avoid: made only when a retry happens, so a request that
         // needs none allocates nothing for it.
         EndpointModel[]? tried = null;
+        var limits = cluster.Limits;
         for (var attempt = 1; ; attempt++)
         {
             feature.Attempts = attempt;
-            feature.MayRetry = attempt < maxAttempts;
+            // Envoy's max_retries breaker, checked before the response arrives: a response that may not be retried is
+            // passed on, never withheld.
+            var retryOverflow = attempt < maxAttempts && limits is not null && !cluster.State.HasRetryCapacity(limits.MaxRetries);
+            feature.MayRetry = attempt < maxAttempts && !retryOverflow;
             feature.ResponseWithheld = false;
 
             var endpoint = attempt > 1 && tried is not null
@@ -62,11 +69,27 @@ internal sealed class UpstreamForwarder(
             }
 
             feature.Endpoint = endpoint;
+            if (limits is not null && !cluster.State.TryStartRequest(limits.MaxInFlight))
+            {
+                await OverflowAsync(context, feature, cluster, attempt);
+                return;
+            }
+
             var attemptSpan = telemetry.StartAttempt(context, feature, endpoint);
             var (error, failure) = await SendAttemptAsync(context, feature, cluster, endpoint, retry.PerTryTimeout, overall);
             telemetry.EndAttempt(context, feature, attemptSpan, endpoint, failed: error != ForwarderError.None);
+            if (cluster.Outlier is { } outlier)
+            {
+                ReportResult(outlier, context, endpoint, error);
+            }
+
             if (error == ForwarderError.None && !feature.ResponseWithheld)
             {
+                if (retryOverflow && retry.RetriesStatus(context.Response.StatusCode))
+                {
+                    clusterMetrics.RetryOverflow(cluster.Name);
+                }
+
                 return;
             }
 
@@ -104,7 +127,11 @@ internal sealed class UpstreamForwarder(
             }
 
             var retriable = feature.ResponseWithheld || retry.RetriesFailure(failure);
-            if (retriable && attempt < maxAttempts)
+            if (retriable && retryOverflow)
+            {
+                clusterMetrics.RetryOverflow(cluster.Name);
+            }
+            else if (retriable && attempt < maxAttempts)
             {
                 if (retry.IgnorePreviousHosts)
                 {
@@ -112,7 +139,7 @@ internal sealed class UpstreamForwarder(
                     tried[attempt - 1] = endpoint;
                 }
 
-                if (!await PrepareRetryAsync(context, attempt, overall))
+                if (!await PrepareRetryAsync(context, attempt, overall, limits is null ? null : cluster.State))
                 {
                     await TimeOutAsync(context, feature, null);
                     return;
@@ -148,6 +175,10 @@ internal sealed class UpstreamForwarder(
             feature.RouteTimeout = null;
             cluster.Transport.Release();
             endpoint.State.OnRequestEnded();
+            if (cluster.Limits is not null)
+            {
+                cluster.State.EndRequest();
+            }
         }
 
         if (error == ForwarderError.None)
@@ -160,8 +191,11 @@ internal sealed class UpstreamForwarder(
             : ForwardingFailures.Classify(context.Features.Get<IForwarderErrorFeature>()?.Exception));
     }
 
-    /// <summary>Clears what the failed attempt left on the response, rewinds the body and waits the back-off; false if the overall timeout fired meanwhile.</summary>
-    private async Task<bool> PrepareRetryAsync(HttpContext context, int attempt, CancellationTokenSource? overall)
+    /// <summary>
+    /// Clears what the failed attempt left on the response, rewinds the body and waits the back-off; false if the
+    /// overall timeout fired meanwhile. The back-off is what Envoy's max_retries counts: a retry is active while it waits.
+    /// </summary>
+    private async Task<bool> PrepareRetryAsync(HttpContext context, int attempt, CancellationTokenSource? overall, ClusterState? countedRetries)
     {
         context.Response.Clear();
         context.Features.Set<IForwarderErrorFeature>(null);
@@ -170,6 +204,7 @@ internal sealed class UpstreamForwarder(
             context.Request.Body.Position = 0;
         }
 
+        countedRetries?.StartRetry();
         try
         {
             await Task.Delay(RetryBackoff.Next(attempt, random), timeProvider, overall?.Token ?? CancellationToken.None);
@@ -179,6 +214,46 @@ internal sealed class UpstreamForwarder(
         {
             return false;
         }
+        finally
+        {
+            countedRetries?.EndRetry();
+        }
+    }
+
+    /// <summary>
+    /// The attempt's result as Envoy's router reports it to outlier detection: the upstream's status when it answered,
+    /// a local-origin failure when the connection failed, reset or timed out; nothing when the client's side failed.
+    /// </summary>
+    private static void ReportResult(OutlierDetector outlier, HttpContext context, EndpointModel endpoint, ForwarderError error)
+    {
+        if (error == ForwarderError.None)
+        {
+            outlier.OnResponse(endpoint, context.Response.StatusCode);
+            return;
+        }
+
+        if (ForwardingFailures.IsDownstream(error) || context.RequestAborted.IsCancellationRequested || error == ForwarderError.UpgradeActivityTimeout)
+        {
+            return;
+        }
+
+        // Headers already on their way to the client: the upstream answered, and its status is what counts.
+        if (context.Response.HasStarted)
+        {
+            outlier.OnResponse(endpoint, context.Response.StatusCode);
+        }
+        else
+        {
+            outlier.OnLocalOriginFailure(endpoint);
+        }
+    }
+
+    /// <summary>A circuit breaker is full: Envoy's overflow reply, never retried and never held against the endpoint.</summary>
+    private Task OverflowAsync(HttpContext context, ProxyRequestFeature feature, ClusterModel cluster, int attempts)
+    {
+        feature.Flags |= ResponseFlags.UpstreamOverflow;
+        clusterMetrics.PendingOverflow(cluster.Name);
+        return LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, LocalReply.UpstreamOverflow, attempts: attempts > 1 ? attempts : 0);
     }
 
     /// <summary>

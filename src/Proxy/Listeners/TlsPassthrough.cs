@@ -77,7 +77,7 @@ internal sealed class TlsPassthrough(ProxySnapshotStore store, Random random, Ti
         try
         {
             var connectTimeout = cluster.Config.ConnectTimeoutMs > 0 ? TimeSpan.FromMilliseconds(cluster.Config.ConnectTimeoutMs) : DefaultConnectTimeout;
-            using var socket = await ConnectAsync(endpoint.Config.Address, (int)endpoint.Config.Port, connectTimeout);
+            using var socket = await ConnectAsync(endpoint.Config.Address, (int)endpoint.Config.Port, connectTimeout, cluster.Config.ConnectionPool?.TcpKeepalive);
             await PipeAsync(connection, socket);
         }
         catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
@@ -140,11 +140,12 @@ internal sealed class TlsPassthrough(ProxySnapshotStore store, Random random, Ti
         }
     }
 
-    private async Task<Socket> ConnectAsync(string address, int port, TimeSpan connectTimeout)
+    private async Task<Socket> ConnectAsync(string address, int port, TimeSpan connectTimeout, Contracts.Discovery.TcpKeepalive? keepalive)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            Configuration.UpstreamSockets.ApplyKeepalive(socket, keepalive);
             using var timeout = new CancellationTokenSource(connectTimeout, time);
             await socket.ConnectAsync(address, port, timeout.Token);
             return socket;

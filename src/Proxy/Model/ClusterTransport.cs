@@ -12,26 +12,35 @@ internal sealed class ClusterTransport : IDisposable
     /// <summary>Covers a request that read the old snapshot just before the swap but has not acquired the transport yet.</summary>
     private static readonly TimeSpan RetireGracePeriod = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long an unused connection stays pooled when connectionPool sets no idleTimeout (Istio's default is 1 h).</summary>
+    private static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(60);
+
     private readonly TimeProvider _timeProvider;
     private int _inFlight;
     private int _state; // 0 live, 1 retired, 2 grace over (dispose when drained), 3 disposed
     private ITimer? _graceTimer;
 
+    /// <param name="pool">DestinationRule connectionPool: its connection options shape the handler; null: the defaults.</param>
+    /// <param name="connect">The connect callback (TLS origination, keep-alive probes); null: the handler's own.</param>
     public ClusterTransport(UpstreamProtocol protocol, TimeSpan connectTimeout, TimeProvider timeProvider, UpstreamTls? tls = null,
-        Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connect = null)
+        Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connect = null, ConnectionPool? pool = null)
     {
         Protocol = protocol;
         ConnectTimeout = connectTimeout;
         Tls = tls;
+        Pool = pool;
         _timeProvider = timeProvider;
-        var handler = CreateHandler(connectTimeout);
+        var handler = CreateHandler(connectTimeout, pool);
         if (connect is not null)
         {
             // TLS origination (the cluster's TLS connector): the handler then sees the TLS stream as plaintext.
             handler.ConnectCallback = connect;
         }
 
-        Invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+        // maxRequestsPerConnection 1 is Istio's way to turn keep-alive off: each HTTP/1.1 request asks the upstream to
+        // close its connection after the response, so no connection carries a second request.
+        HttpMessageHandler pipeline = pool?.MaxRequestsPerConnection == 1 ? new ConnectionCloseHandler(handler) : handler;
+        Invoker = new HttpMessageInvoker(pipeline, disposeHandler: true);
     }
 
     public UpstreamProtocol Protocol { get; }
@@ -41,12 +50,23 @@ internal sealed class ClusterTransport : IDisposable
     /// <summary>The TLS settings the connections are made with; null for plaintext.</summary>
     public UpstreamTls? Tls { get; }
 
+    /// <summary>The connectionPool settings the handler was made with; null for the defaults.</summary>
+    public ConnectionPool? Pool { get; }
+
     public HttpMessageInvoker Invoker { get; }
 
     public bool IsDisposed => Volatile.Read(ref _state) == 3;
 
-    public bool HasSameSettings(UpstreamProtocol protocol, TimeSpan connectTimeout, UpstreamTls? tls) =>
-        Protocol == protocol && ConnectTimeout == connectTimeout && Equals(Tls, tls);
+    public bool HasSameSettings(UpstreamProtocol protocol, TimeSpan connectTimeout, UpstreamTls? tls, ConnectionPool? pool) =>
+        Protocol == protocol && ConnectTimeout == connectTimeout && Equals(Tls, tls) && SameConnectionOptions(Pool, pool);
+
+    // Only what shapes the handler: a change of circuit-breaker thresholds keeps the pool and its connections.
+    private static bool SameConnectionOptions(ConnectionPool? a, ConnectionPool? b) =>
+        (a?.MaxConnections ?? 0) == (b?.MaxConnections ?? 0)
+        && (a?.HasIdleTimeoutMs ?? false) == (b?.HasIdleTimeoutMs ?? false) && (a?.IdleTimeoutMs ?? 0) == (b?.IdleTimeoutMs ?? 0)
+        && (a?.MaxConnectionDurationMs ?? 0) == (b?.MaxConnectionDurationMs ?? 0)
+        && (a?.MaxRequestsPerConnection == 1) == (b?.MaxRequestsPerConnection == 1)
+        && Equals(a?.TcpKeepalive, b?.TcpKeepalive);
 
     public void Acquire() => Interlocked.Increment(ref _inFlight);
 
@@ -92,15 +112,52 @@ internal sealed class ClusterTransport : IDisposable
     }
 
     // Configured as YARP recommends for a forwarder's client: no proxy, no redirects, no decompression, no cookies.
-    private static SocketsHttpHandler CreateHandler(TimeSpan connectTimeout) => new()
+    // connectionPool's connection options map onto the handler's own: see docs/proxy.md for how each differs from Envoy.
+    private static SocketsHttpHandler CreateHandler(TimeSpan connectTimeout, ConnectionPool? pool)
     {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = System.Net.DecompressionMethods.None,
-        UseCookies = false,
-        EnableMultipleHttp2Connections = true,
-        ActivityHeadersPropagator = null,
-        ConnectTimeout = connectTimeout,
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
-    };
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
+            UseCookies = false,
+            EnableMultipleHttp2Connections = true,
+            ActivityHeadersPropagator = null,
+            ConnectTimeout = connectTimeout,
+            PooledConnectionIdleTimeout = DefaultIdleTimeout,
+        };
+        if (pool is null)
+        {
+            return handler;
+        }
+
+        if (pool.MaxConnections > 0)
+        {
+            // Per endpoint: the handler keeps one pool per address. Envoy's max_connections counts the whole cluster.
+            handler.MaxConnectionsPerServer = (int)Math.Min(pool.MaxConnections, int.MaxValue);
+        }
+
+        if (pool.HasIdleTimeoutMs)
+        {
+            handler.PooledConnectionIdleTimeout = pool.IdleTimeoutMs == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(pool.IdleTimeoutMs);
+        }
+
+        if (pool.MaxConnectionDurationMs > 0)
+        {
+            // Envoy drains a connection once it is this old; the handler stops reusing it and closes it when it is idle.
+            handler.PooledConnectionLifetime = TimeSpan.FromMilliseconds(pool.MaxConnectionDurationMs);
+        }
+
+        return handler;
+    }
+
+    /// <summary>Marks each request "Connection: close": maxRequestsPerConnection 1.</summary>
+    private sealed class ConnectionCloseHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.ConnectionClose = true;
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 }

@@ -2,7 +2,8 @@ namespace Mesh.Proxy.Model;
 
 /// <summary>
 /// The live counters of one upstream address of a cluster. Outlives the models: the cluster compiler hands the same
-/// state to the address's next <see cref="EndpointModel"/>, so an endpoint update does not forget requests in flight.
+/// state to the address's next <see cref="EndpointModel"/>, so an endpoint update does not forget requests in flight,
+/// nor an ejection.
 /// </summary>
 internal sealed class EndpointState
 {
@@ -10,6 +11,9 @@ internal sealed class EndpointState
 
     /// <summary>Requests (or passthrough connections) in flight to this address; least-request balancing reads it.</summary>
     public int ActiveRequests => Volatile.Read(ref _activeRequests);
+
+    /// <summary>What outlier detection knows of this address; used only by clusters that have it.</summary>
+    public EndpointOutlierState Outlier { get; } = new();
 
     public void OnRequestStarted() => Interlocked.Increment(ref _activeRequests);
 

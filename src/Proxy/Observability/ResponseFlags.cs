@@ -44,4 +44,7 @@ internal enum ResponseFlags
 
     /// <summary>DI: the route's fault injection delayed the request.</summary>
     DelayInjected = 1 << 12,
+
+    /// <summary>UO: a circuit breaker of the cluster (connections, pending or in-flight requests) overflowed (503).</summary>
+    UpstreamOverflow = 1 << 13,
 }

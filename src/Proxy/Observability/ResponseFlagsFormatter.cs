@@ -20,6 +20,7 @@ internal static class ResponseFlagsFormatter
         (ResponseFlags.OverloadManager, "OM"),
         (ResponseFlags.FaultInjected, "FI"),
         (ResponseFlags.DelayInjected, "DI"),
+        (ResponseFlags.UpstreamOverflow, "UO"),
     ];
 
     /// <summary>How many combinations the flags have: they are consecutive bits from 1, one per code.</summary>

@@ -255,4 +255,22 @@ public sealed class IstioConfigLoaderTests
         Assert.Equal("spec.http[0].fault.abort.grpcStatus", error.FieldPath);
         Assert.StartsWith("Invalid value: \"NOPE\": invalid abort grpc status", error.Reason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void LoadText_LocalOriginFailuresWithoutSplit_IsAnError()
+    {
+        var result = IstioConfigLoader.LoadText("""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: backend, namespace: default }
+            spec:
+              host: backend
+              trafficPolicy:
+                outlierDetection: { consecutiveLocalOriginFailures: 3 }
+            """, "dr.yaml");
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("spec.trafficPolicy.outlierDetection.consecutiveLocalOriginFailures", error.FieldPath);
+        Assert.Contains("split external local origin errors is set to false", error.Reason, StringComparison.Ordinal);
+    }
 }

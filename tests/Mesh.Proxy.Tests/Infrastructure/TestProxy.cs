@@ -35,8 +35,9 @@ internal sealed class TestProxy : IAsyncDisposable
     /// <param name="limits">The listeners' limits; null: the defaults.</param>
     /// <param name="certificateSource">A workload certificate source, for listeners that serve mTLS; null: no identity.</param>
     /// <param name="overload">The overload manager's heap budget; null: the GC's limit, which tests never reach.</param>
+    /// <param name="time">The proxy's clock (a FakeTimeProvider moves outlier detection's sweeps by hand); null: the system's.</param>
     public static async Task<TestProxy> StartAsync(Random? random = null, ListenerLimits? limits = null, IWorkloadCertificateSource? certificateSource = null,
-        OverloadOptions? overload = null)
+        OverloadOptions? overload = null, TimeProvider? time = null)
     {
         var options = new ProxyOptions(ProxyRole.Router, "gateway", "default", new Uri("http://127.0.0.1:1"), null, 0, 0, "127.0.0.1", new Dictionary<string, string>())
         {
@@ -44,7 +45,7 @@ internal sealed class TestProxy : IAsyncDisposable
             Overload = overload ?? new OverloadOptions(),
         };
         var transport = new FakeDiscoveryTransport();
-        var app = ProxyApplication.Build(options, transport, TimeProvider.System, random ?? new Random(7), certificateSource);
+        var app = ProxyApplication.Build(options, transport, time ?? TimeProvider.System, random ?? new Random(7), certificateSource);
         await app.StartAsync();
         var admin = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         var stream = await transport.NextStreamAsync();

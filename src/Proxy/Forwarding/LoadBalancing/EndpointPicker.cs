@@ -12,7 +12,7 @@ internal static class EndpointPicker
     /// <summary>Null when the cluster has no endpoint.</summary>
     public static EndpointModel? Pick(ClusterModel cluster, Random random)
     {
-        var endpoints = cluster.Endpoints;
+        var endpoints = cluster.AvailableEndpoints;
         switch (endpoints.Length)
         {
             case 0:

@@ -1,0 +1,42 @@
+using Mesh.Contracts.Discovery;
+
+namespace Mesh.Proxy.Model;
+
+/// <summary>
+/// Envoy's circuit-breaker thresholds of one cluster (default priority), from DestinationRule connectionPool. Each is
+/// <see cref="uint.MaxValue"/> when unset, Istio's default. Compiled only for a cluster that sets one: a cluster
+/// without has none and pays nothing.
+/// </summary>
+internal sealed class CircuitBreakerThresholds
+{
+    private CircuitBreakerThresholds(ConnectionPool pool, bool http2)
+    {
+        MaxConnections = OrUnlimited(pool.MaxConnections);
+        MaxPendingRequests = OrUnlimited(pool.MaxPendingRequests);
+        MaxRequests = OrUnlimited(pool.MaxRequests);
+        MaxRetries = OrUnlimited(pool.MaxRetries);
+
+        // An HTTP/1.1 connection carries one request at a time: once max_connections are busy, further requests wait
+        // for one (Envoy's pending requests), and past max_pending_requests of them Envoy fails the request. HTTP/2
+        // multiplexes onto the connections it has, so only max_requests bounds it.
+        var admitted = http2 ? MaxRequests : Math.Min(MaxRequests, (long)MaxConnections + MaxPendingRequests);
+        MaxInFlight = (int)Math.Min(admitted, int.MaxValue);
+    }
+
+    public uint MaxConnections { get; }
+
+    public uint MaxPendingRequests { get; }
+
+    public uint MaxRequests { get; }
+
+    public uint MaxRetries { get; }
+
+    /// <summary>The most requests in flight to the cluster at once; one more overflows (503, UO).</summary>
+    public int MaxInFlight { get; }
+
+    /// <summary>Null when the cluster sets no request or retry limit, so the data path skips circuit breaking.</summary>
+    public static CircuitBreakerThresholds? From(ConnectionPool? pool, bool http2) =>
+        pool is { MaxConnections: 0, MaxPendingRequests: 0, MaxRequests: 0, MaxRetries: 0 } or null ? null : new CircuitBreakerThresholds(pool, http2);
+
+    private static uint OrUnlimited(uint value) => value == 0 ? uint.MaxValue : value;
+}
