@@ -157,6 +157,12 @@ internal static class DestinationRuleValidator
             Positive(http.Http1MaxPendingRequests, FieldPaths.Field(httpPath, "http1MaxPendingRequests"), "http1 max pending requests", p);
             Positive(http.Http2MaxRequests, FieldPaths.Field(httpPath, "http2MaxRequests"), "http2 max requests", p);
             NotNegative(http.MaxRequestsPerConnection, FieldPaths.Field(httpPath, "maxRequestsPerConnection"), "max requests per connection", p);
+            if (http.MaxRequestsPerConnection is > 1)
+            {
+                // .NET's connection pool cannot count requests per connection; 1 (a connection per request) it can honour.
+                p.Warning(FieldPaths.Field(httpPath, "maxRequestsPerConnection"),
+                    $"has no effect in this mesh for {http.MaxRequestsPerConnection}: only 1 (a new connection for each request) is applied; other values reuse connections without a count");
+            }
             NotNegative(http.MaxRetries, FieldPaths.Field(httpPath, "maxRetries"), "max retries", p);
             CommonRules.Duration(http.IdleTimeout, FieldPaths.Field(httpPath, "idleTimeout"), p);
             CommonRules.Duration(http.Http2KeepAlive?.Interval, FieldPaths.Field(httpPath, "http2KeepAlive.interval"), p);

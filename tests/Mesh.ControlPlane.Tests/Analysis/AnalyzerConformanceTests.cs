@@ -53,9 +53,9 @@ public sealed class AnalyzerConformanceTests
         var messages = MeshAnalyzer.Analyze(IstioConfigLoader.LoadFile(Path.Combine(ConformanceFiles.Root, "tests/testdata/config/destination-rule-all.yaml")).Resources);
 
         var paths = messages.Where(m => m.Type == AnalysisMessageType.NotEffective).Select(m => m.FieldPath).ToList();
-        Assert.Contains("spec.trafficPolicy.outlierDetection", paths);
         Assert.Contains("spec.subsets[1].trafficPolicy.loadBalancer.consistentHash", paths);
-        Assert.Contains("spec.trafficPolicy.connectionPool.tcp.maxConnections", paths);
+        Assert.DoesNotContain("spec.trafficPolicy.outlierDetection", paths);
+        Assert.DoesNotContain("spec.trafficPolicy.connectionPool.tcp.maxConnections", paths);
     }
 
     [SkippableFact]

@@ -31,7 +31,7 @@ public sealed class MeshAnalyzerTests
     private static AnalysisMessage[] OfCode(IReadOnlyList<AnalysisMessage> messages, string code) => messages.Where(m => m.Type.Code == code).ToArray();
 
     [Fact]
-    public void Analyze_OutlierDetectionSet_WarnsAtItsFileLineAndPath()
+    public void Analyze_ProxyProtocolSet_WarnsAtItsFileLineAndPath()
     {
         var messages = Analyze(ReviewsEntry + """
             apiVersion: networking.istio.io/v1
@@ -40,15 +40,15 @@ public sealed class MeshAnalyzerTests
             spec:
               host: reviews
               trafficPolicy:
-                outlierDetection:
-                  consecutive5xxErrors: 3
+                proxyProtocol:
+                  version: V1
             """, "dr.yaml");
 
         var message = Assert.Single(OfCode(messages, "MESH0001"));
         Assert.Equal(AnalysisLevel.Warning, message.Type.Level);
-        Assert.Equal("spec.trafficPolicy.outlierDetection", message.FieldPath);
+        Assert.Equal("spec.trafficPolicy.proxyProtocol", message.FieldPath);
         Assert.Equal(18, message.Line);
-        Assert.StartsWith("Warning [MESH0001] (DestinationRule default/reviews dr.yaml:18) spec.trafficPolicy.outlierDetection: has no effect in this mesh: ",
+        Assert.StartsWith("Warning [MESH0001] (DestinationRule default/reviews dr.yaml:18) spec.trafficPolicy.proxyProtocol: has no effect in this mesh: ",
             message.ToString(), StringComparison.Ordinal);
     }
 
@@ -63,11 +63,11 @@ public sealed class MeshAnalyzerTests
               host: reviews
               trafficPolicy:
                 loadBalancer: { simple: RANDOM }
-                connectionPool: { tcp: { connectTimeout: 1s }, http: { h2UpgradePolicy: UPGRADE } }
+                connectionPool: { tcp: { connectTimeout: 1s, maxConnections: 10 }, http: { h2UpgradePolicy: UPGRADE, http2MaxRequests: 10, maxRetries: 3 } }
                 tls: { mode: ISTIO_MUTUAL, sni: reviews }
                 portLevelSettings:
                 - { port: { number: 9080 }, loadBalancer: { simple: ROUND_ROBIN } }
-                outlierDetection: ~
+                outlierDetection: { consecutive5xxErrors: 3, baseEjectionTime: 30s }
               subsets:
               - { name: v1, labels: { version: v1 }, trafficPolicy: { loadBalancer: { simple: LEAST_REQUEST } } }
             """);
@@ -87,7 +87,7 @@ public sealed class MeshAnalyzerTests
               trafficPolicy:
                 portLevelSettings:
                 - port: { number: 9080 }
-                  connectionPool: { http: { h2UpgradePolicy: UPGRADE, http2MaxRequests: 10 } }
+                  connectionPool: { http: { h2UpgradePolicy: UPGRADE, http2KeepAlive: { interval: 10s } } }
               subsets:
               - name: v1
                 labels: { version: v1 }
@@ -97,7 +97,7 @@ public sealed class MeshAnalyzerTests
         Assert.Equal(
             [
                 "spec.trafficPolicy.portLevelSettings[0].connectionPool.http.h2UpgradePolicy",
-                "spec.trafficPolicy.portLevelSettings[0].connectionPool.http.http2MaxRequests",
+                "spec.trafficPolicy.portLevelSettings[0].connectionPool.http.http2KeepAlive",
                 "spec.subsets[0].trafficPolicy.loadBalancer.consistentHash",
             ],
             OfCode(messages, "MESH0001").Select(m => m.FieldPath));

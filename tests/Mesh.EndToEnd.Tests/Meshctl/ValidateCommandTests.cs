@@ -61,8 +61,8 @@ public sealed class ValidateCommandTests : IDisposable
             spec:
               host: reviews
               trafficPolicy:
-                outlierDetection:
-                  consecutive5xxErrors: 3
+                proxyProtocol:
+                  version: V1
             """);
         var output = new StringWriter();
         var strictOutput = new StringWriter();
@@ -72,7 +72,7 @@ public sealed class ValidateCommandTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Equal(1, strictExit);
-        Assert.Contains($"Warning [MESH0001] (DestinationRule default/reviews {Path.Combine(_dir, "dr.yaml")}:8) spec.trafficPolicy.outlierDetection: has no effect in this mesh:",
+        Assert.Contains($"Warning [MESH0001] (DestinationRule default/reviews {Path.Combine(_dir, "dr.yaml")}:8) spec.trafficPolicy.proxyProtocol: has no effect in this mesh:",
             output.ToString());
         Assert.Contains("1 warnings; 1 resources valid", strictOutput.ToString());
     }
