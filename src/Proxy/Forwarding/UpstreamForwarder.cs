@@ -45,6 +45,7 @@ internal sealed class UpstreamForwarder(
         // The endpoints earlier attempts used, for a retry to avoid: made only when a retry happens, so a request that
         // needs none allocates nothing for it.
         EndpointModel[]? tried = null;
+        var hash = cluster.Balancer?.Hash?.Key.Compute(context, feature);
         for (var attempt = 1; ; attempt++)
         {
             feature.Attempts = attempt;
@@ -52,8 +53,8 @@ internal sealed class UpstreamForwarder(
             feature.ResponseWithheld = false;
 
             var endpoint = attempt > 1 && tried is not null
-                ? EndpointPicker.PickAvoiding(cluster, random, tried, attempt - 1)
-                : EndpointPicker.Pick(cluster, random);
+                ? EndpointPicker.PickAvoiding(cluster, random, tried, attempt - 1, hash, retry.IgnorePreviousHosts, retry.RetryRemoteLocalities)
+                : EndpointPicker.Pick(cluster, random, hash);
             if (endpoint is null)
             {
                 feature.Flags |= ResponseFlags.NoHealthyUpstream;
@@ -106,7 +107,7 @@ internal sealed class UpstreamForwarder(
             var retriable = feature.ResponseWithheld || retry.RetriesFailure(failure);
             if (retriable && attempt < maxAttempts)
             {
-                if (retry.IgnorePreviousHosts)
+                if (retry.IgnorePreviousHosts || retry.RetryRemoteLocalities)
                 {
                     tried ??= new EndpointModel[maxAttempts];
                     tried[attempt - 1] = endpoint;
