@@ -55,6 +55,15 @@ internal static class EndpointPicker
     private static EndpointModel? Pick(ClusterModel cluster, Random random, ulong? hash, int hostAttempt, uint excludedLevels)
     {
         var endpoints = cluster.Endpoints;
+        return PickFrom(cluster, endpoints, random, hash, hostAttempt, excludedLevels);
+    }
+
+    /// <summary>
+    /// The choice among <paramref name="endpoints"/>, the cluster's endpoints that may take traffic (all of them, or a
+    /// subset when some are unavailable): the one input of every policy below.
+    /// </summary>
+    internal static EndpointModel? PickFrom(ClusterModel cluster, EndpointModel[] endpoints, Random random, ulong? hash, int hostAttempt = 0, uint excludedLevels = 0)
+    {
         switch (endpoints.Length)
         {
             case 0:
@@ -124,7 +133,7 @@ internal static class EndpointPicker
 
     /// <summary>
     /// By weight (times the slow-start factor while ramping): round robin walks the golden-ratio sequence over the
-    /// cumulative weights, random draws, least request compares requests in flight per unit of weight of two draws.
+    /// cumulative weights, random draws, least request takes the less busy of two weighted draws.
     /// </summary>
     private static EndpointModel Weighted(ClusterModel cluster, EndpointModel[] endpoints, int level, Random random, SlowStartModel? slowStart, long now)
     {
@@ -145,11 +154,8 @@ internal static class EndpointPicker
             case LoadBalancerPolicy.Random:
                 return At(endpoints, level, random.NextDouble() * total, slowStart, now);
             default:
-                var first = At(endpoints, level, random.NextDouble() * total, slowStart, now);
-                var second = At(endpoints, level, random.NextDouble() * total, slowStart, now);
-                return (second.State.ActiveRequests + 1) / WeightOf(second, slowStart, now) < (first.State.ActiveRequests + 1) / WeightOf(first, slowStart, now)
-                    ? second
-                    : first;
+                // Two choices drawn by weight, the one with fewer requests in flight wins: idle, the shares are the weights'.
+                return LeastRequest(At(endpoints, level, random.NextDouble() * total, slowStart, now), At(endpoints, level, random.NextDouble() * total, slowStart, now));
         }
     }
 
