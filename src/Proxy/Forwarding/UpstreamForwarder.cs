@@ -46,15 +46,16 @@ internal sealed class UpstreamForwarder(
         // needs none allocates nothing for it.
         EndpointModel[]? tried = null;
         var hash = cluster.Balancer?.Hash?.Key.Compute(context, feature);
+        var originalDestination = cluster.Config.LbPolicy == Mesh.Contracts.Discovery.LoadBalancerPolicy.Passthrough ? OriginalDestination.Of(context) : null;
         for (var attempt = 1; ; attempt++)
         {
             feature.Attempts = attempt;
             feature.MayRetry = attempt < maxAttempts;
             feature.ResponseWithheld = false;
 
-            var endpoint = attempt > 1 && tried is not null
+            var endpoint = originalDestination ?? (attempt > 1 && tried is not null
                 ? EndpointPicker.PickAvoiding(cluster, random, tried, attempt - 1, hash, retry.IgnorePreviousHosts, retry.RetryRemoteLocalities)
-                : EndpointPicker.Pick(cluster, random, hash);
+                : EndpointPicker.Pick(cluster, random, hash));
             if (endpoint is null)
             {
                 feature.Flags |= ResponseFlags.NoHealthyUpstream;

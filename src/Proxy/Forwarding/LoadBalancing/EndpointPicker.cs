@@ -77,7 +77,7 @@ internal static class EndpointPicker
             return cluster.Config.LbPolicy switch
             {
                 LoadBalancerPolicy.RoundRobin => endpoints[cluster.State.NextTurn() % (uint)endpoints.Length],
-                LoadBalancerPolicy.Random => endpoints[random.Next(endpoints.Length)],
+                LoadBalancerPolicy.Random or LoadBalancerPolicy.Passthrough => endpoints[random.Next(endpoints.Length)],
                 _ => LeastRequest(endpoints, random),
             };
         }
@@ -119,7 +119,7 @@ internal static class EndpointPicker
         return cluster.Config.LbPolicy switch
         {
             LoadBalancerPolicy.RoundRobin => Nth(endpoints, level, (int)(cluster.State.NextTurn() % (uint)count)),
-            LoadBalancerPolicy.Random => Nth(endpoints, level, random.Next(count)),
+            LoadBalancerPolicy.Random or LoadBalancerPolicy.Passthrough => Nth(endpoints, level, random.Next(count)),
             _ => LeastRequest(Nth(endpoints, level, random.Next(count)), Nth(endpoints, level, random.Next(count))),
         };
     }
@@ -151,7 +151,7 @@ internal static class EndpointPicker
             case LoadBalancerPolicy.RoundRobin:
                 var point = cluster.State.NextTurn() * GoldenRatioFraction;
                 return At(endpoints, level, (point - Math.Floor(point)) * total, slowStart, now);
-            case LoadBalancerPolicy.Random:
+            case LoadBalancerPolicy.Random or LoadBalancerPolicy.Passthrough:
                 return At(endpoints, level, random.NextDouble() * total, slowStart, now);
             default:
                 // Two choices drawn by weight, the one with fewer requests in flight wins: idle, the shares are the weights'.
