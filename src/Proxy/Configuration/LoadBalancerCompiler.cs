@@ -1,5 +1,4 @@
 using Mesh.Contracts.Discovery;
-using Mesh.Proxy.Forwarding.LoadBalancing;
 using Mesh.Proxy.Model;
 using Endpoint = Mesh.Contracts.Discovery.Endpoint;
 

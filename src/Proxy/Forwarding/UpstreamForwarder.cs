@@ -45,7 +45,13 @@ internal sealed class UpstreamForwarder(
         // The endpoints earlier attempts used, for a retry to avoid: made only when a retry happens, so a request that
         // needs none allocates nothing for it.
         EndpointModel[]? tried = null;
-        var hash = cluster.Balancer?.Hash?.Key.Compute(context, feature);
+        ulong? hash = null;
+        if (cluster.Balancer?.Hash is { } consistentHash)
+        {
+            hash = consistentHash.Key.Compute(context, out var generatedCookie);
+            feature.HashCookie = generatedCookie;
+        }
+
         var originalDestination = cluster.Config.LbPolicy == Mesh.Contracts.Discovery.LoadBalancerPolicy.Passthrough ? OriginalDestination.Of(context) : null;
         for (var attempt = 1; ; attempt++)
         {

@@ -1,5 +1,3 @@
-using Mesh.Proxy.Forwarding.LoadBalancing;
-
 namespace Mesh.Proxy.Model;
 
 /// <summary>

@@ -2,7 +2,6 @@ using System.Net;
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Forwarding.LoadBalancing;
 using Mesh.Proxy.Model;
-using Mesh.Proxy.Observability;
 using Microsoft.AspNetCore.Http;
 
 namespace Mesh.ControlPlane.Tests.Translation;
@@ -165,12 +164,17 @@ public sealed class LoadBalancerSimulationTests
         Assert.InRange(ofRemoved, Keys / 20, Keys / 4);
     }
 
-    [Fact]
-    public void Maglev_TableSizeNotPrime_IsAValidationError()
+    [Theory]
+    [InlineData("consistentHash: { httpHeaderName: x-user, maglev: { tableSize: 1000 } }", "consistentHash.maglev.tableSize", "prime")]
+    [InlineData("consistentHash: { httpHeaderName: x-user, maglev: { tableSize: 5000011 } }", "consistentHash.maglev.tableSize", "5000011")]
+    [InlineData("consistentHash: { httpHeaderName: x-user, maglev: {} }", "consistentHash.maglev.tableSize", "must be set")]
+    [InlineData("consistentHash: { httpHeaderName: x-user, minimumRingSize: 10, ringHash: { minimumRingSize: 10 } }", "consistentHash.minimumRingSize", "only one of")]
+    [InlineData("consistentHash: { httpCookie: { ttl: 10s } }", "consistentHash.httpCookie.name", "name required")]
+    public void ConsistentHash_IstiosRules_AreValidationErrors(string loadBalancer, string field, string reason)
     {
-        var result = Mesh.Istio.IstioConfigLoader.LoadText(Rule("consistentHash: { httpHeaderName: x-user, maglev: { tableSize: 1000 } }"), "dr.yaml");
+        var result = Mesh.Istio.IstioConfigLoader.LoadText(Rule(loadBalancer), "dr.yaml");
 
-        Assert.Contains(result.Errors, e => e.ToString().Contains("consistentHash.maglev.tableSize") && e.ToString().Contains("prime"));
+        Assert.Contains(result.Errors, e => e.ToString().Contains(field) && e.ToString().Contains(reason));
     }
 
     [Fact]
@@ -308,6 +312,20 @@ public sealed class LoadBalancerSimulationTests
         Assert.True(sim.Request("backend:9080")!.Route.Route_.RetryPolicy.RetryRemoteLocalities);
     }
 
+    [Fact]
+    public void ProxyLocality_IsTheWorkloadEntrysElseWhatTheProxyDeclares()
+    {
+        var snapshot = Simulation.Load("""
+            apiVersion: networking.istio.io/v1
+            kind: WorkloadEntry
+            metadata: { name: frontend, namespace: default }
+            spec: { address: 127.0.0.1, locality: us-east/zone1/a }
+            """);
+
+        Assert.Equal("us-east/zone1/a", new Mesh.ControlPlane.Translation.ProxyContext(new Node { WorkloadName = "frontend", Namespace = "default", Locality = "eu/z9" }, snapshot).Locality);
+        Assert.Equal("eu/z9", new Mesh.ControlPlane.Translation.ProxyContext(new Node { WorkloadName = "ingress", Namespace = "default", Locality = "eu/z9" }, snapshot).Locality);
+    }
+
     private const string OutlierDetection = "outlierDetection: { consecutive5xxErrors: 3 }";
 
     private static (int Moved, int OfRemoved) Disruption(string hash)
@@ -330,7 +348,7 @@ public sealed class LoadBalancerSimulationTests
     }
 
     private static EndpointModel? Pick(ClusterModel cluster, HttpContext request) =>
-        EndpointPicker.Pick(cluster, Random.Shared, cluster.Balancer?.Hash?.Key.Compute(request, new ProxyRequestFeature()));
+        EndpointPicker.Pick(cluster, Random.Shared, cluster.Balancer?.Hash?.Key.Compute(request, out _));
 
     private static EndpointModel Endpoint(ClusterModel cluster, string locality) => cluster.Endpoints.Single(e => e.Config.Locality == locality);
 

@@ -1,6 +1,5 @@
-using Mesh.Proxy.Model;
 
-namespace Mesh.Proxy.Forwarding.LoadBalancing;
+namespace Mesh.Proxy.Model;
 
 /// <summary>
 /// Envoy's Maglev: a table of a prime size where each host fills slots along its own permutation (offset and skip

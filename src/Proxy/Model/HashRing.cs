@@ -1,6 +1,5 @@
-using Mesh.Proxy.Model;
 
-namespace Mesh.Proxy.Forwarding.LoadBalancing;
+namespace Mesh.Proxy.Model;
 
 /// <summary>
 /// Envoy's ring hash (ketama): each host owns points on a 64-bit ring in proportion to its weight, the least-weighted

@@ -3,10 +3,9 @@ using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
 using Mesh.Contracts.Discovery;
-using Mesh.Proxy.Observability;
 using Microsoft.AspNetCore.Http;
 
-namespace Mesh.Proxy.Forwarding.LoadBalancing;
+namespace Mesh.Proxy.Model;
 
 /// <summary>
 /// The request attribute a consistent hash is computed from (Istio's httpHeaderName, httpCookie, useSourceIp,
@@ -40,15 +39,22 @@ internal sealed class RequestHashKey
         }
     }
 
-    /// <summary>The request's hash; null when it has no key. May set <see cref="ProxyRequestFeature.HashCookie"/>.</summary>
-    public ulong? Compute(HttpContext context, ProxyRequestFeature feature) => _kind switch
+    /// <summary>
+    /// The request's hash; null when it has no key. <paramref name="generatedCookie"/>: the Set-Cookie value of a hash
+    /// cookie generated for a request that had none, for the response.
+    /// </summary>
+    public ulong? Compute(HttpContext context, out string? generatedCookie)
     {
-        ConsistentHash.KeyOneofCase.HeaderName => Header(context.Request.Headers),
-        ConsistentHash.KeyOneofCase.Cookie => Cookie(context, feature),
-        ConsistentHash.KeyOneofCase.SourceIp => SourceIp(context),
-        ConsistentHash.KeyOneofCase.QueryParameter => QueryParameter(context.Request.QueryString.Value),
-        _ => null,
-    };
+        generatedCookie = null;
+        return _kind switch
+        {
+            ConsistentHash.KeyOneofCase.HeaderName => Header(context.Request.Headers),
+            ConsistentHash.KeyOneofCase.Cookie => Cookie(context, out generatedCookie),
+            ConsistentHash.KeyOneofCase.SourceIp => SourceIp(context),
+            ConsistentHash.KeyOneofCase.QueryParameter => QueryParameter(context.Request.QueryString.Value),
+            _ => null,
+        };
+    }
 
     public static ulong Hash(ReadOnlySpan<char> value) => Hash(value, 0);
 
@@ -75,8 +81,9 @@ internal sealed class RequestHashKey
         return hash;
     }
 
-    private ulong? Cookie(HttpContext context, ProxyRequestFeature feature)
+    private ulong? Cookie(HttpContext context, out string? generatedCookie)
     {
+        generatedCookie = null;
         foreach (var header in context.Request.Headers.Cookie)
         {
             if (FindCookie(header, _name, out var value))
@@ -95,7 +102,7 @@ internal sealed class RequestHashKey
         var connection = context.Connection;
         var generated = Hash($"{connection.RemoteIpAddress}:{connection.RemotePort}{connection.LocalIpAddress}:{connection.LocalPort}")
             .ToString("x16", CultureInfo.InvariantCulture);
-        feature.HashCookie = $"{_name}=\"{generated}\"{_cookieSuffix}";
+        generatedCookie = $"{_name}=\"{generated}\"{_cookieSuffix}";
         return Hash(generated);
     }
 

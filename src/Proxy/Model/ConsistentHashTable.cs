@@ -1,8 +1,7 @@
 using System.IO.Hashing;
 using System.Text;
-using Mesh.Proxy.Model;
 
-namespace Mesh.Proxy.Forwarding.LoadBalancing;
+namespace Mesh.Proxy.Model;
 
 /// <summary>
 /// A consistent-hash lookup structure over one set of endpoints, built once per snapshot. Hosts are placed by the
