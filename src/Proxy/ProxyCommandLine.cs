@@ -14,8 +14,9 @@ internal static class ProxyCommandLine
         usage:
           Mesh.Proxy sidecar --workload NAME --namespace NS --discovery https://HOST:PORT --app HOST:PORT
                              --outbound-port PORT --admin-port PORT [--bind 127.0.0.1] [--label k=v ...]
+                             [--locality REGION/ZONE/SUBZONE]
           Mesh.Proxy router  --workload NAME --namespace NS --discovery https://HOST:PORT --admin-port PORT
-                             [--bind 127.0.0.1] [--label k=v ...]
+                             [--bind 127.0.0.1] [--label k=v ...] [--locality REGION/ZONE/SUBZONE]
         telemetry options (both modes):
           [--metrics-port 15090] [--access-log off|text|json] [--trace-sampling PERCENT (default 1)]
           [--otlp-endpoint http://HOST:PORT (default $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, $OTEL_EXPORTER_OTLP_ENDPOINT)]
@@ -38,8 +39,8 @@ internal static class ProxyCommandLine
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         string[] allowed = role == ProxyRole.Sidecar
-            ? ["--workload", "--namespace", "--discovery", "--app", "--outbound-port", "--admin-port", "--bind", "--label", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. ListenerCommandLine.Flags, .. OverloadCommandLine.Flags]
-            : ["--workload", "--namespace", "--discovery", "--admin-port", "--bind", "--label", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. ListenerCommandLine.Flags, .. OverloadCommandLine.Flags];
+            ? ["--workload", "--namespace", "--discovery", "--app", "--outbound-port", "--admin-port", "--bind", "--label", "--locality", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. ListenerCommandLine.Flags, .. OverloadCommandLine.Flags]
+            : ["--workload", "--namespace", "--discovery", "--admin-port", "--bind", "--label", "--locality", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. ListenerCommandLine.Flags, .. OverloadCommandLine.Flags];
 
         for (var i = 1; i < args.Length; i += 2)
         {
@@ -77,7 +78,7 @@ internal static class ProxyCommandLine
 
         foreach (var flag in allowed)
         {
-            if (flag is not ("--bind" or "--label") && Array.IndexOf(TelemetryFlags, flag) < 0 && Array.IndexOf(IdentityCommandLine.Flags, flag) < 0
+            if (flag is not ("--bind" or "--label" or "--locality") && Array.IndexOf(TelemetryFlags, flag) < 0 && Array.IndexOf(IdentityCommandLine.Flags, flag) < 0
                 && Array.IndexOf(ListenerCommandLine.Flags, flag) < 0 && Array.IndexOf(OverloadCommandLine.Flags, flag) < 0
                 && !values.ContainsKey(flag))
             {
@@ -123,7 +124,11 @@ internal static class ProxyCommandLine
             }
         }
 
-        var options = new ProxyOptions(role, values["--workload"], values["--namespace"], discovery, app, outboundPort, adminPort, bind, labels);
+        // Istio's locality of this proxy; a sidecar's WorkloadEntry locality, when it has one, wins at the control plane.
+        var options = new ProxyOptions(role, values["--workload"], values["--namespace"], discovery, app, outboundPort, adminPort, bind, labels)
+        {
+            Locality = values.GetValueOrDefault("--locality", ""),
+        };
         var withTelemetry = TelemetryCommandLine.TryApply(options, values, Environment.GetEnvironmentVariable, out error);
         var withListeners = ListenerCommandLine.TryApply(withTelemetry, values, out var listenerError) ?? Fail(listenerError, ref error);
         var withOverload = OverloadCommandLine.TryApply(withListeners, values, out var overloadError) ?? Fail(overloadError, ref error);

@@ -35,6 +35,9 @@ internal sealed record ProxyOptions(
     /// <summary>The heap budget the overload manager acts on.</summary>
     public Overload.OverloadOptions Overload { get; init; } = new();
 
+    /// <summary>Where this proxy runs, "region/zone/subzone" (--locality); empty: unknown.</summary>
+    public string Locality { get; init; } = "";
+
     public Node ToNode()
     {
         var node = new Node
@@ -46,6 +49,7 @@ internal sealed record ProxyOptions(
             AppAddress = App ?? string.Empty,
             OutboundPort = (uint)OutboundPort,
             BindAddress = Bind,
+            Locality = Locality,
             ProxyVersion = typeof(ProxyOptions).Assembly.GetName().Version?.ToString() ?? "0",
         };
         foreach (var (key, value) in Labels)

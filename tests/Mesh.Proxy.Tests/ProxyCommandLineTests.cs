@@ -22,6 +22,17 @@ public sealed class ProxyCommandLineTests
         Assert.Equal("v1", node.Labels["version"]);
     }
 
+    [Fact]
+    public void TryParse_RouterWithLocality_DeclaresItOnTheNode()
+    {
+        var options = ProxyCommandLine.TryParse(
+            ["router", "--workload", "gw", "--namespace", "ns", "--discovery", "http://127.0.0.1:15010", "--admin-port", "15000", "--locality", "us-east/zone1/a"],
+            out var error);
+
+        Assert.True(options is not null, error);
+        Assert.Equal("us-east/zone1/a", options.ToNode().Locality);
+    }
+
     [Theory]
     [InlineData("missing mode", new string[0])]
     [InlineData("unknown mode 'gateway'", new[] { "gateway" })]

@@ -143,7 +143,8 @@ internal static class MeshSnapshotBuilder
         spec.Labels,
         spec.ServiceAccount ?? "default",
         spec.Weight is > 0 and var weight ? weight : 1,
-        sourceFile);
+        sourceFile,
+        Locality: spec.Locality ?? "");
 
     private static int CompareByNamespaceAndName(IstioResource a, IstioResource b)
     {

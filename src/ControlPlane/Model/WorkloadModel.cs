@@ -4,6 +4,7 @@ namespace Mesh.ControlPlane.Model;
 /// <param name="Name">The WorkloadEntry name; for an inline endpoint, <c>&lt;serviceentry&gt;[index]</c>, which identifies it here only.</param>
 /// <param name="Ports">Port name → port number where the workload (its sidecar inbound) listens.</param>
 /// <param name="IsInlineEndpoint">True for an endpoint written in a ServiceEntry: an address, not a named workload.</param>
+/// <param name="Locality">Istio's locality, "region/zone/subzone"; empty when not declared.</param>
 internal sealed record WorkloadModel(
     string Name,
     string Namespace,
@@ -13,7 +14,8 @@ internal sealed record WorkloadModel(
     string ServiceAccount,
     uint Weight,
     string SourceFile,
-    bool IsInlineEndpoint = false)
+    bool IsInlineEndpoint = false,
+    string Locality = "")
 {
     /// <summary>
     /// The name EDS gives the endpoint (Istio's <c>destination_workload</c>): the WorkloadEntry's; none for an inline

@@ -22,17 +22,17 @@ internal static class OutboundClusterBuilder
             foreach (var port in service.Ports)
             {
                 var policy = rule?.Spec.TrafficPolicy;
-                Add(snapshot, service, port, null, policy, null, clusters, endpoints);
+                Add(proxy, snapshot, service, port, null, policy, null, clusters, endpoints);
                 if (rule is null) continue;
                 foreach (var subset in rule.Spec.Subsets)
                 {
-                    Add(snapshot, service, port, subset.Name, policy, subset, clusters, endpoints);
+                    Add(proxy, snapshot, service, port, subset.Name, policy, subset, clusters, endpoints);
                 }
             }
         }
     }
 
-    private static void Add(MeshSnapshot snapshot, ServiceModel service, ServicePortModel port, string? subsetName, TrafficPolicy? policy, Subset? subset,
+    private static void Add(ProxyContext proxy, MeshSnapshot snapshot, ServiceModel service, ServicePortModel port, string? subsetName, TrafficPolicy? policy, Subset? subset,
         List<Cluster> clusters, List<ClusterLoadAssignment> endpoints)
     {
         var name = ClusterNames.Outbound(port.Number, subsetName, service.Hostname);
@@ -44,11 +44,13 @@ internal static class OutboundClusterBuilder
             Subset = subsetName ?? "",
             ServiceNamespace = service.Namespace,
             ConnectTimeoutMs = ConnectTimeout(policy, subset?.TrafficPolicy, port.Number),
-            LbPolicy = LoadBalancer(policy, subset?.TrafficPolicy, port.Number),
             Protocol = Protocol(port, policy, subset?.TrafficPolicy),
             ConnectionPool = ConnectionPoolTranslator.Translate(ConnectionPool(policy, subset?.TrafficPolicy, port.Number)),
             OutlierDetection = ConnectionPoolTranslator.Translate(OutlierDetection(policy, subset?.TrafficPolicy, port.Number)),
         };
+        var loadBalancer = LoadBalancerTranslator.Effective(policy, subset?.TrafficPolicy, port.Number);
+        LoadBalancerTranslator.Apply(cluster, loadBalancer, LoadBalancerTranslator.HasOutlierDetection(policy, subset?.TrafficPolicy, port.Number),
+            proxy.Locality, proxy.Labels);
         clusters.Add(cluster);
 
         var assignment = new ClusterLoadAssignment { ClusterName = name };
@@ -67,6 +69,7 @@ internal static class OutboundClusterBuilder
             return byPort != 0 ? byPort : string.CompareOrdinal(a.Workload.Name, b.Workload.Name);
         });
         foreach (var (workload, endpointPort) in selected) assignment.Endpoints.Add(ToEndpoint(workload, endpointPort));
+        LoadBalancerTranslator.Distribute(loadBalancer, proxy.Locality, assignment);
         cluster.Tls = UpstreamTlsTranslator.Translate(snapshot, service, port, subsetName, policy, subset?.TrafficPolicy, selected);
         endpoints.Add(assignment);
     }
@@ -81,25 +84,12 @@ internal static class OutboundClusterBuilder
             WorkloadName = workload.WorkloadName,
             Namespace = workload.Namespace,
             ServiceAccount = workload.ServiceAccount,
+            Locality = workload.Locality,
         };
         var labels = new List<KeyValuePair<string, string>>(workload.Labels);
         labels.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
         foreach (var (key, value) in labels) endpoint.Labels[key] = value;
         return endpoint;
-    }
-
-    /// <summary>Istio applies a subset's policy over the rule's, and port-level settings over both levels' defaults.</summary>
-    private static LoadBalancerPolicy LoadBalancer(TrafficPolicy? policy, TrafficPolicy? subsetPolicy, uint port)
-    {
-        var settings = PortLevel(subsetPolicy, port)?.LoadBalancer ?? subsetPolicy?.LoadBalancer
-            ?? PortLevel(policy, port)?.LoadBalancer ?? policy?.LoadBalancer;
-        return settings?.Simple switch
-        {
-            SimpleLB.RoundRobin => LoadBalancerPolicy.RoundRobin,
-            SimpleLB.LeastRequest or SimpleLB.LeastConn => LoadBalancerPolicy.LeastRequest,
-            SimpleLB.Random => LoadBalancerPolicy.Random,
-            _ => LoadBalancerPolicy.Unspecified,
-        };
     }
 
     private static uint ConnectTimeout(TrafficPolicy? policy, TrafficPolicy? subsetPolicy, uint port)

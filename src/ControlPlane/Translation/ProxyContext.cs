@@ -19,6 +19,7 @@ internal sealed class ProxyContext
         }
         Labels = labels;
         BindAddress = node.BindAddress.Length > 0 ? node.BindAddress : "127.0.0.1";
+        Locality = Workload is { Locality.Length: > 0 } ? Workload.Locality : node.Locality;
     }
 
     public Node Node { get; }
@@ -26,4 +27,7 @@ internal sealed class ProxyContext
     public IReadOnlyDictionary<string, string> Labels { get; }
     public WorkloadModel? Workload { get; }
     public string BindAddress { get; }
+
+    /// <summary>"region/zone/subzone": the WorkloadEntry's locality, else what the proxy declares (a gateway's --locality).</summary>
+    public string Locality { get; }
 }

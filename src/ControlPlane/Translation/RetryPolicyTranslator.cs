@@ -46,6 +46,7 @@ internal static class RetryPolicyTranslator
         }
         if (retries.PerTryTimeout is { } perTry) policy.PerTryTimeoutMs = ToMilliseconds(perTry);
         if (retries.RetryIgnorePreviousHosts is { } ignorePreviousHosts) policy.IgnorePreviousHosts = ignorePreviousHosts;
+        policy.RetryRemoteLocalities = retries.RetryRemoteLocalities == true;
         return policy;
     }
 

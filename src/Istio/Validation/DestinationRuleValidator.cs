@@ -107,7 +107,31 @@ internal static class DestinationRuleValidator
 
             if (hash.HttpCookie is { } cookie)
             {
+                if (cookie.Name.Length == 0)
+                {
+                    p.Error(FieldPaths.Field(path, "consistentHash.httpCookie.name"), "Required value: name required for HttpCookie");
+                }
+
                 CommonRules.Duration(cookie.Ttl is { } ttl && ttl == TimeSpan.Zero ? null : cookie.Ttl, FieldPaths.Field(path, "consistentHash.httpCookie.ttl"), p);
+            }
+
+            if (hash.MinimumRingSize is > 0 && (hash.RingHash is not null || hash.Maglev is not null))
+            {
+                p.Error(FieldPaths.Field(path, "consistentHash.minimumRingSize"), "Invalid value: only one of MinimumRingSize or Maglev/Ringhash can be specified");
+            }
+
+            if (hash.Maglev is { } maglev)
+            {
+                // Envoy's Maglev needs a prime table size below 5000011 (Istio checks the same).
+                var sizePath = FieldPaths.Field(path, "consistentHash.maglev.tableSize");
+                if (maglev.TableSize is not > 0)
+                {
+                    p.Error(sizePath, "Required value: tableSize must be set for maglev");
+                }
+                else if (maglev.TableSize >= 5000011 || !IsPrime(maglev.TableSize.Value))
+                {
+                    p.Error(sizePath, $"Invalid value: {maglev.TableSize}: tableSize must be a prime number less than 5000011 for maglev");
+                }
             }
         }
 
@@ -136,6 +160,19 @@ internal static class DestinationRuleValidator
                 p.Error(FieldPaths.Field(warmupPath, "aggression"), $"Invalid value: {aggression}: aggression must be greater than or equal to 1");
             }
         }
+    }
+
+    private static bool IsPrime(ulong value)
+    {
+        if (value < 2) return false;
+        if (value < 4) return true;
+        if (value % 2 == 0) return false;
+        for (ulong factor = 3; factor * factor <= value; factor += 2)
+        {
+            if (value % factor == 0) return false;
+        }
+
+        return true;
     }
 
     private static void ConnectionPool(ConnectionPoolSettings? pool, string path, FieldProblems p)

@@ -103,8 +103,12 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentit
             var transport = previous.TryGetValue(cluster.Name, out var old) && old.Transport.HasSameSettings(cluster.Protocol, connectTimeout, tls, cluster.ConnectionPool)
                 ? old.Transport
                 : new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, tls, Connector(cluster, tls, path), cluster.ConnectionPool);
-            var endpoints = CompileEndpoints(endpointsByCluster.TryGetValue(cluster.Name, out var assigned) ? assigned : [], old);
-            result.Add(cluster.Name, new ClusterModel(cluster, transport, endpoints, old?.State ?? new ClusterState()));
+            var assigned = endpointsByCluster.TryGetValue(cluster.Name, out var forCluster) ? forCluster : [];
+            var endpoints = CompileEndpoints(assigned, LoadBalancerCompiler.Priorities(cluster, assigned), old);
+            result.Add(cluster.Name, new ClusterModel(cluster, transport, endpoints, old?.State ?? new ClusterState())
+            {
+                Balancer = LoadBalancerCompiler.Compile(cluster, endpoints, timeProvider, path),
+            });
         }
     }
 
@@ -157,8 +161,11 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentit
         return unused;
     }
 
-    /// <summary>Models for a cluster's endpoints; an address the cluster already had keeps its live state.</summary>
-    private static EndpointModel[] CompileEndpoints(Endpoint[] endpoints, ClusterModel? previous)
+    /// <summary>
+    /// Models for a cluster's endpoints, at their locality priority levels; an address the cluster already had keeps its
+    /// live state, a new one is seen now (slow start ramps from then).
+    /// </summary>
+    private EndpointModel[] CompileEndpoints(Endpoint[] endpoints, int[]? priorities, ClusterModel? previous)
     {
         Dictionary<string, EndpointState>? previousStates = null;
         if (previous is { Endpoints.Length: > 0 })
@@ -173,8 +180,10 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentit
         var models = new EndpointModel[endpoints.Length];
         for (var i = 0; i < endpoints.Length; i++)
         {
-            var state = previousStates is not null && previousStates.TryGetValue(EndpointModel.KeyOf(endpoints[i]), out var kept) ? kept : new EndpointState();
-            models[i] = new EndpointModel(endpoints[i], state);
+            var state = previousStates is not null && previousStates.TryGetValue(EndpointModel.KeyOf(endpoints[i]), out var kept)
+                ? kept
+                : new EndpointState(timeProvider.GetTimestamp());
+            models[i] = new EndpointModel(endpoints[i], state) { Priority = priorities?[i] ?? 0 };
         }
 
         return models;

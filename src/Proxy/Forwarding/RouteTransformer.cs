@@ -79,6 +79,12 @@ internal sealed class RouteTransformer : HttpTransformer
             headers[AttemptCountHeader] = AttemptText(feature.Attempts);
         }
 
+        if (feature.HashCookie is { } cookie)
+        {
+            // Envoy adds the consistent-hash cookie it generated to the upstream's response.
+            headers.Append(Microsoft.Net.Http.Headers.HeaderNames.SetCookie, cookie);
+        }
+
         return copyBody;
     }
 

@@ -49,6 +49,14 @@ internal sealed class UpstreamForwarder(
         // needs none allocates nothing for it.
         EndpointModel[]? tried = null;
         var limits = cluster.Limits;
+        ulong? hash = null;
+        if (cluster.Balancer?.Hash is { } consistentHash)
+        {
+            hash = consistentHash.Key.Compute(context, out var generatedCookie);
+            feature.HashCookie = generatedCookie;
+        }
+
+        var originalDestination = cluster.Config.LbPolicy == Mesh.Contracts.Discovery.LoadBalancerPolicy.Passthrough ? OriginalDestination.Of(context) : null;
         for (var attempt = 1; ; attempt++)
         {
             feature.Attempts = attempt;
@@ -58,9 +66,9 @@ internal sealed class UpstreamForwarder(
             feature.MayRetry = attempt < maxAttempts && !retryOverflow;
             feature.ResponseWithheld = false;
 
-            var endpoint = attempt > 1 && tried is not null
-                ? EndpointPicker.PickAvoiding(cluster, random, tried, attempt - 1)
-                : EndpointPicker.Pick(cluster, random);
+            var endpoint = originalDestination ?? (attempt > 1 && tried is not null
+                ? EndpointPicker.PickAvoiding(cluster, random, tried, attempt - 1, hash, retry.IgnorePreviousHosts, retry.RetryRemoteLocalities)
+                : EndpointPicker.Pick(cluster, random, hash));
             if (endpoint is null)
             {
                 feature.Flags |= ResponseFlags.NoHealthyUpstream;
@@ -133,7 +141,7 @@ internal sealed class UpstreamForwarder(
             }
             else if (retriable && attempt < maxAttempts)
             {
-                if (retry.IgnorePreviousHosts)
+                if (retry.IgnorePreviousHosts || retry.RetryRemoteLocalities)
                 {
                     tried ??= new EndpointModel[maxAttempts];
                     tried[attempt - 1] = endpoint;

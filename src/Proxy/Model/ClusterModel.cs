@@ -18,6 +18,9 @@ internal sealed class ClusterModel(Cluster config, ClusterTransport transport, E
 
     public ClusterState State { get; } = state;
 
+    /// <summary>What the load balancer needs beyond the policy: null for equal weights with no hash, slow start or locality priorities.</summary>
+    public LoadBalancerModel? Balancer { get; init; }
+
     /// <summary>
     /// HTTP/2 clusters speak h2c with prior knowledge (gRPC); others HTTP/1.1. Between sidecars (ISTIO_MUTUAL) it is
     /// always h2 over the TLS stream the connector negotiated ALPN h2 on; the handler sees that stream as plaintext.

@@ -15,6 +15,12 @@ internal sealed class EndpointModel(Endpoint config, EndpointState state)
 
     public EndpointState State { get; } = state;
 
+    /// <summary>The endpoint's locality priority level in this cluster (Istio's failover): 0 is the nearest.</summary>
+    public int Priority { get; init; }
+
+    /// <summary>The load-balancing weight (Endpoint.weight, at least 1).</summary>
+    public uint Weight { get; } = Math.Max(1, config.Weight);
+
     public static string KeyOf(Endpoint endpoint) => $"{FormatHost(endpoint.Address)}:{endpoint.Port}";
 
     private static string FormatHost(string address) => address.Contains(':') ? $"[{address}]" : address;

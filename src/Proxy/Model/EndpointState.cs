@@ -5,7 +5,7 @@ namespace Mesh.Proxy.Model;
 /// state to the address's next <see cref="EndpointModel"/>, so an endpoint update does not forget requests in flight,
 /// nor an ejection.
 /// </summary>
-internal sealed class EndpointState
+internal sealed class EndpointState(long firstSeen = 0)
 {
     private int _activeRequests;
 
@@ -14,6 +14,9 @@ internal sealed class EndpointState
 
     /// <summary>What outlier detection knows of this address; used only by clusters that have it.</summary>
     public EndpointOutlierState Outlier { get; } = new();
+
+    /// <summary>When this proxy first saw the address in the cluster (a <see cref="TimeProvider.GetTimestamp"/>): slow start ramps from it.</summary>
+    public long FirstSeen { get; } = firstSeen;
 
     public void OnRequestStarted() => Interlocked.Increment(ref _activeRequests);
 

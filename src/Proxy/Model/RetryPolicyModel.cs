@@ -28,6 +28,9 @@ internal sealed class RetryPolicyModel
     /// <summary>A retry avoids the hosts earlier attempts used (Envoy's previous_hosts predicate).</summary>
     public bool IgnorePreviousHosts { get; }
 
+    /// <summary>Istio retryRemoteLocalities: every second attempt, the locality priorities tried so far are left out (Envoy's previous_priorities).</summary>
+    public bool RetryRemoteLocalities { get; private init; }
+
     public static RetryPolicyModel Compile(RetryPolicy? policy)
     {
         if (policy is null)
@@ -63,7 +66,10 @@ internal sealed class RetryPolicyModel
             codes[i] = (int)policy.RetriableStatusCodes[i];
         }
 
-        return new RetryPolicyModel((int)policy.NumRetries, TimeSpan.FromMilliseconds(policy.PerTryTimeoutMs), conditions, codes, policy.IgnorePreviousHosts);
+        return new RetryPolicyModel((int)policy.NumRetries, TimeSpan.FromMilliseconds(policy.PerTryTimeoutMs), conditions, codes, policy.IgnorePreviousHosts)
+        {
+            RetryRemoteLocalities = policy.RetryRemoteLocalities,
+        };
     }
 
     public bool RetriesStatus(int status)

@@ -41,6 +41,9 @@ internal sealed class ProxyRequestFeature
     /// <summary>The endpoint of the latest attempt; null when no attempt was made.</summary>
     public EndpointModel? Endpoint { get; set; }
 
+    /// <summary>A consistent-hash cookie this proxy generated for the request (a whole Set-Cookie value), sent with the upstream's response.</summary>
+    public string? HashCookie { get; set; }
+
     /// <summary>True while another attempt may follow this one, so a retriable response may be withheld.</summary>
     public bool MayRetry { get; set; }
 

@@ -45,6 +45,9 @@ internal sealed class Simulation
 
     public Cluster Cluster(string name) => Assert.Single(Resources.Clusters, c => c.Name == name);
 
+    /// <summary>The cluster as the proxy compiled it: its endpoints and load-balancing state.</summary>
+    public ClusterModel CompiledCluster(string name) => _compiled.Clusters[name];
+
     public ClusterLoadAssignment Endpoints(string clusterName) => Assert.Single(Resources.Endpoints, e => e.ClusterName == clusterName);
 
     public RouteConfiguration RouteConfig(string name) => Assert.Single(Resources.Routes, r => r.Name == name);
