@@ -110,6 +110,20 @@ internal static class GatewayValidator
             }
         }
 
+        if (tls.Mode is ServerTlsMode.IstioMutual or ServerTlsMode.OptionalMutual or ServerTlsMode.AutoPassthrough)
+        {
+            // The gateway terminates SIMPLE and MUTUAL and passes PASSTHROUGH through; a server in another mode would
+            // otherwise just not answer.
+            p.Warning(FieldPaths.Field(path, "mode"),
+                $"has no effect in this mesh: {IstioEnumNames.Name(tls.Mode.Value)} servers are not served; use SIMPLE, MUTUAL or PASSTHROUGH");
+        }
+
+        if (tls.CredentialName is null && tls.CredentialNames.Count > 1)
+        {
+            p.Warning(FieldPaths.Index(FieldPaths.Field(path, "credentialNames"), 1),
+                "has no effect in this mesh: only the first credential is served (one certificate per server)");
+        }
+
         if (tls.MinProtocolVersion is { } min && tls.MaxProtocolVersion is { } max && min != TlsProtocol.TlsAuto && max != TlsProtocol.TlsAuto && min > max)
         {
             p.Error(FieldPaths.Field(path, "minProtocolVersion"), "Invalid value: minProtocolVersion cannot be greater than maxProtocolVersion");
