@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace Mesh.Proxy.Forwarding;
 
 /// <summary>
-/// A route's CORS policy as Envoy's CORS filter applies it, before fault injection as in Istio's filter chain. A
+/// A route's CORS policy as Envoy's CORS filter applies it, after fault injection as in Istio's filter chain. A
 /// request with an Origin is a CORS request. A preflight (OPTIONS with Origin and Access-Control-Request-Method) whose
 /// Origin is allowed is answered here, 200 with no body; one whose Origin is not allowed goes on to the backend when
 /// the policy forwards unmatched preflights (Istio's default), else it is answered here without Allow-Origin. Every

@@ -113,15 +113,16 @@ internal sealed class ProxyRequestHandler(
         }
 
         var action = route.Forward!;
-        if (action.Cors is { } cors && CorsResponder.Apply(context, feature, cors))
-        {
-            return;
-        }
-
         var backend = action.PickCluster(random);
         feature.Backend = backend;
         feature.ClusterName = backend.Name;
         if (action.Fault is { } fault && await FaultInjector.ApplyAsync(context, feature, fault, random, time))
+        {
+            return;
+        }
+
+        // Istio's filter chain runs fault, then CORS, then the router.
+        if (action.Cors is { } cors && CorsResponder.Apply(context, feature, cors))
         {
             return;
         }

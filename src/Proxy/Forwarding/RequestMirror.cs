@@ -39,7 +39,7 @@ internal sealed partial class RequestMirror
 
     private static readonly HashSet<string> NotCopiedHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
-        "Host", "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "TE", "Trailer", "Upgrade",
+        "Host", "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "TE", "Trailer", "Upgrade", "Expect",
     };
 
     private readonly ILogger _logger;

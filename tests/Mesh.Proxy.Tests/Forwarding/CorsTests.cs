@@ -125,6 +125,20 @@ public sealed class CorsTests
     }
 
     [Fact]
+    public async Task Get_AllowedOriginAndUpstreamRefuses_TheProxys503CarriesAllowOrigin()
+    {
+        var (proxy, client) = await StartAsync(FreePort.Next(), Policy());
+        await using var owned = proxy;
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        request.Headers.Add("Origin", "https://app.example.com");
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("https://app.example.com", Header(response, "Access-Control-Allow-Origin"));
+    }
+
+    [Fact]
     public async Task Get_NoOrigin_ResponseUntouched()
     {
         await using var upstream = await UpstreamServer.StartAsync(UpstreamServer.Echo);
@@ -171,13 +185,15 @@ public sealed class CorsTests
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : null;
 
-    private static async Task<(TestProxy Proxy, HttpClient Client)> StartAsync(UpstreamServer upstream, CorsPolicy cors)
+    private static Task<(TestProxy Proxy, HttpClient Client)> StartAsync(UpstreamServer upstream, CorsPolicy cors) => StartAsync(upstream.Port, cors);
+
+    private static async Task<(TestProxy Proxy, HttpClient Client)> StartAsync(int upstreamPort, CorsPolicy cors)
     {
         var proxy = await TestProxy.StartAsync();
         var port = FreePort.Next();
         await proxy.ApplyAsync(
             [Cluster("backend")],
-            [Endpoints("backend", upstream.Port)],
+            [Endpoints("backend", upstreamPort)],
             Listener("outbound", port, "outbound"),
             Routes("outbound", Host("backend", ["*"], Forward(new RouteAction { Cors = cors }, null, "default", ("backend", 100)))));
         return (proxy, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
