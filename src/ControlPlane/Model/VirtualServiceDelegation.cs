@@ -85,7 +85,7 @@ internal static class VirtualServiceDelegation
         var delegateHttp = delegateService.Spec.Http;
         for (var i = 0; i < delegateHttp.Count; i++)
         {
-            if (MergeRoute(rootRoute, delegateHttp[i]) is { } mergedRoute)
+            if (MergeRoute(rootRoute, ResolveHosts(delegateHttp[i], delegateNamespace)) is { } mergedRoute)
             {
                 routes.Add(mergedRoute);
             }
@@ -97,6 +97,32 @@ internal static class VirtualServiceDelegation
             }
         }
     }
+
+    /// <summary>
+    /// Istio resolves every VirtualService's short host names in its own namespace before merging, so a delegate's
+    /// <c>reviews</c> stays the delegate namespace's service once its routes sit in the root.
+    /// </summary>
+    private static HttpRoute ResolveHosts(HttpRoute route, string delegateNamespace)
+    {
+        var destinations = new List<HttpRouteDestination>(route.Route.Count);
+        foreach (var destination in route.Route)
+        {
+            destinations.Add(destination.Destination is { } target ? destination with { Destination = Resolve(target, delegateNamespace) } : destination);
+        }
+        var mirrors = new List<HttpMirrorPolicy>(route.Mirrors.Count);
+        foreach (var mirror in route.Mirrors)
+        {
+            mirrors.Add(mirror.Destination is { } target ? mirror with { Destination = Resolve(target, delegateNamespace) } : mirror);
+        }
+        return route with
+        {
+            Route = destinations,
+            Mirror = route.Mirror is { } single ? Resolve(single, delegateNamespace) : null,
+            Mirrors = mirrors,
+        };
+    }
+
+    private static Destination Resolve(Destination destination, string ns) => destination with { Host = HostNames.Resolve(destination.Host, ns) };
 
     /// <summary>Istio's mergeHTTPRoute; null when the delegate's matches conflict with the root's.</summary>
     private static HttpRoute? MergeRoute(HttpRoute root, HttpRoute leaf)

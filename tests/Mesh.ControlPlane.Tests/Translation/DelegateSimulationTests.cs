@@ -130,6 +130,57 @@ public sealed class DelegateSimulationTests
         Assert.Equal($"outbound|9080|v1|{Backend}", sim.Request("backend:9080", "/api/x")!.Cluster);
     }
 
+    [Fact]
+    public void Request_GatewayRootDelegatingToAnotherNamespace_RoutesThroughTheGateway()
+    {
+        // Istio's documented use: the ingress team owns the root, each application team its delegate.
+        var sim = Simulation.Router("istio-ingressgateway", "default", DemoYaml.IngressLabels, DemoYaml.Workloads, DemoYaml.BackendSubsets, """
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: { name: edge, namespace: default }
+            spec:
+              selector: { istio: ingressgateway }
+              servers: [{ port: { number: 8080, name: http, protocol: HTTP }, hosts: ["*"] }]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: edge, namespace: default }
+            spec:
+              hosts: [shop.example.com]
+              gateways: [edge]
+              http:
+              - match: [{ uri: { prefix: /backend } }]
+                delegate: { name: backend-routes, namespace: team }
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: backend-routes, namespace: team }
+            spec:
+              http:
+              - match: [{ uri: { prefix: /backend/v2 } }]
+                route: [{ destination: { host: backend.default.svc.cluster.local, subset: v2 } }]
+              - match: [{ uri: { prefix: /backend/reports } }]
+                route: [{ destination: { host: reports } }]
+              - route: [{ destination: { host: backend.default.svc.cluster.local, subset: v1 } }]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: { name: reports, namespace: team }
+            spec:
+              hosts: [reports.team.svc.cluster.local]
+              location: MESH_INTERNAL
+              ports: [{ number: 8080, name: http, protocol: HTTP }]
+              resolution: STATIC
+              endpoints: [{ address: 127.0.0.9 }]
+            """);
+
+        Assert.Equal($"outbound|9080|v2|{Backend}", sim.Request("shop.example.com", "/backend/v2/x", listenerPort: 8080)!.Cluster);
+        Assert.Equal($"outbound|9080|v1|{Backend}", sim.Request("shop.example.com", "/backend/other", listenerPort: 8080)!.Cluster);
+        // The delegate's short name is its own namespace's service, as Istio resolves it before merging.
+        Assert.Equal("outbound|8080||reports.team.svc.cluster.local", sim.Request("shop.example.com", "/backend/reports", listenerPort: 8080)!.Cluster);
+        Assert.Null(sim.Request("shop.example.com", "/elsewhere", listenerPort: 8080));
+    }
+
     [Theory]
     [InlineData("gateways: [edge]", "spec.gateways")]
     [InlineData("tcp: [{ route: [{ destination: { host: backend } }] }]", "spec.tcp")]
