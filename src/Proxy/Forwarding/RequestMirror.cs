@@ -18,8 +18,8 @@ namespace Mesh.Proxy.Forwarding;
 /// The original never waits on a copy nor fails with it.
 /// <para>
 /// The body goes to both: it is buffered whole before the original is forwarded, up to
-/// <see cref="MaxBodyBytes"/>; a larger body (declared or read) is forwarded but not mirrored, as Envoy abandons a
-/// shadow whose body exceeds its buffer limit. At most <see cref="MaxInFlight"/> copies are in flight per proxy
+/// <see cref="MaxBodyBytes"/>; a larger body (declared, or found while reading one of unknown length) is forwarded
+/// whole but not mirrored, as Envoy abandons a shadow whose body exceeds its buffer limit. At most <see cref="MaxInFlight"/> copies are in flight per proxy
 /// (so at most 16 MiB of mirrored bodies); a copy past that is dropped, so a slow mirror target costs bounded memory.
 /// A copy gets the route's timeout, or <see cref="DefaultTimeout"/> when the route has none.
 /// </para>
@@ -138,7 +138,11 @@ internal sealed partial class RequestMirror
         return string.Concat(authority.AsSpan(0, colon), ShadowSuffix, authority.AsSpan(colon));
     }
 
-    /// <summary>The whole body, or null when it is larger than <see cref="MaxBodyBytes"/> or could not be read.</summary>
+    /// <summary>
+    /// The whole body, or null when it is larger than <see cref="MaxBodyBytes"/> or could not be read. What was read
+    /// is put back in front of the rest for the original: a body read whole becomes a seekable in-memory body (so a
+    /// retry can replay it), a longer one streams on after its first bytes, never spooled to disk.
+    /// </summary>
     private static async ValueTask<byte[]?> BufferBodyAsync(HttpRequest request)
     {
         if (request.ContentLength is { } declared)
@@ -158,33 +162,43 @@ internal sealed partial class RequestMirror
             return [];
         }
 
-        request.EnableBuffering();
+        var original = request.Body;
         var buffer = new byte[request.ContentLength is { } length ? (int)length : MaxBodyBytes + 1];
         var total = 0;
+        var complete = false;
         try
         {
             while (total < buffer.Length)
             {
-                var read = await request.Body.ReadAsync(buffer.AsMemory(total), request.HttpContext.RequestAborted);
+                var read = await original.ReadAsync(buffer.AsMemory(total), request.HttpContext.RequestAborted);
                 if (read == 0)
                 {
+                    complete = true;
                     break;
                 }
 
                 total += read;
             }
+
+            // A declared length read in full is the whole body.
+            complete |= request.ContentLength is not null;
         }
         catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
         {
-            // The original reads the same failure and answers it; the copy is not worth sending.
-            total = -1;
-        }
-        finally
-        {
-            request.Body.Position = 0;
+            // The original reads on from here, meets the same failure and answers it; the copy is not worth sending.
+            request.Body = new PrefixedStream(buffer, total, original);
+            return null;
         }
 
-        return total < 0 || total > MaxBodyBytes ? null : total == buffer.Length ? buffer : buffer.AsSpan(0, total).ToArray();
+        if (!complete)
+        {
+            request.Body = new PrefixedStream(buffer, total, original);
+            return null;
+        }
+
+        var body = total == buffer.Length ? buffer : buffer.AsSpan(0, total).ToArray();
+        request.Body = new MemoryStream(body, writable: false);
+        return body;
     }
 
     private static HttpRequestMessage BuildCopy(HttpRequest request, RouteModel route, ForwardActionModel action, WeightedClusterModel backend,

@@ -147,11 +147,41 @@ public sealed class MirrorTests
         Assert.Equal(0, mirror.Requests);
     }
 
-    private static async Task<(TestProxy Proxy, HttpClient Client)> StartAsync(UpstreamServer upstream, int mirrorPort, MirrorPolicy mirror, Random? random = null)
+    [Fact]
+    public async Task Post_RetriedAfter503_TheBufferedBodyIsReplayedAndMirroredOnce()
+    {
+        var attempts = 0;
+        await using var upstream = await UpstreamServer.StartAsync(async context =>
+        {
+            var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
+            if (Interlocked.Increment(ref attempts) == 1)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return;
+            }
+
+            await context.Response.WriteAsync(body);
+        });
+        var copies = new ConcurrentQueue<string>();
+        await using var mirror = await UpstreamServer.StartAsync(async context => copies.Enqueue(await new StreamReader(context.Request.Body).ReadToEndAsync()));
+        var action = new RouteAction { RetryPolicy = new RetryPolicy { NumRetries = 1, RetryOn = { "5xx" } } };
+        var (proxy, client) = await StartAsync(upstream, mirror.Port, new MirrorPolicy { Cluster = "mirror", Percent = 100 }, action: action);
+        await using var owned = proxy;
+
+        using var response = await client.PostAsync("/", new StringContent("replay me"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("replay me", await response.Content.ReadAsStringAsync());
+        Assert.Equal(1, await WaitForMirrorCountAsync(proxy, "mirror", "sent", 1));
+        Assert.Equal(["replay me"], copies);
+    }
+
+    private static async Task<(TestProxy Proxy, HttpClient Client)> StartAsync(UpstreamServer upstream, int mirrorPort, MirrorPolicy mirror, Random? random = null,
+        RouteAction? action = null)
     {
         var proxy = await TestProxy.StartAsync(random);
         var port = FreePort.Next();
-        var action = new RouteAction();
+        action ??= new RouteAction();
         action.Mirrors.Add(mirror);
         await proxy.ApplyAsync(
             [Cluster("backend"), Cluster("mirror")],
