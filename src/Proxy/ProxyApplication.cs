@@ -93,6 +93,7 @@ internal static class ProxyApplication
         services.AddSingleton<ForwardingLog>();
         services.AddSingleton<RouteTransformer>();
         services.AddSingleton<UpstreamForwarder>();
+        services.AddSingleton<RequestMirror>();
         services.AddSingleton<IHeapMonitor, GcHeapMonitor>();
         services.AddSingleton(options.Overload);
         services.AddSingleton<OverloadManager>();

@@ -43,4 +43,7 @@ internal static partial class DiscoveryLog
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Debug, Message = "Stream of proxy {ProxyId} ended with an error")]
     public static partial void StreamFailed(ILogger logger, string proxyId, Exception exception);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Warning, Message = "{Problem}")]
+    public static partial void DelegationProblem(ILogger logger, string problem);
 }

@@ -21,6 +21,7 @@ internal sealed class PushCoordinator : IDisposable
     private readonly ILogger _logger;
     private readonly Lock _pushGate = new();
     private readonly Lock _pendingGate = new();
+    private HashSet<string> _reportedDelegationProblems = new(StringComparer.Ordinal);
     private PushRequest? _pending;
     private long _version;
 
@@ -88,9 +89,22 @@ internal sealed class PushCoordinator : IDisposable
             }
             _metrics.RecordSnapshotBuilt(_time.GetElapsedTime(started), snapshot.Services.Count, snapshot.VirtualServices.Count);
             _snapshots.Publish(snapshot);
+            ReportDelegationProblems(snapshot);
             DiscoveryLog.Push(_logger, version, _registry.Count, mergedChanges, request.ToString());
             _registry.PostPushToAll(request);
         }
+    }
+
+    /// <summary>Each delegation problem once, when it first appears: a push that changes nothing about it says nothing again.</summary>
+    private void ReportDelegationProblems(MeshSnapshot snapshot)
+    {
+        var current = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var problem in snapshot.DelegationProblems)
+        {
+            var text = problem.ToString();
+            if (current.Add(text) && !_reportedDelegationProblems.Contains(text)) DiscoveryLog.DelegationProblem(_logger, text);
+        }
+        _reportedDelegationProblems = current;
     }
 
     public void Dispose()

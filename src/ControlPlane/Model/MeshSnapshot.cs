@@ -64,7 +64,10 @@ internal sealed class MeshSnapshot
     /// <summary>Sorted by host name.</summary>
     public IReadOnlyList<ServiceModel> Services { get; }
 
-    /// <summary>Sorted by namespace, then name: the order Istio gives equal-time configs, and the order routes merge in.</summary>
+    /// <summary>
+    /// Sorted by namespace, then name: the order Istio gives equal-time configs, and the order routes merge in. Root
+    /// VirtualServices have their delegates merged in; delegates themselves (no hosts) are not listed.
+    /// </summary>
     public IReadOnlyList<VirtualServiceModel> VirtualServices { get; }
 
     public IReadOnlyList<DestinationRuleModel> DestinationRules { get; }
@@ -80,6 +83,9 @@ internal sealed class MeshSnapshot
 
     /// <summary>Every resource the snapshot was built from, by key (the first, when two declare the same key).</summary>
     public IReadOnlyDictionary<ConfigKey, IstioResource> ResourcesByKey { get; init; } = new Dictionary<ConfigKey, IstioResource>();
+
+    /// <summary>What VirtualService delegation dropped and why: a missing or hidden delegate, a delegate route conflicting with its root.</summary>
+    public IReadOnlyList<ConfigError> DelegationProblems { get; init; } = [];
 
     public IstioResource? FindResource(ConfigKey key) => ResourcesByKey.GetValueOrDefault(key);
 

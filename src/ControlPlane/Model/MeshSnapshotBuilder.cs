@@ -25,7 +25,7 @@ internal static class MeshSnapshotBuilder
         }
 
         var services = new List<ServiceModel>();
-        var virtualServices = new List<VirtualServiceModel>();
+        var virtualServiceResources = new List<VirtualService>();
         var destinationRules = new List<DestinationRuleModel>();
         var gateways = new List<GatewayModel>();
         var peerAuthentications = new List<PeerAuthentication>();
@@ -37,7 +37,7 @@ internal static class MeshSnapshotBuilder
                     AddServices(serviceEntry, workloadEntries, services);
                     break;
                 case VirtualService virtualService:
-                    virtualServices.Add(ToModel(virtualService));
+                    virtualServiceResources.Add(virtualService);
                     break;
                 case DestinationRule destinationRule:
                     destinationRules.Add(new DestinationRuleModel(destinationRule, HostNames.Resolve(destinationRule.Spec.Host, destinationRule.Metadata.Namespace)));
@@ -55,12 +55,16 @@ internal static class MeshSnapshotBuilder
             var byHost = string.CompareOrdinal(a.Hostname, b.Hostname);
             return byHost != 0 ? byHost : string.CompareOrdinal(a.Namespace, b.Namespace);
         });
+        var delegationProblems = new List<ConfigError>();
+        var virtualServices = new List<VirtualServiceModel>(virtualServiceResources.Count);
+        foreach (var virtualService in VirtualServiceDelegation.Merge(virtualServiceResources, delegationProblems)) virtualServices.Add(ToModel(virtualService));
         var byKey = new Dictionary<ConfigKey, IstioResource>(ordered.Count);
         foreach (var resource in ordered) byKey.TryAdd(resource.Key, resource);
         return new MeshSnapshot(version, DistinctHosts(services), virtualServices, destinationRules, gateways, workloadEntries, peerAuthentications)
         {
             CredentialRoot = credentialRoot,
             ResourcesByKey = byKey,
+            DelegationProblems = delegationProblems,
         };
     }
 

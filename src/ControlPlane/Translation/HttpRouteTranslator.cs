@@ -9,6 +9,7 @@ namespace Mesh.ControlPlane.Translation;
 /// Turns a VirtualService's HTTP routes into routes for one proxy and listener port, as Istio's
 /// BuildHTTPRoutesForVirtualService does: one route per match (a route without matches is a catch-all), in order,
 /// matches filtered by port, gateways, sourceLabels and sourceNamespace for this proxy, nothing after a catch-all.
+/// Delegating routes were already replaced by their delegates' routes (<see cref="VirtualServiceDelegation"/>).
 /// </summary>
 internal static class HttpRouteTranslator
 {
@@ -21,7 +22,6 @@ internal static class HttpRouteTranslator
         for (var routeIndex = 0; routeIndex < http.Count; routeIndex++)
         {
             var httpRoute = http[routeIndex];
-            if (httpRoute.Delegate is not null) continue;
             if (httpRoute.Match.Count == 0)
             {
                 routes.Add(Build(virtualService, httpRoute, routeIndex, 0, null, listenerPort, snapshot, proxy.Namespace));

@@ -39,7 +39,8 @@ internal static class ProxyDependencies
             null => false,
             // Gateways configure the gateway proxies they select, and nothing of sidecars.
             Gateway gateway => IsRouter && GatewaysSelectingProxy.Contains(GatewayKey(gateway)),
-            VirtualService virtualService => Binds(virtualService),
+            // A delegate (no hosts) reaches proxies through the roots that name it: taken as relevant to all.
+            VirtualService virtualService => virtualService.Spec.Hosts.Count == 0 || Binds(virtualService),
             // Clusters (subsets, TLS, load balancing) of the hosts the rule is exported to.
             DestinationRule rule => IsVisible(rule.Spec.ExportTo, rule.Metadata.Namespace),
             // Services the proxy can reach, and a sidecar's own inbound listeners (its namespace's entries).

@@ -5,7 +5,7 @@ using Mesh.ControlPlane.Model;
 
 namespace Mesh.ControlPlane.Translation;
 
-/// <summary>The action of a translated route: weighted clusters with timeout, retries and rewrites; or a redirect; or a direct response.</summary>
+/// <summary>The action of a translated route: weighted clusters with timeout, retries, fault, mirrors, CORS and rewrites; or a redirect; or a direct response.</summary>
 internal static class RouteActionTranslator
 {
     public static RouteAction Forward(HttpRoute httpRoute, string virtualServiceNamespace, uint listenerPort, MeshSnapshot snapshot, string proxyNamespace)
@@ -31,6 +31,8 @@ internal static class RouteActionTranslator
         if (httpRoute.Timeout is { } timeout) action.TimeoutMs = RetryPolicyTranslator.ToMilliseconds(timeout);
         if (RetryPolicyTranslator.Convert(httpRoute.Retries) is { } retryPolicy) action.RetryPolicy = retryPolicy;
         if (FaultTranslator.Translate(httpRoute.Fault) is { } fault) action.Fault = fault;
+        MirrorTranslator.Translate(httpRoute, virtualServiceNamespace, listenerPort, snapshot, proxyNamespace, action.Mirrors);
+        if (CorsTranslator.Translate(httpRoute.CorsPolicy) is { } cors) action.Cors = cors;
         if (httpRoute.Rewrite is { } rewrite)
         {
             if (rewrite.Uri is { } uri) action.PrefixRewrite = uri;

@@ -41,7 +41,7 @@ internal static class RouteMatchTranslator
         return header;
     }
 
-    private static DiscoveryStringMatch ToStringMatch(IstioStringMatch match) => match.Type switch
+    internal static DiscoveryStringMatch ToStringMatch(IstioStringMatch match) => match.Type switch
     {
         StringMatchType.Exact => new DiscoveryStringMatch { Exact = match.Value },
         StringMatchType.Prefix => new DiscoveryStringMatch { Prefix = match.Value },

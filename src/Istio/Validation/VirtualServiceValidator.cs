@@ -11,6 +11,25 @@ internal static class VirtualServiceValidator
         // A delegate VirtualService (referenced from another's route) has no hosts.
         var isDelegate = spec.Hosts.Count == 0;
         var appliesToMesh = spec.Gateways.Count == 0;
+        if (isDelegate)
+        {
+            // Istio: a delegate takes its root's hosts and gateways, and only HTTP routes are delegated.
+            if (spec.Gateways.Count > 0)
+            {
+                p.Error("spec.gateways", "delegate virtual service must have no gateways specified");
+            }
+
+            if (spec.Tls.Count > 0)
+            {
+                p.Error("spec.tls", "delegate virtual service must have no tls route specified");
+            }
+
+            if (spec.Tcp.Count > 0)
+            {
+                p.Error("spec.tcp", "delegate virtual service must have no tcp route specified");
+            }
+        }
+
         for (var i = 0; i < spec.Hosts.Count; i++)
         {
             var host = spec.Hosts[i];

@@ -8,6 +8,9 @@ namespace Mesh.Proxy.Configuration;
 /// <summary>Compiles a <see cref="RouteConfiguration"/> into a <see cref="RouteTable"/>, rejecting it with a field path when it is invalid.</summary>
 internal static class RouteTableCompiler
 {
+    /// <summary>The data path draws each mirror's share into a 64-bit mask.</summary>
+    public const int MaxMirrorsPerRoute = 64;
+
     public static RouteTable Compile(RouteConfiguration config, string context)
     {
         var hosts = new Dictionary<string, RouteTable.HostDomains>(StringComparer.OrdinalIgnoreCase);
@@ -244,8 +247,68 @@ internal static class RouteTableCompiler
             substitution,
             action.HostRewrite.Length > 0 ? action.HostRewrite : null,
             includeAttemptCount,
-            CompileFault(action.Fault, $"{path}.fault"));
+            CompileFault(action.Fault, $"{path}.fault"),
+            CompileMirrors(action.Mirrors, $"{path}.mirrors"),
+            CompileCors(action.Cors, $"{path}.cors"));
     }
+
+    private static MirrorModel[]? CompileMirrors(IList<MirrorPolicy> mirrors, string path)
+    {
+        if (mirrors.Count == 0)
+        {
+            return null;
+        }
+
+        if (mirrors.Count > MaxMirrorsPerRoute)
+        {
+            throw new ConfigRejectedException($"{path}: {mirrors.Count} mirrors; a route may have at most {MaxMirrorsPerRoute}");
+        }
+
+        var result = new MirrorModel[mirrors.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            var mirror = mirrors[i];
+            if (string.IsNullOrEmpty(mirror.Cluster))
+            {
+                throw new ConfigRejectedException($"{path}[{i}].cluster: a mirror needs a cluster");
+            }
+
+            if (mirror.Percent is < 0 or > 100 || double.IsNaN(mirror.Percent))
+            {
+                throw new ConfigRejectedException($"{path}[{i}].percent: {mirror.Percent} is not a share of requests (0 to 100)");
+            }
+
+            result[i] = new MirrorModel(mirror.Cluster, mirror.Percent);
+        }
+
+        return result;
+    }
+
+    private static CorsModel? CompileCors(CorsPolicy? cors, string path)
+    {
+        if (cors is null)
+        {
+            return null;
+        }
+
+        var origins = new StringMatcher[cors.AllowOrigins.Count];
+        for (var i = 0; i < origins.Length; i++)
+        {
+            origins[i] = PatternCompiler.CompileMatcher(cors.AllowOrigins[i], ignoreCase: false, $"{path}.allow_origins[{i}]")
+                ?? throw new ConfigRejectedException($"{path}.allow_origins[{i}]: an origin matcher needs exact, prefix or regex");
+        }
+
+        return new CorsModel(
+            origins,
+            NullIfEmpty(cors.AllowMethods),
+            NullIfEmpty(cors.AllowHeaders),
+            NullIfEmpty(cors.ExposeHeaders),
+            NullIfEmpty(cors.MaxAge),
+            cors.AllowCredentials,
+            cors.ForwardNotMatchingPreflights);
+    }
+
+    private static string? NullIfEmpty(string value) => value.Length > 0 ? value : null;
 
     private static FaultModel? CompileFault(FaultInjection? fault, string path)
     {

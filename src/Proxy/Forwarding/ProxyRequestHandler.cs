@@ -8,13 +8,14 @@ namespace Mesh.Proxy.Forwarding;
 
 /// <summary>
 /// The data path's entry point for every request on every listener: listener → route table → route → action,
-/// then a local reply, a redirect, a direct response or a forward to the chosen cluster. Upgrades other than to a
-/// WebSocket, and every CONNECT but a WebSocket's, are refused with 403 on every listener, as Istio's Envoy does.
+/// then a local reply, a redirect, a direct response, a CORS preflight answer, or a forward to the chosen cluster
+/// (with copies to the route's mirrors). Upgrades other than to a WebSocket, and every CONNECT but a WebSocket's, are
+/// refused with 403 on every listener, as Istio's Envoy does.
 /// No exception leaves it: a client gone is one log line, anything else a rate-limited line with its stack and a 500.
 /// </summary>
 internal sealed class ProxyRequestHandler(
-    ProxySnapshotStore store, UpstreamForwarder upstreamForwarder, ProxyTelemetry telemetry, ForwardingLog log, OverloadManager overload,
-    Random random, TimeProvider time)
+    ProxySnapshotStore store, UpstreamForwarder upstreamForwarder, RequestMirror mirror, ProxyTelemetry telemetry, ForwardingLog log,
+    OverloadManager overload, Random random, TimeProvider time)
 {
     /// <summary>Envoy's response code details for an upgrade its connection manager does not allow.</summary>
     private const string UpgradeFailed = "upgrade_failed";
@@ -120,11 +121,22 @@ internal sealed class ProxyRequestHandler(
             return;
         }
 
+        // Istio's filter chain runs fault, then CORS, then the router.
+        if (action.Cors is { } cors && CorsResponder.Apply(context, feature, cors))
+        {
+            return;
+        }
+
         if (!snapshot.Clusters.TryGetValue(backend.Name, out var cluster))
         {
             feature.Flags |= ResponseFlags.NoClusterFound;
             await LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, LocalReply.ClusterNotFound);
             return;
+        }
+
+        if (action.Mirrors is { } mirrors)
+        {
+            await mirror.MirrorAsync(context, route, action, backend, mirrors, snapshot);
         }
 
         await upstreamForwarder.ForwardAsync(context, feature, action, cluster);

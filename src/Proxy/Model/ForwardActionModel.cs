@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Mesh.Proxy.Model;
 
-/// <summary>A compiled <c>RouteAction</c>: the weighted split, timeouts, retries and the path and host rewrites.</summary>
+/// <summary>A compiled <c>RouteAction</c>: the weighted split, timeouts, retries, fault, mirrors, CORS and the path and host rewrites.</summary>
 internal sealed class ForwardActionModel
 {
     private readonly WeightedChoice _split;
@@ -16,9 +16,13 @@ internal sealed class ForwardActionModel
         string rewriteSubstitution,
         string? hostRewrite,
         bool includeAttemptCount,
-        FaultModel? fault)
+        FaultModel? fault,
+        MirrorModel[]? mirrors = null,
+        CorsModel? cors = null)
     {
         Fault = fault;
+        Mirrors = mirrors;
+        Cors = cors;
         Clusters = clusters;
         Timeout = timeout;
         Retry = retry;
@@ -57,6 +61,12 @@ internal sealed class ForwardActionModel
 
     /// <summary>The route's fault injection; null injects none.</summary>
     public FaultModel? Fault { get; }
+
+    /// <summary>The route's request mirrors; null when it mirrors nothing.</summary>
+    public MirrorModel[]? Mirrors { get; }
+
+    /// <summary>The route's CORS policy; null when it has none.</summary>
+    public CorsModel? Cors { get; }
 
     public bool RewritesPath => PrefixRewrite is not null || RewriteRegex is not null;
 

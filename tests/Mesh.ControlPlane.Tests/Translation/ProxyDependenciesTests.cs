@@ -81,6 +81,18 @@ public sealed class ProxyDependenciesTests
                 """],
             [new("ServiceEntry", "other", "ledger")],
             [Reports]),
+        // A delegate reaches proxies only through the roots naming it, gateway roots included.
+        ["delegate VirtualService"] = (
+            [.. Base, """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: { name: frontend-routes, namespace: default }
+                spec:
+                  http:
+                  - route: [{ destination: { host: frontend } }]
+                """],
+            [new("VirtualService", "default", "frontend-routes")],
+            [Frontend, BackendV2, Reports, Gateway]),
         ["PeerAuthentication mesh-wide"] = (
             [.. Base, """
                 apiVersion: security.istio.io/v1
