@@ -11,12 +11,6 @@ public static class NotEffectiveFields
 {
     public static IReadOnlyList<NotEffectiveField> All { get; } =
     [
-        new("VirtualService", "spec.http[*].delegate", "delegate VirtualServices are not implemented: the route is skipped; write the delegate's routes here"),
-        new("VirtualService", "spec.http[*].mirror", "traffic mirroring is not implemented: no copy is sent"),
-        new("VirtualService", "spec.http[*].mirrors", "traffic mirroring is not implemented: no copy is sent"),
-        new("VirtualService", "spec.http[*].mirrorPercent", "traffic mirroring is not implemented: no copy is sent"),
-        new("VirtualService", "spec.http[*].mirrorPercentage", "traffic mirroring is not implemented: no copy is sent"),
-        new("VirtualService", "spec.http[*].corsPolicy", "CORS is not implemented: preflights go to the backend and no CORS headers are added"),
         new("VirtualService", "spec.http[*].retries.backoff", "the retry back-off is fixed (25 ms base, jittered, capped at 250 ms, Envoy's default)"),
         new("VirtualService", "spec.http[*].redirect.derivePort", "derivePort is not implemented: the redirect keeps the request's port unless redirect.port is set"),
         new("VirtualService", "spec.http[*].match[*].statPrefix", "per-match stat prefixes are not implemented: the route's metrics carry the route name"),

@@ -104,7 +104,7 @@ public sealed class MeshAnalyzerTests
     }
 
     [Fact]
-    public void Analyze_MirrorAndCorsOnARoute_ReportsBothAndNotTheRoute()
+    public void Analyze_StatPrefixAndBackoffOnARoute_ReportsBothAndNotTheRouteNorItsMirrorOrCors()
     {
         var messages = Analyze(ReviewsEntry + """
             apiVersion: networking.istio.io/v1
@@ -113,13 +113,15 @@ public sealed class MeshAnalyzerTests
             spec:
               hosts: [reviews]
               http:
-              - route: [{ destination: { host: reviews } }]
+              - match: [{ uri: { prefix: /a }, statPrefix: a }]
+                route: [{ destination: { host: reviews } }]
                 timeout: 1s
+                retries: { attempts: 2, backoff: 50ms }
                 mirror: { host: reviews }
                 corsPolicy: { allowOrigins: [{ exact: "https://a.example" }] }
             """);
 
-        Assert.Equal(["spec.http[0].mirror", "spec.http[0].corsPolicy"], OfCode(messages, "MESH0001").Select(m => m.FieldPath));
+        Assert.Equal(["spec.http[0].match[0].statPrefix", "spec.http[0].retries.backoff"], OfCode(messages, "MESH0001").Select(m => m.FieldPath));
     }
 
     [Theory]
