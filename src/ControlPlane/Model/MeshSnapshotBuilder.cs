@@ -7,7 +7,9 @@ namespace Mesh.ControlPlane.Model;
 /// <summary>Builds the mesh snapshot from validated Istio resources: the service registry, resolved names, and indexes.</summary>
 internal static class MeshSnapshotBuilder
 {
-    public static MeshSnapshot Build(long version, IReadOnlyList<IstioResource> resources, string credentialRoot = "")
+    /// <param name="jwksByUri">Key sets fetched for RequestAuthentication jwksUri values (see <see cref="MeshSnapshot.JwksByUri"/>).</param>
+    public static MeshSnapshot Build(long version, IReadOnlyList<IstioResource> resources, string credentialRoot = "",
+        IReadOnlyDictionary<string, string>? jwksByUri = null)
     {
         var ordered = new List<IstioResource>(resources);
         // Stable order whatever order files were read in, so equal config always gives equal output.
@@ -27,6 +29,7 @@ internal static class MeshSnapshotBuilder
         var destinationRules = new List<DestinationRuleModel>();
         var gateways = new List<GatewayModel>();
         var peerAuthentications = new List<PeerAuthentication>();
+        var requestAuthentications = new List<RequestAuthentication>();
         foreach (var resource in ordered)
         {
             switch (resource)
@@ -46,6 +49,9 @@ internal static class MeshSnapshotBuilder
                 case PeerAuthentication peerAuthentication:
                     peerAuthentications.Add(peerAuthentication);
                     break;
+                case RequestAuthentication requestAuthentication:
+                    requestAuthentications.Add(requestAuthentication);
+                    break;
             }
         }
         services.Sort(static (a, b) =>
@@ -59,6 +65,8 @@ internal static class MeshSnapshotBuilder
         {
             CredentialRoot = credentialRoot,
             ResourcesByKey = byKey,
+            RequestAuthentications = requestAuthentications,
+            JwksByUri = jwksByUri ?? new Dictionary<string, string>(),
         };
     }
 
