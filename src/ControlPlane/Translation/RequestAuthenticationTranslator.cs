@@ -110,6 +110,20 @@ internal static class RequestAuthenticationTranslator
             ? rule.Issuer.TrimEnd('/') + "/.well-known/openid-configuration"
             : null;
 
+    /// <summary>Every URI the snapshot's rules need keys from, with the rule's fetch timeout (the first rule's, when several share one).</summary>
+    public static Dictionary<string, TimeSpan?> JwksUris(IReadOnlyList<RequestAuthentication> policies)
+    {
+        var uris = new Dictionary<string, TimeSpan?>(StringComparer.Ordinal);
+        foreach (var policy in policies)
+        {
+            foreach (var rule in policy.Spec.JwtRules)
+            {
+                if (JwksUriOf(rule) is { } uri) uris.TryAdd(uri, rule.Timeout);
+            }
+        }
+        return uris;
+    }
+
     private static bool TargetsAnyGateway(IReadOnlyList<PolicyTargetReference> targets, string ns, IReadOnlyDictionary<string, string> labels)
     {
         foreach (var target in targets)
