@@ -16,7 +16,7 @@ namespace Mesh.Proxy.Authentication;
 internal static class JwtAuthenticator
 {
     /// <summary>Envoy's default clock_skew_seconds.</summary>
-    public static readonly long ClockSkewSeconds = 60;
+    public const long ClockSkewSeconds = 60;
 
     /// <summary>Authenticates the request; null when it may go on (no token, or a valid one), else why it is refused.</summary>
     public static JwtStatus? Authenticate(HttpRequest request, JwtAuthenticationModel model, out VerifiedJwt? verified, TimeProvider time)
