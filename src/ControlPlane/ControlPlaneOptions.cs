@@ -53,6 +53,9 @@ internal sealed record ControlPlaneOptions
     /// </summary>
     public bool AllowAnonymousDiscovery { get; init; }
 
+    /// <summary>How the key sets of RequestAuthentication jwksUri values are fetched and refreshed.</summary>
+    public Security.JwksFetcherOptions Jwks { get; init; } = new();
+
     /// <summary>The longest lifetime a proxy may ask for.</summary>
     public TimeSpan MaxWorkloadCertificateLifetime { get; init; } = TimeSpan.FromDays(90);
 }

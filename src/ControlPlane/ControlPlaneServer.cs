@@ -32,11 +32,13 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     private readonly PushCoordinator _pushes;
     private readonly CertificateAuthority _authority;
     private readonly ServingCertificateRotator? _serving;
+    private readonly JwksFetcher _jwks;
 
     private ControlPlaneServer(WebApplication app, ListenOptions?[] listeners, FolderConfigSource source,
         PushCoordinator pushes, ConnectionRegistry registry, MeshSnapshotStore snapshots, ILogger logger, CertificateAuthority authority,
-        ServingCertificateRotator? serving)
+        ServingCertificateRotator? serving, JwksFetcher jwks)
     {
+        _jwks = jwks;
         _authority = authority;
         _serving = serving;
         Logger = logger;
@@ -132,8 +134,9 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
 
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         var source = new FolderConfigSource(options.ConfigDirectory, loggers.CreateLogger<FolderConfigSource>(), time, options.FileSettle, options.ConfigLimits);
+        var jwks = new JwksFetcher(options.Jwks, time, loggers.CreateLogger<JwksFetcher>());
         var pushes = new PushCoordinator(source, snapshots, registry, time, options.Debounce, options.MaxDebounce,
-            Path.GetFullPath(options.ConfigDirectory), metrics, loggers.CreateLogger<PushCoordinator>());
+            Path.GetFullPath(options.ConfigDirectory), metrics, loggers.CreateLogger<PushCoordinator>(), jwks);
 
         app.MapGrpcService<DiscoveryService>();
         app.MapGrpcService<CertificateSigningService>();
@@ -158,7 +161,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         });
         app.Lifetime.ApplicationStopped.Register(() => ControlPlaneLog.Stopped(controlPlaneLogger, (long)time.GetElapsedTime(stoppingSince).TotalMilliseconds));
 
-        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving);
+        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks);
     }
 
     /// <summary>Loads (or creates) the CA; throws <see cref="InvalidDataException"/> for a bad CA folder.</summary>
@@ -185,6 +188,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     {
         await _app.StopAsync();
         _pushes.Dispose();
+        _jwks.Dispose();
         _source.Dispose();
         await _app.DisposeAsync();
         _serving?.Dispose();

@@ -2,6 +2,7 @@
 using System.CommandLine;
 using System.Net;
 using Mesh.ControlPlane;
+using Mesh.ControlPlane.Security;
 using Mesh.Istio;
 using Microsoft.Extensions.Logging;
 
@@ -18,7 +19,8 @@ var maxFileBytes = new Option<long>("--max-config-file-bytes") { Description = "
 var maxFileNodes = new Option<int>("--max-config-file-nodes") { Description = "The most YAML nodes one config file may hold, an alias counted as the nodes it repeats", DefaultValueFactory = _ => ConfigInputLimits.DefaultMaxNodes };
 var servingTtl = new Option<int>("--serving-cert-ttl-seconds") { Description = "Lifetime of the gRPC port's own TLS certificate (istiod's identity, from the CA); reissued at 80%", DefaultValueFactory = _ => 86400 };
 
-var root = new RootCommand("Mesh control plane: serves Istio configuration to sidecars and gateways.") { configDir, grpcPort, httpPort, listen, debounceMs, caDir, certTtl, servingTtl, maxPushes, maxFileBytes, maxFileNodes };
+var jwksRefresh = new Option<int>("--jwks-refresh-seconds") { Description = "How often the key sets of RequestAuthentication jwksUri values are fetched again (istiod's PILOT_JWT_PUB_KEY_REFRESH_INTERVAL)", DefaultValueFactory = _ => 1200 };
+var root = new RootCommand("Mesh control plane: serves Istio configuration to sidecars and gateways.") { configDir, grpcPort, httpPort, listen, debounceMs, caDir, certTtl, servingTtl, maxPushes, maxFileBytes, maxFileNodes, jwksRefresh };
 root.SetAction(async (parsed, cancellationToken) =>
 {
     if (!IPAddress.TryParse(parsed.GetValue(listen), out var address))
@@ -42,6 +44,7 @@ root.SetAction(async (parsed, cancellationToken) =>
         ConfigLimits = new ConfigInputLimits { MaxFileBytes = Math.Max(1, parsed.GetValue(maxFileBytes)), MaxNodes = Math.Max(1, parsed.GetValue(maxFileNodes)) },
         // Discovery and signing always run over TLS from the command line: bootstrap tokens must not cross in the clear.
         ServingCertificateLifetime = TimeSpan.FromSeconds(Math.Max(2, parsed.GetValue(servingTtl))),
+        Jwks = new JwksFetcherOptions { RefreshInterval = TimeSpan.FromSeconds(Math.Max(1, parsed.GetValue(jwksRefresh))) },
     };
 
     ControlPlaneServer created;

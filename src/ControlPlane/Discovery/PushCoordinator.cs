@@ -1,6 +1,10 @@
 using Mesh.ControlPlane.Model;
 using Mesh.ControlPlane.Monitoring;
+using Mesh.ControlPlane.Security;
 using Mesh.ControlPlane.Sources;
+using Mesh.ControlPlane.Translation;
+using Mesh.Istio;
+using Mesh.Istio.Security;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.ControlPlane.Discovery;
@@ -19,6 +23,7 @@ internal sealed class PushCoordinator : IDisposable
     private readonly string _credentialRoot;
     private readonly ControlPlaneMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly JwksFetcher? _jwks;
     private readonly Lock _pushGate = new();
     private readonly Lock _pendingGate = new();
     private HashSet<string> _reportedDelegationProblems = new(StringComparer.Ordinal);
@@ -26,9 +31,12 @@ internal sealed class PushCoordinator : IDisposable
     private long _version;
 
     /// <param name="credentialRoot">Local mode: the folder whose credentials/&lt;name&gt; a Gateway's credentialName names.</param>
+    /// <param name="jwks">Fetches the key sets of RequestAuthentication jwksUri values; null: none are fetched (they fail closed).</param>
     public PushCoordinator(IConfigSource source, MeshSnapshotStore snapshots, ConnectionRegistry registry, TimeProvider time,
-        TimeSpan debounce, TimeSpan maxDebounce, string credentialRoot, ControlPlaneMetrics metrics, ILogger<PushCoordinator> logger)
+        TimeSpan debounce, TimeSpan maxDebounce, string credentialRoot, ControlPlaneMetrics metrics, ILogger<PushCoordinator> logger,
+        JwksFetcher? jwks = null)
     {
+        _jwks = jwks;
         _source = source;
         _snapshots = snapshots;
         _registry = registry;
@@ -43,6 +51,7 @@ internal sealed class PushCoordinator : IDisposable
     public void Start()
     {
         _source.Changed += OnChanged;
+        if (_jwks is not null) _jwks.Changed += OnKeySetsChanged;
         _metrics.RecordTrigger(PushReasonNames.Name(PushReasons.Global));
         Publish(PushRequest.Full(PushReasons.Global, _time.GetUtcNow()), mergedChanges: 0);
     }
@@ -53,6 +62,22 @@ internal sealed class PushCoordinator : IDisposable
         var request = PushRequest.ForConfigs(change.Keys, _time.GetUtcNow());
         lock (_pendingGate) _pending = request.Merge(_pending);
         _debouncer.Signal();
+    }
+
+    /// <summary>Fetched key sets changed: the RequestAuthentications that use them changed for the proxies they apply to.</summary>
+    private void OnKeySetsChanged(IReadOnlySet<string> uris)
+    {
+        var keys = new HashSet<ConfigKey>();
+        foreach (var resource in _source.Current.Resources)
+        {
+            if (resource is not RequestAuthentication policy) continue;
+            foreach (var rule in policy.Spec.JwtRules)
+            {
+                if (RequestAuthenticationTranslator.JwksUriOf(rule) is { } uri && uris.Contains(uri)) keys.Add(policy.Key);
+            }
+        }
+        if (keys.Count == 0) return;
+        OnChanged(new ConfigChange(keys));
     }
 
     private void Push(int mergedChanges)
@@ -78,7 +103,7 @@ internal sealed class PushCoordinator : IDisposable
             MeshSnapshot snapshot;
             try
             {
-                snapshot = MeshSnapshotBuilder.Build(version, _source.Current.Resources, _credentialRoot);
+                snapshot = MeshSnapshotBuilder.Build(version, _source.Current.Resources, _credentialRoot, _jwks?.Current);
             }
             catch (Exception ex)
             {
@@ -90,6 +115,8 @@ internal sealed class PushCoordinator : IDisposable
             _metrics.RecordSnapshotBuilt(_time.GetElapsedTime(started), snapshot.Services.Count, snapshot.VirtualServices.Count);
             _snapshots.Publish(snapshot);
             ReportDelegationProblems(snapshot);
+            // Key sets not fetched yet are fetched now; when they arrive, a push carries them.
+            _jwks?.Track(RequestAuthenticationTranslator.JwksUris(snapshot.RequestAuthentications));
             DiscoveryLog.Push(_logger, version, _registry.Count, mergedChanges, request.ToString());
             _registry.PostPushToAll(request);
         }
@@ -110,6 +137,7 @@ internal sealed class PushCoordinator : IDisposable
     public void Dispose()
     {
         _source.Changed -= OnChanged;
+        if (_jwks is not null) _jwks.Changed -= OnKeySetsChanged;
         _debouncer.Dispose();
     }
 }

@@ -78,6 +78,15 @@ internal sealed class MeshSnapshot
     /// <summary>Sorted by namespace, then name (Istio breaks ties between equal policies by age; we use name order).</summary>
     public IReadOnlyList<PeerAuthentication> PeerAuthentications { get; }
 
+    /// <summary>Sorted by namespace, then name: the order their JWT rules are merged in.</summary>
+    public IReadOnlyList<RequestAuthentication> RequestAuthentications { get; init; } = [];
+
+    /// <summary>
+    /// The key sets the control plane fetched for RequestAuthentication jwksUri values, by URI. A URI with no entry
+    /// (not fetched yet, or its fetch failed) gets a key set that verifies nothing: tokens of its issuer fail closed.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> JwksByUri { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The folder under which a Gateway's credentialName names credentials/&lt;name&gt;/ (local mode); empty: relative paths.</summary>
     public string CredentialRoot { get; init; } = "";
 

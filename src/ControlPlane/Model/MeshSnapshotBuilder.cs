@@ -8,7 +8,9 @@ namespace Mesh.ControlPlane.Model;
 /// <summary>Builds the mesh snapshot from validated Istio resources: the service registry, resolved names, and indexes.</summary>
 internal static class MeshSnapshotBuilder
 {
-    public static MeshSnapshot Build(long version, IReadOnlyList<IstioResource> resources, string credentialRoot = "")
+    /// <param name="jwksByUri">Key sets fetched for RequestAuthentication jwksUri values (see <see cref="MeshSnapshot.JwksByUri"/>).</param>
+    public static MeshSnapshot Build(long version, IReadOnlyList<IstioResource> resources, string credentialRoot = "",
+        IReadOnlyDictionary<string, string>? jwksByUri = null)
     {
         // A resource defined twice is served once, by the rule the analyzer reports it with (MESH0002).
         var ordered = ServedResources.Select(resources);
@@ -29,6 +31,7 @@ internal static class MeshSnapshotBuilder
         var destinationRules = new List<DestinationRuleModel>();
         var gateways = new List<GatewayModel>();
         var peerAuthentications = new List<PeerAuthentication>();
+        var requestAuthentications = new List<RequestAuthentication>();
         foreach (var resource in ordered)
         {
             switch (resource)
@@ -48,6 +51,9 @@ internal static class MeshSnapshotBuilder
                 case PeerAuthentication peerAuthentication:
                     peerAuthentications.Add(peerAuthentication);
                     break;
+                case RequestAuthentication requestAuthentication:
+                    requestAuthentications.Add(requestAuthentication);
+                    break;
             }
         }
         services.Sort(static (a, b) =>
@@ -65,6 +71,8 @@ internal static class MeshSnapshotBuilder
             CredentialRoot = credentialRoot,
             ResourcesByKey = byKey,
             DelegationProblems = delegationProblems,
+            RequestAuthentications = requestAuthentications,
+            JwksByUri = jwksByUri ?? new Dictionary<string, string>(),
         };
     }
 

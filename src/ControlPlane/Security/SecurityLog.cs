@@ -19,4 +19,13 @@ internal static partial class SecurityLog
 
     [LoggerMessage(EventId = 304, Level = LogLevel.Error, Message = "Serving certificate rotation failed, the current one keeps serving: {Reason}")]
     public static partial void ServingCertificateFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 305, Level = LogLevel.Warning, Message = "Fetching the JWKS from {Uri} failed: {Reason}; {Consequence}")]
+    public static partial void JwksFetchFailed(ILogger logger, string uri, string reason, string consequence);
+
+    [LoggerMessage(EventId = 306, Level = LogLevel.Information, Message = "Fetched the JWKS from {Uri} again after {Failures} failed attempt(s)")]
+    public static partial void JwksRecovered(ILogger logger, string uri, int failures);
+
+    [LoggerMessage(EventId = 307, Level = LogLevel.Warning, Message = "The JWKS from {Uri} could not be fetched for {MaxStaleness}: it is dropped, and its issuer's tokens are refused until a fetch succeeds")]
+    public static partial void JwksDropped(ILogger logger, string uri, TimeSpan maxStaleness);
 }

@@ -34,6 +34,7 @@ internal static class RouterGenerator
 
         var ports = new SortedSet<uint>(serversByPort.Keys);
         ports.UnionWith(passthroughByPort.Keys);
+        var jwtAuthentication = RequestAuthenticationTranslator.For(proxy, snapshot);
         foreach (var port in ports)
         {
             var listener = new Listener
@@ -42,6 +43,7 @@ internal static class RouterGenerator
                 Address = proxy.BindAddress,
                 Port = port,
                 Direction = TrafficDirection.Gateway,
+                JwtAuthentication = jwtAuthentication,
             };
             if (passthroughByPort.TryGetValue(port, out var passthrough))
             {

@@ -14,6 +14,7 @@ internal static class SidecarInboundGenerator
         List<Listener> listeners, List<RouteConfiguration> routes)
     {
         if (proxy.Workload is not { } workload) return;
+        var jwtAuthentication = RequestAuthenticationTranslator.For(proxy, snapshot);
         foreach (var (port, protocol) in InboundPorts(workload, snapshot))
         {
             var clusterName = ClusterNames.Inbound(port);
@@ -26,6 +27,7 @@ internal static class SidecarInboundGenerator
                 Direction = TrafficDirection.Inbound,
                 RouteConfigName = routeConfigName,
                 TlsMode = PeerAuthenticationResolver.ModeFor(snapshot, workload.Namespace, proxy.Labels, port),
+                JwtAuthentication = jwtAuthentication,
             });
 
             var action = new RouteAction();

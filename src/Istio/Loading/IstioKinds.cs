@@ -14,7 +14,7 @@ internal static class IstioKinds
     {
         VirtualService.KindName or DestinationRule.KindName or Gateway.KindName
             or ServiceEntry.KindName or WorkloadEntry.KindName => NetworkingGroup,
-        PeerAuthentication.KindName or AuthorizationPolicy.KindName => SecurityGroup,
+        PeerAuthentication.KindName or AuthorizationPolicy.KindName or RequestAuthentication.KindName => SecurityGroup,
         _ => null,
     };
 
@@ -51,6 +51,7 @@ internal static class IstioKinds
         WorkloadEntry.KindName => new WorkloadEntry { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = ServiceEntryParser.ParseWorkloadEntrySpec(spec) },
         PeerAuthentication.KindName => new PeerAuthentication { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = SecurityParser.ParsePeerAuthenticationSpec(spec) },
         AuthorizationPolicy.KindName => new AuthorizationPolicy { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = SecurityParser.ParseAuthorizationPolicySpec(spec) },
+        RequestAuthentication.KindName => new RequestAuthentication { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = SecurityParser.ParseRequestAuthenticationSpec(spec) },
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a modelled kind"),
     };
 }

@@ -28,6 +28,41 @@ internal static class SecurityParser
         Provider = r.Object("provider", ParseExtensionProvider),
     };
 
+    internal static RequestAuthenticationSpec ParseRequestAuthenticationSpec(YamlMappingReader r) => new()
+    {
+        Selector = r.Object("selector", ParseLabelSelector),
+        TargetRef = r.Object("targetRef", ParsePolicyTargetReference),
+        TargetRefs = r.List("targetRefs", ParsePolicyTargetReference),
+        JwtRules = r.List("jwtRules", ParseJwtRule),
+    };
+
+    internal static JwtRule ParseJwtRule(YamlMappingReader r) => new()
+    {
+        Issuer = r.String("issuer") ?? "",
+        Audiences = r.Strings("audiences"),
+        JwksUri = r.String("jwksUri") ?? "",
+        Jwks = r.String("jwks") ?? "",
+        FromHeaders = r.List("fromHeaders", ParseJwtHeader),
+        FromParams = r.Strings("fromParams"),
+        FromCookies = r.Strings("fromCookies"),
+        OutputPayloadToHeader = r.String("outputPayloadToHeader") ?? "",
+        ForwardOriginalToken = r.Bool("forwardOriginalToken"),
+        OutputClaimToHeaders = r.List("outputClaimToHeaders", ParseClaimToHeader),
+        Timeout = r.Duration("timeout"),
+    };
+
+    internal static JwtHeader ParseJwtHeader(YamlMappingReader r) => new()
+    {
+        Name = r.String("name") ?? "",
+        Prefix = r.String("prefix") ?? "",
+    };
+
+    internal static ClaimToHeader ParseClaimToHeader(YamlMappingReader r) => new()
+    {
+        Header = r.String("header") ?? "",
+        Claim = r.String("claim") ?? "",
+    };
+
     internal static Rule ParseRule(YamlMappingReader r) => new()
     {
         From = r.List("from", ParseRuleFrom),

@@ -32,6 +32,9 @@ internal static class IstioValidator
             case AuthorizationPolicy ap:
                 AuthorizationPolicyValidator.Validate(ap.Spec, problems);
                 break;
+            case RequestAuthentication ra:
+                RequestAuthenticationValidator.Validate(ra.Spec, problems);
+                break;
         }
     }
 }

@@ -33,6 +33,7 @@ internal static class ListenerCompiler
             var model = new ListenerModel(listener, new IPEndPoint(address, (int)listener.Port))
             {
                 SniRoutes = listener.SniRoutes.Count > 0 ? SniRouteCompiler.Compile(listener.SniRoutes, path) : null,
+                JwtAuthentication = listener.JwtAuthentication is { } jwt ? JwtAuthenticationCompiler.Compile(jwt, $"{path}.jwt_authentication") : null,
             };
             if (!byEndPoint.TryAdd(model.EndPointKey, model))
             {

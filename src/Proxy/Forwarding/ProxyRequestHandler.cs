@@ -1,3 +1,4 @@
+using Mesh.Proxy.Authentication;
 using Mesh.Proxy.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -86,6 +87,19 @@ internal sealed class ProxyRequestHandler(
             return;
         }
 
+        if (listener?.JwtAuthentication is { } jwtAuthentication)
+        {
+            // Before routing and authorization, as Envoy's jwt_authn filter runs before RBAC in Istio's chain.
+            var refused = JwtAuthenticator.Authenticate(context.Request, jwtAuthentication, out var verified, time);
+            if (refused is not null)
+            {
+                await RefuseTokenAsync(context, feature, refused);
+                return;
+            }
+
+            feature.Jwt = verified;
+        }
+
         var route = listener is not null
             && snapshot.RouteTables.TryGetValue(listener.RouteConfigName, out var table)
                 ? table.FindRoute(context.Request)
@@ -140,6 +154,20 @@ internal sealed class ProxyRequestHandler(
         }
 
         await upstreamForwarder.ForwardAsync(context, feature, action, cluster);
+    }
+
+    /// <summary>Envoy's reply to an invalid token: its status text as the body, and a Bearer challenge naming the request's URI.</summary>
+    private static Task RefuseTokenAsync(HttpContext context, ProxyRequestFeature feature, JwtStatus refused)
+    {
+        feature.ResponseCodeDetails = refused.ResponseCodeDetails;
+        var request = context.Request;
+        var response = context.Response;
+        response.Clear();
+        response.StatusCode = refused.StatusCode;
+        response.Headers.WWWAuthenticate = $"Bearer realm=\"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}\", error=\"invalid_token\"";
+        response.ContentType = "text/plain";
+        response.ContentLength = refused.Body.Length;
+        return response.Body.WriteAsync(refused.Body, 0, refused.Body.Length, context.RequestAborted);
     }
 
     /// <summary>

@@ -19,4 +19,7 @@ internal sealed class ListenerModel(Listener config, IPEndPoint endPoint)
 
     /// <summary>The compiled sni_routes of a TLS passthrough listener; null when it has none.</summary>
     public SniRouteTable? SniRoutes { get; init; }
+
+    /// <summary>The listener's RequestAuthentication; null when none applies (requests then pay one null check).</summary>
+    public JwtAuthenticationModel? JwtAuthentication { get; init; }
 }

@@ -102,6 +102,27 @@ public sealed class ProxyDependenciesTests
                 """],
             [new("PeerAuthentication", "istio-system", "default")],
             [Frontend, BackendV2, Reports, Gateway]),
+        ["RequestAuthentication selecting the backend"] = (
+            [.. Base, """
+                apiVersion: security.istio.io/v1
+                kind: RequestAuthentication
+                metadata: { name: backend-jwt, namespace: default }
+                spec:
+                  selector: { matchLabels: { app: backend } }
+                  jwtRules: [{ issuer: https://issuer.example.com, jwks: '{"keys":[]}' }]
+                """],
+            [new("RequestAuthentication", "default", "backend-jwt")],
+            [BackendV2]),
+        ["RequestAuthentication mesh-wide"] = (
+            [.. Base, """
+                apiVersion: security.istio.io/v1
+                kind: RequestAuthentication
+                metadata: { name: end-users, namespace: istio-system }
+                spec:
+                  jwtRules: [{ issuer: https://issuer.example.com, jwks: '{"keys":[]}' }]
+                """],
+            [new("RequestAuthentication", "istio-system", "end-users")],
+            [Frontend, BackendV2, Reports, Gateway]),
     };
 
     [Theory]
