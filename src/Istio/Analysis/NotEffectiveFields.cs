@@ -46,7 +46,6 @@ public static class NotEffectiveFields
         new("ServiceEntry", "spec.endpoints[*].network", "multi-network routing is not implemented"),
         new("WorkloadEntry", "spec.network", "multi-network routing is not implemented"),
         new("AuthorizationPolicy", "", "authorization is not enforced yet: every request is allowed"),
-        new("RequestAuthentication", "", "JWT authentication is not implemented: tokens are neither verified nor rejected"),
         new("Sidecar", "", "the Sidecar resource is not implemented: every proxy sees the whole mesh"),
         new("EnvoyFilter", "", "EnvoyFilter is not implemented: this proxy is not Envoy"),
         new("WorkloadGroup", "", "WorkloadGroup is not implemented: declare each workload with a WorkloadEntry"),

@@ -25,7 +25,6 @@ internal static class IstioKinds
     public static string? UnmodelledGroupOf(string kind) => kind switch
     {
         "Sidecar" or "EnvoyFilter" or "WorkloadGroup" or "ProxyConfig" => NetworkingGroup,
-        "RequestAuthentication" => SecurityGroup,
         "Telemetry" => "telemetry.istio.io",
         "WasmPlugin" => "extensions.istio.io",
         _ => null,

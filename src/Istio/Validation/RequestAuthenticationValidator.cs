@@ -23,9 +23,29 @@ internal static class RequestAuthenticationValidator
             CommonRules.Selector(selector.MatchLabels, "spec.selector.matchLabels", p);
         }
 
+        if (spec.TargetRef is { } single)
+        {
+            TargetKind(single, "spec.targetRef", p);
+        }
+
+        for (var i = 0; i < spec.TargetRefs.Count; i++)
+        {
+            TargetKind(spec.TargetRefs[i], FieldPaths.Index("spec.targetRefs", i), p);
+        }
+
         for (var i = 0; i < spec.JwtRules.Count; i++)
         {
             JwtRule(spec.JwtRules[i], FieldPaths.Index("spec.jwtRules", i), p);
+        }
+    }
+
+    /// <summary>A Gateway is the one target this mesh has; Services and ServiceEntries are targeted through waypoints, which it has not.</summary>
+    private static void TargetKind(PolicyTargetReference target, string path, FieldProblems p)
+    {
+        if (target.Kind != "Gateway")
+        {
+            p.Warning(FieldPaths.Field(path, "kind"),
+                $"has no effect in this mesh: a {target.Kind} target selects nothing (there are no waypoints); target a Gateway or use selector");
         }
     }
 
