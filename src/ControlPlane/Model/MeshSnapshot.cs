@@ -19,9 +19,11 @@ internal sealed class MeshSnapshot
         IReadOnlyList<DestinationRuleModel> destinationRules,
         IReadOnlyList<GatewayModel> gateways,
         IReadOnlyList<WorkloadModel> workloadEntries,
-        IReadOnlyList<PeerAuthentication>? peerAuthentications = null)
+        IReadOnlyList<PeerAuthentication>? peerAuthentications = null,
+        IReadOnlyList<AuthorizationPolicy>? authorizationPolicies = null)
     {
         PeerAuthentications = peerAuthentications ?? [];
+        AuthorizationPolicies = authorizationPolicies ?? [];
         Version = version;
         Services = services;
         VirtualServices = virtualServices;
@@ -74,6 +76,9 @@ internal sealed class MeshSnapshot
 
     /// <summary>Sorted by namespace, then name (Istio breaks ties between equal policies by age; we use name order).</summary>
     public IReadOnlyList<PeerAuthentication> PeerAuthentications { get; }
+
+    /// <summary>Sorted by namespace, then name: the order a proxy evaluates them in, and the first denying one names the denial.</summary>
+    public IReadOnlyList<AuthorizationPolicy> AuthorizationPolicies { get; }
 
     /// <summary>The folder under which a Gateway's credentialName names credentials/&lt;name&gt;/ (local mode); empty: relative paths.</summary>
     public string CredentialRoot { get; init; } = "";

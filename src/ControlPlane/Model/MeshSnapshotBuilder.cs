@@ -27,6 +27,7 @@ internal static class MeshSnapshotBuilder
         var destinationRules = new List<DestinationRuleModel>();
         var gateways = new List<GatewayModel>();
         var peerAuthentications = new List<PeerAuthentication>();
+        var authorizationPolicies = new List<AuthorizationPolicy>();
         foreach (var resource in ordered)
         {
             switch (resource)
@@ -46,6 +47,9 @@ internal static class MeshSnapshotBuilder
                 case PeerAuthentication peerAuthentication:
                     peerAuthentications.Add(peerAuthentication);
                     break;
+                case AuthorizationPolicy authorizationPolicy:
+                    authorizationPolicies.Add(authorizationPolicy);
+                    break;
             }
         }
         services.Sort(static (a, b) =>
@@ -55,7 +59,7 @@ internal static class MeshSnapshotBuilder
         });
         var byKey = new Dictionary<ConfigKey, IstioResource>(ordered.Count);
         foreach (var resource in ordered) byKey.TryAdd(resource.Key, resource);
-        return new MeshSnapshot(version, DistinctHosts(services), virtualServices, destinationRules, gateways, workloadEntries, peerAuthentications)
+        return new MeshSnapshot(version, DistinctHosts(services), virtualServices, destinationRules, gateways, workloadEntries, peerAuthentications, authorizationPolicies)
         {
             CredentialRoot = credentialRoot,
             ResourcesByKey = byKey,

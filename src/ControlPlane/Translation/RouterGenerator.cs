@@ -32,6 +32,7 @@ internal static class RouterGenerator
             }
         }
 
+        var authorization = AuthorizationTranslator.For(proxy, snapshot, isGateway: true);
         var ports = new SortedSet<uint>(serversByPort.Keys);
         ports.UnionWith(passthroughByPort.Keys);
         foreach (var port in ports)
@@ -42,6 +43,7 @@ internal static class RouterGenerator
                 Address = proxy.BindAddress,
                 Port = port,
                 Direction = TrafficDirection.Gateway,
+                Authorization = authorization,
             };
             if (passthroughByPort.TryGetValue(port, out var passthrough))
             {

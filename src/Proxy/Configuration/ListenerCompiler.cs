@@ -4,7 +4,7 @@ using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Configuration;
 
-/// <summary>Compiles listeners, rejecting unknown addresses, bad ports and duplicate names or sockets.</summary>
+/// <summary>Compiles listeners and their authorization, rejecting unknown addresses, bad ports and duplicate names or sockets.</summary>
 internal static class ListenerCompiler
 {
     public static Dictionary<string, ListenerModel> Compile(IReadOnlyList<Listener> listeners, string context)
@@ -33,6 +33,7 @@ internal static class ListenerCompiler
             var model = new ListenerModel(listener, new IPEndPoint(address, (int)listener.Port))
             {
                 SniRoutes = listener.SniRoutes.Count > 0 ? SniRouteCompiler.Compile(listener.SniRoutes, path) : null,
+                Authorization = listener.Authorization is { } authorization ? AuthorizationCompiler.Compile(authorization, path) : null,
             };
             if (!byEndPoint.TryAdd(model.EndPointKey, model))
             {

@@ -1,3 +1,4 @@
+using Mesh.Proxy.Authorization;
 using Mesh.Proxy.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -7,8 +8,8 @@ using Mesh.Proxy.Overload;
 namespace Mesh.Proxy.Forwarding;
 
 /// <summary>
-/// The data path's entry point for every request on every listener: listener → route table → route → action,
-/// then a local reply, a redirect, a direct response or a forward to the chosen cluster. Upgrades other than to a
+/// The data path's entry point for every request on every listener: listener → authorization → route table → route →
+/// action, then a local reply, a redirect, a direct response or a forward to the chosen cluster. Upgrades other than to a
 /// WebSocket, and every CONNECT but a WebSocket's, are refused with 403 on every listener, as Istio's Envoy does.
 /// No exception leaves it: a client gone is one log line, anything else a rate-limited line with its stack and a 500.
 /// </summary>
@@ -85,6 +86,22 @@ internal sealed class ProxyRequestHandler(
             return;
         }
 
+        if (listener?.Authorization is { } authorization)
+        {
+            if (authorization.HasRecordedRules && log.RecordsAuthorization)
+            {
+                RecordDryRunAndAudit(authorization, listener.Name, context, feature);
+            }
+
+            if (RequestAuthorizer.Deny(authorization, context, feature.Jwt) is { } denial)
+            {
+                // Envoy's RBAC filter: 403 before routing; the access log and metrics show it, nothing else does.
+                feature.ResponseCodeDetails = denial;
+                await LocalReply.WriteAsync(context, StatusCodes.Status403Forbidden, RequestAuthorizer.AccessDenied);
+                return;
+            }
+        }
+
         var route = listener is not null
             && snapshot.RouteTables.TryGetValue(listener.RouteConfigName, out var table)
                 ? table.FindRoute(context.Request)
@@ -128,6 +145,20 @@ internal sealed class ProxyRequestHandler(
         }
 
         await upstreamForwarder.ForwardAsync(context, feature, action, cluster);
+    }
+
+    private void RecordDryRunAndAudit(AuthorizationModel authorization, string listenerName, HttpContext context, ProxyRequestFeature feature)
+    {
+        if (authorization.DryRunDeny.Length > 0 || authorization.HasDryRunAllowPolicy)
+        {
+            if (RequestAuthorizer.DryRunDeny(authorization, context, feature.Jwt) is { } shadowDenial) log.DryRunDenied(listenerName, shadowDenial);
+            else log.DryRunAllowed(listenerName);
+        }
+
+        if (RequestAuthorizer.FirstMatch(authorization.Audit, context, feature.Jwt) is { } audited)
+        {
+            log.AuditMatched(listenerName, audited.PolicyId);
+        }
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using Mesh.Contracts.Discovery;
 
 namespace Mesh.Proxy.Model;
 
-/// <summary>A compiled listener: where it binds and which route configuration its requests use.</summary>
+/// <summary>A compiled listener: where it binds, which route configuration its requests use and who may send them.</summary>
 internal sealed class ListenerModel(Listener config, IPEndPoint endPoint)
 {
     public Listener Config { get; } = config;
@@ -19,4 +19,7 @@ internal sealed class ListenerModel(Listener config, IPEndPoint endPoint)
 
     /// <summary>The compiled sni_routes of a TLS passthrough listener; null when it has none.</summary>
     public SniRouteTable? SniRoutes { get; init; }
+
+    /// <summary>The AuthorizationPolicies its requests must pass; null when none applies (the data path's only cost then).</summary>
+    public AuthorizationModel? Authorization { get; init; }
 }
