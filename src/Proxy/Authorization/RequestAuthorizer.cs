@@ -1,21 +1,13 @@
-// Decides whether a request may pass a listener's AuthorizationPolicies, as Envoy's RBAC filter does for Istio.
-using System.Net;
-using System.Text.Json;
-using Mesh.Contracts.Discovery;
-using Mesh.Proxy.Authentication;
-using Mesh.Proxy.Identity;
+// Decides whether a request or connection may pass a listener's AuthorizationPolicies, as Envoy's RBAC filter does for Istio.
 using Mesh.Proxy.Model;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.Extensions.Primitives;
 
 namespace Mesh.Proxy.Authorization;
 
 /// <summary>
 /// Istio's order: a CUSTOM rule that matches denies (external authorization is not called here: fail closed), then a
-/// DENY rule that matches denies, then, when ALLOW policies exist, a request no ALLOW rule matches is denied. Attributes
-/// are read from the request where they already are (the peer's mTLS identity, the connection's addresses and SNI, the
-/// verified JWT); nothing is allocated except to read a JWT claim.
+/// DENY rule that matches denies, then, when ALLOW policies exist, what no ALLOW rule matches is denied. A condition on
+/// an attribute the traffic cannot have holds in CUSTOM and DENY rules and fails ALLOW and AUDIT rules: either way the
+/// outcome is the stricter one, as Istio generates TCP rules from HTTP fields.
 /// </summary>
 internal static class RequestAuthorizer
 {
@@ -25,146 +17,65 @@ internal static class RequestAuthorizer
     /// <summary>Envoy's response code details when the external authorizer could not be asked (here: never is).</summary>
     public const string ExternalAuthorizationError = "ext_authz_error";
 
-    private const string SpiffePrefix = "spiffe://";
-
-    /// <summary>Null when the request is allowed; else Envoy's response code details naming what denied it.</summary>
-    public static string? Deny(AuthorizationModel model, HttpContext context, VerifiedJwt? jwt)
+    /// <summary>Null when allowed; else Envoy's response code details naming what denied it.</summary>
+    public static string? Deny<TAttributes>(AuthorizationModel model, in TAttributes attributes) where TAttributes : struct, IAuthorizationAttributes
     {
-        if (FirstMatch(model.Custom, context, jwt) is not null) return ExternalAuthorizationError;
-        if (FirstMatch(model.Deny, context, jwt) is { } denying) return denying.DeniedDetails;
-        if (model.HasAllowPolicy && FirstMatch(model.Allow, context, jwt) is null) return AuthorizationModel.NoAllowMatchedDetails;
+        if (FirstMatch(model.Custom, attributes, missingHolds: true) is not null) return ExternalAuthorizationError;
+        if (FirstMatch(model.Deny, attributes, missingHolds: true) is { } denying) return denying.DeniedDetails;
+        if (model.HasAllowPolicy && FirstMatch(model.Allow, attributes, missingHolds: false) is null) return AuthorizationModel.NoAllowMatchedDetails;
         return null;
     }
 
     /// <summary>What the dry-run policies alone would decide: the matched DENY rule, or none of the dry-run ALLOW rules.</summary>
-    public static string? DryRunDeny(AuthorizationModel model, HttpContext context, VerifiedJwt? jwt)
+    public static string? DryRunDeny<TAttributes>(AuthorizationModel model, in TAttributes attributes) where TAttributes : struct, IAuthorizationAttributes
     {
-        if (FirstMatch(model.DryRunDeny, context, jwt) is { } denying) return denying.DeniedDetails;
-        if (model.HasDryRunAllowPolicy && FirstMatch(model.DryRunAllow, context, jwt) is null) return AuthorizationModel.NoAllowMatchedDetails;
+        if (FirstMatch(model.DryRunDeny, attributes, missingHolds: true) is { } denying) return denying.DeniedDetails;
+        if (model.HasDryRunAllowPolicy && FirstMatch(model.DryRunAllow, attributes, missingHolds: false) is null) return AuthorizationModel.NoAllowMatchedDetails;
         return null;
     }
 
-    public static AuthorizationRuleModel? FirstMatch(AuthorizationRuleModel[] rules, HttpContext context, VerifiedJwt? jwt)
+    /// <summary>The first AUDIT rule that matches; null when none does.</summary>
+    public static AuthorizationRuleModel? Audited<TAttributes>(AuthorizationModel model, in TAttributes attributes) where TAttributes : struct, IAuthorizationAttributes =>
+        FirstMatch(model.Audit, attributes, missingHolds: false);
+
+    private static AuthorizationRuleModel? FirstMatch<TAttributes>(AuthorizationRuleModel[] rules, in TAttributes attributes, bool missingHolds)
+        where TAttributes : struct, IAuthorizationAttributes
     {
         foreach (var rule in rules)
         {
-            if (Matches(rule, context, jwt)) return rule;
+            if ((rule.From.Length == 0 || AnySet(rule.From, attributes, missingHolds))
+                && (rule.To.Length == 0 || AnySet(rule.To, attributes, missingHolds))
+                && All(rule.When, attributes, missingHolds))
+            {
+                return rule;
+            }
         }
         return null;
     }
 
-    private static bool Matches(AuthorizationRuleModel rule, HttpContext context, VerifiedJwt? jwt) =>
-        (rule.From.Length == 0 || AnySet(rule.From, context, jwt))
-        && (rule.To.Length == 0 || AnySet(rule.To, context, jwt))
-        && All(rule.When, context, jwt);
-
-    private static bool AnySet(AuthorizationMatchModel[][] sets, HttpContext context, VerifiedJwt? jwt)
+    private static bool AnySet<TAttributes>(AuthorizationMatchModel[][] sets, in TAttributes attributes, bool missingHolds)
+        where TAttributes : struct, IAuthorizationAttributes
     {
         foreach (var set in sets)
         {
-            if (All(set, context, jwt)) return true;
+            if (All(set, attributes, missingHolds)) return true;
         }
         return false;
     }
 
-    private static bool All(AuthorizationMatchModel[] matches, HttpContext context, VerifiedJwt? jwt)
+    private static bool All<TAttributes>(AuthorizationMatchModel[] matches, in TAttributes attributes, bool missingHolds)
+        where TAttributes : struct, IAuthorizationAttributes
     {
         foreach (var match in matches)
         {
-            if (AnyValue(match, context, jwt) == match.Negated) return false;
+            if (!attributes.Has(match.Attribute))
+            {
+                if (missingHolds) continue;
+                return false;
+            }
+
+            if (attributes.AnyValue(match) == match.Negated) return false;
         }
         return true;
-    }
-
-    /// <summary>Whether any of the match's values matches the attribute; an absent attribute matches none.</summary>
-    private static bool AnyValue(AuthorizationMatchModel match, HttpContext context, VerifiedJwt? jwt) => match.Attribute switch
-    {
-        AuthorizationAttribute.Principal => Principal(context) is { IsEmpty: false } principal && match.AnyPattern(principal.Span),
-        AuthorizationAttribute.Namespace => Namespace(Principal(context)) is { IsEmpty: false } ns && match.AnyPattern(ns.Span),
-        AuthorizationAttribute.TrustDomain => TrustDomain(Principal(context)) is { IsEmpty: false } domain && match.AnyPattern(domain.Span),
-        // remote.ip is the peer's address: Istio's default numTrustedProxies of 0 (see docs/security.md).
-        AuthorizationAttribute.SourceIp or AuthorizationAttribute.RemoteIp => Address(context.Connection.RemoteIpAddress) is { } source && match.AnyNetwork(source),
-        AuthorizationAttribute.DestinationIp => Address(context.Connection.LocalIpAddress) is { } destination && match.AnyNetwork(destination),
-        AuthorizationAttribute.DestinationPort => match.AnyPort(context.Connection.LocalPort),
-        AuthorizationAttribute.RequestPrincipal => jwt is not null && match.AnyPattern(jwt.Principal),
-        AuthorizationAttribute.Host => AnyHost(match, context.Request.Host.Value),
-        AuthorizationAttribute.Method => match.AnyPattern(context.Request.Method),
-        AuthorizationAttribute.Path => match.AnyPattern(context.Request.Path.Value),
-        AuthorizationAttribute.Header => AnyOf(match, context.Request.Headers[match.Key[0]]),
-        AuthorizationAttribute.Sni => context.Features.Get<ITlsHandshakeFeature>()?.HostName is { Length: > 0 } sni && match.AnyPattern(sni),
-        AuthorizationAttribute.Audience => jwt is not null && AnyOf(match, jwt.Audiences),
-        AuthorizationAttribute.Presenter => jwt?.Presenter is { } presenter && match.AnyPattern(presenter),
-        AuthorizationAttribute.Claim => jwt is not null && AnyClaim(match, jwt.Payload),
-        _ => false,
-    };
-
-    /// <summary>The verified peer identity without <c>spiffe://</c> (Istio's principal form); empty on plaintext.</summary>
-    private static ReadOnlyMemory<char> Principal(HttpContext context) =>
-        context.Features.Get<PeerIdentityFeature>()?.SpiffeId is { } id && id.StartsWith(SpiffePrefix, StringComparison.Ordinal)
-            ? id.AsMemory(SpiffePrefix.Length)
-            : ReadOnlyMemory<char>.Empty;
-
-    /// <summary>The <c>&lt;ns&gt;</c> of <c>&lt;trust domain&gt;/ns/&lt;ns&gt;/sa/&lt;account&gt;</c>.</summary>
-    private static ReadOnlyMemory<char> Namespace(ReadOnlyMemory<char> principal)
-    {
-        var start = principal.Span.IndexOf("/ns/", StringComparison.Ordinal);
-        if (start < 0) return ReadOnlyMemory<char>.Empty;
-        var rest = principal[(start + 4)..];
-        var end = rest.Span.IndexOf('/');
-        return end < 0 ? rest : rest[..end];
-    }
-
-    /// <summary>The <c>&lt;trust domain&gt;</c> of <c>&lt;trust domain&gt;/ns/&lt;ns&gt;/sa/&lt;account&gt;</c>.</summary>
-    private static ReadOnlyMemory<char> TrustDomain(ReadOnlyMemory<char> principal)
-    {
-        var slash = principal.Span.IndexOf('/');
-        return slash < 0 ? principal : principal[..slash];
-    }
-
-    private static IPAddress? Address(IPAddress? address) => address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
-
-    /// <summary>A pattern without a port matches the host whatever the request's port; one with a port, the whole authority.</summary>
-    private static bool AnyHost(AuthorizationMatchModel match, string? authority)
-    {
-        if (string.IsNullOrEmpty(authority)) return false;
-        if (match.AnyPattern(authority)) return true;
-        var colon = authority.LastIndexOf(':');
-        return colon > 0 && authority.IndexOf(']', colon) < 0 && match.AnyPattern(authority.AsSpan(0, colon));
-    }
-
-    private static bool AnyOf(AuthorizationMatchModel match, StringValues values)
-    {
-        foreach (var value in values)
-        {
-            if (value is not null && match.AnyPattern(value)) return true;
-        }
-        return false;
-    }
-
-    private static bool AnyOf(AuthorizationMatchModel match, IReadOnlyList<string> values)
-    {
-        for (var i = 0; i < values.Count; i++)
-        {
-            if (match.AnyPattern(values[i])) return true;
-        }
-        return false;
-    }
-
-    /// <summary>A string claim, or any string of a list claim, at the key's path (nested objects for [a][b]).</summary>
-    private static bool AnyClaim(AuthorizationMatchModel match, JsonElement payload)
-    {
-        var claim = payload;
-        foreach (var name in match.Key)
-        {
-            if (claim.ValueKind != JsonValueKind.Object || !claim.TryGetProperty(name, out claim)) return false;
-        }
-
-        if (claim.ValueKind == JsonValueKind.String) return match.AnyPattern(claim.GetString());
-        if (claim.ValueKind != JsonValueKind.Array) return false;
-        foreach (var item in claim.EnumerateArray())
-        {
-            if (item.ValueKind == JsonValueKind.String && match.AnyPattern(item.GetString())) return true;
-        }
-        return false;
     }
 }

@@ -88,12 +88,13 @@ internal sealed class ProxyRequestHandler(
 
         if (listener?.Authorization is { } authorization)
         {
+            var attributes = new HttpRequestAttributes(context, feature.Jwt);
             if (authorization.HasRecordedRules && log.RecordsAuthorization)
             {
-                RecordDryRunAndAudit(authorization, listener.Name, context, feature);
+                RecordDryRunAndAudit(authorization, listener.Name, attributes);
             }
 
-            if (RequestAuthorizer.Deny(authorization, context, feature.Jwt) is { } denial)
+            if (RequestAuthorizer.Deny(authorization, attributes) is { } denial)
             {
                 // Envoy's RBAC filter: 403 before routing; the access log and metrics show it, nothing else does.
                 feature.ResponseCodeDetails = denial;
@@ -147,15 +148,15 @@ internal sealed class ProxyRequestHandler(
         await upstreamForwarder.ForwardAsync(context, feature, action, cluster);
     }
 
-    private void RecordDryRunAndAudit(AuthorizationModel authorization, string listenerName, HttpContext context, ProxyRequestFeature feature)
+    private void RecordDryRunAndAudit(AuthorizationModel authorization, string listenerName, in HttpRequestAttributes attributes)
     {
         if (authorization.DryRunDeny.Length > 0 || authorization.HasDryRunAllowPolicy)
         {
-            if (RequestAuthorizer.DryRunDeny(authorization, context, feature.Jwt) is { } shadowDenial) log.DryRunDenied(listenerName, shadowDenial);
+            if (RequestAuthorizer.DryRunDeny(authorization, attributes) is { } shadowDenial) log.DryRunDenied(listenerName, shadowDenial);
             else log.DryRunAllowed(listenerName);
         }
 
-        if (RequestAuthorizer.FirstMatch(authorization.Audit, context, feature.Jwt) is { } audited)
+        if (RequestAuthorizer.Audited(authorization, attributes) is { } audited)
         {
             log.AuditMatched(listenerName, audited.PolicyId);
         }

@@ -83,14 +83,14 @@ internal sealed class Simulation
     {
         var listener = Assert.Single(_compiled.ListenersByEndPoint.Values, l => l.EndPoint.Port == listenerPort);
         if (listener.Authorization is not { } authorization) return null;
-        return Mesh.Proxy.Authorization.RequestAuthorizer.Deny(authorization, probe.ToContext(listenerPort), probe.Jwt);
+        return Mesh.Proxy.Authorization.RequestAuthorizer.Deny(authorization, new Mesh.Proxy.Authorization.HttpRequestAttributes(probe.ToContext(listenerPort), probe.Jwt));
     }
 
     /// <summary>The dry-run policies' decision alone, as the proxy records it.</summary>
     public string? AuthorizeDryRun(uint listenerPort, AuthorizationProbe probe)
     {
         var listener = Assert.Single(_compiled.ListenersByEndPoint.Values, l => l.EndPoint.Port == listenerPort);
-        return Mesh.Proxy.Authorization.RequestAuthorizer.DryRunDeny(listener.Authorization!, probe.ToContext(listenerPort), probe.Jwt);
+        return Mesh.Proxy.Authorization.RequestAuthorizer.DryRunDeny(listener.Authorization!, new Mesh.Proxy.Authorization.HttpRequestAttributes(probe.ToContext(listenerPort), probe.Jwt));
     }
 
     /// <summary>
