@@ -19,9 +19,11 @@ internal sealed class MeshSnapshot
         IReadOnlyList<DestinationRuleModel> destinationRules,
         IReadOnlyList<GatewayModel> gateways,
         IReadOnlyList<WorkloadModel> workloadEntries,
-        IReadOnlyList<PeerAuthentication>? peerAuthentications = null)
+        IReadOnlyList<PeerAuthentication>? peerAuthentications = null,
+        IReadOnlyList<AuthorizationPolicy>? authorizationPolicies = null)
     {
         PeerAuthentications = peerAuthentications ?? [];
+        AuthorizationPolicies = authorizationPolicies ?? [];
         Version = version;
         Services = services;
         VirtualServices = virtualServices;
@@ -86,6 +88,9 @@ internal sealed class MeshSnapshot
     /// (not fetched yet, or its fetch failed) gets a key set that verifies nothing: tokens of its issuer fail closed.
     /// </summary>
     public IReadOnlyDictionary<string, string> JwksByUri { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Sorted by namespace, then name: the order a proxy evaluates them in, and the first denying one names the denial.</summary>
+    public IReadOnlyList<AuthorizationPolicy> AuthorizationPolicies { get; }
 
     /// <summary>The folder under which a Gateway's credentialName names credentials/&lt;name&gt;/ (local mode); empty: relative paths.</summary>
     public string CredentialRoot { get; init; } = "";

@@ -32,6 +32,7 @@ internal static class MeshSnapshotBuilder
         var gateways = new List<GatewayModel>();
         var peerAuthentications = new List<PeerAuthentication>();
         var requestAuthentications = new List<RequestAuthentication>();
+        var authorizationPolicies = new List<AuthorizationPolicy>();
         foreach (var resource in ordered)
         {
             switch (resource)
@@ -53,6 +54,8 @@ internal static class MeshSnapshotBuilder
                     break;
                 case RequestAuthentication requestAuthentication:
                     requestAuthentications.Add(requestAuthentication);
+                case AuthorizationPolicy authorizationPolicy:
+                    authorizationPolicies.Add(authorizationPolicy);
                     break;
             }
         }
@@ -66,7 +69,7 @@ internal static class MeshSnapshotBuilder
         foreach (var virtualService in VirtualServiceDelegation.Merge(virtualServiceResources, delegationProblems)) virtualServices.Add(ToModel(virtualService));
         var byKey = new Dictionary<ConfigKey, IstioResource>(ordered.Count);
         foreach (var resource in ordered) byKey.TryAdd(resource.Key, resource);
-        return new MeshSnapshot(version, DistinctHosts(services), virtualServices, destinationRules, gateways, workloadEntries, peerAuthentications)
+        return new MeshSnapshot(version, DistinctHosts(services), virtualServices, destinationRules, gateways, workloadEntries, peerAuthentications, authorizationPolicies)
         {
             CredentialRoot = credentialRoot,
             ResourcesByKey = byKey,

@@ -32,6 +32,7 @@ internal static class RouterGenerator
             }
         }
 
+        var authorization = AuthorizationTranslator.For(proxy, snapshot, isGateway: true);
         var ports = new SortedSet<uint>(serversByPort.Keys);
         ports.UnionWith(passthroughByPort.Keys);
         var jwtAuthentication = RequestAuthenticationTranslator.For(proxy, snapshot);
@@ -44,6 +45,7 @@ internal static class RouterGenerator
                 Port = port,
                 Direction = TrafficDirection.Gateway,
                 JwtAuthentication = jwtAuthentication,
+                Authorization = authorization,
             };
             if (passthroughByPort.TryGetValue(port, out var passthrough))
             {

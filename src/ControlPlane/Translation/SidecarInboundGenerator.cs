@@ -6,7 +6,8 @@ namespace Mesh.ControlPlane.Translation;
 
 /// <summary>
 /// A sidecar's inbound side: for each port where the mesh reaches its workload, a <c>virtualInbound_&lt;port&gt;</c>
-/// listener routing everything (no retries) to <c>inbound|&lt;port&gt;||</c>, whose one endpoint is the local application.
+/// listener routing everything (no retries) to <c>inbound|&lt;port&gt;||</c>, whose one endpoint is the local application,
+/// after the AuthorizationPolicies that apply to the workload allow the request.
 /// </summary>
 internal static class SidecarInboundGenerator
 {
@@ -15,6 +16,7 @@ internal static class SidecarInboundGenerator
     {
         if (proxy.Workload is not { } workload) return;
         var jwtAuthentication = RequestAuthenticationTranslator.For(proxy, snapshot);
+        var authorization = AuthorizationTranslator.For(proxy, snapshot, isGateway: false);
         foreach (var (port, protocol) in InboundPorts(workload, snapshot))
         {
             var clusterName = ClusterNames.Inbound(port);
@@ -28,6 +30,7 @@ internal static class SidecarInboundGenerator
                 RouteConfigName = routeConfigName,
                 TlsMode = PeerAuthenticationResolver.ModeFor(snapshot, workload.Namespace, proxy.Labels, port),
                 JwtAuthentication = jwtAuthentication,
+                Authorization = authorization,
             });
 
             var action = new RouteAction();

@@ -3,9 +3,18 @@ using Mesh.Istio.Security;
 
 namespace Mesh.Istio.Validation;
 
-/// <summary>Istio's ValidateAuthorizationPolicy: targeting, action and provider, and each rule's sources, operations and conditions.</summary>
+/// <summary>
+/// Istio's ValidateAuthorizationPolicy: targeting, action and provider, and each rule's sources, operations and
+/// conditions; plus what this mesh does differently: a targetRef other than a Gateway is an error, CUSTOM and the
+/// experimental condition keys are warnings saying how they fail closed (see docs/security.md).
+/// </summary>
 internal static class AuthorizationPolicyValidator
 {
+    /// <summary>The one kind of targetRef this mesh resolves: a Gateway API Gateway, found by Istio's gateway-name label.</summary>
+    public const string GatewayGroup = "gateway.networking.k8s.io";
+
+    public const string GatewayKind = "Gateway";
+
     public static void Validate(AuthorizationPolicySpec spec, FieldProblems p)
     {
         var targets = (spec.Selector is null ? 0 : 1) + (spec.TargetRef is null ? 0 : 1) + (spec.TargetRefs.Count > 0 ? 1 : 0);
@@ -17,6 +26,22 @@ internal static class AuthorizationPolicyValidator
         if (spec.Selector is { } selector)
         {
             CommonRules.Selector(selector.MatchLabels, "spec.selector.matchLabels", p);
+        }
+
+        if (spec.TargetRef is { } targetRef)
+        {
+            TargetRef(targetRef, "spec.targetRef", p);
+        }
+
+        for (var i = 0; i < spec.TargetRefs.Count; i++)
+        {
+            TargetRef(spec.TargetRefs[i], FieldPaths.Index("spec.targetRefs", i), p);
+        }
+
+        if (spec.Action == AuthorizationPolicyAction.Custom)
+        {
+            // A warning, not an error: refused, the policy would vanish and its workloads would fail open.
+            p.Warning("spec.action", "CUSTOM (external authorization) is not supported in this mesh: requests its rules match are denied with 403 (fail closed)");
         }
 
         if (spec.Action == AuthorizationPolicyAction.Custom && spec.Provider is null)
@@ -80,6 +105,15 @@ internal static class AuthorizationPolicyValidator
             {
                 p.Error(FieldPaths.Field(whenPath, "key"), "Required value: key cannot be empty");
             }
+            else if (ConditionKey.Parse(condition.Key, out var keyError) is not { } key)
+            {
+                p.Error(FieldPaths.Field(whenPath, "key"), $"Invalid value: {keyError}");
+            }
+            else if (!key.IsEvaluable)
+            {
+                p.Warning(FieldPaths.Field(whenPath, "key"), $"\"{condition.Key}\" is not supported in this mesh (no Envoy filter metadata): "
+                    + "an ALLOW or AUDIT rule with it never matches, a DENY or CUSTOM rule matches as if it held (fail closed)");
+            }
 
             if (condition.Values.Count == 0 && condition.NotValues.Count == 0)
             {
@@ -96,6 +130,18 @@ internal static class AuthorizationPolicyValidator
                 Ports(condition.Values, FieldPaths.Field(whenPath, "values"), p);
                 Ports(condition.NotValues, FieldPaths.Field(whenPath, "notValues"), p);
             }
+        }
+    }
+
+    private static void TargetRef(PolicyTargetReference target, string path, FieldProblems p)
+    {
+        if (target.Group != GatewayGroup || target.Kind != GatewayKind)
+        {
+            p.Error(path, $"Unsupported value: {target.Group}/{target.Kind} \"{target.Name}\": this mesh applies targetRefs to a Gateway only (group {GatewayGroup}, kind {GatewayKind}); select other workloads with selector");
+        }
+        else if (target.Name.Length == 0)
+        {
+            p.Error(FieldPaths.Field(path, "name"), "Required value: targetRef name cannot be empty");
         }
     }
 

@@ -4,7 +4,7 @@ using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Configuration;
 
-/// <summary>Compiles listeners, rejecting unknown addresses, bad ports and duplicate names or sockets.</summary>
+/// <summary>Compiles listeners and their authorization, rejecting unknown addresses, bad ports and duplicate names or sockets.</summary>
 internal static class ListenerCompiler
 {
     public static Dictionary<string, ListenerModel> Compile(IReadOnlyList<Listener> listeners, string context)
@@ -34,6 +34,7 @@ internal static class ListenerCompiler
             {
                 SniRoutes = listener.SniRoutes.Count > 0 ? SniRouteCompiler.Compile(listener.SniRoutes, path) : null,
                 JwtAuthentication = listener.JwtAuthentication is { } jwt ? JwtAuthenticationCompiler.Compile(jwt, $"{path}.jwt_authentication") : null,
+                Authorization = listener.Authorization is { } authorization ? AuthorizationCompiler.Compile(authorization, path) : null,
             };
             if (!byEndPoint.TryAdd(model.EndPointKey, model))
             {

@@ -73,6 +73,18 @@ internal sealed partial class ForwardingLog
         }
     }
 
+    /// <summary>
+    /// True when the dry-run and AUDIT results of authorization would be written: they are debug lines, as Envoy's shadow
+    /// results are, so they cost nothing (not even their evaluation) unless someone asked for them.
+    /// </summary>
+    public bool RecordsAuthorization => _logger.IsEnabled(LogLevel.Debug);
+
+    public void DryRunDenied(string listener, string details) => LogDryRunDenied(_logger, listener, details);
+
+    public void DryRunAllowed(string listener) => LogDryRunAllowed(_logger, listener);
+
+    public void AuditMatched(string listener, string policyId) => LogAuditMatched(_logger, listener, policyId);
+
     private static string Endpoint(EndpointModel? endpoint) => endpoint is null ? "-" : $"{endpoint.Config.Address}:{endpoint.Config.Port}";
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "client went away before its response was complete (route {Route}): {Reason}")]
@@ -86,6 +98,15 @@ internal sealed partial class ForwardingLog
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "forwarding to {Endpoint} of cluster {Cluster} failed unexpectedly ({Error})")]
     private static partial void LogUnexpectedError(ILogger logger, string endpoint, string cluster, ForwarderError error, Exception? exception);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Debug, Message = "dry-run authorization on listener {Listener}: shadow denied, {Details}")]
+    private static partial void LogDryRunDenied(ILogger logger, string listener, string details);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Debug, Message = "dry-run authorization on listener {Listener}: shadow allowed")]
+    private static partial void LogDryRunAllowed(ILogger logger, string listener);
+
+    [LoggerMessage(EventId = 4008, Level = LogLevel.Debug, Message = "AUDIT authorization on listener {Listener}: matched {Policy}")]
+    private static partial void LogAuditMatched(ILogger logger, string listener, string policy);
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "request on route {Route} failed unexpectedly")]
     private static partial void LogUnhandled(ILogger logger, string route, Exception exception);

@@ -1,4 +1,5 @@
 using Mesh.Proxy.Authentication;
+using Mesh.Proxy.Authorization;
 using Mesh.Proxy.Observability;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -8,10 +9,10 @@ using Mesh.Proxy.Overload;
 namespace Mesh.Proxy.Forwarding;
 
 /// <summary>
-/// The data path's entry point for every request on every listener: listener → route table → route → action,
-/// then a local reply, a redirect, a direct response, a CORS preflight answer, or a forward to the chosen cluster
-/// (with copies to the route's mirrors). Upgrades other than to a WebSocket, and every CONNECT but a WebSocket's, are
-/// refused with 403 on every listener, as Istio's Envoy does.
+/// The data path's entry point for every request on every listener: listener → request authentication →
+/// authorization → route table → route → action, then a local reply, a redirect, a direct response, a CORS preflight
+/// answer, or a forward to the chosen cluster (with copies to the route's mirrors). Upgrades other than to a WebSocket,
+/// and every CONNECT but a WebSocket's, are refused with 403 on every listener, as Istio's Envoy does.
 /// No exception leaves it: a client gone is one log line, anything else a rate-limited line with its stack and a 500.
 /// </summary>
 internal sealed class ProxyRequestHandler(
@@ -100,6 +101,23 @@ internal sealed class ProxyRequestHandler(
             feature.Jwt = verified;
         }
 
+        if (listener?.Authorization is { } authorization)
+        {
+            var attributes = new HttpRequestAttributes(context, feature.Jwt);
+            if (authorization.HasRecordedRules && log.RecordsAuthorization)
+            {
+                RecordDryRunAndAudit(authorization, listener.Name, attributes);
+            }
+
+            if (RequestAuthorizer.Deny(authorization, attributes) is { } denial)
+            {
+                // Envoy's RBAC filter: 403 before routing; the access log and metrics show it, nothing else does.
+                feature.ResponseCodeDetails = denial;
+                await LocalReply.WriteAsync(context, StatusCodes.Status403Forbidden, RequestAuthorizer.AccessDenied);
+                return;
+            }
+        }
+
         var route = listener is not null
             && snapshot.RouteTables.TryGetValue(listener.RouteConfigName, out var table)
                 ? table.FindRoute(context.Request)
@@ -168,6 +186,20 @@ internal sealed class ProxyRequestHandler(
         response.ContentType = "text/plain";
         response.ContentLength = refused.Body.Length;
         return response.Body.WriteAsync(refused.Body, 0, refused.Body.Length, context.RequestAborted);
+    }
+
+    private void RecordDryRunAndAudit(AuthorizationModel authorization, string listenerName, in HttpRequestAttributes attributes)
+    {
+        if (authorization.DryRunDeny.Length > 0 || authorization.HasDryRunAllowPolicy)
+        {
+            if (RequestAuthorizer.DryRunDeny(authorization, attributes) is { } shadowDenial) log.DryRunDenied(listenerName, shadowDenial);
+            else log.DryRunAllowed(listenerName);
+        }
+
+        if (RequestAuthorizer.Audited(authorization, attributes) is { } audited)
+        {
+            log.AuditMatched(listenerName, audited.PolicyId);
+        }
     }
 
     /// <summary>

@@ -1,9 +1,11 @@
 // The connection handler of a TLS passthrough listener: the ClientHello's SNI picks a route, and the raw bytes are piped to an endpoint.
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using Mesh.Proxy.Authorization;
 using Mesh.Proxy.Forwarding.LoadBalancing;
 using Mesh.Proxy.Model;
 
@@ -14,7 +16,8 @@ namespace Mesh.Proxy.Listeners;
 /// current snapshot has them (route changes need no listener restart), picks a cluster by weight and an endpoint by
 /// the cluster's balancer, connects, and copies both ways with pooled buffers. A client that half-closes gets its
 /// FIN passed on and keeps receiving; the upstream closing or failing ends the connection. Unknown server names and
-/// malformed ClientHellos are closed, unless the port also terminates TLS for other servers.
+/// malformed ClientHellos are closed, unless the port also terminates TLS for other servers. A connection a route
+/// takes is first authorized at connection level (AuthorizationPolicy on addresses, ports and SNI); denied, it is closed.
 /// </summary>
 internal sealed class TlsPassthrough(ProxySnapshotStore store, Random random, TimeProvider time, ILogger logger)
 {
@@ -63,6 +66,14 @@ internal sealed class TlsPassthrough(ProxySnapshotStore store, Random random, Ti
             }
 
             ListenerLog.PassthroughRefused(logger, listenerName, remote, $"no route for SNI '{serverName ?? "(none)"}'");
+            return;
+        }
+
+        // Envoy's network RBAC filter, before the connection is piped anywhere: what it can see is addresses, ports and SNI.
+        if (listener!.Authorization is { } authorization
+            && RequestAuthorizer.Deny(authorization, new ConnectionAttributes(connection.RemoteEndPoint as IPEndPoint, connection.LocalEndPoint as IPEndPoint, serverName)) is { } denial)
+        {
+            ListenerLog.PassthroughRefused(logger, listenerName, remote, $"denied by authorization, {denial}");
             return;
         }
 

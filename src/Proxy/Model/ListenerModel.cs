@@ -3,7 +3,7 @@ using Mesh.Contracts.Discovery;
 
 namespace Mesh.Proxy.Model;
 
-/// <summary>A compiled listener: where it binds and which route configuration its requests use.</summary>
+/// <summary>A compiled listener: where it binds, which route configuration its requests use and who may send them.</summary>
 internal sealed class ListenerModel(Listener config, IPEndPoint endPoint)
 {
     public Listener Config { get; } = config;
@@ -22,4 +22,7 @@ internal sealed class ListenerModel(Listener config, IPEndPoint endPoint)
 
     /// <summary>The listener's RequestAuthentication; null when none applies (requests then pay one null check).</summary>
     public JwtAuthenticationModel? JwtAuthentication { get; init; }
+
+    /// <summary>The AuthorizationPolicies its requests must pass; null when none applies (the data path's only cost then).</summary>
+    public AuthorizationModel? Authorization { get; init; }
 }

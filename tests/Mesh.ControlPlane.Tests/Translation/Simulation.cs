@@ -79,6 +79,24 @@ internal sealed class Simulation
     }
 
     /// <summary>
+    /// Sends a request into the listener on <paramref name="listenerPort"/> and lets the proxy's own authorization decide:
+    /// null when allowed, else the response code details of the denial (Envoy's rbac_access_denied_matched_policy[...]).
+    /// </summary>
+    public string? Authorize(uint listenerPort, AuthorizationProbe probe)
+    {
+        var listener = Assert.Single(_compiled.ListenersByEndPoint.Values, l => l.EndPoint.Port == listenerPort);
+        if (listener.Authorization is not { } authorization) return null;
+        return Mesh.Proxy.Authorization.RequestAuthorizer.Deny(authorization, new Mesh.Proxy.Authorization.HttpRequestAttributes(probe.ToContext(listenerPort), probe.Jwt));
+    }
+
+    /// <summary>The dry-run policies' decision alone, as the proxy records it.</summary>
+    public string? AuthorizeDryRun(uint listenerPort, AuthorizationProbe probe)
+    {
+        var listener = Assert.Single(_compiled.ListenersByEndPoint.Values, l => l.EndPoint.Port == listenerPort);
+        return Mesh.Proxy.Authorization.RequestAuthorizer.DryRunDeny(listener.Authorization!, new Mesh.Proxy.Authorization.HttpRequestAttributes(probe.ToContext(listenerPort), probe.Jwt));
+    }
+
+    /// <summary>
     /// Compiles what was generated for this proxy exactly as the proxy does on receipt, in push order; a resource the
     /// proxy would NACK fails the test with the proxy's own reason.
     /// </summary>

@@ -10,11 +10,13 @@ namespace Mesh.Proxy.Tests.Listeners;
 /// <summary>A gateway listener with SNI routes: TLS clients reach the backend their SNI names, end to end encrypted with the backend's certificate.</summary>
 public sealed class TlsPassthroughTests
 {
-    private static async Task<(TestProxy Proxy, int Port)> StartAsync(TlsBackend a, TlsBackend b, params SniRoute[] routes)
+    private static Task<(TestProxy Proxy, int Port)> StartAsync(TlsBackend a, TlsBackend b, params SniRoute[] routes) => StartAsync(a, b, null, routes);
+
+    private static async Task<(TestProxy Proxy, int Port)> StartAsync(TlsBackend a, TlsBackend b, Contracts.Discovery.Authorization? authorization, params SniRoute[] routes)
     {
         var proxy = await TestProxy.StartAsync();
         var port = FreePort.Next();
-        var listener = new Listener { Name = $"127.0.0.1_{port}", Address = "127.0.0.1", Port = (uint)port, Direction = TrafficDirection.Gateway };
+        var listener = new Listener { Name = $"127.0.0.1_{port}", Address = "127.0.0.1", Port = (uint)port, Direction = TrafficDirection.Gateway, Authorization = authorization };
         listener.SniRoutes.AddRange(routes);
         await proxy.ApplyAsync([Cluster("a"), Cluster("b")], [Endpoints("a", a.Port), Endpoints("b", b.Port)], listener);
         return (proxy, port);
@@ -52,6 +54,43 @@ public sealed class TlsPassthroughTests
         // The listener keeps serving the names it knows.
         Assert.Equal("a.example.com: again", (await TalkAsync(port, "a.example.com", "again")).Answer);
     }
+
+    [Fact]
+    public async Task Connect_AuthorizationDeniesTheSniOrTheSource_ClosedBeforeTheHandshake_HttpOnlyRulesFailClosed()
+    {
+        await using var a = TlsBackend.Start("a.example.com");
+        await using var b = TlsBackend.Start("b.example.com");
+        var authorization = new Contracts.Discovery.Authorization
+        {
+            Policies =
+            {
+                // A DENY rule on the SNI: b.example.com is closed.
+                new AuthorizationPolicy
+                {
+                    Name = "deny-b", Namespace = "default", Action = AuthorizationAction.Deny,
+                    Rules = { new AuthorizationRule { When = { Match(AuthorizationAttribute.Sni, "b.*") } } },
+                },
+                // An ALLOW rule with an HTTP-only condition never matches on TCP; the SNI rule lets a.example.com in.
+                new AuthorizationPolicy
+                {
+                    Name = "allow", Namespace = "default", Action = AuthorizationAction.Allow,
+                    Rules =
+                    {
+                        new AuthorizationRule { When = { Match(AuthorizationAttribute.Path, "/public*"), Match(AuthorizationAttribute.Sni, "*") } },
+                        new AuthorizationRule { When = { Match(AuthorizationAttribute.Sni, "a.example.com"), Match(AuthorizationAttribute.SourceIp, "127.0.0.0/8") } },
+                    },
+                },
+            },
+        };
+        var (proxy, port) = await StartAsync(a, b, authorization, Route("a", "a", "a.example.com"), Route("b", "b", "b.example.com"), Route("c", "a", "c.example.com"));
+        await using var owned = proxy;
+
+        Assert.Equal("a.example.com: hello", (await TalkAsync(port, "a.example.com", "hello")).Answer);
+        await Assert.ThrowsAnyAsync<IOException>(() => TalkAsync(port, "b.example.com", "hello"));
+        await Assert.ThrowsAnyAsync<IOException>(() => TalkAsync(port, "c.example.com", "hello"));
+    }
+
+    private static AuthorizationMatch Match(AuthorizationAttribute attribute, string value) => new() { Attribute = attribute, Values = { value } };
 
     [Fact]
     public async Task Connect_Plaintext_Closed()
