@@ -45,7 +45,6 @@ public static class NotEffectiveFields
         new("ServiceEntry", "spec.subjectAltNames", "set the identities to verify in a DestinationRule's tls.subjectAltNames"),
         new("ServiceEntry", "spec.endpoints[*].network", "multi-network routing is not implemented"),
         new("WorkloadEntry", "spec.network", "multi-network routing is not implemented"),
-        new("AuthorizationPolicy", "", "authorization is not enforced yet: every request is allowed"),
         new("Sidecar", "", "the Sidecar resource is not implemented: every proxy sees the whole mesh"),
         new("EnvoyFilter", "", "EnvoyFilter is not implemented: this proxy is not Envoy"),
         new("WorkloadGroup", "", "WorkloadGroup is not implemented: declare each workload with a WorkloadEntry"),
