@@ -56,8 +56,14 @@ internal sealed class RouteTransformer : HttpTransformer
         var retriable = retry.RetriesStatus((int)proxyResponse.StatusCode) || RetriesGrpcStatus(retry, proxyResponse);
         if (retriable && feature.MayRetry)
         {
-            feature.ResponseWithheld = true;
-            return false;
+            if (feature.ReplayableBody?.TryHoldForReplay() != false)
+            {
+                feature.ResponseWithheld = true;
+                return false;
+            }
+
+            // The body went upstream past what could be replayed: this response is the answer.
+            feature.RetryAbandoned = true;
         }
 
         if (retriable && feature.Attempts > 1)
