@@ -51,7 +51,10 @@ internal sealed class ListenerManager(
 
     public IReadOnlyCollection<string> RunningEndPoints => _running.Keys;
 
-    /// <summary>Binds every listener of <paramref name="candidate"/> not yet running; if one cannot bind, stops those started here and rejects the config.</summary>
+    /// <summary>
+    /// Binds every listener of <paramref name="candidate"/> not yet running whose routes are known; if one cannot bind,
+    /// stops those started here and rejects the config.
+    /// </summary>
     public async Task StartNewAsync(ProxySnapshot candidate, string context)
     {
         await _gate.WaitAsync();
@@ -76,6 +79,13 @@ internal sealed class ListenerManager(
             if (listener.Config.TlsMode == InboundTlsMode.Strict && !identity.IsEnabled)
             {
                 throw new ConfigRejectedException($"{context}: listener '{listener.Name}'.tls_mode: STRICT needs a workload certificate, and this proxy has none (start it with --ca-token)");
+            }
+
+            if (listener.RouteConfigName.Length > 0 && !candidate.RouteTables.ContainsKey(listener.RouteConfigName))
+            {
+                // Envoy's listener warming: a listener binds once its routes are known, so that no connection it
+                // accepts meets a 404 for want of them (a restarted proxy gets its listeners just before their routes).
+                continue;
             }
 
             if (_running.ContainsKey(listener.EndPointKey))
