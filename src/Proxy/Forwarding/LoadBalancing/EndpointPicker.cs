@@ -32,7 +32,10 @@ internal static class EndpointPicker
     /// <summary>
     /// A retry's endpoint with Envoy's previous_hosts predicate: picked again, up to
     /// <see cref="HostSelectionRetryMaxAttempts"/> times, while it is one of the <paramref name="triedCount"/> endpoints
-    /// in <paramref name="tried"/>; the last pick stands when every try found a used one (all hosts may have been used).
+    /// in <paramref name="tried"/>. When every pick found a used one, an endpoint not yet tried is taken if there is
+    /// one, where Envoy lets the last pick stand: the power of two choices favours an endpoint that refuses
+    /// connections (it never has a request in flight), so under concurrent traffic every re-pick can land on it again.
+    /// When all have been tried, the last pick stands.
     /// </summary>
     public static EndpointModel? PickAvoiding(ClusterModel cluster, Random random, EndpointModel[] tried, int triedCount)
     {
@@ -42,7 +45,25 @@ internal static class EndpointPicker
             endpoint = Pick(cluster, random);
         }
 
-        return endpoint;
+        return endpoint is not null && Array.IndexOf(tried, endpoint, 0, triedCount) >= 0
+            ? FirstUntried(cluster.Endpoints, random, tried, triedCount) ?? endpoint
+            : endpoint;
+    }
+
+    // From a random start, so that the untried endpoints share the retries.
+    private static EndpointModel? FirstUntried(EndpointModel[] endpoints, Random random, EndpointModel[] tried, int triedCount)
+    {
+        var start = random.Next(endpoints.Length);
+        for (var i = 0; i < endpoints.Length; i++)
+        {
+            var candidate = endpoints[(start + i) % endpoints.Length];
+            if (Array.IndexOf(tried, candidate, 0, triedCount) < 0)
+            {
+                return candidate;
+            }
+        }
+
+        return null;
     }
 
     // Envoy's least request: the power of two choices, the one with fewer requests in flight wins.
