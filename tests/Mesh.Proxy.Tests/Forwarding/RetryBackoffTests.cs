@@ -1,0 +1,33 @@
+using Mesh.Proxy.Forwarding;
+
+namespace Mesh.Proxy.Tests.Forwarding;
+
+/// <summary>Envoy's retry back-off: full jitter over [0, 25 ms × 2^(n-1)], capped at 10 × the base (250 ms).</summary>
+public sealed class RetryBackoffTests
+{
+    private const int Samples = 2_000;
+
+    [Theory]
+    [InlineData(1, 25)]
+    [InlineData(2, 50)]
+    [InlineData(3, 100)]
+    [InlineData(4, 200)]
+    [InlineData(5, 250)]
+    [InlineData(9, 250)]
+    public void Next_Retry_FullJitterUpToItsCeiling(int retry, int ceilingMilliseconds)
+    {
+        var random = new Random(retry);
+        var shortest = TimeSpan.MaxValue;
+        var longest = TimeSpan.Zero;
+        for (var i = 0; i < Samples; i++)
+        {
+            var pause = RetryBackoff.Next(retry, random);
+            shortest = pause < shortest ? pause : shortest;
+            longest = pause > longest ? pause : longest;
+        }
+
+        // Full jitter: the whole interval is used, from (nearly) nothing to (nearly) the ceiling, and never past it.
+        Assert.InRange(longest.TotalMilliseconds, ceilingMilliseconds * 0.9, ceilingMilliseconds);
+        Assert.InRange(shortest.TotalMilliseconds, 0, ceilingMilliseconds * 0.1);
+    }
+}
