@@ -40,6 +40,7 @@ internal sealed class ListenerManager(
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, KestrelServer> _running = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ListenerConnectionLimit> _connections = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ListenerAcceptState> _accepts = new(StringComparer.Ordinal);
     // The listener config each running server was built with: a change of its TLS settings rebuilds that listener.
     private readonly Dictionary<string, Listener> _configs = new(StringComparer.Ordinal);
     private readonly ILogger _logger = loggerFactory.CreateLogger<ListenerManager>();
@@ -52,8 +53,8 @@ internal sealed class ListenerManager(
     public IReadOnlyCollection<string> RunningEndPoints => _running.Keys;
 
     /// <summary>
-    /// Binds every listener of <paramref name="candidate"/> not yet running whose routes are known; if one cannot bind,
-    /// stops those started here and rejects the config.
+    /// Binds every listener of <paramref name="candidate"/> not yet running, accepting once its routes are known; if
+    /// one cannot bind, stops those started here and rejects the config.
     /// </summary>
     public async Task StartNewAsync(ProxySnapshot candidate, string context)
     {
@@ -81,13 +82,10 @@ internal sealed class ListenerManager(
                 throw new ConfigRejectedException($"{context}: listener '{listener.Name}'.tls_mode: STRICT needs a workload certificate, and this proxy has none (start it with --ca-token)");
             }
 
-            if (listener.RouteConfigName.Length > 0 && !candidate.RouteTables.ContainsKey(listener.RouteConfigName))
-            {
-                // Envoy's listener warming: a listener binds once its routes are known, so that no connection it
-                // accepts meets a 404 for want of them (a restarted proxy gets its listeners just before their routes).
-                continue;
-            }
-
+            // Envoy's listener warming: a listener binds at once (a port in use rejects the update), but accepts only
+            // once its routes are known, so that no connection meets a 404 for want of them (a restarted proxy gets
+            // its listeners just before their routes).
+            var warm = listener.RouteConfigName.Length == 0 || candidate.RouteTables.ContainsKey(listener.RouteConfigName);
             if (_running.ContainsKey(listener.EndPointKey))
             {
                 var running = _configs[listener.EndPointKey];
@@ -95,6 +93,11 @@ internal sealed class ListenerManager(
                 if (running.TlsMode == listener.Config.TlsMode && running.TlsServers.Equals(listener.Config.TlsServers)
                     && running.SniRoutes.Count > 0 == listener.Config.SniRoutes.Count > 0)
                 {
+                    if (warm)
+                    {
+                        _accepts[listener.EndPointKey].EndWarming();
+                    }
+
                     continue;
                 }
 
@@ -102,7 +105,7 @@ internal sealed class ListenerManager(
             }
 
             var credentials = _gatewayTls.LoadCredentials(listener, context);
-            var server = CreateServer(listener, credentials);
+            var server = CreateServer(listener, credentials, warm);
             try
             {
                 await server.StartAsync(new ListenerApplication(contextFactory, handler, listener.EndPointKey, listener.Config.Direction == TrafficDirection.Inbound), CancellationToken.None);
@@ -112,6 +115,7 @@ internal sealed class ListenerManager(
                 server.Dispose();
                 health.Remove(listener.EndPointKey);
                 _connections.Remove(listener.EndPointKey);
+                _accepts.Remove(listener.EndPointKey);
                 foreach (var key in started)
                 {
                     await StopAsync(key, RemovedListenerDrain);
@@ -267,6 +271,7 @@ internal sealed class ListenerManager(
 
         _configs.Remove(key);
         _connections.Remove(key);
+        _accepts.Remove(key);
         health.Remove(key);
         return server;
     }
@@ -285,7 +290,7 @@ internal sealed class ListenerManager(
         return open;
     }
 
-    private KestrelServer CreateServer(ListenerModel listener, List<GatewayCredential> credentials)
+    private KestrelServer CreateServer(ListenerModel listener, List<GatewayCredential> credentials, bool warm)
     {
         var options = new KestrelServerOptions
         {
@@ -331,6 +336,12 @@ internal sealed class ListenerManager(
         });
 
         var accepts = health.Add(listener.Name, listener.EndPointKey);
+        if (!warm)
+        {
+            accepts.StartWarming();
+        }
+
+        _accepts[listener.EndPointKey] = accepts;
         var transport = new ResilientSocketTransportFactory(_ => accepts, reserve, needsReserve: true, time, loggerFactory);
         return new KestrelServer(Options.Create(options), transport, loggerFactory);
     }
