@@ -56,7 +56,8 @@ internal sealed class RouteTransformer : HttpTransformer
         var retriable = retry.RetriesStatus((int)proxyResponse.StatusCode) || RetriesGrpcStatus(retry, proxyResponse);
         if (retriable && feature.MayRetry)
         {
-            if (feature.ReplayableBody?.TryHoldForReplay() != false)
+            // A body kept for replay is claimed for the retry; one that outgrew what is kept cannot be sent again.
+            if (httpContext.Request.Body is not ReplayableRequestBody body || body.TryHoldForReplay())
             {
                 feature.ResponseWithheld = true;
                 return false;

@@ -42,7 +42,7 @@ internal sealed class UpstreamForwarder(
     {
         var retry = action.Retry;
         var maxAttempts = retry.NumRetries > 0 && !HttpMethods.IsConnect(context.Request.Method) ? 1 + retry.NumRetries : 1;
-        var body = maxAttempts > 1 && HasBody(context.Request) ? KeepForReplay(context, feature) : null;
+        var body = maxAttempts > 1 && HasBody(context.Request) ? KeepForReplay(context) : null;
 
         using var overall = action.Timeout > TimeSpan.Zero ? new CancellationTokenSource(action.Timeout, timeProvider) : null;
         // The endpoints earlier attempts used, for a retry to avoid: made only when a retry happens, so a request that
@@ -122,7 +122,7 @@ internal sealed class UpstreamForwarder(
                     tried[attempt - 1] = endpoint;
                 }
 
-                if (!await PrepareRetryAsync(context, attempt, overall))
+                if (!await PrepareRetryAsync(context, attempt, retry.BackoffBase, overall))
                 {
                     await TimeOutAsync(context, feature, null);
                     return;
@@ -171,14 +171,14 @@ internal sealed class UpstreamForwarder(
     }
 
     /// <summary>Clears what the failed attempt left on the response and waits the back-off; false if the overall timeout fired meanwhile.</summary>
-    private async Task<bool> PrepareRetryAsync(HttpContext context, int attempt, CancellationTokenSource? overall)
+    private async Task<bool> PrepareRetryAsync(HttpContext context, int attempt, TimeSpan backoffBase, CancellationTokenSource? overall)
     {
         context.Response.Clear();
         context.Features.Set<IForwarderErrorFeature>(null);
 
         try
         {
-            await Task.Delay(RetryBackoff.Next(attempt, random), timeProvider, overall?.Token ?? CancellationToken.None);
+            await Task.Delay(RetryBackoff.Next(attempt, backoffBase, random), timeProvider, overall?.Token ?? CancellationToken.None);
             return true;
         }
         catch (OperationCanceledException)
@@ -238,13 +238,15 @@ internal sealed class UpstreamForwarder(
         return LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, LocalReply.UpstreamConnectError, attempts: attempts);
     }
 
-    /// <summary>Puts a <see cref="ReplayableRequestBody"/> in front of the client's body, for every attempt to read.</summary>
-    private static ReplayableRequestBody KeepForReplay(HttpContext context, ProxyRequestFeature feature)
+    /// <summary>
+    /// Puts a <see cref="ReplayableRequestBody"/> in front of the client's body, for every attempt to read (and for
+    /// the transformer to claim when it withholds a response).
+    /// </summary>
+    private static ReplayableRequestBody KeepForReplay(HttpContext context)
     {
         var body = new ReplayableRequestBody(context.Request.Body, MaxReplayableBodyBytes);
         context.Request.Body = body;
         context.Response.RegisterForDispose(body);
-        feature.ReplayableBody = body;
         return body;
     }
 

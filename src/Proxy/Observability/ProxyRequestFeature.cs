@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Authentication;
-using Mesh.Proxy.Forwarding;
 using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Observability;
@@ -47,9 +46,6 @@ internal sealed class ProxyRequestFeature
 
     /// <summary>Set by the transformer when it kept a retriable response from the client.</summary>
     public bool ResponseWithheld { get; set; }
-
-    /// <summary>The request's body as kept for a retry to replay; null when the request has no body or no retries.</summary>
-    public ReplayableRequestBody? ReplayableBody { get; set; }
 
     /// <summary>A retry the policy asked for was not made: the body had been streamed upstream past what could be replayed.</summary>
     public bool RetryAbandoned { get; set; }

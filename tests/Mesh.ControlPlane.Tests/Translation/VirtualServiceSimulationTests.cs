@@ -144,6 +144,17 @@ public sealed class VirtualServiceSimulationTests
     }
 
     [Theory]
+    [InlineData("{ attempts: 2 }", 0u)]
+    [InlineData("{ attempts: 2, backoff: 100ms }", 100u)]
+    public void Request_RetryBackoff_BaseIntervalOfEnvoysBackOff(string retries, uint expectedMilliseconds)
+    {
+        // Istio: retries.backoff is Envoy's retry_back_off.base_interval; unset, Envoy's 25 ms (0 on the wire).
+        var sim = Sidecar("frontend-v1", BackendRoute($"retries: {retries}"));
+
+        Assert.Equal(expectedMilliseconds, sim.Request("backend:9080")!.Route.Route_.RetryPolicy.BackoffBaseIntervalMs);
+    }
+
+    [Theory]
     [InlineData("{ attempts: 2 }", true)]
     [InlineData("{ attempts: 2, retryIgnorePreviousHosts: true }", true)]
     [InlineData("{ attempts: 2, retryIgnorePreviousHosts: false }", false)]

@@ -2,26 +2,32 @@ using Mesh.Proxy.Forwarding;
 
 namespace Mesh.Proxy.Tests.Forwarding;
 
-/// <summary>Envoy's retry back-off: full jitter over [0, 25 ms × 2^(n-1)], capped at 10 × the base (250 ms).</summary>
+/// <summary>
+/// Envoy's retry back-off: full jitter over [0, base × 2^(n-1)], capped at 10 × the base; the base is 25 ms unless
+/// Istio's retries.backoff sets it.
+/// </summary>
 public sealed class RetryBackoffTests
 {
     private const int Samples = 2_000;
 
     [Theory]
-    [InlineData(1, 25)]
-    [InlineData(2, 50)]
-    [InlineData(3, 100)]
-    [InlineData(4, 200)]
-    [InlineData(5, 250)]
-    [InlineData(9, 250)]
-    public void Next_Retry_FullJitterUpToItsCeiling(int retry, int ceilingMilliseconds)
+    [InlineData(25, 1, 25)]
+    [InlineData(25, 2, 50)]
+    [InlineData(25, 3, 100)]
+    [InlineData(25, 4, 200)]
+    [InlineData(25, 5, 250)]
+    [InlineData(25, 40, 250)]
+    [InlineData(100, 1, 100)]
+    [InlineData(100, 3, 400)]
+    [InlineData(100, 5, 1000)]
+    public void Next_Retry_FullJitterUpToItsCeiling(int baseMilliseconds, int retry, int ceilingMilliseconds)
     {
         var random = new Random(retry);
         var shortest = TimeSpan.MaxValue;
         var longest = TimeSpan.Zero;
         for (var i = 0; i < Samples; i++)
         {
-            var pause = RetryBackoff.Next(retry, random);
+            var pause = RetryBackoff.Next(retry, TimeSpan.FromMilliseconds(baseMilliseconds), random);
             shortest = pause < shortest ? pause : shortest;
             longest = pause > longest ? pause : longest;
         }
