@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using Mesh.Proxy.Model;
@@ -102,6 +103,9 @@ internal static class ProxyApplication
         services.AddSingleton<ListenerHealth>();
         services.AddSingleton<ListenerMetrics>();
         services.AddSingleton<ListenerManager>();
+        services.AddSingleton<GracefulDrain>();
+        services.AddHostedService(provider => provider.GetRequiredService<GracefulDrain>());
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = GracefulDrain.ShutdownTimeout(options));
         services.AddSingleton<ConfigApplier>();
         // Before the discovery client: listeners that serve mTLS need the first certificate, and the first discovery
         // stream presents it.
@@ -110,7 +114,7 @@ internal static class ProxyApplication
 
         var app = builder.Build();
         AdminEndpoints.Map(app, app.Services.GetRequiredService<ProxySnapshotStore>(), app.Services.GetRequiredService<ListenerHealth>(),
-            app.Services.GetRequiredService<CollectorRegistry>());
+            app.Services.GetRequiredService<GracefulDrain>(), app.Services.GetRequiredService<CollectorRegistry>());
         CertsEndpoint.Map(app, app.Services.GetRequiredService<WorkloadIdentityStore>());
         return app;
     }

@@ -71,7 +71,25 @@ internal sealed class TrafficLoop : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private int Count
+    /// <summary>Whether <paramref name="backend"/> answered any request after the first <paramref name="skipped"/> answers.</summary>
+    public bool AnsweredSince(string backend, int skipped)
+    {
+        lock (_answers)
+        {
+            for (var i = skipped; i < _answers.Count; i++)
+            {
+                if (_answers[i].Answer.Backend == backend)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>How many answers have come so far.</summary>
+    public int Count
     {
         get
         {

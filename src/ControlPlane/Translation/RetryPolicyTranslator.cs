@@ -3,7 +3,7 @@ using Mesh.Istio.Networking;
 
 namespace Mesh.ControlPlane.Translation;
 
-/// <summary>Istio's retry conversion (pilot route/retry ConvertPolicy): the default policy, <c>attempts: 0</c>, and <c>retryOn</c> with status codes.</summary>
+/// <summary>Istio's retry conversion (pilot route/retry ConvertPolicy): the default policy, <c>attempts: 0</c>, <c>retryOn</c> with status codes, and <c>backoff</c>.</summary>
 internal static class RetryPolicyTranslator
 {
     private const string DefaultRetryOn = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
@@ -47,6 +47,8 @@ internal static class RetryPolicyTranslator
         if (retries.PerTryTimeout is { } perTry) policy.PerTryTimeoutMs = ToMilliseconds(perTry);
         if (retries.RetryIgnorePreviousHosts is { } ignorePreviousHosts) policy.IgnorePreviousHosts = ignorePreviousHosts;
         policy.RetryRemoteLocalities = retries.RetryRemoteLocalities == true;
+        // Istio: the base interval of Envoy's exponential back-off, whose cap Envoy keeps at 10 times it.
+        if (retries.Backoff is { } backoff) policy.BackoffBaseIntervalMs = ToMilliseconds(backoff);
         return policy;
     }
 

@@ -134,6 +134,21 @@ internal sealed class LocalMesh : IAsyncDisposable
         _options.OnProgress($"control plane serving (discovery 127.0.0.1:{_grpcPort}, debug {ControlPlaneUrl})");
     }
 
+    /// <summary>
+    /// Restarts a workload's sidecar as a rolling update does: SIGTERM, wait for it to exit (it drains first), start
+    /// it again and wait until it is ready. False when it had to be killed after <paramref name="grace"/>.
+    /// </summary>
+    public async Task<bool> RestartSidecarAsync(string workloadName, TimeSpan grace, CancellationToken cancellationToken = default)
+    {
+        var workload = Workloads.Single(w => w.Name == workloadName);
+        var name = workload.Name + " sidecar";
+        var stoppedByItself = await _processes.Last(p => p.Name == name).StopAsync(grace);
+        var sidecar = StartSidecar(workload);
+        using var deadline = Deadline(cancellationToken);
+        await Readiness.WaitForHttpOkAsync(new Uri($"http://127.0.0.1:{workload.AdminPort}/ready"), sidecar, deadline.Token, $"{name} to apply its config again");
+        return stoppedByItself;
+    }
+
     /// <summary>The process id of a running program, by its name (as <see cref="RecentOutput"/>); null when there is none.</summary>
     public int? ProcessId(string name) => _processes.LastOrDefault(p => p.Name == name && !p.HasExited)?.Id;
 

@@ -87,12 +87,15 @@ internal sealed class MeshProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
-    /// <summary>Asks the program to stop (SIGTERM), and kills it if it has not stopped within <paramref name="grace"/>.</summary>
-    public async Task StopAsync(TimeSpan grace)
+    /// <summary>
+    /// Asks the program to stop (SIGTERM), and kills it if it has not stopped within <paramref name="grace"/>; true
+    /// when it stopped by itself.
+    /// </summary>
+    public async Task<bool> StopAsync(TimeSpan grace)
     {
         if (_process.HasExited)
         {
-            return;
+            return true;
         }
 
         _ = kill(_process.Id, SigTerm);
@@ -100,10 +103,12 @@ internal sealed class MeshProcess : IAsyncDisposable
         try
         {
             await _process.WaitForExitAsync(timeout.Token);
+            return true;
         }
         catch (OperationCanceledException)
         {
             await KillAsync();
+            return false;
         }
     }
 

@@ -13,18 +13,23 @@ internal static class AdminEndpoints
 {
     private static readonly (string Path, string Description)[] Index =
     [
-        ("/ready", "200 once listeners, routes, clusters and endpoints have all been applied and every listener accepts connections, else 503"),
+        ("/ready", "200 once listeners, routes, clusters and endpoints have all been applied and every listener accepts connections, else 503 (and from SIGTERM on, while draining)"),
         ("/config_dump", "the snapshot being served, as JSON, with per-type versions and nonces"),
         ("/clusters", "per cluster its circuit-breaker thresholds, per endpoint its health flags (outlier ejections) and request counters; ?format=json"),
         ("/stats/prometheus", "Istio's standard metrics and the per-route family, Prometheus text format 0.0.4"),
     ];
 
-    public static void Map(IEndpointRouteBuilder endpoints, ProxySnapshotStore store, ListenerHealth listeners, CollectorRegistry registry)
+    public static void Map(IEndpointRouteBuilder endpoints, ProxySnapshotStore store, ListenerHealth listeners, GracefulDrain drain, CollectorRegistry registry)
     {
         endpoints.MapGet("/", () => Results.Text(string.Join('\n', Array.ConvertAll(Index, entry => $"{entry.Path}\t{entry.Description}")) + "\n"));
 
         endpoints.MapGet("/ready", () =>
         {
+            if (drain.IsDraining)
+            {
+                return Results.Text("NOT READY: draining, shutting down\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
             if (!store.Current.IsComplete)
             {
                 return Results.Text("NOT READY: waiting for listeners, routes, clusters and endpoints\n", statusCode: StatusCodes.Status503ServiceUnavailable);

@@ -23,8 +23,9 @@ internal sealed class ConfigApplier(SnapshotCompiler compiler, ProxySnapshotStor
         try
         {
             var candidate = compiler.Compile(current, response);
-            if (response.TypeUrl == TypeUrls.Listener)
+            if (response.TypeUrl == TypeUrls.Listener || response.TypeUrl == TypeUrls.Route)
             {
+                // New routes can complete a listener that was waiting for them.
                 await listeners.StartNewAsync(candidate, $"{type} v{response.VersionInfo}");
             }
 

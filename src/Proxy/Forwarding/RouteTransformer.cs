@@ -56,8 +56,15 @@ internal sealed class RouteTransformer : HttpTransformer
         var retriable = retry.RetriesStatus((int)proxyResponse.StatusCode) || RetriesGrpcStatus(retry, proxyResponse);
         if (retriable && feature.MayRetry)
         {
-            feature.ResponseWithheld = true;
-            return false;
+            // A body kept for replay is claimed for the retry; one that outgrew what is kept cannot be sent again.
+            if (httpContext.Request.Body is not ReplayableRequestBody body || body.TryHoldForReplay())
+            {
+                feature.ResponseWithheld = true;
+                return false;
+            }
+
+            // The body went upstream past what could be replayed: this response is the answer.
+            feature.RetryAbandoned = true;
         }
 
         if (retriable && feature.Attempts > 1)

@@ -22,8 +22,14 @@ internal sealed class UpstreamForwarder(
     IHttpForwarder forwarder, RouteTransformer transformer, ProxyTelemetry telemetry, ForwardingLog log, ProxyOptions options, Random random,
     TimeProvider timeProvider, ClusterMetrics clusterMetrics)
 {
-    /// <summary>Bodies up to this size are buffered so that a retry can replay them; larger or streaming bodies are not retried.</summary>
-    private const long MaxReplayableBodyBytes = 64 * 1024;
+    /// <summary>
+    /// How much of a request body is kept so that a retry can send it again: Envoy's default buffer limit
+    /// (per_connection_buffer_limit_bytes, 1 MiB), which bounds its router's retry buffering. A longer body is still
+    /// forwarded, streaming, but no longer retried.
+    /// </summary>
+    public const int MaxReplayableBodyBytes = 1024 * 1024;
+
+    private const string RetryAbandonedNote = ", not retried: the request body was sent past the 1 MiB that a retry can replay";
 
     private readonly ForwarderRequestConfig _http2Request = new()
     {
@@ -38,11 +44,8 @@ internal sealed class UpstreamForwarder(
     public async Task ForwardAsync(HttpContext context, ProxyRequestFeature feature, ForwardActionModel action, ClusterModel cluster)
     {
         var retry = action.Retry;
-        var maxAttempts = retry.NumRetries > 0 && IsReplayable(context.Request) ? 1 + retry.NumRetries : 1;
-        if (maxAttempts > 1)
-        {
-            context.Request.EnableBuffering();
-        }
+        var maxAttempts = retry.NumRetries > 0 && !HttpMethods.IsConnect(context.Request.Method) ? 1 + retry.NumRetries : 1;
+        var body = maxAttempts > 1 && HasBody(context.Request) ? KeepForReplay(context) : null;
 
         using var overall = action.Timeout > TimeSpan.Zero ? new CancellationTokenSource(action.Timeout, timeProvider) : null;
         // The endpoints earlier attempts used, for a retry to avoid: made only when a retry happens, so a request that
@@ -139,6 +142,11 @@ internal sealed class UpstreamForwarder(
             {
                 clusterMetrics.RetryOverflow(cluster.Name);
             }
+            else if (retriable && attempt < maxAttempts && body is not null && !body.Rewind())
+            {
+                // The body was streamed upstream past what was kept: another attempt would send it incomplete, or twice.
+                feature.RetryAbandoned = true;
+            }
             else if (retriable && attempt < maxAttempts)
             {
                 if (retry.IgnorePreviousHosts || retry.RetryRemoteLocalities)
@@ -147,7 +155,7 @@ internal sealed class UpstreamForwarder(
                     tried[attempt - 1] = endpoint;
                 }
 
-                if (!await PrepareRetryAsync(context, attempt, overall, limits is null ? null : cluster.State))
+                if (!await PrepareRetryAsync(context, attempt, retry.BackoffBase, overall, limits is null ? null : cluster.State))
                 {
                     await TimeOutAsync(context, feature, null);
                     return;
@@ -200,22 +208,18 @@ internal sealed class UpstreamForwarder(
     }
 
     /// <summary>
-    /// Clears what the failed attempt left on the response, rewinds the body and waits the back-off; false if the
-    /// overall timeout fired meanwhile. The back-off is what Envoy's max_retries counts: a retry is active while it waits.
+    /// Clears what the failed attempt left on the response and waits the back-off; false if the overall timeout fired
+    /// meanwhile. The back-off is what Envoy's max_retries counts: a retry is active while it waits.
     /// </summary>
-    private async Task<bool> PrepareRetryAsync(HttpContext context, int attempt, CancellationTokenSource? overall, ClusterState? countedRetries)
+    private async Task<bool> PrepareRetryAsync(HttpContext context, int attempt, TimeSpan backoffBase, CancellationTokenSource? overall, ClusterState? countedRetries)
     {
         context.Response.Clear();
         context.Features.Set<IForwarderErrorFeature>(null);
-        if (context.Request.Body.CanSeek)
-        {
-            context.Request.Body.Position = 0;
-        }
 
         countedRetries?.StartRetry();
         try
         {
-            await Task.Delay(RetryBackoff.Next(attempt, random), timeProvider, overall?.Token ?? CancellationToken.None);
+            await Task.Delay(RetryBackoff.Next(attempt, backoffBase, random), timeProvider, overall?.Token ?? CancellationToken.None);
             return true;
         }
         catch (OperationCanceledException)
@@ -297,7 +301,7 @@ internal sealed class UpstreamForwarder(
             feature.Flags |= ResponseFlags.UpstreamRetryLimitExceeded;
         }
 
-        log.UpstreamFailed(feature, ForwardingFailures.Describe(failure), exception);
+        log.UpstreamFailed(feature, feature.RetryAbandoned ? ForwardingFailures.Describe(failure) + RetryAbandonedNote : ForwardingFailures.Describe(failure), exception);
 
         switch (failure)
         {
@@ -315,14 +319,19 @@ internal sealed class UpstreamForwarder(
         return LocalReply.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, LocalReply.UpstreamConnectError, attempts: attempts);
     }
 
-    private static bool IsReplayable(HttpRequest request)
+    /// <summary>
+    /// Puts a <see cref="ReplayableRequestBody"/> in front of the client's body, for every attempt to read (and for
+    /// the transformer to claim when it withholds a response).
+    /// </summary>
+    private static ReplayableRequestBody KeepForReplay(HttpContext context)
     {
-        if (request.ContentLength is { } length)
-        {
-            return length <= MaxReplayableBodyBytes;
-        }
-
-        var bodyDetection = request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>();
-        return bodyDetection is null || !bodyDetection.CanHaveBody;
+        var body = new ReplayableRequestBody(context.Request.Body, MaxReplayableBodyBytes);
+        context.Request.Body = body;
+        context.Response.RegisterForDispose(body);
+        return body;
     }
+
+    private static bool HasBody(HttpRequest request) =>
+        request.ContentLength is > 0
+        || (request.ContentLength is null && request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: true });
 }

@@ -6,12 +6,24 @@ namespace Mesh.Proxy.Listeners;
 /// </summary>
 internal sealed class ListenerAcceptState(string name, string endPoint)
 {
+    private TaskCompletionSource? _warming;
     private string? _failure;
     private long _failingSince;
     private long _lastFailure;
     private int _failures;
 
     public string Name => name;
+
+    /// <summary>
+    /// Completes once the listener may accept: at once, unless <see cref="StartWarming"/> made it wait for its routes
+    /// (Envoy's listener warming). Meanwhile the socket is bound and connections wait in its backlog.
+    /// </summary>
+    public Task Warmed => _warming?.Task ?? Task.CompletedTask;
+
+    /// <summary>Holds accepting until <see cref="EndWarming"/>; called before the listener starts.</summary>
+    public void StartWarming() => _warming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void EndWarming() => _warming?.TrySetResult();
 
     public string EndPoint => endPoint;
 

@@ -11,11 +11,12 @@ internal static class ListenerCommandLine
           [--listener-filters-timeout SECONDS (default 15)] [--tls-handshake-timeout SECONDS (default 10)]
           [--request-headers-timeout SECONDS (default 30)] [--idle-timeout SECONDS (default 3600)]
           [--stream-idle-timeout SECONDS (default 600)]
+          [--termination-drain-duration SECONDS (default 5; 0: none; Istio's ProxyConfig terminationDrainDuration)]
         """;
 
     public static readonly string[] Flags =
         ["--max-connections-per-listener", "--listener-filters-timeout", "--tls-handshake-timeout", "--request-headers-timeout", "--idle-timeout",
-         "--stream-idle-timeout"];
+         "--stream-idle-timeout", "--termination-drain-duration"];
 
     /// <summary>Adds the listener limits to <paramref name="options"/>, or returns null with <paramref name="error"/>.</summary>
     public static ProxyOptions? TryApply(ProxyOptions? options, IReadOnlyDictionary<string, string> values, out string error)
@@ -47,12 +48,17 @@ internal static class ListenerCommandLine
             return null;
         }
 
+        if (!TryDrainDuration(values, limits.TerminationDrainDuration, out var drain, ref error))
+        {
+            return null;
+        }
+
         return options with
         {
             Listeners = limits with
             {
                 ListenerFiltersTimeout = filters, TlsHandshakeTimeout = handshake, RequestHeadersTimeout = headers, IdleTimeout = idle,
-                StreamIdleTimeout = streamIdle,
+                StreamIdleTimeout = streamIdle, TerminationDrainDuration = drain,
             },
         };
     }
@@ -69,6 +75,25 @@ internal static class ListenerCommandLine
         if (!double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) || seconds is <= 0 or > 86_400)
         {
             error = $"{flag} '{text}': expected a number of seconds, more than 0 and at most 86400";
+            return false;
+        }
+
+        value = TimeSpan.FromSeconds(seconds);
+        return true;
+    }
+
+    /// <summary>Seconds like the other flags, but 0 is allowed: no drain at all.</summary>
+    private static bool TryDrainDuration(IReadOnlyDictionary<string, string> values, TimeSpan fallback, out TimeSpan value, ref string error)
+    {
+        value = fallback;
+        if (!values.TryGetValue("--termination-drain-duration", out var text))
+        {
+            return true;
+        }
+
+        if (!double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) || seconds > 86_400)
+        {
+            error = $"--termination-drain-duration '{text}': expected a number of seconds, from 0 to 86400";
             return false;
         }
 

@@ -18,6 +18,9 @@ internal sealed class ListenerConnectionLimit(string listenerName, int maxConnec
     // 1 while the listener is at its cap: the first refusal logs, the first connection to end below the cap logs again.
     private int _atCap;
 
+    /// <summary>Connections open on the listener now, whatever their stage.</summary>
+    public int Open => Volatile.Read(ref _open);
+
     public ConnectionDelegate Middleware(ConnectionDelegate next) => connection => HandleAsync(connection, next);
 
     private async Task HandleAsync(ConnectionContext connection, ConnectionDelegate next)

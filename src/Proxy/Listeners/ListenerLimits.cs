@@ -27,6 +27,12 @@ internal sealed record ListenerLimits
     /// </summary>
     public static readonly TimeSpan DefaultStreamIdleTimeout = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Istio's <c>terminationDrainDuration</c> (ProxyConfig, and the <c>proxy.istio.io/config</c> annotation): on SIGTERM,
+    /// how long requests in flight may take to finish before the connections still open are cut.
+    /// </summary>
+    public static readonly TimeSpan DefaultTerminationDrainDuration = TimeSpan.FromSeconds(5);
+
     /// <summary>Connections open at once on one listener; past it a new connection is closed at once. 0: no cap.</summary>
     public int MaxConnections { get; init; } = DefaultMaxConnections;
 
@@ -40,4 +46,7 @@ internal sealed record ListenerLimits
 
     /// <summary>The one timeout that still applies once an upgrade is accepted; the route's stop there.</summary>
     public TimeSpan StreamIdleTimeout { get; init; } = DefaultStreamIdleTimeout;
+
+    /// <summary>Zero: no drain; the proxy cuts every connection and exits at once.</summary>
+    public TimeSpan TerminationDrainDuration { get; init; } = DefaultTerminationDrainDuration;
 }

@@ -26,6 +26,12 @@ internal static partial class ListenerLog
     [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "listener {Name} has its maximum of {Max} connections open: new connections are closed at once until some end")]
     public static partial void AtConnectionCap(ILogger logger, string name, int max);
 
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "draining for up to {Seconds:0.###} s (terminationDrainDuration): {Listeners} listener(s) stop accepting, {Connections} connection(s) and {Requests} request(s) in flight; /ready answers 503")]
+    public static partial void DrainStarted(ILogger logger, double seconds, int listeners, int connections, int requests);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "drained in {Seconds:0.###} s: {Cut} connection(s) still open at the end of the drain period cut, with {Requests} request(s) in flight; exiting")]
+    public static partial void DrainEnded(ILogger logger, double seconds, int cut, int requests);
+
     [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "listener {Name} is below its maximum of {Max} connections again, after closing {Refused} new ones")]
     public static partial void BelowConnectionCap(ILogger logger, string name, int max, int refused);
 }

@@ -32,6 +32,11 @@ internal sealed class ResilientConnectionListener(
 
     public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
     {
+        if (!state.Warmed.IsCompleted && !await WarmedAsync(cancellationToken))
+        {
+            return null;
+        }
+
         var delay = FirstRetryDelay;
         var retriedOnReserve = false;
         while (true)
@@ -103,6 +108,21 @@ internal sealed class ResilientConnectionListener(
             }
 
             delay = Next(delay);
+        }
+    }
+
+    // False when the listener was unbound (or the server stopped) while it waited for its routes.
+    private async Task<bool> WarmedAsync(CancellationToken cancellationToken)
+    {
+        using var stopped = CancellationTokenSource.CreateLinkedTokenSource(_unbound.Token, cancellationToken);
+        try
+        {
+            await state.Warmed.WaitAsync(stopped.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 

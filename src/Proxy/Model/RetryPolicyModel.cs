@@ -5,12 +5,17 @@ namespace Mesh.Proxy.Model;
 /// <summary>A compiled <see cref="RetryPolicy"/> with Envoy's retry_on semantics.</summary>
 internal sealed class RetryPolicyModel
 {
-    public static readonly RetryPolicyModel None = new(0, TimeSpan.Zero, RetryConditions.None, [], ignorePreviousHosts: false);
+    /// <summary>Envoy's default retry back-off base interval.</summary>
+    public static readonly TimeSpan DefaultBackoffBase = TimeSpan.FromMilliseconds(25);
+
+    public static readonly RetryPolicyModel None = new(0, TimeSpan.Zero, RetryConditions.None, [], ignorePreviousHosts: false, DefaultBackoffBase);
 
     private readonly int[] _retriableStatusCodes;
 
-    private RetryPolicyModel(int numRetries, TimeSpan perTryTimeout, RetryConditions conditions, int[] retriableStatusCodes, bool ignorePreviousHosts)
+    private RetryPolicyModel(int numRetries, TimeSpan perTryTimeout, RetryConditions conditions, int[] retriableStatusCodes, bool ignorePreviousHosts,
+        TimeSpan backoffBase)
     {
+        BackoffBase = backoffBase;
         NumRetries = numRetries;
         IgnorePreviousHosts = ignorePreviousHosts;
         PerTryTimeout = perTryTimeout;
@@ -30,6 +35,9 @@ internal sealed class RetryPolicyModel
 
     /// <summary>Istio retryRemoteLocalities: every second attempt, the locality priorities tried so far are left out (Envoy's previous_priorities).</summary>
     public bool RetryRemoteLocalities { get; private init; }
+
+    /// <summary>The back-off's base interval (Istio's retries.backoff): the first retry waits up to it, the cap is 10 times it.</summary>
+    public TimeSpan BackoffBase { get; }
 
     public static RetryPolicyModel Compile(RetryPolicy? policy)
     {
@@ -66,7 +74,9 @@ internal sealed class RetryPolicyModel
             codes[i] = (int)policy.RetriableStatusCodes[i];
         }
 
-        return new RetryPolicyModel((int)policy.NumRetries, TimeSpan.FromMilliseconds(policy.PerTryTimeoutMs), conditions, codes, policy.IgnorePreviousHosts)
+        var backoffBase = policy.BackoffBaseIntervalMs > 0 ? TimeSpan.FromMilliseconds(policy.BackoffBaseIntervalMs) : DefaultBackoffBase;
+        return new RetryPolicyModel((int)policy.NumRetries, TimeSpan.FromMilliseconds(policy.PerTryTimeoutMs), conditions, codes, policy.IgnorePreviousHosts,
+            backoffBase)
         {
             RetryRemoteLocalities = policy.RetryRemoteLocalities,
         };

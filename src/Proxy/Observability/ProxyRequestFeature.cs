@@ -50,6 +50,9 @@ internal sealed class ProxyRequestFeature
     /// <summary>Set by the transformer when it kept a retriable response from the client.</summary>
     public bool ResponseWithheld { get; set; }
 
+    /// <summary>A retry the policy asked for was not made: the body had been streamed upstream past what could be replayed.</summary>
+    public bool RetryAbandoned { get; set; }
+
     /// <summary>The current attempt's per-try timeout, if the route has one.</summary>
     public CancellationTokenSource? PerTryTimeout { get; set; }
 

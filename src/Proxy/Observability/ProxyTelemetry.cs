@@ -154,7 +154,9 @@ internal sealed class ProxyTelemetry
             Protocol = request.Protocol,
             ResponseCode = responseCode,
             ResponseFlags = flags,
-            ResponseCodeDetails = feature.ResponseCodeDetails ?? ResponseCodeDetails(context, feature),
+            ResponseCodeDetails = feature.RetryAbandoned
+                ? (feature.ResponseCodeDetails ?? ResponseCodeDetails(context, feature)) + RetryAbandonedDetails
+                : feature.ResponseCodeDetails ?? ResponseCodeDetails(context, feature),
             BytesReceived = requestBytes,
             BytesSent = responseBytes,
             DurationMilliseconds = (long)durationMs,
@@ -169,6 +171,12 @@ internal sealed class ProxyTelemetry
             RouteName = feature.RouteName,
         };
     }
+
+    /// <summary>
+    /// Added to the details of a request whose retry was not made because its body had been streamed upstream past
+    /// what could be replayed. Envoy only counts these (retry_or_shadow_abandoned); the access log says it here.
+    /// </summary>
+    public const string RetryAbandonedDetails = ",retry_abandoned{request_body_over_buffer_limit}";
 
     // Envoy's %RESPONSE_CODE_DETAILS% for the outcomes this proxy produces.
     private static string ResponseCodeDetails(HttpContext context, ProxyRequestFeature feature) => feature.Flags switch

@@ -95,6 +95,9 @@ internal sealed class OverloadManager : BackgroundService
 
     public void EndRequest() => Interlocked.Decrement(ref _active);
 
+    /// <summary>Requests in flight on all listeners now.</summary>
+    public int ActiveRequests => Volatile.Read(ref _active);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         MeasureOutsideHeap();

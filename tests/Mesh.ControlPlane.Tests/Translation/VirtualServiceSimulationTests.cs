@@ -127,6 +127,33 @@ public sealed class VirtualServiceSimulationTests
         Assert.Null(sim.Request("backend:9080")!.Route.Route_.Fault);
     }
 
+    [Fact]
+    public void Request_FaultWithRetriesAndTimeout_KeepsBoth()
+    {
+        // Istio's pilot keeps a faulted route's retry policy and timeout; its note that they "will not be enabled" is
+        // about the injected faults, which the fault filter applies before the router retries or times anything.
+        var sim = Sidecar("frontend-v1", BackendRoute(
+            "fault: { delay: { fixedDelay: 1s, percentage: { value: 10 } } }\n    timeout: 3s\n    retries: { attempts: 4, retryOn: 5xx }"));
+
+        var action = sim.Request("backend:9080")!.Route.Route_;
+
+        Assert.NotNull(action.Fault);
+        Assert.Equal(3000u, action.TimeoutMs);
+        Assert.Equal(4u, action.RetryPolicy.NumRetries);
+        Assert.Equal(["5xx"], action.RetryPolicy.RetryOn);
+    }
+
+    [Theory]
+    [InlineData("{ attempts: 2 }", 0u)]
+    [InlineData("{ attempts: 2, backoff: 100ms }", 100u)]
+    public void Request_RetryBackoff_BaseIntervalOfEnvoysBackOff(string retries, uint expectedMilliseconds)
+    {
+        // Istio: retries.backoff is Envoy's retry_back_off.base_interval; unset, Envoy's 25 ms (0 on the wire).
+        var sim = Sidecar("frontend-v1", BackendRoute($"retries: {retries}"));
+
+        Assert.Equal(expectedMilliseconds, sim.Request("backend:9080")!.Route.Route_.RetryPolicy.BackoffBaseIntervalMs);
+    }
+
     [Theory]
     [InlineData("{ attempts: 2 }", true)]
     [InlineData("{ attempts: 2, retryIgnorePreviousHosts: true }", true)]

@@ -19,6 +19,7 @@ public sealed class ListenerCommandLineTests
         Assert.Equal(TimeSpan.FromSeconds(30), options.Listeners.RequestHeadersTimeout);
         Assert.Equal(TimeSpan.FromHours(1), options.Listeners.IdleTimeout);
         Assert.Equal(TimeSpan.FromMinutes(10), options.Listeners.StreamIdleTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.Listeners.TerminationDrainDuration);
     }
 
     [Fact]
@@ -26,7 +27,8 @@ public sealed class ListenerCommandLineTests
     {
         var options = ProxyCommandLine.TryParse(
             [.. Router, "--max-connections-per-listener", "0", "--listener-filters-timeout", "0.5", "--tls-handshake-timeout", "2",
-             "--request-headers-timeout", "3", "--idle-timeout", "300", "--stream-idle-timeout", "120"],
+             "--request-headers-timeout", "3", "--idle-timeout", "300", "--stream-idle-timeout", "120",
+             "--termination-drain-duration", "0"],
             out var error);
 
         Assert.True(options is not null, error);
@@ -38,6 +40,7 @@ public sealed class ListenerCommandLineTests
             RequestHeadersTimeout = TimeSpan.FromSeconds(3),
             IdleTimeout = TimeSpan.FromMinutes(5),
             StreamIdleTimeout = TimeSpan.FromMinutes(2),
+            TerminationDrainDuration = TimeSpan.Zero,
         }, options.Listeners);
     }
 
@@ -49,6 +52,8 @@ public sealed class ListenerCommandLineTests
     [InlineData("--request-headers-timeout '-5'", "--request-headers-timeout", "-5")]
     [InlineData("--idle-timeout '100000'", "--idle-timeout", "100000")]
     [InlineData("--stream-idle-timeout '0'", "--stream-idle-timeout", "0")]
+    [InlineData("--termination-drain-duration '-1'", "--termination-drain-duration", "-1")]
+    [InlineData("--termination-drain-duration '5s'", "--termination-drain-duration", "5s")]
     public void TryParse_BadLimit_SaysWhatIsWrong(string expected, string flag, string value)
     {
         Assert.Null(ProxyCommandLine.TryParse([.. Router, flag, value], out var error));

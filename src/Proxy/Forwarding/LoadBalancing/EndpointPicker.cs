@@ -28,9 +28,12 @@ internal static class EndpointPicker
     /// <summary>
     /// A retry's endpoint. With <paramref name="avoidPreviousHosts"/>, Envoy's previous_hosts predicate: picked again,
     /// up to <see cref="HostSelectionRetryMaxAttempts"/> times, while it is one of the <paramref name="triedCount"/>
-    /// endpoints in <paramref name="tried"/>; the last pick stands when every try found a used one. With
-    /// <paramref name="retryRemoteLocalities"/>, the locality levels of the attempts so far are left out, refreshed
-    /// every second attempt (Envoy's previous_priorities), unless that leaves no healthy level.
+    /// endpoints in <paramref name="tried"/>. When every pick found a used one, an available endpoint not yet tried is
+    /// taken if there is one, where Envoy lets the last pick stand: the power of two choices favours an endpoint that
+    /// refuses connections (it never has a request in flight), so under concurrent traffic every re-pick can land on it
+    /// again. When all have been tried, the last pick stands. With <paramref name="retryRemoteLocalities"/>, the
+    /// locality levels of the attempts so far are left out, refreshed every second attempt (Envoy's
+    /// previous_priorities), unless that leaves no healthy level.
     /// </summary>
     public static EndpointModel? PickAvoiding(
         ClusterModel cluster, Random random, EndpointModel[] tried, int triedCount, ulong? hash = null, bool avoidPreviousHosts = true, bool retryRemoteLocalities = false)
@@ -47,7 +50,25 @@ internal static class EndpointPicker
             endpoint = Pick(cluster, random, hash, repick + 1, excludedLevels);
         }
 
-        return endpoint;
+        return endpoint is not null && Array.IndexOf(tried, endpoint, 0, triedCount) >= 0
+            ? FirstUntried(cluster.AvailableEndpoints, random, tried, triedCount) ?? endpoint
+            : endpoint;
+    }
+
+    // From a random start, so that the untried endpoints share the retries.
+    private static EndpointModel? FirstUntried(EndpointModel[] endpoints, Random random, EndpointModel[] tried, int triedCount)
+    {
+        var start = random.Next(endpoints.Length);
+        for (var i = 0; i < endpoints.Length; i++)
+        {
+            var candidate = endpoints[(start + i) % endpoints.Length];
+            if (Array.IndexOf(tried, candidate, 0, triedCount) < 0)
+            {
+                return candidate;
+            }
+        }
+
+        return null;
     }
 
     /// <param name="hostAttempt">Envoy's host selection attempt: a consistent hash gives another host for each.</param>
