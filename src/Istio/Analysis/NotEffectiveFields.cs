@@ -11,7 +11,6 @@ public static class NotEffectiveFields
 {
     public static IReadOnlyList<NotEffectiveField> All { get; } =
     [
-        new("VirtualService", "spec.http[*].retries.backoff", "the retry back-off is fixed (25 ms base, jittered, capped at 250 ms, Envoy's default)"),
         new("VirtualService", "spec.http[*].redirect.derivePort", "derivePort is not implemented: the redirect keeps the request's port unless redirect.port is set"),
         new("VirtualService", "spec.http[*].match[*].statPrefix", "per-match stat prefixes are not implemented: the route's metrics carry the route name"),
         new("VirtualService", "spec.tcp", "TCP routes are not implemented: only HTTP routes (and tls routes on gateways) are served"),
