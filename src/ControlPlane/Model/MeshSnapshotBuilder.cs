@@ -54,6 +54,7 @@ internal static class MeshSnapshotBuilder
                     break;
                 case RequestAuthentication requestAuthentication:
                     requestAuthentications.Add(requestAuthentication);
+                    break;
                 case AuthorizationPolicy authorizationPolicy:
                     authorizationPolicies.Add(authorizationPolicy);
                     break;
