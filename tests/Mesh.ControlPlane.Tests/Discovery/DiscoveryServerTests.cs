@@ -211,7 +211,7 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
             spec:
               host: backend
               trafficPolicy:
-                outlierDetection: { consecutive5xxErrors: 3 }
+                proxyProtocol: { version: V1 }
             """);
 
         JsonElement pool = default;
@@ -224,7 +224,7 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
 
         var message = Assert.Single(pool.GetProperty("messages").EnumerateArray().ToList());
         Assert.Equal("MESH0001", message.GetProperty("code").GetString());
-        Assert.Equal("spec.trafficPolicy.outlierDetection", message.GetProperty("path").GetString());
+        Assert.Equal("spec.trafficPolicy.proxyProtocol", message.GetProperty("path").GetString());
         Assert.Equal(7, message.GetProperty("line").GetInt32());
     }
 }
