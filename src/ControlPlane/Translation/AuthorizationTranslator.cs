@@ -18,9 +18,9 @@ internal static class AuthorizationTranslator
     public const string DryRunAnnotation = "istio.io/dry-run";
 
     /// <summary>The authorization for a proxy's listeners; null when no policy applies, so its requests pay nothing.</summary>
-    public static Authorization? For(ProxyContext proxy, MeshSnapshot snapshot, bool isGateway)
+    public static Authorization? For(ProxyContext proxy, MeshSnapshot snapshot)
     {
-        var policies = AuthorizationPolicyResolver.PoliciesFor(proxy, snapshot, isGateway);
+        var policies = AuthorizationPolicyResolver.PoliciesFor(proxy, snapshot);
         if (policies.Count == 0) return null;
         var authorization = new Authorization();
         foreach (var policy in policies) authorization.Policies.Add(Translate(policy));

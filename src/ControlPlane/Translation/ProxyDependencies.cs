@@ -47,6 +47,8 @@ internal static class ProxyDependencies
             ServiceEntry entry => IsVisible(entry.Spec.ExportTo, entry.Metadata.Namespace) || entry.Metadata.Namespace == _proxy.Namespace,
             // JWT rules of the workloads (and gateways) the policy applies to; no one else's listeners carry them.
             Mesh.Istio.Security.RequestAuthentication policy => RequestAuthenticationTranslator.Applies(policy, _proxy.Namespace, _proxy.Labels),
+            // Authorization of the workloads (and gateways) the policy applies to, likewise.
+            Mesh.Istio.Security.AuthorizationPolicy policy => AuthorizationPolicyResolver.Applies(policy, _proxy.Namespace, _proxy.Labels),
             // WorkloadEntries feed endpoints and inbound ports; PeerAuthentication decides inbound TLS and every
             // client's auto mTLS; anything else is taken as relevant until translation scopes it.
             _ => true,

@@ -10,17 +10,12 @@ namespace Mesh.ControlPlane.Translation;
 /// Which RequestAuthentications apply to a proxy, and their JWT rules as the listener's <see cref="JwtAuthentication"/>.
 /// As in Istio, every applicable policy counts (they merge, none overrides another): those of the workload's namespace,
 /// then those of the root namespace; each applies when it has no selector, when its selector matches the workload's
-/// labels, or — with targetRefs — when it names the Gateway API gateway the proxy is deployed for.
+/// labels, or — with targetRefs — when it names the Gateway API gateway the proxy is deployed for (<see cref="PolicyScope"/>).
 /// </summary>
 internal static class RequestAuthenticationTranslator
 {
-    /// <summary>The label Istio (and Gateway API implementations) put on a gateway's pods: the Gateway's name.</summary>
-    public const string GatewayNameLabel = "gateway.networking.k8s.io/gateway-name";
-
     /// <summary>The key set a provider gets while its jwksUri has not been fetched: it verifies no token.</summary>
     public const string FailClosedJwks = """{"keys":[]}""";
-
-    private const string GatewayApiGroup = "gateway.networking.k8s.io";
 
     public static JwtAuthentication? For(ProxyContext proxy, MeshSnapshot snapshot)
     {
@@ -35,22 +30,8 @@ internal static class RequestAuthenticationTranslator
     }
 
     /// <summary>Whether a policy applies to a workload of <paramref name="workloadNamespace"/> with these labels.</summary>
-    public static bool Applies(RequestAuthentication policy, string workloadNamespace, IReadOnlyDictionary<string, string> labels)
-    {
-        var ns = policy.Metadata.Namespace;
-        if (ns != workloadNamespace && ns != PeerAuthenticationResolver.RootNamespace) return false;
-        var spec = policy.Spec;
-        if (spec.TargetRef is not null || spec.TargetRefs.Count > 0)
-        {
-            return ns == workloadNamespace && (TargetsGateway(spec.TargetRef, ns, labels) || TargetsAnyGateway(spec.TargetRefs, ns, labels));
-        }
-        if (spec.Selector is not { MatchLabels.Count: > 0 } selector) return true;
-        foreach (var (key, value) in selector.MatchLabels)
-        {
-            if (!labels.TryGetValue(key, out var own) || own != value) return false;
-        }
-        return true;
-    }
+    public static bool Applies(RequestAuthentication policy, string workloadNamespace, IReadOnlyDictionary<string, string> labels) =>
+        PolicyScope.Applies(policy.Metadata.Namespace, policy.Spec.Selector, policy.Spec.TargetRef, policy.Spec.TargetRefs, workloadNamespace, labels);
 
     private static void AddApplicable(ProxyContext proxy, MeshSnapshot snapshot, string ns, ref JwtAuthentication? result)
     {
@@ -123,19 +104,4 @@ internal static class RequestAuthenticationTranslator
         }
         return uris;
     }
-
-    private static bool TargetsAnyGateway(IReadOnlyList<PolicyTargetReference> targets, string ns, IReadOnlyDictionary<string, string> labels)
-    {
-        foreach (var target in targets)
-        {
-            if (TargetsGateway(target, ns, labels)) return true;
-        }
-        return false;
-    }
-
-    private static bool TargetsGateway(PolicyTargetReference? target, string ns, IReadOnlyDictionary<string, string> labels) =>
-        target is { Kind: "Gateway" }
-        && (target.Group ?? GatewayApiGroup) == GatewayApiGroup
-        && (target.Namespace is null || target.Namespace.Length == 0 || target.Namespace == ns)
-        && labels.TryGetValue(GatewayNameLabel, out var name) && name == target.Name;
 }

@@ -32,7 +32,7 @@ internal static class RouterGenerator
             }
         }
 
-        var authorization = AuthorizationTranslator.For(proxy, snapshot, isGateway: true);
+        var authorization = AuthorizationTranslator.For(proxy, snapshot);
         var ports = new SortedSet<uint>(serversByPort.Keys);
         ports.UnionWith(passthroughByPort.Keys);
         var jwtAuthentication = RequestAuthenticationTranslator.For(proxy, snapshot);

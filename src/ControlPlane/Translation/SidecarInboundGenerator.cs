@@ -16,7 +16,7 @@ internal static class SidecarInboundGenerator
     {
         if (proxy.Workload is not { } workload) return;
         var jwtAuthentication = RequestAuthenticationTranslator.For(proxy, snapshot);
-        var authorization = AuthorizationTranslator.For(proxy, snapshot, isGateway: false);
+        var authorization = AuthorizationTranslator.For(proxy, snapshot);
         foreach (var (port, protocol) in InboundPorts(workload, snapshot))
         {
             var clusterName = ClusterNames.Inbound(port);

@@ -10,33 +10,9 @@ namespace Mesh.Istio.Validation;
 /// </summary>
 internal static class AuthorizationPolicyValidator
 {
-    /// <summary>The one kind of targetRef this mesh resolves: a Gateway API Gateway, found by Istio's gateway-name label.</summary>
-    public const string GatewayGroup = "gateway.networking.k8s.io";
-
-    public const string GatewayKind = "Gateway";
-
     public static void Validate(AuthorizationPolicySpec spec, FieldProblems p)
     {
-        var targets = (spec.Selector is null ? 0 : 1) + (spec.TargetRef is null ? 0 : 1) + (spec.TargetRefs.Count > 0 ? 1 : 0);
-        if (targets > 1)
-        {
-            p.Error("spec", "Invalid value: only one of targetRefs, targetRef or workloadSelector can be set");
-        }
-
-        if (spec.Selector is { } selector)
-        {
-            CommonRules.Selector(selector.MatchLabels, "spec.selector.matchLabels", p);
-        }
-
-        if (spec.TargetRef is { } targetRef)
-        {
-            TargetRef(targetRef, "spec.targetRef", p);
-        }
-
-        for (var i = 0; i < spec.TargetRefs.Count; i++)
-        {
-            TargetRef(spec.TargetRefs[i], FieldPaths.Index("spec.targetRefs", i), p);
-        }
+        CommonRules.PolicyTargets(spec.Selector, spec.TargetRef, spec.TargetRefs, p);
 
         if (spec.Action == AuthorizationPolicyAction.Custom)
         {
@@ -130,18 +106,6 @@ internal static class AuthorizationPolicyValidator
                 Ports(condition.Values, FieldPaths.Field(whenPath, "values"), p);
                 Ports(condition.NotValues, FieldPaths.Field(whenPath, "notValues"), p);
             }
-        }
-    }
-
-    private static void TargetRef(PolicyTargetReference target, string path, FieldProblems p)
-    {
-        if (target.Group != GatewayGroup || target.Kind != GatewayKind)
-        {
-            p.Error(path, $"Unsupported value: {target.Group}/{target.Kind} \"{target.Name}\": this mesh applies targetRefs to a Gateway only (group {GatewayGroup}, kind {GatewayKind}); select other workloads with selector");
-        }
-        else if (target.Name.Length == 0)
-        {
-            p.Error(FieldPaths.Field(path, "name"), "Required value: targetRef name cannot be empty");
         }
     }
 

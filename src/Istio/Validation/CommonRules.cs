@@ -67,6 +67,52 @@ internal static class CommonRules
     }
 
     /// <summary>Label selectors: valid keys and values, and no wildcard values (Istio cannot select by wildcard).</summary>
+    /// <summary>The one kind of targetRef this mesh resolves: a Gateway API Gateway, found by Istio's gateway-name label.</summary>
+    public const string GatewayGroup = "gateway.networking.k8s.io";
+
+    public const string GatewayKind = "Gateway";
+
+    /// <summary>
+    /// How a workload policy (AuthorizationPolicy, RequestAuthentication) chooses its workloads: at most one of selector,
+    /// targetRef and targetRefs, and a target can only be a Gateway (Istio targets Services and ServiceEntries through
+    /// waypoints, which this mesh has not: refused, not left to select nothing).
+    /// </summary>
+    public static void PolicyTargets(LabelSelector? selector, PolicyTargetReference? targetRef, IReadOnlyList<PolicyTargetReference> targetRefs, FieldProblems p)
+    {
+        var targets = (selector is null ? 0 : 1) + (targetRef is null ? 0 : 1) + (targetRefs.Count > 0 ? 1 : 0);
+        if (targets > 1)
+        {
+            p.Error("spec", "Invalid value: only one of targetRefs, targetRef or workloadSelector can be set");
+        }
+
+        if (selector is not null)
+        {
+            Selector(selector.MatchLabels, "spec.selector.matchLabels", p);
+        }
+
+        if (targetRef is not null)
+        {
+            TargetRef(targetRef, "spec.targetRef", p);
+        }
+
+        for (var i = 0; i < targetRefs.Count; i++)
+        {
+            TargetRef(targetRefs[i], FieldPaths.Index("spec.targetRefs", i), p);
+        }
+    }
+
+    private static void TargetRef(PolicyTargetReference target, string path, FieldProblems p)
+    {
+        if (target.Group != GatewayGroup || target.Kind != GatewayKind)
+        {
+            p.Error(path, $"Unsupported value: {target.Group}/{target.Kind} \"{target.Name}\": this mesh applies targetRefs to a Gateway only (group {GatewayGroup}, kind {GatewayKind}); select other workloads with selector");
+        }
+        else if (target.Name.Length == 0)
+        {
+            p.Error(FieldPaths.Field(path, "name"), "Required value: targetRef name cannot be empty");
+        }
+    }
+
     public static void Selector(IReadOnlyDictionary<string, string> labels, string path, FieldProblems p)
     {
         foreach (var (key, value) in labels)

@@ -12,40 +12,11 @@ internal static class RequestAuthenticationValidator
 {
     public static void Validate(RequestAuthenticationSpec spec, FieldProblems p)
     {
-        var targets = (spec.Selector is null ? 0 : 1) + (spec.TargetRef is null ? 0 : 1) + (spec.TargetRefs.Count > 0 ? 1 : 0);
-        if (targets > 1)
-        {
-            p.Error("spec", "Invalid value: only one of targetRefs, targetRef or workloadSelector can be set");
-        }
-
-        if (spec.Selector is { } selector)
-        {
-            CommonRules.Selector(selector.MatchLabels, "spec.selector.matchLabels", p);
-        }
-
-        if (spec.TargetRef is { } single)
-        {
-            TargetKind(single, "spec.targetRef", p);
-        }
-
-        for (var i = 0; i < spec.TargetRefs.Count; i++)
-        {
-            TargetKind(spec.TargetRefs[i], FieldPaths.Index("spec.targetRefs", i), p);
-        }
+        CommonRules.PolicyTargets(spec.Selector, spec.TargetRef, spec.TargetRefs, p);
 
         for (var i = 0; i < spec.JwtRules.Count; i++)
         {
             JwtRule(spec.JwtRules[i], FieldPaths.Index("spec.jwtRules", i), p);
-        }
-    }
-
-    /// <summary>A Gateway is the one target this mesh has; Services and ServiceEntries are targeted through waypoints, which it has not.</summary>
-    private static void TargetKind(PolicyTargetReference target, string path, FieldProblems p)
-    {
-        if (target.Kind != "Gateway")
-        {
-            p.Warning(FieldPaths.Field(path, "kind"),
-                $"has no effect in this mesh: a {target.Kind} target selects nothing (there are no waypoints); target a Gateway or use selector");
         }
     }
 

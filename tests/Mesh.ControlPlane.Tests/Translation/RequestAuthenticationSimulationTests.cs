@@ -103,7 +103,7 @@ public sealed class RequestAuthenticationSimulationTests
     {
         var bySelector = Policy("default", "by-selector", "selector: { matchLabels: { istio: ingressgateway } }\njwtRules: [{ issuer: https://a.example.com }]");
         var byTarget = Policy("default", "by-target", "targetRefs: [{ kind: Gateway, group: gateway.networking.k8s.io, name: public }]\njwtRules: [{ issuer: https://b.example.com }]");
-        var labels = new Dictionary<string, string> { ["istio"] = "ingressgateway", [RequestAuthenticationTranslator.GatewayNameLabel] = "public" };
+        var labels = new Dictionary<string, string> { ["istio"] = "ingressgateway", [PolicyScope.GatewayNameLabel] = "public" };
 
         var sim = Simulation.Router("istio-ingressgateway", "default", labels, DemoYaml.Workloads, GatewayYaml, bySelector, byTarget);
         var other = Simulation.Router("istio-ingressgateway", "default", new Dictionary<string, string> { ["istio"] = "ingressgateway" }, DemoYaml.Workloads, GatewayYaml, byTarget);
