@@ -140,8 +140,9 @@ internal sealed partial class RequestMirror
 
     /// <summary>
     /// The whole body, or null when it is larger than <see cref="MaxBodyBytes"/> or could not be read. What was read
-    /// is put back in front of the rest for the original: a body read whole becomes a seekable in-memory body (so a
-    /// retry can replay it), a longer one streams on after its first bytes, never spooled to disk.
+    /// is put back in front of the rest for the original: a body read whole becomes an in-memory body, a longer one
+    /// streams on after its first bytes, never spooled to disk. Retries keep their own copy as it is sent (the
+    /// forwarder's replayable body), whatever the stream underneath.
     /// </summary>
     private static async ValueTask<byte[]?> BufferBodyAsync(HttpRequest request)
     {
