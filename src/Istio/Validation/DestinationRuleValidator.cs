@@ -51,7 +51,7 @@ internal static class DestinationRuleValidator
             return;
         }
 
-        LoadBalancer(policy.LoadBalancer, FieldPaths.Field(path, "loadBalancer"), p);
+        LoadBalancer(policy.LoadBalancer, policy.OutlierDetection, FieldPaths.Field(path, "loadBalancer"), p);
         ConnectionPool(policy.ConnectionPool, FieldPaths.Field(path, "connectionPool"), p);
         OutlierDetection(policy.OutlierDetection, FieldPaths.Field(path, "outlierDetection"), p);
         Tls(policy.Tls, FieldPaths.Field(path, "tls"), p);
@@ -68,7 +68,7 @@ internal static class DestinationRuleValidator
                 CommonRules.Port(port, FieldPaths.Field(item, "port.number"), p);
             }
 
-            LoadBalancer(setting.LoadBalancer, FieldPaths.Field(item, "loadBalancer"), p);
+            LoadBalancer(setting.LoadBalancer, setting.OutlierDetection, FieldPaths.Field(item, "loadBalancer"), p);
             ConnectionPool(setting.ConnectionPool, FieldPaths.Field(item, "connectionPool"), p);
             OutlierDetection(setting.OutlierDetection, FieldPaths.Field(item, "outlierDetection"), p);
             Tls(setting.Tls, FieldPaths.Field(item, "tls"), p);
@@ -85,11 +85,25 @@ internal static class DestinationRuleValidator
         }
     }
 
-    private static void LoadBalancer(LoadBalancerSettings? lb, string path, FieldProblems p)
+    private static void LoadBalancer(LoadBalancerSettings? lb, OutlierDetection? outlierDetection, string path, FieldProblems p)
     {
         if (lb is null)
         {
             return;
+        }
+
+        if (lb.LocalityLbSetting is { } failover && (failover.Failover.Count > 0 || failover.FailoverPriority.Count > 0) && outlierDetection is null)
+        {
+            // Istio's own warning: failover moves traffic off a locality only once its endpoints are ejected.
+            p.Warning(FieldPaths.Field(path, "localityLbSetting"),
+                "has no effect in this mesh (nor in Istio) without outlierDetection: outlier detection policy must be provided for failover");
+        }
+
+        if ((lb.Warmup is not null || lb.WarmupDurationSecs is not null) && (lb.ConsistentHash is not null || lb.Simple is SimpleLB.Random or SimpleLB.Passthrough))
+        {
+            // Envoy's slow start belongs to round robin and least request.
+            p.Warning(FieldPaths.Field(path, lb.Warmup is not null ? "warmup" : "warmupDurationSecs"),
+                "has no effect in this mesh (nor in Istio): warmup applies to ROUND_ROBIN and LEAST_REQUEST only");
         }
 
         if (lb.Simple is not null && lb.ConsistentHash is not null)

@@ -177,6 +177,20 @@ public sealed class LoadBalancerSimulationTests
         Assert.Contains(result.Errors, e => e.ToString().Contains(field) && e.ToString().Contains(reason));
     }
 
+    [Theory]
+    [InlineData("simple: RANDOM\n    warmup: { duration: 60s }", "loadBalancer.warmup", "ROUND_ROBIN and LEAST_REQUEST only")]
+    [InlineData("consistentHash: { httpHeaderName: x-user }\n    warmupDurationSecs: 30s", "loadBalancer.warmupDurationSecs", "ROUND_ROBIN and LEAST_REQUEST only")]
+    [InlineData("localityLbSetting: { failover: [{ from: us-east, to: us-west }] }", "loadBalancer.localityLbSetting", "outlier detection policy must be provided for failover")]
+    public void LoadBalancer_SettingWithoutEffect_IsAWarningNamingItsField(string loadBalancer, string field, string reason)
+    {
+        var result = Mesh.Istio.IstioConfigLoader.LoadText(Rule(loadBalancer), "dr.yaml");
+
+        Assert.Empty(result.Errors);
+        var warning = Assert.Single(result.Warnings).ToString();
+        Assert.Contains(field + ": has no effect in this mesh", warning, StringComparison.Ordinal);
+        Assert.Contains(reason, warning, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Warmup_IsPushedWithEnvoysDefaults_ForRoundRobinAndLeastRequestOnly()
     {
