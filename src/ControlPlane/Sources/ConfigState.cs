@@ -12,6 +12,9 @@ internal sealed record ConfigState(IReadOnlyList<IstioResource> Resources, IRead
 {
     public static readonly ConfigState Empty = new([], []);
 
+    /// <summary>Services and workloads a platform (Kubernetes) registers; empty for a folder of YAML.</summary>
+    public Model.PlatformRegistry Registry { get; init; } = Model.PlatformRegistry.Empty;
+
     /// <summary>The analyzer's messages on <see cref="Resources"/>, in file and line order.</summary>
     public IReadOnlyList<AnalysisMessage> Messages { get; init; } = [];
 }
