@@ -5,6 +5,7 @@ using Mesh.ControlPlane.Model;
 using Mesh.ControlPlane.Monitoring;
 using Mesh.ControlPlane.Security;
 using Mesh.ControlPlane.Sources;
+using Mesh.ControlPlane.Webhooks;
 using Mesh.Security;
 using System.Net.Security;
 using System.Security.Authentication;
@@ -36,8 +37,9 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
 
     private ControlPlaneServer(WebApplication app, ListenOptions?[] listeners, FolderConfigSource source,
         PushCoordinator pushes, ConnectionRegistry registry, MeshSnapshotStore snapshots, ILogger logger, CertificateAuthority authority,
-        ServingCertificateRotator? serving, JwksFetcher jwks)
+        ServingCertificateRotator? serving, JwksFetcher jwks, WebhookServer? webhooks)
     {
+        Webhooks = webhooks;
         _jwks = jwks;
         _authority = authority;
         _serving = serving;
@@ -56,6 +58,9 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
 
     /// <summary>The gRPC port's TLS certificate and its rotation; null when the port serves plaintext h2c.</summary>
     public ServingCertificateRotator? Serving => _serving;
+
+    /// <summary>The admission webhooks' TLS listener; null when <see cref="ControlPlaneOptions.Webhooks"/> is.</summary>
+    public WebhookServer? Webhooks { get; }
 
     /// <summary>The bound discovery port (valid once started).</summary>
     public int GrpcPort => _listeners[0]!.IPEndPoint!.Port;
@@ -161,7 +166,11 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         });
         app.Lifetime.ApplicationStopped.Register(() => ControlPlaneLog.Stopped(controlPlaneLogger, (long)time.GetElapsedTime(stoppingSince).TotalMilliseconds));
 
-        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks);
+        var webhooks = options.Webhooks is { } webhookOptions
+            ? WebhookServer.Create(webhookOptions, options.ListenAddress, authority, options.Kubernetes?.SystemNamespace ?? "istio-system",
+                options.Kubernetes?.DomainSuffix ?? "cluster.local", options.ConfigLimits, time, configureLogging)
+            : null;
+        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks, webhooks);
     }
 
     /// <summary>Loads (or creates) the CA; throws <see cref="InvalidDataException"/> for a bad CA folder.</summary>
@@ -180,6 +189,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         _source.Start();
         _pushes.Start();
         await _app.StartAsync(cancellationToken);
+        if (Webhooks is not null) await Webhooks.StartAsync(cancellationToken);
     }
 
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
@@ -187,6 +197,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
+        if (Webhooks is not null) await Webhooks.DisposeAsync();
         _pushes.Dispose();
         _jwks.Dispose();
         _source.Dispose();
