@@ -26,24 +26,42 @@ public static class ResourceInjector
             }
 
             var (apiVersion, kind) = ReadType(document, index);
-            var injected = (apiVersion, kind) switch
+            string? injected;
+            try
             {
-                ("v1", "Pod") => InjectPod(KubernetesYaml.Deserialize<V1Pod>(document), injector, warnings),
-                ("apps/v1", "Deployment") => InjectTemplate(KubernetesYaml.Deserialize<V1Deployment>(document), d => d.Spec?.Template, injector, warnings),
-                ("apps/v1", "StatefulSet") => InjectTemplate(KubernetesYaml.Deserialize<V1StatefulSet>(document), d => d.Spec?.Template, injector, warnings),
-                ("apps/v1", "DaemonSet") => InjectTemplate(KubernetesYaml.Deserialize<V1DaemonSet>(document), d => d.Spec?.Template, injector, warnings),
-                ("apps/v1", "ReplicaSet") => InjectTemplate(KubernetesYaml.Deserialize<V1ReplicaSet>(document), d => d.Spec?.Template, injector, warnings),
-                ("v1", "ReplicationController") => InjectTemplate(KubernetesYaml.Deserialize<V1ReplicationController>(document), d => d.Spec?.Template, injector, warnings),
-                ("batch/v1", "Job") => InjectTemplate(KubernetesYaml.Deserialize<V1Job>(document), d => d.Spec?.Template, injector, warnings),
-                ("batch/v1", "CronJob") => InjectTemplate(KubernetesYaml.Deserialize<V1CronJob>(document), d => d.Spec?.JobTemplate?.Spec?.Template, injector, warnings),
-                _ => null,
-            };
-            output.Append(injected ?? (document.EndsWith('\n') ? document : document + "\n"));
+                injected = InjectDocument(document, apiVersion, kind, injector, warnings);
+            }
+            catch (YamlDotNet.Core.YamlException e)
+            {
+                throw new InjectionException($"document {index} ({kind}): {e.Message}");
+            }
+
+            var text = injected ?? document;
+            output.Append(text);
+            if (!text.EndsWith('\n'))
+            {
+                output.Append('\n');
+            }
+
             output.Append("---\n");
         }
 
         return output.ToString();
     }
+
+    private static string? InjectDocument(string document, string apiVersion, string kind, SidecarInjector injector, ICollection<string> warnings) =>
+        (apiVersion, kind) switch
+        {
+            ("v1", "Pod") => InjectPod(KubernetesYaml.Deserialize<V1Pod>(document), injector, warnings),
+            ("apps/v1", "Deployment") => InjectTemplate(KubernetesYaml.Deserialize<V1Deployment>(document), d => d.Spec?.Template, injector, warnings),
+            ("apps/v1", "StatefulSet") => InjectTemplate(KubernetesYaml.Deserialize<V1StatefulSet>(document), d => d.Spec?.Template, injector, warnings),
+            ("apps/v1", "DaemonSet") => InjectTemplate(KubernetesYaml.Deserialize<V1DaemonSet>(document), d => d.Spec?.Template, injector, warnings),
+            ("apps/v1", "ReplicaSet") => InjectTemplate(KubernetesYaml.Deserialize<V1ReplicaSet>(document), d => d.Spec?.Template, injector, warnings),
+            ("v1", "ReplicationController") => InjectTemplate(KubernetesYaml.Deserialize<V1ReplicationController>(document), d => d.Spec?.Template, injector, warnings),
+            ("batch/v1", "Job") => InjectTemplate(KubernetesYaml.Deserialize<V1Job>(document), d => d.Spec?.Template, injector, warnings),
+            ("batch/v1", "CronJob") => InjectTemplate(KubernetesYaml.Deserialize<V1CronJob>(document), d => d.Spec?.JobTemplate?.Spec?.Template, injector, warnings),
+            _ => null,
+        };
 
     private static string InjectPod(V1Pod pod, SidecarInjector injector, ICollection<string> warnings)
     {
