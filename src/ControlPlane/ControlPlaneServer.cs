@@ -166,10 +166,22 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         });
         app.Lifetime.ApplicationStopped.Register(() => ControlPlaneLog.Stopped(controlPlaneLogger, (long)time.GetElapsedTime(stoppingSince).TotalMilliseconds));
 
-        var webhooks = options.Webhooks is { } webhookOptions
-            ? WebhookServer.Create(webhookOptions, options.ListenAddress, authority, options.Kubernetes?.SystemNamespace ?? "istio-system",
-                options.Kubernetes?.DomainSuffix ?? "cluster.local", options.ConfigLimits, time, configureLogging)
-            : null;
+        WebhookServer? webhooks = null;
+        if (options.Webhooks is { } webhookOptions)
+        {
+            var kubernetes = options.Kubernetes ?? new Kubernetes.KubernetesOptions();
+            var injector = new Mesh.Injection.SidecarInjector(new Mesh.Injection.InjectionSettings
+            {
+                DiscoveryAddress = $"{webhookOptions.ServiceName}.{kubernetes.SystemNamespace}.svc:15012",
+                ClusterId = kubernetes.ClusterId,
+                TrustDomain = options.TrustDomain,
+                Revision = kubernetes.Revision,
+                SystemNamespace = kubernetes.SystemNamespace,
+            });
+            webhooks = WebhookServer.Create(webhookOptions, options.ListenAddress, authority, kubernetes.SystemNamespace, kubernetes.DomainSuffix,
+                options.ConfigLimits, injector, time, configureLogging);
+        }
+
         return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks, webhooks);
     }
 

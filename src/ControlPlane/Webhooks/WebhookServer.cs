@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
+using Mesh.ControlPlane.Injection;
 using Mesh.ControlPlane.Security;
+using Mesh.Injection;
 using Mesh.Istio;
 using Mesh.Security;
 using Microsoft.AspNetCore.Builder;
@@ -43,8 +45,9 @@ internal sealed class WebhookServer : IAsyncDisposable
     public int Port => _listener[0]!.IPEndPoint!.Port;
 
     /// <param name="systemNamespace">Where the <c>istiod</c> Service lives: its DNS names go into the certificate.</param>
+    /// <param name="injector">What <c>/inject</c> fills pods with.</param>
     public static WebhookServer Create(WebhookOptions options, IPAddress listenAddress, CertificateAuthority authority, string systemNamespace,
-        string domainSuffix, ConfigInputLimits limits, TimeProvider time, Action<ILoggingBuilder> configureLogging)
+        string domainSuffix, ConfigInputLimits limits, SidecarInjector injector, TimeProvider time, Action<ILoggingBuilder> configureLogging)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -79,7 +82,7 @@ internal sealed class WebhookServer : IAsyncDisposable
         certificate = new ServingCertificateRotator(authority, listenAddress, options.CertificateLifetime, time,
             loggers.CreateLogger<ServingCertificateRotator>(), names, "webhook port");
         ValidationWebhook.Map(app, limits, logger);
-        // LEAD: once k8s-inject is merged, map the injection webhook here: InjectionWebhook.Map(app, ...) serves /inject.
+        InjectionWebhook.Map(app, injector, loggers.CreateLogger("Mesh.ControlPlane.Injection"));
         return new WebhookServer(app, listener, certificate, logger, listenAddress, names);
     }
 

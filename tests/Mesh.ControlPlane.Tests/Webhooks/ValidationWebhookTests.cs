@@ -24,7 +24,8 @@ public sealed class ValidationWebhookTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = WebhookServer.Create(new WebhookOptions { Port = 0, ExtraHosts = ["127.0.0.1"] }, IPAddress.Loopback, _authority,
-            "istio-system", "cluster.local", ConfigInputLimits.Default, TimeProvider.System, logging => logging.AddProvider(_logs));
+            "istio-system", "cluster.local", ConfigInputLimits.Default, new Mesh.Injection.SidecarInjector(new Mesh.Injection.InjectionSettings()),
+            TimeProvider.System, logging => logging.AddProvider(_logs));
         await _server.StartAsync();
         _client = WebhookClient.Create(_authority, _server.Port);
     }
@@ -195,6 +196,24 @@ public sealed class ValidationWebhookTests : IAsyncLifetime
 
         Assert.False(answer.GetProperty("allowed").GetBoolean());
         Assert.StartsWith("could not decode body", answer.GetProperty("status").GetProperty("message").GetString());
+    }
+
+    [SkippableFact]
+    public async Task Inject_RealAdmissionReviewOverTls_AnsweredByTheInjector()
+    {
+        var file = Path.Combine(Istio.ConformanceFiles.ExpectedRoot, "..", "admission", "salesforce-generic-sidecar-injector", "testdata", "admissionreview.json");
+        Istio.ConformanceFiles.SkipUnlessPresent();
+        using var content = new StringContent(await File.ReadAllTextAsync(file), Encoding.UTF8, "application/json");
+        content.Headers.ContentType!.CharSet = null;
+
+        using var response = await _client.PostAsync("inject", content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var answer = json.RootElement.GetProperty("response");
+        Assert.Equal("e94a7790-a4fc-11e9-a276-42010a3e0104", answer.GetProperty("uid").GetString());
+        Assert.True(answer.GetProperty("allowed").GetBoolean());
+        Assert.Equal("JSONPatch", answer.GetProperty("patchType").GetString());
     }
 
     [SkippableFact]
