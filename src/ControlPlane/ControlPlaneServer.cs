@@ -179,7 +179,8 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
                 SystemNamespace = kubernetes.SystemNamespace,
             });
             webhooks = WebhookServer.Create(webhookOptions, options.ListenAddress, authority, kubernetes.SystemNamespace, kubernetes.DomainSuffix,
-                options.ConfigLimits, injector, time, configureLogging);
+                options.ConfigLimits, injector, time, configureLogging,
+                options.Kubernetes is { } cluster ? (Kubernetes.KubernetesConnection.Create(cluster), cluster) : null);
         }
 
         return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks, webhooks);

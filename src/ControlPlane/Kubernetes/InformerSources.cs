@@ -26,6 +26,12 @@ internal static class InformerSources
     public static InformerSource<V1EndpointSlice> EndpointSlices(IKubernetes client) => Typed<V1EndpointSlice, V1EndpointSliceList>((watch, version, ct) =>
         client.DiscoveryV1.ListEndpointSliceForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: watch, resourceVersion: version, watch: watch, cancellationToken: ct));
 
+    public static InformerSource<V1MutatingWebhookConfiguration> MutatingWebhookConfigurations(IKubernetes client) => Typed<V1MutatingWebhookConfiguration, V1MutatingWebhookConfigurationList>((watch, version, ct) =>
+        client.AdmissionregistrationV1.ListMutatingWebhookConfigurationWithHttpMessagesAsync(allowWatchBookmarks: watch, resourceVersion: version, watch: watch, cancellationToken: ct));
+
+    public static InformerSource<V1ValidatingWebhookConfiguration> ValidatingWebhookConfigurations(IKubernetes client) => Typed<V1ValidatingWebhookConfiguration, V1ValidatingWebhookConfigurationList>((watch, version, ct) =>
+        client.AdmissionregistrationV1.ListValidatingWebhookConfigurationWithHttpMessagesAsync(allowWatchBookmarks: watch, resourceVersion: version, watch: watch, cancellationToken: ct));
+
     /// <summary>A custom resource (an Istio kind) at one group version, kept as JSON.</summary>
     public static InformerSource<CustomObject> Custom(IKubernetes client, string group, string version, string plural) => new(
         async ct =>

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
+using System.Text;
+using k8s;
+using Mesh.ControlPlane.Kubernetes;
 using Mesh.ControlPlane.Injection;
 using Mesh.ControlPlane.Security;
 using Mesh.Injection;
@@ -28,8 +31,10 @@ internal sealed class WebhookServer : IAsyncDisposable
     private readonly IPAddress _address;
     private readonly IReadOnlyList<string> _names;
 
-    private WebhookServer(WebApplication app, ListenOptions?[] listener, ServingCertificateRotator certificate, ILogger logger, IPAddress address, IReadOnlyList<string> names)
+    private WebhookServer(WebApplication app, ListenOptions?[] listener, ServingCertificateRotator certificate, ILogger logger, IPAddress address,
+        IReadOnlyList<string> names, WebhookConfigurationPatcher? patcher)
     {
+        Patcher = patcher;
         _app = app;
         _listener = listener;
         Certificate = certificate;
@@ -41,13 +46,18 @@ internal sealed class WebhookServer : IAsyncDisposable
     /// <summary>The listener's certificate and its rotation.</summary>
     public ServingCertificateRotator Certificate { get; }
 
+    /// <summary>What keeps the webhook configurations' caBundle current; null without a cluster.</summary>
+    public WebhookConfigurationPatcher? Patcher { get; }
+
     /// <summary>The bound port (valid once started).</summary>
     public int Port => _listener[0]!.IPEndPoint!.Port;
 
     /// <param name="systemNamespace">Where the <c>istiod</c> Service lives: its DNS names go into the certificate.</param>
     /// <param name="injector">What <c>/inject</c> fills pods with.</param>
+    /// <param name="cluster">The cluster whose webhook configurations get the CA bundle; null: none is patched.</param>
     public static WebhookServer Create(WebhookOptions options, IPAddress listenAddress, CertificateAuthority authority, string systemNamespace,
-        string domainSuffix, ConfigInputLimits limits, SidecarInjector injector, TimeProvider time, Action<ILoggingBuilder> configureLogging)
+        string domainSuffix, ConfigInputLimits limits, SidecarInjector injector, TimeProvider time, Action<ILoggingBuilder> configureLogging,
+        (IKubernetes Client, KubernetesOptions Options)? cluster = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -83,17 +93,23 @@ internal sealed class WebhookServer : IAsyncDisposable
             loggers.CreateLogger<ServingCertificateRotator>(), names, "webhook port");
         ValidationWebhook.Map(app, limits, logger);
         InjectionWebhook.Map(app, injector, loggers.CreateLogger("Mesh.ControlPlane.Injection"));
-        return new WebhookServer(app, listener, certificate, logger, listenAddress, names);
+        var patcher = cluster is var (client, clusterOptions)
+            ? WebhookConfigurationPatcher.Create(client, options, clusterOptions, () => Encoding.ASCII.GetBytes(authority.Bundle.ToPem()), time, loggers)
+            : null;
+        return new WebhookServer(app, listener, certificate, logger, listenAddress, names, patcher);
     }
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _app.StartAsync(cancellationToken);
         WebhookLog.Listening(_logger, _address.ToString(), Port, string.Join(", ", _names));
+        // After the listener is up: the API server may call it as soon as the bundle is in.
+        Patcher?.Start();
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (Patcher is not null) await Patcher.DisposeAsync();
         await _app.StopAsync();
         await _app.DisposeAsync();
         Certificate.Dispose();

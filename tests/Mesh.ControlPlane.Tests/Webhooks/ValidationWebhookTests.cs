@@ -131,6 +131,15 @@ public sealed class ValidationWebhookTests : IAsyncLifetime
     }
 
     [Fact]
+    public void ValidationProbe_TheDryRunGateway_IsOneValidationRefuses()
+    {
+        var review = AdmissionReview.Parse(Encoding.UTF8.GetBytes(WebhookClient.Review("CREATE",
+            ValidationProbe.Gateway("istio-system", "default").ToJsonString(), kind: "Gateway")), out _)!;
+
+        Assert.False(ConfigAdmission.Decide(review, ConfigInputLimits.Default).Allowed);
+    }
+
+    [Fact]
     public async Task Validate_Delete_Allowed()
     {
         var answer = (await ReviewAsync(WebhookClient.Review("DELETE", "null"))).GetProperty("response");
