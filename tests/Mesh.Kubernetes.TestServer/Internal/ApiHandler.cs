@@ -133,6 +133,10 @@ internal sealed class ApiHandler(
         {
             return resources.ReplaceAsync(context, request);
         }
+        if (HttpMethods.IsPatch(method) && isItem)
+        {
+            return resources.PatchAsync(context, request);
+        }
         if (HttpMethods.IsDelete(method))
         {
             return isItem ? resources.DeleteAsync(context, request) : resources.DeleteCollectionAsync(context, request);

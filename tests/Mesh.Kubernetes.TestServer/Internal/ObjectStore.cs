@@ -88,7 +88,7 @@ internal sealed class ObjectStore
             metadata["creationTimestamp"] = Timestamp(_time.GetUtcNow());
             if (type.TracksGeneration)
             {
-                metadata["generation"] = 1;
+                metadata["generation"] = 1L;
             }
             if (type.Key == "customresourcedefinitions.apiextensions.k8s.io")
             {
