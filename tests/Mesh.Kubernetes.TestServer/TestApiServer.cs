@@ -74,7 +74,8 @@ public sealed class TestApiServer : IAsyncDisposable
         // The port is known only once Kestrel listens; /api names it, so the handler is built on the first request.
         var address = "";
         var handler = new Lazy<ApiHandler>(() => new ApiHandler(adminToken, address, options, catalog, tokens,
-            new ResourceEndpoints(store, new Defaults()), new WatchEndpoint(store, time, options)));
+            new ResourceEndpoints(store, new Defaults()), new WatchEndpoint(store, time, options),
+            new TokenReviewEndpoint(tokens, time)));
         app.Run(context => handler.Value.HandleAsync(context));
         await app.StartAsync();
         var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());

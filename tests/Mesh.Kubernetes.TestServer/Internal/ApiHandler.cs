@@ -15,7 +15,8 @@ internal sealed class ApiHandler(
     ResourceCatalog catalog,
     ServiceAccountTokens tokens,
     ResourceEndpoints resources,
-    WatchEndpoint watches)
+    WatchEndpoint watches,
+    TokenReviewEndpoint tokenReviews)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -124,6 +125,10 @@ internal sealed class ApiHandler(
                 return isItem ? throw ApiException.MethodNotAllowed() : watches.WatchAsync(context, request);
             }
             return isItem ? resources.GetAsync(context, request) : resources.ListAsync(context, request);
+        }
+        if (request.Type.IsVirtual)
+        {
+            return HttpMethods.IsPost(method) && !isItem ? tokenReviews.CreateAsync(context, request) : throw ApiException.MethodNotAllowed();
         }
         if (HttpMethods.IsPost(method) && !isItem)
         {
