@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Mesh.Kubernetes.TestServer.Internal.Admission;
 using Mesh.Kubernetes.TestServer.Internal.Patching;
 using Microsoft.AspNetCore.Http;
 
@@ -10,7 +11,7 @@ namespace Mesh.Kubernetes.TestServer.Internal;
 /// The verbs on a resource URL: get, list, create, update (PUT), delete, deletecollection, and the status
 /// subresource. Objects are stored at the resource's preferred version and presented at the version asked for.
 /// </summary>
-internal sealed class ResourceEndpoints(ObjectStore store, Defaults defaults)
+internal sealed class ResourceEndpoints(ObjectStore store, Defaults defaults, AdmissionChain admission)
 {
     private const int UnconditionalRetries = 5;
 
@@ -57,6 +58,16 @@ internal sealed class ResourceEndpoints(ObjectStore store, Defaults defaults)
         var obj = Accept(await JsonResponses.ReadObjectAsync(context), request);
         RefuseDryRun(context);
         defaults.OnCreate(request.Type, obj);
+        var name = obj["metadata"]!["name"]?.GetValue<string>() ?? "";
+        var attributes = new AdmissionAttributes("CREATE", request, name, obj, null, "CreateOptions");
+        obj = Accept(await admission.MutateAsync(attributes, context.RequestAborted), request with { Version = request.Type.Versions[0] });
+        if (name.Length == 0)
+        {
+            // Named before validating admission, as the real server names an object before its validating webhooks see it.
+            name = ObjectNames.Generate(request.Type, obj["metadata"]!["generateName"]?.GetValue<string>());
+            obj["metadata"]!["name"] = name;
+        }
+        await admission.ValidateAsync(attributes with { Name = name, Object = obj }, context.RequestAborted);
         var created = store.Create(request.Type, request.Namespace, obj);
         await JsonResponses.WriteAsync(context, 201, Present(created, request));
     }
@@ -70,7 +81,7 @@ internal sealed class ResourceEndpoints(ObjectStore store, Defaults defaults)
         {
             throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
         }
-        await UpdateAsync(context, request, _ => (JsonObject)body.DeepClone());
+        await UpdateAsync(context, request, "UpdateOptions", _ => (JsonObject)body.DeepClone());
     }
 
     /// <summary>
@@ -92,7 +103,7 @@ internal sealed class ResourceEndpoints(ObjectStore store, Defaults defaults)
         };
         var patch = await JsonResponses.ReadNodeAsync(context);
         RefuseDryRun(context);
-        await UpdateAsync(context, request, current =>
+        await UpdateAsync(context, request, "PatchOptions", current =>
         {
             var patched = apply((JsonObject)current.DeepClone(), patch);
             return Accept(patched, request with { Version = request.Type.Versions[0] });
@@ -103,7 +114,7 @@ internal sealed class ResourceEndpoints(ObjectStore store, Defaults defaults)
     /// Computes the new object from the current one and stores it. The new object's resourceVersion, when set, is a
     /// precondition (409 when stale); without one the write is unconditional and retried over concurrent writes.
     /// </summary>
-    private async Task UpdateAsync(HttpContext context, ResourceRequest request, Func<JsonObject, JsonObject> compute)
+    private async Task UpdateAsync(HttpContext context, ResourceRequest request, string optionsKind, Func<JsonObject, JsonObject> compute)
     {
         var name = request.Name!;
         for (var attempt = 0; ; attempt++)
@@ -121,6 +132,9 @@ internal sealed class ResourceEndpoints(ObjectStore store, Defaults defaults)
                 throw ApiException.BadRequest($"the name of the object ({changed}) does not match the name on the URL ({name})");
             }
             Defaults.OnUpdate(request.Type, candidate, current);
+            var attributes = new AdmissionAttributes("UPDATE", request, name, candidate, current, optionsKind);
+            candidate = Accept(await admission.MutateAsync(attributes, context.RequestAborted), request with { Version = request.Type.Versions[0] });
+            await admission.ValidateAsync(attributes with { Object = candidate }, context.RequestAborted);
             try
             {
                 var updated = store.Replace(request.Type, request.Namespace, name, candidate, basedOn, request.Subresource == "status");
