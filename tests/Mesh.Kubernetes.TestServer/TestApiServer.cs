@@ -76,7 +76,7 @@ public sealed class TestApiServer : IAsyncDisposable
         var address = "";
         var admission = new AdmissionChain(store, catalog, new WebhookClient(options, time));
         var handler = new Lazy<ApiHandler>(() => new ApiHandler(adminToken, address, options, catalog, tokens,
-            new ResourceEndpoints(store, new Defaults(), admission), new WatchEndpoint(store, time, options),
+            new ResourceEndpoints(store, catalog, new Defaults(), admission), new WatchEndpoint(store, time, options),
             new TokenReviewEndpoint(tokens, time)));
         app.Run(context => handler.Value.HandleAsync(context));
         await app.StartAsync();

@@ -19,6 +19,7 @@ internal static class BuiltInResources
         yield return new("", ["v1"], "serviceaccounts", "serviceaccount", "ServiceAccount", true, ["sa"], false, all, none);
         yield return new("", ["v1"], "events", "event", "Event", true, ["ev"], false, all, none);
         yield return new("events.k8s.io", ["v1"], "events", "event", "Event", true, ["ev"], false, all, none);
+        yield return new("coordination.k8s.io", ["v1"], "leases", "lease", "Lease", true, none, false, all, none);
         yield return new("discovery.k8s.io", ["v1"], "endpointslices", "endpointslice", "EndpointSlice", true, none, false, all, none);
         yield return new("apps", ["v1"], "deployments", "deployment", "Deployment", true, ["deploy"], true, all, ["all"]) { TracksGeneration = true };
         yield return new("apps", ["v1"], "statefulsets", "statefulset", "StatefulSet", true, ["sts"], true, all, ["all"]) { TracksGeneration = true };

@@ -11,9 +11,10 @@ namespace Mesh.Kubernetes.TestServer.Internal;
 /// The verbs on a resource URL: get, list, create, update (PUT), delete, deletecollection, and the status
 /// subresource. Objects are stored at the resource's preferred version and presented at the version asked for.
 /// </summary>
-internal sealed class ResourceEndpoints(ObjectStore store, Defaults defaults, AdmissionChain admission)
+internal sealed class ResourceEndpoints(ObjectStore store, ResourceCatalog catalog, Defaults defaults, AdmissionChain admission)
 {
     private const int UnconditionalRetries = 5;
+    private readonly ResourceType _namespaces = catalog.FindByKey("namespaces")!;
 
     public async Task GetAsync(HttpContext context, ResourceRequest request)
     {
@@ -57,6 +58,11 @@ internal sealed class ResourceEndpoints(ObjectStore store, Defaults defaults, Ad
     {
         var obj = Accept(await JsonResponses.ReadObjectAsync(context), request);
         RefuseDryRun(context);
+        if (request.Namespace is not null && store.Get(_namespaces, null, request.Namespace) is null)
+        {
+            // The real server's NamespaceLifecycle plugin refuses this before any webhook is called.
+            throw ApiException.NamespaceNotFound(request.Namespace);
+        }
         defaults.OnCreate(request.Type, obj);
         var name = obj["metadata"]!["name"]?.GetValue<string>() ?? "";
         var attributes = new AdmissionAttributes("CREATE", request, name, obj, null, "CreateOptions");
@@ -152,7 +158,8 @@ internal sealed class ResourceEndpoints(ObjectStore store, Defaults defaults, Ad
     {
         RefuseDryRun(context);
         var deleted = store.Delete(request.Type, request.Namespace, request.Name!);
-        await JsonResponses.WriteAsync(context, 200, request.Type.ReturnsDeletedObject ? Present(deleted, request) : new JsonObject
+        var pending = deleted["metadata"]?["deletionTimestamp"] is not null;
+        await JsonResponses.WriteAsync(context, 200, request.Type.ReturnsDeletedObject || pending ? Present(deleted, request) : new JsonObject
         {
             ["kind"] = "Status",
             ["apiVersion"] = "v1",
