@@ -63,7 +63,7 @@ internal sealed class ObjectStore
         }
     }
 
-    /// <summary>Stores a new object: names it from generateName if need be and fills uid, creationTimestamp, resourceVersion, generation.</summary>
+    /// <summary>Stores a new object (a name taken is 409 AlreadyExists, generated or not, as on the real server): names it from generateName if need be and fills uid, creationTimestamp, resourceVersion, generation.</summary>
     public JsonObject Create(ResourceType type, string? ns, JsonObject obj)
     {
         lock (_gate)
@@ -76,7 +76,7 @@ internal sealed class ObjectStore
             var name = metadata["name"]?.GetValue<string>();
             if (string.IsNullOrEmpty(name))
             {
-                name = GenerateName(type, ns, metadata["generateName"]?.GetValue<string>() ?? "");
+                name = ObjectNames.Generate(type, metadata["generateName"]?.GetValue<string>());
                 metadata["name"] = name;
             }
             var bucket = Bucket(type);
@@ -88,7 +88,7 @@ internal sealed class ObjectStore
             metadata["creationTimestamp"] = Timestamp(_time.GetUtcNow());
             if (type.TracksGeneration)
             {
-                metadata["generation"] = 1;
+                metadata["generation"] = 1L;
             }
             if (type.Key == "customresourcedefinitions.apiextensions.k8s.io")
             {
@@ -142,6 +142,12 @@ internal sealed class ObjectStore
             {
                 metadata["namespace"] = ns;
             }
+            // Once set by a delete, deletionTimestamp stays whatever an update says.
+            metadata["deletionTimestamp"] = oldMetadata["deletionTimestamp"]?.DeepClone();
+            if (metadata["deletionTimestamp"] is null)
+            {
+                metadata.Remove("deletionTimestamp");
+            }
             if (type.TracksGeneration)
             {
                 var generation = oldMetadata["generation"]?.GetValue<long>() ?? 1;
@@ -161,22 +167,47 @@ internal sealed class ObjectStore
                 CustomResources.Establish(updated, _catalog);
             }
             metadata["resourceVersion"] = Next();
+            if (metadata["deletionTimestamp"] is not null && metadata["finalizers"] is not JsonArray { Count: > 0 })
+            {
+                // The last finalizer is gone from an object being deleted: it goes now.
+                bucket.Remove(PathOf(ns, name));
+                _hub.Publish(new WatchEvent(_version, "DELETED", type.Key, ns, (JsonObject)updated.DeepClone(), null));
+                return updated;
+            }
             bucket[PathOf(ns, name)] = updated;
             _hub.Publish(new WatchEvent(_version, "MODIFIED", type.Key, ns, (JsonObject)updated.DeepClone(), (JsonObject)old.DeepClone()));
             return (JsonObject)updated.DeepClone();
         }
     }
 
-    /// <summary>Deletes an object at once (no finalizers, no grace period); a namespace takes its contents along, a CRD its resources.</summary>
+    /// <summary>
+    /// Deletes an object at once (no grace period: there is no kubelet), unless it has finalizers: then it gets a
+    /// deletionTimestamp and goes when an update removes the last one. A namespace takes its contents along (their
+    /// finalizers notwithstanding), a CRD its resources.
+    /// </summary>
     public JsonObject Delete(ResourceType type, string? ns, string name)
     {
         lock (_gate)
         {
             var bucket = Bucket(type);
-            if (!bucket.Remove(PathOf(ns, name), out var old))
+            if (!bucket.TryGetValue(PathOf(ns, name), out var old))
             {
                 throw ApiException.NotFound(type, name);
             }
+            var metadata = (JsonObject)old["metadata"]!;
+            if (metadata["finalizers"] is JsonArray { Count: > 0 })
+            {
+                if (metadata["deletionTimestamp"] is null)
+                {
+                    var before = (JsonObject)old.DeepClone();
+                    metadata["deletionTimestamp"] = Timestamp(_time.GetUtcNow());
+                    metadata["deletionGracePeriodSeconds"] = 0;
+                    metadata["resourceVersion"] = Next();
+                    _hub.Publish(new WatchEvent(_version, "MODIFIED", type.Key, ns, (JsonObject)old.DeepClone(), before));
+                }
+                return (JsonObject)old.DeepClone();
+            }
+            bucket.Remove(PathOf(ns, name));
             if (type.Key == "namespaces")
             {
                 foreach (var other in _catalog.Types)
@@ -195,14 +226,17 @@ internal sealed class ObjectStore
                 }
                 _catalog.StopServing(served);
             }
-            old["metadata"]!["resourceVersion"] = Next();
+            metadata["resourceVersion"] = Next();
             _hub.Publish(new WatchEvent(_version, "DELETED", type.Key, ns, (JsonObject)old.DeepClone(), null));
             return old;
         }
     }
 
-    /// <summary>Opens a watch from a resourceVersion (null: from now, after a synthetic ADDED for each selected object).</summary>
-    public Watcher Watch(Watcher watcher, long? from)
+    /// <summary>
+    /// Opens a watch from a resourceVersion (null: from now, after a synthetic ADDED for each selected object, and
+    /// then, when the client asked for sendInitialEvents, a bookmark marking the end of them).
+    /// </summary>
+    public Watcher Watch(Watcher watcher, long? from, bool initialEventsEnd)
     {
         lock (_gate)
         {
@@ -218,6 +252,10 @@ internal sealed class ObjectStore
                     {
                         watcher.Enqueue("ADDED", obj);
                     }
+                }
+                if (initialEventsEnd)
+                {
+                    watcher.Bookmark(_version, initialEventsEnd: true);
                 }
             }
             if (!_hub.Add(watcher, from ?? _version))
@@ -281,29 +319,6 @@ internal sealed class ObjectStore
             old!["metadata"]!["resourceVersion"] = Next();
             _hub.Publish(new WatchEvent(_version, "DELETED", type.Key, old["metadata"]?["namespace"]?.GetValue<string>(),
                 (JsonObject)old.DeepClone(), null));
-        }
-    }
-
-    private string GenerateName(ResourceType type, string? ns, string prefix)
-    {
-        if (prefix.Length == 0)
-        {
-            throw ApiException.Invalid(type, "", "metadata.name: Required value: name or generateName is required");
-        }
-        const string alphabet = "bcdfghjklmnpqrstvwxz2456789";
-        var bucket = Bucket(type);
-        Span<char> suffix = stackalloc char[5];
-        while (true)
-        {
-            for (var i = 0; i < suffix.Length; i++)
-            {
-                suffix[i] = alphabet[Random.Shared.Next(alphabet.Length)];
-            }
-            var name = prefix + new string(suffix);
-            if (!bucket.ContainsKey(PathOf(ns, name)))
-            {
-                return name;
-            }
         }
     }
 
