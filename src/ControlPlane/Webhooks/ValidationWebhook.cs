@@ -28,7 +28,8 @@ internal static class ValidationWebhook
             return;
         }
 
-        if (context.Request.ContentType != "application/json")
+        // istiod wants the header to be exactly application/json (what the API server sends); a charset parameter is let through.
+        if (!System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType) || mediaType.MediaType != "application/json")
         {
             await RefuseAsync(context, logger, StatusCodes.Status415UnsupportedMediaType, "invalid Content-Type, want `application/json`");
             return;

@@ -41,6 +41,7 @@ internal sealed class WebhookConfigurationPatcher : IAsyncDisposable
     private IReadOnlyList<Informer<V1ValidatingWebhookConfiguration>> _ownedValidating = [];
     private Task _loop = Task.CompletedTask;
     private volatile bool _validationReady;
+    private string? _lastNotReadyReason;
 
     /// <param name="caBundle">The CA's root certificates, PEM, as the API server wants them in caBundle.</param>
     /// <param name="firstRetry">The first delay before a failed patch or a not-yet-refused dry run is tried again; doubles up to <paramref name="maxRetry"/>.</param>
@@ -199,7 +200,9 @@ internal sealed class WebhookConfigurationPatcher : IAsyncDisposable
             reason = "the dry run failed: " + Describe(e);
         }
 
-        WebhookLog.ValidationNotReady(_logger, reason);
+        // Once per reason: the dry run is retried with backoff and would repeat the same line.
+        if (reason != _lastNotReadyReason) WebhookLog.ValidationNotReady(_logger, reason);
+        _lastNotReadyReason = reason;
         RetryLater(_validator, null);
     }
 
