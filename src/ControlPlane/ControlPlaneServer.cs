@@ -146,7 +146,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         app.MapGrpcService<DiscoveryService>();
         app.MapGrpcService<CertificateSigningService>();
         app.MapGrpcHealthChecksService();
-        DebugEndpoints.Map(app, snapshots, readiness, registry, source);
+        DebugEndpoints.Map(app, snapshots, readiness, registry, source, options.Kubernetes?.ClusterId ?? "Kubernetes");
         app.MapMetrics("/metrics", metrics.Registry);
         CertificateDebugEndpoint.Map(app, authority, issued);
         SecurityLog.CaReady(loggers.CreateLogger<CertificateSigningService>(), authority.TrustDomain, authority.Signing.Subject, authority.Signing.SerialNumber,
