@@ -30,11 +30,13 @@ internal sealed class WebhookServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly IPAddress _address;
     private readonly IReadOnlyList<string> _names;
+    private readonly IKubernetes? _client;
 
     private WebhookServer(WebApplication app, ListenOptions?[] listener, ServingCertificateRotator certificate, ILogger logger, IPAddress address,
-        IReadOnlyList<string> names, WebhookConfigurationPatcher? patcher)
+        IReadOnlyList<string> names, WebhookConfigurationPatcher? patcher, IKubernetes? client)
     {
         Patcher = patcher;
+        _client = client;
         _app = app;
         _listener = listener;
         Certificate = certificate;
@@ -54,7 +56,7 @@ internal sealed class WebhookServer : IAsyncDisposable
 
     /// <param name="systemNamespace">Where the <c>istiod</c> Service lives: its DNS names go into the certificate.</param>
     /// <param name="injector">What <c>/inject</c> fills pods with.</param>
-    /// <param name="cluster">The cluster whose webhook configurations get the CA bundle; null: none is patched.</param>
+    /// <param name="cluster">The cluster whose webhook configurations get the CA bundle (the server disposes the client); null: none is patched.</param>
     public static WebhookServer Create(WebhookOptions options, IPAddress listenAddress, CertificateAuthority authority, string systemNamespace,
         string domainSuffix, ConfigInputLimits limits, SidecarInjector injector, TimeProvider time, Action<ILoggingBuilder> configureLogging,
         (IKubernetes Client, KubernetesOptions Options)? cluster = null)
@@ -96,7 +98,7 @@ internal sealed class WebhookServer : IAsyncDisposable
         var patcher = cluster is var (client, clusterOptions)
             ? WebhookConfigurationPatcher.Create(client, options, clusterOptions, () => Encoding.ASCII.GetBytes(authority.Bundle.ToPem()), time, loggers)
             : null;
-        return new WebhookServer(app, listener, certificate, logger, listenAddress, names, patcher);
+        return new WebhookServer(app, listener, certificate, logger, listenAddress, names, patcher, cluster?.Client);
     }
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -110,6 +112,7 @@ internal sealed class WebhookServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Patcher is not null) await Patcher.DisposeAsync();
+        _client?.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
         Certificate.Dispose();
