@@ -5,6 +5,7 @@ using Mesh.ControlPlane.Model;
 using Mesh.ControlPlane.Monitoring;
 using Mesh.ControlPlane.Security;
 using Mesh.ControlPlane.Sources;
+using Mesh.ControlPlane.Webhooks;
 using Mesh.Security;
 using System.Net.Security;
 using System.Security.Authentication;
@@ -36,8 +37,9 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
 
     private ControlPlaneServer(WebApplication app, ListenOptions?[] listeners, FolderConfigSource source,
         PushCoordinator pushes, ConnectionRegistry registry, MeshSnapshotStore snapshots, ILogger logger, CertificateAuthority authority,
-        ServingCertificateRotator? serving, JwksFetcher jwks)
+        ServingCertificateRotator? serving, JwksFetcher jwks, WebhookServer? webhooks)
     {
+        Webhooks = webhooks;
         _jwks = jwks;
         _authority = authority;
         _serving = serving;
@@ -56,6 +58,9 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
 
     /// <summary>The gRPC port's TLS certificate and its rotation; null when the port serves plaintext h2c.</summary>
     public ServingCertificateRotator? Serving => _serving;
+
+    /// <summary>The admission webhooks' TLS listener; null when <see cref="ControlPlaneOptions.Webhooks"/> is.</summary>
+    public WebhookServer? Webhooks { get; }
 
     /// <summary>The bound discovery port (valid once started).</summary>
     public int GrpcPort => _listeners[0]!.IPEndPoint!.Port;
@@ -141,7 +146,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         app.MapGrpcService<DiscoveryService>();
         app.MapGrpcService<CertificateSigningService>();
         app.MapGrpcHealthChecksService();
-        DebugEndpoints.Map(app, snapshots, readiness, registry, source);
+        DebugEndpoints.Map(app, snapshots, readiness, registry, source, options.Kubernetes?.ClusterId ?? "Kubernetes");
         app.MapMetrics("/metrics", metrics.Registry);
         CertificateDebugEndpoint.Map(app, authority, issued);
         SecurityLog.CaReady(loggers.CreateLogger<CertificateSigningService>(), authority.TrustDomain, authority.Signing.Subject, authority.Signing.SerialNumber,
@@ -161,7 +166,24 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         });
         app.Lifetime.ApplicationStopped.Register(() => ControlPlaneLog.Stopped(controlPlaneLogger, (long)time.GetElapsedTime(stoppingSince).TotalMilliseconds));
 
-        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks);
+        WebhookServer? webhooks = null;
+        if (options.Webhooks is { } webhookOptions)
+        {
+            var kubernetes = options.Kubernetes ?? new Kubernetes.KubernetesOptions();
+            var injector = new Mesh.Injection.SidecarInjector(new Mesh.Injection.InjectionSettings
+            {
+                DiscoveryAddress = $"{webhookOptions.ServiceName}.{kubernetes.SystemNamespace}.svc:15012",
+                ClusterId = kubernetes.ClusterId,
+                TrustDomain = options.TrustDomain,
+                Revision = kubernetes.Revision,
+                SystemNamespace = kubernetes.SystemNamespace,
+            });
+            webhooks = WebhookServer.Create(webhookOptions, options.ListenAddress, authority, kubernetes.SystemNamespace, kubernetes.DomainSuffix,
+                options.ConfigLimits, injector, time, configureLogging,
+                options.Kubernetes is { } cluster ? (Kubernetes.KubernetesConnection.Create(cluster), cluster) : null);
+        }
+
+        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks, webhooks);
     }
 
     /// <summary>Loads (or creates) the CA; throws <see cref="InvalidDataException"/> for a bad CA folder.</summary>
@@ -180,6 +202,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         _source.Start();
         _pushes.Start();
         await _app.StartAsync(cancellationToken);
+        if (Webhooks is not null) await Webhooks.StartAsync(cancellationToken);
     }
 
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
@@ -187,6 +210,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
+        if (Webhooks is not null) await Webhooks.DisposeAsync();
         _pushes.Dispose();
         _jwks.Dispose();
         _source.Dispose();

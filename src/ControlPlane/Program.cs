@@ -20,7 +20,13 @@ var maxFileNodes = new Option<int>("--max-config-file-nodes") { Description = "T
 var servingTtl = new Option<int>("--serving-cert-ttl-seconds") { Description = "Lifetime of the gRPC port's own TLS certificate (istiod's identity, from the CA); reissued at 80%", DefaultValueFactory = _ => 86400 };
 
 var jwksRefresh = new Option<int>("--jwks-refresh-seconds") { Description = "How often the key sets of RequestAuthentication jwksUri values are fetched again (istiod's PILOT_JWT_PUB_KEY_REFRESH_INTERVAL)", DefaultValueFactory = _ => 1200 };
-var root = new RootCommand("Mesh control plane: serves Istio configuration to sidecars and gateways.") { configDir, grpcPort, httpPort, listen, debounceMs, caDir, certTtl, servingTtl, maxPushes, maxFileBytes, maxFileNodes, jwksRefresh };
+// The admission webhooks (/inject, /validate) on their own TLS port, and the webhook configurations kept pointed at it.
+var webhookPort = new Option<int>("--webhook-port") { Description = "The admission webhooks' TLS port (istiod's 15017; the istiod Service maps 443 to it); giving it turns the listener on", DefaultValueFactory = _ => 15017 };
+var webhookHosts = new Option<string[]>("--webhook-host") { Description = "More DNS names or IP addresses for the webhook certificate, besides istiod.<namespace>.svc[.<domain>] (repeatable)", AllowMultipleArgumentsPerToken = true };
+var injectorConfig = new Option<string>("--injector-webhook-config") { Description = "The MutatingWebhookConfiguration whose caBundle the control plane keeps current", DefaultValueFactory = _ => "istio-sidecar-injector" };
+var validatorConfig = new Option<string>("--validation-webhook-config") { Description = "The ValidatingWebhookConfiguration whose caBundle (and failurePolicy, once validation answers) the control plane keeps current", DefaultValueFactory = _ => "istio-validator-istio-system" };
+var root = new RootCommand("Mesh control plane: serves Istio configuration to sidecars and gateways.") { configDir, grpcPort, httpPort, listen, debounceMs, caDir, certTtl, servingTtl, maxPushes, maxFileBytes, maxFileNodes, jwksRefresh,
+    webhookPort, webhookHosts, injectorConfig, validatorConfig };
 root.SetAction(async (parsed, cancellationToken) =>
 {
     if (!IPAddress.TryParse(parsed.GetValue(listen), out var address))
@@ -45,6 +51,17 @@ root.SetAction(async (parsed, cancellationToken) =>
         // Discovery and signing always run over TLS from the command line: bootstrap tokens must not cross in the clear.
         ServingCertificateLifetime = TimeSpan.FromSeconds(Math.Max(2, parsed.GetValue(servingTtl))),
         Jwks = new JwksFetcherOptions { RefreshInterval = TimeSpan.FromSeconds(Math.Max(1, parsed.GetValue(jwksRefresh))) },
+        // LEAD: also turn the webhooks on when the Kubernetes options are set (--kubeconfig / --in-cluster).
+        Webhooks = parsed.GetResult(webhookPort) is { Implicit: false }
+            ? new Mesh.ControlPlane.Webhooks.WebhookOptions
+            {
+                Port = parsed.GetValue(webhookPort),
+                ExtraHosts = parsed.GetValue(webhookHosts) ?? [],
+                CertificateLifetime = TimeSpan.FromSeconds(Math.Max(2, parsed.GetValue(servingTtl))),
+                InjectorConfigName = parsed.GetValue(injectorConfig)!,
+                ValidatorConfigName = parsed.GetValue(validatorConfig)!,
+            }
+            : null,
     };
 
     ControlPlaneServer created;
