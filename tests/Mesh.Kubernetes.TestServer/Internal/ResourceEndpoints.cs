@@ -58,6 +58,11 @@ internal sealed class ResourceEndpoints(ObjectStore store, ResourceCatalog catal
     {
         var obj = Accept(await JsonResponses.ReadObjectAsync(context), request);
         RefuseDryRun(context);
+        await CreateObjectAsync(context, request, obj);
+    }
+
+    private async Task CreateObjectAsync(HttpContext context, ResourceRequest request, JsonObject obj)
+    {
         if (request.Namespace is not null && store.Get(_namespaces, null, request.Namespace) is null)
         {
             // The real server's NamespaceLifecycle plugin refuses this before any webhook is called.
@@ -92,11 +97,16 @@ internal sealed class ResourceEndpoints(ObjectStore store, ResourceCatalog catal
 
     /// <summary>
     /// PATCH: JSON patch, merge patch, or strategic merge patch (built-in kinds only, as the real server: custom
-    /// resources answer 415). Server-side apply (application/apply-patch+yaml) is not served: 415 too.
+    /// resources answer 415), or server-side apply in a reduced form (see <see cref="ApplyAsync"/>).
     /// </summary>
     public async Task PatchAsync(HttpContext context, ResourceRequest request)
     {
         var contentType = context.Request.ContentType?.Split(';')[0].Trim() ?? "";
+        if (contentType == "application/apply-patch+yaml")
+        {
+            await ApplyAsync(context, request);
+            return;
+        }
         Func<JsonObject, JsonNode, JsonObject> apply = contentType switch
         {
             "application/json-patch+json" => JsonPatch.Apply,
@@ -113,6 +123,52 @@ internal sealed class ResourceEndpoints(ObjectStore store, ResourceCatalog catal
         {
             var patched = apply((JsonObject)current.DeepClone(), patch);
             return Accept(patched, request with { Version = request.Type.Versions[0] });
+        });
+    }
+
+    /// <summary>
+    /// Server-side apply, reduced: the applied configuration (JSON only; YAML bodies are refused with 415) creates the
+    /// object when absent, else is merged onto it (strategic merge for built-in kinds, merge patch for custom
+    /// resources). There are no managedFields: fields left out of a later apply are kept, not removed, and no
+    /// conflicts between field managers are reported. fieldManager is required, as on the real server.
+    /// </summary>
+    private async Task ApplyAsync(HttpContext context, ResourceRequest request)
+    {
+        if (string.IsNullOrEmpty(context.Request.Query["fieldManager"]))
+        {
+            throw new ApiException(422, "Invalid",
+                "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
+        }
+        JsonObject applied;
+        try
+        {
+            applied = await JsonResponses.ReadObjectAsync(context);
+        }
+        catch (ApiException e) when (e.Code == 400)
+        {
+            throw new ApiException(415, "UnsupportedMediaType", "this test API server reads apply patches as JSON only (YAML is not parsed)");
+        }
+        RefuseDryRun(context);
+        Accept((JsonObject)applied.DeepClone(), request);
+        if (applied["metadata"]?["name"]?.GetValue<string>() is { } appliedName && appliedName != request.Name)
+        {
+            throw ApiException.BadRequest($"the name of the object ({appliedName}) does not match the name on the URL ({request.Name})");
+        }
+        if (store.Get(request.Type, request.Namespace, request.Name!) is null)
+        {
+            applied = Accept(applied, request);
+            applied["metadata"]!["name"] = request.Name;
+            await CreateObjectAsync(context, request, applied);
+            return;
+        }
+        applied.Remove("apiVersion");
+        applied.Remove("kind");
+        await UpdateAsync(context, request, "PatchOptions", current =>
+        {
+            var merged = request.Type.IsCustom
+                ? MergePatch.Apply((JsonObject)current.DeepClone(), applied)
+                : StrategicMergePatch.Apply((JsonObject)current.DeepClone(), applied, request.Type.Kind);
+            return Accept(merged, request with { Version = request.Type.Versions[0] });
         });
     }
 
