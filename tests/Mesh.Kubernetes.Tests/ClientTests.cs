@@ -125,9 +125,11 @@ public sealed class ClientTests
         var token = fixture.Server.IssueServiceAccountToken("default", "app", ["api"], TimeSpan.FromHours(1));
         using var client = new k8s.Kubernetes(fixture.Server.ClientConfiguration(token));
 
-        var error = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ListNamespaceAsync());
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ListNamespacedPodAsync("default"));
 
         Assert.Equal(HttpStatusCode.Forbidden, error.Response.StatusCode);
+        Assert.Contains("pods is forbidden: User \\\"system:serviceaccount:default:app\\\" cannot list resource \\\"pods\\\" in API group \\\"\\\" in the namespace \\\"default\\\"",
+            error.Response.Content);
     }
 
     [Fact]

@@ -24,17 +24,6 @@ internal sealed partial class ObjectStore
         _hub = hub;
     }
 
-    public long CurrentVersion
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _version;
-            }
-        }
-    }
-
     public JsonObject? Get(ResourceType type, string? ns, string name)
     {
         lock (_gate)
