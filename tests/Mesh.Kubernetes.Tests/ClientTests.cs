@@ -276,4 +276,15 @@ public sealed class ClientTests
         Assert.Equal("istiod-1", renewed.Spec.HolderIdentity);
         Assert.NotEqual(lease.Metadata.ResourceVersion, renewed.Metadata.ResourceVersion);
     }
+    [Fact]
+    public async Task Create_WithInvalidName_IsInvalidWithFieldPath()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() =>
+            fixture.Client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("Not_Valid"), "default"));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, error.Response.StatusCode);
+        Assert.Contains("ConfigMap \\\"Not_Valid\\\" is invalid: metadata.name: Invalid value", error.Response.Content);
+    }
 }

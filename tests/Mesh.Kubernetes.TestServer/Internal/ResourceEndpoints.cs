@@ -78,6 +78,7 @@ internal sealed class ResourceEndpoints(ObjectStore store, ResourceCatalog catal
             name = ObjectNames.Generate(request.Type, obj["metadata"]!["generateName"]?.GetValue<string>());
             obj["metadata"]!["name"] = name;
         }
+        NameValidation.Check(request.Type, name);
         await admission.ValidateAsync(attributes with { Name = name, Object = obj }, context.RequestAborted);
         var created = store.Create(request.Type, request.Namespace, obj);
         await JsonResponses.WriteAsync(context, 201, Present(created, request));
