@@ -223,4 +223,15 @@ public sealed class PatchTests
         Assert.Equal(HttpStatusCode.UnprocessableEntity, error.Response.StatusCode);
         Assert.Equal("c", created.Metadata.Name);
     }
+    [Fact]
+    public async Task ClientPatch_ConcurrentWithoutResourceVersion_AllApply()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        await fixture.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "c" } }, "default");
+
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(i => fixture.Client.CoreV1.PatchNamespacedConfigMapAsync(
+            new V1Patch($$$"""{"data":{"k{{{i}}}":"v"}}""", V1Patch.PatchType.MergePatch), "c", "default")));
+
+        Assert.Equal(16, (await fixture.Client.CoreV1.ReadNamespacedConfigMapAsync("c", "default")).Data.Count);
+    }
 }

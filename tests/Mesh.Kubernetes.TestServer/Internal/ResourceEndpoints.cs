@@ -13,7 +13,8 @@ namespace Mesh.Kubernetes.TestServer.Internal;
 /// </summary>
 internal sealed class ResourceEndpoints(ObjectStore store, ResourceCatalog catalog, Defaults defaults, AdmissionChain admission)
 {
-    private const int UnconditionalRetries = 5;
+    // The real server retries an unconditional write until it lands; this bound only stops a runaway loop.
+    private const int UnconditionalRetries = 100;
     private readonly ResourceType _namespaces = catalog.FindByKey("namespaces")!;
 
     public async Task GetAsync(HttpContext context, ResourceRequest request)
@@ -122,7 +123,7 @@ internal sealed class ResourceEndpoints(ObjectStore store, ResourceCatalog catal
         RefuseDryRun(context);
         await UpdateAsync(context, request, "PatchOptions", current =>
         {
-            var patched = apply((JsonObject)current.DeepClone(), patch);
+            var patched = apply(WithoutVersion(current), patch);
             return Accept(patched, request with { Version = request.Type.Versions[0] });
         });
     }
@@ -167,15 +168,16 @@ internal sealed class ResourceEndpoints(ObjectStore store, ResourceCatalog catal
         await UpdateAsync(context, request, "PatchOptions", current =>
         {
             var merged = request.Type.IsCustom
-                ? MergePatch.Apply((JsonObject)current.DeepClone(), applied)
-                : StrategicMergePatch.Apply((JsonObject)current.DeepClone(), applied, request.Type.Kind);
+                ? MergePatch.Apply(WithoutVersion(current), applied)
+                : StrategicMergePatch.Apply(WithoutVersion(current), applied, request.Type.Kind);
             return Accept(merged, request with { Version = request.Type.Versions[0] });
         });
     }
 
     /// <summary>
-    /// Computes the new object from the current one and stores it. The new object's resourceVersion, when set, is a
-    /// precondition (409 when stale); without one the write is unconditional and retried over concurrent writes.
+    /// Computes the new object from the current one and stores it. The new object's resourceVersion, when set (by the
+    /// client's body or patch), is a precondition (409 when stale); without one the write is unconditional and retried
+    /// over concurrent writes.
     /// </summary>
     private async Task UpdateAsync(HttpContext context, ResourceRequest request, string optionsKind, Func<JsonObject, JsonObject> compute)
     {
@@ -301,6 +303,17 @@ internal sealed class ResourceEndpoints(ObjectStore store, ResourceCatalog catal
             metadata.Remove("namespace");
         }
         return obj;
+    }
+
+    /// <summary>
+    /// The current object without its resourceVersion, for a patch to apply to: a resourceVersion in the result is
+    /// then one the patch set, a precondition; without one the patch applies to whatever is current (and retries).
+    /// </summary>
+    private static JsonObject WithoutVersion(JsonObject current)
+    {
+        var copy = (JsonObject)current.DeepClone();
+        (copy["metadata"] as JsonObject)?.Remove("resourceVersion");
+        return copy;
     }
 
     private static void RefuseDryRun(HttpContext context)
