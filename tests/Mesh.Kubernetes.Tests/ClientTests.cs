@@ -287,4 +287,16 @@ public sealed class ClientTests
         Assert.Equal(HttpStatusCode.UnprocessableEntity, error.Response.StatusCode);
         Assert.Contains("ConfigMap \\\"Not_Valid\\\" is invalid: metadata.name: Invalid value", error.Response.Content);
     }
+    [Fact]
+    public async Task Kubeconfig_LoadedByClient_ReachesServerOverTls()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        var configuration = KubernetesClientConfiguration.BuildConfigFromConfigFile(fixture.Kubeconfig);
+        using var client = new k8s.Kubernetes(configuration);
+
+        var namespaces = await client.CoreV1.ListNamespaceAsync();
+
+        Assert.Equal("default", configuration.Namespace);
+        Assert.Contains(namespaces.Items, n => n.Metadata.Name == "kube-system");
+    }
 }
