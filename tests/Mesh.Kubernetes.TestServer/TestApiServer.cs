@@ -77,7 +77,7 @@ public sealed class TestApiServer : IAsyncDisposable
         var admission = new AdmissionChain(store, catalog, new WebhookClient(options, time));
         var handler = new Lazy<ApiHandler>(() => new ApiHandler(adminToken, address, options, catalog, tokens,
             new ResourceEndpoints(store, catalog, new Defaults(), admission), new WatchEndpoint(store, time, options),
-            new TokenReviewEndpoint(tokens, time)));
+            new TokenReviewEndpoint(tokens, time, store, catalog)));
         app.Run(context => handler.Value.HandleAsync(context));
         await app.StartAsync();
         var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -106,14 +106,23 @@ public sealed class TestApiServer : IAsyncDisposable
 
     /// <summary>
     /// A service-account token as a kubelet's projected volume gets it (bound to the pod when named);
-    /// TokenReview validates it against its audiences and expiry.
+    /// TokenReview validates it against its audiences and expiry, and, when the service account or pod existed in the
+    /// server at issue, refuses it once that object is deleted or replaced (as the real server does).
     /// </summary>
     public string IssueServiceAccountToken(string ns, string serviceAccount, string[] audiences, TimeSpan lifetime, string? podName = null)
     {
-        var account = _store.Get(_catalog.FindByKey("serviceaccounts")!, ns, serviceAccount);
-        var pod = podName is null ? null : _store.Get(_catalog.FindByKey("pods")!, ns, podName);
-        return _tokens.Issue(ns, serviceAccount, account?["metadata"]?["uid"]?.GetValue<string>() ?? Guid.NewGuid().ToString(),
-            audiences, lifetime, podName, pod?["metadata"]?["uid"]?.GetValue<string>());
+        var account = _store.Get(_catalog.FindByKey("serviceaccounts")!, ns, serviceAccount)?["metadata"]?["uid"]?.GetValue<string>();
+        var pod = podName is null ? null : _store.Get(_catalog.FindByKey("pods")!, ns, podName)?["metadata"]?["uid"]?.GetValue<string>();
+        var bindings = new List<(string, string, string)>();
+        if (account is not null)
+        {
+            bindings.Add(("serviceaccounts", serviceAccount, account));
+        }
+        if (pod is not null)
+        {
+            bindings.Add(("pods", podName!, pod));
+        }
+        return _tokens.Issue(ns, serviceAccount, account ?? Guid.NewGuid().ToString(), audiences, lifetime, podName, pod, [.. bindings]);
     }
 
     /// <summary>Forgets the watch history: the next watch from an older resourceVersion gets 410 Gone.</summary>

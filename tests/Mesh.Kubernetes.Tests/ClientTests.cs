@@ -125,9 +125,11 @@ public sealed class ClientTests
         var token = fixture.Server.IssueServiceAccountToken("default", "app", ["api"], TimeSpan.FromHours(1));
         using var client = new k8s.Kubernetes(fixture.Server.ClientConfiguration(token));
 
-        var error = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ListNamespaceAsync());
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ListNamespacedPodAsync("default"));
 
         Assert.Equal(HttpStatusCode.Forbidden, error.Response.StatusCode);
+        Assert.Contains("pods is forbidden: User \\\"system:serviceaccount:default:app\\\" cannot list resource \\\"pods\\\" in API group \\\"\\\" in the namespace \\\"default\\\"",
+            error.Response.Content);
     }
 
     [Fact]
@@ -273,5 +275,28 @@ public sealed class ClientTests
 
         Assert.Equal("istiod-1", renewed.Spec.HolderIdentity);
         Assert.NotEqual(lease.Metadata.ResourceVersion, renewed.Metadata.ResourceVersion);
+    }
+    [Fact]
+    public async Task Create_WithInvalidName_IsInvalidWithFieldPath()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() =>
+            fixture.Client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("Not_Valid"), "default"));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, error.Response.StatusCode);
+        Assert.Contains("ConfigMap \\\"Not_Valid\\\" is invalid: metadata.name: Invalid value", error.Response.Content);
+    }
+    [Fact]
+    public async Task Kubeconfig_LoadedByClient_ReachesServerOverTls()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        var configuration = KubernetesClientConfiguration.BuildConfigFromConfigFile(fixture.Kubeconfig);
+        using var client = new k8s.Kubernetes(configuration);
+
+        var namespaces = await client.CoreV1.ListNamespaceAsync();
+
+        Assert.Equal("default", configuration.Namespace);
+        Assert.Contains(namespaces.Items, n => n.Metadata.Name == "kube-system");
     }
 }

@@ -105,4 +105,35 @@ public sealed class CustomResourceTests
         Assert.Equal("networking.istio.io/v1alpha3", item.GetProperty("apiVersion").GetString());
         Assert.Equal("VirtualServiceList", list.GetProperty("kind").GetString());
     }
+    /// <summary>The repository's own Istio CRDs (deploy/crds), as a user installs them, then an Istio user's YAML at an older version.</summary>
+    [SkippableFact]
+    public async Task Kubectl_AppliesRepositoryIstioCrds_ServesEveryVersion()
+    {
+        Kubectl.SkipUnlessInstalled();
+        var crds = RepositoryFile("deploy/crds/istio-crds.yaml");
+        Skip.If(crds is null, "deploy/crds/istio-crds.yaml is not in this checkout.");
+        await using var fixture = await ServerFixture.StartAsync();
+
+        await fixture.Kubectl.SucceedAsync("apply", "-f", crds!);
+        await fixture.Kubectl.SucceedWithInputAsync(VirtualService.Replace("v1beta1", "v1alpha3"), "apply", "-f", "-");
+        var asV1 = await fixture.Kubectl.SucceedAsync("get", "virtualservices.v1.networking.istio.io", "reviews", "-o", "json");
+        var groups = await fixture.Kubectl.SucceedAsync("api-versions");
+
+        Assert.Equal("networking.istio.io/v1", JsonDocument.Parse(asV1).RootElement.GetProperty("apiVersion").GetString());
+        Assert.Contains("networking.istio.io/v1alpha3", groups);
+        Assert.Contains("security.istio.io/v1beta1", groups);
+    }
+
+    private static string? RepositoryFile(string relative)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Mesh.sln")))
+            {
+                var path = Path.Combine(directory.FullName, relative);
+                return File.Exists(path) ? path : null;
+            }
+        }
+        return null;
+    }
 }

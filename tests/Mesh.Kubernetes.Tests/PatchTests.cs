@@ -192,4 +192,46 @@ public sealed class PatchTests
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, error.Response.StatusCode);
         Assert.Equal(3, merged.GetProperty("spec").GetProperty("size").GetInt32());
     }
+    [SkippableFact]
+    public async Task KubectlServerSideApply_CreatesThenUpdates()
+    {
+        Kubectl.SkipUnlessInstalled();
+        await using var fixture = await ServerFixture.StartAsync();
+        const string map = """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: ssa, namespace: default}
+            data: {mode: first}
+            """;
+
+        var created = await fixture.Kubectl.SucceedWithInputAsync(map, "apply", "--server-side", "-f", "-");
+        await fixture.Kubectl.SucceedWithInputAsync(map.Replace("first", "second"), "apply", "--server-side", "-f", "-");
+
+        Assert.Contains("configmap/ssa serverside-applied", created);
+        Assert.Equal("second", (await fixture.Client.CoreV1.ReadNamespacedConfigMapAsync("ssa", "default")).Data["mode"]);
+    }
+
+    [Fact]
+    public async Task ClientApplyPatch_WithoutFieldManager_IsInvalid()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        var patch = new V1Patch("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}""", V1Patch.PatchType.ApplyPatch);
+
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => fixture.Client.CoreV1.PatchNamespacedConfigMapAsync(patch, "c", "default"));
+        var created = await fixture.Client.CoreV1.PatchNamespacedConfigMapAsync(patch, "c", "default", fieldManager: "test");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, error.Response.StatusCode);
+        Assert.Equal("c", created.Metadata.Name);
+    }
+    [Fact]
+    public async Task ClientPatch_ConcurrentWithoutResourceVersion_AllApply()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        await fixture.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "c" } }, "default");
+
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(i => fixture.Client.CoreV1.PatchNamespacedConfigMapAsync(
+            new V1Patch($$$"""{"data":{"k{{{i}}}":"v"}}""", V1Patch.PatchType.MergePatch), "c", "default")));
+
+        Assert.Equal(16, (await fixture.Client.CoreV1.ReadNamespacedConfigMapAsync("c", "default")).Data.Count);
+    }
 }

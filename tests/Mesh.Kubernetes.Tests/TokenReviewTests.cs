@@ -96,4 +96,22 @@ public sealed class TokenReviewTests
 
         Assert.Equal(HttpStatusCode.Forbidden, error.Response.StatusCode);
     }
+    [Fact]
+    public async Task Review_AfterBoundPodDeleted_IsInvalidated()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        await fixture.Client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "sleep-1" },
+            Spec = new V1PodSpec { Containers = [new V1Container { Name = "app", Image = "app" }] },
+        }, "default");
+        var token = fixture.Server.IssueServiceAccountToken("default", "sleep", ["istio-ca"], TimeSpan.FromHours(1), "sleep-1");
+        Assert.True((await ReviewAsync(fixture.Client, token, "istio-ca")).Status.Authenticated);
+
+        await fixture.Client.CoreV1.DeleteNamespacedPodAsync("sleep-1", "default");
+        var review = await ReviewAsync(fixture.Client, token, "istio-ca");
+
+        Assert.NotEqual(true, review.Status.Authenticated);
+        Assert.Equal("[invalid bearer token, service account token has been invalidated]", review.Status.Error);
+    }
 }

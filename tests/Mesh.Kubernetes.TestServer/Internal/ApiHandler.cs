@@ -28,11 +28,15 @@ internal sealed class ApiHandler(
             {
                 return;
             }
+            var request = ResourceRequest.Parse(path, catalog);
             if (user != adminToken)
             {
-                throw new ApiException(403, "Forbidden", $"{user} is forbidden: User cannot {context.Request.Method} {path}");
+                throw Forbidden(user, context, request, path);
             }
-            var request = ResourceRequest.Parse(path, catalog) ?? throw ApiException.ResourceNotFound(path);
+            if (request is null)
+            {
+                throw ApiException.ResourceNotFound(path);
+            }
             await DispatchAsync(context, request);
         }
         catch (ApiException e)
@@ -68,10 +72,36 @@ internal sealed class ApiHandler(
             }
             if (tokens.IsValid(token) && tokens.Verify(token)?["sub"]?.GetValue<string>() is { } subject)
             {
-                return $"User \"{subject}\"";
+                return subject;
             }
         }
         throw new ApiException(401, "Unauthorized", "Unauthorized");
+    }
+
+    /// <summary>403 worded as the real server's RBAC authorizer words it when nothing grants the verb.</summary>
+    private static ApiException Forbidden(string user, HttpContext context, ResourceRequest? request, string path)
+    {
+        var method = context.Request.Method;
+        if (request is null)
+        {
+            return new ApiException(403, "Forbidden", $"forbidden: User \"{user}\" cannot {method.ToLowerInvariant()} path \"{path}\"");
+        }
+        var item = request.Name is not null;
+        var verb = method switch
+        {
+            "GET" when !item && (context.Request.Query["watch"] == "true" || context.Request.Query["watch"] == "1") => "watch",
+            "GET" => item ? "get" : "list",
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            "DELETE" => item ? "delete" : "deletecollection",
+            _ => method.ToLowerInvariant(),
+        };
+        var resource = request.Subresource is null ? request.Type.Plural : request.Type.Plural + "/" + request.Subresource;
+        var subject = item ? $"{request.Type.Key} \"{request.Name}\"" : request.Type.Key;
+        var scope = request.Namespace is null ? (request.Type.Namespaced ? " at the cluster scope" : "") : $" in the namespace \"{request.Namespace}\"";
+        return new ApiException(403, "Forbidden",
+            $"{subject} is forbidden: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{request.Type.Group}\"{scope}");
     }
 
     private async Task<bool> TryDiscoveryAsync(HttpContext context, string path)

@@ -8,7 +8,7 @@ namespace Mesh.Kubernetes.TestServer.Internal;
 /// revision). Reads return copies; writes commit under one lock and publish to the <see cref="WatchHub"/> in order.
 /// Admission and patching happen outside: a write states the resourceVersion it was computed from.
 /// </summary>
-internal sealed class ObjectStore
+internal sealed partial class ObjectStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SortedDictionary<string, JsonObject>> _objects = [];
@@ -22,17 +22,6 @@ internal sealed class ObjectStore
         _catalog = catalog;
         _time = time;
         _hub = hub;
-    }
-
-    public long CurrentVersion
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _version;
-            }
-        }
     }
 
     public JsonObject? Get(ResourceType type, string? ns, string name)
@@ -229,73 +218,6 @@ internal sealed class ObjectStore
             metadata["resourceVersion"] = Next();
             _hub.Publish(new WatchEvent(_version, "DELETED", type.Key, ns, (JsonObject)old.DeepClone(), null));
             return old;
-        }
-    }
-
-    /// <summary>
-    /// Opens a watch from a resourceVersion (null: from now, after a synthetic ADDED for each selected object, and
-    /// then, when the client asked for sendInitialEvents, a bookmark marking the end of them).
-    /// </summary>
-    public Watcher Watch(Watcher watcher, long? from, bool initialEventsEnd)
-    {
-        lock (_gate)
-        {
-            if (from is { } version && version < _hub.Floor)
-            {
-                throw ApiException.Gone(version, _hub.Floor);
-            }
-            if (from is null)
-            {
-                foreach (var (path, obj) in Bucket(watcher.Type))
-                {
-                    if (watcher.Selects(obj))
-                    {
-                        watcher.Enqueue("ADDED", obj);
-                    }
-                }
-                if (initialEventsEnd)
-                {
-                    watcher.Bookmark(_version, initialEventsEnd: true);
-                }
-            }
-            if (!_hub.Add(watcher, from ?? _version))
-            {
-                throw new ApiException(429, "TooManyRequests", "too many open watches");
-            }
-            return watcher;
-        }
-    }
-
-    public void StopWatching(Watcher watcher)
-    {
-        lock (_gate)
-        {
-            _hub.Remove(watcher);
-        }
-    }
-
-    /// <summary>Queues a bookmark with the current resourceVersion to each watch that asked for them.</summary>
-    public void Bookmark(Watcher watcher)
-    {
-        lock (_gate)
-        {
-            watcher.Bookmark(_version);
-        }
-    }
-
-    public void CompactHistory()
-    {
-        lock (_gate)
-        {
-            _hub.Compact(_version);
-        }
-    }
-
-    public void CloseWatches()
-    {
-        lock (_gate)
-        {
-            _hub.CloseAll();
         }
     }
 

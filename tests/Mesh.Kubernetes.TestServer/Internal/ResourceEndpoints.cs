@@ -2,18 +2,18 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Mesh.Kubernetes.TestServer.Internal.Admission;
-using Mesh.Kubernetes.TestServer.Internal.Patching;
 using Microsoft.AspNetCore.Http;
 
 namespace Mesh.Kubernetes.TestServer.Internal;
 
 /// <summary>
-/// The verbs on a resource URL: get, list, create, update (PUT), delete, deletecollection, and the status
-/// subresource. Objects are stored at the resource's preferred version and presented at the version asked for.
+/// The verbs on a resource URL: get, list, create, update (PUT), delete, deletecollection, patch (in its own file),
+/// and the status subresource. Objects are stored at the resource's preferred version and presented at the version asked for.
 /// </summary>
-internal sealed class ResourceEndpoints(ObjectStore store, ResourceCatalog catalog, Defaults defaults, AdmissionChain admission)
+internal sealed partial class ResourceEndpoints(ObjectStore store, ResourceCatalog catalog, Defaults defaults, AdmissionChain admission)
 {
-    private const int UnconditionalRetries = 5;
+    // The real server retries an unconditional write until it lands; this bound only stops a runaway loop.
+    private const int UnconditionalRetries = 100;
     private readonly ResourceType _namespaces = catalog.FindByKey("namespaces")!;
 
     public async Task GetAsync(HttpContext context, ResourceRequest request)
@@ -58,6 +58,11 @@ internal sealed class ResourceEndpoints(ObjectStore store, ResourceCatalog catal
     {
         var obj = Accept(await JsonResponses.ReadObjectAsync(context), request);
         RefuseDryRun(context);
+        await CreateObjectAsync(context, request, obj);
+    }
+
+    private async Task CreateObjectAsync(HttpContext context, ResourceRequest request, JsonObject obj)
+    {
         if (request.Namespace is not null && store.Get(_namespaces, null, request.Namespace) is null)
         {
             // The real server's NamespaceLifecycle plugin refuses this before any webhook is called.
@@ -73,6 +78,7 @@ internal sealed class ResourceEndpoints(ObjectStore store, ResourceCatalog catal
             name = ObjectNames.Generate(request.Type, obj["metadata"]!["generateName"]?.GetValue<string>());
             obj["metadata"]!["name"] = name;
         }
+        NameValidation.Check(request.Type, name);
         await admission.ValidateAsync(attributes with { Name = name, Object = obj }, context.RequestAborted);
         var created = store.Create(request.Type, request.Namespace, obj);
         await JsonResponses.WriteAsync(context, 201, Present(created, request));
@@ -91,34 +97,9 @@ internal sealed class ResourceEndpoints(ObjectStore store, ResourceCatalog catal
     }
 
     /// <summary>
-    /// PATCH: JSON patch, merge patch, or strategic merge patch (built-in kinds only, as the real server: custom
-    /// resources answer 415). Server-side apply (application/apply-patch+yaml) is not served: 415 too.
-    /// </summary>
-    public async Task PatchAsync(HttpContext context, ResourceRequest request)
-    {
-        var contentType = context.Request.ContentType?.Split(';')[0].Trim() ?? "";
-        Func<JsonObject, JsonNode, JsonObject> apply = contentType switch
-        {
-            "application/json-patch+json" => JsonPatch.Apply,
-            "application/merge-patch+json" => MergePatch.Apply,
-            "application/strategic-merge-patch+json" when !request.Type.IsCustom => (target, patch) => StrategicMergePatch.Apply(target, patch, request.Type.Kind),
-            _ => throw new ApiException(415, "UnsupportedMediaType",
-                $"the body of the request was in an unknown format - accepted media types include: " +
-                "application/json-patch+json, application/merge-patch+json" +
-                (!request.Type.IsCustom ? ", application/strategic-merge-patch+json" : "")),
-        };
-        var patch = await JsonResponses.ReadNodeAsync(context);
-        RefuseDryRun(context);
-        await UpdateAsync(context, request, "PatchOptions", current =>
-        {
-            var patched = apply((JsonObject)current.DeepClone(), patch);
-            return Accept(patched, request with { Version = request.Type.Versions[0] });
-        });
-    }
-
-    /// <summary>
-    /// Computes the new object from the current one and stores it. The new object's resourceVersion, when set, is a
-    /// precondition (409 when stale); without one the write is unconditional and retried over concurrent writes.
+    /// Computes the new object from the current one and stores it. The new object's resourceVersion, when set (by the
+    /// client's body or patch), is a precondition (409 when stale); without one the write is unconditional and retried
+    /// over concurrent writes.
     /// </summary>
     private async Task UpdateAsync(HttpContext context, ResourceRequest request, string optionsKind, Func<JsonObject, JsonObject> compute)
     {

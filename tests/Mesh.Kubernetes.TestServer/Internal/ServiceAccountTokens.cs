@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -20,10 +21,18 @@ internal sealed class ServiceAccountTokens : IDisposable
 
     public ServiceAccountTokens(TimeProvider time) => _time = time;
 
+    /// <summary>
+    /// Per token id, the stored objects it was bound to (the service account and pod when they existed at issue):
+    /// TokenReview refuses the token once one of them is gone or replaced, as the real server does.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, (string Resource, string Name, string Uid)[]> _bindings = new();
+
     public string Issue(string ns, string serviceAccount, string serviceAccountUid, string[] audiences, TimeSpan lifetime,
-        string? podName, string? podUid)
+        string? podName, string? podUid, (string Resource, string Name, string Uid)[] storedBindings)
     {
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        var jti = Guid.NewGuid().ToString();
+        _bindings[jti] = storedBindings;
         var kubernetes = new JsonObject
         {
             ["namespace"] = ns,
@@ -44,7 +53,7 @@ internal sealed class ServiceAccountTokens : IDisposable
             ["exp"] = now + (long)lifetime.TotalSeconds,
             ["iat"] = now,
             ["iss"] = Issuer,
-            ["jti"] = Guid.NewGuid().ToString(),
+            ["jti"] = jti,
             ["kubernetes.io"] = kubernetes,
             ["nbf"] = now,
             ["sub"] = $"system:serviceaccount:{ns}:{serviceAccount}",
@@ -78,6 +87,10 @@ internal sealed class ServiceAccountTokens : IDisposable
             return null;
         }
     }
+
+    /// <summary>The stored objects a token was bound to (none for a token this server did not issue).</summary>
+    public (string Resource, string Name, string Uid)[] Bindings(string? jti) =>
+        jti is not null && _bindings.TryGetValue(jti, out var bound) ? bound : [];
 
     /// <summary>True when the token is this server's and not expired (the check the authenticator makes for every request).</summary>
     public bool IsValid(string token) =>

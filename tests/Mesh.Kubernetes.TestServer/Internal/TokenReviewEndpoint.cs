@@ -7,10 +7,11 @@ namespace Mesh.Kubernetes.TestServer.Internal;
 /// authentication.k8s.io/v1 TokenReview create, answered as the real server's service-account authenticator does:
 /// the token's audiences must meet spec.audiences (the server's own audience, its issuer URL, when none are given),
 /// it must not have expired by the server's clock, and the user is system:serviceaccount:NS:SA with its groups and,
-/// for a pod-bound token, the pod's name and uid in extra. Whether the service account or pod still exists is not
-/// checked. Only the admin token may call it (other tokens are forbidden before reaching here).
+/// for a pod-bound token, the pod's name and uid in extra. A token bound to a service account or pod that was stored
+/// when it was issued is invalidated once that object is gone or replaced (tokens for objects never created are
+/// accepted, so tests need not create them). Only the admin token may call it (other tokens are forbidden before reaching here).
 /// </summary>
-internal sealed class TokenReviewEndpoint(ServiceAccountTokens tokens, TimeProvider time)
+internal sealed class TokenReviewEndpoint(ServiceAccountTokens tokens, TimeProvider time, ObjectStore store, ResourceCatalog catalog)
 {
     public async Task CreateAsync(HttpContext context, ResourceRequest request)
     {
@@ -41,6 +42,13 @@ internal sealed class TokenReviewEndpoint(ServiceAccountTokens tokens, TimeProvi
         }
         var kubernetes = claims["kubernetes.io"]!;
         var ns = kubernetes["namespace"]!.GetValue<string>();
+        foreach (var (resource, name, uid) in tokens.Bindings(claims["jti"]?.GetValue<string>()))
+        {
+            if (store.Get(catalog.FindByKey(resource)!, ns, name)?["metadata"]?["uid"]?.GetValue<string>() != uid)
+            {
+                return Refused("service account token has been invalidated");
+            }
+        }
         var account = kubernetes["serviceaccount"]!;
         var extra = new JsonObject
         {

@@ -12,8 +12,6 @@ internal sealed class WatchHub(int historyLimit, int maxWatches)
     /// <summary>The history holds every change after this version: a watch from an older one gets 410 Gone.</summary>
     public long Floor { get; private set; }
 
-    public int Count => _watchers.Count;
-
     public void Publish(WatchEvent change)
     {
         _history.Enqueue(change);
@@ -57,8 +55,6 @@ internal sealed class WatchHub(int historyLimit, int maxWatches)
     }
 
     public void Remove(Watcher watcher) => _watchers.Remove(watcher);
-
-    public IReadOnlyCollection<Watcher> Watchers => _watchers;
 
     /// <summary>Forgets every change up to <paramref name="current"/>, as etcd compaction does.</summary>
     public void Compact(long current)
