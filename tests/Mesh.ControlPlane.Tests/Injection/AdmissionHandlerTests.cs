@@ -98,6 +98,17 @@ public sealed class AdmissionHandlerTests
     }
 
     [Fact]
+    public void Handle_NotAPod_AllowedWithoutPatch()
+    {
+        var body = Review("default", """{"metadata":{"name":"d"},"spec":{"template":{}}}""").Replace("\"kind\":\"Pod\"", "\"kind\":\"Deployment\"", StringComparison.Ordinal);
+
+        var answer = Respond(body)["response"]!;
+
+        Assert.True(answer["allowed"]!.GetValue<bool>());
+        Assert.Null(answer["patch"]);
+    }
+
+    [Fact]
     public void Handle_EmptyBody_Returns400()
     {
         var outcome = new AdmissionHandler(new SidecarInjector(Settings)).Handle([], "application/json", "/inject");
