@@ -225,6 +225,16 @@ public sealed class SidecarInjectorTests
         Assert.Contains(warnings, warning => warning.StartsWith("Deployment skipped: not injected", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void KubeInject_BadYaml_RefusedWithDocumentAndLine()
+    {
+        const string yaml = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\napiVersion: v1\nkind: Pod\nmetadata: a: b\nspec: {}\n";
+
+        var error = Assert.Throws<InjectionException>(() => ResourceInjector.Inject(yaml, new SidecarInjector(new InjectionSettings()), []));
+
+        Assert.StartsWith("document 2, line 7:", error.Message, StringComparison.Ordinal);
+    }
+
     private static V1Pod Inject(string annotations) =>
         AdmissionHandlerTests.PatchedPod(AdmissionHandlerTests.Review("default", $$$"""{"metadata":{"name":"p","annotations":{{{annotations}}}},"spec":{"containers":[{{{AppContainer}}}]}}"""));
 }
