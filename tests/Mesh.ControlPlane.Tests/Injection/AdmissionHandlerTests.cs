@@ -89,6 +89,30 @@ public sealed class AdmissionHandlerTests
     }
 
     [Fact]
+    public void Handle_FieldsTheModelDoesNotKnow_KeptByThePatch()
+    {
+        var body = Review("default", """{"metadata":{"name":"p"},"spec":{"futureSpec":{"a":1},"containers":[{"name":"app","image":"app","futureField":true,"readinessProbe":{"httpGet":{"port":8080}}}]}}""");
+        var answer = Respond(body)["response"]!;
+        var patch = (JsonArray)JsonNode.Parse(Convert.FromBase64String(answer["patch"]!.GetValue<string>()))!;
+
+        var patched = JsonPatch.Apply(JsonNode.Parse(body)!["request"]!["object"]!.DeepClone(), patch);
+
+        Assert.Equal(1, patched["spec"]!["futureSpec"]!["a"]!.GetValue<int>());
+        var app = InjectionData.Element(patched["spec"]!["containers"], "app");
+        Assert.True(app["futureField"]!.GetValue<bool>());
+        Assert.Equal("/app-health/app/readyz", app["readinessProbe"]!["httpGet"]!["path"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Handle_InjectValueNeitherTrueNorFalse_InjectedWithAWarning()
+    {
+        var answer = Respond(Review("default", """{"metadata":{"name":"p","labels":{"sidecar.istio.io/inject":"yes"}},"spec":{"containers":[{"name":"app","image":"app"}]}}"""))["response"]!;
+
+        Assert.NotNull(answer["patch"]);
+        Assert.Contains("neither", ((JsonArray)answer["warnings"]!)[0]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Handle_HostNetworkPod_AllowedWithoutPatch()
     {
         var answer = Respond(Review("default", """{"metadata":{"name":"p"},"spec":{"hostNetwork":true,"containers":[{"name":"app","image":"app"}]}}"""))["response"]!;
