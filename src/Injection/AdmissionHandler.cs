@@ -56,6 +56,13 @@ public sealed class AdmissionHandler(SidecarInjector injector)
             return Answer(apiVersion, uid, Refusal("the AdmissionReview has no request.object"), AdmissionResult.Refused, "", "no request.object");
         }
 
+        // Istio's registration sends pods only; anything else (a webhook configured for more) is let through untouched.
+        var kind = request["kind"]?["kind"]?.ToString();
+        if (kind is not (null or "Pod"))
+        {
+            return Answer(apiVersion, uid, new JsonObject { ["allowed"] = true }, AdmissionResult.Skipped, "", $"a {kind} is not a Pod");
+        }
+
         V1Pod pod;
         try
         {

@@ -17,7 +17,7 @@ public static class ResourceInjector
     {
         var output = new StringBuilder();
         var index = 0;
-        foreach (var document in SplitDocuments(yaml))
+        foreach (var (document, firstLine) in SplitDocuments(yaml))
         {
             index++;
             if (string.IsNullOrWhiteSpace(StripComments(document)))
@@ -25,7 +25,7 @@ public static class ResourceInjector
                 continue;
             }
 
-            var (apiVersion, kind) = ReadType(document, index);
+            var (apiVersion, kind) = ReadType(document, index, firstLine);
             string? injected;
             try
             {
@@ -33,7 +33,7 @@ public static class ResourceInjector
             }
             catch (YamlDotNet.Core.YamlException e)
             {
-                throw new InjectionException($"document {index} ({kind}): {e.Message}");
+                throw new InjectionException($"document {index} ({kind}), line {firstLine + e.Start.Line - 1}: {e.Message}");
             }
 
             var text = injected ?? document;
@@ -126,7 +126,7 @@ public static class ResourceInjector
         injectedSpec = patched.Spec;
     }
 
-    private static (string ApiVersion, string Kind) ReadType(string document, int index)
+    private static (string ApiVersion, string Kind) ReadType(string document, int index, int firstLine)
     {
         try
         {
@@ -141,7 +141,7 @@ public static class ResourceInjector
         }
         catch (YamlDotNet.Core.YamlException e)
         {
-            throw new InjectionException($"document {index}: not valid YAML: {e.Message}");
+            throw new InjectionException($"document {index}, line {firstLine + e.Start.Line - 1}: not valid YAML: {e.Message}");
         }
 
         static string Scalar(YamlMappingNode root, string key) =>
@@ -149,23 +149,27 @@ public static class ResourceInjector
     }
 
     /// <summary>Splits on <c>---</c> lines, as Kubernetes' YAML reader does (a separator may be followed by a comment).</summary>
-    private static IEnumerable<string> SplitDocuments(string yaml)
+    private static IEnumerable<(string Text, int FirstLine)> SplitDocuments(string yaml)
     {
         var current = new StringBuilder();
+        var lineNumber = 0;
+        var firstLine = 1;
         using var reader = new StringReader(yaml);
         while (reader.ReadLine() is { } line)
         {
+            lineNumber++;
             if (line.StartsWith("---", StringComparison.Ordinal) && (line.Length == 3 || line[3..].TrimStart() is "" or ['#', ..]))
             {
-                yield return current.ToString();
+                yield return (current.ToString(), firstLine);
                 current.Clear();
+                firstLine = lineNumber + 1;
                 continue;
             }
 
             current.Append(line).Append('\n');
         }
 
-        yield return current.ToString();
+        yield return (current.ToString(), firstLine);
     }
 
     private static string StripComments(string document)
