@@ -5,6 +5,8 @@ using Mesh.ControlPlane.Model;
 using Mesh.ControlPlane.Tests.Translation;
 using Mesh.ControlPlane.Translation;
 using Mesh.Istio;
+using Mesh.Security;
+using Mesh.ControlPlane.Discovery;
 
 namespace Mesh.ControlPlane.Tests.Kubernetes;
 
@@ -192,6 +194,16 @@ public sealed class RegistryTranslationTests
         Assert.Equal("10.0.0.11", proxy.Workload.Address);
         Assert.Equal("v1", proxy.Labels["version"]);
         Assert.Equal("reviews", proxy.Labels[PodWorkloads.CanonicalNameLabel]);
+    }
+
+    [Fact]
+    public void NodeAuthorization_SidecarOfAPod_OnlyItsServiceAccountMayClaimIt()
+    {
+        var snapshot = FromCluster(Cluster);
+
+        Assert.Null(NodeAuthorization.Check(ReviewsV1, new SpiffeId("cluster.local", "bookinfo", "bookinfo-reviews"), snapshot));
+        Assert.Contains("runs as service account 'bookinfo-reviews'",
+            NodeAuthorization.Check(ReviewsV1, new SpiffeId("cluster.local", "bookinfo", "bookinfo-productpage"), snapshot));
     }
 
     [Fact]
