@@ -1,6 +1,7 @@
 using Mesh.Contracts;
 using Mesh.ControlPlane.Debug;
 using Mesh.ControlPlane.Discovery;
+using Mesh.ControlPlane.Kubernetes;
 using Mesh.ControlPlane.Model;
 using Mesh.ControlPlane.Monitoring;
 using Mesh.ControlPlane.Security;
@@ -69,8 +70,10 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         configureLogging(builder.Logging);
         var listeners = new ListenOptions?[2];
+        // On Kubernetes the CA's Secrets and the pods' tokens are reached through the API server.
+        var kubernetesApi = options.Kubernetes is { } kubernetes ? new KubernetesCaApi(KubernetesConnection.Create(kubernetes)) : null;
         // Loaded before the server is built: the gRPC port's TLS certificate comes from it.
-        var authority = LoadAuthority(options, time);
+        var (authority, authoritySource) = LoadAuthority(options, kubernetesApi, time);
         ServingCertificateRotator? serving = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -120,13 +123,15 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
             grpc.MaxSendMessageSize = GrpcMessageLimits.MaxResponseSize;
         });
         // Created now, not on the first call: meshctl mints tokens from the same folder once the control plane is up.
-        var tokens = LoadTokens(options);
+        var tokens = new TokenAuthenticatorChain(kubernetesApi is null
+            ? [new BootstrapTokenAuthenticator(LoadTokens(options))]
+            : [new BootstrapTokenAuthenticator(LoadTokens(options)), new TokenReviewAuthenticator(kubernetesApi, authority.TrustDomain, time, new TokenReviewOptions())]);
         var authenticator = new DiscoveryAuthenticator(authority, tokens, time, options.AllowAnonymousDiscovery);
         builder.Services.AddSingleton(services => new DiscoveryService(snapshots, registry, pushThrottle, metrics,
             new DiscoveryAccess(authenticator, metrics, services.GetRequiredService<ILogger<DiscoveryService>>()), time,
             services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, services.GetRequiredService<ILogger<DiscoveryService>>()));
         metrics.Citadel.SetExpiry(authority);
-        builder.Services.AddSingleton(services => new CertificateSigningService(authority, tokens, issued,
+        builder.Services.AddSingleton(services => new CertificateSigningService(authority, tokens, kubernetesApi is not null, issued,
             options.WorkloadCertificateLifetime, options.MaxWorkloadCertificateLifetime, time, metrics.Citadel,
             services.GetRequiredService<ILogger<CertificateSigningService>>()));
         builder.Services.AddGrpcHealthChecks().AddCheck("config-snapshot", readiness);
@@ -145,7 +150,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         app.MapMetrics("/metrics", metrics.Registry);
         CertificateDebugEndpoint.Map(app, authority, issued);
         SecurityLog.CaReady(loggers.CreateLogger<CertificateSigningService>(), authority.TrustDomain, authority.Signing.Subject, authority.Signing.SerialNumber,
-            authority.Signing.NotAfter.ToUniversalTime(), authority.Bundle.Roots.Count, options.CaDirectory ?? "memory (not persisted)");
+            authority.Signing.NotAfter.ToUniversalTime(), authority.Bundle.Roots.Count, authoritySource);
         if (options.ServingCertificateLifetime is { } lifetime)
         {
             serving = new ServingCertificateRotator(authority, options.ListenAddress, lifetime, time, loggers.CreateLogger<ServingCertificateRotator>());
@@ -164,10 +169,20 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks);
     }
 
-    /// <summary>Loads (or creates) the CA; throws <see cref="InvalidDataException"/> for a bad CA folder.</summary>
-    private static CertificateAuthority LoadAuthority(ControlPlaneOptions options, TimeProvider time) => options.CaDirectory is null
-        ? CertificateAuthority.CreateSelfSigned(options.TrustDomain, time, TimeSpan.FromDays(3650))
-        : CertificateAuthorityFolder.LoadOrCreate(options.CaDirectory, options.TrustDomain, time);
+    /// <summary>Loads (or creates) the CA, and says where from; throws <see cref="InvalidDataException"/> for a bad CA folder or Secret.</summary>
+    private static (CertificateAuthority Authority, string Source) LoadAuthority(ControlPlaneOptions options, KubernetesCaApi? kubernetesApi, TimeProvider time)
+    {
+        if (kubernetesApi is not null)
+        {
+            var store = new CaSecretStore(kubernetesApi, options.Kubernetes!.SystemNamespace, options.TrustDomain, time);
+            // Once, before anything serves; off the caller's synchronization context so the wait cannot deadlock.
+            return Task.Run(() => store.LoadAsync(CancellationToken.None)).GetAwaiter().GetResult();
+        }
+
+        return options.CaDirectory is null
+            ? (CertificateAuthority.CreateSelfSigned(options.TrustDomain, time, TimeSpan.FromDays(3650)), "memory (not persisted)")
+            : (CertificateAuthorityFolder.LoadOrCreate(options.CaDirectory, options.TrustDomain, time), options.CaDirectory);
+    }
 
     /// <summary>The bootstrap token secret, kept beside the CA (in memory with an in-memory CA).</summary>
     private static BootstrapToken LoadTokens(ControlPlaneOptions options) => options.CaDirectory is null
