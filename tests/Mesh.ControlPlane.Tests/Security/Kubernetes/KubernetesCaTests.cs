@@ -1,0 +1,178 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Grpc.Core;
+using Grpc.Net.Client;
+using k8s;
+using k8s.Models;
+using Mesh.Contracts.Security;
+using Mesh.ControlPlane.Kubernetes;
+using Mesh.Kubernetes.TestServer;
+using Mesh.Security;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.ControlPlane.Tests.Security.Kubernetes;
+
+/// <summary>
+/// The CA on the test API server, through KubernetesClient: pods' service-account tokens proven by TokenReview sign
+/// only their own identity; the root lives in istio-system's Secrets.
+/// </summary>
+public sealed class KubernetesCaTests : IAsyncLifetime
+{
+    private static readonly SpiffeId Backend = new("cluster.local", "default", "backend");
+
+    private readonly TempDirectory _root = new();
+    private readonly LogCapture _log = new();
+    private TestApiServer _api = null!;
+    private IKubernetes _client = null!;
+    private ControlPlaneServer? _server;
+    private GrpcChannel? _channel;
+
+    public async Task InitializeAsync()
+    {
+        _api = await TestApiServer.StartAsync();
+        _client = new k8s.Kubernetes(_api.ClientConfiguration());
+        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "istio-system" } });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await StopControlPlaneAsync();
+        _client.Dispose();
+        await _api.DisposeAsync();
+        _root.Dispose();
+    }
+
+    [Fact]
+    public async Task CreateCertificate_TokenOfTheServiceAccount_SignsItsIdentityUnderTheSecretsRoot()
+    {
+        await StartControlPlaneAsync();
+        using var key = WorkloadKey.Create();
+
+        var response = await CallAsync(Token("backend"), WorkloadKey.CreateSigningRequestPem(key, Backend));
+
+        using var leaf = X509Certificate2.CreateFromPem(response.CertChain[0]);
+        var secret = await _client.CoreV1.ReadNamespacedSecretAsync("istio-ca-secret", "istio-system");
+        var root = TrustBundle.FromPem(Encoding.UTF8.GetString(secret.Data["ca-cert.pem"]));
+        Assert.True(PeerCertificateVerifier.Verify(leaf, [], root, DateTimeOffset.UtcNow, [Backend.Uri]).IsVerified);
+    }
+
+    [Fact]
+    public async Task CreateCertificate_AnotherServiceAccountsToken_PermissionDeniedAndLoggedOnceWithWho()
+    {
+        await StartControlPlaneAsync();
+        using var key = WorkloadKey.Create();
+
+        var refusal = await Assert.ThrowsAsync<RpcException>(() => CallAsync(Token("frontend"), WorkloadKey.CreateSigningRequestPem(key, Backend)));
+
+        Assert.Equal(StatusCode.PermissionDenied, refusal.StatusCode);
+        Assert.Contains("sa/frontend", refusal.Status.Detail);
+        var line = Assert.Single(_log.Lines, l => l.EventId is >= 430 and < 450);
+        Assert.Equal(430, line.EventId);
+        Assert.Contains("system:serviceaccount:default:frontend", line.Message);
+        Assert.Contains("CSR asks for spiffe://cluster.local/ns/default/sa/backend", line.Message);
+    }
+
+    [Fact]
+    public async Task CreateCertificate_ExpiredToken_UnauthenticatedAndLogged()
+    {
+        await StartControlPlaneAsync();
+        using var key = WorkloadKey.Create();
+
+        var refusal = await Assert.ThrowsAsync<RpcException>(() =>
+            CallAsync(_api.IssueServiceAccountToken("default", "backend", ["istio-ca"], TimeSpan.FromMinutes(-5)), WorkloadKey.CreateSigningRequestPem(key, Backend)));
+
+        Assert.Equal(StatusCode.Unauthenticated, refusal.StatusCode);
+        Assert.Contains("expired", refusal.Status.Detail);
+        Assert.Contains(_log.Lines, l => l.EventId == 430 && l.Message.Contains("system:serviceaccount:default:backend") && l.Message.Contains("expired"));
+    }
+
+    [Fact]
+    public async Task CreateCertificate_TokenForAnotherAudience_Unauthenticated()
+    {
+        await StartControlPlaneAsync();
+        using var key = WorkloadKey.Create();
+
+        var refusal = await Assert.ThrowsAsync<RpcException>(() =>
+            CallAsync(_api.IssueServiceAccountToken("default", "backend", ["https://kubernetes.default.svc.cluster.local"], TimeSpan.FromHours(1)), WorkloadKey.CreateSigningRequestPem(key, Backend)));
+
+        Assert.Equal(StatusCode.Unauthenticated, refusal.StatusCode);
+        Assert.Contains(_log.Lines, l => l.EventId == 430 && l.Message.Contains("Unauthenticated"));
+    }
+
+    [Fact]
+    public async Task CreateCertificate_NoToken_UnauthenticatedAndLogged()
+    {
+        await StartControlPlaneAsync();
+        using var key = WorkloadKey.Create();
+
+        var refusal = await Assert.ThrowsAsync<RpcException>(() => CallAsync(null, WorkloadKey.CreateSigningRequestPem(key, Backend)));
+
+        Assert.Equal(StatusCode.Unauthenticated, refusal.StatusCode);
+        Assert.Contains(_log.Lines, l => l.EventId == 430 && l.Message.Contains("no token"));
+    }
+
+    [Fact]
+    public async Task Start_CacertsSecretPresent_SignsWithThePluggedInIntermediate()
+    {
+        var folder = Path.Combine(_root.Path, "cacerts");
+        TestCa.WriteIntermediateLayout(folder, new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var data = Directory.GetFiles(folder).ToDictionary(file => Path.GetFileName(file), File.ReadAllBytes);
+        await _client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "cacerts" }, Data = data }, "istio-system");
+
+        await StartControlPlaneAsync();
+        using var key = WorkloadKey.Create();
+        var response = await CallAsync(Token("backend"), WorkloadKey.CreateSigningRequestPem(key, Backend));
+
+        using var leaf = X509Certificate2.CreateFromPem(response.CertChain[0]);
+        Assert.Contains("Intermediate CA", leaf.Issuer);
+        Assert.Equal(2, response.CertChain.Count);
+        await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => _client.CoreV1.ReadNamespacedSecretAsync("istio-ca-secret", "istio-system"));
+    }
+
+    [Fact]
+    public async Task Start_AgainAfterARestart_ReusesTheRootOfIstioCaSecret()
+    {
+        await StartControlPlaneAsync();
+        var first = await _client.CoreV1.ReadNamespacedSecretAsync("istio-ca-secret", "istio-system");
+        Assert.Equal("istio.io/ca-root", first.Type);
+        await StopControlPlaneAsync();
+
+        await StartControlPlaneAsync();
+        using var key = WorkloadKey.Create();
+        var response = await CallAsync(Token("backend"), WorkloadKey.CreateSigningRequestPem(key, Backend));
+
+        var second = await _client.CoreV1.ReadNamespacedSecretAsync("istio-ca-secret", "istio-system");
+        Assert.Equal(first.ResourceVersion(), second.ResourceVersion());
+        using var root = X509Certificate2.CreateFromPem(Encoding.UTF8.GetString(first.Data["ca-cert.pem"]));
+        Assert.Equal(root.Thumbprint, Assert.Single(TrustBundle.FromPem(response.TrustBundle).Roots).Thumbprint);
+    }
+
+    private string Token(string serviceAccount) => _api.IssueServiceAccountToken("default", serviceAccount, ["istio-ca"], TimeSpan.FromHours(1));
+
+    private async Task StartControlPlaneAsync()
+    {
+        var config = Directory.CreateDirectory(Path.Combine(_root.Path, "config")).FullName;
+        _server = ControlPlaneServer.Create(
+            new ControlPlaneOptions
+            {
+                ConfigDirectory = config,
+                GrpcPort = 0,
+                HttpPort = 0,
+                Kubernetes = new KubernetesOptions { KubeconfigPath = _api.WriteKubeconfig(Path.Combine(_root.Path, "kubeconfig")) },
+            },
+            TimeProvider.System, logging => logging.AddProvider(_log).SetMinimumLevel(LogLevel.Information));
+        await _server.StartAsync();
+        _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{_server.GrpcPort}");
+    }
+
+    private async Task StopControlPlaneAsync()
+    {
+        _channel?.Dispose();
+        if (_server is not null) await _server.DisposeAsync();
+        (_channel, _server) = (null, null);
+    }
+
+    private async Task<CreateCertificateResponse> CallAsync(string? token, string csr) =>
+        await new CertificateService.CertificateServiceClient(_channel).CreateCertificateAsync(new CreateCertificateRequest { Csr = csr },
+            token is null ? null : new Metadata { { "authorization", "Bearer " + token } }, DateTime.UtcNow.AddSeconds(10));
+}
