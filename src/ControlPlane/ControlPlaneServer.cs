@@ -34,11 +34,13 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     private readonly CertificateAuthority _authority;
     private readonly ServingCertificateRotator? _serving;
     private readonly JwksFetcher _jwks;
+    private readonly KubernetesCa? _kubernetesCa;
 
     private ControlPlaneServer(WebApplication app, ListenOptions?[] listeners, FolderConfigSource source,
         PushCoordinator pushes, ConnectionRegistry registry, MeshSnapshotStore snapshots, ILogger logger, CertificateAuthority authority,
-        ServingCertificateRotator? serving, JwksFetcher jwks)
+        ServingCertificateRotator? serving, JwksFetcher jwks, KubernetesCa? kubernetesCa)
     {
+        _kubernetesCa = kubernetesCa;
         _jwks = jwks;
         _authority = authority;
         _serving = serving;
@@ -70,10 +72,10 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         configureLogging(builder.Logging);
         var listeners = new ListenOptions?[2];
-        // On Kubernetes the CA's Secrets and the pods' tokens are reached through the API server.
-        var kubernetesApi = options.Kubernetes is { } kubernetes ? new KubernetesCaApi(KubernetesConnection.Create(kubernetes)) : null;
+        // On Kubernetes the CA's Secrets, the pods' tokens and the root ConfigMaps are reached through the API server.
+        var kubernetesCa = options.Kubernetes is { } kubernetes ? new KubernetesCa(kubernetes, time) : null;
         // Loaded before the server is built: the gRPC port's TLS certificate comes from it.
-        var (authority, authoritySource) = LoadAuthority(options, kubernetesApi, time);
+        var (authority, authoritySource) = LoadAuthority(options, kubernetesCa, time);
         ServingCertificateRotator? serving = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -123,15 +125,15 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
             grpc.MaxSendMessageSize = GrpcMessageLimits.MaxResponseSize;
         });
         // Created now, not on the first call: meshctl mints tokens from the same folder once the control plane is up.
-        var tokens = new TokenAuthenticatorChain(kubernetesApi is null
+        var tokens = new TokenAuthenticatorChain(kubernetesCa is null
             ? [new BootstrapTokenAuthenticator(LoadTokens(options))]
-            : [new BootstrapTokenAuthenticator(LoadTokens(options)), new TokenReviewAuthenticator(kubernetesApi, authority.TrustDomain, time, new TokenReviewOptions())]);
+            : [new BootstrapTokenAuthenticator(LoadTokens(options)), kubernetesCa.CreateTokenAuthenticator(authority.TrustDomain)]);
         var authenticator = new DiscoveryAuthenticator(authority, tokens, time, options.AllowAnonymousDiscovery);
         builder.Services.AddSingleton(services => new DiscoveryService(snapshots, registry, pushThrottle, metrics,
             new DiscoveryAccess(authenticator, metrics, services.GetRequiredService<ILogger<DiscoveryService>>()), time,
             services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, services.GetRequiredService<ILogger<DiscoveryService>>()));
         metrics.Citadel.SetExpiry(authority);
-        builder.Services.AddSingleton(services => new CertificateSigningService(authority, tokens, kubernetesApi is not null, issued,
+        builder.Services.AddSingleton(services => new CertificateSigningService(authority, tokens, kubernetesCa is not null, issued,
             options.WorkloadCertificateLifetime, options.MaxWorkloadCertificateLifetime, time, metrics.Citadel,
             services.GetRequiredService<ILogger<CertificateSigningService>>()));
         builder.Services.AddGrpcHealthChecks().AddCheck("config-snapshot", readiness);
@@ -166,17 +168,16 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         });
         app.Lifetime.ApplicationStopped.Register(() => ControlPlaneLog.Stopped(controlPlaneLogger, (long)time.GetElapsedTime(stoppingSince).TotalMilliseconds));
 
-        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks);
+        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks, kubernetesCa);
     }
 
     /// <summary>Loads (or creates) the CA, and says where from; throws <see cref="InvalidDataException"/> for a bad CA folder or Secret.</summary>
-    private static (CertificateAuthority Authority, string Source) LoadAuthority(ControlPlaneOptions options, KubernetesCaApi? kubernetesApi, TimeProvider time)
+    private static (CertificateAuthority Authority, string Source) LoadAuthority(ControlPlaneOptions options, KubernetesCa? kubernetesCa, TimeProvider time)
     {
-        if (kubernetesApi is not null)
+        if (kubernetesCa is not null)
         {
-            var store = new CaSecretStore(kubernetesApi, options.Kubernetes!.SystemNamespace, options.TrustDomain, time);
             // Once, before anything serves; off the caller's synchronization context so the wait cannot deadlock.
-            return Task.Run(() => store.LoadAsync(CancellationToken.None)).GetAwaiter().GetResult();
+            return Task.Run(() => kubernetesCa.LoadAuthorityAsync(options.TrustDomain, CancellationToken.None)).GetAwaiter().GetResult();
         }
 
         return options.CaDirectory is null
@@ -194,6 +195,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     {
         _source.Start();
         _pushes.Start();
+        _kubernetesCa?.StartPublishing(_authority.Bundle.ToPem(), _app.Services.GetRequiredService<ILoggerFactory>());
         await _app.StartAsync(cancellationToken);
     }
 
@@ -204,6 +206,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         await _app.StopAsync();
         _pushes.Dispose();
         _jwks.Dispose();
+        if (_kubernetesCa is not null) await _kubernetesCa.DisposeAsync();
         _source.Dispose();
         await _app.DisposeAsync();
         _serving?.Dispose();

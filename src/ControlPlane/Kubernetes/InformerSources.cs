@@ -26,6 +26,10 @@ internal static class InformerSources
     public static InformerSource<V1EndpointSlice> EndpointSlices(IKubernetes client) => Typed<V1EndpointSlice, V1EndpointSliceList>((watch, version, ct) =>
         client.DiscoveryV1.ListEndpointSliceForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: watch, resourceVersion: version, watch: watch, cancellationToken: ct));
 
+    /// <summary>ConfigMaps of every namespace, only those the field selector names (the CA's root ConfigMap: metadata.name=istio-ca-root-cert).</summary>
+    public static InformerSource<V1ConfigMap> ConfigMaps(IKubernetes client, string fieldSelector) => Typed<V1ConfigMap, V1ConfigMapList>((watch, version, ct) =>
+        client.CoreV1.ListConfigMapForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: watch, fieldSelector: fieldSelector, resourceVersion: version, watch: watch, cancellationToken: ct));
+
     /// <summary>A custom resource (an Istio kind) at one group version, kept as JSON.</summary>
     public static InformerSource<CustomObject> Custom(IKubernetes client, string group, string version, string plural) => new(
         async ct =>

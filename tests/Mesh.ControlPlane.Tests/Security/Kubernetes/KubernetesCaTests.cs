@@ -147,6 +147,69 @@ public sealed class KubernetesCaTests : IAsyncLifetime
         Assert.Equal(root.Thumbprint, Assert.Single(TrustBundle.FromPem(response.TrustBundle).Roots).Thumbprint);
     }
 
+    [SkippableFact]
+    public async Task RootConfigMap_InEveryNamespace_KeptThroughKubectlDeleteEditAndANewNamespace()
+    {
+        SkipUnlessKubectlInstalled();
+        await StartControlPlaneAsync();
+        var secret = await _client.CoreV1.ReadNamespacedSecretAsync("istio-ca-secret", "istio-system");
+        var rootPem = TrustBundle.FromPem(Encoding.UTF8.GetString(secret.Data["ca-cert.pem"])).ToPem();
+
+        await Eventually.TrueAsync(async () => await RootInAsync("default") == rootPem && await RootInAsync("kube-system") == rootPem
+            && await RootInAsync("istio-system") == rootPem, "the root ConfigMap in every namespace");
+        await Eventually.TrueAsync(() => _log.Lines.Any(l => l.EventId == 437), "the first pass over the namespaces");
+        // istiod's exceptions: namespaces no workload runs in.
+        Assert.Null(await RootInAsync("kube-public"));
+        var published = await _client.CoreV1.ReadNamespacedConfigMapAsync("istio-ca-root-cert", "default");
+        Assert.Equal("true", published.Labels()["istio.io/config"]);
+
+        await KubectlAsync("delete", "configmap", "istio-ca-root-cert", "-n", "default");
+        await Eventually.TrueAsync(async () => await RootInAsync("default") == rootPem, "the ConfigMap back after kubectl delete");
+
+        await KubectlAsync("create", "namespace", "shop");
+        await Eventually.TrueAsync(async () => await RootInAsync("shop") == rootPem, "the ConfigMap in the new namespace");
+
+        var edited = await _client.CoreV1.ReadNamespacedConfigMapAsync("istio-ca-root-cert", "shop");
+        edited.Data["root-cert.pem"] = "not a root";
+        await _client.CoreV1.ReplaceNamespacedConfigMapAsync(edited, "istio-ca-root-cert", "shop");
+        await Eventually.TrueAsync(async () => await RootInAsync("shop") == rootPem, "the root put back after an edit");
+    }
+
+    private async Task<string?> RootInAsync(string ns)
+    {
+        try
+        {
+            return (await _client.CoreV1.ReadNamespacedConfigMapAsync("istio-ca-root-cert", ns)).Data?["root-cert.pem"];
+        }
+        catch (k8s.Autorest.HttpOperationException ex) when (ex.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private static void SkipUnlessKubectlInstalled()
+    {
+        var installed = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Any(dir => File.Exists(Path.Combine(dir, "kubectl")));
+        if (!installed && Environment.GetEnvironmentVariable("CI") == "true") Assert.Fail("kubectl is not on PATH; CI must have it.");
+        Skip.IfNot(installed, "kubectl is not on PATH: this test deletes the root ConfigMap with it.");
+    }
+
+    /// <summary>The machine's kubectl through the test API server's kubeconfig; fails the test with kubectl's words when it fails.</summary>
+    private async Task KubectlAsync(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("kubectl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in (string[])["--kubeconfig", _api.WriteKubeconfig(Path.Combine(_root.Path, "kubectl-config")), "--cache-dir", Path.Combine(_root.Path, "kubectl-cache"), .. args])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(process.ExitCode == 0, $"kubectl {string.Join(' ', args)} exited {process.ExitCode}: {await error}{await output}");
+    }
+
     private string Token(string serviceAccount) => _api.IssueServiceAccountToken("default", serviceAccount, ["istio-ca"], TimeSpan.FromHours(1));
 
     private async Task StartControlPlaneAsync()
