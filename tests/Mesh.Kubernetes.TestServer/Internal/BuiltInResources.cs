@@ -3,6 +3,7 @@ namespace Mesh.Kubernetes.TestServer.Internal;
 /// <summary>The built-in kinds this server serves: those the mesh reads, writes or is tested with.</summary>
 internal static class BuiltInResources
 {
+
     public static IEnumerable<ResourceType> All()
     {
         var all = ResourceType.AllVerbs;

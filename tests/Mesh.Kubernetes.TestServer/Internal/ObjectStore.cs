@@ -63,7 +63,7 @@ internal sealed class ObjectStore
         }
     }
 
-    /// <summary>Stores a new object: names it from generateName if need be and fills uid, creationTimestamp, resourceVersion, generation.</summary>
+    /// <summary>Stores a new object (a name taken is 409 AlreadyExists, generated or not, as on the real server): names it from generateName if need be and fills uid, creationTimestamp, resourceVersion, generation.</summary>
     public JsonObject Create(ResourceType type, string? ns, JsonObject obj)
     {
         lock (_gate)
@@ -76,7 +76,7 @@ internal sealed class ObjectStore
             var name = metadata["name"]?.GetValue<string>();
             if (string.IsNullOrEmpty(name))
             {
-                name = GenerateName(type, ns, metadata["generateName"]?.GetValue<string>() ?? "");
+                name = ObjectNames.Generate(type, metadata["generateName"]?.GetValue<string>());
                 metadata["name"] = name;
             }
             var bucket = Bucket(type);
@@ -88,7 +88,7 @@ internal sealed class ObjectStore
             metadata["creationTimestamp"] = Timestamp(_time.GetUtcNow());
             if (type.TracksGeneration)
             {
-                metadata["generation"] = 1;
+                metadata["generation"] = 1L;
             }
             if (type.Key == "customresourcedefinitions.apiextensions.k8s.io")
             {
@@ -281,29 +281,6 @@ internal sealed class ObjectStore
             old!["metadata"]!["resourceVersion"] = Next();
             _hub.Publish(new WatchEvent(_version, "DELETED", type.Key, old["metadata"]?["namespace"]?.GetValue<string>(),
                 (JsonObject)old.DeepClone(), null));
-        }
-    }
-
-    private string GenerateName(ResourceType type, string? ns, string prefix)
-    {
-        if (prefix.Length == 0)
-        {
-            throw ApiException.Invalid(type, "", "metadata.name: Required value: name or generateName is required");
-        }
-        const string alphabet = "bcdfghjklmnpqrstvwxz2456789";
-        var bucket = Bucket(type);
-        Span<char> suffix = stackalloc char[5];
-        while (true)
-        {
-            for (var i = 0; i < suffix.Length; i++)
-            {
-                suffix[i] = alphabet[Random.Shared.Next(alphabet.Length)];
-            }
-            var name = prefix + new string(suffix);
-            if (!bucket.ContainsKey(PathOf(ns, name)))
-            {
-                return name;
-            }
         }
     }
 
