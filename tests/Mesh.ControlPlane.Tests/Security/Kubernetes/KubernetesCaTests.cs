@@ -6,6 +6,7 @@ using k8s;
 using k8s.Models;
 using Mesh.Contracts.Security;
 using Mesh.ControlPlane.Kubernetes;
+using Mesh.ControlPlane.Tests.Discovery;
 using Mesh.Kubernetes.TestServer;
 using Mesh.Security;
 using Microsoft.Extensions.Logging;
@@ -146,6 +147,31 @@ public sealed class KubernetesCaTests : IAsyncLifetime
         Assert.Equal(first.ResourceVersion(), second.ResourceVersion());
         using var root = X509Certificate2.CreateFromPem(Encoding.UTF8.GetString(first.Data["ca-cert.pem"]));
         Assert.Equal(root.Thumbprint, Assert.Single(TrustBundle.FromPem(response.TrustBundle).Roots).Thumbprint);
+    }
+
+    [Fact]
+    public async Task StreamResources_KubernetesToken_ServedAsItsServiceAccount()
+    {
+        await StartControlPlaneAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+        using var call = await SecuredControlPlane.SubscribeAsync(_channel!, TestNodes.Sidecar("backend-v1"), Token("backend"), timeout.Token);
+
+        var caller = Assert.Single(_server!.Registry.Snapshot()).Caller!;
+        Assert.Equal((Backend, "Kubernetes token"), (caller.Identity, caller.Credential));
+    }
+
+    [Fact]
+    public async Task StreamResources_KubernetesTokenForANodeOfAnotherNamespace_PermissionDenied()
+    {
+        await StartControlPlaneAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+        var refusal = await Assert.ThrowsAsync<RpcException>(() =>
+            SecuredControlPlane.SubscribeAsync(_channel!, TestNodes.Sidecar("backend-v1", "shop"), Token("backend"), timeout.Token));
+
+        Assert.Equal(StatusCode.PermissionDenied, refusal.StatusCode);
+        Assert.Equal(0, _server!.Registry.Count);
     }
 
     [SkippableFact]
