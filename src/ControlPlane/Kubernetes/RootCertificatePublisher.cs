@@ -101,8 +101,9 @@ internal sealed class RootCertificatePublisher : IAsyncDisposable
             await PublishAsync(ns, cancellationToken);
             _failures.TryRemove(ns, out _);
         }
-        catch (Exception ex) when (ex is k8s.Autorest.HttpOperationException or HttpRequestException or IOException
-            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        // Whatever went wrong with one namespace (the API server's answer, the connection, a response it could not
+        // read) is that namespace's to retry: the loop goes on serving the others.
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             var attempt = _failures.AddOrUpdate(ns, 1, (_, n) => n + 1);
             if (attempt < MaxAttempts)
