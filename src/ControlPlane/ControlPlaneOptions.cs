@@ -56,6 +56,12 @@ internal sealed record ControlPlaneOptions
     /// <summary>How the key sets of RequestAuthentication jwksUri values are fetched and refreshed.</summary>
     public Security.JwksFetcherOptions Jwks { get; init; } = new();
 
+    /// <summary>
+    /// The cluster the control plane reads, when it runs on Kubernetes: the CA then keeps its keys in Secrets of the
+    /// system namespace (not <see cref="CaDirectory"/>) and accepts pods' service-account tokens. Null: local mode only.
+    /// </summary>
+    public Kubernetes.KubernetesOptions? Kubernetes { get; init; }
+
     /// <summary>The longest lifetime a proxy may ask for.</summary>
     public TimeSpan MaxWorkloadCertificateLifetime { get; init; } = TimeSpan.FromDays(90);
 

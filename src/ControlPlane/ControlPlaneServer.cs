@@ -1,6 +1,7 @@
 using Mesh.Contracts;
 using Mesh.ControlPlane.Debug;
 using Mesh.ControlPlane.Discovery;
+using Mesh.ControlPlane.Kubernetes;
 using Mesh.ControlPlane.Model;
 using Mesh.ControlPlane.Monitoring;
 using Mesh.ControlPlane.Security;
@@ -34,12 +35,14 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     private readonly CertificateAuthority _authority;
     private readonly ServingCertificateRotator? _serving;
     private readonly JwksFetcher _jwks;
+    private readonly KubernetesCa? _kubernetesCa;
 
     private ControlPlaneServer(WebApplication app, ListenOptions?[] listeners, FolderConfigSource source,
         PushCoordinator pushes, ConnectionRegistry registry, MeshSnapshotStore snapshots, ILogger logger, CertificateAuthority authority,
-        ServingCertificateRotator? serving, JwksFetcher jwks, WebhookServer? webhooks)
+        ServingCertificateRotator? serving, JwksFetcher jwks, WebhookServer? webhooks, KubernetesCa? kubernetesCa)
     {
         Webhooks = webhooks;
+        _kubernetesCa = kubernetesCa;
         _jwks = jwks;
         _authority = authority;
         _serving = serving;
@@ -74,8 +77,10 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         configureLogging(builder.Logging);
         var listeners = new ListenOptions?[2];
+        // On Kubernetes the CA's Secrets, the pods' tokens and the root ConfigMaps are reached through the API server.
+        var kubernetesCa = options.Kubernetes is { } kubernetes ? new KubernetesCa(kubernetes, time) : null;
         // Loaded before the server is built: the gRPC port's TLS certificate comes from it.
-        var authority = LoadAuthority(options, time);
+        var (authority, authoritySource) = LoadAuthority(options, kubernetesCa, time);
         ServingCertificateRotator? serving = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -125,13 +130,15 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
             grpc.MaxSendMessageSize = GrpcMessageLimits.MaxResponseSize;
         });
         // Created now, not on the first call: meshctl mints tokens from the same folder once the control plane is up.
-        var tokens = LoadTokens(options);
+        var tokens = new TokenAuthenticatorChain(kubernetesCa is null
+            ? [new BootstrapTokenAuthenticator(LoadTokens(options))]
+            : [new BootstrapTokenAuthenticator(LoadTokens(options)), kubernetesCa.CreateTokenAuthenticator(authority.TrustDomain)]);
         var authenticator = new DiscoveryAuthenticator(authority, tokens, time, options.AllowAnonymousDiscovery);
         builder.Services.AddSingleton(services => new DiscoveryService(snapshots, registry, pushThrottle, metrics,
             new DiscoveryAccess(authenticator, metrics, services.GetRequiredService<ILogger<DiscoveryService>>()), time,
             services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, services.GetRequiredService<ILogger<DiscoveryService>>()));
         metrics.Citadel.SetExpiry(authority);
-        builder.Services.AddSingleton(services => new CertificateSigningService(authority, tokens, issued,
+        builder.Services.AddSingleton(services => new CertificateSigningService(authority, tokens, kubernetesCa is not null, issued,
             options.WorkloadCertificateLifetime, options.MaxWorkloadCertificateLifetime, time, metrics.Citadel,
             services.GetRequiredService<ILogger<CertificateSigningService>>()));
         builder.Services.AddGrpcHealthChecks().AddCheck("config-snapshot", readiness);
@@ -150,7 +157,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         app.MapMetrics("/metrics", metrics.Registry);
         CertificateDebugEndpoint.Map(app, authority, issued);
         SecurityLog.CaReady(loggers.CreateLogger<CertificateSigningService>(), authority.TrustDomain, authority.Signing.Subject, authority.Signing.SerialNumber,
-            authority.Signing.NotAfter.ToUniversalTime(), authority.Bundle.Roots.Count, options.CaDirectory ?? "memory (not persisted)");
+            authority.Signing.NotAfter.ToUniversalTime(), authority.Bundle.Roots.Count, authoritySource);
         if (options.ServingCertificateLifetime is { } lifetime)
         {
             serving = new ServingCertificateRotator(authority, options.ListenAddress, lifetime, time, loggers.CreateLogger<ServingCertificateRotator>());
@@ -183,13 +190,22 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
                 options.Kubernetes is { } cluster ? (Kubernetes.KubernetesConnection.Create(cluster), cluster) : null);
         }
 
-        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks, webhooks);
+        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks, webhooks, kubernetesCa);
     }
 
-    /// <summary>Loads (or creates) the CA; throws <see cref="InvalidDataException"/> for a bad CA folder.</summary>
-    private static CertificateAuthority LoadAuthority(ControlPlaneOptions options, TimeProvider time) => options.CaDirectory is null
-        ? CertificateAuthority.CreateSelfSigned(options.TrustDomain, time, TimeSpan.FromDays(3650))
-        : CertificateAuthorityFolder.LoadOrCreate(options.CaDirectory, options.TrustDomain, time);
+    /// <summary>Loads (or creates) the CA, and says where from; throws <see cref="InvalidDataException"/> for a bad CA folder or Secret.</summary>
+    private static (CertificateAuthority Authority, string Source) LoadAuthority(ControlPlaneOptions options, KubernetesCa? kubernetesCa, TimeProvider time)
+    {
+        if (kubernetesCa is not null)
+        {
+            // Once, before anything serves; off the caller's synchronization context so the wait cannot deadlock.
+            return Task.Run(() => kubernetesCa.LoadAuthorityAsync(options.TrustDomain, CancellationToken.None)).GetAwaiter().GetResult();
+        }
+
+        return options.CaDirectory is null
+            ? (CertificateAuthority.CreateSelfSigned(options.TrustDomain, time, TimeSpan.FromDays(3650)), "memory (not persisted)")
+            : (CertificateAuthorityFolder.LoadOrCreate(options.CaDirectory, options.TrustDomain, time), options.CaDirectory);
+    }
 
     /// <summary>The bootstrap token secret, kept beside the CA (in memory with an in-memory CA).</summary>
     private static BootstrapToken LoadTokens(ControlPlaneOptions options) => options.CaDirectory is null
@@ -201,6 +217,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     {
         _source.Start();
         _pushes.Start();
+        _kubernetesCa?.StartPublishing(_authority.Bundle.ToPem(), _app.Services.GetRequiredService<ILoggerFactory>());
         await _app.StartAsync(cancellationToken);
         if (Webhooks is not null) await Webhooks.StartAsync(cancellationToken);
     }
@@ -213,6 +230,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         if (Webhooks is not null) await Webhooks.DisposeAsync();
         _pushes.Dispose();
         _jwks.Dispose();
+        if (_kubernetesCa is not null) await _kubernetesCa.DisposeAsync();
         _source.Dispose();
         await _app.DisposeAsync();
         _serving?.Dispose();

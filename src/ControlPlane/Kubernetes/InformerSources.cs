@@ -32,6 +32,10 @@ internal static class InformerSources
     public static InformerSource<V1ValidatingWebhookConfiguration> ValidatingWebhookConfigurations(IKubernetes client) => Typed<V1ValidatingWebhookConfiguration, V1ValidatingWebhookConfigurationList>((watch, version, ct) =>
         client.AdmissionregistrationV1.ListValidatingWebhookConfigurationWithHttpMessagesAsync(allowWatchBookmarks: watch, resourceVersion: version, watch: watch, cancellationToken: ct));
 
+    /// <summary>ConfigMaps of every namespace, only those the field selector names (the CA's root ConfigMap: metadata.name=istio-ca-root-cert).</summary>
+    public static InformerSource<V1ConfigMap> ConfigMaps(IKubernetes client, string fieldSelector) => Typed<V1ConfigMap, V1ConfigMapList>((watch, version, ct) =>
+        client.CoreV1.ListConfigMapForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: watch, fieldSelector: fieldSelector, resourceVersion: version, watch: watch, cancellationToken: ct));
+
     /// <summary>A custom resource (an Istio kind) at one group version, kept as JSON.</summary>
     public static InformerSource<CustomObject> Custom(IKubernetes client, string group, string version, string plural) => new(
         async ct =>
