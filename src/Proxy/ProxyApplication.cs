@@ -19,6 +19,7 @@ using Prometheus;
 using Mesh.Proxy.Model;
 using Mesh.Proxy.Observability.AccessLog;
 using Mesh.Proxy.Overload;
+using Mesh.Proxy.Status;
 
 namespace Mesh.Proxy;
 
@@ -106,6 +107,10 @@ internal static class ProxyApplication
         services.AddSingleton<GracefulDrain>();
         services.AddHostedService(provider => provider.GetRequiredService<GracefulDrain>());
         services.Configure<HostOptions>(host => host.ShutdownTimeout = GracefulDrain.ShutdownTimeout(options));
+        services.AddSingleton<ProxyReadiness>();
+        // Before the identity: the kubelet probes the application through the status port while the first certificate
+        // is still on its way, as through Istio's agent, which serves it from its start.
+        StatusServices.Add(services, options);
         services.AddSingleton<ConfigApplier>();
         // Before the discovery client: listeners that serve mTLS need the first certificate, and the first discovery
         // stream presents it.
@@ -113,8 +118,8 @@ internal static class ProxyApplication
         services.AddHostedService<DiscoveryClient>();
 
         var app = builder.Build();
-        AdminEndpoints.Map(app, app.Services.GetRequiredService<ProxySnapshotStore>(), app.Services.GetRequiredService<ListenerHealth>(),
-            app.Services.GetRequiredService<GracefulDrain>(), app.Services.GetRequiredService<CollectorRegistry>());
+        AdminEndpoints.Map(app, app.Services.GetRequiredService<ProxySnapshotStore>(), app.Services.GetRequiredService<ProxyReadiness>(),
+            app.Services.GetRequiredService<CollectorRegistry>());
         CertsEndpoint.Map(app, app.Services.GetRequiredService<WorkloadIdentityStore>());
         return app;
     }
