@@ -1,6 +1,6 @@
 // The proxy's composition root: parse the command line, build the proxy, run until stopped; or `wait` for it to be ready.
 using Mesh.Proxy;
-using Mesh.Proxy.Status;
+using Mesh.Proxy.Pod;
 
 if (args.Length > 0 && args[0] == "wait")
 {

@@ -19,7 +19,7 @@ using Prometheus;
 using Mesh.Proxy.Model;
 using Mesh.Proxy.Observability.AccessLog;
 using Mesh.Proxy.Overload;
-using Mesh.Proxy.Status;
+using Mesh.Proxy.Pod;
 
 namespace Mesh.Proxy;
 

@@ -4,7 +4,7 @@ using Mesh.Proxy.Identity;
 using Mesh.Proxy.Listeners;
 using Mesh.Proxy.Observability;
 using Mesh.Proxy.Overload;
-using Mesh.Proxy.Status;
+using Mesh.Proxy.Pod;
 
 namespace Mesh.Proxy;
 

@@ -8,7 +8,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Mesh.Proxy.Status;
+namespace Mesh.Proxy.Pod;
 
 /// <summary>
 /// Runs the application's original probes for the kubelet, as Istio's agent does: to the pod's IP (or the probe's
@@ -27,7 +27,6 @@ internal sealed class AppProber : IDisposable
     private static readonly IPAddress UpstreamLocalAddress = IPAddress.Parse("127.0.0.6");
 
     private readonly IPAddress _podAddress;
-    private readonly int _statusPort;
     private readonly HttpMessageInvoker _http;
     private readonly ConcurrentDictionary<string, bool> _passing = new(StringComparer.Ordinal);
     private readonly ILogger<AppProber> _logger;
@@ -36,7 +35,6 @@ internal sealed class AppProber : IDisposable
     {
         var bind = IPAddress.Parse(options.Bind);
         _podAddress = bind.Equals(IPAddress.Any) ? IPAddress.Loopback : bind.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback : bind;
-        _statusPort = options.Status.StatusPort ?? 0;
         _logger = logger;
         _http = new HttpMessageInvoker(Handler());
     }
@@ -156,7 +154,7 @@ internal sealed class AppProber : IDisposable
         // The kubelet's Host names the status port; the application sees its own port instead, as Istio's agent does.
         var incoming = context.Request.Host;
         request.Headers.Host = hostHeader
-            ?? (incoming.HasValue && incoming.Port == _statusPort ? $"{incoming.Host}:{probe.Port}" : incoming.HasValue ? incoming.Value : null);
+            ?? (incoming.HasValue && incoming.Port == context.Connection.LocalPort ? $"{incoming.Host}:{probe.Port}" : incoming.HasValue ? incoming.Value : null);
         return request;
     }
 

@@ -1,4 +1,4 @@
-namespace Mesh.Proxy.Status;
+namespace Mesh.Proxy.Pod;
 
 /// <summary>
 /// One rewritten Kubernetes probe from $ISTIO_KUBE_APP_PROBERS: the kubelet asks the status port at <see cref="Path"/>

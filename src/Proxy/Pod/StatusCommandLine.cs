@@ -1,5 +1,5 @@
 // The status and readiness ports on the proxy's command line, and the pod environment they serve from.
-namespace Mesh.Proxy.Status;
+namespace Mesh.Proxy.Pod;
 
 internal static class StatusCommandLine
 {

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace Mesh.Proxy.Status;
+namespace Mesh.Proxy.Pod;
 
 /// <summary>
 /// Reads $ISTIO_KUBE_APP_PROBERS, Istio's JSON of the application's rewritten probes: a map from the status port's path
@@ -96,7 +96,7 @@ internal static partial class AppProbeParser
                     kind = field.Name switch { "httpGet" => AppProbeKind.HttpGet, "tcpSocket" => AppProbeKind.TcpSocket, _ => AppProbeKind.Grpc };
                     break;
                 case "timeoutSeconds":
-                    if (!field.Value.TryGetInt32(out var seconds) || seconds < 0)
+                    if (field.Value.ValueKind != JsonValueKind.Number || !field.Value.TryGetInt32(out var seconds) || seconds < 0)
                     {
                         error = "timeoutSeconds: expected a whole number of seconds";
                         return null;
@@ -133,7 +133,7 @@ internal static partial class AppProbeParser
             {
                 case (_, "port"):
                     // A named port was resolved by injection; Istio's agent takes numbers only.
-                    if (!field.Value.TryGetInt32(out var number) || number is < 1 or > 65535)
+                    if (field.Value.ValueKind != JsonValueKind.Number || !field.Value.TryGetInt32(out var number) || number is < 1 or > 65535)
                     {
                         error = $"{name}.port: expected a port number (1-65535), not {field.Value.GetRawText()}";
                         return null;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Mesh.Proxy.Status;
+namespace Mesh.Proxy.Pod;
 
 /// <summary>
 /// Where the application serves its Prometheus metrics, from $ISTIO_PROMETHEUS_ANNOTATIONS (Istio's JSON of the pod's

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Mesh.Proxy.Status;
+namespace Mesh.Proxy.Pod;
 
 /// <summary>Log lines of the status and readiness ports: one per change of state, never one per probe.</summary>
 internal static partial class StatusLog

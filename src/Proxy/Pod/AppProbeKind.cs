@@ -1,4 +1,4 @@
-namespace Mesh.Proxy.Status;
+namespace Mesh.Proxy.Pod;
 
 /// <summary>Which of a Kubernetes probe's handlers an application probe runs.</summary>
 internal enum AppProbeKind

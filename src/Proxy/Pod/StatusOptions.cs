@@ -1,4 +1,4 @@
-namespace Mesh.Proxy.Status;
+namespace Mesh.Proxy.Pod;
 
 /// <summary>The status and readiness ports of a proxy in a pod, and what the pod's environment says they serve.</summary>
 internal sealed record StatusOptions

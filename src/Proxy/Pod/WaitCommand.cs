@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace Mesh.Proxy.Status;
+namespace Mesh.Proxy.Pod;
 
 /// <summary>
 /// `Mesh.Proxy wait`: polls the readiness port's /healthz/ready until it answers 200 (exit 0) or the time is up (exit 1).
@@ -32,6 +32,7 @@ internal static class WaitCommand
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = Timeout.InfiniteTimeSpan };
         var started = Stopwatch.StartNew();
         var last = "no answer yet";
+        var attempts = 0;
         while (true)
         {
             var left = timeout - started.Elapsed;
@@ -41,6 +42,7 @@ internal static class WaitCommand
                 return 1;
             }
 
+            attempts++;
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             attempt.CancelAfter(left < RequestTimeout ? left : RequestTimeout);
             try
@@ -56,7 +58,9 @@ internal static class WaitCommand
             }
             catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                last = ex is OperationCanceledException ? "no answer in time" : ex.GetBaseException().Message;
+                // An attempt the deadline cut short says nothing new: the answer before it is the one to report.
+                var cutByDeadline = ex is OperationCanceledException && left < RequestTimeout && attempts > 1;
+                last = cutByDeadline ? last : ex is OperationCanceledException ? "no answer in time" : ex.GetBaseException().Message;
             }
 
             var wait = timeout - started.Elapsed;

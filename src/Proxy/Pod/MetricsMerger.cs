@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 
-namespace Mesh.Proxy.Status;
+namespace Mesh.Proxy.Pod;
 
 /// <summary>
 /// The status port's /stats/prometheus: the proxy's own metrics (the registry --metrics-port serves) followed by the
