@@ -11,6 +11,7 @@ using Mesh.Proxy.Observability.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -33,12 +34,15 @@ internal static class ProxyApplication
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Parse(options.Bind), options.AdminPort);
+            // As Envoy's admin in a pod, loopback only: with --bind the pod's IP, its config dump and /quitquitquit-like
+            // powers stay inside the pod. The metrics port below is what Prometheus scrapes from outside.
+            var bind = IPAddress.Parse(options.Bind);
+            kestrel.Listen(IPAddress.IsLoopback(bind) ? bind : IPAddress.Loopback, options.AdminPort);
 
             // Istio's Prometheus port; the admin port serves /stats/prometheus too.
             if (options.MetricsPort is { } metricsPort && metricsPort != options.AdminPort)
             {
-                kestrel.Listen(IPAddress.Parse(options.Bind), metricsPort);
+                kestrel.Listen(bind, metricsPort);
             }
         });
         builder.Logging.ClearProviders();
@@ -118,6 +122,21 @@ internal static class ProxyApplication
         services.AddHostedService<DiscoveryClient>();
 
         var app = builder.Build();
+        if (options.MetricsPort is { } metricsOnly && metricsOnly != options.AdminPort)
+        {
+            // As Envoy's 15090: metrics only. The admin's other endpoints stay on the loopback admin port.
+            app.Use((context, next) =>
+            {
+                if (context.Connection.LocalPort != metricsOnly || context.Request.Path == "/stats/prometheus")
+                {
+                    return next(context);
+                }
+
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            });
+        }
+
         AdminEndpoints.Map(app, app.Services.GetRequiredService<ProxySnapshotStore>(), app.Services.GetRequiredService<ProxyReadiness>(),
             app.Services.GetRequiredService<CollectorRegistry>());
         CertsEndpoint.Map(app, app.Services.GetRequiredService<WorkloadIdentityStore>());
