@@ -64,7 +64,7 @@ public sealed class AppProbeTests
             return context.Response.WriteAsync(context.Request.Path == "/healthz" ? "healthy" : "wrong path");
         });
         await using var proxy = await StatusProxy.StartAsync(
-            """{"/app-health/web/livez":{"httpGet":{"path":"/healthz","port":APP_PORT,"httpHeaders":[{"name":"X-Probe","value":"yes"}]}}}""".Replace("APP_PORT", $"{app.Port}"));
+            """{"/app-health/web/livez":{"httpGet":{"path":"/healthz","port":APP_PORT,"httpHeaders":[{"name":"X-Probe","value":"yes"}]},"timeoutSeconds":10}}""".Replace("APP_PORT", $"{app.Port}"));
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/app-health/web/livez");
         request.Headers.UserAgent.ParseAdd("kube-probe/1.31");
@@ -87,7 +87,7 @@ public sealed class AppProbeTests
             context.Response.StatusCode = 500;
             return context.Response.WriteAsync("database down");
         });
-        await using var proxy = await StatusProxy.StartAsync("""{"/app-health/web/readyz":{"httpGet":{"port":APP_PORT}}}""".Replace("APP_PORT", $"{app.Port}"));
+        await using var proxy = await StatusProxy.StartAsync("""{"/app-health/web/readyz":{"httpGet":{"port":APP_PORT},"timeoutSeconds":10}}""".Replace("APP_PORT", $"{app.Port}"));
 
         for (var i = 0; i < 3; i++)
         {
@@ -121,7 +121,7 @@ public sealed class AppProbeTests
             return Task.CompletedTask;
         });
         await using var proxy = await StatusProxy.StartAsync(
-            """{"/app-health/web/livez":{"httpGet":{"path":"/moved","port":APP_PORT}},"/app-health/web/readyz":{"httpGet":{"path":"/away","port":APP_PORT}}}""".Replace("APP_PORT", $"{app.Port}"));
+            """{"/app-health/web/livez":{"httpGet":{"path":"/moved","port":APP_PORT},"timeoutSeconds":10},"/app-health/web/readyz":{"httpGet":{"path":"/away","port":APP_PORT},"timeoutSeconds":10}}""".Replace("APP_PORT", $"{app.Port}"));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await proxy.Status.GetAsync("/app-health/web/livez")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await proxy.Status.GetAsync("/app-health/web/readyz")).StatusCode);
@@ -151,7 +151,7 @@ public sealed class AppProbeTests
         await using var app = await UpstreamServer.StartAsync(_ => Task.CompletedTask);
         var closed = FreePort.Next();
         await using var proxy = await StatusProxy.StartAsync(
-            """{"/app-health/web/livez":{"tcpSocket":{"port":APP_PORT}},"/app-lifecycle/web/poststartz":{"tcpSocket":{"port":CLOSED_PORT}}}""".Replace("APP_PORT", $"{app.Port}").Replace("CLOSED_PORT", $"{closed}"));
+            """{"/app-health/web/livez":{"tcpSocket":{"port":APP_PORT},"timeoutSeconds":10},"/app-lifecycle/web/poststartz":{"tcpSocket":{"port":CLOSED_PORT},"timeoutSeconds":10}}""".Replace("APP_PORT", $"{app.Port}").Replace("CLOSED_PORT", $"{closed}"));
 
         Assert.Equal(HttpStatusCode.OK, (await proxy.Status.GetAsync("/app-health/web/livez")).StatusCode);
         Assert.Equal(HttpStatusCode.InternalServerError, (await proxy.Status.GetAsync("/app-lifecycle/web/poststartz")).StatusCode);
@@ -168,9 +168,9 @@ public sealed class AppProbeTests
         var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
         await using var proxy = await StatusProxy.StartAsync(
             """
-            {"/app-health/api/livez":{"grpc":{"port":GRPC_PORT}},
-             "/app-health/api/readyz":{"grpc":{"port":GRPC_PORT,"service":"orders.v1"}},
-             "/app-health/api/startupz":{"grpc":{"port":GRPC_PORT,"service":"nobody"}}}
+            {"/app-health/api/livez":{"grpc":{"port":GRPC_PORT},"timeoutSeconds":10},
+             "/app-health/api/readyz":{"grpc":{"port":GRPC_PORT,"service":"orders.v1"},"timeoutSeconds":10},
+             "/app-health/api/startupz":{"grpc":{"port":GRPC_PORT,"service":"nobody"},"timeoutSeconds":10}}
             """.Replace("GRPC_PORT", $"{port}"));
 
         Assert.Equal(HttpStatusCode.OK, (await proxy.Status.GetAsync("/app-health/api/livez")).StatusCode);
