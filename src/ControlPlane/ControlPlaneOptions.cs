@@ -65,9 +65,6 @@ internal sealed record ControlPlaneOptions
     /// <summary>The longest lifetime a proxy may ask for.</summary>
     public TimeSpan MaxWorkloadCertificateLifetime { get; init; } = TimeSpan.FromDays(90);
 
-    /// <summary>The cluster the control plane reads; null: a folder source only.</summary>
-    public Kubernetes.KubernetesOptions? Kubernetes { get; init; }
-
     /// <summary>The admission webhooks' TLS listener (/inject, /validate); null: none.</summary>
     public Webhooks.WebhookOptions? Webhooks { get; init; }
 }

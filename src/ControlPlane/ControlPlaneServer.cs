@@ -78,7 +78,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         configureLogging(builder.Logging);
         var listeners = new ListenOptions?[2];
         // On Kubernetes the CA's Secrets, the pods' tokens and the root ConfigMaps are reached through the API server.
-        var kubernetesCa = options.Kubernetes is { } kubernetes ? new KubernetesCa(kubernetes, time) : null;
+        var kubernetesCa = options.Kubernetes is { } caCluster ? new KubernetesCa(caCluster, time) : null;
         // Loaded before the server is built: the gRPC port's TLS certificate comes from it.
         var (authority, authoritySource) = LoadAuthority(options, kubernetesCa, time);
         ServingCertificateRotator? serving = null;
