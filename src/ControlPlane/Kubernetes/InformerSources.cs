@@ -26,6 +26,9 @@ internal static class InformerSources
     public static InformerSource<V1EndpointSlice> EndpointSlices(IKubernetes client) => Typed<V1EndpointSlice, V1EndpointSliceList>((watch, version, ct) =>
         client.DiscoveryV1.ListEndpointSliceForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: watch, resourceVersion: version, watch: watch, cancellationToken: ct));
 
+    public static InformerSource<V1CustomResourceDefinition> CustomResourceDefinitions(IKubernetes client) => Typed<V1CustomResourceDefinition, V1CustomResourceDefinitionList>((watch, version, ct) =>
+        client.ApiextensionsV1.ListCustomResourceDefinitionWithHttpMessagesAsync(allowWatchBookmarks: watch, resourceVersion: version, watch: watch, cancellationToken: ct));
+
     /// <summary>A custom resource (an Istio kind) at one group version, kept as JSON.</summary>
     public static InformerSource<CustomObject> Custom(IKubernetes client, string group, string version, string plural) => new(
         async ct =>
