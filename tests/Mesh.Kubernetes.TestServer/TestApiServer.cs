@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using k8s;
 using Mesh.Kubernetes.TestServer.Internal;
+using Mesh.Kubernetes.TestServer.Internal.Admission;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -73,8 +74,10 @@ public sealed class TestApiServer : IAsyncDisposable
         var app = builder.Build();
         // The port is known only once Kestrel listens; /api names it, so the handler is built on the first request.
         var address = "";
+        var admission = new AdmissionChain(store, catalog, new WebhookClient(options, time));
         var handler = new Lazy<ApiHandler>(() => new ApiHandler(adminToken, address, options, catalog, tokens,
-            new ResourceEndpoints(store, new Defaults()), new WatchEndpoint(store, time, options)));
+            new ResourceEndpoints(store, catalog, new Defaults(), admission), new WatchEndpoint(store, time, options),
+            new TokenReviewEndpoint(tokens, time)));
         app.Run(context => handler.Value.HandleAsync(context));
         await app.StartAsync();
         var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());

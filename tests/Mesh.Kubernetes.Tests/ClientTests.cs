@@ -210,4 +210,68 @@ public sealed class ClientTests
         Assert.Equal(HttpVersion.Version20, response.Version);
         Assert.Equal("v1.31.0", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("gitVersion").GetString());
     }
+    [Fact]
+    public async Task Delete_WithFinalizer_StaysUntilLastFinalizerRemoved()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        var map = new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "held", Finalizers = ["example.com/hold"] } };
+        await fixture.Client.CoreV1.CreateNamespacedConfigMapAsync(map, "default");
+
+        await fixture.Client.CoreV1.DeleteNamespacedConfigMapAsync("held", "default");
+        var pending = await fixture.Client.CoreV1.ReadNamespacedConfigMapAsync("held", "default");
+        pending.Metadata.Finalizers = [];
+        await fixture.Client.CoreV1.ReplaceNamespacedConfigMapAsync(pending, "held", "default");
+
+        Assert.NotNull(pending.Metadata.DeletionTimestamp);
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => fixture.Client.CoreV1.ReadNamespacedConfigMapAsync("held", "default"));
+        Assert.Equal(HttpStatusCode.NotFound, error.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task DeleteCollection_WithLabelSelector_DeletesOnlyMatches()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        await fixture.Client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("a", "web"), "default");
+        await fixture.Client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("b", "web"), "default");
+        await fixture.Client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("c", "db"), "default");
+
+        await fixture.Client.CoreV1.DeleteCollectionNamespacedConfigMapAsync("default", labelSelector: "app=web");
+
+        Assert.Equal(["c"], (await fixture.Client.CoreV1.ListNamespacedConfigMapAsync("default")).Items.Select(i => i.Metadata.Name));
+    }
+
+    [Fact]
+    public async Task List_WithLimit_PagesThroughContinue()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        foreach (var name in new[] { "a", "b", "c" })
+        {
+            await fixture.Client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap(name), "default");
+        }
+
+        var first = await fixture.Client.CoreV1.ListNamespacedConfigMapAsync("default", limit: 2);
+        var rest = await fixture.Client.CoreV1.ListNamespacedConfigMapAsync("default", limit: 2, continueParameter: first.Metadata.ContinueProperty);
+
+        Assert.Equal(["a", "b"], first.Items.Select(i => i.Metadata.Name));
+        Assert.Equal(1, first.Metadata.RemainingItemCount);
+        Assert.Equal(["c"], rest.Items.Select(i => i.Metadata.Name));
+        Assert.Null(rest.Metadata.ContinueProperty);
+    }
+
+    [Fact]
+    public async Task Lease_CreateThenRenew_AsLeaderElectionDoes()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        var lease = await fixture.Client.CoordinationV1.CreateNamespacedLeaseAsync(new V1Lease
+        {
+            Metadata = new V1ObjectMeta { Name = "istio-leader" },
+            Spec = new V1LeaseSpec { HolderIdentity = "istiod-1", LeaseDurationSeconds = 30 },
+        }, "default");
+
+        lease.Spec.RenewTime = DateTime.UtcNow;
+        var renewed = await fixture.Client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, "istio-leader", "default");
+
+        Assert.Equal("istiod-1", renewed.Spec.HolderIdentity);
+        Assert.NotEqual(lease.Metadata.ResourceVersion, renewed.Metadata.ResourceVersion);
+    }
 }

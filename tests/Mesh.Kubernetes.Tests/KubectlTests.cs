@@ -82,4 +82,23 @@ public sealed class KubectlTests
             watch.Kill(entireProcessTree: true);
         }
     }
+    [SkippableFact]
+    public async Task PatchStatusSubresource_SetsPodIpAndPhase()
+    {
+        Kubectl.SkipUnlessInstalled();
+        await using var fixture = await ServerFixture.StartAsync();
+        await fixture.Kubectl.SucceedWithInputAsync("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: p, namespace: default}
+            spec:
+              containers: [{name: app, image: app}]
+            """, "apply", "-f", "-");
+
+        await fixture.Kubectl.SucceedAsync("patch", "pod", "p", "--subresource=status", "--type=merge", "-p",
+            """{"status":{"phase":"Running","podIP":"10.1.0.5","conditions":[{"type":"Ready","status":"True"}]}}""");
+        var output = await fixture.Kubectl.SucceedAsync("get", "pod", "p", "-o", "jsonpath={.status.phase} {.status.podIP} {.status.conditions[0].type}");
+
+        Assert.Equal("Running 10.1.0.5 Ready", output);
+    }
 }

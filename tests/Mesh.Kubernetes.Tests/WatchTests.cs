@@ -186,4 +186,32 @@ public sealed class WatchTests
         Assert.True(await moveNext);
         Assert.Equal(WatchEventType.Deleted, events.Current.Item1);
     }
+    [Fact]
+    public async Task Watch_SendInitialEvents_EndsInitialEventsWithAnnotatedBookmark()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        await fixture.Client.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("existing"), "default");
+        using var handler = new HttpClientHandler();
+        var ca = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(fixture.Server.CaCertificatePem);
+        handler.ServerCertificateCustomValidationCallback = (_, certificate, chain, _) =>
+        {
+            chain!.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            return chain.Build(certificate!);
+        };
+        using var http = new HttpClient(handler);
+        http.DefaultRequestHeaders.Authorization = new("Bearer", fixture.Server.AdminToken);
+        using var timeout = new CancellationTokenSource(Limit);
+
+        using var response = await http.GetAsync(new Uri(fixture.Server.Url,
+            "/api/v1/namespaces/default/configmaps?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan"),
+            HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        var added = System.Text.Json.Nodes.JsonNode.Parse((await reader.ReadLineAsync(timeout.Token))!)!;
+        var bookmark = System.Text.Json.Nodes.JsonNode.Parse((await reader.ReadLineAsync(timeout.Token))!)!;
+
+        Assert.Equal(("ADDED", "existing"), (added["type"]!.GetValue<string>(), added["object"]!["metadata"]!["name"]!.GetValue<string>()));
+        Assert.Equal("BOOKMARK", bookmark["type"]!.GetValue<string>());
+        Assert.Equal("true", bookmark["object"]!["metadata"]!["annotations"]!["k8s.io/initial-events-end"]!.GetValue<string>());
+    }
 }

@@ -15,7 +15,8 @@ internal sealed class ApiHandler(
     ResourceCatalog catalog,
     ServiceAccountTokens tokens,
     ResourceEndpoints resources,
-    WatchEndpoint watches)
+    WatchEndpoint watches,
+    TokenReviewEndpoint tokenReviews)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -125,6 +126,10 @@ internal sealed class ApiHandler(
             }
             return isItem ? resources.GetAsync(context, request) : resources.ListAsync(context, request);
         }
+        if (request.Type.IsVirtual)
+        {
+            return HttpMethods.IsPost(method) && !isItem ? tokenReviews.CreateAsync(context, request) : throw ApiException.MethodNotAllowed();
+        }
         if (HttpMethods.IsPost(method) && !isItem)
         {
             return resources.CreateAsync(context, request);
@@ -132,6 +137,10 @@ internal sealed class ApiHandler(
         if (HttpMethods.IsPut(method) && isItem)
         {
             return resources.ReplaceAsync(context, request);
+        }
+        if (HttpMethods.IsPatch(method) && isItem)
+        {
+            return resources.PatchAsync(context, request);
         }
         if (HttpMethods.IsDelete(method))
         {

@@ -3,6 +3,7 @@ namespace Mesh.Kubernetes.TestServer.Internal;
 /// <summary>The built-in kinds this server serves: those the mesh reads, writes or is tested with.</summary>
 internal static class BuiltInResources
 {
+
     public static IEnumerable<ResourceType> All()
     {
         var all = ResourceType.AllVerbs;
@@ -18,6 +19,7 @@ internal static class BuiltInResources
         yield return new("", ["v1"], "serviceaccounts", "serviceaccount", "ServiceAccount", true, ["sa"], false, all, none);
         yield return new("", ["v1"], "events", "event", "Event", true, ["ev"], false, all, none);
         yield return new("events.k8s.io", ["v1"], "events", "event", "Event", true, ["ev"], false, all, none);
+        yield return new("coordination.k8s.io", ["v1"], "leases", "lease", "Lease", true, none, false, all, none);
         yield return new("discovery.k8s.io", ["v1"], "endpointslices", "endpointslice", "EndpointSlice", true, none, false, all, none);
         yield return new("apps", ["v1"], "deployments", "deployment", "Deployment", true, ["deploy"], true, all, ["all"]) { TracksGeneration = true };
         yield return new("apps", ["v1"], "statefulsets", "statefulset", "StatefulSet", true, ["sts"], true, all, ["all"]) { TracksGeneration = true };

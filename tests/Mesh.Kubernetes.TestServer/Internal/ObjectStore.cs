@@ -8,7 +8,7 @@ namespace Mesh.Kubernetes.TestServer.Internal;
 /// revision). Reads return copies; writes commit under one lock and publish to the <see cref="WatchHub"/> in order.
 /// Admission and patching happen outside: a write states the resourceVersion it was computed from.
 /// </summary>
-internal sealed class ObjectStore
+internal sealed partial class ObjectStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SortedDictionary<string, JsonObject>> _objects = [];
@@ -63,7 +63,7 @@ internal sealed class ObjectStore
         }
     }
 
-    /// <summary>Stores a new object: names it from generateName if need be and fills uid, creationTimestamp, resourceVersion, generation.</summary>
+    /// <summary>Stores a new object (a name taken is 409 AlreadyExists, generated or not, as on the real server): names it from generateName if need be and fills uid, creationTimestamp, resourceVersion, generation.</summary>
     public JsonObject Create(ResourceType type, string? ns, JsonObject obj)
     {
         lock (_gate)
@@ -76,7 +76,7 @@ internal sealed class ObjectStore
             var name = metadata["name"]?.GetValue<string>();
             if (string.IsNullOrEmpty(name))
             {
-                name = GenerateName(type, ns, metadata["generateName"]?.GetValue<string>() ?? "");
+                name = ObjectNames.Generate(type, metadata["generateName"]?.GetValue<string>());
                 metadata["name"] = name;
             }
             var bucket = Bucket(type);
@@ -88,7 +88,7 @@ internal sealed class ObjectStore
             metadata["creationTimestamp"] = Timestamp(_time.GetUtcNow());
             if (type.TracksGeneration)
             {
-                metadata["generation"] = 1;
+                metadata["generation"] = 1L;
             }
             if (type.Key == "customresourcedefinitions.apiextensions.k8s.io")
             {
@@ -142,6 +142,12 @@ internal sealed class ObjectStore
             {
                 metadata["namespace"] = ns;
             }
+            // Once set by a delete, deletionTimestamp stays whatever an update says.
+            metadata["deletionTimestamp"] = oldMetadata["deletionTimestamp"]?.DeepClone();
+            if (metadata["deletionTimestamp"] is null)
+            {
+                metadata.Remove("deletionTimestamp");
+            }
             if (type.TracksGeneration)
             {
                 var generation = oldMetadata["generation"]?.GetValue<long>() ?? 1;
@@ -161,22 +167,47 @@ internal sealed class ObjectStore
                 CustomResources.Establish(updated, _catalog);
             }
             metadata["resourceVersion"] = Next();
+            if (metadata["deletionTimestamp"] is not null && metadata["finalizers"] is not JsonArray { Count: > 0 })
+            {
+                // The last finalizer is gone from an object being deleted: it goes now.
+                bucket.Remove(PathOf(ns, name));
+                _hub.Publish(new WatchEvent(_version, "DELETED", type.Key, ns, (JsonObject)updated.DeepClone(), null));
+                return updated;
+            }
             bucket[PathOf(ns, name)] = updated;
             _hub.Publish(new WatchEvent(_version, "MODIFIED", type.Key, ns, (JsonObject)updated.DeepClone(), (JsonObject)old.DeepClone()));
             return (JsonObject)updated.DeepClone();
         }
     }
 
-    /// <summary>Deletes an object at once (no finalizers, no grace period); a namespace takes its contents along, a CRD its resources.</summary>
+    /// <summary>
+    /// Deletes an object at once (no grace period: there is no kubelet), unless it has finalizers: then it gets a
+    /// deletionTimestamp and goes when an update removes the last one. A namespace takes its contents along (their
+    /// finalizers notwithstanding), a CRD its resources.
+    /// </summary>
     public JsonObject Delete(ResourceType type, string? ns, string name)
     {
         lock (_gate)
         {
             var bucket = Bucket(type);
-            if (!bucket.Remove(PathOf(ns, name), out var old))
+            if (!bucket.TryGetValue(PathOf(ns, name), out var old))
             {
                 throw ApiException.NotFound(type, name);
             }
+            var metadata = (JsonObject)old["metadata"]!;
+            if (metadata["finalizers"] is JsonArray { Count: > 0 })
+            {
+                if (metadata["deletionTimestamp"] is null)
+                {
+                    var before = (JsonObject)old.DeepClone();
+                    metadata["deletionTimestamp"] = Timestamp(_time.GetUtcNow());
+                    metadata["deletionGracePeriodSeconds"] = 0;
+                    metadata["resourceVersion"] = Next();
+                    _hub.Publish(new WatchEvent(_version, "MODIFIED", type.Key, ns, (JsonObject)old.DeepClone(), before));
+                }
+                return (JsonObject)old.DeepClone();
+            }
+            bucket.Remove(PathOf(ns, name));
             if (type.Key == "namespaces")
             {
                 foreach (var other in _catalog.Types)
@@ -195,69 +226,9 @@ internal sealed class ObjectStore
                 }
                 _catalog.StopServing(served);
             }
-            old["metadata"]!["resourceVersion"] = Next();
+            metadata["resourceVersion"] = Next();
             _hub.Publish(new WatchEvent(_version, "DELETED", type.Key, ns, (JsonObject)old.DeepClone(), null));
             return old;
-        }
-    }
-
-    /// <summary>Opens a watch from a resourceVersion (null: from now, after a synthetic ADDED for each selected object).</summary>
-    public Watcher Watch(Watcher watcher, long? from)
-    {
-        lock (_gate)
-        {
-            if (from is { } version && version < _hub.Floor)
-            {
-                throw ApiException.Gone(version, _hub.Floor);
-            }
-            if (from is null)
-            {
-                foreach (var (path, obj) in Bucket(watcher.Type))
-                {
-                    if (watcher.Selects(obj))
-                    {
-                        watcher.Enqueue("ADDED", obj);
-                    }
-                }
-            }
-            if (!_hub.Add(watcher, from ?? _version))
-            {
-                throw new ApiException(429, "TooManyRequests", "too many open watches");
-            }
-            return watcher;
-        }
-    }
-
-    public void StopWatching(Watcher watcher)
-    {
-        lock (_gate)
-        {
-            _hub.Remove(watcher);
-        }
-    }
-
-    /// <summary>Queues a bookmark with the current resourceVersion to each watch that asked for them.</summary>
-    public void Bookmark(Watcher watcher)
-    {
-        lock (_gate)
-        {
-            watcher.Bookmark(_version);
-        }
-    }
-
-    public void CompactHistory()
-    {
-        lock (_gate)
-        {
-            _hub.Compact(_version);
-        }
-    }
-
-    public void CloseWatches()
-    {
-        lock (_gate)
-        {
-            _hub.CloseAll();
         }
     }
 
@@ -281,29 +252,6 @@ internal sealed class ObjectStore
             old!["metadata"]!["resourceVersion"] = Next();
             _hub.Publish(new WatchEvent(_version, "DELETED", type.Key, old["metadata"]?["namespace"]?.GetValue<string>(),
                 (JsonObject)old.DeepClone(), null));
-        }
-    }
-
-    private string GenerateName(ResourceType type, string? ns, string prefix)
-    {
-        if (prefix.Length == 0)
-        {
-            throw ApiException.Invalid(type, "", "metadata.name: Required value: name or generateName is required");
-        }
-        const string alphabet = "bcdfghjklmnpqrstvwxz2456789";
-        var bucket = Bucket(type);
-        Span<char> suffix = stackalloc char[5];
-        while (true)
-        {
-            for (var i = 0; i < suffix.Length; i++)
-            {
-                suffix[i] = alphabet[Random.Shared.Next(alphabet.Length)];
-            }
-            var name = prefix + new string(suffix);
-            if (!bucket.ContainsKey(PathOf(ns, name)))
-            {
-                return name;
-            }
         }
     }
 

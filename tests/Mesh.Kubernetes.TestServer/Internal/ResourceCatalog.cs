@@ -129,7 +129,7 @@ internal sealed class ResourceCatalog
         }
         versions.Sort(KubeVersionOrder.Compare);
         return new ResourceType(group, [.. versions], plural, singular, kind, namespaced, Strings(names["shortNames"]),
-            hasStatus, ResourceType.AllVerbs, Strings(names["categories"])) { ReturnsDeletedObject = true, TracksGeneration = true };
+            hasStatus, ResourceType.AllVerbs, Strings(names["categories"])) { ReturnsDeletedObject = true, TracksGeneration = true, IsCustom = true };
     }
 
     private static string[] Strings(JsonNode? node)

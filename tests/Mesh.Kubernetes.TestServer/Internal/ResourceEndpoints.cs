@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Mesh.Kubernetes.TestServer.Internal.Admission;
+using Mesh.Kubernetes.TestServer.Internal.Patching;
 using Microsoft.AspNetCore.Http;
 
 namespace Mesh.Kubernetes.TestServer.Internal;
@@ -9,9 +11,10 @@ namespace Mesh.Kubernetes.TestServer.Internal;
 /// The verbs on a resource URL: get, list, create, update (PUT), delete, deletecollection, and the status
 /// subresource. Objects are stored at the resource's preferred version and presented at the version asked for.
 /// </summary>
-internal sealed class ResourceEndpoints(ObjectStore store, Defaults defaults)
+internal sealed class ResourceEndpoints(ObjectStore store, ResourceCatalog catalog, Defaults defaults, AdmissionChain admission)
 {
     private const int UnconditionalRetries = 5;
+    private readonly ResourceType _namespaces = catalog.FindByKey("namespaces")!;
 
     public async Task GetAsync(HttpContext context, ResourceRequest request)
     {
@@ -55,7 +58,27 @@ internal sealed class ResourceEndpoints(ObjectStore store, Defaults defaults)
     {
         var obj = Accept(await JsonResponses.ReadObjectAsync(context), request);
         RefuseDryRun(context);
+        await CreateObjectAsync(context, request, obj);
+    }
+
+    private async Task CreateObjectAsync(HttpContext context, ResourceRequest request, JsonObject obj)
+    {
+        if (request.Namespace is not null && store.Get(_namespaces, null, request.Namespace) is null)
+        {
+            // The real server's NamespaceLifecycle plugin refuses this before any webhook is called.
+            throw ApiException.NamespaceNotFound(request.Namespace);
+        }
         defaults.OnCreate(request.Type, obj);
+        var name = obj["metadata"]!["name"]?.GetValue<string>() ?? "";
+        var attributes = new AdmissionAttributes("CREATE", request, name, obj, null, "CreateOptions");
+        obj = Accept(await admission.MutateAsync(attributes, context.RequestAborted), request with { Version = request.Type.Versions[0] });
+        if (name.Length == 0)
+        {
+            // Named before validating admission, as the real server names an object before its validating webhooks see it.
+            name = ObjectNames.Generate(request.Type, obj["metadata"]!["generateName"]?.GetValue<string>());
+            obj["metadata"]!["name"] = name;
+        }
+        await admission.ValidateAsync(attributes with { Name = name, Object = obj }, context.RequestAborted);
         var created = store.Create(request.Type, request.Namespace, obj);
         await JsonResponses.WriteAsync(context, 201, Present(created, request));
     }
@@ -69,26 +92,120 @@ internal sealed class ResourceEndpoints(ObjectStore store, Defaults defaults)
         {
             throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
         }
-        var expected = body["metadata"]!["resourceVersion"]?.GetValue<string>();
+        await UpdateAsync(context, request, "UpdateOptions", _ => (JsonObject)body.DeepClone());
+    }
+
+    /// <summary>
+    /// PATCH: JSON patch, merge patch, or strategic merge patch (built-in kinds only, as the real server: custom
+    /// resources answer 415), or server-side apply in a reduced form (see <see cref="ApplyAsync"/>).
+    /// </summary>
+    public async Task PatchAsync(HttpContext context, ResourceRequest request)
+    {
+        var contentType = context.Request.ContentType?.Split(';')[0].Trim() ?? "";
+        if (contentType == "application/apply-patch+yaml")
+        {
+            await ApplyAsync(context, request);
+            return;
+        }
+        Func<JsonObject, JsonNode, JsonObject> apply = contentType switch
+        {
+            "application/json-patch+json" => JsonPatch.Apply,
+            "application/merge-patch+json" => MergePatch.Apply,
+            "application/strategic-merge-patch+json" when !request.Type.IsCustom => (target, patch) => StrategicMergePatch.Apply(target, patch, request.Type.Kind),
+            _ => throw new ApiException(415, "UnsupportedMediaType",
+                $"the body of the request was in an unknown format - accepted media types include: " +
+                "application/json-patch+json, application/merge-patch+json" +
+                (!request.Type.IsCustom ? ", application/strategic-merge-patch+json" : "")),
+        };
+        var patch = await JsonResponses.ReadNodeAsync(context);
+        RefuseDryRun(context);
+        await UpdateAsync(context, request, "PatchOptions", current =>
+        {
+            var patched = apply((JsonObject)current.DeepClone(), patch);
+            return Accept(patched, request with { Version = request.Type.Versions[0] });
+        });
+    }
+
+    /// <summary>
+    /// Server-side apply, reduced: the applied configuration (JSON only; YAML bodies are refused with 415) creates the
+    /// object when absent, else is merged onto it (strategic merge for built-in kinds, merge patch for custom
+    /// resources). There are no managedFields: fields left out of a later apply are kept, not removed, and no
+    /// conflicts between field managers are reported. fieldManager is required, as on the real server.
+    /// </summary>
+    private async Task ApplyAsync(HttpContext context, ResourceRequest request)
+    {
+        if (string.IsNullOrEmpty(context.Request.Query["fieldManager"]))
+        {
+            throw new ApiException(422, "Invalid",
+                "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
+        }
+        JsonObject applied;
+        try
+        {
+            applied = await JsonResponses.ReadObjectAsync(context);
+        }
+        catch (ApiException e) when (e.Code == 400)
+        {
+            throw new ApiException(415, "UnsupportedMediaType", "this test API server reads apply patches as JSON only (YAML is not parsed)");
+        }
+        RefuseDryRun(context);
+        Accept((JsonObject)applied.DeepClone(), request);
+        if (applied["metadata"]?["name"]?.GetValue<string>() is { } appliedName && appliedName != request.Name)
+        {
+            throw ApiException.BadRequest($"the name of the object ({appliedName}) does not match the name on the URL ({request.Name})");
+        }
+        if (store.Get(request.Type, request.Namespace, request.Name!) is null)
+        {
+            applied = Accept(applied, request);
+            applied["metadata"]!["name"] = request.Name;
+            await CreateObjectAsync(context, request, applied);
+            return;
+        }
+        applied.Remove("apiVersion");
+        applied.Remove("kind");
+        await UpdateAsync(context, request, "PatchOptions", current =>
+        {
+            var merged = request.Type.IsCustom
+                ? MergePatch.Apply((JsonObject)current.DeepClone(), applied)
+                : StrategicMergePatch.Apply((JsonObject)current.DeepClone(), applied, request.Type.Kind);
+            return Accept(merged, request with { Version = request.Type.Versions[0] });
+        });
+    }
+
+    /// <summary>
+    /// Computes the new object from the current one and stores it. The new object's resourceVersion, when set, is a
+    /// precondition (409 when stale); without one the write is unconditional and retried over concurrent writes.
+    /// </summary>
+    private async Task UpdateAsync(HttpContext context, ResourceRequest request, string optionsKind, Func<JsonObject, JsonObject> compute)
+    {
+        var name = request.Name!;
         for (var attempt = 0; ; attempt++)
         {
             var current = store.Get(request.Type, request.Namespace, name) ?? throw ApiException.NotFound(request.Type, name);
             var basedOn = current["metadata"]!["resourceVersion"]!.GetValue<string>();
-            if (expected is not null && expected != basedOn)
+            var candidate = compute(current);
+            var expected = candidate["metadata"]?["resourceVersion"]?.GetValue<string>();
+            if (!string.IsNullOrEmpty(expected) && expected != basedOn)
             {
                 throw ApiException.Conflict(request.Type, name);
             }
-            var candidate = (JsonObject)body.DeepClone();
+            if (candidate["metadata"]?["name"]?.GetValue<string>() is { } changed && changed != name)
+            {
+                throw ApiException.BadRequest($"the name of the object ({changed}) does not match the name on the URL ({name})");
+            }
             Defaults.OnUpdate(request.Type, candidate, current);
+            var attributes = new AdmissionAttributes("UPDATE", request, name, candidate, current, optionsKind);
+            candidate = Accept(await admission.MutateAsync(attributes, context.RequestAborted), request with { Version = request.Type.Versions[0] });
+            await admission.ValidateAsync(attributes with { Object = candidate }, context.RequestAborted);
             try
             {
                 var updated = store.Replace(request.Type, request.Namespace, name, candidate, basedOn, request.Subresource == "status");
                 await JsonResponses.WriteAsync(context, 200, Present(updated, request));
                 return;
             }
-            catch (ApiException e) when (e.Reason == "Conflict" && expected is null && attempt < UnconditionalRetries)
+            catch (ApiException e) when (e.Reason == "Conflict" && string.IsNullOrEmpty(expected) && attempt < UnconditionalRetries)
             {
-                // An unconditional update (no resourceVersion in the body) retries on a concurrent write, as the real server does.
+                // An unconditional write retries on a concurrent one, as the real server's GuaranteedUpdate does.
             }
         }
     }
@@ -97,7 +214,8 @@ internal sealed class ResourceEndpoints(ObjectStore store, Defaults defaults)
     {
         RefuseDryRun(context);
         var deleted = store.Delete(request.Type, request.Namespace, request.Name!);
-        await JsonResponses.WriteAsync(context, 200, request.Type.ReturnsDeletedObject ? Present(deleted, request) : new JsonObject
+        var pending = deleted["metadata"]?["deletionTimestamp"] is not null;
+        await JsonResponses.WriteAsync(context, 200, request.Type.ReturnsDeletedObject || pending ? Present(deleted, request) : new JsonObject
         {
             ["kind"] = "Status",
             ["apiVersion"] = "v1",

@@ -29,6 +29,9 @@ internal sealed record ResourceType(
     /// <summary>metadata.generation is kept (set to 1, raised on spec changes): workloads, webhook configurations, CRDs, custom resources.</summary>
     public bool TracksGeneration { get; init; }
 
+    /// <summary>Defined by a CRD (no strategic merge patch: the real server has no patch metadata for custom resources).</summary>
+    public bool IsCustom { get; init; }
+
     /// <summary>A resource that is only ever created and answered (TokenReview): nothing is stored.</summary>
     public bool IsVirtual { get; init; }
 

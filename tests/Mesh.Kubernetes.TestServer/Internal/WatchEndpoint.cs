@@ -9,7 +9,8 @@ namespace Mesh.Kubernetes.TestServer.Internal;
 /// <summary>
 /// A watch (?watch=true): one JSON event per line, streamed until the client leaves, timeoutSeconds passes or the
 /// server closes it. From a resourceVersion older than the history: HTTP 200 and a single ERROR event with a 410
-/// Expired Status, as the real server's watch cache answers. Bookmarks when asked for, every BookmarkInterval.
+/// Expired Status, as the real server's watch cache answers. Bookmarks when asked for, every BookmarkInterval;
+/// sendInitialEvents=true (the watch-list protocol) ends the initial ADDED events with an initial-events-end bookmark.
 /// </summary>
 internal sealed class WatchEndpoint(ObjectStore store, TimeProvider time, TestApiServerOptions options)
 {
@@ -18,7 +19,13 @@ internal sealed class WatchEndpoint(ObjectStore store, TimeProvider time, TestAp
         var query = context.Request.Query;
         long? from = null;
         var requested = query["resourceVersion"].ToString();
-        if (requested.Length > 0 && requested != "0")
+        var sendInitialEvents = query["sendInitialEvents"] == "true";
+        if (sendInitialEvents && query["allowWatchBookmarks"] != "true")
+        {
+            throw ApiException.Invalid(request.Type, "", "allowWatchBookmarks: Required value: sendInitialEvents requires setting allowWatchBookmarks to true");
+        }
+        // With sendInitialEvents the watch starts with the current state whatever resourceVersion says (NotOlderThan it).
+        if (!sendInitialEvents && requested.Length > 0 && requested != "0")
         {
             if (!long.TryParse(requested, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
             {
@@ -32,7 +39,7 @@ internal sealed class WatchEndpoint(ObjectStore store, TimeProvider time, TestAp
         context.Response.ContentType = "application/json";
         try
         {
-            store.Watch(watcher, from);
+            store.Watch(watcher, from, sendInitialEvents);
         }
         catch (ApiException e) when (e.Code == 410)
         {

@@ -77,16 +77,20 @@ internal sealed class Watcher
         return Write(new JsonObject { ["type"] = type, ["object"] = copy });
     }
 
-    public bool Bookmark(long resourceVersion) => Write(new JsonObject
+    /// <summary>A bookmark: only kind, apiVersion and metadata.resourceVersion (plus the initial-events-end annotation when it ends the initial events).</summary>
+    public bool Bookmark(long resourceVersion, bool initialEventsEnd = false)
     {
-        ["type"] = "BOOKMARK",
-        ["object"] = new JsonObject
+        var metadata = new JsonObject { ["resourceVersion"] = resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        if (initialEventsEnd)
         {
-            ["kind"] = Type.Kind,
-            ["apiVersion"] = Type.ApiVersion(Version),
-            ["metadata"] = new JsonObject { ["resourceVersion"] = resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-        },
-    });
+            metadata["annotations"] = new JsonObject { ["k8s.io/initial-events-end"] = "true" };
+        }
+        return Write(new JsonObject
+        {
+            ["type"] = "BOOKMARK",
+            ["object"] = new JsonObject { ["kind"] = Type.Kind, ["apiVersion"] = Type.ApiVersion(Version), ["metadata"] = metadata },
+        });
+    }
 
     public void Close() => _queue.Writer.TryComplete();
 
