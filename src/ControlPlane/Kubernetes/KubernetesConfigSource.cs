@@ -129,7 +129,8 @@ internal sealed class KubernetesConfigSource : IConfigSource
         foreach (var (kind, watch) in _kinds)
         {
             var version = ServedVersion(_crds.Get(null, kind.CrdName));
-            if (version == watch.Version) continue;
+            if (version == watch.Version && watch.Reconciled) continue;
+            watch.Reconciled = true;
             var previous = watch.Informer;
             watch.Version = version;
             watch.Informer = null;
@@ -301,6 +302,9 @@ internal sealed class KubernetesConfigSource : IConfigSource
         public string? Version { get; set; }
 
         public Informer<CustomObject>? Informer { get; set; }
+
+        /// <summary>False until the CRDs were first looked at (so a kind missing from the start is logged).</summary>
+        public bool Reconciled { get; set; }
     }
 
     /// <param name="Resources">What serves: this version's when it was accepted, else the last accepted one's.</param>
