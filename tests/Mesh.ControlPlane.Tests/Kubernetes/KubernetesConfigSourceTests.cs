@@ -126,6 +126,34 @@ public sealed class KubernetesConfigSourceTests
     }
 
     [Fact]
+    public async Task AnalyzerError_OnAnAcceptedObject_IsAWarningEventOncePerResourceVersion()
+    {
+        await using var cluster = await ClusterFixture.StartAsync();
+        await cluster.CreateIstioCrdsAsync();
+        var body = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(
+            """{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"reviews","namespace":"default"},"spec":{"hosts":["reviews"],"gateways":["missing"],"http":[{"route":[{"destination":{"host":"reviews.example.com"}}]}]}}""");
+        await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync(body, "networking.istio.io", "v1", "default", "virtualservices");
+        using var source = cluster.CreateSource();
+        source.Start();
+        await source.StatusEvents.Pending;
+        // Every change analyzes the whole config again (here a Service arriving): the same messages are not told twice.
+        await cluster.Client.CoreV1.CreateNamespacedServiceAsync(new k8s.Models.V1Service
+        {
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "ratings", NamespaceProperty = "default" },
+            Spec = new k8s.Models.V1ServiceSpec { Ports = [new k8s.Models.V1ServicePort { Name = "http", Port = 9080 }] },
+        }, "default");
+        await Eventually.TrueAsync(() => source.Current.Registry.Services.Count == 1, "the Service in the registry");
+        await source.StatusEvents.Pending;
+
+        Assert.Single(source.Current.Resources);
+        var recorded = cluster.Server.Events.Where(e => e.Reason == "ReferencedResourceNotFound").ToList();
+        Assert.Equal(2, recorded.Count);
+        Assert.Contains(recorded, e => e.Message.Contains("spec.gateways[0]") && e.Message.StartsWith("IST0101"));
+        Assert.Contains(recorded, e => e.Message.Contains("spec.http[0].route[0].destination.host"));
+        Assert.All(recorded, e => Assert.Equal(("Warning", "VirtualService", "reviews"), (e.Type, e.InvolvedKind, e.InvolvedName)));
+    }
+
+    [Fact]
     public async Task Start_ServerNotAnswering_FailsNamingTheInformer()
     {
         await using var cluster = await ClusterFixture.StartAsync();
