@@ -5,7 +5,8 @@ namespace Mesh.ControlPlane;
 /// <summary>The control plane's settings, as the command line gives them.</summary>
 internal sealed record ControlPlaneOptions
 {
-    public required string ConfigDirectory { get; init; }
+    /// <summary>The folder of Istio YAML to serve and watch; null when the cluster alone is the source.</summary>
+    public string? ConfigDirectory { get; init; }
     public IPAddress ListenAddress { get; init; } = IPAddress.Loopback;
 
     /// <summary>The discovery (gRPC, HTTP/2 only) port; 0 picks a free one.</summary>

@@ -30,14 +30,14 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     private readonly WebApplication _app;
     // Kestrel fills these in when it starts: [0] discovery, [1] debug.
     private readonly ListenOptions?[] _listeners;
-    private readonly FolderConfigSource _source;
+    private readonly IConfigSource _source;
     private readonly PushCoordinator _pushes;
     private readonly CertificateAuthority _authority;
     private readonly ServingCertificateRotator? _serving;
     private readonly JwksFetcher _jwks;
     private readonly KubernetesCa? _kubernetesCa;
 
-    private ControlPlaneServer(WebApplication app, ListenOptions?[] listeners, FolderConfigSource source,
+    private ControlPlaneServer(WebApplication app, ListenOptions?[] listeners, IConfigSource source,
         PushCoordinator pushes, ConnectionRegistry registry, MeshSnapshotStore snapshots, ILogger logger, CertificateAuthority authority,
         ServingCertificateRotator? serving, JwksFetcher jwks, WebhookServer? webhooks, KubernetesCa? kubernetesCa)
     {
@@ -145,15 +145,17 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         var app = builder.Build();
 
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
-        var source = new FolderConfigSource(options.ConfigDirectory, loggers.CreateLogger<FolderConfigSource>(), time, options.FileSettle, options.ConfigLimits);
+        var informers = new Kubernetes.InformerCatalog();
+        var source = ConfigSources.Create(options, time, loggers, informers);
         var jwks = new JwksFetcher(options.Jwks, time, loggers.CreateLogger<JwksFetcher>());
         var pushes = new PushCoordinator(source, snapshots, registry, time, options.Debounce, options.MaxDebounce,
-            Path.GetFullPath(options.ConfigDirectory), metrics, loggers.CreateLogger<PushCoordinator>(), jwks);
+            options.ConfigDirectory is { } directory ? Path.GetFullPath(directory) : "", metrics, loggers.CreateLogger<PushCoordinator>(), jwks);
 
         app.MapGrpcService<DiscoveryService>();
         app.MapGrpcService<CertificateSigningService>();
         app.MapGrpcHealthChecksService();
         DebugEndpoints.Map(app, snapshots, readiness, registry, source, options.Kubernetes?.ClusterId ?? "Kubernetes");
+        Kubernetes.InformerzEndpoint.Map(app, informers);
         app.MapMetrics("/metrics", metrics.Registry);
         CertificateDebugEndpoint.Map(app, authority, issued);
         SecurityLog.CaReady(loggers.CreateLogger<CertificateSigningService>(), authority.TrustDomain, authority.Signing.Subject, authority.Signing.SerialNumber,

@@ -25,6 +25,7 @@ internal static class DebugEndpoints
             "  /debug/syncz    per proxy (istiod's JSON): sent and ACKed nonces and versions, SYNCED / STALE / NACKED\n" +
             "  /debug/configz  the resources loaded with the analyzer's messages, and the errors of rejected files\n" +
             "  /debug/certz    the CA and the workload certificates it issued\n" +
+            "  /debug/informerz  per Kubernetes informer: synced, objects, resourceVersion, relists, watch restarts, last error\n" +
             "  /metrics        the control plane's metrics (istiod's pilot_* and citadel_* families)\n"));
         endpoints.MapGet("/ready", () =>
         {

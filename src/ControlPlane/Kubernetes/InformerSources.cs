@@ -36,6 +36,9 @@ internal static class InformerSources
     public static InformerSource<V1ConfigMap> ConfigMaps(IKubernetes client, string fieldSelector) => Typed<V1ConfigMap, V1ConfigMapList>((watch, version, ct) =>
         client.CoreV1.ListConfigMapForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: watch, fieldSelector: fieldSelector, resourceVersion: version, watch: watch, cancellationToken: ct));
 
+    public static InformerSource<V1CustomResourceDefinition> CustomResourceDefinitions(IKubernetes client) => Typed<V1CustomResourceDefinition, V1CustomResourceDefinitionList>((watch, version, ct) =>
+        client.ApiextensionsV1.ListCustomResourceDefinitionWithHttpMessagesAsync(allowWatchBookmarks: watch, resourceVersion: version, watch: watch, cancellationToken: ct));
+
     /// <summary>A custom resource (an Istio kind) at one group version, kept as JSON.</summary>
     public static InformerSource<CustomObject> Custom(IKubernetes client, string group, string version, string plural) => new(
         async ct =>

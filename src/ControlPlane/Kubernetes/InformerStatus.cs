@@ -13,4 +13,7 @@ internal sealed record InformerStatus(
 internal interface IInformerStatus
 {
     InformerStatus Status();
+
+    /// <summary>Completes when the first list has filled the cache.</summary>
+    Task WaitForSyncAsync(CancellationToken cancellationToken);
 }

@@ -55,16 +55,20 @@ public sealed class InformerTests
         var api = new FakeListWatch();
         await using var informer = Create(api, new ArmedClock());
         var seenInCache = new List<string>();
-        informer.Changed += (kind, item) => seenInCache.Add($"{kind} {informer.Get(item.Metadata.NamespaceProperty, item.Metadata.Name)?.Metadata.ResourceVersion ?? "absent"}");
+        informer.Changed += (kind, item) =>
+        {
+            var cached = informer.Get(item.Metadata.NamespaceProperty, item.Metadata.Name)?.Metadata.ResourceVersion ?? "absent";
+            lock (seenInCache) seenInCache.Add($"{kind} {cached}");
+        };
         informer.Start();
         await Eventually.TrueAsync(() => api.Watches.Count == 1, "the watch");
 
         api.Watches[0].Send(WatchEventType.Added, FakeListWatch.Object("a", "one", "2"));
         api.Watches[0].Send(WatchEventType.Modified, FakeListWatch.Object("a", "one", "3"));
         api.Watches[0].Send(WatchEventType.Deleted, FakeListWatch.Object("a", "one", "4"));
-        await Eventually.TrueAsync(() => informer.Status().ResourceVersion == "4", "every event applied");
+        await Eventually.TrueAsync(() => { lock (seenInCache) return seenInCache.Count == 3; }, "every event handled");
 
-        Assert.Equal(["Added 2", "Modified 3", "Deleted absent"], seenInCache);
+        lock (seenInCache) Assert.Equal(["Added 2", "Modified 3", "Deleted absent"], seenInCache);
         Assert.Empty(informer.List());
     }
 
