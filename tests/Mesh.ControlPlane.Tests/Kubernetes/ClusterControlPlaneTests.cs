@@ -20,6 +20,8 @@ public sealed class ClusterControlPlaneTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await using var cluster = await ClusterFixture.StartAsync();
         await cluster.CreateIstioCrdsAsync();
+        // Installed with the control plane on a cluster: its CA keeps its keys in a Secret there.
+        await cluster.Client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "istio-system" } }, cancellationToken: timeout.Token);
         await cluster.Client.CoreV1.CreateNamespacedServiceAsync(new V1Service
         {
             Metadata = new V1ObjectMeta { Name = "reviews", NamespaceProperty = "default" },
