@@ -32,8 +32,9 @@ internal sealed class EndpointBuilder(
                     var pod = FindPod(ns, endpoint.TargetRef, address);
                     // Istio: an address that names a pod not (yet) known is skipped until the pod is seen.
                     if (pod is null && endpoint.TargetRef?.Kind == "Pod") continue;
-                    // During a move between slices an address is in both for a moment: served once.
-                    if (!seen.Add(address)) continue;
+                    // During a move between slices an address is in both for a moment: served once. Keyed by pod too,
+                    // since pods on the host network share their node's address (and every pod of the tests, 127.0.0.1).
+                    if (!seen.Add(pod is null ? address : address + "/" + pod.Metadata.Name)) continue;
                     workloads.Add(pod is null
                         ? new WorkloadModel(address, ns, address, ports, new Dictionary<string, string>(), "", 1, "", IsInlineEndpoint: true,
                             Locality: PodWorkloads.NodeLocality(endpoint.NodeName, nodes))

@@ -149,6 +149,31 @@ public sealed class RegistryTests
     }
 
     [Fact]
+    public void Build_TwoPodsAtOneAddress_AreTwoEndpoints()
+    {
+        // Pods on the host network share their node's address; each is its own endpoint, at its own port.
+        const string slices = """
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: { name: reviews-v1, namespace: bookinfo, labels: { kubernetes.io/service-name: reviews } }
+            addressType: IPv4
+            ports: [{ name: http, port: 9081 }]
+            endpoints: [{ addresses: [10.0.0.1], targetRef: { kind: Pod, name: reviews-v1, namespace: bookinfo } }]
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: { name: reviews-v2, namespace: bookinfo, labels: { kubernetes.io/service-name: reviews } }
+            addressType: IPv4
+            ports: [{ name: http, port: 9082 }]
+            endpoints: [{ addresses: [10.0.0.1], targetRef: { kind: Pod, name: reviews-v2, namespace: bookinfo } }]
+            """;
+        var onNode = (string pod, string version) => KubeYaml.Pod(pod, "10.0.0.1", $"{{ app: reviews, version: {version} }}", "bookinfo-reviews", "bookinfo");
+        var service = Assert.Single(Build([Reviews, .. slices.Split("---\n"), onNode("reviews-v1", "v1"), onNode("reviews-v2", "v2")]).Services);
+
+        Assert.Equal([("reviews-v1", 9081u), ("reviews-v2", 9082u)], service.Workloads.Select(w => (w.Name, w.Ports["http"])).OrderBy(w => w.Item1));
+    }
+
+    [Fact]
     public void Build_SliceOfAnotherServiceOrNamespace_IsNotItsEndpoints()
     {
         var otherNamespace = ReviewsSlice.Replace("namespace: bookinfo, labels", "namespace: other, labels", StringComparison.Ordinal);

@@ -202,11 +202,14 @@ internal sealed class ClusterMesh : IAsyncDisposable
         .Replace("{{backendV1InboundPort}}", Workloads[1].InboundPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
         .Replace("{{backendV2InboundPort}}", Workloads[2].InboundPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, CancellationToken deadline, string what)
+    public static Task WaitUntilAsync(Func<Task<bool>> condition, CancellationToken deadline, string what) => WaitUntilAsync(condition, deadline, () => what);
+
+    /// <param name="what">What was awaited, and what was seen instead: asked only when the wait times out.</param>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, CancellationToken deadline, Func<string> what)
     {
         while (!await condition())
         {
-            if (deadline.IsCancellationRequested) throw new TimeoutException($"timed out waiting for {what}");
+            if (deadline.IsCancellationRequested) throw new TimeoutException($"timed out waiting for {what()}");
             await Task.Delay(100, CancellationToken.None);
         }
     }

@@ -39,7 +39,7 @@ public sealed class ClusterMeshTests(ClusterMeshFixture fixture) : IClassFixture
             {
                 answers.Add(await mesh.GetAsync());
                 return answers.Any(a => a.Backend == "backend-v1") && answers.Any(a => a.Backend == "backend-v2");
-            }, deadline.Token, "answers from both backend versions");
+            }, deadline.Token, () => $"answers from both backend versions; {answers.Count} answers, the last: {answers.LastOrDefault()?.Status} {answers.LastOrDefault()?.Body}");
         }
         Assert.All(answers, a => Assert.Equal(200, a.Status));
         Assert.Equal("frontend-v1", answers[0].Chain[0]);
@@ -60,7 +60,7 @@ public sealed class ClusterMeshTests(ClusterMeshFixture fixture) : IClassFixture
             {
                 consecutive = (await mesh.GetAsync()).Backend == "backend-v2" ? consecutive + 1 : 0;
                 return consecutive >= 20;
-            }, deadline.Token, "20 answers in a row from backend-v2 after the apply");
+            }, deadline.Token, () => "20 answers in a row from backend-v2 after the apply");
         }
     }
 
