@@ -37,9 +37,10 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
 
     private ControlPlaneServer(WebApplication app, ListenOptions?[] listeners, FolderConfigSource source,
         PushCoordinator pushes, ConnectionRegistry registry, MeshSnapshotStore snapshots, ILogger logger, CertificateAuthority authority,
-        ServingCertificateRotator? serving, JwksFetcher jwks, WebhookServer? webhooks)
+        ServingCertificateRotator? serving, JwksFetcher jwks, WebhookServer? webhooks, Kubernetes.MeshConfigWatcher? meshConfig)
     {
         Webhooks = webhooks;
+        MeshConfig = meshConfig;
         _jwks = jwks;
         _authority = authority;
         _serving = serving;
@@ -61,6 +62,9 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
 
     /// <summary>The admission webhooks' TLS listener; null when <see cref="ControlPlaneOptions.Webhooks"/> is.</summary>
     public WebhookServer? Webhooks { get; }
+
+    /// <summary>The istio ConfigMap's mesh config; null without a cluster.</summary>
+    public Kubernetes.MeshConfigWatcher? MeshConfig { get; }
 
     /// <summary>The bound discovery port (valid once started).</summary>
     public int GrpcPort => _listeners[0]!.IPEndPoint!.Port;
@@ -166,24 +170,35 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         });
         app.Lifetime.ApplicationStopped.Register(() => ControlPlaneLog.Stopped(controlPlaneLogger, (long)time.GetElapsedTime(stoppingSince).TotalMilliseconds));
 
+        var kubernetes = options.Kubernetes ?? new Kubernetes.KubernetesOptions();
+        var injection = new Mesh.Injection.InjectionSettings
+        {
+            DiscoveryAddress = $"{options.Webhooks?.ServiceName ?? "istiod"}.{kubernetes.SystemNamespace}.svc:15012",
+            ClusterId = kubernetes.ClusterId,
+            TrustDomain = options.TrustDomain,
+            Revision = kubernetes.Revision,
+            SystemNamespace = kubernetes.SystemNamespace,
+        };
+        // With a cluster, the istio ConfigMap's mesh config adjusts these settings while the control plane runs.
+        Kubernetes.MeshConfigWatcher? meshConfig = null;
+        if (options.Kubernetes is { } meshCluster)
+        {
+            meshConfig = Kubernetes.MeshConfigWatcher.Create(Kubernetes.KubernetesConnection.Create(meshCluster), meshCluster, injection,
+                authority.TrustDomain, time, loggers, ownsClient: true);
+            Kubernetes.MeshzEndpoint.Map(app, () => meshConfig.State);
+        }
+
         WebhookServer? webhooks = null;
         if (options.Webhooks is { } webhookOptions)
         {
-            var kubernetes = options.Kubernetes ?? new Kubernetes.KubernetesOptions();
-            var injector = new Mesh.Injection.SidecarInjector(new Mesh.Injection.InjectionSettings
-            {
-                DiscoveryAddress = $"{webhookOptions.ServiceName}.{kubernetes.SystemNamespace}.svc:15012",
-                ClusterId = kubernetes.ClusterId,
-                TrustDomain = options.TrustDomain,
-                Revision = kubernetes.Revision,
-                SystemNamespace = kubernetes.SystemNamespace,
-            });
+            var fixedInjector = new Mesh.Injection.SidecarInjector(injection);
+            Func<Mesh.Injection.SidecarInjector> injector = meshConfig is null ? () => fixedInjector : () => meshConfig.Injector;
             webhooks = WebhookServer.Create(webhookOptions, options.ListenAddress, authority, kubernetes.SystemNamespace, kubernetes.DomainSuffix,
                 options.ConfigLimits, injector, time, configureLogging,
                 options.Kubernetes is { } cluster ? (Kubernetes.KubernetesConnection.Create(cluster), cluster) : null);
         }
 
-        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks, webhooks);
+        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks, webhooks, meshConfig);
     }
 
     /// <summary>Loads (or creates) the CA; throws <see cref="InvalidDataException"/> for a bad CA folder.</summary>
@@ -201,6 +216,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     {
         _source.Start();
         _pushes.Start();
+        MeshConfig?.Start();
         await _app.StartAsync(cancellationToken);
         if (Webhooks is not null) await Webhooks.StartAsync(cancellationToken);
     }
@@ -211,6 +227,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     {
         await _app.StopAsync();
         if (Webhooks is not null) await Webhooks.DisposeAsync();
+        if (MeshConfig is not null) await MeshConfig.DisposeAsync();
         _pushes.Dispose();
         _jwks.Dispose();
         _source.Dispose();
