@@ -142,6 +142,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         var app = builder.Build();
 
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+        var informers = new Kubernetes.InformerCatalog();
         var source = new FolderConfigSource(options.ConfigDirectory, loggers.CreateLogger<FolderConfigSource>(), time, options.FileSettle, options.ConfigLimits);
         var jwks = new JwksFetcher(options.Jwks, time, loggers.CreateLogger<JwksFetcher>());
         var pushes = new PushCoordinator(source, snapshots, registry, time, options.Debounce, options.MaxDebounce,
@@ -151,6 +152,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         app.MapGrpcService<CertificateSigningService>();
         app.MapGrpcHealthChecksService();
         DebugEndpoints.Map(app, snapshots, readiness, registry, source, options.Kubernetes?.ClusterId ?? "Kubernetes");
+        Kubernetes.InformerzEndpoint.Map(app, informers);
         app.MapMetrics("/metrics", metrics.Registry);
         CertificateDebugEndpoint.Map(app, authority, issued);
         SecurityLog.CaReady(loggers.CreateLogger<CertificateSigningService>(), authority.TrustDomain, authority.Signing.Subject, authority.Signing.SerialNumber,
@@ -184,7 +186,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         if (options.Kubernetes is { } meshCluster)
         {
             meshConfig = Kubernetes.MeshConfigWatcher.Create(Kubernetes.KubernetesConnection.Create(meshCluster), meshCluster, injection,
-                authority.TrustDomain, time, loggers, ownsClient: true);
+                authority.TrustDomain, time, loggers, informers, ownsClient: true);
             Kubernetes.MeshzEndpoint.Map(app, () => meshConfig.State);
         }
 
