@@ -20,6 +20,6 @@ internal static class MeshConfigFields
         [HoldApplicationUntilProxyStarts] = "injected pods hold their application containers until the proxy is ready (a pod's proxy.istio.io/config annotation still wins)",
         [EnablePrometheusMerge] = "false: injected pods get no prometheus.io/* rewrite and no ISTIO_PROMETHEUS_ANNOTATIONS (a pod's prometheus.istio.io/merge-metrics annotation still wins)",
         [TrustDomain] = "must equal the CA's trust domain (fixed when the control plane starts); a different value is reported and has no effect",
-        [RootNamespace] = "must be istio-system, the namespace whose PeerAuthentication and RequestAuthentication apply mesh-wide; a different value is reported and has no effect",
+        [RootNamespace] = "must be istio-system, the namespace whose policies apply mesh-wide; a different value is reported and has no effect",
     };
 }

@@ -158,9 +158,10 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
     {
         MeshConfigFields.TrustDomain when document.TrustDomain != _caTrustDomain =>
             $"meshConfig trustDomain \"{document.TrustDomain}\" differs from the CA's trust domain \"{_caTrustDomain}\": the mesh keeps \"{_caTrustDomain}\". "
-            + "The trust domain is the CA's, fixed when the control plane starts: to change it, start the control plane with a CA (--ca-dir) issued for the new trust domain",
+            + "The trust domain is fixed when the control plane starts and this mesh offers no other yet (no command-line option; the SANs proxies verify assume it): "
+            + $"set trustDomain to \"{_caTrustDomain}\" or remove it",
         MeshConfigFields.RootNamespace when document.RootNamespace != PeerAuthenticationResolver.RootNamespace =>
-            $"meshConfig rootNamespace \"{document.RootNamespace}\" has no effect: mesh-wide PeerAuthentication and RequestAuthentication are read from \"{PeerAuthenticationResolver.RootNamespace}\" only",
+            $"meshConfig rootNamespace \"{document.RootNamespace}\" has no effect: mesh-wide policies (PeerAuthentication, RequestAuthentication, AuthorizationPolicy) are read from \"{PeerAuthenticationResolver.RootNamespace}\" only",
         _ => null,
     };
 

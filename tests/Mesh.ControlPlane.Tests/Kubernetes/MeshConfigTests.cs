@@ -102,25 +102,27 @@ public sealed class MeshConfigTests : IAsyncLifetime
             accessLogFile: /dev/stdout
             enablePrometheusMerge: false
             trustDomain: example.org
+            rootNamespace: mesh-root
             outboundTrafficPolicy:
               mode: REGISTRY_ONLY
             """), "apply", "-f", "-");
-        await WaitForLogAsync(472, "meshConfig fields with no effect in this mesh: accessLogFile, trustDomain, outboundTrafficPolicy.mode");
+        await WaitForLogAsync(472, "meshConfig fields with no effect in this mesh: accessLogFile, trustDomain, rootNamespace, outboundTrafficPolicy.mode");
         await MeshConfig.PendingEvents;
         var meshz = JsonNode.Parse(await _http.GetStringAsync($"http://127.0.0.1:{_controlPlane.HttpPort}/debug/meshz"))!;
 
         var trustDomain = Assert.Single(_logs.Lines, line => line.EventId == 473).Message;
         Assert.Contains("meshConfig trustDomain \"example.org\" differs from the CA's trust domain \"cluster.local\": the mesh keeps \"cluster.local\"", trustDomain);
+        Assert.Contains(_logs.Lines, line => line.EventId == 474 && line.Message.Contains("meshConfig rootNamespace \"mesh-root\" has no effect"));
         Assert.False(MeshConfig.Injector.Settings.EnablePrometheusMerge);
         var events = _server.Events.Where(e => e.InvolvedKind == "ConfigMap" && e.InvolvedName == "istio" && e.InvolvedNamespace == "istio-system").ToList();
         Assert.Contains(events, e => e.Type == "Warning" && e.Reason == MeshConfigWatcher.WithoutEffectReason
-            && e.Message.Contains("accessLogFile, trustDomain, outboundTrafficPolicy.mode"));
-        Assert.Contains(events, e => e.Reason == MeshConfigWatcher.TrustDomainReason && e.Message.Contains("--ca-dir"));
+            && e.Message.Contains("accessLogFile, trustDomain, rootNamespace, outboundTrafficPolicy.mode"));
+        Assert.Contains(events, e => e.Reason == MeshConfigWatcher.TrustDomainReason && e.Message.Contains("set trustDomain to \"cluster.local\" or remove it"));
         Assert.Equal("istio-system/istio", meshz["source"]!.GetValue<string>());
         Assert.Equal(_client.CoreV1.ReadNamespacedConfigMap("istio", "istio-system").Metadata.ResourceVersion, meshz["resourceVersion"]!.GetValue<string>());
         Assert.False(meshz["meshConfig"]!["enablePrometheusMerge"]!.GetValue<bool>());
         Assert.Equal(["enablePrometheusMerge"], meshz["fieldsInEffect"]!.AsArray().Select(f => f!.GetValue<string>()));
-        Assert.Equal(["accessLogFile", "trustDomain", "outboundTrafficPolicy.mode"], meshz["fieldsWithoutEffect"]!.AsArray().Select(f => f!["field"]!.GetValue<string>()));
+        Assert.Equal(["accessLogFile", "trustDomain", "rootNamespace", "outboundTrafficPolicy.mode"], meshz["fieldsWithoutEffect"]!.AsArray().Select(f => f!["field"]!.GetValue<string>()));
     }
 
     [SkippableFact]
