@@ -132,6 +132,7 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
                 else effective.Add(field);
             }
 
+            ReportMeshNetworks(configMap, withoutEffect);
             var settings = _base with
             {
                 DiscoveryAddress = document.DiscoveryAddress ?? _base.DiscoveryAddress,
@@ -150,6 +151,23 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
             };
             MeshConfigLog.Applied(_logger, Source, shown, settings.DiscoveryAddress, settings.HoldApplicationUntilProxyStarts, settings.EnablePrometheusMerge);
             Report(configMap, withoutEffect, shown);
+        }
+    }
+
+    /// <summary>The ConfigMap's meshNetworks key (Istio's multi-network gateways): not implemented, so any network in it is named.</summary>
+    private static void ReportMeshNetworks(V1ConfigMap? configMap, List<FieldWithoutEffect> withoutEffect)
+    {
+        if (configMap?.Data?.TryGetValue("meshNetworks", out var text) != true) return;
+        try
+        {
+            foreach (var field in MeshConfigParser.Parse(text).Fields)
+            {
+                withoutEffect.Add(new FieldWithoutEffect("meshNetworks." + field, "multi-network meshes are not implemented by this mesh"));
+            }
+        }
+        catch (MeshConfigException e)
+        {
+            withoutEffect.Add(new FieldWithoutEffect("meshNetworks", $"not read ({e.Path}: {e.Reason}); multi-network meshes are not implemented by this mesh"));
         }
     }
 

@@ -105,8 +105,12 @@ public sealed class MeshConfigTests : IAsyncLifetime
             rootNamespace: mesh-root
             outboundTrafficPolicy:
               mode: REGISTRY_ONLY
+            """, """
+            networks:
+              network1:
+                gateways: [{address: 192.0.2.1, port: 15443}]
             """), "apply", "-f", "-");
-        await WaitForLogAsync(472, "meshConfig fields with no effect in this mesh: accessLogFile, trustDomain, rootNamespace, outboundTrafficPolicy.mode");
+        await WaitForLogAsync(472, "meshConfig fields with no effect in this mesh: accessLogFile, trustDomain, rootNamespace, outboundTrafficPolicy.mode, meshNetworks.networks.network1.gateways");
         await MeshConfig.PendingEvents;
         var meshz = JsonNode.Parse(await _http.GetStringAsync($"http://127.0.0.1:{_controlPlane.HttpPort}/debug/meshz"))!;
 
@@ -122,7 +126,7 @@ public sealed class MeshConfigTests : IAsyncLifetime
         Assert.Equal(_client.CoreV1.ReadNamespacedConfigMap("istio", "istio-system").Metadata.ResourceVersion, meshz["resourceVersion"]!.GetValue<string>());
         Assert.False(meshz["meshConfig"]!["enablePrometheusMerge"]!.GetValue<bool>());
         Assert.Equal(["enablePrometheusMerge"], meshz["fieldsInEffect"]!.AsArray().Select(f => f!.GetValue<string>()));
-        Assert.Equal(["accessLogFile", "trustDomain", "rootNamespace", "outboundTrafficPolicy.mode"], meshz["fieldsWithoutEffect"]!.AsArray().Select(f => f!["field"]!.GetValue<string>()));
+        Assert.Equal(["accessLogFile", "trustDomain", "rootNamespace", "outboundTrafficPolicy.mode", "meshNetworks.networks.network1.gateways"], meshz["fieldsWithoutEffect"]!.AsArray().Select(f => f!["field"]!.GetValue<string>()));
     }
 
     [SkippableFact]
@@ -170,13 +174,15 @@ public sealed class MeshConfigTests : IAsyncLifetime
         () => _logs.Lines.Any(line => line.EventId == eventId && line.Message.Contains(text, StringComparison.Ordinal)),
         $"log [{eventId}] containing {text}; log:\n" + string.Join("\n", _logs.Lines.Select(l => $"[{l.EventId}] {l.Message}")));
 
-    private static string IstioConfigMap(string mesh) => $"""
+    private static string IstioConfigMap(string mesh, string meshNetworks = "networks: {}") => $"""
         apiVersion: v1
         kind: ConfigMap
         metadata:
           name: istio
           namespace: istio-system
         data:
+          meshNetworks: |
+        {string.Join("\n", meshNetworks.Split('\n').Select(line => "    " + line))}
           mesh: |
         {string.Join("\n", mesh.Split('\n').Select(line => "    " + line))}
         """;
