@@ -220,6 +220,8 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         _pushes.Start();
         MeshConfig?.Start();
         await _app.StartAsync(cancellationToken);
+        // As istiod, the mesh config is read before the webhooks answer: the first pods injected get it, not the defaults.
+        if (MeshConfig is not null) await MeshConfig.FirstDecided.WaitAsync(cancellationToken);
         if (Webhooks is not null) await Webhooks.StartAsync(cancellationToken);
     }
 

@@ -30,6 +30,7 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Informer<V1ConfigMap>? _owned;
     private IKubernetes? _ownedClient;
+    private readonly TaskCompletionSource _firstDecided = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _initial = Task.CompletedTask;
     private volatile SidecarInjector _injector;
     private volatile MeshConfigState _state;
@@ -76,6 +77,9 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
 
     public MeshConfigState State => _state;
 
+    /// <summary>Completes once the first ConfigMap read (or its absence) has decided the mesh config.</summary>
+    public Task FirstDecided => _firstDecided.Task;
+
     /// <summary>Events on the ConfigMap still being written; for tests.</summary>
     public Task PendingEvents => _events?.Pending ?? Task.CompletedTask;
 
@@ -98,60 +102,63 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
 
     private void Apply(V1ConfigMap? configMap)
     {
-        lock (_gate)
+        lock (_gate) Decide(configMap);
+        _firstDecided.TrySetResult();
+    }
+
+    private void Decide(V1ConfigMap? configMap)
+    {
+        var version = configMap?.Metadata.ResourceVersion;
+        if (version == _seen) return;
+        _seen = version;
+        var shown = version ?? "none";
+        string? text = null;
+        if (configMap is null) MeshConfigLog.Defaults(_logger, Source, "does not exist");
+        else if (configMap.Data?.TryGetValue("mesh", out text) != true) MeshConfigLog.Defaults(_logger, Source, "has no 'mesh' key");
+
+        MeshConfigDocument document;
+        try
         {
-            var version = configMap?.Metadata.ResourceVersion;
-            if (version == _seen) return;
-            _seen = version;
-            var shown = version ?? "none";
-            string? text = null;
-            if (configMap is null) MeshConfigLog.Defaults(_logger, Source, "does not exist");
-            else if (configMap.Data?.TryGetValue("mesh", out text) != true) MeshConfigLog.Defaults(_logger, Source, "has no 'mesh' key");
-
-            MeshConfigDocument document;
-            try
-            {
-                document = MeshConfigParser.Parse(text);
-            }
-            catch (MeshConfigException e)
-            {
-                var current = _state;
-                var lastGood = current.ResourceVersion is { } good ? $"resourceVersion {good}" : "Istio's defaults";
-                MeshConfigLog.Rejected(_logger, Source, shown, e.Path, e.Reason, lastGood);
-                _state = current with { Rejection = $"resourceVersion {shown} rejected at {e.Path}: {e.Reason}" };
-                _events?.Report(configMap!, RejectedReason, $"mesh config rejected at {e.Path}: {e.Reason}; the last good mesh config ({lastGood}) keeps serving");
-                return;
-            }
-
-            var effective = new List<string>();
-            var withoutEffect = new List<FieldWithoutEffect>();
-            foreach (var field in document.Fields)
-            {
-                if (!MeshConfigFields.Implemented.ContainsKey(field)) withoutEffect.Add(new FieldWithoutEffect(field, "not implemented by this mesh"));
-                else if (Mismatch(field, document) is { } reason) withoutEffect.Add(new FieldWithoutEffect(field, reason));
-                else effective.Add(field);
-            }
-
-            ReportMeshNetworks(configMap, withoutEffect);
-            var settings = _base with
-            {
-                DiscoveryAddress = document.DiscoveryAddress ?? _base.DiscoveryAddress,
-                HoldApplicationUntilProxyStarts = document.HoldApplicationUntilProxyStarts ?? _base.HoldApplicationUntilProxyStarts,
-                EnablePrometheusMerge = document.EnablePrometheusMerge ?? _base.EnablePrometheusMerge,
-            };
-            _injector = new SidecarInjector(settings);
-            _state = new MeshConfigState
-            {
-                Source = Source,
-                ResourceVersion = version,
-                Document = document,
-                Injection = settings,
-                Effective = effective,
-                WithoutEffect = withoutEffect,
-            };
-            MeshConfigLog.Applied(_logger, Source, shown, settings.DiscoveryAddress, settings.HoldApplicationUntilProxyStarts, settings.EnablePrometheusMerge);
-            Report(configMap, withoutEffect, shown);
+            document = MeshConfigParser.Parse(text);
         }
+        catch (MeshConfigException e)
+        {
+            var current = _state;
+            var lastGood = current.ResourceVersion is { } good ? $"resourceVersion {good}" : "Istio's defaults";
+            MeshConfigLog.Rejected(_logger, Source, shown, e.Path, e.Reason, lastGood);
+            _state = current with { Rejection = $"resourceVersion {shown} rejected at {e.Path}: {e.Reason}" };
+            _events?.Report(configMap!, RejectedReason, $"mesh config rejected at {e.Path}: {e.Reason}; the last good mesh config ({lastGood}) keeps serving");
+            return;
+        }
+
+        var effective = new List<string>();
+        var withoutEffect = new List<FieldWithoutEffect>();
+        foreach (var field in document.Fields)
+        {
+            if (!MeshConfigFields.Implemented.ContainsKey(field)) withoutEffect.Add(new FieldWithoutEffect(field, "not implemented by this mesh"));
+            else if (Mismatch(field, document) is { } reason) withoutEffect.Add(new FieldWithoutEffect(field, reason));
+            else effective.Add(field);
+        }
+
+        ReportMeshNetworks(configMap, withoutEffect);
+        var settings = _base with
+        {
+            DiscoveryAddress = document.DiscoveryAddress ?? _base.DiscoveryAddress,
+            HoldApplicationUntilProxyStarts = document.HoldApplicationUntilProxyStarts ?? _base.HoldApplicationUntilProxyStarts,
+            EnablePrometheusMerge = document.EnablePrometheusMerge ?? _base.EnablePrometheusMerge,
+        };
+        _injector = new SidecarInjector(settings);
+        _state = new MeshConfigState
+        {
+            Source = Source,
+            ResourceVersion = version,
+            Document = document,
+            Injection = settings,
+            Effective = effective,
+            WithoutEffect = withoutEffect,
+        };
+        MeshConfigLog.Applied(_logger, Source, shown, settings.DiscoveryAddress, settings.HoldApplicationUntilProxyStarts, settings.EnablePrometheusMerge);
+        Report(configMap, withoutEffect, shown);
     }
 
     /// <summary>The ConfigMap's meshNetworks key (Istio's multi-network gateways): not implemented, so any network in it is named.</summary>

@@ -158,6 +158,21 @@ public sealed class MeshConfigTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartAsync_ConfigMapPresent_ReturnsWithItInEffect()
+    {
+        var created = await _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = "istio", NamespaceProperty = "istio-system" },
+            Data = new Dictionary<string, string> { ["mesh"] = $"defaultConfig:\n  discoveryAddress: {CanaryAddress}\n" },
+        }, "istio-system");
+
+        await _controlPlane.StartAsync();
+
+        Assert.Equal(created.Metadata.ResourceVersion, MeshConfig.State.ResourceVersion);
+        Assert.Equal(CanaryAddress, MeshConfig.Injector.Settings.DiscoveryAddress);
+    }
+
+    [Fact]
     public async Task Informerz_MeshConfigWatcher_ItsInformerListedAndSynced()
     {
         await _controlPlane.StartAsync();
