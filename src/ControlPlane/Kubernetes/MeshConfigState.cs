@@ -14,8 +14,6 @@ internal sealed record MeshConfigState
     /// <summary>The resourceVersion of the ConfigMap in effect; null: none (Istio's defaults).</summary>
     public string? ResourceVersion { get; init; }
 
-    public required MeshConfigDocument Document { get; init; }
-
     /// <summary>The injection settings the mesh config leads to.</summary>
     public required InjectionSettings Injection { get; init; }
 

@@ -49,7 +49,7 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
         _events = events;
         _logger = logger;
         _injector = new SidecarInjector(baseSettings);
-        _state = new MeshConfigState { Source = Source, Document = MeshConfigDocument.Empty, Injection = baseSettings };
+        _state = new MeshConfigState { Source = Source, Injection = baseSettings };
     }
 
     /// <summary>A watcher with an informer of its own on the one ConfigMap, listed in <paramref name="catalog"/> for /debug/informerz.</summary>
@@ -152,7 +152,6 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
         {
             Source = Source,
             ResourceVersion = version,
-            Document = document,
             Injection = settings,
             Effective = effective,
             WithoutEffect = withoutEffect,
