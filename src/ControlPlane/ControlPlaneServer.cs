@@ -39,10 +39,11 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
 
     private ControlPlaneServer(WebApplication app, ListenOptions?[] listeners, IConfigSource source,
         PushCoordinator pushes, ConnectionRegistry registry, MeshSnapshotStore snapshots, ILogger logger, CertificateAuthority authority,
-        ServingCertificateRotator? serving, JwksFetcher jwks, WebhookServer? webhooks, KubernetesCa? kubernetesCa)
+        ServingCertificateRotator? serving, JwksFetcher jwks, WebhookServer? webhooks, KubernetesCa? kubernetesCa, Kubernetes.MeshConfigWatcher? meshConfig)
     {
         Webhooks = webhooks;
         _kubernetesCa = kubernetesCa;
+        MeshConfig = meshConfig;
         _jwks = jwks;
         _authority = authority;
         _serving = serving;
@@ -64,6 +65,9 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
 
     /// <summary>The admission webhooks' TLS listener; null when <see cref="ControlPlaneOptions.Webhooks"/> is.</summary>
     public WebhookServer? Webhooks { get; }
+
+    /// <summary>The istio ConfigMap's mesh config; null without a cluster.</summary>
+    public Kubernetes.MeshConfigWatcher? MeshConfig { get; }
 
     /// <summary>The bound discovery port (valid once started).</summary>
     public int GrpcPort => _listeners[0]!.IPEndPoint!.Port;
@@ -175,24 +179,35 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         });
         app.Lifetime.ApplicationStopped.Register(() => ControlPlaneLog.Stopped(controlPlaneLogger, (long)time.GetElapsedTime(stoppingSince).TotalMilliseconds));
 
+        var kubernetes = options.Kubernetes ?? new Kubernetes.KubernetesOptions();
+        var injection = new Mesh.Injection.InjectionSettings
+        {
+            DiscoveryAddress = $"{options.Webhooks?.ServiceName ?? "istiod"}.{kubernetes.SystemNamespace}.svc:15012",
+            ClusterId = kubernetes.ClusterId,
+            TrustDomain = options.TrustDomain,
+            Revision = kubernetes.Revision,
+            SystemNamespace = kubernetes.SystemNamespace,
+        };
+        // With a cluster, the istio ConfigMap's mesh config adjusts these settings while the control plane runs.
+        Kubernetes.MeshConfigWatcher? meshConfig = null;
+        if (options.Kubernetes is { } meshCluster)
+        {
+            meshConfig = Kubernetes.MeshConfigWatcher.Create(Kubernetes.KubernetesConnection.Create(meshCluster), meshCluster, injection,
+                authority.TrustDomain, time, loggers, informers, ownsClient: true);
+            Kubernetes.MeshzEndpoint.Map(app, () => meshConfig.State);
+        }
+
         WebhookServer? webhooks = null;
         if (options.Webhooks is { } webhookOptions)
         {
-            var kubernetes = options.Kubernetes ?? new Kubernetes.KubernetesOptions();
-            var injector = new Mesh.Injection.SidecarInjector(new Mesh.Injection.InjectionSettings
-            {
-                DiscoveryAddress = $"{webhookOptions.ServiceName}.{kubernetes.SystemNamespace}.svc:15012",
-                ClusterId = kubernetes.ClusterId,
-                TrustDomain = options.TrustDomain,
-                Revision = kubernetes.Revision,
-                SystemNamespace = kubernetes.SystemNamespace,
-            });
+            var fixedInjector = new Mesh.Injection.SidecarInjector(injection);
+            Func<Mesh.Injection.SidecarInjector> injector = meshConfig is null ? () => fixedInjector : () => meshConfig.Injector;
             webhooks = WebhookServer.Create(webhookOptions, options.ListenAddress, authority, kubernetes.SystemNamespace, kubernetes.DomainSuffix,
                 options.ConfigLimits, injector, time, configureLogging,
                 options.Kubernetes is { } cluster ? (Kubernetes.KubernetesConnection.Create(cluster), cluster) : null);
         }
 
-        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks, webhooks, kubernetesCa);
+        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks, webhooks, kubernetesCa, meshConfig);
     }
 
     /// <summary>Loads (or creates) the CA, and says where from; throws <see cref="InvalidDataException"/> for a bad CA folder or Secret.</summary>
@@ -220,7 +235,10 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         _source.Start();
         _pushes.Start();
         _kubernetesCa?.StartPublishing(_authority.Bundle.ToPem(), _app.Services.GetRequiredService<ILoggerFactory>());
+        MeshConfig?.Start();
         await _app.StartAsync(cancellationToken);
+        // As istiod, the mesh config is read before the webhooks answer: the first pods injected get it, not the defaults.
+        if (MeshConfig is not null) await MeshConfig.FirstDecided.WaitAsync(cancellationToken);
         if (Webhooks is not null) await Webhooks.StartAsync(cancellationToken);
     }
 
@@ -230,6 +248,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     {
         await _app.StopAsync();
         if (Webhooks is not null) await Webhooks.DisposeAsync();
+        if (MeshConfig is not null) await MeshConfig.DisposeAsync();
         _pushes.Dispose();
         _jwks.Dispose();
         if (_kubernetesCa is not null) await _kubernetesCa.DisposeAsync();

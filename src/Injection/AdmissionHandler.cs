@@ -13,12 +13,19 @@ namespace Mesh.Injection;
 /// allowed unchanged, an injected one allowed with its JSON patch, and one that cannot be read or injected refused
 /// (<c>allowed: false</c>) with the reason in <c>status.message</c>, as Istio's <c>toAdmissionResponse</c> does.
 /// </summary>
-public sealed class AdmissionHandler(SidecarInjector injector)
+public sealed class AdmissionHandler
 {
     /// <summary>The largest review read (Istio's webhook limit): a Pod is far smaller.</summary>
     public const int MaxBodyBytes = 6 * 1024 * 1024;
 
     private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly Func<SidecarInjector> _current;
+
+    public AdmissionHandler(SidecarInjector injector) => _current = () => injector;
+
+    /// <param name="current">Read once per request: the control plane's mesh config changes the settings while it runs.</param>
+    public AdmissionHandler(Func<SidecarInjector> current) => _current = current;
 
     public AdmissionOutcome Handle(ReadOnlySpan<byte> body, string? contentType, string path)
     {
@@ -88,7 +95,7 @@ public sealed class AdmissionHandler(SidecarInjector injector)
         var podName = $"{pod.Metadata.NamespaceProperty}/{(string.IsNullOrEmpty(pod.Metadata.Name) ? pod.Metadata.GenerateName + "*" : pod.Metadata.Name)}";
         var original = JsonNode.Parse(KubernetesJson.Serialize(pod))!;
         var warnings = new List<string>();
-        var target = ForPath(path, warnings);
+        var target = ForPath(_current(), path, warnings);
         string? skipped;
         try
         {
@@ -117,7 +124,7 @@ public sealed class AdmissionHandler(SidecarInjector injector)
     /// Istio's webhook path may carry settings for a remote cluster: <c>/inject/cluster/&lt;id&gt;/net/&lt;network&gt;</c>
     /// (or the older <c>/inject/:ENV:cluster=&lt;id&gt;:ENV:net=&lt;network&gt;</c>). The cluster id is honoured; the rest reported.
     /// </summary>
-    private SidecarInjector ForPath(string path, List<string> warnings)
+    private static SidecarInjector ForPath(SidecarInjector injector, string path, List<string> warnings)
     {
         var rest = path.TrimEnd('/');
         rest = rest.StartsWith("/inject", StringComparison.Ordinal) ? rest["/inject".Length..].TrimStart('/') : "";

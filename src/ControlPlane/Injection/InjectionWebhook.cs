@@ -13,7 +13,7 @@ namespace Mesh.ControlPlane.Injection;
 /// </summary>
 internal static class InjectionWebhook
 {
-    public static void Map(IEndpointRouteBuilder endpoints, SidecarInjector injector, ILogger logger)
+    public static void Map(IEndpointRouteBuilder endpoints, Func<SidecarInjector> injector, ILogger logger)
     {
         var handler = new AdmissionHandler(injector);
         RequestDelegate serve = context => ServeAsync(context, handler, logger);

@@ -39,6 +39,11 @@ internal static class InformerSources
     public static InformerSource<V1CustomResourceDefinition> CustomResourceDefinitions(IKubernetes client) => Typed<V1CustomResourceDefinition, V1CustomResourceDefinitionList>((watch, version, ct) =>
         client.ApiextensionsV1.ListCustomResourceDefinitionWithHttpMessagesAsync(allowWatchBookmarks: watch, resourceVersion: version, watch: watch, cancellationToken: ct));
 
+    /// <summary>One ConfigMap by name (the istio mesh config): a field selector keeps the watch to that object.</summary>
+    public static InformerSource<V1ConfigMap> ConfigMap(IKubernetes client, string ns, string name) => Typed<V1ConfigMap, V1ConfigMapList>((watch, version, ct) =>
+        client.CoreV1.ListNamespacedConfigMapWithHttpMessagesAsync(ns, allowWatchBookmarks: watch, fieldSelector: $"metadata.name={name}",
+            resourceVersion: version, watch: watch, cancellationToken: ct));
+
     /// <summary>A custom resource (an Istio kind) at one group version, kept as JSON.</summary>
     public static InformerSource<CustomObject> Custom(IKubernetes client, string group, string version, string plural) => new(
         async ct =>

@@ -55,10 +55,10 @@ internal sealed class WebhookServer : IAsyncDisposable
     public int Port => _listener[0]!.IPEndPoint!.Port;
 
     /// <param name="systemNamespace">Where the <c>istiod</c> Service lives: its DNS names go into the certificate.</param>
-    /// <param name="injector">What <c>/inject</c> fills pods with.</param>
+    /// <param name="injector">What <c>/inject</c> fills pods with, read per request (the mesh config may change it).</param>
     /// <param name="cluster">The cluster whose webhook configurations get the CA bundle (the server disposes the client); null: none is patched.</param>
     public static WebhookServer Create(WebhookOptions options, IPAddress listenAddress, CertificateAuthority authority, string systemNamespace,
-        string domainSuffix, ConfigInputLimits limits, SidecarInjector injector, TimeProvider time, Action<ILoggingBuilder> configureLogging,
+        string domainSuffix, ConfigInputLimits limits, Func<SidecarInjector> injector, TimeProvider time, Action<ILoggingBuilder> configureLogging,
         (IKubernetes Client, KubernetesOptions Options)? cluster = null)
     {
         var builder = WebApplication.CreateSlimBuilder();

@@ -24,7 +24,8 @@ public sealed class InjectionWebhookHttpTests
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         await using var app = builder.Build();
-        InjectionWebhook.Map(app, new SidecarInjector(new InjectionSettings()), capture.CreateLogger("inject"));
+        var injector = new SidecarInjector(new InjectionSettings());
+        InjectionWebhook.Map(app, () => injector, capture.CreateLogger("inject"));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         using var client = new HttpClient { BaseAddress = new Uri(address) };

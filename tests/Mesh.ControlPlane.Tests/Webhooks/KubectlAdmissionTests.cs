@@ -48,6 +48,7 @@ public sealed class KubectlAdmissionTests : IAsyncLifetime
         """;
 
     private readonly CertificateAuthority _authority = CertificateAuthority.CreateSelfSigned("cluster.local", TimeProvider.System, TimeSpan.FromDays(30));
+    private static readonly Mesh.Injection.SidecarInjector DefaultInjector = new(new Mesh.Injection.InjectionSettings());
     private readonly LogCapture _logs = new();
     private readonly TempDirectory _dir = new();
     private WebhookServer _webhooks = null!;
@@ -61,7 +62,7 @@ public sealed class KubectlAdmissionTests : IAsyncLifetime
     {
         _loggers = LoggerFactory.Create(logging => logging.AddProvider(_logs));
         _webhooks = WebhookServer.Create(new WebhookOptions { Port = 0 }, IPAddress.Loopback, _authority, "istio-system", "cluster.local",
-            ConfigInputLimits.Default, new Mesh.Injection.SidecarInjector(new Mesh.Injection.InjectionSettings()), TimeProvider.System,
+            ConfigInputLimits.Default, () => DefaultInjector, TimeProvider.System,
             logging => logging.AddProvider(_logs));
         await _webhooks.StartAsync();
         // The API server reaches the istiod Service's 443 on our listener, and checks its certificate names istiod.istio-system.svc.

@@ -17,6 +17,7 @@ public sealed class ValidationWebhookTests : IAsyncLifetime
     private const string GoodSpec = """{"hosts":["reviews"],"http":[{"route":[{"destination":{"host":"reviews","subset":"v1"},"weight":80},{"destination":{"host":"reviews","subset":"v2"},"weight":20}]}]}""";
 
     private readonly CertificateAuthority _authority = CertificateAuthority.CreateSelfSigned("cluster.local", TimeProvider.System, TimeSpan.FromDays(30));
+    private static readonly Mesh.Injection.SidecarInjector DefaultInjector = new(new Mesh.Injection.InjectionSettings());
     private readonly LogCapture _logs = new();
     private WebhookServer _server = null!;
     private HttpClient _client = null!;
@@ -24,7 +25,7 @@ public sealed class ValidationWebhookTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = WebhookServer.Create(new WebhookOptions { Port = 0, ExtraHosts = ["127.0.0.1"] }, IPAddress.Loopback, _authority,
-            "istio-system", "cluster.local", ConfigInputLimits.Default, new Mesh.Injection.SidecarInjector(new Mesh.Injection.InjectionSettings()),
+            "istio-system", "cluster.local", ConfigInputLimits.Default, () => DefaultInjector,
             TimeProvider.System, logging => logging.AddProvider(_logs));
         await _server.StartAsync();
         _client = WebhookClient.Create(_authority, _server.Port);
