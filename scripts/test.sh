@@ -12,9 +12,10 @@ step "Installing the gRPC interop peer (@grpc/grpc-js from npm)"
 step "Installing the Debian packages the tests use as real peers, where missing"
 # prometheus: promtool checks every proxy's exposition, and the server scrapes a whole mesh end to end.
 # openssl, curl: the mutual TLS and gateway TLS tests talk to the proxies with them.
+# kubectl: the Kubernetes tests apply, get and watch through it against the test API server.
 missing=""
 { command -v promtool >/dev/null && command -v prometheus >/dev/null; } || missing="prometheus"
-for tool in openssl curl; do command -v "$tool" >/dev/null || missing="$missing $tool"; done
+for tool in openssl curl kubectl; do command -v "$tool" >/dev/null || missing="$missing $tool"; done
 if [ -n "$missing" ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo

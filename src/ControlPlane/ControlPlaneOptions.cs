@@ -5,7 +5,8 @@ namespace Mesh.ControlPlane;
 /// <summary>The control plane's settings, as the command line gives them.</summary>
 internal sealed record ControlPlaneOptions
 {
-    public required string ConfigDirectory { get; init; }
+    /// <summary>The folder of Istio YAML to serve and watch; null when the cluster alone is the source.</summary>
+    public string? ConfigDirectory { get; init; }
     public IPAddress ListenAddress { get; init; } = IPAddress.Loopback;
 
     /// <summary>The discovery (gRPC, HTTP/2 only) port; 0 picks a free one.</summary>
@@ -56,6 +57,15 @@ internal sealed record ControlPlaneOptions
     /// <summary>How the key sets of RequestAuthentication jwksUri values are fetched and refreshed.</summary>
     public Security.JwksFetcherOptions Jwks { get; init; } = new();
 
+    /// <summary>
+    /// The cluster the control plane reads, when it runs on Kubernetes: the CA then keeps its keys in Secrets of the
+    /// system namespace (not <see cref="CaDirectory"/>) and accepts pods' service-account tokens. Null: local mode only.
+    /// </summary>
+    public Kubernetes.KubernetesOptions? Kubernetes { get; init; }
+
     /// <summary>The longest lifetime a proxy may ask for.</summary>
     public TimeSpan MaxWorkloadCertificateLifetime { get; init; } = TimeSpan.FromDays(90);
+
+    /// <summary>The admission webhooks' TLS listener (/inject, /validate); null: none.</summary>
+    public Webhooks.WebhookOptions? Webhooks { get; init; }
 }

@@ -1,10 +1,12 @@
 using Mesh.Contracts;
 using Mesh.ControlPlane.Debug;
 using Mesh.ControlPlane.Discovery;
+using Mesh.ControlPlane.Kubernetes;
 using Mesh.ControlPlane.Model;
 using Mesh.ControlPlane.Monitoring;
 using Mesh.ControlPlane.Security;
 using Mesh.ControlPlane.Sources;
+using Mesh.ControlPlane.Webhooks;
 using Mesh.Security;
 using System.Net.Security;
 using System.Security.Authentication;
@@ -28,16 +30,20 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     private readonly WebApplication _app;
     // Kestrel fills these in when it starts: [0] discovery, [1] debug.
     private readonly ListenOptions?[] _listeners;
-    private readonly FolderConfigSource _source;
+    private readonly IConfigSource _source;
     private readonly PushCoordinator _pushes;
     private readonly CertificateAuthority _authority;
     private readonly ServingCertificateRotator? _serving;
     private readonly JwksFetcher _jwks;
+    private readonly KubernetesCa? _kubernetesCa;
 
-    private ControlPlaneServer(WebApplication app, ListenOptions?[] listeners, FolderConfigSource source,
+    private ControlPlaneServer(WebApplication app, ListenOptions?[] listeners, IConfigSource source,
         PushCoordinator pushes, ConnectionRegistry registry, MeshSnapshotStore snapshots, ILogger logger, CertificateAuthority authority,
-        ServingCertificateRotator? serving, JwksFetcher jwks)
+        ServingCertificateRotator? serving, JwksFetcher jwks, WebhookServer? webhooks, KubernetesCa? kubernetesCa, Kubernetes.MeshConfigWatcher? meshConfig)
     {
+        Webhooks = webhooks;
+        _kubernetesCa = kubernetesCa;
+        MeshConfig = meshConfig;
         _jwks = jwks;
         _authority = authority;
         _serving = serving;
@@ -57,6 +63,12 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     /// <summary>The gRPC port's TLS certificate and its rotation; null when the port serves plaintext h2c.</summary>
     public ServingCertificateRotator? Serving => _serving;
 
+    /// <summary>The admission webhooks' TLS listener; null when <see cref="ControlPlaneOptions.Webhooks"/> is.</summary>
+    public WebhookServer? Webhooks { get; }
+
+    /// <summary>The istio ConfigMap's mesh config; null without a cluster.</summary>
+    public Kubernetes.MeshConfigWatcher? MeshConfig { get; }
+
     /// <summary>The bound discovery port (valid once started).</summary>
     public int GrpcPort => _listeners[0]!.IPEndPoint!.Port;
 
@@ -69,8 +81,10 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         configureLogging(builder.Logging);
         var listeners = new ListenOptions?[2];
+        // On Kubernetes the CA's Secrets, the pods' tokens and the root ConfigMaps are reached through the API server.
+        var kubernetesCa = options.Kubernetes is { } caCluster ? new KubernetesCa(caCluster, time) : null;
         // Loaded before the server is built: the gRPC port's TLS certificate comes from it.
-        var authority = LoadAuthority(options, time);
+        var (authority, authoritySource) = LoadAuthority(options, kubernetesCa, time);
         ServingCertificateRotator? serving = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -120,32 +134,36 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
             grpc.MaxSendMessageSize = GrpcMessageLimits.MaxResponseSize;
         });
         // Created now, not on the first call: meshctl mints tokens from the same folder once the control plane is up.
-        var tokens = LoadTokens(options);
+        var tokens = new TokenAuthenticatorChain(kubernetesCa is null
+            ? [new BootstrapTokenAuthenticator(LoadTokens(options))]
+            : [new BootstrapTokenAuthenticator(LoadTokens(options)), kubernetesCa.CreateTokenAuthenticator(authority.TrustDomain)]);
         var authenticator = new DiscoveryAuthenticator(authority, tokens, time, options.AllowAnonymousDiscovery);
         builder.Services.AddSingleton(services => new DiscoveryService(snapshots, registry, pushThrottle, metrics,
             new DiscoveryAccess(authenticator, metrics, services.GetRequiredService<ILogger<DiscoveryService>>()), time,
             services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, services.GetRequiredService<ILogger<DiscoveryService>>()));
         metrics.Citadel.SetExpiry(authority);
-        builder.Services.AddSingleton(services => new CertificateSigningService(authority, tokens, issued,
+        builder.Services.AddSingleton(services => new CertificateSigningService(authority, tokens, kubernetesCa is not null, issued,
             options.WorkloadCertificateLifetime, options.MaxWorkloadCertificateLifetime, time, metrics.Citadel,
             services.GetRequiredService<ILogger<CertificateSigningService>>()));
         builder.Services.AddGrpcHealthChecks().AddCheck("config-snapshot", readiness);
         var app = builder.Build();
 
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
-        var source = new FolderConfigSource(options.ConfigDirectory, loggers.CreateLogger<FolderConfigSource>(), time, options.FileSettle, options.ConfigLimits);
+        var informers = new Kubernetes.InformerCatalog();
+        var source = ConfigSources.Create(options, time, loggers, informers);
         var jwks = new JwksFetcher(options.Jwks, time, loggers.CreateLogger<JwksFetcher>());
         var pushes = new PushCoordinator(source, snapshots, registry, time, options.Debounce, options.MaxDebounce,
-            Path.GetFullPath(options.ConfigDirectory), metrics, loggers.CreateLogger<PushCoordinator>(), jwks);
+            options.ConfigDirectory is { } directory ? Path.GetFullPath(directory) : "", metrics, loggers.CreateLogger<PushCoordinator>(), jwks);
 
         app.MapGrpcService<DiscoveryService>();
         app.MapGrpcService<CertificateSigningService>();
         app.MapGrpcHealthChecksService();
-        DebugEndpoints.Map(app, snapshots, readiness, registry, source);
+        DebugEndpoints.Map(app, snapshots, readiness, registry, source, options.Kubernetes?.ClusterId ?? "Kubernetes");
+        Kubernetes.InformerzEndpoint.Map(app, informers);
         app.MapMetrics("/metrics", metrics.Registry);
         CertificateDebugEndpoint.Map(app, authority, issued);
         SecurityLog.CaReady(loggers.CreateLogger<CertificateSigningService>(), authority.TrustDomain, authority.Signing.Subject, authority.Signing.SerialNumber,
-            authority.Signing.NotAfter.ToUniversalTime(), authority.Bundle.Roots.Count, options.CaDirectory ?? "memory (not persisted)");
+            authority.Signing.NotAfter.ToUniversalTime(), authority.Bundle.Roots.Count, authoritySource);
         if (options.ServingCertificateLifetime is { } lifetime)
         {
             serving = new ServingCertificateRotator(authority, options.ListenAddress, lifetime, time, loggers.CreateLogger<ServingCertificateRotator>());
@@ -161,13 +179,50 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         });
         app.Lifetime.ApplicationStopped.Register(() => ControlPlaneLog.Stopped(controlPlaneLogger, (long)time.GetElapsedTime(stoppingSince).TotalMilliseconds));
 
-        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks);
+        var kubernetes = options.Kubernetes ?? new Kubernetes.KubernetesOptions();
+        var injection = new Mesh.Injection.InjectionSettings
+        {
+            DiscoveryAddress = $"{options.Webhooks?.ServiceName ?? "istiod"}.{kubernetes.SystemNamespace}.svc:15012",
+            ClusterId = kubernetes.ClusterId,
+            TrustDomain = options.TrustDomain,
+            Revision = kubernetes.Revision,
+            SystemNamespace = kubernetes.SystemNamespace,
+        };
+        // With a cluster, the istio ConfigMap's mesh config adjusts these settings while the control plane runs.
+        Kubernetes.MeshConfigWatcher? meshConfig = null;
+        if (options.Kubernetes is { } meshCluster)
+        {
+            meshConfig = Kubernetes.MeshConfigWatcher.Create(Kubernetes.KubernetesConnection.Create(meshCluster), meshCluster, injection,
+                authority.TrustDomain, time, loggers, informers, ownsClient: true);
+            Kubernetes.MeshzEndpoint.Map(app, () => meshConfig.State);
+        }
+
+        WebhookServer? webhooks = null;
+        if (options.Webhooks is { } webhookOptions)
+        {
+            var fixedInjector = new Mesh.Injection.SidecarInjector(injection);
+            Func<Mesh.Injection.SidecarInjector> injector = meshConfig is null ? () => fixedInjector : () => meshConfig.Injector;
+            webhooks = WebhookServer.Create(webhookOptions, options.ListenAddress, authority, kubernetes.SystemNamespace, kubernetes.DomainSuffix,
+                options.ConfigLimits, injector, time, configureLogging,
+                options.Kubernetes is { } cluster ? (Kubernetes.KubernetesConnection.Create(cluster), cluster) : null);
+        }
+
+        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks, webhooks, kubernetesCa, meshConfig);
     }
 
-    /// <summary>Loads (or creates) the CA; throws <see cref="InvalidDataException"/> for a bad CA folder.</summary>
-    private static CertificateAuthority LoadAuthority(ControlPlaneOptions options, TimeProvider time) => options.CaDirectory is null
-        ? CertificateAuthority.CreateSelfSigned(options.TrustDomain, time, TimeSpan.FromDays(3650))
-        : CertificateAuthorityFolder.LoadOrCreate(options.CaDirectory, options.TrustDomain, time);
+    /// <summary>Loads (or creates) the CA, and says where from; throws <see cref="InvalidDataException"/> for a bad CA folder or Secret.</summary>
+    private static (CertificateAuthority Authority, string Source) LoadAuthority(ControlPlaneOptions options, KubernetesCa? kubernetesCa, TimeProvider time)
+    {
+        if (kubernetesCa is not null)
+        {
+            // Once, before anything serves; off the caller's synchronization context so the wait cannot deadlock.
+            return Task.Run(() => kubernetesCa.LoadAuthorityAsync(options.TrustDomain, CancellationToken.None)).GetAwaiter().GetResult();
+        }
+
+        return options.CaDirectory is null
+            ? (CertificateAuthority.CreateSelfSigned(options.TrustDomain, time, TimeSpan.FromDays(3650)), "memory (not persisted)")
+            : (CertificateAuthorityFolder.LoadOrCreate(options.CaDirectory, options.TrustDomain, time), options.CaDirectory);
+    }
 
     /// <summary>The bootstrap token secret, kept beside the CA (in memory with an in-memory CA).</summary>
     private static BootstrapToken LoadTokens(ControlPlaneOptions options) => options.CaDirectory is null
@@ -179,7 +234,12 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     {
         _source.Start();
         _pushes.Start();
+        _kubernetesCa?.StartPublishing(_authority.Bundle.ToPem(), _app.Services.GetRequiredService<ILoggerFactory>());
+        MeshConfig?.Start();
         await _app.StartAsync(cancellationToken);
+        // As istiod, the mesh config is read before the webhooks answer: the first pods injected get it, not the defaults.
+        if (MeshConfig is not null) await MeshConfig.FirstDecided.WaitAsync(cancellationToken);
+        if (Webhooks is not null) await Webhooks.StartAsync(cancellationToken);
     }
 
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
@@ -187,8 +247,11 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
+        if (Webhooks is not null) await Webhooks.DisposeAsync();
+        if (MeshConfig is not null) await MeshConfig.DisposeAsync();
         _pushes.Dispose();
         _jwks.Dispose();
+        if (_kubernetesCa is not null) await _kubernetesCa.DisposeAsync();
         _source.Dispose();
         await _app.DisposeAsync();
         _serving?.Dispose();

@@ -40,7 +40,17 @@ public sealed record ConfigError(
             text.Append(':').Append(line).Append(':').Append(Column ?? 1);
         }
 
-        text.Append(": ");
+        return AppendProblem(text.Append(": ")).ToString();
+    }
+
+    /// <summary>
+    /// The problem without where it was read: <c>VirtualService default/reviews: spec.http[0].route[1].weight: weight must be between 0 and 100</c>,
+    /// for places that have no file, such as the validating admission webhook's answer to <c>kubectl apply</c>.
+    /// </summary>
+    public string Describe() => AppendProblem(new StringBuilder()).ToString();
+
+    private StringBuilder AppendProblem(StringBuilder text)
+    {
         if (Kind is not null)
         {
             text.Append(Kind).Append(' ');
@@ -52,6 +62,6 @@ public sealed record ConfigError(
             text.Append(FieldPath).Append(": ");
         }
 
-        return text.Append(Reason).ToString();
+        return text.Append(Reason);
     }
 }

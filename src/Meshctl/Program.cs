@@ -7,6 +7,7 @@ var root = new RootCommand("meshctl: run and inspect the Mesh service mesh")
     ValidateCommand.Create(),
     ProxyStatusCommand.Create(),
     TlsCheckCommand.Create(),
+    KubeInjectCommand.Create(),
 };
 // Commands that run things (demo) handle SIGINT/SIGTERM themselves, so they can stop what they started before
 // exiting; System.CommandLine's own handling would end the process after a fixed timeout.

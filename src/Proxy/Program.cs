@@ -1,5 +1,11 @@
-// The proxy's composition root: parse the command line, build the proxy, run until stopped.
+// The proxy's composition root: parse the command line, build the proxy, run until stopped; or `wait` for it to be ready.
 using Mesh.Proxy;
+using Mesh.Proxy.Pod;
+
+if (args.Length > 0 && args[0] == "wait")
+{
+    return await WaitCommand.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
+}
 
 var options = ProxyCommandLine.TryParse(args, out var error);
 if (options is null)

@@ -11,6 +11,7 @@ using Mesh.Proxy.Observability.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -19,6 +20,7 @@ using Prometheus;
 using Mesh.Proxy.Model;
 using Mesh.Proxy.Observability.AccessLog;
 using Mesh.Proxy.Overload;
+using Mesh.Proxy.Pod;
 
 namespace Mesh.Proxy;
 
@@ -32,12 +34,15 @@ internal static class ProxyApplication
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Parse(options.Bind), options.AdminPort);
+            // As Envoy's admin in a pod, loopback only: with --bind the pod's IP, its config dump and /quitquitquit-like
+            // powers stay inside the pod. The metrics port below is what Prometheus scrapes from outside.
+            var bind = IPAddress.Parse(options.Bind);
+            kestrel.Listen(IPAddress.IsLoopback(bind) ? bind : IPAddress.Loopback, options.AdminPort);
 
             // Istio's Prometheus port; the admin port serves /stats/prometheus too.
             if (options.MetricsPort is { } metricsPort && metricsPort != options.AdminPort)
             {
-                kestrel.Listen(IPAddress.Parse(options.Bind), metricsPort);
+                kestrel.Listen(bind, metricsPort);
             }
         });
         builder.Logging.ClearProviders();
@@ -106,6 +111,10 @@ internal static class ProxyApplication
         services.AddSingleton<GracefulDrain>();
         services.AddHostedService(provider => provider.GetRequiredService<GracefulDrain>());
         services.Configure<HostOptions>(host => host.ShutdownTimeout = GracefulDrain.ShutdownTimeout(options));
+        services.AddSingleton<ProxyReadiness>();
+        // Before the identity: the kubelet probes the application through the status port while the first certificate
+        // is still on its way, as through Istio's agent, which serves it from its start.
+        StatusServices.Add(services, options);
         services.AddSingleton<ConfigApplier>();
         // Before the discovery client: listeners that serve mTLS need the first certificate, and the first discovery
         // stream presents it.
@@ -113,8 +122,23 @@ internal static class ProxyApplication
         services.AddHostedService<DiscoveryClient>();
 
         var app = builder.Build();
-        AdminEndpoints.Map(app, app.Services.GetRequiredService<ProxySnapshotStore>(), app.Services.GetRequiredService<ListenerHealth>(),
-            app.Services.GetRequiredService<GracefulDrain>(), app.Services.GetRequiredService<CollectorRegistry>());
+        if (options.MetricsPort is { } metricsOnly && metricsOnly != options.AdminPort)
+        {
+            // As Envoy's 15090: metrics only. The admin's other endpoints stay on the loopback admin port.
+            app.Use((context, next) =>
+            {
+                if (context.Connection.LocalPort != metricsOnly || context.Request.Path == "/stats/prometheus")
+                {
+                    return next(context);
+                }
+
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            });
+        }
+
+        AdminEndpoints.Map(app, app.Services.GetRequiredService<ProxySnapshotStore>(), app.Services.GetRequiredService<ProxyReadiness>(),
+            app.Services.GetRequiredService<CollectorRegistry>());
         CertsEndpoint.Map(app, app.Services.GetRequiredService<WorkloadIdentityStore>());
         return app;
     }

@@ -4,6 +4,7 @@ using Mesh.Proxy.Identity;
 using Mesh.Proxy.Listeners;
 using Mesh.Proxy.Observability;
 using Mesh.Proxy.Overload;
+using Mesh.Proxy.Pod;
 
 namespace Mesh.Proxy;
 
@@ -21,7 +22,8 @@ internal static class ProxyCommandLine
           [--metrics-port 15090] [--access-log off|text|json] [--trace-sampling PERCENT (default 1)]
           [--otlp-endpoint http://HOST:PORT (default $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, $OTEL_EXPORTER_OTLP_ENDPOINT)]
           [--otlp-protocol grpc|http/protobuf (default $OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, $OTEL_EXPORTER_OTLP_PROTOCOL, grpc)]
-        """ + "\n" + ListenerCommandLine.Usage + "\n" + OverloadCommandLine.Usage;
+        """ + "\n" + IdentityCommandLine.Usage + "\n" + StatusCommandLine.Usage + "\n" + ListenerCommandLine.Usage + "\n" + OverloadCommandLine.Usage
+        + "\n" + WaitCommand.Usage;
 
     private static readonly string[] TelemetryFlags = ["--metrics-port", "--access-log", "--trace-sampling", "--otlp-endpoint", "--otlp-protocol"];
 
@@ -31,7 +33,7 @@ internal static class ProxyCommandLine
         error = string.Empty;
         if (args.Length == 0 || args[0] is not ("sidecar" or "router"))
         {
-            error = args.Length == 0 ? "missing mode: sidecar or router" : $"unknown mode '{args[0]}': expected sidecar or router";
+            error = args.Length == 0 ? "missing mode: sidecar, router or wait" : $"unknown mode '{args[0]}': expected sidecar, router or wait";
             return null;
         }
 
@@ -39,8 +41,8 @@ internal static class ProxyCommandLine
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         string[] allowed = role == ProxyRole.Sidecar
-            ? ["--workload", "--namespace", "--discovery", "--app", "--outbound-port", "--admin-port", "--bind", "--label", "--locality", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. ListenerCommandLine.Flags, .. OverloadCommandLine.Flags]
-            : ["--workload", "--namespace", "--discovery", "--admin-port", "--bind", "--label", "--locality", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. ListenerCommandLine.Flags, .. OverloadCommandLine.Flags];
+            ? ["--workload", "--namespace", "--discovery", "--app", "--outbound-port", "--admin-port", "--bind", "--label", "--locality", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. StatusCommandLine.Flags, .. ListenerCommandLine.Flags, .. OverloadCommandLine.Flags]
+            : ["--workload", "--namespace", "--discovery", "--admin-port", "--bind", "--label", "--locality", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. StatusCommandLine.Flags, .. ListenerCommandLine.Flags, .. OverloadCommandLine.Flags];
 
         for (var i = 1; i < args.Length; i += 2)
         {
@@ -58,6 +60,13 @@ internal static class ProxyCommandLine
             }
 
             var value = args[i + 1];
+            if (KubernetesVariables.FindUnexpanded(value) is { } variable)
+            {
+                // The kubelet leaves $(VAR) as written when the container's env has no VAR.
+                error = $"{flag} '{value}': not expanded: is {variable} set in the container's env?";
+                return null;
+            }
+
             if (flag == "--label")
             {
                 var equals = value.IndexOf('=');
@@ -79,7 +88,7 @@ internal static class ProxyCommandLine
         foreach (var flag in allowed)
         {
             if (flag is not ("--bind" or "--label" or "--locality") && Array.IndexOf(TelemetryFlags, flag) < 0 && Array.IndexOf(IdentityCommandLine.Flags, flag) < 0
-                && Array.IndexOf(ListenerCommandLine.Flags, flag) < 0 && Array.IndexOf(OverloadCommandLine.Flags, flag) < 0
+                && Array.IndexOf(StatusCommandLine.Flags, flag) < 0 && Array.IndexOf(ListenerCommandLine.Flags, flag) < 0 && Array.IndexOf(OverloadCommandLine.Flags, flag) < 0
                 && !values.ContainsKey(flag))
             {
                 error = $"missing required option '{flag}'";
@@ -132,20 +141,21 @@ internal static class ProxyCommandLine
         var withTelemetry = TelemetryCommandLine.TryApply(options, values, Environment.GetEnvironmentVariable, out error);
         var withListeners = ListenerCommandLine.TryApply(withTelemetry, values, out var listenerError) ?? Fail(listenerError, ref error);
         var withOverload = OverloadCommandLine.TryApply(withListeners, values, out var overloadError) ?? Fail(overloadError, ref error);
-        return IdentityCommandLine.TryApply(withOverload, values, Environment.GetEnvironmentVariable(IdentityOptions.TokenVariable), out var identityError) ?? Fail(identityError, ref error);
+        var withStatus = StatusCommandLine.TryApply(withOverload, values, Environment.GetEnvironmentVariable, out var statusError) ?? Fail(statusError, ref error);
+        return IdentityCommandLine.TryApply(withStatus, values, Environment.GetEnvironmentVariable, out var identityError) ?? Fail(identityError, ref error);
     }
 
-    private static ProxyOptions? Fail(string identityError, ref string error)
+    private static ProxyOptions? Fail(string stepError, ref string error)
     {
         if (error.Length == 0)
         {
-            error = identityError;
+            error = stepError;
         }
 
         return null;
     }
 
-    internal static bool TryPort(Dictionary<string, string> values, string flag, out int port, out string error)
+    internal static bool TryPort(IReadOnlyDictionary<string, string> values, string flag, out int port, out string error)
     {
         error = string.Empty;
         if (int.TryParse(values[flag], out port) && port is >= 0 and <= 65535)

@@ -35,6 +35,9 @@ internal sealed record ProxyOptions(
     /// <summary>The heap budget the overload manager acts on.</summary>
     public Overload.OverloadOptions Overload { get; init; } = new();
 
+    /// <summary>The status and readiness ports (a proxy in a pod), and the application's probes and metrics they serve.</summary>
+    public Pod.StatusOptions Status { get; init; } = new();
+
     /// <summary>Where this proxy runs, "region/zone/subzone" (--locality); empty: unknown.</summary>
     public string Locality { get; init; } = "";
 

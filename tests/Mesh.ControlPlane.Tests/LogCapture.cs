@@ -23,6 +23,6 @@ internal sealed class LogCapture : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue((eventId.Id, formatter(state, exception)));
+            lines.Enqueue((eventId.Id, formatter(state, exception) + (exception is null ? "" : " " + exception)));
     }
 }

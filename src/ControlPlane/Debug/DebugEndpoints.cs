@@ -14,14 +14,18 @@ internal static class DebugEndpoints
 {
     private static readonly JsonWriterOptions Indented = new() { Indented = true };
 
-    public static void Map(IEndpointRouteBuilder endpoints, MeshSnapshotStore snapshots, ReadinessCheck ready, ConnectionRegistry registry, IConfigSource source)
+    /// <param name="clusterId">istiod's CLUSTER_ID, reported per proxy on <c>/debug/syncz</c> (Kiali keys proxy status by it).</param>
+    public static void Map(IEndpointRouteBuilder endpoints, MeshSnapshotStore snapshots, ReadinessCheck ready, ConnectionRegistry registry, IConfigSource source,
+        string clusterId = "Kubernetes")
     {
         endpoints.MapGet("/", () => Results.Text(
             "Mesh control plane\n" +
             "  /ready          200 once the first config snapshot is built\n" +
-            "  /debug/syncz    per proxy and type: sent and ACKed versions, SYNCED / STALE / NACKED\n" +
+            "  /version        the build, as istiod answers it (Kiali reads the Istio version from it)\n" +
+            "  /debug/syncz    per proxy (istiod's JSON): sent and ACKed nonces and versions, SYNCED / STALE / NACKED\n" +
             "  /debug/configz  the resources loaded with the analyzer's messages, and the errors of rejected files\n" +
             "  /debug/certz    the CA and the workload certificates it issued\n" +
+            "  /debug/informerz  per Kubernetes informer: synced, objects, resourceVersion, relists, watch restarts, last error\n" +
             "  /metrics        the control plane's metrics (istiod's pilot_* and citadel_* families)\n"));
         endpoints.MapGet("/ready", () =>
         {
@@ -29,7 +33,8 @@ internal static class DebugEndpoints
             return Results.Text(readiness.Description + "\n",
                 statusCode: readiness.Status == HealthStatus.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
-        endpoints.MapGet("/debug/syncz", (HttpContext context) => WriteJsonAsync(context, json => SyncStatusWriter.Write(json, registry, snapshots)));
+        endpoints.MapGet("/version", () => Results.Text(BuildVersion.Text));
+        endpoints.MapGet("/debug/syncz", (HttpContext context) => WriteJsonAsync(context, json => SyncStatusWriter.Write(json, registry, clusterId)));
         endpoints.MapGet("/debug/configz", (HttpContext context) => WriteJsonAsync(context, json => ConfigStateWriter.Write(json, source.Current)));
     }
 

@@ -1,32 +1,40 @@
 using System.Text.Json;
 using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Discovery;
-using Mesh.ControlPlane.Model;
 
 namespace Mesh.ControlPlane.Debug;
 
-/// <summary>Writes <c>/debug/syncz</c>: per connected proxy and resource type, what was sent and ACKed, and whether it is SYNCED, STALE or NACKED.</summary>
+/// <summary>
+/// Writes <c>/debug/syncz</c> in istiod's shape, which Kiali and istioctl read: a JSON array, one object per connected
+/// proxy with <c>proxy</c> ("pod.namespace"), <c>proxy_type</c>, <c>cluster_id</c>, <c>istio_version</c> and the nonce
+/// sent and ACKed per type (<c>cluster_sent</c>/<c>cluster_acked</c>, listener, route, endpoint; absent when nothing was
+/// sent, which Kiali shows as NOT_SENT). Each object also carries this mesh's own view: the node id, the versions,
+/// SYNCED / STALE / NACKED per type and the last NACK's reason (what <c>meshctl proxy-status</c> prints).
+/// </summary>
 internal static class SyncStatusWriter
 {
-    public static void Write(Utf8JsonWriter json, ConnectionRegistry registry, MeshSnapshotStore snapshots)
+    public static void Write(Utf8JsonWriter json, ConnectionRegistry registry, string clusterId)
     {
         var connections = registry.Snapshot();
-        json.WriteStartObject();
-        if (snapshots.Current is { } snapshot) json.WriteNumber("snapshotVersion", snapshot.Version);
-        else json.WriteNull("snapshotVersion");
-        var overall = SyncStatus.Synced;
-        foreach (var connection in connections) overall = Worse(overall, connection.OverallStatus);
-        json.WriteString("status", Name(overall));
-        json.WriteStartArray("proxies");
-        foreach (var connection in connections) WriteProxy(json, connection);
+        json.WriteStartArray();
+        foreach (var connection in connections) WriteProxy(json, connection, clusterId);
         json.WriteEndArray();
-        json.WriteEndObject();
     }
 
-    private static void WriteProxy(Utf8JsonWriter json, ProxyConnection connection)
+    private static void WriteProxy(Utf8JsonWriter json, ProxyConnection connection, string clusterId)
     {
         var node = connection.Node;
         json.WriteStartObject();
+        // istiod's fields first (omitted when empty, as its omitempty JSON does).
+        json.WriteString("cluster_id", clusterId);
+        json.WriteString("proxy", $"{node.WorkloadName}.{node.Namespace}");
+        json.WriteString("proxy_type", node.Role == ProxyRole.Router ? "router" : "sidecar");
+        if (node.ProxyVersion.Length > 0) json.WriteString("istio_version", node.ProxyVersion);
+        var states = connection.GetStates();
+        WriteNonces(json, "cluster", states, TypeUrls.Cluster);
+        WriteNonces(json, "listener", states, TypeUrls.Listener);
+        WriteNonces(json, "route", states, TypeUrls.Route);
+        WriteNonces(json, "endpoint", states, TypeUrls.Endpoints);
         json.WriteString("id", node.Id);
         json.WriteString("role", node.Role switch { ProxyRole.Router => "router", ProxyRole.Sidecar => "sidecar", _ => "unspecified" });
         json.WriteString("workload", node.WorkloadName);
@@ -37,7 +45,7 @@ internal static class SyncStatusWriter
         json.WriteString("connectedSince", connection.ConnectedAt);
         json.WriteString("status", Name(connection.OverallStatus));
         json.WriteStartObject("types");
-        foreach (var state in connection.GetStates())
+        foreach (var state in states)
         {
             json.WriteStartObject(TypeUrls.ShortName(state.TypeUrl));
             json.WriteString("status", Name(state.Status));
@@ -74,10 +82,15 @@ internal static class SyncStatusWriter
         _ => "STALE",
     };
 
-    private static SyncStatus Worse(SyncStatus a, SyncStatus b) =>
-        a == SyncStatus.Nacked || b == SyncStatus.Nacked ? SyncStatus.Nacked
-        : a == SyncStatus.Stale || b == SyncStatus.Stale ? SyncStatus.Stale
-        : SyncStatus.Synced;
+    private static void WriteNonces(Utf8JsonWriter json, string prefix, IReadOnlyList<TypeSyncState> states, string typeUrl)
+    {
+        foreach (var state in states)
+        {
+            if (state.TypeUrl != typeUrl) continue;
+            if (state.SentNonce is { } sent) json.WriteString(prefix + "_sent", sent);
+            if (state.AckedNonce is { } acked) json.WriteString(prefix + "_acked", acked);
+        }
+    }
 
     private static void WriteOptional(Utf8JsonWriter json, string name, string? value)
     {

@@ -18,7 +18,7 @@ internal sealed class DiscoveryAccess(DiscoveryAuthenticator authenticator, Cont
     /// The caller the stream runs as (null: anonymous, where allowed). Throws INVALID_ARGUMENT for a node whose id
     /// contradicts its fields, UNAUTHENTICATED without a valid credential, PERMISSION_DENIED for another identity's node.
     /// </summary>
-    public DiscoveryCaller? Admit(Node node, string peer, ServerCallContext context, MeshSnapshot? snapshot)
+    public async ValueTask<DiscoveryCaller?> AdmitAsync(Node node, string peer, ServerCallContext context, MeshSnapshot? snapshot)
     {
         var expected = NodeAuthorization.ExpectedId(node);
         if (node.Id != expected)
@@ -29,7 +29,7 @@ internal sealed class DiscoveryAccess(DiscoveryAuthenticator authenticator, Cont
         DiscoveryCaller? caller;
         try
         {
-            caller = authenticator.Authenticate(context);
+            caller = await authenticator.AuthenticateAsync(context);
         }
         catch (RpcException refusal)
         {

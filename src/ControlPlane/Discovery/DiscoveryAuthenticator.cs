@@ -7,20 +7,20 @@ namespace Mesh.ControlPlane.Discovery;
 
 /// <summary>
 /// Proves who opened a discovery stream, trying its credentials in istiod's order (the client certificate, then the
-/// token): the first that proves an identity of this trust domain wins; when none does, UNAUTHENTICATED says why each failed.
+/// tokens the CA accepts: bootstrap, then Kubernetes): the first that proves an identity of this trust domain wins; when
+/// none does, UNAUTHENTICATED (or UNAVAILABLE when a token could not be checked) says why each failed.
 /// </summary>
 /// <param name="allowAnonymous">Serve calls that offer no credential at all, unchecked (in-process tests only).</param>
-internal sealed class DiscoveryAuthenticator(CertificateAuthority authority, BootstrapToken tokens, TimeProvider time, bool allowAnonymous)
+internal sealed class DiscoveryAuthenticator(CertificateAuthority authority, TokenAuthenticatorChain tokens, TimeProvider time, bool allowAnonymous)
 {
     public const string ClientCertificate = "client certificate";
-    public const string Token = "bootstrap token";
 
     // The control plane issued every workload certificate itself: its own chain links them to the bundle, whatever the
     // client sent beside its leaf (which the TLS connection feature does not keep).
     private readonly X509Certificate2[] _chain = [authority.Signing, .. authority.Intermediates];
 
     /// <summary>The proven caller; null for a call without credentials when anonymous calls are allowed; else throws UNAUTHENTICATED.</summary>
-    public DiscoveryCaller? Authenticate(ServerCallContext context)
+    public async ValueTask<DiscoveryCaller?> AuthenticateAsync(ServerCallContext context)
     {
         var failures = new List<string>(2);
         // Set only over TLS, by the handshake, which proved the caller holds the certificate's key.
@@ -35,15 +35,18 @@ internal sealed class DiscoveryAuthenticator(CertificateAuthority authority, Boo
             if (verification.Error is { } error) failures.Add("client " + error);
         }
 
+        var status = StatusCode.Unauthenticated;
         if (BearerToken.Read(context.RequestHeaders) is { } token)
         {
-            if (tokens.Authenticate(token) is { } identity)
+            var authentication = await tokens.AuthenticateAsync(token, context.CancellationToken);
+            if (authentication.Identity is { } identity)
             {
-                if (InTrustDomain(identity, failures, "bootstrap token")) return new DiscoveryCaller(identity, Token);
+                if (InTrustDomain(identity, failures, authentication.Credential)) return new DiscoveryCaller(identity, authentication.Credential);
             }
             else
             {
-                failures.Add("the bootstrap token is not one this control plane issued");
+                failures.Add(authentication.Failure!);
+                status = authentication.Status;
             }
         }
 
@@ -53,7 +56,7 @@ internal sealed class DiscoveryAuthenticator(CertificateAuthority authority, Boo
             failures.Add("no credentials: present a workload certificate or send 'authorization: Bearer <token>'");
         }
 
-        throw new RpcException(new Status(StatusCode.Unauthenticated, string.Join("; ", failures)));
+        throw new RpcException(new Status(status, string.Join("; ", failures)));
     }
 
     private bool InTrustDomain(SpiffeId identity, List<string> failures, string credential)

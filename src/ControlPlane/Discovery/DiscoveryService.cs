@@ -52,7 +52,7 @@ internal sealed class DiscoveryService : AggregatedDiscoveryService.AggregatedDi
             }
             // The node is read once, from the first request: later requests cannot switch the stream to another node.
             var peer = Peer(context);
-            var caller = _access.Admit(node, peer, context, _snapshots.Current);
+            var caller = await _access.AdmitAsync(node, peer, context, _snapshots.Current);
             await ServeAsync(node, peer, caller, enumerator, responses, context, streamCancellation);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)

@@ -103,7 +103,8 @@ internal sealed class PushCoordinator : IDisposable
             MeshSnapshot snapshot;
             try
             {
-                snapshot = MeshSnapshotBuilder.Build(version, _source.Current.Resources, _credentialRoot, _jwks?.Current);
+                var current = _source.Current;
+                snapshot = MeshSnapshotBuilder.Build(version, current.Resources, _credentialRoot, _jwks?.Current, current.Registry);
             }
             catch (Exception ex)
             {

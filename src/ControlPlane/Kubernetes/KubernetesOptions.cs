@@ -23,4 +23,10 @@ internal sealed record KubernetesOptions
 
     /// <summary>istio.io/rev of this control plane: "default" answers namespaces labelled istio-injection=enabled and istio.io/rev=default.</summary>
     public string Revision { get; init; } = "default";
+
+    /// <summary>How long the control plane waits at start for every informer's first list before it gives up, naming the one that did not sync.</summary>
+    public TimeSpan SyncTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long informer events must stay quiet before they are applied: a relist of a thousand objects is one change.</summary>
+    public TimeSpan EventSettle { get; init; } = TimeSpan.FromMilliseconds(50);
 }

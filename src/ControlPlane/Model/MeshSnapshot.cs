@@ -10,7 +10,7 @@ internal sealed class MeshSnapshot
     private readonly Dictionary<string, List<VirtualServiceModel>> _virtualServicesByGateway;
     private readonly Dictionary<string, List<DestinationRuleModel>> _destinationRulesByHost;
     private readonly List<DestinationRuleModel> _wildcardDestinationRules;
-    private readonly Dictionary<string, WorkloadModel> _workloadEntries;
+    private readonly Dictionary<string, WorkloadModel> _workloads;
 
     public MeshSnapshot(
         long version,
@@ -18,7 +18,7 @@ internal sealed class MeshSnapshot
         IReadOnlyList<VirtualServiceModel> virtualServices,
         IReadOnlyList<DestinationRuleModel> destinationRules,
         IReadOnlyList<GatewayModel> gateways,
-        IReadOnlyList<WorkloadModel> workloadEntries,
+        IReadOnlyList<WorkloadModel> workloads,
         IReadOnlyList<PeerAuthentication>? peerAuthentications = null,
         IReadOnlyList<AuthorizationPolicy>? authorizationPolicies = null)
     {
@@ -56,8 +56,8 @@ internal sealed class MeshSnapshot
             list.Add(rule);
         }
 
-        _workloadEntries = new(StringComparer.Ordinal);
-        foreach (var workload in workloadEntries) _workloadEntries.TryAdd(Key(workload.Namespace, workload.Name), workload);
+        _workloads = new(StringComparer.Ordinal);
+        foreach (var workload in workloads) _workloads.TryAdd(Key(workload.Namespace, workload.Name), workload);
     }
 
     /// <summary>The push version: increases by one per snapshot.</summary>
@@ -109,7 +109,23 @@ internal sealed class MeshSnapshot
     public ServiceModel? FindVisibleService(string hostname, string proxyNamespace) =>
         FindService(hostname) is { } service && HostNames.IsExportedTo(service.ExportTo, service.Namespace, proxyNamespace) ? service : null;
 
-    public WorkloadModel? FindWorkloadEntry(string ns, string name) => _workloadEntries.GetValueOrDefault(Key(ns, name));
+    /// <summary>
+    /// The Kubernetes Services of the platform registry, by key (<c>Service ns/name</c>), as the snapshot serves them
+    /// (a Service owns its host, so each is also in <see cref="Services"/>).
+    /// </summary>
+    public IReadOnlyDictionary<ConfigKey, ServiceModel> PlatformServices { get; init; } = new Dictionary<ConfigKey, ServiceModel>();
+
+    /// <summary>A workload by namespace and name: its WorkloadEntry, else its Pod (the workload a sidecar runs for).</summary>
+    public WorkloadModel? FindWorkloadEntry(string ns, string name) => _workloads.GetValueOrDefault(Key(ns, name));
+
+    /// <summary>
+    /// The ServiceEntries whose workloadSelector selects a workload (a WorkloadEntry or Pod), by <c>ns/name</c>: a change
+    /// of the workload changes their endpoints. (A Kubernetes Service's endpoints change its own key.)
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<ServiceModel>> SelectingServices { get; init; } = new Dictionary<string, IReadOnlyList<ServiceModel>>();
+
+    /// <inheritdoc cref="SelectingServices"/>
+    public IReadOnlyList<ServiceModel> ServicesSelecting(string ns, string name) => SelectingServices.GetValueOrDefault(Key(ns, name)) ?? [];
 
     /// <summary>The VirtualServices bound to a gateway (<c>ns/name</c>) or to <c>mesh</c>, in snapshot order.</summary>
     public IReadOnlyList<VirtualServiceModel> VirtualServicesFor(string gateway) =>

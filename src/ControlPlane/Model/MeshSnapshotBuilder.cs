@@ -5,13 +5,18 @@ using Mesh.Istio.Security;
 
 namespace Mesh.ControlPlane.Model;
 
-/// <summary>Builds the mesh snapshot from validated Istio resources: the service registry, resolved names, and indexes.</summary>
+/// <summary>
+/// Builds the mesh snapshot from validated Istio resources and the platform's registry: the services (ServiceEntries
+/// and Kubernetes Services), the workloads (WorkloadEntries and Pods), resolved names, and indexes.
+/// </summary>
 internal static class MeshSnapshotBuilder
 {
     /// <param name="jwksByUri">Key sets fetched for RequestAuthentication jwksUri values (see <see cref="MeshSnapshot.JwksByUri"/>).</param>
+    /// <param name="registry">The services and pods a platform registers (<see cref="Sources.ConfigState.Registry"/>); none for a folder.</param>
     public static MeshSnapshot Build(long version, IReadOnlyList<IstioResource> resources, string credentialRoot = "",
-        IReadOnlyDictionary<string, string>? jwksByUri = null)
+        IReadOnlyDictionary<string, string>? jwksByUri = null, PlatformRegistry? registry = null)
     {
+        registry ??= PlatformRegistry.Empty;
         // A resource defined twice is served once, by the rule the analyzer reports it with (MESH0002).
         var ordered = ServedResources.Select(resources);
         // Stable order whatever order files were read in, so equal config always gives equal output.
@@ -25,8 +30,16 @@ internal static class MeshSnapshotBuilder
                 workloadEntries.Add(ToWorkload(entry.Metadata.Name, entry.Metadata.Namespace, entry.Spec, entry.Source.File));
             }
         }
+        // Istio: a ServiceEntry's workloadSelector selects WorkloadEntries and Pods alike; and a proxy finds its own
+        // workload by namespace and name among both, a WorkloadEntry before a Pod of the same name.
+        var workloads = new List<WorkloadModel>(workloadEntries.Count + registry.Workloads.Count);
+        workloads.AddRange(workloadEntries);
+        workloads.AddRange(registry.Workloads);
+        var platformHosts = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var service in registry.Services) platformHosts.Add(service.Hostname);
 
         var services = new List<ServiceModel>();
+        var selecting = new Dictionary<string, IReadOnlyList<ServiceModel>>(StringComparer.Ordinal);
         var virtualServiceResources = new List<VirtualService>();
         var destinationRules = new List<DestinationRuleModel>();
         var gateways = new List<GatewayModel>();
@@ -38,7 +51,7 @@ internal static class MeshSnapshotBuilder
             switch (resource)
             {
                 case ServiceEntry serviceEntry:
-                    AddServices(serviceEntry, workloadEntries, services);
+                    AddServices(serviceEntry, workloads, platformHosts, services, selecting);
                     break;
                 case VirtualService virtualService:
                     virtualServiceResources.Add(virtualService);
@@ -60,6 +73,7 @@ internal static class MeshSnapshotBuilder
                     break;
             }
         }
+        services.AddRange(registry.Services);
         services.Sort(static (a, b) =>
         {
             var byHost = string.CompareOrdinal(a.Hostname, b.Hostname);
@@ -70,8 +84,12 @@ internal static class MeshSnapshotBuilder
         foreach (var virtualService in VirtualServiceDelegation.Merge(virtualServiceResources, delegationProblems)) virtualServices.Add(ToModel(virtualService));
         var byKey = new Dictionary<ConfigKey, IstioResource>(ordered.Count);
         foreach (var resource in ordered) byKey.TryAdd(resource.Key, resource);
-        return new MeshSnapshot(version, DistinctHosts(services), virtualServices, destinationRules, gateways, workloadEntries, peerAuthentications, authorizationPolicies)
+        var platformServices = new Dictionary<ConfigKey, ServiceModel>(registry.Services.Count);
+        foreach (var service in registry.Services) platformServices.TryAdd(new ConfigKey(PlatformRegistry.ServiceKind, service.Namespace, service.ServiceEntryName), service);
+        return new MeshSnapshot(version, DistinctHosts(services), virtualServices, destinationRules, gateways, workloads, peerAuthentications, authorizationPolicies)
         {
+            PlatformServices = platformServices,
+            SelectingServices = selecting,
             CredentialRoot = credentialRoot,
             ResourcesByKey = byKey,
             DelegationProblems = delegationProblems,
@@ -91,7 +109,8 @@ internal static class MeshSnapshotBuilder
         return distinct;
     }
 
-    private static void AddServices(ServiceEntry serviceEntry, List<WorkloadModel> workloadEntries, List<ServiceModel> services)
+    private static void AddServices(ServiceEntry serviceEntry, List<WorkloadModel> workloadEntries, HashSet<string> platformHosts, List<ServiceModel> services,
+        Dictionary<string, IReadOnlyList<ServiceModel>> selecting)
     {
         var ns = serviceEntry.Metadata.Namespace;
         var spec = serviceEntry.Spec;
@@ -104,7 +123,7 @@ internal static class MeshSnapshotBuilder
         var workloads = new List<WorkloadModel>();
         if (spec.WorkloadSelector is { } selector)
         {
-            // Istio: a ServiceEntry's workloadSelector selects WorkloadEntries of its own namespace only.
+            // Istio: a ServiceEntry's workloadSelector selects WorkloadEntries and Pods of its own namespace only.
             foreach (var workload in workloadEntries)
             {
                 if (workload.Namespace == ns && workload.HasLabels(selector.Labels)) workloads.Add(workload);
@@ -120,8 +139,10 @@ internal static class MeshSnapshotBuilder
 
         foreach (var host in spec.Hosts)
         {
+            // Istio: a Kubernetes Service owns its host; a ServiceEntry cannot take it over ("domain squatting").
+            if (platformHosts.Contains(host.ToLowerInvariant())) continue;
             // ServiceEntry hosts are taken as written (Istio does not expand them with the namespace).
-            services.Add(new ServiceModel(
+            var service = new ServiceModel(
                 host.ToLowerInvariant(),
                 ns,
                 serviceEntry.Metadata.Name,
@@ -129,7 +150,14 @@ internal static class MeshSnapshotBuilder
                 spec.Resolution ?? ServiceEntryResolution.None,
                 spec.Location ?? ServiceEntryLocation.MeshExternal,
                 spec.ExportTo,
-                workloads));
+                workloads);
+            services.Add(service);
+            if (spec.WorkloadSelector is null) continue;
+            foreach (var workload in workloads)
+            {
+                var key = workload.Namespace + "/" + workload.Name;
+                selecting[key] = selecting.TryGetValue(key, out var list) ? [.. list, service] : [service];
+            }
         }
     }
 

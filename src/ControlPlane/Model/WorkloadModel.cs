@@ -1,7 +1,13 @@
 namespace Mesh.ControlPlane.Model;
 
-/// <summary>One workload instance: a WorkloadEntry, or an endpoint written inline in a ServiceEntry.</summary>
-/// <param name="Name">The WorkloadEntry name; for an inline endpoint, <c>&lt;serviceentry&gt;[index]</c>, which identifies it here only.</param>
+/// <summary>
+/// One workload instance: a WorkloadEntry, an endpoint written inline in a ServiceEntry, a Kubernetes Pod, or one
+/// address of a Service's EndpointSlice.
+/// </summary>
+/// <param name="Name">
+/// The WorkloadEntry or Pod name; for an inline endpoint, <c>&lt;serviceentry&gt;[index]</c>, and for a slice address
+/// with no pod behind it, the address: both identify it here only.
+/// </param>
 /// <param name="Ports">Port name → port number where the workload (its sidecar inbound) listens.</param>
 /// <param name="IsInlineEndpoint">True for an endpoint written in a ServiceEntry: an address, not a named workload.</param>
 /// <param name="Locality">Istio's locality, "region/zone/subzone"; empty when not declared.</param>
@@ -21,7 +27,10 @@ internal sealed record WorkloadModel(
     /// The name EDS gives the endpoint (Istio's <c>destination_workload</c>): the WorkloadEntry's; none for an inline
     /// endpoint, which Istio reports as <c>unknown</c>, so that Kiali draws no workload that does not exist.
     /// </summary>
-    public string WorkloadName => IsInlineEndpoint ? string.Empty : Name;
+    public string WorkloadName => IsInlineEndpoint ? string.Empty : TelemetryName.Length > 0 ? TelemetryName : Name;
+
+    /// <summary>The workload name telemetry reports where it is not <see cref="Name"/>: a pod's Deployment, as Istio names it.</summary>
+    public string TelemetryName { get; init; } = "";
 
     /// <summary>Where this workload serves a service port: its own port for that port name, else the target port, else the service port.</summary>
     public uint PortFor(ServicePortModel servicePort) =>

@@ -8,12 +8,15 @@ using Microsoft.Extensions.Logging;
 namespace Mesh.ControlPlane.Security;
 
 /// <summary>
-/// Signs only what the caller is entitled to: the token names an identity, the CSR must ask for exactly that identity
-/// in this trust domain. Every refusal ends the call with a status and a log line.
+/// Signs only what the caller is entitled to: the token proves an identity (a bootstrap token names it; a Kubernetes
+/// token's service account is it), the CSR must ask for exactly that identity in this trust domain. Every refusal ends
+/// the call with a status and one log line saying who and why.
 /// </summary>
+/// <param name="onKubernetes">Refusals are logged as the Kubernetes CA's (with who presented the token), else as local mode's.</param>
 internal sealed class CertificateSigningService(
     CertificateAuthority authority,
-    BootstrapToken tokens,
+    TokenAuthenticatorChain tokens,
+    bool onKubernetes,
     IssuedCertificateRegistry issued,
     TimeSpan defaultLifetime,
     TimeSpan maxLifetime,
@@ -21,32 +24,42 @@ internal sealed class CertificateSigningService(
     CitadelMetrics metrics,
     ILogger<CertificateSigningService> logger) : CertificateService.CertificateServiceBase
 {
-    public override Task<CreateCertificateResponse> CreateCertificate(CreateCertificateRequest request, ServerCallContext context)
+    public override async Task<CreateCertificateResponse> CreateCertificate(CreateCertificateRequest request, ServerCallContext context)
     {
         var connection = context.GetHttpContext().Connection;
         var peer = connection.RemoteIpAddress is { } address ? $"{address}:{connection.RemotePort}" : "unknown peer";
         metrics.CsrReceived();
+        var subject = "no token";
         try
         {
-            var signed = Sign(request, context, peer);
+            var token = BearerToken.Read(context.RequestHeaders)
+                ?? throw Refusal(StatusCode.Unauthenticated, "no token: send 'authorization: Bearer <token>'");
+            var authentication = await tokens.AuthenticateAsync(token, context.CancellationToken);
+            subject = authentication.Subject;
+            var caller = authentication.Identity
+                ?? throw Refusal(authentication.Status, authentication.Failure!);
+            var signed = Sign(request, caller, authentication.Credential, peer);
             metrics.CertificateIssued();
-            return Task.FromResult(signed);
+            return signed;
         }
         catch (RpcException refusal)
         {
             metrics.Refused(refusal.StatusCode);
-            SecurityLog.Refused(logger, peer, refusal.StatusCode.ToString(), refusal.Status.Detail);
+            if (onKubernetes)
+            {
+                Kubernetes.KubernetesCaLog.CsrRefused(logger, peer, subject, refusal.StatusCode.ToString(), refusal.Status.Detail);
+            }
+            else
+            {
+                SecurityLog.Refused(logger, peer, refusal.StatusCode.ToString(), refusal.Status.Detail);
+            }
+
             throw;
         }
     }
 
-    private CreateCertificateResponse Sign(CreateCertificateRequest request, ServerCallContext context, string peer)
+    private CreateCertificateResponse Sign(CreateCertificateRequest request, SpiffeId caller, string credential, string peer)
     {
-        var token = BearerToken.Read(context.RequestHeaders)
-            ?? throw Refusal(StatusCode.Unauthenticated, "no bootstrap token: send 'authorization: Bearer <token>'");
-
-        var caller = tokens.Authenticate(token)
-            ?? throw Refusal(StatusCode.Unauthenticated, "the bootstrap token is not one this control plane issued");
 
         ValidatedSigningRequest csr;
         try
@@ -67,7 +80,7 @@ internal sealed class CertificateSigningService(
         if (csr.RequestedIdentity != caller)
         {
             throw Refusal(StatusCode.PermissionDenied,
-                $"the token authenticates {caller.Uri}, but the CSR asks for {csr.RequestedIdentity.Uri}");
+                $"the {credential} authenticates {caller.Uri}, but the CSR asks for {csr.RequestedIdentity.Uri}");
         }
 
         var lifetime = request.ValidityDurationSeconds > 0 ? TimeSpan.FromSeconds(request.ValidityDurationSeconds) : defaultLifetime;

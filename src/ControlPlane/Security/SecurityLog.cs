@@ -14,8 +14,8 @@ internal static partial class SecurityLog
     [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Refused certificate request from {Peer}: {Status}: {Reason}")]
     public static partial void Refused(ILogger logger, string peer, string status, string reason);
 
-    [LoggerMessage(EventId = 303, Level = LogLevel.Information, Message = "Serving certificate for the gRPC port issued: {Identity}, serial {Serial}, valid until {NotAfter:u}")]
-    public static partial void ServingCertificateIssued(ILogger logger, string identity, string serial, DateTime notAfter);
+    [LoggerMessage(EventId = 303, Level = LogLevel.Information, Message = "Serving certificate for the {Listener} issued: {Identity}, serial {Serial}, valid until {NotAfter:u}")]
+    public static partial void ServingCertificateIssued(ILogger logger, string listener, string identity, string serial, DateTime notAfter);
 
     [LoggerMessage(EventId = 304, Level = LogLevel.Error, Message = "Serving certificate rotation failed, the current one keeps serving: {Reason}")]
     public static partial void ServingCertificateFailed(ILogger logger, string reason);

@@ -20,7 +20,10 @@ internal static class ServingCertificateIssuer
     // Covers clocks a little behind ours, so a fresh certificate is valid for every proxy at once.
     private static readonly TimeSpan Backdate = TimeSpan.FromMinutes(1);
 
-    public static SslStreamCertificateContext Issue(CertificateAuthority authority, IPAddress listenAddress, TimeSpan lifetime, DateTimeOffset now)
+    /// <param name="extraNames">More names the certificate must carry: DNS names, or IP addresses as IP SANs (the webhook
+    /// port's <c>istiod.&lt;namespace&gt;.svc</c> names, which the API server checks).</param>
+    public static SslStreamCertificateContext Issue(CertificateAuthority authority, IPAddress listenAddress, TimeSpan lifetime, DateTimeOffset now,
+        IReadOnlyList<string>? extraNames = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(new X500DistinguishedName(string.Empty), key, HashAlgorithmName.SHA256);
@@ -36,6 +39,12 @@ internal static class ServingCertificateIssuer
         if (!listenAddress.Equals(IPAddress.Loopback) && !listenAddress.Equals(IPAddress.Any) && !listenAddress.Equals(IPAddress.IPv6Any))
         {
             san.AddIpAddress(listenAddress);
+        }
+
+        foreach (var name in extraNames ?? [])
+        {
+            if (IPAddress.TryParse(name, out var address)) san.AddIpAddress(address);
+            else san.AddDnsName(name);
         }
 
         // The subject is empty, so the SAN must be critical (RFC 5280 4.2.1.6).

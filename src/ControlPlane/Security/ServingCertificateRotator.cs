@@ -20,12 +20,19 @@ internal sealed class ServingCertificateRotator : IDisposable
     private readonly TimeSpan _lifetime;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly IReadOnlyList<string>? _extraNames;
+    private readonly string _listener;
     private readonly ITimer _timer;
     private SslStreamCertificateContext _current;
     private int _issued;
 
-    public ServingCertificateRotator(CertificateAuthority authority, IPAddress listenAddress, TimeSpan lifetime, TimeProvider time, ILogger logger)
+    /// <param name="extraNames">DNS names or IP addresses the certificate carries besides the defaults (see <see cref="ServingCertificateIssuer.Issue"/>).</param>
+    /// <param name="listener">Which listener serves it, for the log line.</param>
+    public ServingCertificateRotator(CertificateAuthority authority, IPAddress listenAddress, TimeSpan lifetime, TimeProvider time, ILogger logger,
+        IReadOnlyList<string>? extraNames = null, string listener = "gRPC port")
     {
+        _extraNames = extraNames;
+        _listener = listener;
         _authority = authority;
         _listenAddress = listenAddress;
         _lifetime = lifetime;
@@ -70,10 +77,10 @@ internal sealed class ServingCertificateRotator : IDisposable
 
     private SslStreamCertificateContext IssueAndLog()
     {
-        var context = ServingCertificateIssuer.Issue(_authority, _listenAddress, _lifetime, _time.GetUtcNow());
+        var context = ServingCertificateIssuer.Issue(_authority, _listenAddress, _lifetime, _time.GetUtcNow(), _extraNames);
         Interlocked.Increment(ref _issued);
         var leaf = context.TargetCertificate;
-        SecurityLog.ServingCertificateIssued(_logger, ServingCertificateIssuer.Identity(_authority.TrustDomain).Uri, leaf.SerialNumber, leaf.NotAfter.ToUniversalTime());
+        SecurityLog.ServingCertificateIssued(_logger, _listener, ServingCertificateIssuer.Identity(_authority.TrustDomain).Uri, leaf.SerialNumber, leaf.NotAfter.ToUniversalTime());
         return context;
     }
 }

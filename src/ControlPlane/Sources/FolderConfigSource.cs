@@ -118,31 +118,7 @@ internal sealed class FolderConfigSource : IConfigSource
         _files.TryGetValue(path, out var previous);
         var before = previous?.Resources ?? [];
         var after = Read(path, previous);
-        if (after is not null) AddChangedKeys(before, after.Resources, changed);
-    }
-
-    /// <summary>
-    /// Adds the keys a file's new version added, removed, or changed the text of (<see cref="IstioResource.ContentHash"/>),
-    /// so an edit of one resource among several, or a save without edits, reports only what changed.
-    /// </summary>
-    private static void AddChangedKeys(IReadOnlyList<IstioResource> before, IReadOnlyList<IstioResource> after, HashSet<ConfigKey> changed)
-    {
-        var previous = new Dictionary<ConfigKey, string>(before.Count);
-        foreach (var resource in before)
-        {
-            // A key declared twice in one file has no single previous version: it counts as changed.
-            if (!previous.TryAdd(resource.Key, resource.ContentHash)) previous[resource.Key] = "";
-        }
-        var seen = new HashSet<ConfigKey>();
-        foreach (var resource in after)
-        {
-            var unchanged = seen.Add(resource.Key) && previous.TryGetValue(resource.Key, out var hash) && hash.Length > 0 && hash == resource.ContentHash;
-            if (!unchanged) changed.Add(resource.Key);
-        }
-        foreach (var key in previous.Keys)
-        {
-            if (!seen.Contains(key)) changed.Add(key);
-        }
+        if (after is not null) ChangedKeys.Add(before, after.Resources, changed);
     }
 
     /// <summary>The file's new state (its last good resources when it is rejected now); null when it is gone and was never read.</summary>

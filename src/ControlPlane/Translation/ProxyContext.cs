@@ -3,7 +3,10 @@ using Mesh.ControlPlane.Model;
 
 namespace Mesh.ControlPlane.Translation;
 
-/// <summary>What translation needs to know about the proxy it generates for: namespace, effective labels, its WorkloadEntry.</summary>
+/// <summary>
+/// What translation needs to know about the proxy it generates for: namespace, effective labels, and its workload — the
+/// WorkloadEntry, else the Pod, of its namespace and workload name (a sidecar runs with <c>--workload $(POD_NAME)</c>).
+/// </summary>
 internal sealed class ProxyContext
 {
     public ProxyContext(Node node, MeshSnapshot snapshot)
@@ -14,7 +17,7 @@ internal sealed class ProxyContext
         var labels = new Dictionary<string, string>(node.Labels, StringComparer.Ordinal);
         if (Workload is not null)
         {
-            // The WorkloadEntry declares the workload; its labels win over what the proxy says of itself.
+            // The WorkloadEntry (or Pod) declares the workload; its labels win over what the proxy says of itself.
             foreach (var (key, value) in Workload.Labels) labels[key] = value;
         }
         Labels = labels;
@@ -28,6 +31,6 @@ internal sealed class ProxyContext
     public WorkloadModel? Workload { get; }
     public string BindAddress { get; }
 
-    /// <summary>"region/zone/subzone": the WorkloadEntry's locality, else what the proxy declares (a gateway's --locality).</summary>
+    /// <summary>"region/zone/subzone": the WorkloadEntry's or Pod's locality, else what the proxy declares (a gateway's --locality).</summary>
     public string Locality { get; }
 }

@@ -34,7 +34,31 @@ internal static class ProxyDependencies
 
         private bool IsRouter => node.Role == ProxyRole.Router;
 
-        public bool DependsOn(ConfigKey key) => snapshot.FindResource(key) switch
+        public bool DependsOn(ConfigKey key) => key.Kind switch
+        {
+            // A Kubernetes Service: its clusters and endpoints where it is visible, and a sidecar's own inbound
+            // listeners (its namespace's services, which may list its pod).
+            PlatformRegistry.ServiceKind => snapshot.PlatformServices.TryGetValue(key, out var service)
+                && (IsVisible(service.ExportTo, service.Namespace) || service.Namespace == _proxy.Namespace),
+            // A Pod: the proxy running as it (its labels, ports, service account and locality), and the proxies that
+            // reach a ServiceEntry selecting it. (A Service's endpoints copy what they take from the pod, so a change
+            // there changes the Service's key too.)
+            PlatformRegistry.PodKind => IsOwnPod(key) || ReachesServiceSelecting(key),
+            _ => DependsOnResource(key),
+        };
+
+        private bool IsOwnPod(ConfigKey key) => key.Namespace == _proxy.Namespace && key.Name == node.WorkloadName;
+
+        private bool ReachesServiceSelecting(ConfigKey pod)
+        {
+            foreach (var service in snapshot.ServicesSelecting(pod.Namespace, pod.Name))
+            {
+                if (IsVisible(service.ExportTo, service.Namespace) || service.Namespace == _proxy.Namespace) return true;
+            }
+            return false;
+        }
+
+        private bool DependsOnResource(ConfigKey key) => snapshot.FindResource(key) switch
         {
             null => false,
             // Gateways configure the gateway proxies they select, and nothing of sidecars.

@@ -59,8 +59,8 @@ internal static class SidecarInboundGenerator
     }
 
     /// <summary>
-    /// Where the mesh reaches the workload: every port its WorkloadEntry declares, plus the port each ServiceEntry
-    /// selecting it sends to; the protocol comes from the service port (HTTP/2 for gRPC ports).
+    /// Where the mesh reaches the workload: every port its WorkloadEntry (or Pod: its named container ports) declares,
+    /// plus the port each service with it as an endpoint sends to; the protocol comes from the service port (HTTP/2 for gRPC ports).
     /// </summary>
     private static SortedDictionary<uint, UpstreamProtocol> InboundPorts(WorkloadModel workload, MeshSnapshot snapshot)
     {
@@ -68,23 +68,34 @@ internal static class SidecarInboundGenerator
         foreach (var port in workload.Ports.Values) ports[port] = UpstreamProtocol.Http1;
         foreach (var service in snapshot.Services)
         {
-            if (!Selects(service, workload)) continue;
+            if (FindEndpoint(service, workload) is not { } endpoint) continue;
             foreach (var servicePort in service.Ports)
             {
-                var port = workload.PortFor(servicePort);
+                // The port the service sends to: the endpoint's own (a Kubernetes endpoint's is its slice's, where a
+                // named targetPort is resolved), else the target port.
+                var port = endpoint.PortFor(servicePort);
                 if (servicePort.IsHttp2 || !ports.ContainsKey(port)) ports[port] = servicePort.IsHttp2 ? UpstreamProtocol.Http2 : UpstreamProtocol.Http1;
             }
         }
         return ports;
     }
 
-    private static bool Selects(ServiceModel service, WorkloadModel workload)
+    /// <summary>
+    /// The service's endpoint that is this workload: the workload itself (a ServiceEntry selecting it), or an endpoint
+    /// naming the same pod at the same address (a Kubernetes Service's, built from its EndpointSlices).
+    /// </summary>
+    private static WorkloadModel? FindEndpoint(ServiceModel service, WorkloadModel workload)
     {
         foreach (var candidate in service.Workloads)
         {
-            if (ReferenceEquals(candidate, workload)) return true;
+            if (ReferenceEquals(candidate, workload)) return candidate;
+            if (!candidate.IsInlineEndpoint && candidate.Name == workload.Name && candidate.Namespace == workload.Namespace
+                && candidate.Address == workload.Address)
+            {
+                return candidate;
+            }
         }
-        return false;
+        return null;
     }
 
     private static bool TryParseAppAddress(string appAddress, out string address, out uint port)

@@ -70,12 +70,16 @@ internal static class UpstreamTlsTranslator
         if (endpoints.Count == 0) return false;
         foreach (var (workload, endpointPort) in endpoints)
         {
-            // Inline ServiceEntry endpoints (outside services) have no sidecar; a WorkloadEntry's has one in local mode.
-            if (!ReferenceEquals(snapshot.FindWorkloadEntry(workload.Namespace, workload.Name), workload)) return false;
+            // Inline ServiceEntry endpoints (outside services) have no sidecar; a WorkloadEntry's has one in local mode;
+            // otherwise, as Istio decides, an endpoint labelled security.istio.io/tlsMode=istio has one (the injector labels pods so).
+            if (!ReferenceEquals(snapshot.FindWorkloadEntry(workload.Namespace, workload.Name), workload) && !HasIstioTlsMode(workload)) return false;
             if (PeerAuthenticationResolver.ModeFor(snapshot, workload.Namespace, workload.Labels, endpointPort) == InboundTlsMode.Disable) return false;
         }
         return true;
     }
+
+    private static bool HasIstioTlsMode(WorkloadModel workload) =>
+        workload.Labels.TryGetValue("security.istio.io/tlsMode", out var mode) && mode == "istio";
 
     private static PortTrafficPolicy? PortLevel(TrafficPolicy? policy, uint port)
     {

@@ -13,13 +13,22 @@ public sealed record AnalysisMessage(AnalysisMessageType Type, ConfigKey Resourc
     /// istioctl analyze's layout, with the field path before the text:
     /// <c>Warning [MESH0001] (DestinationRule default/reviews dr.yaml:12) spec.trafficPolicy.outlierDetection: has no effect in this mesh: ...</c>.
     /// </summary>
-    public override string ToString()
+    public override string ToString() => Format(withFile: true);
+
+    /// <summary>The same without the file and line (<c>... (DestinationRule default/reviews) spec...</c>), for places that have no file, such as the admission webhook's warnings.</summary>
+    public string Describe() => Format(withFile: false);
+
+    private string Format(bool withFile)
     {
         var text = new StringBuilder();
-        text.Append(Type.Level).Append(" [").Append(Type.Code).Append("] (").Append(Resource).Append(' ').Append(File);
-        if (Line is { } line)
+        text.Append(Type.Level).Append(" [").Append(Type.Code).Append("] (").Append(Resource);
+        if (withFile)
         {
-            text.Append(':').Append(line);
+            text.Append(' ').Append(File);
+            if (Line is { } line)
+            {
+                text.Append(':').Append(line);
+            }
         }
 
         text.Append(") ");

@@ -147,6 +147,11 @@ internal static class RequestAuthenticationValidator
         {
             return e.Message;
         }
+        catch (ArgumentException)
+        {
+            // A YAML escape can write an unpaired surrogate (\ud800), which no UTF-8 JSON text can hold.
+            return "not valid JSON text: it holds an unpaired UTF-16 surrogate";
+        }
     }
 
     /// <summary>Istio's ValidateStrictHTTPHeaderName: an RFC 7230 token.</summary>

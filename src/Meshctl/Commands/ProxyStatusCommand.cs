@@ -46,7 +46,8 @@ internal static class ProxyStatusCommand
     internal static string Render(string syncz)
     {
         using var json = JsonDocument.Parse(syncz);
-        var proxies = json.RootElement.GetProperty("proxies");
+        // istiod's shape (an array); older control planes wrapped it in {"proxies": [...]}.
+        var proxies = json.RootElement.ValueKind == JsonValueKind.Array ? json.RootElement : json.RootElement.GetProperty("proxies");
         var rows = new List<string[]> { new[] { "NAME", "ROLE", "CDS", "LDS", "EDS", "RDS", "CONNECTED SINCE" } };
         var nacks = new StringBuilder();
         foreach (var proxy in proxies.EnumerateArray())

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Mesh.Proxy.Listeners;
 using Mesh.Proxy.Model;
 using Prometheus;
 
@@ -19,27 +18,13 @@ internal static class AdminEndpoints
         ("/stats/prometheus", "Istio's standard metrics and the per-route family, Prometheus text format 0.0.4"),
     ];
 
-    public static void Map(IEndpointRouteBuilder endpoints, ProxySnapshotStore store, ListenerHealth listeners, GracefulDrain drain, CollectorRegistry registry)
+    public static void Map(IEndpointRouteBuilder endpoints, ProxySnapshotStore store, ProxyReadiness readiness, CollectorRegistry registry)
     {
         endpoints.MapGet("/", () => Results.Text(string.Join('\n', Array.ConvertAll(Index, entry => $"{entry.Path}\t{entry.Description}")) + "\n"));
 
-        endpoints.MapGet("/ready", () =>
-        {
-            if (drain.IsDraining)
-            {
-                return Results.Text("NOT READY: draining, shutting down\n", statusCode: StatusCodes.Status503ServiceUnavailable);
-            }
-
-            if (!store.Current.IsComplete)
-            {
-                return Results.Text("NOT READY: waiting for listeners, routes, clusters and endpoints\n", statusCode: StatusCodes.Status503ServiceUnavailable);
-            }
-
-            // A listener out of descriptors (or failing to accept for any reason) takes no traffic: say so, by name.
-            return listeners.DescribeNotAccepting() is { } failing
-                ? Results.Text($"NOT READY: {failing}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
-                : Results.Text("LIVE\n");
-        });
+        endpoints.MapGet("/ready", () => readiness.DescribeNotReady() is { } reason
+            ? Results.Text($"NOT READY: {reason}\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Text("LIVE\n"));
 
         endpoints.MapGet("/config_dump", async (HttpContext context) =>
         {

@@ -1,4 +1,5 @@
 // Asks the control plane's CA for a certificate: a new P-256 key per request, a CSR for the token's identity, over Grpc.Net.Client (TLS for https://).
+// The token goes in "authorization: Bearer", read again for every request (a projected service-account token rotates).
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -15,26 +16,21 @@ internal sealed class GrpcCertificateSource : IWorkloadCertificateSource, IDispo
     private readonly CertificateService.CertificateServiceClient _client;
     private readonly IdentityOptions _options;
     private readonly SpiffeId _identity;
-    private readonly Metadata _headers;
 
     public GrpcCertificateSource(Uri controlPlane, IdentityOptions options)
     {
-        if (!BootstrapToken.TryReadIdentity(options.Token, out var identity, out _))
-        {
-            throw new ArgumentException("The CA token is not a bootstrap token (expected <identity>.<mac>, as the control plane mints them).", nameof(options));
-        }
-
+        var identity = CaToken.Identity(options);
         _channel = ControlPlaneChannel.Create(controlPlane, options.CaRootFile, TimeProvider.System);
         _client = new CertificateService.CertificateServiceClient(_channel);
         _options = options;
         _identity = identity;
-        _headers = new Metadata { { "authorization", "Bearer " + options.Token } };
     }
 
     public SpiffeId Identity => _identity;
 
     public async Task<WorkloadCertificate> FetchAsync(CancellationToken cancellationToken)
     {
+        var headers = new Metadata { { "authorization", "Bearer " + CaToken.Current(_options) } };
         using var key = WorkloadKey.Create();
         var request = new CreateCertificateRequest
         {
@@ -44,7 +40,7 @@ internal sealed class GrpcCertificateSource : IWorkloadCertificateSource, IDispo
         CreateCertificateResponse response;
         try
         {
-            response = await _client.CreateCertificateAsync(request, _headers, DateTime.UtcNow + CallTimeout, cancellationToken);
+            response = await _client.CreateCertificateAsync(request, headers, DateTime.UtcNow + CallTimeout, cancellationToken);
         }
         catch (RpcException) when (cancellationToken.IsCancellationRequested)
         {

@@ -1,4 +1,6 @@
 // How the proxy gets and renews its workload certificate.
+using Mesh.Security;
+
 namespace Mesh.Proxy.Identity;
 
 internal sealed record IdentityOptions
@@ -8,8 +10,20 @@ internal sealed record IdentityOptions
 
     public const double DefaultRenewFraction = 0.8;
 
-    /// <summary>The bootstrap token from the control plane; null runs the proxy without an identity (plaintext only).</summary>
+    /// <summary>The bootstrap token from the control plane; null with no <see cref="TokenFile"/> either: no identity (plaintext only).</summary>
     public string? Token { get; init; }
+
+    /// <summary>
+    /// A projected Kubernetes service-account token (--ca-token-file), read again before every use (<see cref="CaToken"/>);
+    /// null: <see cref="Token"/>, if any.
+    /// </summary>
+    public string? TokenFile { get; init; }
+
+    /// <summary>With <see cref="TokenFile"/>: spiffe://&lt;trust domain&gt;/ns/&lt;namespace&gt;/sa/&lt;service account&gt;, the identity the CSR asks for.</summary>
+    public SpiffeId? ServiceAccountIdentity { get; init; }
+
+    /// <summary>Whether the proxy has a token to ask the CA for a certificate with.</summary>
+    public bool HasToken => Token is not null || TokenFile is not null;
 
     /// <summary>
     /// The CA root bundle (root-cert.pem, as Istio's istio-ca-root-cert ConfigMap carries it) that verifies an https://

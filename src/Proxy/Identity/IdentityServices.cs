@@ -9,7 +9,7 @@ internal static class IdentityServices
     /// <param name="source">A source of certificates instead of the control plane's CA (tests); null asks the CA when a token is set.</param>
     public static void Add(IServiceCollection services, ProxyOptions options, IWorkloadCertificateSource? source)
     {
-        var enabled = source is not null || options.Identity.Token is not null;
+        var enabled = source is not null || options.Identity.HasToken;
         services.AddSingleton(new WorkloadIdentityStore { IsEnabled = enabled });
         services.AddSingleton(options.Identity);
         if (!enabled)

@@ -60,6 +60,26 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
     private static DiscoveryRequest Ack(DiscoveryResponse response) =>
         new() { TypeUrl = response.TypeUrl, VersionInfo = response.VersionInfo, ResponseNonce = response.Nonce };
 
+    [Fact]
+    public async Task Version_AsIstiodAnswers_KialiFindsTheIstioReleaseFirst()
+    {
+        using var http = new HttpClient();
+
+        var version = await http.GetStringAsync($"http://127.0.0.1:{_server.HttpPort}/version", _timeout.Token);
+
+        // Kiali's rule: the first X.Y.Z in the text is the Istio version.
+        Assert.Matches(@"^1\.27\.0-mesh\.[0-9.]+-Clean$", version);
+    }
+
+    [Fact]
+    public async Task Syncz_NoProxies_AnEmptyArrayAsIstiod()
+    {
+        var syncz = await GetJsonAsync("/debug/syncz");
+
+        Assert.Equal(JsonValueKind.Array, syncz.ValueKind);
+        Assert.Equal(0, syncz.GetArrayLength());
+    }
+
     private async Task<JsonElement> GetJsonAsync(string path)
     {
         using var http = new HttpClient();
@@ -89,9 +109,15 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
         var connection = Assert.Single(_server.Registry.Snapshot());
         await Eventually.TrueAsync(() => connection.OverallStatus == SyncStatus.Synced, "every type to be ACKed");
         var syncz = await GetJsonAsync("/debug/syncz");
-        var proxy = Assert.Single(syncz.GetProperty("proxies").EnumerateArray());
+        var proxy = Assert.Single(syncz.EnumerateArray());
         Assert.Equal(("sidecar~frontend-v1.default", "SYNCED"), (proxy.GetProperty("id").GetString(), proxy.GetProperty("status").GetString()));
         Assert.Equal(initial[0].VersionInfo, proxy.GetProperty("types").GetProperty("cds").GetProperty("ackedVersion").GetString());
+        // istiod's fields, as Kiali reads them: the proxy as pod.namespace, and per type the nonce sent and the one ACKed.
+        Assert.Equal(("frontend-v1.default", "sidecar", "Kubernetes"),
+            (proxy.GetProperty("proxy").GetString(), proxy.GetProperty("proxy_type").GetString(), proxy.GetProperty("cluster_id").GetString()));
+        Assert.Equal(initial[0].Nonce, proxy.GetProperty("cluster_sent").GetString());
+        Assert.Equal(initial[0].Nonce, proxy.GetProperty("cluster_acked").GetString());
+        Assert.Equal(initial[3].Nonce, proxy.GetProperty("route_acked").GetString());
 
         // Only the routes depend on the weights: the next response must be routes, not clusters (which would come first).
         _config.Write("routing.yaml", Routing(50));
@@ -110,11 +136,13 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
         await Eventually.TrueAsync(() => connection.OverallStatus == SyncStatus.Nacked, "the NACK to be recorded");
 
         syncz = await GetJsonAsync("/debug/syncz");
-        var rds = syncz.GetProperty("proxies")[0].GetProperty("types").GetProperty("rds");
+        var rds = syncz[0].GetProperty("types").GetProperty("rds");
         Assert.Equal("NACKED", rds.GetProperty("status").GetString());
         Assert.Equal("route names an unknown cluster", rds.GetProperty("lastNack").GetProperty("message").GetString());
         Assert.Equal(initial[3].VersionInfo, rds.GetProperty("ackedVersion").GetString());
-        Assert.Equal("NACKED", syncz.GetProperty("status").GetString());
+        Assert.Equal("NACKED", syncz[0].GetProperty("status").GetString());
+        // A NACK leaves the ACKed nonce behind the sent one: Kiali shows the routes as Stale.
+        Assert.Equal((changed.Nonce, initial[3].Nonce), (syncz[0].GetProperty("route_sent").GetString(), syncz[0].GetProperty("route_acked").GetString()));
     }
 
     [Fact]

@@ -129,7 +129,7 @@ internal sealed class SecuredControlPlane : IAsyncDisposable
     {
         using var http = new HttpClient();
         using var syncz = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{Server.HttpPort}/debug/syncz"));
-        foreach (var proxy in syncz.RootElement.GetProperty("proxies").EnumerateArray())
+        foreach (var proxy in syncz.RootElement.EnumerateArray())
         {
             if (proxy.GetProperty("id").GetString() == id) return proxy.Clone();
         }

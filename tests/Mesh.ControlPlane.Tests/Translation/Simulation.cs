@@ -40,6 +40,9 @@ internal sealed class Simulation
 
     public static Simulation Sidecar(string workload, string ns, params string[] yaml) => new(Load(yaml), TestNodes.Sidecar(workload, ns));
 
+    /// <summary>A proxy's view of a snapshot built elsewhere (with a platform registry, say).</summary>
+    public static Simulation Of(MeshSnapshot snapshot, Node node) => new(snapshot, node);
+
     public static Simulation Router(string workload, string ns, IReadOnlyDictionary<string, string> labels, params string[] yaml) =>
         new(Load(yaml), TestNodes.Router(workload, ns, labels));
 

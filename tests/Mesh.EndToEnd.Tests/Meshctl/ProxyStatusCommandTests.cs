@@ -5,11 +5,10 @@ namespace Mesh.EndToEnd.Tests.Meshctl;
 public sealed class ProxyStatusCommandTests
 {
     private const string Syncz = """
-        {
-          "snapshotVersion": 3,
-          "status": "NACKED",
-          "proxies": [
+        [
             {
+              "cluster_id": "Kubernetes", "proxy": "backend-v1.default", "proxy_type": "sidecar",
+              "cluster_sent": "1-1", "cluster_acked": "1-1", "listener_sent": "1-2", "route_sent": "1-5", "route_acked": "1-4",
               "id": "sidecar~backend-v1.default", "role": "sidecar", "workload": "backend-v1", "namespace": "default",
               "peer": "127.0.0.1:5000", "connectedSince": "2026-11-22T05:25:02Z", "status": "NACKED",
               "types": {
@@ -19,8 +18,7 @@ public sealed class ProxyStatusCommandTests
                 "rds": { "status": "NACKED", "lastNack": { "nonce": "1-5", "code": 3, "message": "routes[0]: bad regex" } }
               }
             }
-          ]
-        }
+        ]
         """;
 
     [Fact]

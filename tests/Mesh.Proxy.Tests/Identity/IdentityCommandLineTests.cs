@@ -14,7 +14,7 @@ public sealed class IdentityCommandLineTests
     [Fact]
     public void TryApply_NoTokenAnywhere_NoIdentity()
     {
-        var options = IdentityCommandLine.TryApply(Parse(Sidecar), new Dictionary<string, string>(), null, out var error);
+        var options = IdentityCommandLine.TryApply(Parse(Sidecar), new Dictionary<string, string>(), _ => null, out var error);
         Assert.NotNull(options);
         Assert.Null(options.Identity.Token);
         Assert.Equal(IdentityOptions.DefaultRenewFraction, options.Identity.RenewFraction);
@@ -25,7 +25,7 @@ public sealed class IdentityCommandLineTests
     public void TryApply_TokenFromTheEnvironmentAndFlags_Applied()
     {
         var values = new Dictionary<string, string> { ["--cert-ttl-seconds"] = "60", ["--cert-renew-fraction"] = "0.5" };
-        var options = IdentityCommandLine.TryApply(Parse(Sidecar), values, Token, out _)!;
+        var options = IdentityCommandLine.TryApply(Parse(Sidecar), values, name => name == IdentityOptions.TokenVariable ? Token : null, out _)!;
         Assert.Equal(Token, options.Identity.Token);
         Assert.Equal(TimeSpan.FromSeconds(60), options.Identity.Lifetime);
         Assert.Equal(0.5, options.Identity.RenewFraction);
@@ -37,7 +37,7 @@ public sealed class IdentityCommandLineTests
     [InlineData("--cert-renew-fraction", "1.5", "--cert-renew-fraction")]
     public void TryApply_BadValue_ErrorNamesTheFlag(string flag, string value, string named)
     {
-        Assert.Null(IdentityCommandLine.TryApply(Parse(Sidecar), new Dictionary<string, string> { [flag] = value }, null, out var error));
+        Assert.Null(IdentityCommandLine.TryApply(Parse(Sidecar), new Dictionary<string, string> { [flag] = value }, _ => null, out var error));
         Assert.Contains(named, error);
     }
 

@@ -36,14 +36,16 @@ internal sealed class TestProxy : IAsyncDisposable
     /// <param name="certificateSource">A workload certificate source, for listeners that serve mTLS; null: no identity.</param>
     /// <param name="overload">The overload manager's heap budget; null: the GC's limit, which tests never reach.</param>
     /// <param name="time">The proxy's clock (a FakeTimeProvider moves outlier detection's sweeps by hand); null: the system's.</param>
+    /// <param name="configure">Changes the gateway's options before it starts (a status port, a sidecar's role); null: none.</param>
     public static async Task<TestProxy> StartAsync(Random? random = null, ListenerLimits? limits = null, IWorkloadCertificateSource? certificateSource = null,
-        OverloadOptions? overload = null, TimeProvider? time = null)
+        OverloadOptions? overload = null, TimeProvider? time = null, Func<ProxyOptions, ProxyOptions>? configure = null)
     {
         var options = new ProxyOptions(ProxyRole.Router, "gateway", "default", new Uri("http://127.0.0.1:1"), null, 0, 0, "127.0.0.1", new Dictionary<string, string>())
         {
             Listeners = limits ?? new ListenerLimits(),
             Overload = overload ?? new OverloadOptions(),
         };
+        options = configure?.Invoke(options) ?? options;
         var transport = new FakeDiscoveryTransport();
         var app = ProxyApplication.Build(options, transport, time ?? TimeProvider.System, random ?? new Random(7), certificateSource);
         await app.StartAsync();

@@ -251,6 +251,18 @@ public sealed class ProxyMetricsTests
         }
     }
 
+    [Fact]
+    public async Task MetricsPort_AdminPaths_404ThereServedOnTheAdminPort()
+    {
+        var metricsPort = FreePort.Next();
+        await using var proxy = await ObservedProxy.StartAsync(options => options with { MetricsPort = metricsPort });
+        using var scraper = new HttpClient();
+
+        Assert.Equal(HttpStatusCode.NotFound, (await scraper.GetAsync($"http://127.0.0.1:{metricsPort}/config_dump")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await scraper.GetAsync($"http://127.0.0.1:{metricsPort}/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await scraper.GetAsync($"http://127.0.0.1:{proxy.Admin.Port}/config_dump")).StatusCode);
+    }
+
     private static Cluster BackendClusterConfig()
     {
         var cluster = Cluster(BackendCluster);

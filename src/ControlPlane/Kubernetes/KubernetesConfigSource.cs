@@ -1,0 +1,313 @@
+using k8s;
+using k8s.Models;
+using Mesh.ControlPlane.Model;
+using Mesh.ControlPlane.Sources;
+using Mesh.Istio;
+using Mesh.Istio.Analysis;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.ControlPlane.Kubernetes;
+
+/// <summary>
+/// Serves the cluster: the Istio kinds (each at the best version its CRD serves, read once the CRD appears) loaded
+/// object by object, and the service registry built from Services, EndpointSlices, Pods, Namespaces and Nodes. Like a
+/// file of the folder source, each object keeps its last good version: a rejected one is reported (log line and a
+/// Warning Event on it) and its previous version keeps serving. Bursts of informer events (a relist) are one change.
+/// </summary>
+internal sealed class KubernetesConfigSource : IConfigSource
+{
+    private readonly KubernetesOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggers;
+    private readonly IKubernetes _client;
+    private readonly InformerCatalog _catalog;
+    private readonly ConfigInputLimits _limits;
+    private readonly TimeSpan _syncTimeout;
+    private readonly ConfigStatusEvents _events;
+    private readonly Debouncer _debouncer;
+    private readonly Lock _gate = new();
+    private readonly Informer<V1CustomResourceDefinition> _crds;
+    private readonly Informer<V1Service> _services;
+    private readonly Informer<V1EndpointSlice> _slices;
+    private readonly Informer<V1Pod> _pods;
+    private readonly Informer<V1Namespace> _namespaces;
+    private readonly Informer<V1Node> _nodes;
+    private readonly Dictionary<IstioKind, KindWatch> _kinds = [];
+    // Every Istio object read, by kind/namespace/name (not version: a kind moving to another version keeps its objects).
+    private readonly SortedDictionary<string, ObjectState> _objects = new(StringComparer.Ordinal);
+    private readonly HashSet<(IstioKind Kind, string? Namespace, string Name)> _dirty = [];
+    private bool _registryDirty = true;
+    private bool _crdsDirty = true;
+    private ConfigState _current = ConfigState.Empty;
+    private HashSet<string> _loggedMessages = new(StringComparer.Ordinal);
+
+    /// <param name="settle">How long informer events must stay quiet before they are applied (a relist is one change).</param>
+    /// <param name="syncTimeout">How long <see cref="Start"/> waits for every informer's first list.</param>
+    public KubernetesConfigSource(IKubernetes client, KubernetesOptions options, TimeProvider time, ILoggerFactory loggers,
+        InformerCatalog catalog, TimeSpan settle, TimeSpan syncTimeout, ConfigInputLimits? limits = null)
+    {
+        _client = client;
+        _options = options;
+        _time = time;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<KubernetesConfigSource>();
+        _catalog = catalog;
+        _limits = limits ?? ConfigInputLimits.Default;
+        _syncTimeout = syncTimeout;
+        _events = new ConfigStatusEvents(client, time, _logger);
+        _debouncer = new Debouncer(settle, settle * 10, time, _ => Flush());
+        _crds = Watch("apiextensions.k8s.io/v1/customresourcedefinitions", InformerSources.CustomResourceDefinitions(client), () => _crdsDirty = true);
+        _services = Watch("v1/services", InformerSources.Services(client), () => _registryDirty = true);
+        _slices = Watch("discovery.k8s.io/v1/endpointslices", InformerSources.EndpointSlices(client), () => _registryDirty = true);
+        _pods = Watch("v1/pods", InformerSources.Pods(client), () => _registryDirty = true);
+        _namespaces = Watch("v1/namespaces", InformerSources.Namespaces(client), () => _registryDirty = true);
+        _nodes = Watch("v1/nodes", InformerSources.Nodes(client), () => _registryDirty = true);
+        foreach (var kind in IstioKind.All) _kinds[kind] = new KindWatch();
+    }
+
+    public ConfigState Current => Volatile.Read(ref _current);
+
+    public event Action<ConfigChange>? Changed;
+
+    /// <summary>The status events written so far (tests wait on it).</summary>
+    internal ConfigStatusEvents StatusEvents => _events;
+
+    /// <summary>Lists everything (bounded by the sync timeout, naming what did not sync), then applies changes as they come.</summary>
+    public void Start()
+    {
+        IInformerStatus[] core = [_crds, _services, _slices, _pods, _namespaces, _nodes];
+        _crds.Start();
+        _services.Start();
+        _slices.Start();
+        _pods.Start();
+        _namespaces.Start();
+        _nodes.Start();
+        var deadline = _time.GetUtcNow() + _syncTimeout;
+        WaitForSync([_crds], deadline);
+        lock (_gate) ReconcileKinds();
+        var all = new List<IInformerStatus>(core);
+        lock (_gate)
+        {
+            foreach (var watch in _kinds.Values) if (watch.Informer is { } informer) all.Add(informer);
+        }
+        WaitForSync(all, deadline);
+        Flush();
+    }
+
+    private void WaitForSync(IReadOnlyList<IInformerStatus> informers, DateTimeOffset deadline)
+    {
+        var waits = new Task[informers.Count];
+        for (var i = 0; i < informers.Count; i++) waits[i] = informers[i].WaitForSyncAsync(CancellationToken.None);
+        var left = deadline - _time.GetUtcNow();
+        if (Task.WaitAll(waits, left > TimeSpan.Zero ? left : TimeSpan.Zero)) return;
+        foreach (var informer in informers)
+        {
+            var status = informer.Status();
+            if (status.Synced) continue;
+            throw new TimeoutException($"Kubernetes: {status.Name} did not sync within {_syncTimeout.TotalSeconds:0} s" +
+                (status.LastError is { } error ? $": {error}" : " (the list has not answered)"));
+        }
+    }
+
+    private Informer<T> Watch<T>(string name, InformerSource<T> source, Action markDirty) where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var informer = new Informer<T>(name, source, _time, _loggers.CreateLogger("Mesh.ControlPlane.Kubernetes.Informer"));
+        informer.Changed += (_, _) =>
+        {
+            lock (_gate) markDirty();
+            _debouncer.Signal();
+        };
+        _catalog.Add(informer);
+        return informer;
+    }
+
+    /// <summary>Starts, moves or keeps each Istio kind's informer at the best version its CRD serves now.</summary>
+    private void ReconcileKinds()
+    {
+        _crdsDirty = false;
+        foreach (var (kind, watch) in _kinds)
+        {
+            var version = ServedVersion(_crds.Get(null, kind.CrdName));
+            if (version == watch.Version && watch.Reconciled) continue;
+            watch.Reconciled = true;
+            var previous = watch.Informer;
+            watch.Version = version;
+            watch.Informer = null;
+            if (previous is not null) _ = previous.StopAsync();
+            if (version is null)
+            {
+                KubernetesSourceLog.KindMissing(_logger, kind.CrdName, string.Join(", ", IstioKind.PreferredVersions), kind.Kind);
+                MarkKindDirty(kind);
+                continue;
+            }
+            var informer = new Informer<CustomObject>(kind.InformerName(version), InformerSources.Custom(_client, kind.Group, version, kind.Plural),
+                _time, _loggers.CreateLogger("Mesh.ControlPlane.Kubernetes.Informer"));
+            informer.Changed += (_, item) =>
+            {
+                lock (_gate) _dirty.Add((kind, item.Metadata.NamespaceProperty, item.Metadata.Name));
+                _debouncer.Signal();
+            };
+            // Once listed, every object of the kind is looked at again: those the previous version held and this one lacks leave.
+            _ = informer.WaitForSyncAsync(CancellationToken.None).ContinueWith(_ =>
+            {
+                lock (_gate) MarkKindDirty(kind);
+                _debouncer.Signal();
+            }, TaskScheduler.Default);
+            watch.Informer = informer;
+            _catalog.Add(informer);
+            KubernetesSourceLog.KindWatched(_logger, kind.Kind, kind.Group, version);
+            informer.Start();
+        }
+    }
+
+    /// <summary>Every object of the kind is looked at again: those read before, and those its informer holds now.</summary>
+    private void MarkKindDirty(IstioKind kind)
+    {
+        foreach (var state in _objects.Values) if (state.Kind == kind) _dirty.Add((kind, state.Object.Metadata.NamespaceProperty, state.Object.Metadata.Name));
+        if (_kinds[kind].Informer is not { HasSynced: true } informer) return;
+        foreach (var item in informer.List()) _dirty.Add((kind, item.Metadata.NamespaceProperty, item.Metadata.Name));
+    }
+
+    /// <summary>The best of v1, v1beta1, v1alpha3 that the CRD serves; null without the CRD or a served version we read.</summary>
+    private static string? ServedVersion(V1CustomResourceDefinition? crd)
+    {
+        if (crd?.Spec?.Versions is not { } versions) return null;
+        foreach (var preferred in IstioKind.PreferredVersions)
+        {
+            foreach (var version in versions) if (version.Name == preferred && version.Served) return preferred;
+        }
+        return null;
+    }
+
+    /// <summary>Applies what changed since the last flush: CRDs, then objects, then the registry; raises one change.</summary>
+    private void Flush()
+    {
+        var changed = new HashSet<ConfigKey>();
+        lock (_gate)
+        {
+            if (_crdsDirty) ReconcileKinds();
+            foreach (var (kind, ns, name) in _dirty) Reload(kind, ns, name, changed);
+            _dirty.Clear();
+            var registry = _current.Registry;
+            if (_registryDirty)
+            {
+                _registryDirty = false;
+                var before = registry;
+                registry = KubernetesRegistry.Build(new KubernetesObjects(_services.List(), _slices.List(), _pods.List(), _namespaces.List(), _nodes.List()),
+                    _options.DomainSuffix);
+                changed.UnionWith(KubernetesRegistry.ChangedKeys(before, registry));
+            }
+            var state = Compose(registry);
+            Volatile.Write(ref _current, state);
+            KubernetesSourceLog.ConfigLoaded(_logger, state.Resources.Count, _objects.Count, state.Rejections.Count, registry.Services.Count, registry.Workloads.Count);
+            ReportMessages(state.Messages);
+        }
+        if (changed.Count > 0) Changed?.Invoke(new ConfigChange(changed));
+    }
+
+    private void Reload(IstioKind kind, string? ns, string name, HashSet<ConfigKey> changed)
+    {
+        var id = $"{kind.Kind}/{ns}/{name}";
+        _objects.TryGetValue(id, out var previous);
+        var watch = _kinds[kind];
+        // An informer still listing says nothing yet about its objects: they stay as they are until it synced.
+        if (watch.Informer is { HasSynced: false }) return;
+        var item = watch.Informer?.Get(ns, name);
+        if (item is null)
+        {
+            if (previous is null) return;
+            _objects.Remove(id);
+            ChangedKeys.Add(previous.Resources, [], changed);
+            return;
+        }
+        if (previous is not null && previous.Object.Metadata.ResourceVersion == item.Metadata.ResourceVersion && previous.Object.ApiVersion == item.ApiVersion) return;
+
+        var origin = kind.Origin(watch.Version!, ns, name);
+        var result = IstioObjectReader.Load(item, origin, _limits);
+        var lastGood = previous?.Resources ?? [];
+        ObjectState next;
+        if (result.Errors.Count == 0)
+        {
+            next = new ObjectState(kind, item, origin, result.Resources, []);
+        }
+        else
+        {
+            next = new ObjectState(kind, item, origin, lastGood, result.Errors);
+            foreach (var error in result.Errors)
+            {
+                if (!_events.Report(item, ConfigStatusEvents.RejectedReason, RejectionMessage(error))) continue;
+                KubernetesSourceLog.ObjectRejected(_logger, error.ToString(), item.Metadata.ResourceVersion ?? "", lastGood.Count);
+            }
+        }
+        _objects[id] = next;
+        ChangedKeys.Add(lastGood, next.Resources, changed);
+    }
+
+    /// <summary>What a person reading the event needs: the field at fault and why (the object itself is the event's subject).</summary>
+    private static string RejectionMessage(ConfigError error) =>
+        (error.FieldPath.Length > 0 ? error.FieldPath + ": " : "") + error.Reason + "; the last accepted version keeps serving";
+
+    private ConfigState Compose(PlatformRegistry registry)
+    {
+        var resources = new List<IstioResource>();
+        var rejections = new List<ConfigRejection>();
+        foreach (var state in _objects.Values)
+        {
+            resources.AddRange(state.Resources);
+            if (state.Errors.Count > 0) rejections.Add(new ConfigRejection(state.Origin, state.Errors, state.Resources.Count));
+        }
+        return new ConfigState(resources, rejections) { Registry = registry, Messages = RegisteredHostMessages.Without(MeshAnalyzer.Analyze(resources), registry) };
+    }
+
+    /// <summary>Each analyzer message is logged when it first appears and recorded as an event on its object, once per resourceVersion.</summary>
+    private void ReportMessages(IReadOnlyList<AnalysisMessage> messages)
+    {
+        var byKey = new Dictionary<ConfigKey, ObjectState>();
+        foreach (var state in _objects.Values) foreach (var resource in state.Resources) byKey[resource.Key] = state;
+        var current = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var message in messages)
+        {
+            var text = message.ToString();
+            if (current.Add(text) && !_loggedMessages.Contains(text))
+            {
+                KubernetesSourceLog.Analysis(_logger, message.Type.Level == AnalysisLevel.Info ? LogLevel.Information : LogLevel.Warning, text);
+            }
+            if (message.Type.Level != AnalysisLevel.Info && byKey.TryGetValue(message.Resource, out var state))
+            {
+                var field = message.FieldPath.Length > 0 ? message.FieldPath + ": " : "";
+                _events.Report(state.Object, message.Type.Name, $"{message.Type.Code} {field}{message.Text}");
+            }
+        }
+        _loggedMessages = current;
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var state in _objects.Values) if (state.Object.Metadata.Uid is { } uid) live.Add(uid);
+        _events.Forget(live.Contains);
+    }
+
+    public void Dispose()
+    {
+        _debouncer.Dispose();
+        var stops = new List<Task> { _crds.StopAsync(), _services.StopAsync(), _slices.StopAsync(), _pods.StopAsync(), _namespaces.StopAsync(), _nodes.StopAsync() };
+        lock (_gate)
+        {
+            foreach (var watch in _kinds.Values) if (watch.Informer is { } informer) stops.Add(informer.StopAsync());
+        }
+        Task.WaitAll([.. stops], TimeSpan.FromSeconds(5));
+    }
+
+    private sealed class KindWatch
+    {
+        /// <summary>The version watched; null while no CRD serves one we read.</summary>
+        public string? Version { get; set; }
+
+        public Informer<CustomObject>? Informer { get; set; }
+
+        /// <summary>False until the CRDs were first looked at (so a kind missing from the start is logged).</summary>
+        public bool Reconciled { get; set; }
+    }
+
+    /// <param name="Resources">What serves: this version's when it was accepted, else the last accepted one's.</param>
+    /// <param name="Errors">Why this version was rejected; empty when accepted.</param>
+    private sealed record ObjectState(IstioKind Kind, CustomObject Object, string Origin, IReadOnlyList<IstioResource> Resources, IReadOnlyList<ConfigError> Errors);
+}

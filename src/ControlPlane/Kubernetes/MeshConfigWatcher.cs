@@ -1,0 +1,232 @@
+using k8s;
+using k8s.Models;
+using Mesh.ControlPlane.Translation;
+using Mesh.Injection;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.ControlPlane.Kubernetes;
+
+/// <summary>
+/// Istio's mesh config from the <c>istio</c> ConfigMap (<c>istio-&lt;rev&gt;</c> for a revision) in the system namespace,
+/// read at start and on every change through an informer, as istiod does. The implemented fields
+/// (<see cref="MeshConfigFields"/>) change the injector at once; every other field is named in a log line, a Warning
+/// event on the ConfigMap and <c>/debug/meshz</c>. A config that does not parse is refused with its field path and the
+/// last good one keeps serving (none yet: Istio's defaults).
+/// </summary>
+internal sealed class MeshConfigWatcher : IAsyncDisposable
+{
+    public const string RejectedReason = "MeshConfigRejected";
+    public const string WithoutEffectReason = "MeshConfigFieldsWithoutEffect";
+    public const string TrustDomainReason = "MeshConfigTrustDomainIgnored";
+
+    private readonly IInformer<V1ConfigMap> _informer;
+    private readonly string _namespace;
+    private readonly string _name;
+    private readonly InjectionSettings _base;
+    private readonly string _caTrustDomain;
+    private readonly ConfigMapEvents? _events;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _stop = new();
+    private Informer<V1ConfigMap>? _owned;
+    private IKubernetes? _ownedClient;
+    private readonly TaskCompletionSource _firstDecided = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _initial = Task.CompletedTask;
+    private volatile SidecarInjector _injector;
+    private volatile MeshConfigState _state;
+    private string? _seen = "";
+
+    /// <param name="baseSettings">The injection settings from the command line: what the mesh config's absent fields leave.</param>
+    /// <param name="caTrustDomain">The CA's trust domain, which the mesh config cannot change while the control plane runs.</param>
+    public MeshConfigWatcher(IInformer<V1ConfigMap> informer, string ns, string revision, InjectionSettings baseSettings, string caTrustDomain,
+        ConfigMapEvents? events, ILogger logger)
+    {
+        _informer = informer;
+        _namespace = ns;
+        _name = ConfigMapName(revision);
+        _base = baseSettings;
+        _caTrustDomain = caTrustDomain;
+        _events = events;
+        _logger = logger;
+        _injector = new SidecarInjector(baseSettings);
+        _state = new MeshConfigState { Source = Source, Injection = baseSettings };
+    }
+
+    /// <summary>A watcher with an informer of its own on the one ConfigMap, listed in <paramref name="catalog"/> for /debug/informerz.</summary>
+    /// <param name="ownsClient">Dispose <paramref name="client"/> with the watcher.</param>
+    public static MeshConfigWatcher Create(IKubernetes client, KubernetesOptions options, InjectionSettings baseSettings, string caTrustDomain,
+        TimeProvider time, ILoggerFactory loggers, InformerCatalog? catalog = null, bool ownsClient = false)
+    {
+        var name = ConfigMapName(options.Revision);
+        var informer = new Informer<V1ConfigMap>($"v1/configmaps {options.SystemNamespace}/{name}", InformerSources.ConfigMap(client, options.SystemNamespace, name),
+            time, loggers.CreateLogger("Mesh.ControlPlane.Kubernetes.Informer"));
+        catalog?.Add(informer);
+        var logger = loggers.CreateLogger<MeshConfigWatcher>();
+        return new MeshConfigWatcher(informer, options.SystemNamespace, options.Revision, baseSettings, caTrustDomain, new ConfigMapEvents(client, time, logger), logger)
+        {
+            _owned = informer,
+            _ownedClient = ownsClient ? client : null,
+        };
+    }
+
+    /// <summary>istiod's name for a revision's mesh config: <c>istio</c>, or <c>istio-&lt;rev&gt;</c>.</summary>
+    public static string ConfigMapName(string revision) => revision is "" or "default" ? "istio" : $"istio-{revision}";
+
+    /// <summary>The injector for the mesh config in effect: a volatile read, for every /inject request.</summary>
+    public SidecarInjector Injector => _injector;
+
+    public MeshConfigState State => _state;
+
+    /// <summary>Completes once the first ConfigMap read (or its absence) has decided the mesh config.</summary>
+    public Task FirstDecided => _firstDecided.Task;
+
+    /// <summary>Events on the ConfigMap still being written; for tests.</summary>
+    public Task PendingEvents => _events?.Pending ?? Task.CompletedTask;
+
+    private string Source => $"{_namespace}/{_name}";
+
+    public void Start()
+    {
+        _informer.Changed += (kind, configMap) =>
+        {
+            if (configMap.Metadata.Name == _name && configMap.Metadata.NamespaceProperty == _namespace) Apply(kind == InformerEventKind.Deleted ? null : configMap);
+        };
+        _owned?.Start();
+        _initial = Task.Run(async () =>
+        {
+            await _informer.WaitForSyncAsync(_stop.Token);
+            // A ConfigMap that is absent raises no event: Istio's defaults are then said to be in effect.
+            Apply(_informer.Get(_namespace, _name));
+        });
+    }
+
+    private void Apply(V1ConfigMap? configMap)
+    {
+        lock (_gate) Decide(configMap);
+        _firstDecided.TrySetResult();
+    }
+
+    private void Decide(V1ConfigMap? configMap)
+    {
+        var version = configMap?.Metadata.ResourceVersion;
+        if (version == _seen) return;
+        _seen = version;
+        var shown = version ?? "none";
+        string? text = null;
+        if (configMap is null) MeshConfigLog.Defaults(_logger, Source, "does not exist");
+        else if (configMap.Data?.TryGetValue("mesh", out text) != true) MeshConfigLog.Defaults(_logger, Source, "has no 'mesh' key");
+
+        MeshConfigDocument document;
+        try
+        {
+            document = MeshConfigParser.Parse(text);
+        }
+        catch (MeshConfigException e)
+        {
+            var current = _state;
+            var lastGood = current.ResourceVersion is { } good ? $"resourceVersion {good}" : "Istio's defaults";
+            MeshConfigLog.Rejected(_logger, Source, shown, e.Path, e.Reason, lastGood);
+            _state = current with { Rejection = $"resourceVersion {shown} rejected at {e.Path}: {e.Reason}" };
+            _events?.Report(configMap!, RejectedReason, $"mesh config rejected at {e.Path}: {e.Reason}; the last good mesh config ({lastGood}) keeps serving");
+            return;
+        }
+
+        var effective = new List<string>();
+        var withoutEffect = new List<FieldWithoutEffect>();
+        foreach (var field in document.Fields)
+        {
+            if (!MeshConfigFields.Implemented.ContainsKey(field)) withoutEffect.Add(new FieldWithoutEffect(field, "not implemented by this mesh"));
+            else if (Mismatch(field, document) is { } reason) withoutEffect.Add(new FieldWithoutEffect(field, reason));
+            else effective.Add(field);
+        }
+
+        ReportMeshNetworks(configMap, withoutEffect);
+        var settings = _base with
+        {
+            DiscoveryAddress = document.DiscoveryAddress ?? _base.DiscoveryAddress,
+            HoldApplicationUntilProxyStarts = document.HoldApplicationUntilProxyStarts ?? _base.HoldApplicationUntilProxyStarts,
+            EnablePrometheusMerge = document.EnablePrometheusMerge ?? _base.EnablePrometheusMerge,
+        };
+        _injector = new SidecarInjector(settings);
+        _state = new MeshConfigState
+        {
+            Source = Source,
+            ResourceVersion = version,
+            Injection = settings,
+            Effective = effective,
+            WithoutEffect = withoutEffect,
+        };
+        MeshConfigLog.Applied(_logger, Source, shown, settings.DiscoveryAddress, settings.HoldApplicationUntilProxyStarts, settings.EnablePrometheusMerge);
+        Report(configMap, withoutEffect, shown);
+    }
+
+    /// <summary>The ConfigMap's meshNetworks key (Istio's multi-network gateways): not implemented, so any network in it is named.</summary>
+    private static void ReportMeshNetworks(V1ConfigMap? configMap, List<FieldWithoutEffect> withoutEffect)
+    {
+        if (configMap?.Data?.TryGetValue("meshNetworks", out var text) != true) return;
+        try
+        {
+            foreach (var field in MeshConfigParser.Parse(text).Fields)
+            {
+                withoutEffect.Add(new FieldWithoutEffect("meshNetworks." + field, "multi-network meshes are not implemented by this mesh"));
+            }
+        }
+        catch (MeshConfigException e)
+        {
+            withoutEffect.Add(new FieldWithoutEffect("meshNetworks", $"not read ({e.Path}: {e.Reason}); multi-network meshes are not implemented by this mesh"));
+        }
+    }
+
+    /// <summary>Why an implemented field still has no effect with this value; null when it takes effect.</summary>
+    private string? Mismatch(string field, MeshConfigDocument document) => field switch
+    {
+        MeshConfigFields.TrustDomain when document.TrustDomain != _caTrustDomain =>
+            $"meshConfig trustDomain \"{document.TrustDomain}\" differs from the CA's trust domain \"{_caTrustDomain}\": the mesh keeps \"{_caTrustDomain}\". "
+            + "The trust domain is fixed when the control plane starts and this mesh offers no other yet (no command-line option; the SANs proxies verify assume it): "
+            + $"set trustDomain to \"{_caTrustDomain}\" or remove it",
+        MeshConfigFields.RootNamespace when document.RootNamespace != PeerAuthenticationResolver.RootNamespace =>
+            $"meshConfig rootNamespace \"{document.RootNamespace}\" has no effect: mesh-wide policies (PeerAuthentication, RequestAuthentication, AuthorizationPolicy) are read from \"{PeerAuthenticationResolver.RootNamespace}\" only",
+        _ => null,
+    };
+
+    private void Report(V1ConfigMap? configMap, List<FieldWithoutEffect> withoutEffect, string version)
+    {
+        var unimplemented = new List<string>();
+        foreach (var field in withoutEffect)
+        {
+            if (field.Path == MeshConfigFields.TrustDomain)
+            {
+                MeshConfigLog.TrustDomainDiffers(_logger, field.Reason, Source, version);
+                if (configMap is not null) _events?.Report(configMap, TrustDomainReason, field.Reason);
+            }
+            else if (field.Path == MeshConfigFields.RootNamespace)
+            {
+                MeshConfigLog.RootNamespaceDiffers(_logger, field.Reason, Source, version);
+            }
+
+            unimplemented.Add(field.Path);
+        }
+
+        if (unimplemented.Count == 0 || configMap is null) return;
+        var fields = string.Join(", ", unimplemented);
+        MeshConfigLog.FieldsWithoutEffect(_logger, fields, Source, version);
+        _events?.Report(configMap, WithoutEffectReason, $"meshConfig fields with no effect in this mesh: {fields} (see /debug/meshz for why)");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await _initial;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        if (_owned is not null) await _owned.DisposeAsync();
+        if (_events is not null) await _events.Pending;
+        _ownedClient?.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Mesh.ControlPlane.Kubernetes;
+
+/// <summary>
+/// <c>/debug/meshz</c>: the mesh config in effect (the implemented fields' values), the ConfigMap and resourceVersion it
+/// came from, which written fields took effect, which had none and why, and the latest refusal if any.
+/// </summary>
+internal static class MeshzEndpoint
+{
+    private static readonly JsonWriterOptions Indented = new() { Indented = true };
+
+    public static void Map(IEndpointRouteBuilder endpoints, Func<MeshConfigState> state) =>
+        endpoints.MapGet("/debug/meshz", async (HttpContext context) =>
+        {
+            context.Response.ContentType = "application/json";
+            using var buffer = new MemoryStream();
+            await using (var json = new Utf8JsonWriter(buffer, Indented)) Write(json, state());
+            buffer.Position = 0;
+            await buffer.CopyToAsync(context.Response.Body, context.RequestAborted);
+        });
+
+    public static void Write(Utf8JsonWriter json, MeshConfigState state)
+    {
+        json.WriteStartObject();
+        json.WriteString("source", state.Source);
+        if (state.ResourceVersion is { } version) json.WriteString("resourceVersion", version);
+        else json.WriteNull("resourceVersion");
+        json.WriteStartObject("meshConfig");
+        json.WriteStartObject("defaultConfig");
+        json.WriteString("discoveryAddress", state.Injection.DiscoveryAddress);
+        json.WriteBoolean("holdApplicationUntilProxyStarts", state.Injection.HoldApplicationUntilProxyStarts);
+        json.WriteEndObject();
+        json.WriteBoolean("enablePrometheusMerge", state.Injection.EnablePrometheusMerge);
+        json.WriteString("trustDomain", state.Injection.TrustDomain);
+        json.WriteString("rootNamespace", Translation.PeerAuthenticationResolver.RootNamespace);
+        json.WriteEndObject();
+        json.WriteStartArray("fieldsInEffect");
+        foreach (var field in state.Effective) json.WriteStringValue(field);
+        json.WriteEndArray();
+        json.WriteStartArray("fieldsWithoutEffect");
+        foreach (var field in state.WithoutEffect)
+        {
+            json.WriteStartObject();
+            json.WriteString("field", field.Path);
+            json.WriteString("reason", field.Reason);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        if (state.Rejection is { } rejection) json.WriteString("rejected", rejection);
+        else json.WriteNull("rejected");
+        json.WriteEndObject();
+    }
+}

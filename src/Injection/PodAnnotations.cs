@@ -1,0 +1,233 @@
+using k8s.Models;
+using YamlDotNet.RepresentationModel;
+
+namespace Mesh.Injection;
+
+/// <summary>
+/// The pod's own injection annotations, read and checked once: Istio's <c>sidecar.istio.io/*</c>,
+/// <c>proxy.istio.io/config</c>, <c>traffic.sidecar.istio.io/*</c> and <c>prometheus.istio.io/merge-metrics</c>. An
+/// invalid value fails the injection (as Istio's <c>validateAnnotations</c> does); one of Istio's annotations this
+/// injector does not implement becomes a warning, so nothing the user wrote is silently dropped.
+/// </summary>
+internal sealed record PodAnnotations
+{
+    public const string NativeSidecar = "sidecar.istio.io/nativeSidecar";
+    public const string RewriteAppHttpProbers = "sidecar.istio.io/rewriteAppHTTPProbers";
+    public const string ProxyImage = "sidecar.istio.io/proxyImage";
+    public const string ProxyCpu = "sidecar.istio.io/proxyCPU";
+    public const string ProxyMemory = "sidecar.istio.io/proxyMemory";
+    public const string ProxyCpuLimit = "sidecar.istio.io/proxyCPULimit";
+    public const string ProxyMemoryLimit = "sidecar.istio.io/proxyMemoryLimit";
+    public const string InterceptionMode = "sidecar.istio.io/interceptionMode";
+    public const string ProxyConfig = "proxy.istio.io/config";
+    public const string MergeMetrics = "prometheus.istio.io/merge-metrics";
+    public const string IncludeOutboundIpRanges = "traffic.sidecar.istio.io/includeOutboundIPRanges";
+    public const string ExcludeOutboundIpRanges = "traffic.sidecar.istio.io/excludeOutboundIPRanges";
+    public const string IncludeInboundPorts = "traffic.sidecar.istio.io/includeInboundPorts";
+    public const string ExcludeInboundPorts = "traffic.sidecar.istio.io/excludeInboundPorts";
+    public const string IncludeOutboundPorts = "traffic.sidecar.istio.io/includeOutboundPorts";
+    public const string ExcludeOutboundPorts = "traffic.sidecar.istio.io/excludeOutboundPorts";
+    public const string KubevirtInterfaces = "traffic.sidecar.istio.io/kubevirtInterfaces";
+    public const string ExcludeInterfaces = "traffic.sidecar.istio.io/excludeInterfaces";
+
+    // The prefixes of Istio's injection annotations: a key under one of them that is not implemented is reported.
+    private static readonly string[] IstioPrefixes =
+    [
+        "sidecar.istio.io/", "proxy.istio.io/", "traffic.sidecar.istio.io/", "status.sidecar.istio.io/",
+        "readiness.status.sidecar.istio.io/", "prometheus.istio.io/",
+    ];
+
+    private static readonly HashSet<string> Implemented = new(StringComparer.Ordinal)
+    {
+        InjectionPolicy.InjectKey, InjectionPolicy.StatusAnnotation, NativeSidecar, RewriteAppHttpProbers, ProxyImage,
+        ProxyCpu, ProxyMemory, ProxyCpuLimit, ProxyMemoryLimit, InterceptionMode, ProxyConfig, MergeMetrics,
+        IncludeOutboundIpRanges, ExcludeOutboundIpRanges, IncludeInboundPorts, ExcludeInboundPorts,
+        IncludeOutboundPorts, ExcludeOutboundPorts, KubevirtInterfaces, ExcludeInterfaces,
+    };
+
+    public required bool Native { get; init; }
+
+    public required bool HoldApplication { get; init; }
+
+    public required bool RewriteProbes { get; init; }
+
+    public required bool MergePrometheus { get; init; }
+
+    public required string Image { get; init; }
+
+    public required V1ResourceRequirements Resources { get; init; }
+
+    public static PodAnnotations Read(V1ObjectMeta metadata, InjectionSettings settings, ICollection<string> warnings)
+    {
+        var annotations = metadata.Annotations ?? new Dictionary<string, string>();
+        foreach (var key in annotations.Keys.Order(StringComparer.Ordinal))
+        {
+            if (!Implemented.Contains(key) && IsIstioKey(key))
+            {
+                warnings.Add($"annotation {key} is not implemented by this mesh's injector and has no effect");
+            }
+        }
+
+        if (annotations.TryGetValue(InterceptionMode, out var mode) && mode != "REDIRECT")
+        {
+            warnings.Add($"annotation {InterceptionMode}: \"{mode}\" is not implemented (only REDIRECT is); the pod is injected with REDIRECT");
+        }
+
+        var hold = settings.HoldApplicationUntilProxyStarts;
+        if (annotations.TryGetValue(ProxyConfig, out var proxyConfig))
+        {
+            hold = ReadProxyConfig(proxyConfig, hold, warnings);
+        }
+
+        return new PodAnnotations
+        {
+            Native = Bool(annotations, NativeSidecar) ?? settings.NativeSidecars,
+            HoldApplication = hold,
+            RewriteProbes = Bool(annotations, RewriteAppHttpProbers) ?? settings.RewriteAppProbes,
+            MergePrometheus = Bool(annotations, MergeMetrics) ?? settings.EnablePrometheusMerge,
+            Image = annotations.TryGetValue(ProxyImage, out var image) && image.Length > 0 ? image : settings.ProxyImage,
+            Resources = ReadResources(annotations, settings),
+        };
+    }
+
+    private static bool IsIstioKey(string key)
+    {
+        foreach (var prefix in IstioPrefixes)
+        {
+            if (key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool? Bool(IDictionary<string, string> annotations, string key)
+    {
+        if (!annotations.TryGetValue(key, out var value))
+        {
+            return null;
+        }
+
+        // Istio reads these with Go's strconv.ParseBool.
+        return value switch
+        {
+            "1" or "t" or "T" or "true" or "TRUE" or "True" => true,
+            "0" or "f" or "F" or "false" or "FALSE" or "False" => false,
+            _ => throw new InjectionException($"annotation {key}: \"{value}\" is not a boolean"),
+        };
+    }
+
+    /// <summary>
+    /// Istio's template: any of the four annotations replaces the default resources entirely, requests and limits
+    /// each present only when one of theirs is given.
+    /// </summary>
+    private static V1ResourceRequirements ReadResources(IDictionary<string, string> annotations, InjectionSettings settings)
+    {
+        var cpu = Quantity(annotations, ProxyCpu);
+        var memory = Quantity(annotations, ProxyMemory);
+        var cpuLimit = Quantity(annotations, ProxyCpuLimit);
+        var memoryLimit = Quantity(annotations, ProxyMemoryLimit);
+        if (cpu is null && memory is null && cpuLimit is null && memoryLimit is null)
+        {
+            return new V1ResourceRequirements
+            {
+                Requests = new Dictionary<string, ResourceQuantity>
+                {
+                    ["cpu"] = new(settings.ProxyCpuRequest), ["memory"] = new(settings.ProxyMemoryRequest),
+                },
+                Limits = new Dictionary<string, ResourceQuantity>
+                {
+                    ["cpu"] = new(settings.ProxyCpuLimit), ["memory"] = new(settings.ProxyMemoryLimit),
+                },
+            };
+        }
+
+        return new V1ResourceRequirements { Requests = Pair(cpu, memory), Limits = Pair(cpuLimit, memoryLimit) };
+
+        static Dictionary<string, ResourceQuantity>? Pair(string? cpu, string? memory)
+        {
+            if (cpu is null && memory is null)
+            {
+                return null;
+            }
+
+            var pair = new Dictionary<string, ResourceQuantity>();
+            if (cpu is not null)
+            {
+                pair["cpu"] = new ResourceQuantity(cpu);
+            }
+
+            if (memory is not null)
+            {
+                pair["memory"] = new ResourceQuantity(memory);
+            }
+
+            return pair;
+        }
+    }
+
+    private static string? Quantity(IDictionary<string, string> annotations, string key)
+    {
+        if (!annotations.TryGetValue(key, out var value))
+        {
+            return null;
+        }
+
+        try
+        {
+            // The API server would refuse the pod for a bad quantity; saying which annotation it came from is kinder.
+            _ = new ResourceQuantity(value).ToDecimal();
+            return value;
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
+        {
+            throw new InjectionException($"annotation {key}: \"{value}\" is not a Kubernetes resource quantity");
+        }
+    }
+
+    /// <summary>
+    /// <c>proxy.istio.io/config</c> is a ProxyConfig in YAML or JSON; this injector honours its
+    /// <c>holdApplicationUntilProxyStarts</c> and reports every other field it sets.
+    /// </summary>
+    private static bool ReadProxyConfig(string text, bool hold, ICollection<string> warnings)
+    {
+        YamlMappingNode? root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(text));
+            root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode as YamlMappingNode;
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            throw new InjectionException($"annotation {ProxyConfig}: not valid YAML or JSON: {e.Message}");
+        }
+
+        if (root is null)
+        {
+            return hold;
+        }
+
+        foreach (var (key, value) in root.Children)
+        {
+            var name = (key as YamlScalarNode)?.Value;
+            if (name == "holdApplicationUntilProxyStarts" && value is YamlScalarNode scalar)
+            {
+                hold = scalar.Value switch
+                {
+                    "true" or "True" or "TRUE" => true,
+                    "false" or "False" or "FALSE" => false,
+                    _ => throw new InjectionException($"annotation {ProxyConfig}: holdApplicationUntilProxyStarts: \"{scalar.Value}\" is not a boolean"),
+                };
+            }
+            else
+            {
+                warnings.Add($"annotation {ProxyConfig}: field {name} is not implemented by this mesh's injector and has no effect");
+            }
+        }
+
+        return hold;
+    }
+}

@@ -1,0 +1,161 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using k8s.Models;
+
+namespace Mesh.Injection;
+
+/// <summary>
+/// Injects one pod (or pod template) in place, as Istio's injector does: the policy first, then the template (capture
+/// init container, proxy, volumes), the metadata, the metrics merge, the probe rewrite and the container order. The
+/// webhook and <c>meshctl kube-inject</c> both come here, so the same input gives the same pod.
+/// </summary>
+public sealed class SidecarInjector(InjectionSettings settings)
+{
+    private const string RevisionAnnotation = "istio.io/rev";
+    private const string DefaultContainer = "kubectl.kubernetes.io/default-container";
+    private const string DefaultLogsContainer = "kubectl.kubernetes.io/default-logs-container";
+
+    public InjectionSettings Settings { get; } = settings;
+
+    /// <summary>
+    /// Injects the pod described by <paramref name="metadata"/> and <paramref name="spec"/>, changing them in place.
+    /// Returns null when injected, else why the pod was left alone. Throws <see cref="InjectionException"/> for a pod
+    /// that asks for something invalid. What the user should know (an annotation without effect) goes to <paramref name="warnings"/>.
+    /// </summary>
+    internal string? Inject(V1ObjectMeta metadata, V1PodSpec spec, WorkloadOwner owner, ICollection<string> warnings)
+    {
+        if (InjectionPolicy.SkipReason(metadata, spec, owner.Namespace, Settings, warnings) is { } reason)
+        {
+            return reason;
+        }
+
+        var options = PodAnnotations.Read(metadata, Settings, warnings);
+        spec.Containers ??= [];
+        RefuseNameClashes(spec);
+
+        var applications = spec.Containers.ToList();
+        var capture = SidecarTemplate.Capture(options, metadata.Annotations);
+        var proxy = SidecarTemplate.Proxy(options, Settings, owner, applications);
+
+        metadata.Labels ??= new Dictionary<string, string>();
+        metadata.Annotations ??= new Dictionary<string, string>();
+        ApplyLabels(metadata.Labels, owner);
+        if (applications.Count > 0)
+        {
+            metadata.Annotations.TryAdd(DefaultLogsContainer, applications[0].Name);
+            metadata.Annotations.TryAdd(DefaultContainer, applications[0].Name);
+        }
+
+        if (PrometheusMerge.Apply(metadata.Annotations, options.MergePrometheus) is { } scrape)
+        {
+            proxy.Env.Add(new V1EnvVar { Name = PrometheusMerge.AnnotationsVariable, Value = scrape });
+        }
+
+        if (options.RewriteProbes && AppProbeRewriter.Rewrite(spec, warnings) is { } probers)
+        {
+            proxy.Env.Add(new V1EnvVar { Name = AppProbeRewriter.ProbersVariable, Value = probers });
+        }
+
+        // Istio's order: a native sidecar starts right after the capture container, before the app's own init
+        // containers; a classic capture container runs last, so the app's init containers still reach the network.
+        var initContainers = spec.InitContainers?.ToList() ?? [];
+        if (options.Native)
+        {
+            initContainers.InsertRange(0, [capture, proxy]);
+        }
+        else
+        {
+            initContainers.Add(capture);
+            // Last, so kubectl exec/logs pick the app; first when the app must wait for the proxy.
+            if (options.HoldApplication)
+            {
+                spec.Containers.Insert(0, proxy);
+            }
+            else
+            {
+                spec.Containers.Add(proxy);
+            }
+        }
+
+        spec.InitContainers = initContainers;
+        spec.Volumes = [.. spec.Volumes ?? [], .. SidecarTemplate.Volumes()];
+
+        metadata.Annotations[RevisionAnnotation] = Settings.Revision;
+        metadata.Annotations[InjectionPolicy.StatusAnnotation] = Status(options.Native);
+        return null;
+    }
+
+    private static void RefuseNameClashes(V1PodSpec spec)
+    {
+        // Istio merges a user's own istio-proxy container into the injected one; that customisation is not implemented,
+        // and two containers or volumes of one name would be refused by the API server anyway, less clearly.
+        foreach (var container in spec.Containers.Concat(spec.InitContainers ?? []))
+        {
+            if (container.Name is SidecarTemplate.ProxyName or SidecarTemplate.CaptureName)
+            {
+                throw new InjectionException($"the pod already has a container named {container.Name}; customizing the injected sidecar with a container of that name is not implemented");
+            }
+        }
+
+        foreach (var volume in spec.Volumes ?? [])
+        {
+            if (Array.IndexOf(SidecarTemplate.VolumeNames, volume.Name) >= 0)
+            {
+                throw new InjectionException($"the pod already has a volume named {volume.Name}, which the sidecar needs");
+            }
+        }
+    }
+
+    /// <summary>Istio's template labels: each kept when the pod already has it; the canonical service from the usual app labels.</summary>
+    private static void ApplyLabels(IDictionary<string, string> labels, WorkloadOwner owner)
+    {
+        labels.TryAdd("security.istio.io/tlsMode", "istio");
+        labels.TryAdd("service.istio.io/canonical-name", First(labels, "app.kubernetes.io/name", "app") ?? owner.Name);
+        labels.TryAdd("service.istio.io/canonical-revision", First(labels, "app.kubernetes.io/version", "version") ?? "latest");
+
+        static string? First(IDictionary<string, string> labels, string preferred, string fallback) =>
+            labels.TryGetValue(preferred, out var value) && value.Length > 0 ? value
+            : labels.TryGetValue(fallback, out value) && value.Length > 0 ? value : null;
+    }
+
+    /// <summary>Istio's SidecarInjectionStatus JSON: what was added, so a re-injection (or an operator) can tell.</summary>
+    private string Status(bool native)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("initContainers");
+            json.WriteStringValue(SidecarTemplate.CaptureName);
+            if (native)
+            {
+                json.WriteStringValue(SidecarTemplate.ProxyName);
+            }
+
+            json.WriteEndArray();
+            if (native)
+            {
+                json.WriteNull("containers");
+            }
+            else
+            {
+                json.WriteStartArray("containers");
+                json.WriteStringValue(SidecarTemplate.ProxyName);
+                json.WriteEndArray();
+            }
+
+            json.WriteStartArray("volumes");
+            foreach (var name in SidecarTemplate.VolumeNames)
+            {
+                json.WriteStringValue(name);
+            }
+
+            json.WriteEndArray();
+            json.WriteNull("imagePullSecrets");
+            json.WriteString("revision", Settings.Revision);
+            json.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+}

@@ -1,0 +1,240 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Mesh.Injection;
+
+namespace Mesh.ControlPlane.Tests.Injection;
+
+/// <summary>
+/// The injected pod's parts beyond the goldens: the classic sidecar and holding the application, Istio's annotations
+/// (capture, resources, image, probe rewrite, metrics merge), the owner derivation, and kube-inject's other kinds.
+/// </summary>
+public sealed class SidecarInjectorTests
+{
+    private const string AppContainer = """{"name":"app","image":"app","ports":[{"containerPort":8080}]}""";
+
+    [Fact]
+    public void Inject_ClassicWithHoldAnnotation_ProxyFirstAndWaitsForReadiness()
+    {
+        var pod = Inject("""{"sidecar.istio.io/nativeSidecar":"false","proxy.istio.io/config":"holdApplicationUntilProxyStarts: true"}""");
+
+        Assert.Equal(["istio-proxy", "app"], pod.Spec.Containers.Select(c => c.Name));
+        Assert.Equal(["istio-init"], pod.Spec.InitContainers.Select(c => c.Name));
+        var proxy = pod.Spec.Containers[0];
+        Assert.Null(proxy.RestartPolicy);
+        Assert.Equal(["mesh-proxy", "wait", "--readiness-port", "15021"], proxy.Lifecycle.PostStart.Exec.Command);
+        Assert.Contains("\"containers\":[\"istio-proxy\"]", pod.Metadata.Annotations["sidecar.istio.io/status"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Inject_ClassicWithoutHold_ProxyLastAndCaptureAfterAppInitContainers()
+    {
+        var body = AdmissionHandlerTests.Review("default",
+            $$$"""{"metadata":{"name":"p"},"spec":{"initContainers":[{"name":"setup","image":"s"}],"containers":[{{{AppContainer}}}]}}""");
+
+        var pod = AdmissionHandlerTests.PatchedPod(body, settings: new InjectionSettings { NativeSidecars = false });
+
+        Assert.Equal(["app", "istio-proxy"], pod.Spec.Containers.Select(c => c.Name));
+        Assert.Equal(["setup", "istio-init"], pod.Spec.InitContainers.Select(c => c.Name));
+        Assert.Null(pod.Spec.Containers[1].Lifecycle);
+    }
+
+    [Fact]
+    public void Inject_ProxyCommandLine_IsTheContract()
+    {
+        var pod = Inject("null");
+
+        var proxy = pod.Spec.InitContainers[1];
+        Assert.Equal(["mesh-proxy"], proxy.Command);
+        Assert.Equal(
+            ["sidecar", "--workload", "$(POD_NAME)", "--namespace", "$(POD_NAMESPACE)", "--service-account", "$(SERVICE_ACCOUNT)",
+             "--discovery", "https://istiod.istio-system.svc:15012", "--ca-root-file", "/var/run/secrets/istio/root-cert.pem",
+             "--ca-token-file", "/var/run/secrets/tokens/istio-token", "--app", "127.0.0.1:8080", "--outbound-port", "15001",
+             "--admin-port", "15000", "--bind", "$(INSTANCE_IP)", "--status-port", "15020", "--readiness-port", "15021", "--metrics-port", "15090"],
+            proxy.Args);
+        Assert.Equal(["mesh-proxy"], pod.Spec.InitContainers[0].Command);
+        Assert.Equal(["iptables", "-p", "15001", "-z", "15006", "-u", "1337", "-m", "REDIRECT", "-i", "*", "-x", "", "-b", "*", "-d", "15090,15021,15020"],
+            pod.Spec.InitContainers[0].Args);
+    }
+
+    [Fact]
+    public void Inject_TrafficAnnotations_MapToIstiosCaptureFlags()
+    {
+        var pod = Inject("""
+            {"traffic.sidecar.istio.io/includeOutboundIPRanges":"10.0.0.0/8","traffic.sidecar.istio.io/excludeOutboundIPRanges":"10.96.0.1/32",
+             "traffic.sidecar.istio.io/includeInboundPorts":"8080","traffic.sidecar.istio.io/excludeInboundPorts":"9000",
+             "traffic.sidecar.istio.io/includeOutboundPorts":"443","traffic.sidecar.istio.io/excludeOutboundPorts":"5432",
+             "traffic.sidecar.istio.io/kubevirtInterfaces":"net1","traffic.sidecar.istio.io/excludeInterfaces":"eth1"}
+            """);
+
+        Assert.Equal(
+            ["iptables", "-p", "15001", "-z", "15006", "-u", "1337", "-m", "REDIRECT", "-i", "10.0.0.0/8", "-x", "10.96.0.1/32", "-b", "8080",
+             "-d", "15090,15021,9000,15020", "-q", "443", "-o", "5432", "-k", "net1", "-c", "eth1"],
+            pod.Spec.InitContainers[0].Args);
+    }
+
+    [Fact]
+    public void Inject_ResourceAndImageAnnotations_OverrideTheDefaults()
+    {
+        var pod = Inject("""{"sidecar.istio.io/proxyCPU":"250m","sidecar.istio.io/proxyMemoryLimit":"512Mi","sidecar.istio.io/proxyImage":"registry.local/proxy:1"}""");
+
+        var proxy = pod.Spec.InitContainers[1];
+        Assert.Equal("registry.local/proxy:1", proxy.Image);
+        Assert.Equal(["cpu"], proxy.Resources.Requests.Keys);
+        Assert.Equal("250m", proxy.Resources.Requests["cpu"].ToString());
+        Assert.Equal(["memory"], proxy.Resources.Limits.Keys);
+        Assert.Equal("512Mi", proxy.Resources.Limits["memory"].ToString());
+    }
+
+    [Fact]
+    public void Inject_AppPrometheusAnnotations_PassedToProxyAndOverwritten()
+    {
+        var pod = Inject("""{"prometheus.io/scrape":"true","prometheus.io/port":"9090","prometheus.io/path":"/metrics"}""");
+
+        Assert.Equal("15020", pod.Metadata.Annotations["prometheus.io/port"]);
+        Assert.Equal("/stats/prometheus", pod.Metadata.Annotations["prometheus.io/path"]);
+        var scrape = JsonNode.Parse(AdmissionHandlerTests.Env(pod.Spec.InitContainers[1], "ISTIO_PROMETHEUS_ANNOTATIONS")!)!;
+        InjectionData.AssertJsonEqual(JsonNode.Parse("""{"scrape":"true","path":"/metrics","port":"9090"}"""), scrape, "ISTIO_PROMETHEUS_ANNOTATIONS");
+    }
+
+    [Theory]
+    [InlineData("""{"prometheus.io/scrape":"false"}""")]
+    [InlineData("""{"prometheus.istio.io/merge-metrics":"false"}""")]
+    public void Inject_ScrapeOrMergeOff_PrometheusAnnotationsLeftAlone(string annotations)
+    {
+        var pod = Inject(annotations);
+
+        Assert.False(pod.Metadata.Annotations.ContainsKey("prometheus.io/port"));
+        Assert.Null(AdmissionHandlerTests.Env(pod.Spec.InitContainers[1], "ISTIO_PROMETHEUS_ANNOTATIONS"));
+    }
+
+    [Fact]
+    public void Inject_TcpGrpcAndHttpsProbes_RewrittenWithIstiosProbers()
+    {
+        var body = AdmissionHandlerTests.Review("default", """
+            {"metadata":{"name":"p"},"spec":{"containers":[{"name":"app","image":"app","ports":[{"name":"web","containerPort":8443}],
+              "readinessProbe":{"tcpSocket":{"port":7000},"timeoutSeconds":2},
+              "livenessProbe":{"grpc":{"port":9000}},
+              "startupProbe":{"httpGet":{"port":"web","path":"/start","scheme":"HTTPS","httpHeaders":[{"name":"X","value":"1"}]}}}]}}
+            """);
+
+        var pod = AdmissionHandlerTests.PatchedPod(body);
+
+        var app = pod.Spec.Containers[0];
+        Assert.Equal("/app-health/app/readyz", app.ReadinessProbe.HttpGet.Path);
+        Assert.Null(app.ReadinessProbe.TcpSocket);
+        Assert.Equal(2, app.ReadinessProbe.TimeoutSeconds);
+        Assert.Null(app.LivenessProbe.Grpc);
+        Assert.Equal("15020", app.LivenessProbe.HttpGet.Port.Value);
+        Assert.Equal("HTTP", app.StartupProbe.HttpGet.Scheme);
+        var probers = JsonNode.Parse(AdmissionHandlerTests.Env(pod.Spec.InitContainers[1], "ISTIO_KUBE_APP_PROBERS")!);
+        InjectionData.AssertJsonEqual(JsonNode.Parse("""
+            {"/app-health/app/livez":{"grpc":{"port":9000,"service":null}},
+             "/app-health/app/readyz":{"tcpSocket":{"port":7000},"timeoutSeconds":2},
+             "/app-health/app/startupz":{"httpGet":{"path":"/start","port":8443,"scheme":"HTTPS","httpHeaders":[{"name":"X","value":"1"}]}}}
+            """), probers, "ISTIO_KUBE_APP_PROBERS");
+    }
+
+    [Fact]
+    public void Inject_RewriteDisabled_ProbesUntouched()
+    {
+        var body = AdmissionHandlerTests.Review("default", """
+            {"metadata":{"name":"p","annotations":{"sidecar.istio.io/rewriteAppHTTPProbers":"false"}},"spec":{"containers":[{"name":"app","image":"app","readinessProbe":{"httpGet":{"port":8080}}}]}}
+            """);
+
+        var pod = AdmissionHandlerTests.PatchedPod(body);
+
+        Assert.Equal("8080", pod.Spec.Containers[0].ReadinessProbe.HttpGet.Port.Value);
+        Assert.Null(AdmissionHandlerTests.Env(pod.Spec.InitContainers[1], "ISTIO_KUBE_APP_PROBERS"));
+    }
+
+    [Theory]
+    [InlineData("Job", "pi-28473920", "", "CronJob", "pi", "batch/v1")]
+    [InlineData("StatefulSet", "db", "", "StatefulSet", "db", "apps/v1")]
+    [InlineData("ReplicaSet", "web-5d9c7b", "5d9c7b", "Deployment", "web", "apps/v1")]
+    public void Inject_GeneratedPod_OwnerAsIstioDerivesIt(string kind, string ownerName, string hash, string expectedKind, string expectedName, string apiVersion)
+    {
+        var labels = hash.Length == 0 ? "null" : $$$"""{"pod-template-hash":"{{{hash}}}"}""";
+        var body = AdmissionHandlerTests.Review("shop", $$$"""
+            {"metadata":{"generateName":"{{{ownerName}}}-","labels":{{{labels}}},"ownerReferences":[{"apiVersion":"{{{(kind == "Job" ? "batch/v1" : "apps/v1")}}}","kind":"{{{kind}}}","name":"{{{ownerName}}}","uid":"1","controller":true}]},
+             "spec":{"containers":[{"name":"app","image":"app"}]}}
+            """);
+
+        var pod = AdmissionHandlerTests.PatchedPod(body);
+
+        var proxy = pod.Spec.InitContainers[1];
+        Assert.Equal(expectedName, AdmissionHandlerTests.Env(proxy, "ISTIO_META_WORKLOAD_NAME"));
+        Assert.Equal($"kubernetes://apis/{apiVersion}/namespaces/shop/{expectedKind.ToLowerInvariant()}s/{expectedName}", AdmissionHandlerTests.Env(proxy, "ISTIO_META_OWNER"));
+    }
+
+    [Fact]
+    public void Inject_GeneratedPodWithoutController_NamedByItsPrefix()
+    {
+        var pod = AdmissionHandlerTests.PatchedPod(AdmissionHandlerTests.Review("shop", """{"metadata":{"generateName":"batch-"},"spec":{"containers":[{"name":"app","image":"app"}]}}"""));
+
+        Assert.Equal("batch", AdmissionHandlerTests.Env(pod.Spec.InitContainers[1], "ISTIO_META_WORKLOAD_NAME"));
+        Assert.Equal("batch", pod.Metadata.Labels["service.istio.io/canonical-name"]);
+    }
+
+    [Fact]
+    public void KubeInject_MixedStream_InjectsWorkloadsAndPassesOtherKindsThrough()
+    {
+        const string service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web # the front door\nspec:\n  ports:\n  - port: 80\n";
+        var yaml = service + "---\n" + """
+            apiVersion: batch/v1
+            kind: CronJob
+            metadata:
+              name: nightly
+              namespace: ops
+            spec:
+              schedule: "0 1 * * *"
+              jobTemplate:
+                spec:
+                  template:
+                    spec:
+                      restartPolicy: OnFailure
+                      containers:
+                      - name: job
+                        image: job
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: skipped
+            spec:
+              selector: {matchLabels: {app: s}}
+              template:
+                metadata:
+                  labels: {app: s, sidecar.istio.io/inject: "false"}
+                spec:
+                  containers: [{name: s, image: s}]
+            """;
+        var warnings = new List<string>();
+
+        var output = ResourceInjector.Inject(yaml, new SidecarInjector(new InjectionSettings()), warnings);
+
+        var documents = output.Split("---\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, documents.Length);
+        Assert.Equal(service, documents[0]);
+        var cron = KubernetesYaml.Deserialize<V1CronJob>(documents[1]);
+        var template = cron.Spec.JobTemplate.Spec.Template;
+        Assert.Equal(["istio-init", "istio-proxy"], template.Spec.InitContainers.Select(c => c.Name));
+        Assert.Equal("kubernetes://apis/batch/v1/namespaces/ops/cronjobs/nightly", AdmissionHandlerTests.Env(template.Spec.InitContainers[1], "ISTIO_META_OWNER"));
+        Assert.True(template.Metadata.Annotations.ContainsKey("sidecar.istio.io/status"));
+        Assert.Null(KubernetesYaml.Deserialize<V1Deployment>(documents[2]).Spec.Template.Spec.InitContainers);
+        Assert.Contains(warnings, warning => warning.StartsWith("Deployment skipped: not injected", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void KubeInject_BadYaml_RefusedWithDocumentAndLine()
+    {
+        const string yaml = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\napiVersion: v1\nkind: Pod\nmetadata: a: b\nspec: {}\n";
+
+        var error = Assert.Throws<InjectionException>(() => ResourceInjector.Inject(yaml, new SidecarInjector(new InjectionSettings()), []));
+
+        Assert.StartsWith("document 2, line 7:", error.Message, StringComparison.Ordinal);
+    }
+
+    private static V1Pod Inject(string annotations) =>
+        AdmissionHandlerTests.PatchedPod(AdmissionHandlerTests.Review("default", $$$"""{"metadata":{"name":"p","annotations":{{{annotations}}}},"spec":{"containers":[{{{AppContainer}}}]}}"""));
+}

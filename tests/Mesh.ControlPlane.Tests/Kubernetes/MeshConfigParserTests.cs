@@ -1,0 +1,96 @@
+using Mesh.ControlPlane.Kubernetes;
+
+namespace Mesh.ControlPlane.Tests.Kubernetes;
+
+public sealed class MeshConfigParserTests
+{
+    [Fact]
+    public void Parse_ImplementedAndOtherFields_ValuesReadAndEveryFieldPathListed()
+    {
+        var document = MeshConfigParser.Parse("""
+            accessLogFile: /dev/stdout
+            enablePrometheusMerge: false
+            trustDomain: example.org
+            rootNamespace: istio-system
+            outboundTrafficPolicy:
+              mode: REGISTRY_ONLY
+            extensionProviders:
+            - name: otel
+              opentelemetry: {service: otel.observability.svc, port: 4317}
+            defaultConfig:
+              discoveryAddress: istiod-canary.istio-system.svc:15012
+              holdApplicationUntilProxyStarts: true
+              tracing:
+              proxyMetadata:
+                ISTIO_META_DNS_CAPTURE: "true"
+            """);
+
+        Assert.Equal("istiod-canary.istio-system.svc:15012", document.DiscoveryAddress);
+        Assert.True(document.HoldApplicationUntilProxyStarts);
+        Assert.False(document.EnablePrometheusMerge);
+        Assert.Equal("example.org", document.TrustDomain);
+        Assert.Equal("istio-system", document.RootNamespace);
+        // A null value (tracing:) is unset, as in Istio; a list is one field.
+        Assert.Equal(["accessLogFile", "enablePrometheusMerge", "trustDomain", "rootNamespace", "outboundTrafficPolicy.mode", "extensionProviders",
+            "defaultConfig.discoveryAddress", "defaultConfig.holdApplicationUntilProxyStarts", "defaultConfig.proxyMetadata.ISTIO_META_DNS_CAPTURE"], document.Fields);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("# only a comment\n")]
+    [InlineData("~")]
+    public void Parse_NothingWritten_Defaults(string text)
+    {
+        var document = MeshConfigParser.Parse(text);
+
+        Assert.Same(MeshConfigDocument.Empty, document);
+    }
+
+    [Theory]
+    [InlineData("defaultConfig:\n  holdApplicationUntilProxyStarts: maybe\n", "defaultConfig.holdApplicationUntilProxyStarts", "Invalid value: \"maybe\": expected true or false")]
+    [InlineData("enablePrometheusMerge: [true]\n", "enablePrometheusMerge", "expected a string")]
+    [InlineData("defaultConfig:\n  discoveryAddress: istiod.istio-system.svc\n", "defaultConfig.discoveryAddress", "expected host:port")]
+    [InlineData("defaultConfig:\n  discoveryAddress: istiod:99999\n", "defaultConfig.discoveryAddress", "expected host:port")]
+    [InlineData("defaultConfig: [a]\n", "defaultConfig", "expected a mapping (ProxyConfig)")]
+    [InlineData("- a\n- b\n", "mesh", "expected a mapping of MeshConfig fields")]
+    [InlineData("a: 1\n---\nb: 2\n", "mesh", "2 YAML documents")]
+    [InlineData("defaultConfig:\n  discoveryAddress: [unclosed\n", "mesh (line ", "YAML syntax error")]
+    public void Parse_BadValue_RefusedWithTheFieldPath(string text, string path, string reason)
+    {
+        var error = Assert.Throws<MeshConfigException>(() => MeshConfigParser.Parse(text));
+
+        Assert.StartsWith(path, error.Path);
+        Assert.Contains(reason, error.Reason);
+    }
+
+    [Fact]
+    public void Parse_NestedBrackets_StoppedByTheDepthBoundNotTheStack()
+    {
+        var text = "a: " + new string('[', 100_000);
+
+        var error = Assert.Throws<MeshConfigException>(() => MeshConfigParser.Parse(text));
+
+        Assert.Contains("line 1", error.Path);
+    }
+
+    [Fact]
+    public void Parse_OverOneMebibyte_RefusedBeforeParsing()
+    {
+        var error = Assert.Throws<MeshConfigException>(() => MeshConfigParser.Parse("a: " + new string('x', MeshConfigParser.MaxBytes)));
+
+        Assert.Contains("over the 1048576", error.Reason);
+    }
+
+    [Theory]
+    [InlineData("default", "istio")]
+    [InlineData("", "istio")]
+    [InlineData("canary", "istio-canary")]
+    public void ConfigMapName_Revision_IstiodsName(string revision, string expected) => Assert.Equal(expected, MeshConfigWatcher.ConfigMapName(revision));
+
+    [Fact]
+    public void Implemented_EveryParsedField_InTheTable()
+    {
+        Assert.Equal([MeshConfigFields.DiscoveryAddress, MeshConfigFields.HoldApplicationUntilProxyStarts, MeshConfigFields.EnablePrometheusMerge,
+            MeshConfigFields.TrustDomain, MeshConfigFields.RootNamespace], MeshConfigFields.Implemented.Keys);
+    }
+}

@@ -1,0 +1,12 @@
+using System.Text.Json.Nodes;
+
+namespace Mesh.Kubernetes.TestServer.Internal.Admission;
+
+/// <summary>What admission is asked about: the operation on which resource (at the version requested), and the objects.</summary>
+internal sealed record AdmissionAttributes(
+    string Operation,
+    ResourceRequest Request,
+    string Name,
+    JsonObject Object,
+    JsonObject? OldObject,
+    string OptionsKind);
