@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -12,12 +11,6 @@ namespace Mesh.ControlPlane.Kubernetes;
 /// </summary>
 internal sealed class ConfigMapEvents(IKubernetes client, TimeProvider time, ILogger logger)
 {
-    /// <summary>The component events name as their source.</summary>
-    public const string Component = "mesh-control-plane";
-
-    // The API server refuses longer messages.
-    private const int MaxMessageLength = 1024;
-
     private readonly Lock _gate = new();
     // What was told about the resourceVersion seen last: an informer relist repeats the object it last delivered.
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
@@ -50,36 +43,8 @@ internal sealed class ConfigMapEvents(IKubernetes client, TimeProvider time, ILo
         }
     }
 
-    private Corev1Event Create(V1ConfigMap configMap, string reason, string message)
-    {
-        var now = time.GetUtcNow().UtcDateTime;
-        return new Corev1Event
-        {
-            Metadata = new V1ObjectMeta
-            {
-                Name = $"{configMap.Metadata.Name}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}",
-                NamespaceProperty = configMap.Metadata.NamespaceProperty,
-            },
-            InvolvedObject = new V1ObjectReference
-            {
-                ApiVersion = "v1",
-                Kind = "ConfigMap",
-                Name = configMap.Metadata.Name,
-                NamespaceProperty = configMap.Metadata.NamespaceProperty,
-                Uid = configMap.Metadata.Uid,
-                ResourceVersion = configMap.Metadata.ResourceVersion,
-            },
-            Type = "Warning",
-            Reason = reason,
-            Message = message.Length > MaxMessageLength ? message[..(MaxMessageLength - 3)] + "..." : message,
-            Source = new V1EventSource { Component = Component },
-            ReportingComponent = Component,
-            ReportingInstance = Environment.MachineName,
-            FirstTimestamp = now,
-            LastTimestamp = now,
-            Count = 1,
-        };
-    }
+    private Corev1Event Create(V1ConfigMap configMap, string reason, string message) =>
+        WarningEvent.About("v1", "ConfigMap", configMap.Metadata, reason, message, time.GetUtcNow().UtcDateTime);
 
     private async Task WriteAsync(Corev1Event created)
     {

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -14,12 +13,6 @@ internal sealed class ConfigStatusEvents
 {
     /// <summary>The event's reason when the object was rejected (its last good version keeps serving).</summary>
     public const string RejectedReason = "ConfigRejected";
-
-    /// <summary>The component events name as their source.</summary>
-    public const string Component = "mesh-control-plane";
-
-    // The API server refuses longer messages.
-    private const int MaxMessageLength = 1024;
 
     private readonly IKubernetes _client;
     private readonly TimeProvider _time;
@@ -64,37 +57,8 @@ internal sealed class ConfigStatusEvents
         lock (_gate) _reported.RemoveWhere(key => !isLiveUid(key[..Math.Max(0, key.IndexOf('/'))]));
     }
 
-    private Corev1Event Create(CustomObject item, string reason, string message)
-    {
-        var now = _time.GetUtcNow().UtcDateTime;
-        return new Corev1Event
-        {
-            Metadata = new V1ObjectMeta
-            {
-                // kubectl's and client-go's naming: the object's name and a unique suffix.
-                Name = $"{item.Metadata.Name}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}",
-                NamespaceProperty = item.Metadata.NamespaceProperty,
-            },
-            InvolvedObject = new V1ObjectReference
-            {
-                ApiVersion = item.ApiVersion,
-                Kind = item.Kind,
-                Name = item.Metadata.Name,
-                NamespaceProperty = item.Metadata.NamespaceProperty,
-                Uid = item.Metadata.Uid,
-                ResourceVersion = item.Metadata.ResourceVersion,
-            },
-            Type = "Warning",
-            Reason = reason,
-            Message = message.Length > MaxMessageLength ? message[..(MaxMessageLength - 3)] + "..." : message,
-            Source = new V1EventSource { Component = Component },
-            ReportingComponent = Component,
-            ReportingInstance = Environment.MachineName,
-            FirstTimestamp = now,
-            LastTimestamp = now,
-            Count = 1,
-        };
-    }
+    private Corev1Event Create(CustomObject item, string reason, string message) =>
+        WarningEvent.About(item.ApiVersion, item.Kind, item.Metadata, reason, message, _time.GetUtcNow().UtcDateTime);
 
     private async Task WriteAsync(Corev1Event created, CustomObject item)
     {
@@ -104,7 +68,7 @@ internal sealed class ConfigStatusEvents
         }
         catch (Exception ex)
         {
-            KubernetesSourceLog.EventFailed(_logger, $"{item.Kind} {item.Metadata.NamespaceProperty}/{item.Metadata.Name}", Informer<CustomObject>.Describe(ex));
+            KubernetesSourceLog.EventFailed(_logger, $"{item.Kind} {item.Metadata.NamespaceProperty}/{item.Metadata.Name}", KubernetesApiError.Describe(ex));
         }
     }
 }

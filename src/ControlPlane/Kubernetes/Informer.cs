@@ -142,7 +142,7 @@ internal sealed class Informer<T> : IInformer<T>, IInformerStatus, IAsyncDisposa
                 else
                 {
                     if (!mustList) Interlocked.Increment(ref _watchRestarts);
-                    failure = Describe(ex);
+                    failure = KubernetesApiError.Describe(ex);
                 }
             }
 
@@ -283,23 +283,6 @@ internal sealed class Informer<T> : IInformer<T>, IInformerStatus, IAsyncDisposa
         HttpOperationException { Response.StatusCode: HttpStatusCode.Gone } => true,
         _ => false,
     };
-
-    /// <summary>One line a person can act on: the API server's own message when it sent one.</summary>
-    internal static string Describe(Exception ex) => ex switch
-    {
-        KubernetesException { Status: { } status } => $"{status.Code} {status.Reason}: {status.Message}",
-        HttpOperationException { Response: { } response } => $"{(int)response.StatusCode} {response.ReasonPhrase}: {FirstLine(response.Content)}",
-        _ when ex.InnerException is { } inner => $"{ex.Message} ({inner.Message})",
-        _ => ex.Message,
-    };
-
-    private static string FirstLine(string? text)
-    {
-        if (string.IsNullOrEmpty(text)) return "";
-        var end = text.IndexOf('\n');
-        var line = end < 0 ? text : text[..end];
-        return line.Length > 300 ? line[..300] : line;
-    }
 
     private enum WatchOutcome
     {

@@ -11,7 +11,11 @@ internal static class KubernetesApiError
     public static string Describe(Exception error) => error switch
     {
         HttpOperationException { Response: { } response } => $"{(int)response.StatusCode} {response.StatusCode}: {Message(response.Content)}",
+        // A watch's ERROR event, or a Status the client read from a stream.
+        k8s.KubernetesException { Status: { } status } => $"{status.Code} {status.Reason}: {status.Message}",
         OperationCanceledException => "no answer in time",
+        // "An error occurred while sending the request" says little without its cause (connection refused, TLS).
+        _ when error.InnerException is { } inner => $"{error.Message} ({inner.Message})",
         _ => error.Message,
     };
 

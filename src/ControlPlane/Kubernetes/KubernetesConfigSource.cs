@@ -257,7 +257,7 @@ internal sealed class KubernetesConfigSource : IConfigSource
             resources.AddRange(state.Resources);
             if (state.Errors.Count > 0) rejections.Add(new ConfigRejection(state.Origin, state.Errors, state.Resources.Count));
         }
-        return new ConfigState(resources, rejections) { Registry = registry, Messages = RegisteredHostMessages.Without(MeshAnalyzer.Analyze(resources), registry) };
+        return new ConfigState(resources, rejections) { Registry = registry, Messages = MeshAnalyzer.Analyze(resources, registry.Hosts()) };
     }
 
     /// <summary>Each analyzer message is logged when it first appears and recorded as an event on its object, once per resourceVersion.</summary>

@@ -22,4 +22,12 @@ internal sealed record PlatformRegistry(
     public const string PodKind = "Pod";
 
     public static readonly PlatformRegistry Empty = new([], [], new Dictionary<ConfigKey, string>());
+
+    /// <summary>The services' host names: destinations the analyzer takes as existing, as it takes ServiceEntry hosts.</summary>
+    public IReadOnlySet<string> Hosts()
+    {
+        var hosts = new HashSet<string>(Services.Count, StringComparer.Ordinal);
+        foreach (var service in Services) hosts.Add(service.Hostname);
+        return hosts;
+    }
 }

@@ -54,7 +54,7 @@ internal sealed class CompositeConfigSource : IConfigSource
         }
         // One source alone keeps its own analysis; together, references across them (a VirtualService in the cluster
         // naming a Gateway in the folder) are analyzed as one config.
-        var messages = _sources.Length == 1 ? _sources[0].Current.Messages : RegisteredHostMessages.Without(MeshAnalyzer.Analyze(resources), registry);
+        var messages = _sources.Length == 1 ? _sources[0].Current.Messages : MeshAnalyzer.Analyze(resources, registry.Hosts());
         return new ConfigState(resources, rejections) { Registry = registry, Messages = messages };
     }
 

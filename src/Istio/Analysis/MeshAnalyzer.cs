@@ -9,14 +9,23 @@ namespace Mesh.Istio.Analysis;
 /// </summary>
 public static class MeshAnalyzer
 {
-    public static IReadOnlyList<AnalysisMessage> Analyze(IReadOnlyList<IstioResource> resources) => Analyze(resources, NotEffectiveFields.All);
+    private static readonly IReadOnlySet<string> NoPlatformHosts = new HashSet<string>();
+
+    public static IReadOnlyList<AnalysisMessage> Analyze(IReadOnlyList<IstioResource> resources) => Analyze(resources, NotEffectiveFields.All, NoPlatformHosts);
+
+    /// <param name="platformHosts">Hosts a platform registers (a cluster's Services, lower case): destinations that exist.</param>
+    public static IReadOnlyList<AnalysisMessage> Analyze(IReadOnlyList<IstioResource> resources, IReadOnlySet<string> platformHosts) =>
+        Analyze(resources, NotEffectiveFields.All, platformHosts);
 
     /// <param name="notEffective">The fields to report as having no effect (tests give their own list).</param>
-    public static IReadOnlyList<AnalysisMessage> Analyze(IReadOnlyList<IstioResource> resources, IReadOnlyList<NotEffectiveField> notEffective)
+    public static IReadOnlyList<AnalysisMessage> Analyze(IReadOnlyList<IstioResource> resources, IReadOnlyList<NotEffectiveField> notEffective) =>
+        Analyze(resources, notEffective, NoPlatformHosts);
+
+    private static IReadOnlyList<AnalysisMessage> Analyze(IReadOnlyList<IstioResource> resources, IReadOnlyList<NotEffectiveField> notEffective, IReadOnlySet<string> platformHosts)
     {
         var messages = new List<AnalysisMessage>();
         var served = ServedResources.Select(resources, messages);
-        var mesh = new MeshIndex(served);
+        var mesh = new MeshIndex(served, platformHosts);
         foreach (var resource in served)
         {
             FieldEffectCheck.Check(resource, notEffective, messages);

@@ -7,9 +7,12 @@ internal sealed class MeshIndex
 {
     private readonly List<(string Host, ServiceEntry Entry)> _serviceHosts = [];
     private readonly List<WorkloadEntry> _workloadEntries = [];
+    private readonly IReadOnlySet<string> _platformHosts;
 
-    public MeshIndex(IReadOnlyList<IstioResource> resources)
+    /// <param name="platformHosts">Hosts a platform registers beside the ServiceEntries (a cluster's Services), lower case.</param>
+    public MeshIndex(IReadOnlyList<IstioResource> resources, IReadOnlySet<string> platformHosts)
     {
+        _platformHosts = platformHosts;
         foreach (var resource in resources)
         {
             switch (resource)
@@ -39,6 +42,9 @@ internal sealed class MeshIndex
     public Dictionary<string, Gateway> Gateways { get; } = new(StringComparer.Ordinal);
 
     public List<VirtualService> VirtualServices { get; } = [];
+
+    /// <summary>Whether a ServiceEntry or a platform Service declares <paramref name="fqdn"/>.</summary>
+    public bool Declares(string fqdn) => _platformHosts.Contains(fqdn) || FindService(fqdn) is not null;
 
     /// <summary>The ServiceEntry declaring <paramref name="fqdn"/> (exactly, or by a wildcard host covering it); null when none does.</summary>
     public ServiceEntry? FindService(string fqdn)

@@ -45,10 +45,10 @@ internal static class ReferenceCheck
     {
         if (destination is null) return;
         var fqdn = HostNameRules.Resolve(destination.Host, virtualService.Metadata.Namespace);
-        if (mesh.FindService(fqdn) is null)
+        if (!mesh.Declares(fqdn))
         {
             messages.Add(AnalysisMessage.At(AnalysisMessageType.ReferencedResourceNotFound, virtualService, path + ".host",
-                $"Referenced host not found: \"{destination.Host}\" (no ServiceEntry declares {fqdn})"));
+                $"Referenced host not found: \"{destination.Host}\" (no ServiceEntry or Service declares {fqdn})"));
         }
 
         if (!string.IsNullOrEmpty(destination.Subset) && !mesh.HasSubset(fqdn, destination.Subset))

@@ -200,7 +200,7 @@ public sealed class MeshAnalyzerTests
             [
                 "spec.gateways[1]: Referenced gateway not found: \"missing-gateway\"",
                 "spec.http[0].route[1].destination.subset: Referenced host+subset in destinationrule not found: \"reviews+v9\"",
-                "spec.http[0].route[2].destination.host: Referenced host not found: \"ratings\" (no ServiceEntry declares ratings.default.svc.cluster.local)",
+                "spec.http[0].route[2].destination.host: Referenced host not found: \"ratings\" (no ServiceEntry or Service declares ratings.default.svc.cluster.local)",
             ],
             OfCode(messages, "IST0101").Select(m => $"{m.FieldPath}: {m.Text}"));
     }
