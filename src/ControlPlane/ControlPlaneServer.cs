@@ -82,7 +82,9 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         configureLogging(builder.Logging);
         var listeners = new ListenOptions?[2];
         // On Kubernetes the CA's Secrets, the pods' tokens and the root ConfigMaps are reached through the API server.
-        var kubernetesCa = options.Kubernetes is { } caCluster ? new KubernetesCa(caCluster, time) : null;
+        // Every informer of this control plane, whichever part runs it, for /debug/informerz.
+        var informers = new Kubernetes.InformerCatalog();
+        var kubernetesCa = options.Kubernetes is { } caCluster ? new KubernetesCa(caCluster, time, informers) : null;
         // Loaded before the server is built: the gRPC port's TLS certificate comes from it.
         var (authority, authoritySource) = LoadAuthority(options, kubernetesCa, time);
         ServingCertificateRotator? serving = null;
@@ -149,7 +151,6 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         var app = builder.Build();
 
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
-        var informers = new Kubernetes.InformerCatalog();
         var source = ConfigSources.Create(options, time, loggers, informers);
         var jwks = new JwksFetcher(options.Jwks, time, loggers.CreateLogger<JwksFetcher>());
         var pushes = new PushCoordinator(source, snapshots, registry, time, options.Debounce, options.MaxDebounce,
@@ -204,7 +205,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
             Func<Mesh.Injection.SidecarInjector> injector = meshConfig is null ? () => fixedInjector : () => meshConfig.Injector;
             webhooks = WebhookServer.Create(webhookOptions, options.ListenAddress, authority, kubernetes.SystemNamespace, kubernetes.DomainSuffix,
                 options.ConfigLimits, injector, time, configureLogging,
-                options.Kubernetes is { } cluster ? (Kubernetes.KubernetesConnection.Create(cluster), cluster) : null);
+                options.Kubernetes is { } cluster ? (Kubernetes.KubernetesConnection.Create(cluster), cluster) : null, informers);
         }
 
         return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks, webhooks, kubernetesCa, meshConfig);

@@ -18,10 +18,13 @@ internal sealed class KubernetesCa : IAsyncDisposable
     private readonly TimeProvider _time;
     private Informer<V1Namespace>? _namespaces;
     private Informer<V1ConfigMap>? _configMaps;
+    private readonly InformerCatalog _informers;
     private RootCertificatePublisher? _publisher;
 
-    public KubernetesCa(KubernetesOptions options, TimeProvider time)
+    /// <param name="informers">Where the root publisher's informers are listed for <c>/debug/informerz</c>.</param>
+    public KubernetesCa(KubernetesOptions options, TimeProvider time, InformerCatalog informers)
     {
+        _informers = informers;
         _options = options;
         _time = time;
         _client = KubernetesConnection.Create(options);
@@ -35,7 +38,10 @@ internal sealed class KubernetesCa : IAsyncDisposable
     public ITokenAuthenticator CreateTokenAuthenticator(string trustDomain) =>
         new TokenReviewAuthenticator(_api, trustDomain, _time, new TokenReviewOptions());
 
-    /// <summary>Starts watching namespaces and root ConfigMaps, and keeping <paramref name="rootPem"/> published in every namespace.</summary>
+    /// <summary>
+    /// Starts watching namespaces and root ConfigMaps, and keeping <paramref name="rootPem"/> published in every namespace;
+    /// the two informers are listed on <c>/debug/informerz</c>.
+    /// </summary>
     public void StartPublishing(string rootPem, ILoggerFactory loggers)
     {
         var time = _time;
@@ -43,6 +49,8 @@ internal sealed class KubernetesCa : IAsyncDisposable
         _namespaces = new Informer<V1Namespace>("v1/namespaces", InformerSources.Namespaces(_client), time, loggers.CreateLogger<Informer<V1Namespace>>());
         _configMaps = new Informer<V1ConfigMap>($"v1/configmaps ({RootCertificatePublisher.ConfigMapName})",
             InformerSources.ConfigMaps(_client, "metadata.name=" + RootCertificatePublisher.ConfigMapName), time, loggers.CreateLogger<Informer<V1ConfigMap>>());
+        _informers.Add(_namespaces);
+        _informers.Add(_configMaps);
         _publisher = new RootCertificatePublisher(_api, _namespaces, _configMaps, rootPem, time, logger);
         _publisher.Start();
         _namespaces.Start();

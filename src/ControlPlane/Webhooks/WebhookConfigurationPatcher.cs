@@ -62,15 +62,17 @@ internal sealed class WebhookConfigurationPatcher : IAsyncDisposable
         _maxRetry = maxRetry ?? TimeSpan.FromMinutes(5);
     }
 
-    /// <summary>A patcher with informers of its own on the two kinds, started and stopped with it.</summary>
+    /// <summary>A patcher with informers of its own on the two kinds, started and stopped with it, listed in <paramref name="informers"/> when given.</summary>
     public static WebhookConfigurationPatcher Create(IKubernetes client, WebhookOptions options, KubernetesOptions kubernetes, Func<byte[]> caBundle,
-        TimeProvider time, ILoggerFactory loggers, TimeSpan? firstRetry = null, TimeSpan? maxRetry = null)
+        TimeProvider time, ILoggerFactory loggers, TimeSpan? firstRetry = null, TimeSpan? maxRetry = null, InformerCatalog? informers = null)
     {
         var informerLogger = loggers.CreateLogger("Mesh.ControlPlane.Kubernetes.Informer");
         var mutating = new Informer<V1MutatingWebhookConfiguration>("admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
             InformerSources.MutatingWebhookConfigurations(client), time, informerLogger);
         var validating = new Informer<V1ValidatingWebhookConfiguration>("admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
             InformerSources.ValidatingWebhookConfigurations(client), time, informerLogger);
+        informers?.Add(mutating);
+        informers?.Add(validating);
         return new WebhookConfigurationPatcher(client, mutating, validating, options, kubernetes, caBundle, time,
             loggers.CreateLogger<WebhookConfigurationPatcher>(), firstRetry, maxRetry)
         {

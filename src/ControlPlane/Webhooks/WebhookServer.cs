@@ -59,7 +59,7 @@ internal sealed class WebhookServer : IAsyncDisposable
     /// <param name="cluster">The cluster whose webhook configurations get the CA bundle (the server disposes the client); null: none is patched.</param>
     public static WebhookServer Create(WebhookOptions options, IPAddress listenAddress, CertificateAuthority authority, string systemNamespace,
         string domainSuffix, ConfigInputLimits limits, Func<SidecarInjector> injector, TimeProvider time, Action<ILoggingBuilder> configureLogging,
-        (IKubernetes Client, KubernetesOptions Options)? cluster = null)
+        (IKubernetes Client, KubernetesOptions Options)? cluster = null, InformerCatalog? informers = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -96,7 +96,7 @@ internal sealed class WebhookServer : IAsyncDisposable
         ValidationWebhook.Map(app, limits, logger);
         InjectionWebhook.Map(app, injector, loggers.CreateLogger("Mesh.ControlPlane.Injection"));
         var patcher = cluster is var (client, clusterOptions)
-            ? WebhookConfigurationPatcher.Create(client, options, clusterOptions, () => Encoding.ASCII.GetBytes(authority.Bundle.ToPem()), time, loggers)
+            ? WebhookConfigurationPatcher.Create(client, options, clusterOptions, () => Encoding.ASCII.GetBytes(authority.Bundle.ToPem()), time, loggers, informers: informers)
             : null;
         return new WebhookServer(app, listener, certificate, logger, listenAddress, names, patcher, cluster?.Client);
     }
