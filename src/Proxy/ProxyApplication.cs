@@ -105,6 +105,7 @@ internal static class ProxyApplication
         services.AddSingleton<OverloadManager>();
         services.AddHostedService(provider => provider.GetRequiredService<OverloadManager>());
         services.AddSingleton<ProxyRequestHandler>();
+        services.AddSingleton<Forwarding.Tcp.TcpProxy>();
         services.AddSingleton<ListenerHealth>();
         services.AddSingleton<ListenerMetrics>();
         services.AddSingleton<ListenerManager>();
