@@ -1,5 +1,6 @@
 using System.Net;
 using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Capture;
 using Mesh.Proxy.Identity;
 using Mesh.Proxy.Listeners;
 using Mesh.Proxy.Observability;
@@ -8,7 +9,7 @@ using Mesh.Proxy.Pod;
 
 namespace Mesh.Proxy;
 
-/// <summary>Parses the proxy's command line (sidecar or router mode) into <see cref="ProxyOptions"/>, with a clear message for every mistake.</summary>
+/// <summary>Parses the proxy's command line (sidecar or router mode; wait and iptables parse their own) into <see cref="ProxyOptions"/>, with a clear message for every mistake.</summary>
 internal static class ProxyCommandLine
 {
     public const string Usage = """
@@ -23,7 +24,7 @@ internal static class ProxyCommandLine
           [--otlp-endpoint http://HOST:PORT (default $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, $OTEL_EXPORTER_OTLP_ENDPOINT)]
           [--otlp-protocol grpc|http/protobuf (default $OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, $OTEL_EXPORTER_OTLP_PROTOCOL, grpc)]
         """ + "\n" + IdentityCommandLine.Usage + "\n" + StatusCommandLine.Usage + "\n" + ListenerCommandLine.Usage + "\n" + OverloadCommandLine.Usage
-        + "\n" + WaitCommand.Usage;
+        + "\n" + WaitCommand.Usage + "\n" + CaptureCommandLine.Usage;
 
     private static readonly string[] TelemetryFlags = ["--metrics-port", "--access-log", "--trace-sampling", "--otlp-endpoint", "--otlp-protocol"];
 
@@ -33,7 +34,7 @@ internal static class ProxyCommandLine
         error = string.Empty;
         if (args.Length == 0 || args[0] is not ("sidecar" or "router"))
         {
-            error = args.Length == 0 ? "missing mode: sidecar, router or wait" : $"unknown mode '{args[0]}': expected sidecar, router or wait";
+            error = args.Length == 0 ? "missing mode: sidecar, router, wait or iptables" : $"unknown mode '{args[0]}': expected sidecar, router, wait or iptables";
             return null;
         }
 
