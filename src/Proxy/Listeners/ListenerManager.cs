@@ -88,7 +88,7 @@ internal sealed class ListenerManager(
             // Envoy's listener warming: a listener binds at once (a port in use rejects the update), but accepts only
             // once its routes are known, so that no connection meets a 404 for want of them (a restarted proxy gets
             // its listeners just before their routes).
-            var warm = listener.RouteConfigName.Length == 0 || candidate.RouteTables.ContainsKey(listener.RouteConfigName);
+            var warm = IsWarm(listener, candidate);
             if (listener.HandoffOnly)
             {
                 // Envoy's bind_to_port: false. Served through a use_original_dst listener, from the snapshot; a listener
@@ -147,6 +147,33 @@ internal sealed class ListenerManager(
             started.Add(listener.EndPointKey);
             ListenerLog.Started(_logger, listener.Name, listener.EndPointKey, Describe(listener));
         }
+    }
+
+    /// <summary>
+    /// Whether the routes the listener's connections may use are known: its own, and for a use_original_dst listener
+    /// those of every listener of its direction it may hand a connection to.
+    /// </summary>
+    private static bool IsWarm(ListenerModel listener, ProxySnapshot candidate)
+    {
+        if (listener.RouteConfigName.Length > 0 && !candidate.RouteTables.ContainsKey(listener.RouteConfigName))
+        {
+            return false;
+        }
+
+        if (!listener.UseOriginalDst)
+        {
+            return true;
+        }
+
+        foreach (var target in candidate.ListenersByEndPoint.Values)
+        {
+            if (target.Config.Direction == listener.Config.Direction && target.RouteConfigName.Length > 0 && !candidate.RouteTables.ContainsKey(target.RouteConfigName))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Stops the running listeners that <paramref name="applied"/> no longer has, letting their requests finish.</summary>
