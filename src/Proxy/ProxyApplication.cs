@@ -105,6 +105,8 @@ internal static class ProxyApplication
         services.AddSingleton<OverloadManager>();
         services.AddHostedService(provider => provider.GetRequiredService<OverloadManager>());
         services.AddSingleton<ProxyRequestHandler>();
+        services.AddSingleton<TcpTelemetry>();
+        services.AddSingleton<Forwarding.Tcp.TcpProxyLog>();
         services.AddSingleton<Forwarding.Tcp.TcpProxy>();
         services.AddSingleton<ListenerHealth>();
         services.AddSingleton<ListenerMetrics>();

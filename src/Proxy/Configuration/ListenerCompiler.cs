@@ -35,6 +35,7 @@ internal static class ListenerCompiler
                 SniRoutes = listener.SniRoutes.Count > 0 ? SniRouteCompiler.Compile(listener.SniRoutes, path) : null,
                 JwtAuthentication = listener.JwtAuthentication is { } jwt ? JwtAuthenticationCompiler.Compile(jwt, $"{path}.jwt_authentication") : null,
                 Authorization = listener.Authorization is { } authorization ? AuthorizationCompiler.Compile(authorization, path) : null,
+                TcpRoute = listener.TcpClusters.Count > 0 ? CompileTcpRoute(listener, path) : null,
             };
             if (!byEndPoint.TryAdd(model.EndPointKey, model))
             {
@@ -43,6 +44,25 @@ internal static class ListenerCompiler
         }
 
         return byEndPoint;
+    }
+
+    private static TcpRouteModel CompileTcpRoute(Listener listener, string path)
+    {
+        var names = new string[listener.TcpClusters.Count];
+        var weights = new int[names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            var cluster = listener.TcpClusters[i];
+            if (string.IsNullOrEmpty(cluster.Name))
+            {
+                throw new ConfigRejectedException($"{path}.tcp_clusters[{i}].name: a TCP cluster needs a name");
+            }
+
+            names[i] = cluster.Name;
+            weights[i] = (int)Math.Min(cluster.Weight, int.MaxValue / names.Length);
+        }
+
+        return new TcpRouteModel(names, weights, listener.TcpRouteOrigin);
     }
 
     private static bool TryParseAddress(string text, out IPAddress address)
