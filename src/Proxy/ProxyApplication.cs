@@ -106,6 +106,8 @@ internal static class ProxyApplication
         services.AddSingleton<OverloadManager>();
         services.AddHostedService(provider => provider.GetRequiredService<OverloadManager>());
         services.AddSingleton<ProxyRequestHandler>();
+        services.AddSingleton<TcpTelemetry>();
+        services.AddSingleton<Forwarding.Tcp.TcpProxyLog>();
         services.AddSingleton<Forwarding.Tcp.TcpProxy>();
         services.AddSingleton(originalDestinations ?? new SocketOriginalDestinations());
         services.AddSingleton<ListenerHealth>();
