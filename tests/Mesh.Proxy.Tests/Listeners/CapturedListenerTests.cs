@@ -81,6 +81,28 @@ public sealed class CapturedListenerTests : IDisposable
     }
 
     [Fact]
+    public async Task BlockAll_AuthorityNoVirtualHostTakes_Answers502ReportedAsBlackHoleCluster()
+    {
+        await using var outside = await UpstreamServer.StartAsync(context => context.Response.WriteAsync("outside"));
+        await using var proxy = await TestProxy.StartAsync(originalDestinations: _nat, configure: SidecarRole);
+        var capture = FreePort.Next();
+        // REGISTRY_ONLY: Istio's block_all virtual host answers 502 itself.
+        var blockAll = Host("block_all", ["*"], new Route { Name = "block_all", Match = new RouteMatch { Path = Prefix("/") }, DirectResponse = new DirectResponseAction { Status = 502 } });
+        await ApplyAsync(proxy, [], [VirtualOutbound(capture), Handoff($"0.0.0.0_{outside.Port}", "0.0.0.0", outside.Port, ListenerProtocol.Http, "outbound")],
+            Routes("outbound", blockAll));
+
+        using var app = _nat.Client(capture);
+        using var response = await app.GetAsync($"http://127.0.0.1:{outside.Port}/");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal(0, outside.Requests);
+        var series = Exposition.Series(await Exposition.ScrapeAfterRequestsAsync(proxy.Admin, 1), "istio_requests_total", ("reporter", "source"));
+        Assert.Equal("BlackHoleCluster", series.Labels["destination_service_name"]);
+        Assert.Equal("502", series.Labels["response_code"]);
+        Assert.Equal($"127.0.0.1:{outside.Port}", series.Labels["destination_service"]);
+    }
+
+    [Fact]
     public async Task InboundCapture_PerPortTlsModes_StrictRefusesPlaintextPermissiveTakesBoth()
     {
         await using var app = await UpstreamServer.StartAsync(context => context.Response.WriteAsync($"xfcc={context.Request.Headers["x-forwarded-client-cert"]}"));
