@@ -17,6 +17,8 @@ internal static class ProxyCommandLine
           Mesh.Proxy sidecar --workload NAME --namespace NS --discovery https://HOST:PORT --app HOST:PORT
                              --outbound-port PORT --admin-port PORT [--bind 127.0.0.1] [--label k=v ...]
                              [--locality REGION/ZONE/SUBZONE]
+                             [--inbound-capture-port PORT (iptables captures the pod's traffic: inbound arrives
+                              on PORT, 15006 in Istio's pods; outbound on --outbound-port; docs/capture.md)]
           Mesh.Proxy router  --workload NAME --namespace NS --discovery https://HOST:PORT --admin-port PORT
                              [--bind 127.0.0.1] [--label k=v ...] [--locality REGION/ZONE/SUBZONE]
         telemetry options (both modes):
@@ -42,7 +44,7 @@ internal static class ProxyCommandLine
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         string[] allowed = role == ProxyRole.Sidecar
-            ? ["--workload", "--namespace", "--discovery", "--app", "--outbound-port", "--admin-port", "--bind", "--label", "--locality", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. StatusCommandLine.Flags, .. ListenerCommandLine.Flags, .. OverloadCommandLine.Flags]
+            ? ["--workload", "--namespace", "--discovery", "--app", "--outbound-port", "--admin-port", "--bind", "--label", "--locality", "--inbound-capture-port", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. StatusCommandLine.Flags, .. ListenerCommandLine.Flags, .. OverloadCommandLine.Flags]
             : ["--workload", "--namespace", "--discovery", "--admin-port", "--bind", "--label", "--locality", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. StatusCommandLine.Flags, .. ListenerCommandLine.Flags, .. OverloadCommandLine.Flags];
 
         for (var i = 1; i < args.Length; i += 2)
@@ -88,7 +90,7 @@ internal static class ProxyCommandLine
 
         foreach (var flag in allowed)
         {
-            if (flag is not ("--bind" or "--label" or "--locality") && Array.IndexOf(TelemetryFlags, flag) < 0 && Array.IndexOf(IdentityCommandLine.Flags, flag) < 0
+            if (flag is not ("--bind" or "--label" or "--locality" or "--inbound-capture-port") && Array.IndexOf(TelemetryFlags, flag) < 0 && Array.IndexOf(IdentityCommandLine.Flags, flag) < 0
                 && Array.IndexOf(StatusCommandLine.Flags, flag) < 0 && Array.IndexOf(ListenerCommandLine.Flags, flag) < 0 && Array.IndexOf(OverloadCommandLine.Flags, flag) < 0
                 && !values.ContainsKey(flag))
             {
@@ -117,12 +119,27 @@ internal static class ProxyCommandLine
         }
 
         var outboundPort = 0;
+        var inboundCapturePort = 0;
         string? app = null;
         if (role == ProxyRole.Sidecar)
         {
             if (!TryPort(values, "--outbound-port", out outboundPort, out error))
             {
                 return null;
+            }
+
+            if (values.ContainsKey("--inbound-capture-port"))
+            {
+                if (!TryPort(values, "--inbound-capture-port", out inboundCapturePort, out error))
+                {
+                    return null;
+                }
+
+                if (inboundCapturePort == 0 || inboundCapturePort == outboundPort)
+                {
+                    error = $"--inbound-capture-port '{inboundCapturePort}': expected the port iptables redirects inbound traffic to (15006), not 0 nor the outbound port";
+                    return null;
+                }
             }
 
             app = values["--app"];
@@ -138,6 +155,7 @@ internal static class ProxyCommandLine
         var options = new ProxyOptions(role, values["--workload"], values["--namespace"], discovery, app, outboundPort, adminPort, bind, labels)
         {
             Locality = values.GetValueOrDefault("--locality", ""),
+            InboundCapturePort = inboundCapturePort,
         };
         var withTelemetry = TelemetryCommandLine.TryApply(options, values, Environment.GetEnvironmentVariable, out error);
         var withListeners = ListenerCommandLine.TryApply(withTelemetry, values, out var listenerError) ?? Fail(listenerError, ref error);
