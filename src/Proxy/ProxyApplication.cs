@@ -28,8 +28,9 @@ namespace Mesh.Proxy;
 internal static class ProxyApplication
 {
     /// <param name="transport">How to reach the control plane; null: over gRPC at <c>options.Discovery</c>, with this proxy's credentials.</param>
+    /// <param name="originalDestinations">Where captured connections were going; null: the kernel's answer (SO_ORIGINAL_DST). Tests give their own.</param>
     public static WebApplication Build(ProxyOptions options, IDiscoveryTransport? transport, TimeProvider timeProvider, Random random,
-        IWorkloadCertificateSource? certificateSource = null)
+        IWorkloadCertificateSource? certificateSource = null, IOriginalDestinations? originalDestinations = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -105,7 +106,10 @@ internal static class ProxyApplication
         services.AddSingleton<OverloadManager>();
         services.AddHostedService(provider => provider.GetRequiredService<OverloadManager>());
         services.AddSingleton<ProxyRequestHandler>();
+        services.AddSingleton<TcpTelemetry>();
+        services.AddSingleton<Forwarding.Tcp.TcpProxyLog>();
         services.AddSingleton<Forwarding.Tcp.TcpProxy>();
+        services.AddSingleton(originalDestinations ?? new SocketOriginalDestinations());
         services.AddSingleton<ListenerHealth>();
         services.AddSingleton<ListenerMetrics>();
         services.AddSingleton<ListenerManager>();

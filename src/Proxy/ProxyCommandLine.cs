@@ -1,5 +1,6 @@
 using System.Net;
 using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Capture;
 using Mesh.Proxy.Identity;
 using Mesh.Proxy.Listeners;
 using Mesh.Proxy.Observability;
@@ -8,7 +9,7 @@ using Mesh.Proxy.Pod;
 
 namespace Mesh.Proxy;
 
-/// <summary>Parses the proxy's command line (sidecar or router mode) into <see cref="ProxyOptions"/>, with a clear message for every mistake.</summary>
+/// <summary>Parses the proxy's command line (sidecar or router mode; wait and iptables parse their own) into <see cref="ProxyOptions"/>, with a clear message for every mistake.</summary>
 internal static class ProxyCommandLine
 {
     public const string Usage = """
@@ -16,6 +17,8 @@ internal static class ProxyCommandLine
           Mesh.Proxy sidecar --workload NAME --namespace NS --discovery https://HOST:PORT --app HOST:PORT
                              --outbound-port PORT --admin-port PORT [--bind 127.0.0.1] [--label k=v ...]
                              [--locality REGION/ZONE/SUBZONE]
+                             [--inbound-capture-port PORT (iptables captures the pod's traffic: inbound arrives
+                              on PORT, 15006 in Istio's pods; outbound on --outbound-port; docs/capture.md)]
           Mesh.Proxy router  --workload NAME --namespace NS --discovery https://HOST:PORT --admin-port PORT
                              [--bind 127.0.0.1] [--label k=v ...] [--locality REGION/ZONE/SUBZONE]
         telemetry options (both modes):
@@ -23,7 +26,7 @@ internal static class ProxyCommandLine
           [--otlp-endpoint http://HOST:PORT (default $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, $OTEL_EXPORTER_OTLP_ENDPOINT)]
           [--otlp-protocol grpc|http/protobuf (default $OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, $OTEL_EXPORTER_OTLP_PROTOCOL, grpc)]
         """ + "\n" + IdentityCommandLine.Usage + "\n" + StatusCommandLine.Usage + "\n" + ListenerCommandLine.Usage + "\n" + OverloadCommandLine.Usage
-        + "\n" + WaitCommand.Usage;
+        + "\n" + WaitCommand.Usage + "\n" + CaptureCommandLine.Usage;
 
     private static readonly string[] TelemetryFlags = ["--metrics-port", "--access-log", "--trace-sampling", "--otlp-endpoint", "--otlp-protocol"];
 
@@ -33,7 +36,7 @@ internal static class ProxyCommandLine
         error = string.Empty;
         if (args.Length == 0 || args[0] is not ("sidecar" or "router"))
         {
-            error = args.Length == 0 ? "missing mode: sidecar, router or wait" : $"unknown mode '{args[0]}': expected sidecar, router or wait";
+            error = args.Length == 0 ? "missing mode: sidecar, router, wait or iptables" : $"unknown mode '{args[0]}': expected sidecar, router, wait or iptables";
             return null;
         }
 
@@ -41,7 +44,7 @@ internal static class ProxyCommandLine
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         string[] allowed = role == ProxyRole.Sidecar
-            ? ["--workload", "--namespace", "--discovery", "--app", "--outbound-port", "--admin-port", "--bind", "--label", "--locality", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. StatusCommandLine.Flags, .. ListenerCommandLine.Flags, .. OverloadCommandLine.Flags]
+            ? ["--workload", "--namespace", "--discovery", "--app", "--outbound-port", "--admin-port", "--bind", "--label", "--locality", "--inbound-capture-port", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. StatusCommandLine.Flags, .. ListenerCommandLine.Flags, .. OverloadCommandLine.Flags]
             : ["--workload", "--namespace", "--discovery", "--admin-port", "--bind", "--label", "--locality", .. TelemetryFlags, .. IdentityCommandLine.Flags, .. StatusCommandLine.Flags, .. ListenerCommandLine.Flags, .. OverloadCommandLine.Flags];
 
         for (var i = 1; i < args.Length; i += 2)
@@ -87,7 +90,7 @@ internal static class ProxyCommandLine
 
         foreach (var flag in allowed)
         {
-            if (flag is not ("--bind" or "--label" or "--locality") && Array.IndexOf(TelemetryFlags, flag) < 0 && Array.IndexOf(IdentityCommandLine.Flags, flag) < 0
+            if (flag is not ("--bind" or "--label" or "--locality" or "--inbound-capture-port") && Array.IndexOf(TelemetryFlags, flag) < 0 && Array.IndexOf(IdentityCommandLine.Flags, flag) < 0
                 && Array.IndexOf(StatusCommandLine.Flags, flag) < 0 && Array.IndexOf(ListenerCommandLine.Flags, flag) < 0 && Array.IndexOf(OverloadCommandLine.Flags, flag) < 0
                 && !values.ContainsKey(flag))
             {
@@ -116,12 +119,27 @@ internal static class ProxyCommandLine
         }
 
         var outboundPort = 0;
+        var inboundCapturePort = 0;
         string? app = null;
         if (role == ProxyRole.Sidecar)
         {
             if (!TryPort(values, "--outbound-port", out outboundPort, out error))
             {
                 return null;
+            }
+
+            if (values.ContainsKey("--inbound-capture-port"))
+            {
+                if (!TryPort(values, "--inbound-capture-port", out inboundCapturePort, out error))
+                {
+                    return null;
+                }
+
+                if (inboundCapturePort == 0 || inboundCapturePort == outboundPort)
+                {
+                    error = $"--inbound-capture-port '{inboundCapturePort}': expected the port iptables redirects inbound traffic to (15006), not 0 nor the outbound port";
+                    return null;
+                }
             }
 
             app = values["--app"];
@@ -137,6 +155,7 @@ internal static class ProxyCommandLine
         var options = new ProxyOptions(role, values["--workload"], values["--namespace"], discovery, app, outboundPort, adminPort, bind, labels)
         {
             Locality = values.GetValueOrDefault("--locality", ""),
+            InboundCapturePort = inboundCapturePort,
         };
         var withTelemetry = TelemetryCommandLine.TryApply(options, values, Environment.GetEnvironmentVariable, out error);
         var withListeners = ListenerCommandLine.TryApply(withTelemetry, values, out var listenerError) ?? Fail(listenerError, ref error);

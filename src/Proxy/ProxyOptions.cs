@@ -41,6 +41,12 @@ internal sealed record ProxyOptions(
     /// <summary>Where this proxy runs, "region/zone/subzone" (--locality); empty: unknown.</summary>
     public string Locality { get; init; } = "";
 
+    /// <summary>
+    /// A sidecar whose pod's traffic iptables captures (--inbound-capture-port): the port captured inbound connections
+    /// arrive at (15006). 0: nothing is captured (local mode).
+    /// </summary>
+    public int InboundCapturePort { get; init; }
+
     public Node ToNode()
     {
         var node = new Node
@@ -53,6 +59,7 @@ internal sealed record ProxyOptions(
             OutboundPort = (uint)OutboundPort,
             BindAddress = Bind,
             Locality = Locality,
+            InboundCapturePort = (uint)InboundCapturePort,
             ProxyVersion = typeof(ProxyOptions).Assembly.GetName().Version?.ToString() ?? "0",
         };
         foreach (var (key, value) in Labels)

@@ -23,6 +23,42 @@ public sealed class ProxyCommandLineTests
     }
 
     [Fact]
+    public void TryParse_SidecarWithInboundCapturePort_DeclaresItOnTheNode()
+    {
+        var options = ProxyCommandLine.TryParse(
+            ["sidecar", "--workload", "w", "--namespace", "ns", "--discovery", "http://127.0.0.1:15010", "--app", "127.0.0.1:8081",
+             "--outbound-port", "15001", "--admin-port", "15000", "--inbound-capture-port", "15006"],
+            out var error);
+
+        Assert.True(options is not null, error);
+        Assert.Equal(15006u, options.ToNode().InboundCapturePort);
+    }
+
+    [Theory]
+    [InlineData("15001", "not 0 nor the outbound port")]
+    [InlineData("0", "not 0 nor the outbound port")]
+    [InlineData("x", "--inbound-capture-port 'x': expected a port number")]
+    public void TryParse_BadInboundCapturePort_Explains(string port, string expected)
+    {
+        var options = ProxyCommandLine.TryParse(
+            ["sidecar", "--workload", "w", "--namespace", "ns", "--discovery", "http://127.0.0.1:15010", "--app", "127.0.0.1:8081",
+             "--outbound-port", "15001", "--admin-port", "15000", "--inbound-capture-port", port],
+            out var error);
+
+        Assert.Null(options);
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void TryParse_RouterWithInboundCapturePort_Refused()
+    {
+        Assert.Null(ProxyCommandLine.TryParse(
+            ["router", "--workload", "gw", "--namespace", "ns", "--discovery", "http://127.0.0.1:15010", "--admin-port", "15000", "--inbound-capture-port", "15006"],
+            out var error));
+        Assert.Contains("unknown option '--inbound-capture-port' for router mode", error);
+    }
+
+    [Fact]
     public void TryParse_RouterWithLocality_DeclaresItOnTheNode()
     {
         var options = ProxyCommandLine.TryParse(

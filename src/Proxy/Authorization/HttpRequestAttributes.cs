@@ -41,14 +41,16 @@ internal readonly struct HttpRequestAttributes(HttpContext context, VerifiedJwt?
         _ => false,
     };
 
+    private static ReadOnlyMemory<char> Principal(HttpContext context) => Principal(context.Features.Get<PeerIdentityFeature>()?.SpiffeId);
+
     /// <summary>The verified peer identity without <c>spiffe://</c> (Istio's principal form); empty on plaintext.</summary>
-    private static ReadOnlyMemory<char> Principal(HttpContext context) =>
-        context.Features.Get<PeerIdentityFeature>()?.SpiffeId is { } id && id.StartsWith(SpiffePrefix, StringComparison.Ordinal)
-            ? id.AsMemory(SpiffePrefix.Length)
+    public static ReadOnlyMemory<char> Principal(string? spiffeId) =>
+        spiffeId is not null && spiffeId.StartsWith(SpiffePrefix, StringComparison.Ordinal)
+            ? spiffeId.AsMemory(SpiffePrefix.Length)
             : ReadOnlyMemory<char>.Empty;
 
     /// <summary>The <c>&lt;ns&gt;</c> of <c>&lt;trust domain&gt;/ns/&lt;ns&gt;/sa/&lt;account&gt;</c>.</summary>
-    private static ReadOnlyMemory<char> Namespace(ReadOnlyMemory<char> principal)
+    public static ReadOnlyMemory<char> Namespace(ReadOnlyMemory<char> principal)
     {
         var start = principal.Span.IndexOf("/ns/", StringComparison.Ordinal);
         if (start < 0) return ReadOnlyMemory<char>.Empty;
@@ -58,7 +60,7 @@ internal readonly struct HttpRequestAttributes(HttpContext context, VerifiedJwt?
     }
 
     /// <summary>The <c>&lt;trust domain&gt;</c> of <c>&lt;trust domain&gt;/ns/&lt;ns&gt;/sa/&lt;account&gt;</c>.</summary>
-    private static ReadOnlyMemory<char> TrustDomain(ReadOnlyMemory<char> principal)
+    public static ReadOnlyMemory<char> TrustDomain(ReadOnlyMemory<char> principal)
     {
         var slash = principal.Span.IndexOf('/');
         return slash < 0 ? principal : principal[..slash];

@@ -102,7 +102,7 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentit
             var tls = cluster.Tls is { Mode: not UpstreamTlsMode.Disable } ? cluster.Tls : null;
             var transport = previous.TryGetValue(cluster.Name, out var old) && old.Transport.HasSameSettings(cluster.Protocol, connectTimeout, tls, cluster.ConnectionPool)
                 ? old.Transport
-                : new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, tls, Connector(cluster, tls, path), cluster.ConnectionPool);
+                : CreateTransport(cluster, connectTimeout, tls, path);
             var assigned = endpointsByCluster.TryGetValue(cluster.Name, out var forCluster) ? forCluster : [];
             var endpoints = CompileEndpoints(assigned, LoadBalancerCompiler.Priorities(cluster, assigned), old);
             result.Add(cluster.Name, new ClusterModel(cluster, transport, endpoints, old?.State ?? new ClusterState())
@@ -112,15 +112,17 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentit
         }
     }
 
-    /// <summary>TLS origination, or plaintext keep-alive probes; null: the handler connects on its own.</summary>
-    private Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? Connector(Cluster cluster, UpstreamTls? tls, string path)
+    /// <summary>With TLS origination when the cluster has TLS, else plaintext (keep-alive probes set on the socket when asked for).</summary>
+    private ClusterTransport CreateTransport(Cluster cluster, TimeSpan connectTimeout, UpstreamTls? tls, string path)
     {
         if (tls is not null)
         {
-            return CreateConnector(cluster, path).ConnectAsync;
+            var connector = CreateConnector(cluster, path);
+            return new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, tls, connector.ConnectAsync, cluster.ConnectionPool) { TlsConnector = connector };
         }
 
-        return cluster.ConnectionPool?.TcpKeepalive is { } keepalive ? UpstreamSockets.PlaintextConnector(keepalive) : null;
+        var plaintext = cluster.ConnectionPool?.TcpKeepalive is { } keepalive ? UpstreamSockets.PlaintextConnector(keepalive) : null;
+        return new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, null, plaintext, cluster.ConnectionPool);
     }
 
     private ClusterTlsConnector CreateConnector(Cluster cluster, string path)

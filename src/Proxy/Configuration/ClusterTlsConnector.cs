@@ -1,4 +1,5 @@
 // Opens TLS connections to a cluster's endpoints: mTLS with the workload certificate verifying the peer's SPIFFE id (ISTIO_MUTUAL), or TLS to outside services (SIMPLE/MUTUAL).
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -53,15 +54,26 @@ internal sealed class ClusterTlsConnector
     /// <summary>True when requests on this cluster go as HTTP/2 (the negotiated ALPN).</summary>
     public bool SpeaksHttp2 => _protocols[0] == SslApplicationProtocol.Http2;
 
-    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken) =>
+        (await ConnectAsync(context.DnsEndPoint, _protocols, cancellationToken)).Stream;
+
+    /// <summary>
+    /// A TLS connection for opaque TCP (Envoy's tcp_proxy): no ALPN is offered, so the receiving sidecar serves the
+    /// inner stream as its listener's protocol says (a server that knows ALPN selects none when the client offers none).
+    /// The socket comes along, for a half-close.
+    /// </summary>
+    public ValueTask<(SslStream Stream, Socket Socket)> ConnectOpaqueAsync(DnsEndPoint endPoint, CancellationToken cancellationToken) =>
+        ConnectAsync(endPoint, null, cancellationToken);
+
+    private async ValueTask<(SslStream Stream, Socket Socket)> ConnectAsync(DnsEndPoint endPoint, List<SslApplicationProtocol>? protocols, CancellationToken cancellationToken)
     {
-        var endpoint = $"{context.DnsEndPoint.Host}:{context.DnsEndPoint.Port}";
-        var socket = await UpstreamSockets.ConnectAsync(context.DnsEndPoint, _keepalive, cancellationToken);
+        var endpoint = $"{endPoint.Host}:{endPoint.Port}";
+        var socket = await UpstreamSockets.ConnectAsync(endPoint, _keepalive, cancellationToken);
         var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
         try
         {
-            await ssl.AuthenticateAsClientAsync(ClientOptions(context.DnsEndPoint.Host, endpoint), cancellationToken);
-            return ssl;
+            await ssl.AuthenticateAsClientAsync(ClientOptions(endPoint.Host, endpoint, protocols), cancellationToken);
+            return (ssl, socket);
         }
         catch
         {
@@ -70,12 +82,12 @@ internal sealed class ClusterTlsConnector
         }
     }
 
-    private SslClientAuthenticationOptions ClientOptions(string host, string endpoint)
+    private SslClientAuthenticationOptions ClientOptions(string host, string endpoint, List<SslApplicationProtocol>? protocols)
     {
         var options = new SslClientAuthenticationOptions
         {
             TargetHost = _tls.Sni.Length > 0 ? _tls.Sni : host,
-            ApplicationProtocols = _protocols,
+            ApplicationProtocols = protocols,
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };

@@ -4,10 +4,14 @@ using Mesh.Proxy.Model;
 
 namespace Mesh.Proxy.Configuration;
 
-/// <summary>Compiles listeners and their authorization, rejecting unknown addresses, bad ports and duplicate names or sockets.</summary>
+/// <summary>
+/// Compiles listeners and their authorization, rejecting unknown addresses, bad ports, duplicate names or sockets, and
+/// TCP listeners whose tcp_clusters are missing or name clusters this proxy does not have.
+/// </summary>
 internal static class ListenerCompiler
 {
-    public static Dictionary<string, ListenerModel> Compile(IReadOnlyList<Listener> listeners, string context)
+    /// <param name="clusters">The clusters applied so far (CDS is pushed before LDS), which tcp_clusters must name.</param>
+    public static Dictionary<string, ListenerModel> Compile(IReadOnlyList<Listener> listeners, IReadOnlyDictionary<string, ClusterModel> clusters, string context)
     {
         var byEndPoint = new Dictionary<string, ListenerModel>(listeners.Count, StringComparer.Ordinal);
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -30,8 +34,14 @@ internal static class ListenerCompiler
                 throw new ConfigRejectedException($"{path}.port: {listener.Port} is not a port");
             }
 
+            if (listener.HandoffOnly && listener.UseOriginalDst)
+            {
+                throw new ConfigRejectedException($"{path}.handoff_only: a use_original_dst listener receives the captured connections, so it must bind its port");
+            }
+
             var model = new ListenerModel(listener, new IPEndPoint(address, (int)listener.Port))
             {
+                TcpRoute = CompileTcpRoute(listener, clusters, path),
                 SniRoutes = listener.SniRoutes.Count > 0 ? SniRouteCompiler.Compile(listener.SniRoutes, path) : null,
                 JwtAuthentication = listener.JwtAuthentication is { } jwt ? JwtAuthenticationCompiler.Compile(jwt, $"{path}.jwt_authentication") : null,
                 Authorization = listener.Authorization is { } authorization ? AuthorizationCompiler.Compile(authorization, path) : null,
@@ -43,6 +53,43 @@ internal static class ListenerCompiler
         }
 
         return byEndPoint;
+    }
+
+    private static TcpRouteModel? CompileTcpRoute(Listener listener, IReadOnlyDictionary<string, ClusterModel> clusters, string path)
+    {
+        if (listener.Protocol is not (ListenerProtocol.Http or ListenerProtocol.Tcp or ListenerProtocol.Auto))
+        {
+            throw new ConfigRejectedException($"{path}.protocol: unknown protocol {(int)listener.Protocol} (expected HTTP, TCP or AUTO)");
+        }
+
+        if (listener.TcpClusters.Count == 0)
+        {
+            // An AUTO connection that turns out not to be HTTP, or any TCP one, would have nowhere to go.
+            return listener.Protocol == ListenerProtocol.Http
+                ? null
+                : throw new ConfigRejectedException($"{path}.tcp_clusters: a {listener.Protocol.ToString().ToUpperInvariant()} listener needs at least one cluster for its TCP connections");
+        }
+
+        var names = new string[listener.TcpClusters.Count];
+        var weights = new int[names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            var cluster = listener.TcpClusters[i];
+            if (!clusters.ContainsKey(cluster.Name))
+            {
+                throw new ConfigRejectedException($"{path}.tcp_clusters[{i}].name: unknown cluster '{cluster.Name}'");
+            }
+
+            if (cluster.Weight > int.MaxValue / names.Length)
+            {
+                throw new ConfigRejectedException($"{path}.tcp_clusters[{i}].weight: {cluster.Weight} is too large");
+            }
+
+            names[i] = cluster.Name;
+            weights[i] = (int)cluster.Weight;
+        }
+
+        return new TcpRouteModel(names, weights, listener.TcpRouteOrigin);
     }
 
     private static bool TryParseAddress(string text, out IPAddress address)

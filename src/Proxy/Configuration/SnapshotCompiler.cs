@@ -18,13 +18,16 @@ internal sealed class SnapshotCompiler(ClusterCompiler clusterCompiler)
         var applied = new AppliedResources(response.TypeUrl, response.VersionInfo, response.Nonce, Unpack(response, context));
         var appliedByType = new Dictionary<string, AppliedResources>(previous.Applied, StringComparer.Ordinal) { [response.TypeUrl] = applied };
         var listeners = previous.ListenersByEndPoint;
+        var handoffs = previous.Handoffs;
         var routeTables = previous.RouteTables;
         var clusters = previous.Clusters;
 
         switch (response.TypeUrl)
         {
             case TypeUrls.Listener:
-                listeners = ListenerCompiler.Compile(Cast<Listener>(applied), context).ToFrozenDictionary(StringComparer.Ordinal);
+                // Clusters are pushed before listeners (TypeUrls.PushOrder): a listener's tcp_clusters must name known ones.
+                listeners = ListenerCompiler.Compile(Cast<Listener>(applied), previous.Clusters, context).ToFrozenDictionary(StringComparer.Ordinal);
+                handoffs = HandoffTable.Build(listeners.Values);
                 break;
             case TypeUrls.Route:
                 routeTables = CompileRouteTables(Cast<RouteConfiguration>(applied), context);
@@ -39,7 +42,7 @@ internal sealed class SnapshotCompiler(ClusterCompiler clusterCompiler)
                 break;
         }
 
-        return new ProxySnapshot(listeners, routeTables, clusters, appliedByType.ToFrozenDictionary(StringComparer.Ordinal));
+        return new ProxySnapshot(listeners, routeTables, clusters, appliedByType.ToFrozenDictionary(StringComparer.Ordinal)) { Handoffs = handoffs };
     }
 
     private static FrozenDictionary<string, RouteTable> CompileRouteTables(IReadOnlyList<RouteConfiguration> configs, string context)

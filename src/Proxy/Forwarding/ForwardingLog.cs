@@ -1,3 +1,4 @@
+using Mesh.Proxy.Authorization;
 using Mesh.Proxy.Model;
 using Mesh.Proxy.Observability;
 using Microsoft.Extensions.Logging;
@@ -79,11 +80,24 @@ internal sealed partial class ForwardingLog
     /// </summary>
     public bool RecordsAuthorization => _logger.IsEnabled(LogLevel.Debug);
 
-    public void DryRunDenied(string listener, string details) => LogDryRunDenied(_logger, listener, details);
+    /// <summary>
+    /// Writes what the dry-run policies alone would decide, and the AUDIT rule that matched, for a request or a
+    /// connection. Call it only when <see cref="RecordsAuthorization"/> and the model has recorded rules.
+    /// </summary>
+    public void RecordAuthorization<TAttributes>(AuthorizationModel authorization, string listener, in TAttributes attributes)
+        where TAttributes : struct, IAuthorizationAttributes
+    {
+        if (authorization.DryRunDeny.Length > 0 || authorization.HasDryRunAllowPolicy)
+        {
+            if (RequestAuthorizer.DryRunDeny(authorization, attributes) is { } shadowDenial) LogDryRunDenied(_logger, listener, shadowDenial);
+            else LogDryRunAllowed(_logger, listener);
+        }
 
-    public void DryRunAllowed(string listener) => LogDryRunAllowed(_logger, listener);
-
-    public void AuditMatched(string listener, string policyId) => LogAuditMatched(_logger, listener, policyId);
+        if (RequestAuthorizer.Audited(authorization, attributes) is { } audited)
+        {
+            LogAuditMatched(_logger, listener, audited.PolicyId);
+        }
+    }
 
     private static string Endpoint(EndpointModel? endpoint) => endpoint is null ? "-" : $"{endpoint.Config.Address}:{endpoint.Config.Port}";
 

@@ -106,7 +106,7 @@ internal sealed class ProxyRequestHandler(
             var attributes = new HttpRequestAttributes(context, feature.Jwt);
             if (authorization.HasRecordedRules && log.RecordsAuthorization)
             {
-                RecordDryRunAndAudit(authorization, listener.Name, attributes);
+                log.RecordAuthorization(authorization, listener.Name, attributes);
             }
 
             if (RequestAuthorizer.Deny(authorization, attributes) is { } denial)
@@ -186,20 +186,6 @@ internal sealed class ProxyRequestHandler(
         response.ContentType = "text/plain";
         response.ContentLength = refused.Body.Length;
         return response.Body.WriteAsync(refused.Body, 0, refused.Body.Length, context.RequestAborted);
-    }
-
-    private void RecordDryRunAndAudit(AuthorizationModel authorization, string listenerName, in HttpRequestAttributes attributes)
-    {
-        if (authorization.DryRunDeny.Length > 0 || authorization.HasDryRunAllowPolicy)
-        {
-            if (RequestAuthorizer.DryRunDeny(authorization, attributes) is { } shadowDenial) log.DryRunDenied(listenerName, shadowDenial);
-            else log.DryRunAllowed(listenerName);
-        }
-
-        if (RequestAuthorizer.Audited(authorization, attributes) is { } audited)
-        {
-            log.AuditMatched(listenerName, audited.PolicyId);
-        }
     }
 
     /// <summary>

@@ -31,6 +31,9 @@ internal sealed class UpstreamForwarder(
 
     private const string RetryAbandonedNote = ", not retried: the request body was sent past the 1 MiB that a retry can replay";
 
+    // The host of --app: where inbound passthrough requests reach the application.
+    private readonly string? _applicationHost = options.App is { } app && app.LastIndexOf(':') is > 0 and var colon ? app[..colon].Trim('[', ']') : null;
+
     private readonly ForwarderRequestConfig _http2Request = new()
     {
         Version = System.Net.HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact, ActivityTimeout = options.Listeners.StreamIdleTimeout,
@@ -59,7 +62,7 @@ internal sealed class UpstreamForwarder(
             feature.HashCookie = generatedCookie;
         }
 
-        var originalDestination = cluster.Config.LbPolicy == Mesh.Contracts.Discovery.LoadBalancerPolicy.Passthrough ? OriginalDestination.Of(context) : null;
+        var originalDestination = cluster.Config.LbPolicy == Mesh.Contracts.Discovery.LoadBalancerPolicy.Passthrough ? OriginalDestination.Of(context, _applicationHost) : null;
         for (var attempt = 1; ; attempt++)
         {
             feature.Attempts = attempt;

@@ -63,8 +63,7 @@ internal sealed class InboundTls(WorkloadIdentityStore identity, TimeProvider ti
             }
             else if (strict)
             {
-                IdentityLog.PlaintextRefused(logger, connection.RemoteEndPoint?.ToString() ?? "unknown", listener.Name);
-                connection.Abort(new ConnectionAbortedException("plaintext refused: the port is STRICT"));
+                RefusePlaintext(connection, listener.Name);
             }
             else
             {
@@ -77,9 +76,24 @@ internal sealed class InboundTls(WorkloadIdentityStore identity, TimeProvider ti
                 await http!(connection);
             }
         });
+        UseTls(listen, listener.Name, handshakeTimeout);
+        listen.Use(next =>
+        {
+            http = next;
+            return next;
+        });
+    }
+
+    /// <summary>
+    /// The TLS stage: the handshake with a required client certificate verified against the trust bundle, then the
+    /// verified peer on the connection. A listener whose mode is chosen per connection (a captured port's target
+    /// listener decides) adds it once and branches to it only for connections that start with a TLS record.
+    /// </summary>
+    public void UseTls(ListenOptions listen, string listenerName, TimeSpan handshakeTimeout)
+    {
         listen.UseHttps(new TlsHandshakeCallbackOptions
         {
-            OnConnection = context => ValueTask.FromResult(ServerOptions(context.Connection.RemoteEndPoint?.ToString() ?? "unknown", listener.Name)),
+            OnConnection = context => ValueTask.FromResult(ServerOptions(context.Connection.RemoteEndPoint?.ToString() ?? "unknown", listenerName)),
             HandshakeTimeout = handshakeTimeout,
         });
         listen.Use(next => connection =>
@@ -87,11 +101,13 @@ internal sealed class InboundTls(WorkloadIdentityStore identity, TimeProvider ti
             SetPeerIdentity(connection);
             return next(connection);
         });
-        listen.Use(next =>
-        {
-            http = next;
-            return next;
-        });
+    }
+
+    /// <summary>Closes a plaintext connection to a STRICT port, with one log line.</summary>
+    public void RefusePlaintext(ConnectionContext connection, string listenerName)
+    {
+        IdentityLog.PlaintextRefused(logger, connection.RemoteEndPoint?.ToString() ?? "unknown", listenerName);
+        connection.Abort(new ConnectionAbortedException("plaintext refused: the port is STRICT"));
     }
 
     private SslServerAuthenticationOptions ServerOptions(string remote, string listenerName)

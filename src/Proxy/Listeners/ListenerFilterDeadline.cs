@@ -18,16 +18,25 @@ internal sealed class ListenerFilterDeadline(TimeSpan timeout, TimeProvider time
     public TimeSpan Timeout => timeout;
 
     /// <summary>Starts a connection's deadline; hand the source back with <see cref="End"/> once its first bytes are in.</summary>
-    public CancellationTokenSource Start()
+    public CancellationTokenSource Start() => Start(timeout);
+
+    /// <summary>
+    /// Starts a deadline shorter than the listener's (protocol sniffing's wait for a first byte); once the byte is in,
+    /// <see cref="Extend"/> gives the rest of the look the listener's own.
+    /// </summary>
+    public CancellationTokenSource Start(TimeSpan firstTimeout)
     {
         if (!_free.TryDequeue(out var source))
         {
             source = new CancellationTokenSource(System.Threading.Timeout.InfiniteTimeSpan, time);
         }
 
-        source.CancelAfter(timeout);
+        source.CancelAfter(firstTimeout);
         return source;
     }
+
+    /// <summary>Restarts a running deadline with the listener's timeout; no effect once it fired.</summary>
+    public void Extend(CancellationTokenSource source) => source.CancelAfter(timeout);
 
     public void End(CancellationTokenSource source)
     {

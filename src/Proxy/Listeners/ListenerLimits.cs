@@ -38,6 +38,12 @@ internal sealed record ListenerLimits
 
     public TimeSpan ListenerFiltersTimeout { get; init; } = DefaultListenerFiltersTimeout;
 
+    /// <summary>
+    /// How long an AUTO port waits for the client's first byte before it takes the connection for TCP (Istio's
+    /// protocolDetectionTimeout): a server-first protocol's client sends nothing until the server speaks.
+    /// </summary>
+    public TimeSpan ProtocolDetectionTimeout { get; init; } = ProtocolSniffing.DefaultDetectionTimeout;
+
     public TimeSpan TlsHandshakeTimeout { get; init; } = DefaultTlsHandshakeTimeout;
 
     public TimeSpan RequestHeadersTimeout { get; init; } = DefaultRequestHeadersTimeout;

@@ -19,6 +19,8 @@ internal sealed class ListenerManager(
     IServiceProvider services,
     IHttpContextFactory contextFactory,
     ProxyRequestHandler handler,
+    Forwarding.Tcp.TcpProxy tcpProxy,
+    IOriginalDestinations originalDestinations,
     WorkloadIdentityStore identity,
     ProxySnapshotStore store,
     ProxyOptions proxyOptions,
@@ -48,6 +50,7 @@ internal sealed class ListenerManager(
     private readonly GatewayTls _gatewayTls = new(time, loggerFactory.CreateLogger<GatewayTls>());
     private readonly TlsPassthrough _passthrough = new(store, random, time, loggerFactory.CreateLogger<TlsPassthrough>());
     private readonly ListenerLimits _limits = proxyOptions.Listeners;
+    private HandoffPipeline? _handoff;
     private bool _drained;
 
     public IReadOnlyCollection<string> RunningEndPoints => _running.Keys;
@@ -85,13 +88,28 @@ internal sealed class ListenerManager(
             // Envoy's listener warming: a listener binds at once (a port in use rejects the update), but accepts only
             // once its routes are known, so that no connection meets a 404 for want of them (a restarted proxy gets
             // its listeners just before their routes).
-            var warm = listener.RouteConfigName.Length == 0 || candidate.RouteTables.ContainsKey(listener.RouteConfigName);
+            var warm = IsWarm(listener, candidate);
+            if (listener.HandoffOnly)
+            {
+                // Envoy's bind_to_port: false. Served through a use_original_dst listener, from the snapshot; a listener
+                // that used to bind and no longer does lets its connections finish.
+                if (_running.ContainsKey(listener.EndPointKey))
+                {
+                    await StopAsync(listener.EndPointKey, RemovedListenerDrain);
+                    ListenerLog.Stopped(_logger, listener.EndPointKey);
+                }
+
+                continue;
+            }
+
             if (_running.ContainsKey(listener.EndPointKey))
             {
                 var running = _configs[listener.EndPointKey];
                 // SNI routes are read from the snapshot per connection: only whether there are any shapes the listener.
+                // So are tcp_clusters and hand-off targets; the protocol and the hand-off shape the pipeline.
                 if (running.TlsMode == listener.Config.TlsMode && running.TlsServers.Equals(listener.Config.TlsServers)
-                    && running.SniRoutes.Count > 0 == listener.Config.SniRoutes.Count > 0)
+                    && running.SniRoutes.Count > 0 == listener.Config.SniRoutes.Count > 0
+                    && running.UseOriginalDst == listener.Config.UseOriginalDst && running.Protocol == listener.Config.Protocol)
                 {
                     if (warm)
                     {
@@ -129,6 +147,33 @@ internal sealed class ListenerManager(
             started.Add(listener.EndPointKey);
             ListenerLog.Started(_logger, listener.Name, listener.EndPointKey, Describe(listener));
         }
+    }
+
+    /// <summary>
+    /// Whether the routes the listener's connections may use are known: its own, and for a use_original_dst listener
+    /// those of every listener of its direction it may hand a connection to.
+    /// </summary>
+    private static bool IsWarm(ListenerModel listener, ProxySnapshot candidate)
+    {
+        if (listener.RouteConfigName.Length > 0 && !candidate.RouteTables.ContainsKey(listener.RouteConfigName))
+        {
+            return false;
+        }
+
+        if (!listener.UseOriginalDst)
+        {
+            return true;
+        }
+
+        foreach (var target in candidate.ListenersByEndPoint.Values)
+        {
+            if (target.Config.Direction == listener.Config.Direction && target.RouteConfigName.Length > 0 && !candidate.RouteTables.ContainsKey(target.RouteConfigName))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Stops the running listeners that <paramref name="applied"/> no longer has, letting their requests finish.</summary>
@@ -215,6 +260,11 @@ internal sealed class ListenerManager(
 
     private string Describe(ListenerModel listener)
     {
+        if (listener.UseOriginalDst)
+        {
+            return $"original destination hand-off; otherwise {listener.Protocol.ToString().ToUpperInvariant()}, and HTTP proxy for direct clients";
+        }
+
         if (listener.Config.SniRoutes.Count > 0)
         {
             return $"TLS passthrough by SNI for {listener.Config.SniRoutes.Count} route(s)" + (listener.Config.TlsServers.Count > 0 ? $", TLS for {listener.Config.TlsServers.Count} server(s)" : "");
@@ -324,6 +374,12 @@ internal sealed class ListenerManager(
             if (credentials.Count > 0)
             {
                 _gatewayTls.Configure(listenOptions, listener, credentials, _limits.TlsHandshakeTimeout);
+            }
+            else if (!passthrough && (listener.UseOriginalDst || listener.Protocol != Contracts.Discovery.ListenerProtocol.Http))
+            {
+                _handoff ??= new HandoffPipeline(store, originalDestinations, tcpProxy, _inboundTls, identity, _limits.ProtocolDetectionTimeout,
+                    loggerFactory.CreateLogger<HandoffPipeline>());
+                _handoff.Configure(listenOptions, listener, deadline, _limits.TlsHandshakeTimeout);
             }
             else if (InboundTls.UsesTls(listener.Config.TlsMode, identity))
             {

@@ -9,6 +9,7 @@ internal sealed class ClusterState
     private int _roundRobin = -1;
     private int _activeRequests;
     private int _activeRetries;
+    private int _activeConnections;
     private OutlierDetector? _outlier;
 
     /// <summary>The next turn of round-robin balancing (wraps around).</summary>
@@ -40,6 +41,23 @@ internal sealed class ClusterState
     }
 
     public void EndRequest() => Interlocked.Decrement(ref _activeRequests);
+
+    /// <summary>Opaque TCP connections open to the cluster; counted only while it has circuit-breaker thresholds.</summary>
+    public int ActiveConnections => Volatile.Read(ref _activeConnections);
+
+    /// <summary>Envoy's max_connections for tcp_proxy: admits the connection unless <paramref name="maxConnections"/> are already open.</summary>
+    public bool TryStartConnection(uint maxConnections)
+    {
+        if ((uint)Interlocked.Increment(ref _activeConnections) <= maxConnections)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _activeConnections);
+        return false;
+    }
+
+    public void EndConnection() => Interlocked.Decrement(ref _activeConnections);
 
     public bool HasRetryCapacity(uint maxRetries) => (uint)Volatile.Read(ref _activeRetries) < maxRetries;
 

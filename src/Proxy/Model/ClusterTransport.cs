@@ -55,6 +55,9 @@ internal sealed class ClusterTransport : IDisposable
 
     public HttpMessageInvoker Invoker { get; }
 
+    /// <summary>Opens the cluster's TLS connections (the handler's, and opaque TCP's); null for a plaintext cluster.</summary>
+    public Configuration.ClusterTlsConnector? TlsConnector { get; init; }
+
     public bool IsDisposed => Volatile.Read(ref _state) == 3;
 
     public bool HasSameSettings(UpstreamProtocol protocol, TimeSpan connectTimeout, UpstreamTls? tls, ConnectionPool? pool) =>

@@ -17,8 +17,20 @@ internal sealed class ListenerModel(Listener config, IPEndPoint endPoint)
 
     public string RouteConfigName => Config.RouteConfigName;
 
+    /// <summary>What its connections carry: HTTP, opaque TCP, or either, told by the first bytes (AUTO).</summary>
+    public ListenerProtocol Protocol => Config.Protocol;
+
+    /// <summary>A captured sidecar's 15001 or 15006: each connection is handed to the listener of its original destination.</summary>
+    public bool UseOriginalDst => Config.UseOriginalDst;
+
+    /// <summary>Opens no socket: connections reach it only by a hand-off from a <see cref="UseOriginalDst"/> listener.</summary>
+    public bool HandoffOnly => Config.HandoffOnly;
+
     /// <summary>The compiled sni_routes of a TLS passthrough listener; null when it has none.</summary>
     public SniRouteTable? SniRoutes { get; init; }
+
+    /// <summary>The compiled tcp_clusters of a TCP or AUTO listener; null when it has none.</summary>
+    public TcpRouteModel? TcpRoute { get; init; }
 
     /// <summary>The listener's RequestAuthentication; null when none applies (requests then pay one null check).</summary>
     public JwtAuthenticationModel? JwtAuthentication { get; init; }

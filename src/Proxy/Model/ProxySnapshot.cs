@@ -30,6 +30,9 @@ internal sealed class ProxySnapshot
     /// <summary>Keyed by "address:port", the identity of the socket a request arrived on.</summary>
     public FrozenDictionary<string, ListenerModel> ListenersByEndPoint { get; }
 
+    /// <summary>The listeners a use_original_dst listener hands connections to, by original destination.</summary>
+    public HandoffTable Handoffs { get; init; } = HandoffTable.Empty;
+
     public FrozenDictionary<string, RouteTable> RouteTables { get; }
 
     public FrozenDictionary<string, ClusterModel> Clusters { get; }

@@ -40,10 +40,14 @@ internal sealed class ProxyTelemetry
         _timeProvider = timeProvider;
         _accessLog = accessLog;
         var version = options.ToNode().ProxyVersion;
-        _recorder = new RequestMetricsRecorder(new IstioStandardMetrics(metrics, version), new RouteMetrics(metrics), options, identity);
+        IstioMetrics = new IstioStandardMetrics(metrics, version);
+        _recorder = new RequestMetricsRecorder(IstioMetrics, new RouteMetrics(metrics), options, identity);
         _peerMetadata = PeerMetadata.Encode(options.Workload, options.Namespace, options.Labels, version);
         _nodeId = options.ToNode().Id;
     }
+
+    /// <summary>Istio's standard metric families of this proxy, which the TCP proxy records into too.</summary>
+    public IstioStandardMetrics IstioMetrics { get; }
 
     public RequestObservation Begin(HttpContext context, ProxyRequestFeature feature, ProxySnapshot snapshot, ListenerModel? listener)
     {

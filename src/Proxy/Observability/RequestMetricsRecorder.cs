@@ -32,6 +32,7 @@ internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMe
     private readonly ConditionalWeakTable<object, RouteSeries> _routes = new();
     private readonly ConcurrentDictionary<InboundEdgeKey, RequestEdge> _inbound = new();
     private readonly ConcurrentDictionary<(string Authority, bool Grpc), RequestEdge> _byAuthority = new();
+    private readonly ConcurrentDictionary<(string Authority, string Cluster, bool Grpc), RequestEdge> _fallthrough = new();
 
     // Istio's client sidecar falls back to the Host header for destination_service; its gateways do not
     // (istio/istio#22821: anyone on the internet chooses the Host a gateway sees), nor does its inbound side.
@@ -55,6 +56,11 @@ internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMe
 
     private RequestEdge OutboundEdge(ProxySnapshot snapshot, ProxyRequestFeature feature, string? authority, bool grpc)
     {
+        if (FallthroughCluster(feature) is { } fallthrough)
+        {
+            return FallthroughEdge(authority ?? string.Empty, fallthrough, grpc);
+        }
+
         object? key = (object?)feature.Endpoint
             ?? (feature.ClusterName is not null && snapshot.Clusters.TryGetValue(feature.ClusterName, out var known) ? known : null);
         if (key is null && _authorityFallback)
@@ -92,6 +98,38 @@ internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMe
             IstioLabelValues.ReporterSource, _self, WorkloadPeer.Unknown, authority, authority, null,
             grpc ? IstioLabelValues.ProtocolGrpc : IstioLabelValues.ProtocolHttp, IstioLabelValues.Unknown));
         return _byAuthority.GetOrAdd((authority, grpc), edge);
+    }
+
+    /// <summary>
+    /// Istio's stats filter: a request routed by the fallthrough routes of a captured sidecar (allow_any, block_all), or
+    /// to the passthrough and blackhole clusters, reports the cluster as destination_service_name and its Host header as
+    /// destination_service; nothing else is known of where it went.
+    /// </summary>
+    private static string? FallthroughCluster(ProxyRequestFeature feature) => feature.RouteName switch
+    {
+        FallthroughNames.BlockAllRoute => FallthroughNames.BlackHoleCluster,
+        FallthroughNames.AllowAnyRoute => FallthroughNames.PassthroughCluster,
+        _ => feature.ClusterName is FallthroughNames.BlackHoleCluster or FallthroughNames.PassthroughCluster or FallthroughNames.InboundPassthroughCluster
+            ? feature.ClusterName
+            : null,
+    };
+
+    private RequestEdge FallthroughEdge(string authority, string cluster, bool grpc)
+    {
+        if (_fallthrough.TryGetValue((authority, cluster, grpc), out var edge))
+        {
+            return edge;
+        }
+
+        if (_fallthrough.Count >= MaxAuthorityEdges)
+        {
+            _fallthrough.Clear();
+        }
+
+        edge = istio.CreateRequestEdge(new RequestEdgeLabels(
+            IstioLabelValues.ReporterSource, _self, WorkloadPeer.Unknown, authority, cluster, null,
+            grpc ? IstioLabelValues.ProtocolGrpc : IstioLabelValues.ProtocolHttp, IstioLabelValues.Unknown));
+        return _fallthrough.GetOrAdd((authority, cluster, grpc), edge);
     }
 
     private RequestEdge ResolveOutbound(ProxySnapshot snapshot, ProxyRequestFeature feature, EdgePair pair, bool grpc)

@@ -37,8 +37,9 @@ internal sealed class TestProxy : IAsyncDisposable
     /// <param name="overload">The overload manager's heap budget; null: the GC's limit, which tests never reach.</param>
     /// <param name="time">The proxy's clock (a FakeTimeProvider moves outlier detection's sweeps by hand); null: the system's.</param>
     /// <param name="configure">Changes the gateway's options before it starts (a status port, a sidecar's role); null: none.</param>
+    /// <param name="originalDestinations">Where captured connections were going (a <see cref="FakeNat"/>); null: the kernel's SO_ORIGINAL_DST.</param>
     public static async Task<TestProxy> StartAsync(Random? random = null, ListenerLimits? limits = null, IWorkloadCertificateSource? certificateSource = null,
-        OverloadOptions? overload = null, TimeProvider? time = null, Func<ProxyOptions, ProxyOptions>? configure = null)
+        OverloadOptions? overload = null, TimeProvider? time = null, Func<ProxyOptions, ProxyOptions>? configure = null, IOriginalDestinations? originalDestinations = null)
     {
         var options = new ProxyOptions(ProxyRole.Router, "gateway", "default", new Uri("http://127.0.0.1:1"), null, 0, 0, "127.0.0.1", new Dictionary<string, string>())
         {
@@ -47,7 +48,7 @@ internal sealed class TestProxy : IAsyncDisposable
         };
         options = configure?.Invoke(options) ?? options;
         var transport = new FakeDiscoveryTransport();
-        var app = ProxyApplication.Build(options, transport, time ?? TimeProvider.System, random ?? new Random(7), certificateSource);
+        var app = ProxyApplication.Build(options, transport, time ?? TimeProvider.System, random ?? new Random(7), certificateSource, originalDestinations);
         await app.StartAsync();
         var admin = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         var stream = await transport.NextStreamAsync();
