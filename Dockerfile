@@ -48,14 +48,16 @@ RUN ln -s /opt/mesh/Mesh.Proxy/Mesh.Proxy /usr/local/bin/mesh-proxy \
  && ln -s /opt/mesh/Mesh.SampleApp/Mesh.SampleApp /usr/local/bin/mesh-sample-app
 # Read-only at run time: no diagnostics socket in /tmp (run with --tmpfs /tmp and DOTNET_EnableDiagnostics_IPC=1 to
 # attach dotnet-trace or dotnet-counters), no first-run files, HOME a folder nobody writes. Each program picks its
-# own listen addresses, so the base image's ASP.NET Core default port is cleared.
+# own listen addresses, so the base image's ASP.NET Core default port is cleared. iptables-legacy takes its lock in
+# /dev/shm, the one tmpfs every container has (the default, /run/xtables.lock, is on the read-only root).
 ENV DOTNET_EnableDiagnostics_IPC=0 \
     DOTNET_NOLOGO=1 \
     DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     DOTNET_RUNNING_IN_CONTAINER=true \
     ASPNETCORE_HTTP_PORTS= \
     ASPNETCORE_URLS= \
-    HOME=/opt/mesh
+    HOME=/opt/mesh \
+    XTABLES_LOCKFILE=/dev/shm/xtables.lock
 # Istio's proxy uid: the capture rules let this uid's traffic out uncaptured. Only the init container (mesh-proxy
 # iptables, with NET_ADMIN and NET_RAW) runs as root, by its pod spec's securityContext.
 USER 1337:1337
