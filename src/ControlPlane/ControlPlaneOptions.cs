@@ -7,6 +7,9 @@ internal sealed record ControlPlaneOptions
 {
     /// <summary>The folder of Istio YAML to serve and watch; null when the cluster alone is the source.</summary>
     public string? ConfigDirectory { get; init; }
+
+    /// <summary>Local mode: Istio's MeshConfig YAML (outboundTrafficPolicy), watched; null: Istio's defaults. On a cluster the istio ConfigMap is read instead.</summary>
+    public string? MeshConfigFile { get; init; }
     public IPAddress ListenAddress { get; init; } = IPAddress.Loopback;
 
     /// <summary>The discovery (gRPC, HTTP/2 only) port; 0 picks a free one.</summary>

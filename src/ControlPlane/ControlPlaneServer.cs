@@ -36,11 +36,14 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     private readonly ServingCertificateRotator? _serving;
     private readonly JwksFetcher _jwks;
     private readonly KubernetesCa? _kubernetesCa;
+    private readonly MeshConfigFile? _meshConfigFile;
 
     private ControlPlaneServer(WebApplication app, ListenOptions?[] listeners, IConfigSource source,
         PushCoordinator pushes, ConnectionRegistry registry, MeshSnapshotStore snapshots, ILogger logger, CertificateAuthority authority,
-        ServingCertificateRotator? serving, JwksFetcher jwks, WebhookServer? webhooks, KubernetesCa? kubernetesCa, Kubernetes.MeshConfigWatcher? meshConfig)
+        ServingCertificateRotator? serving, JwksFetcher jwks, WebhookServer? webhooks, KubernetesCa? kubernetesCa, Kubernetes.MeshConfigWatcher? meshConfig,
+        MeshConfigFile? meshConfigFile)
     {
+        _meshConfigFile = meshConfigFile;
         Webhooks = webhooks;
         _kubernetesCa = kubernetesCa;
         MeshConfig = meshConfig;
@@ -153,8 +156,13 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         var source = ConfigSources.Create(options, time, loggers, informers);
         var jwks = new JwksFetcher(options.Jwks, time, loggers.CreateLogger<JwksFetcher>());
+        // The mesh config's fields translation reads: from the istio ConfigMap on a cluster, else from --mesh-config.
+        var meshSettings = new MeshSettingsSource();
+        var meshConfigFile = options.MeshConfigFile is { } meshFile && options.Kubernetes is null
+            ? new MeshConfigFile(meshFile, meshSettings, loggers.CreateLogger<MeshConfigFile>(), time, options.FileSettle)
+            : null;
         var pushes = new PushCoordinator(source, snapshots, registry, time, options.Debounce, options.MaxDebounce,
-            options.ConfigDirectory is { } directory ? Path.GetFullPath(directory) : "", metrics, loggers.CreateLogger<PushCoordinator>(), jwks);
+            options.ConfigDirectory is { } directory ? Path.GetFullPath(directory) : "", metrics, loggers.CreateLogger<PushCoordinator>(), jwks, meshSettings);
 
         app.MapGrpcService<DiscoveryService>();
         app.MapGrpcService<CertificateSigningService>();
@@ -194,7 +202,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         if (options.Kubernetes is { } meshCluster)
         {
             meshConfig = Kubernetes.MeshConfigWatcher.Create(Kubernetes.KubernetesConnection.Create(meshCluster), meshCluster, injection,
-                authority.TrustDomain, time, loggers, informers, ownsClient: true);
+                authority.TrustDomain, time, loggers, informers, ownsClient: true, meshSettings);
             Kubernetes.MeshzEndpoint.Map(app, () => meshConfig.State);
         }
 
@@ -208,7 +216,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
                 options.Kubernetes is { } cluster ? (Kubernetes.KubernetesConnection.Create(cluster), cluster) : null, informers);
         }
 
-        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks, webhooks, kubernetesCa, meshConfig);
+        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks, webhooks, kubernetesCa, meshConfig, meshConfigFile);
     }
 
     /// <summary>Loads (or creates) the CA, and says where from; throws <see cref="InvalidDataException"/> for a bad CA folder or Secret.</summary>
@@ -233,6 +241,8 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     /// <summary>Loads the config, builds the first snapshot, then starts serving.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        // Before the first snapshot, so that it is built with the file's mesh config.
+        _meshConfigFile?.Start();
         _source.Start();
         _pushes.Start();
         _kubernetesCa?.StartPublishing(_authority.Bundle.ToPem(), _app.Services.GetRequiredService<ILoggerFactory>());
@@ -251,6 +261,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         if (Webhooks is not null) await Webhooks.DisposeAsync();
         if (MeshConfig is not null) await MeshConfig.DisposeAsync();
         _pushes.Dispose();
+        _meshConfigFile?.Dispose();
         _jwks.Dispose();
         if (_kubernetesCa is not null) await _kubernetesCa.DisposeAsync();
         _source.Dispose();

@@ -7,6 +7,7 @@ using Mesh.Istio;
 using Microsoft.Extensions.Logging;
 
 var configDir = new Option<DirectoryInfo?>("--config-dir") { Description = "Folder of Istio YAML to serve and watch (with or without a cluster)" };
+var meshConfig = new Option<FileInfo?>("--mesh-config") { Description = "Local mode: Istio's MeshConfig YAML (outboundTrafficPolicy.mode), watched; on a cluster the istio ConfigMap is read instead" };
 // The cluster as a source: its Istio objects and its services, pods and endpoints (docs/kubernetes.md, "Reading the cluster").
 var kubeconfig = new Option<FileInfo?>("--kubeconfig") { Description = "Read the cluster of this kubeconfig (its token or client certificate; exec plugins are not run)" };
 var kubeContext = new Option<string?>("--kube-context") { Description = "The kubeconfig context to use (default: its current-context)" };
@@ -33,7 +34,7 @@ var webhookPort = new Option<int>("--webhook-port") { Description = "The admissi
 var webhookHosts = new Option<string[]>("--webhook-host") { Description = "More DNS names or IP addresses for the webhook certificate, besides istiod.<namespace>.svc[.<domain>] (repeatable)", AllowMultipleArgumentsPerToken = true };
 var injectorConfig = new Option<string>("--injector-webhook-config") { Description = "The MutatingWebhookConfiguration whose caBundle the control plane keeps current", DefaultValueFactory = _ => "istio-sidecar-injector" };
 var validatorConfig = new Option<string>("--validation-webhook-config") { Description = "The ValidatingWebhookConfiguration whose caBundle (and failurePolicy, once validation answers) the control plane keeps current", DefaultValueFactory = _ => "istio-validator-istio-system" };
-var root = new RootCommand("Mesh control plane: serves Istio configuration to sidecars and gateways.") { configDir, grpcPort, httpPort, listen, debounceMs, caDir, certTtl, servingTtl, maxPushes, maxFileBytes, maxFileNodes, jwksRefresh,
+var root = new RootCommand("Mesh control plane: serves Istio configuration to sidecars and gateways.") { configDir, meshConfig, grpcPort, httpPort, listen, debounceMs, caDir, certTtl, servingTtl, maxPushes, maxFileBytes, maxFileNodes, jwksRefresh,
     kubeconfig, kubeContext, inCluster, clusterId, domainSuffix, systemNamespace, revision, webhookPort, webhookHosts, injectorConfig, validatorConfig };
 root.SetAction(async (parsed, cancellationToken) =>
 {
@@ -63,10 +64,16 @@ root.SetAction(async (parsed, cancellationToken) =>
         Console.Error.WriteLine("No config source: give --config-dir, --kubeconfig or --in-cluster (or a folder and a cluster together)");
         return 2;
     }
+    if (parsed.GetValue(meshConfig) is not null && kubernetes is not null)
+    {
+        Console.Error.WriteLine("--mesh-config: on a cluster the mesh config is the istio ConfigMap's 'mesh' key; give the file in local mode only");
+        return 2;
+    }
     var debounce = TimeSpan.FromMilliseconds(Math.Max(1, parsed.GetValue(debounceMs)));
     var options = new ControlPlaneOptions
     {
         ConfigDirectory = parsed.GetValue(configDir)?.FullName,
+        MeshConfigFile = parsed.GetValue(meshConfig)?.FullName,
         Kubernetes = kubernetes,
         ListenAddress = address,
         GrpcPort = parsed.GetValue(grpcPort),
@@ -121,7 +128,7 @@ root.SetAction(async (parsed, cancellationToken) =>
     {
         await server.StartAsync(cancellationToken);
     }
-    catch (Exception ex) when (ex is DirectoryNotFoundException or IOException or TimeoutException)
+    catch (Exception ex) when (ex is DirectoryNotFoundException or IOException or TimeoutException or InvalidDataException)
     {
         Console.Error.WriteLine($"Mesh control plane could not start: {ex.Message}");
         return 1;

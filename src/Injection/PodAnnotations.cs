@@ -45,6 +45,12 @@ internal sealed record PodAnnotations
         IncludeOutboundPorts, ExcludeOutboundPorts, KubevirtInterfaces, ExcludeInterfaces,
     };
 
+    /// <summary>
+    /// Istio's interceptionMode REDIRECT (the default): iptables captures the pod's traffic (the istio-init container)
+    /// and the proxy serves it (--inbound-capture-port). NONE: nothing is captured and there is no istio-init.
+    /// </summary>
+    public required bool Captured { get; init; }
+
     public required bool Native { get; init; }
 
     public required bool HoldApplication { get; init; }
@@ -68,9 +74,17 @@ internal sealed record PodAnnotations
             }
         }
 
+        var captured = true;
         if (annotations.TryGetValue(InterceptionMode, out var mode) && mode != "REDIRECT")
         {
-            warnings.Add($"annotation {InterceptionMode}: \"{mode}\" is not implemented (only REDIRECT is); the pod is injected with REDIRECT");
+            if (mode == "NONE")
+            {
+                captured = false;
+            }
+            else
+            {
+                warnings.Add($"annotation {InterceptionMode}: \"{mode}\" is not implemented (only REDIRECT and NONE are); the pod is injected with REDIRECT");
+            }
         }
 
         var hold = settings.HoldApplicationUntilProxyStarts;
@@ -81,6 +95,7 @@ internal sealed record PodAnnotations
 
         return new PodAnnotations
         {
+            Captured = captured,
             Native = Bool(annotations, NativeSidecar) ?? settings.NativeSidecars,
             HoldApplication = hold,
             RewriteProbes = Bool(annotations, RewriteAppHttpProbers) ?? settings.RewriteAppProbes,

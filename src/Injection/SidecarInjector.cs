@@ -34,7 +34,8 @@ public sealed class SidecarInjector(InjectionSettings settings)
         RefuseNameClashes(spec);
 
         var applications = spec.Containers.ToList();
-        var capture = SidecarTemplate.Capture(options, metadata.Annotations);
+        // interceptionMode NONE: nothing is captured, so no capture container.
+        V1Container[] capture = options.Captured ? [SidecarTemplate.Capture(options, metadata.Annotations)] : [];
         var proxy = SidecarTemplate.Proxy(options, Settings, owner, applications);
 
         metadata.Labels ??= new Dictionary<string, string>();
@@ -61,11 +62,11 @@ public sealed class SidecarInjector(InjectionSettings settings)
         var initContainers = spec.InitContainers?.ToList() ?? [];
         if (options.Native)
         {
-            initContainers.InsertRange(0, [capture, proxy]);
+            initContainers.InsertRange(0, [.. capture, proxy]);
         }
         else
         {
-            initContainers.Add(capture);
+            initContainers.AddRange(capture);
             // Last, so kubectl exec/logs pick the app; first when the app must wait for the proxy.
             if (options.HoldApplication)
             {
@@ -81,7 +82,7 @@ public sealed class SidecarInjector(InjectionSettings settings)
         spec.Volumes = [.. spec.Volumes ?? [], .. SidecarTemplate.Volumes()];
 
         metadata.Annotations[RevisionAnnotation] = Settings.Revision;
-        metadata.Annotations[InjectionPolicy.StatusAnnotation] = Status(options.Native);
+        metadata.Annotations[InjectionPolicy.StatusAnnotation] = Status(options.Native, options.Captured);
         return null;
     }
 
@@ -119,20 +120,32 @@ public sealed class SidecarInjector(InjectionSettings settings)
     }
 
     /// <summary>Istio's SidecarInjectionStatus JSON: what was added, so a re-injection (or an operator) can tell.</summary>
-    private string Status(bool native)
+    private string Status(bool native, bool captured)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
-            json.WriteStartArray("initContainers");
-            json.WriteStringValue(SidecarTemplate.CaptureName);
-            if (native)
+            if (captured || native)
             {
-                json.WriteStringValue(SidecarTemplate.ProxyName);
-            }
+                json.WriteStartArray("initContainers");
+                if (captured)
+                {
+                    json.WriteStringValue(SidecarTemplate.CaptureName);
+                }
 
-            json.WriteEndArray();
+                if (native)
+                {
+                    json.WriteStringValue(SidecarTemplate.ProxyName);
+                }
+
+                json.WriteEndArray();
+            }
+            else
+            {
+                // Istio writes an empty list as null, as it does for containers below.
+                json.WriteNull("initContainers");
+            }
             if (native)
             {
                 json.WriteNull("containers");

@@ -89,7 +89,7 @@ internal static class SidecarTemplate
             Name = ProxyName,
             Image = options.Image,
             Command = [ProxyCommand],
-            Args = Arguments(settings, applications),
+            Args = Arguments(settings, applications, options.Captured),
             Env = Environment(settings, owner, applications),
             Ports = [new V1ContainerPort { ContainerPort = ProxyPorts.Metrics, Name = "http-envoy-prom", Protocol = "TCP" }],
             ReadinessProbe = new V1Probe
@@ -146,7 +146,7 @@ internal static class SidecarTemplate
         return proxy;
     }
 
-    private static List<string> Arguments(InjectionSettings settings, IList<V1Container> applications)
+    private static List<string> Arguments(InjectionSettings settings, IList<V1Container> applications, bool captured)
     {
         // The proxy forwards inbound traffic to the application's first declared port (80 when it declares none).
         var appPort = 80;
@@ -155,7 +155,7 @@ internal static class SidecarTemplate
             appPort = ports[0].ContainerPort;
         }
 
-        return
+        List<string> arguments =
         [
             "sidecar",
             "--workload", "$(POD_NAME)",
@@ -172,6 +172,13 @@ internal static class SidecarTemplate
             "--readiness-port", Number(ProxyPorts.Readiness),
             "--metrics-port", Number(ProxyPorts.Metrics),
         ];
+        if (captured)
+        {
+            // Where istio-init's -z redirects every inbound connection: the proxy then serves each captured port itself.
+            arguments.InsertRange(arguments.IndexOf("--admin-port"), ["--inbound-capture-port", Number(ProxyPorts.Inbound)]);
+        }
+
+        return arguments;
     }
 
     /// <summary>Istio's environment with Istio's names and downward-API sources (the ones this proxy reads).</summary>

@@ -24,6 +24,7 @@ internal sealed class PushCoordinator : IDisposable
     private readonly ControlPlaneMetrics _metrics;
     private readonly ILogger _logger;
     private readonly JwksFetcher? _jwks;
+    private readonly MeshSettingsSource? _meshSettings;
     private readonly Lock _pushGate = new();
     private readonly Lock _pendingGate = new();
     private HashSet<string> _reportedDelegationProblems = new(StringComparer.Ordinal);
@@ -32,11 +33,13 @@ internal sealed class PushCoordinator : IDisposable
 
     /// <param name="credentialRoot">Local mode: the folder whose credentials/&lt;name&gt; a Gateway's credentialName names.</param>
     /// <param name="jwks">Fetches the key sets of RequestAuthentication jwksUri values; null: none are fetched (they fail closed).</param>
+    /// <param name="meshSettings">The mesh config translation reads; null: Istio's defaults, always.</param>
     public PushCoordinator(IConfigSource source, MeshSnapshotStore snapshots, ConnectionRegistry registry, TimeProvider time,
         TimeSpan debounce, TimeSpan maxDebounce, string credentialRoot, ControlPlaneMetrics metrics, ILogger<PushCoordinator> logger,
-        JwksFetcher? jwks = null)
+        JwksFetcher? jwks = null, MeshSettingsSource? meshSettings = null)
     {
         _jwks = jwks;
+        _meshSettings = meshSettings;
         _source = source;
         _snapshots = snapshots;
         _registry = registry;
@@ -52,6 +55,7 @@ internal sealed class PushCoordinator : IDisposable
     {
         _source.Changed += OnChanged;
         if (_jwks is not null) _jwks.Changed += OnKeySetsChanged;
+        if (_meshSettings is not null) _meshSettings.Changed += OnMeshSettingsChanged;
         _metrics.RecordTrigger(PushReasonNames.Name(PushReasons.Global));
         Publish(PushRequest.Full(PushReasons.Global, _time.GetUtcNow()), mergedChanges: 0);
     }
@@ -80,6 +84,9 @@ internal sealed class PushCoordinator : IDisposable
         OnChanged(new ConfigChange(keys));
     }
 
+    /// <summary>The mesh config changed: the proxies that read it (<see cref="ProxyDependencies"/>) regenerate.</summary>
+    private void OnMeshSettingsChanged() => OnChanged(new ConfigChange(new HashSet<ConfigKey> { MeshSettings.Key }));
+
     private void Push(int mergedChanges)
     {
         PushRequest? request;
@@ -104,7 +111,7 @@ internal sealed class PushCoordinator : IDisposable
             try
             {
                 var current = _source.Current;
-                snapshot = MeshSnapshotBuilder.Build(version, current.Resources, _credentialRoot, _jwks?.Current, current.Registry);
+                snapshot = MeshSnapshotBuilder.Build(version, current.Resources, _credentialRoot, _jwks?.Current, current.Registry, _meshSettings?.Current);
             }
             catch (Exception ex)
             {
@@ -139,6 +146,7 @@ internal sealed class PushCoordinator : IDisposable
     {
         _source.Changed -= OnChanged;
         if (_jwks is not null) _jwks.Changed -= OnKeySetsChanged;
+        if (_meshSettings is not null) _meshSettings.Changed -= OnMeshSettingsChanged;
         _debouncer.Dispose();
     }
 }

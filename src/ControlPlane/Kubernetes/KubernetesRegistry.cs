@@ -114,7 +114,22 @@ internal static class KubernetesRegistry
             resolution,
             location,
             ExportTo(service.Metadata.Annotations),
-            workloads);
+            workloads)
+        {
+            Addresses = ClusterIps(spec),
+        };
+    }
+
+    /// <summary>A Service's cluster IPs (both families of a dual-stack one); none for a headless or ExternalName Service.</summary>
+    private static IReadOnlyList<string> ClusterIps(V1ServiceSpec spec)
+    {
+        if (spec.Type == "ExternalName") return [];
+        var addresses = new List<string>(2);
+        foreach (var address in spec.ClusterIPs is { Count: > 0 } both ? both : spec.ClusterIP is { } one ? [one] : [])
+        {
+            if (address is { Length: > 0 } and not "None" && !addresses.Contains(address)) addresses.Add(address);
+        }
+        return addresses;
     }
 
     /// <summary>A named targetPort is resolved per endpoint, by the EndpointSlice's port of the same name as the service port.</summary>

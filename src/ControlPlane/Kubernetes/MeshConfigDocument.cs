@@ -18,6 +18,8 @@ internal sealed record MeshConfigDocument
 
     public string? RootNamespace { get; init; }
 
+    public Model.OutboundTrafficPolicyMode? OutboundTrafficPolicy { get; init; }
+
     /// <summary>Every field with a value, as a dotted path to a scalar or a list ("outboundTrafficPolicy.mode", "extensionProviders").</summary>
     public IReadOnlyList<string> Fields { get; init; } = [];
 }

@@ -12,6 +12,7 @@ internal static class MeshConfigFields
     public const string EnablePrometheusMerge = "enablePrometheusMerge";
     public const string TrustDomain = "trustDomain";
     public const string RootNamespace = "rootNamespace";
+    public const string OutboundTrafficPolicyMode = "outboundTrafficPolicy.mode";
 
     /// <summary>Field path → what it changes. trustDomain and rootNamespace take effect only when they agree with the mesh's own.</summary>
     public static IReadOnlyDictionary<string, string> Implemented { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -21,5 +22,6 @@ internal static class MeshConfigFields
         [EnablePrometheusMerge] = "false: injected pods get no prometheus.io/* rewrite and no ISTIO_PROMETHEUS_ANNOTATIONS (a pod's prometheus.istio.io/merge-metrics annotation still wins)",
         [TrustDomain] = "must equal the CA's trust domain (fixed when the control plane starts); a different value is reported and has no effect",
         [RootNamespace] = "must be istio-system, the namespace whose policies apply mesh-wide; a different value is reported and has no effect",
+        [OutboundTrafficPolicyMode] = "captured sidecars: a connection to an address and port no service declares goes to its original destination (ALLOW_ANY, the default) or is refused (REGISTRY_ONLY; an HTTP request for a host no service declares gets 502); pushed at once",
     };
 }

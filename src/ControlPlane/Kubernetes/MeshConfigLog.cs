@@ -5,8 +5,9 @@ namespace Mesh.ControlPlane.Kubernetes;
 internal static partial class MeshConfigLog
 {
     [LoggerMessage(EventId = 470, Level = LogLevel.Information,
-        Message = "Mesh config from ConfigMap {Source} (resourceVersion {ResourceVersion}) in effect: discoveryAddress {DiscoveryAddress}, holdApplicationUntilProxyStarts {Hold}, enablePrometheusMerge {PrometheusMerge}")]
-    public static partial void Applied(ILogger logger, string source, string resourceVersion, string discoveryAddress, bool hold, bool prometheusMerge);
+        Message = "Mesh config from ConfigMap {Source} (resourceVersion {ResourceVersion}) in effect: discoveryAddress {DiscoveryAddress}, holdApplicationUntilProxyStarts {Hold}, enablePrometheusMerge {PrometheusMerge}, outboundTrafficPolicy {OutboundTrafficPolicy}")]
+    public static partial void Applied(ILogger logger, string source, string resourceVersion, string discoveryAddress, bool hold, bool prometheusMerge,
+        string outboundTrafficPolicy);
 
     [LoggerMessage(EventId = 471, Level = LogLevel.Error,
         Message = "Mesh config in ConfigMap {Source} (resourceVersion {ResourceVersion}) rejected at {Path}: {Reason}; the last good mesh config keeps serving ({LastGood})")]

@@ -68,6 +68,7 @@ internal static class MeshConfigParser
             EnablePrometheusMerge = Bool(mapping, "enablePrometheusMerge", MeshConfigFields.EnablePrometheusMerge),
             TrustDomain = String(mapping, "trustDomain", MeshConfigFields.TrustDomain),
             RootNamespace = String(mapping, "rootNamespace", MeshConfigFields.RootNamespace),
+            OutboundTrafficPolicy = OutboundTrafficPolicy(mapping),
             Fields = fields,
         };
     }
@@ -100,6 +101,20 @@ internal static class MeshConfigParser
     private static bool? Bool(YamlMappingNode? node, string key, string path) => String(node, key, path) is not { } text
         ? null
         : bool.TryParse(text, out var value) ? value : throw new MeshConfigException(path, $"Invalid value: \"{text}\": expected true or false");
+
+    /// <summary>outboundTrafficPolicy.mode, by Istio's enum names.</summary>
+    private static Model.OutboundTrafficPolicyMode? OutboundTrafficPolicy(YamlMappingNode mapping)
+    {
+        if (Child(mapping, "outboundTrafficPolicy") is not { } node) return null;
+        if (node is not YamlMappingNode policy) throw new MeshConfigException("outboundTrafficPolicy", "expected a mapping (OutboundTrafficPolicy)");
+        return String(policy, "mode", MeshConfigFields.OutboundTrafficPolicyMode) switch
+        {
+            null => null,
+            "ALLOW_ANY" => Model.OutboundTrafficPolicyMode.AllowAny,
+            "REGISTRY_ONLY" => Model.OutboundTrafficPolicyMode.RegistryOnly,
+            var other => throw new MeshConfigException(MeshConfigFields.OutboundTrafficPolicyMode, $"Invalid value: \"{other}\": expected ALLOW_ANY or REGISTRY_ONLY"),
+        };
+    }
 
     /// <summary>Istio's ValidateProxyAddress: host:port, the port 1–65535.</summary>
     private static string? Address(YamlMappingNode? node, string key, string path)

@@ -17,6 +17,9 @@ internal sealed record MeshConfigState
     /// <summary>The injection settings the mesh config leads to.</summary>
     public required InjectionSettings Injection { get; init; }
 
+    /// <summary>The fields translation reads (outboundTrafficPolicy).</summary>
+    public Model.MeshSettings Mesh { get; init; } = Model.MeshSettings.Default;
+
     public IReadOnlyList<string> Effective { get; init; } = [];
 
     public IReadOnlyList<FieldWithoutEffect> WithoutEffect { get; init; } = [];

@@ -9,7 +9,8 @@ namespace Mesh.ControlPlane.Kubernetes;
 /// <summary>
 /// Istio's mesh config from the <c>istio</c> ConfigMap (<c>istio-&lt;rev&gt;</c> for a revision) in the system namespace,
 /// read at start and on every change through an informer, as istiod does. The implemented fields
-/// (<see cref="MeshConfigFields"/>) change the injector at once; every other field is named in a log line, a Warning
+/// (<see cref="MeshConfigFields"/>) change the injector at once, and the model's mesh settings (outboundTrafficPolicy),
+/// which push to the proxies that read them; every other field is named in a log line, a Warning
 /// event on the ConfigMap and <c>/debug/meshz</c>. A config that does not parse is refused with its field path and the
 /// last good one keeps serving (none yet: Istio's defaults).
 /// </summary>
@@ -25,6 +26,7 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
     private readonly InjectionSettings _base;
     private readonly string _caTrustDomain;
     private readonly ConfigMapEvents? _events;
+    private readonly Sources.MeshSettingsSource? _meshSettings;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
@@ -38,9 +40,11 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
 
     /// <param name="baseSettings">The injection settings from the command line: what the mesh config's absent fields leave.</param>
     /// <param name="caTrustDomain">The CA's trust domain, which the mesh config cannot change while the control plane runs.</param>
+    /// <param name="meshSettings">Where the fields translation reads are published; null: nowhere.</param>
     public MeshConfigWatcher(IInformer<V1ConfigMap> informer, string ns, string revision, InjectionSettings baseSettings, string caTrustDomain,
-        ConfigMapEvents? events, ILogger logger)
+        ConfigMapEvents? events, ILogger logger, Sources.MeshSettingsSource? meshSettings = null)
     {
+        _meshSettings = meshSettings;
         _informer = informer;
         _namespace = ns;
         _name = ConfigMapName(revision);
@@ -55,14 +59,15 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
     /// <summary>A watcher with an informer of its own on the one ConfigMap, listed in <paramref name="catalog"/> for /debug/informerz.</summary>
     /// <param name="ownsClient">Dispose <paramref name="client"/> with the watcher.</param>
     public static MeshConfigWatcher Create(IKubernetes client, KubernetesOptions options, InjectionSettings baseSettings, string caTrustDomain,
-        TimeProvider time, ILoggerFactory loggers, InformerCatalog? catalog = null, bool ownsClient = false)
+        TimeProvider time, ILoggerFactory loggers, InformerCatalog? catalog = null, bool ownsClient = false, Sources.MeshSettingsSource? meshSettings = null)
     {
         var name = ConfigMapName(options.Revision);
         var informer = new Informer<V1ConfigMap>($"v1/configmaps {options.SystemNamespace}/{name}", InformerSources.ConfigMap(client, options.SystemNamespace, name),
             time, loggers.CreateLogger("Mesh.ControlPlane.Kubernetes.Informer"));
         catalog?.Add(informer);
         var logger = loggers.CreateLogger<MeshConfigWatcher>();
-        return new MeshConfigWatcher(informer, options.SystemNamespace, options.Revision, baseSettings, caTrustDomain, new ConfigMapEvents(client, time, logger), logger)
+        return new MeshConfigWatcher(informer, options.SystemNamespace, options.Revision, baseSettings, caTrustDomain, new ConfigMapEvents(client, time, logger), logger,
+            meshSettings)
         {
             _owned = informer,
             _ownedClient = ownsClient ? client : null,
@@ -147,17 +152,21 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
             HoldApplicationUntilProxyStarts = document.HoldApplicationUntilProxyStarts ?? _base.HoldApplicationUntilProxyStarts,
             EnablePrometheusMerge = document.EnablePrometheusMerge ?? _base.EnablePrometheusMerge,
         };
+        var mesh = new Model.MeshSettings(document.OutboundTrafficPolicy ?? Model.MeshSettings.Default.OutboundTrafficPolicy);
         _injector = new SidecarInjector(settings);
         _state = new MeshConfigState
         {
             Source = Source,
             ResourceVersion = version,
             Injection = settings,
+            Mesh = mesh,
             Effective = effective,
             WithoutEffect = withoutEffect,
         };
-        MeshConfigLog.Applied(_logger, Source, shown, settings.DiscoveryAddress, settings.HoldApplicationUntilProxyStarts, settings.EnablePrometheusMerge);
+        MeshConfigLog.Applied(_logger, Source, shown, settings.DiscoveryAddress, settings.HoldApplicationUntilProxyStarts, settings.EnablePrometheusMerge,
+            Model.MeshSettingsNames.Name(mesh.OutboundTrafficPolicy));
         Report(configMap, withoutEffect, shown);
+        _meshSettings?.Publish(mesh);
     }
 
     /// <summary>The ConfigMap's meshNetworks key (Istio's multi-network gateways): not implemented, so any network in it is named.</summary>

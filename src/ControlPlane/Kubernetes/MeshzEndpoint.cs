@@ -37,6 +37,9 @@ internal static class MeshzEndpoint
         json.WriteBoolean("enablePrometheusMerge", state.Injection.EnablePrometheusMerge);
         json.WriteString("trustDomain", state.Injection.TrustDomain);
         json.WriteString("rootNamespace", Translation.PeerAuthenticationResolver.RootNamespace);
+        json.WriteStartObject("outboundTrafficPolicy");
+        json.WriteString("mode", Model.MeshSettingsNames.Name(state.Mesh.OutboundTrafficPolicy));
+        json.WriteEndObject();
         json.WriteEndObject();
         json.WriteStartArray("fieldsInEffect");
         foreach (var field in state.Effective) json.WriteStringValue(field);

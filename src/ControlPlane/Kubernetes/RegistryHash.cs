@@ -20,6 +20,8 @@ internal static class RegistryHash
         Field(text, service.Location.ToString());
         foreach (var target in service.ExportTo) Field(text, target);
         text.Append('|');
+        foreach (var address in service.Addresses) Field(text, address);
+        text.Append('|');
         foreach (var port in service.Ports)
         {
             Field(text, port.Name);

@@ -13,8 +13,9 @@ internal static class MeshSnapshotBuilder
 {
     /// <param name="jwksByUri">Key sets fetched for RequestAuthentication jwksUri values (see <see cref="MeshSnapshot.JwksByUri"/>).</param>
     /// <param name="registry">The services and pods a platform registers (<see cref="Sources.ConfigState.Registry"/>); none for a folder.</param>
+    /// <param name="mesh">The mesh config's fields translation reads; null: Istio's defaults.</param>
     public static MeshSnapshot Build(long version, IReadOnlyList<IstioResource> resources, string credentialRoot = "",
-        IReadOnlyDictionary<string, string>? jwksByUri = null, PlatformRegistry? registry = null)
+        IReadOnlyDictionary<string, string>? jwksByUri = null, PlatformRegistry? registry = null, MeshSettings? mesh = null)
     {
         registry ??= PlatformRegistry.Empty;
         // A resource defined twice is served once, by the rule the analyzer reports it with (MESH0002).
@@ -95,6 +96,7 @@ internal static class MeshSnapshotBuilder
             DelegationProblems = delegationProblems,
             RequestAuthentications = requestAuthentications,
             JwksByUri = jwksByUri ?? new Dictionary<string, string>(),
+            Mesh = mesh ?? MeshSettings.Default,
         };
     }
 
@@ -150,7 +152,10 @@ internal static class MeshSnapshotBuilder
                 spec.Resolution ?? ServiceEntryResolution.None,
                 spec.Location ?? ServiceEntryLocation.MeshExternal,
                 spec.ExportTo,
-                workloads);
+                workloads)
+            {
+                Addresses = spec.Addresses,
+            };
             services.Add(service);
             if (spec.WorkloadSelector is null) continue;
             foreach (var workload in workloads)

@@ -13,6 +13,12 @@ internal sealed record ServiceModel(
     IReadOnlyList<string> ExportTo,
     IReadOnlyList<WorkloadModel> Workloads)
 {
+    /// <summary>
+    /// The service's addresses, where a captured sidecar recognises its connections: a ServiceEntry's
+    /// <c>spec.addresses</c> (IPs or CIDR prefixes, as written), a Kubernetes Service's cluster IPs. Empty: none.
+    /// </summary>
+    public IReadOnlyList<string> Addresses { get; init; } = [];
+
     public ServicePortModel? FindPort(uint number)
     {
         foreach (var port in Ports)

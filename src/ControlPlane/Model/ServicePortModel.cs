@@ -5,4 +5,12 @@ internal sealed record ServicePortModel(string Name, uint Number, string Protoco
 {
     /// <summary>Istio sends HTTP2 and gRPC ports upstream over HTTP/2.</summary>
     public bool IsHttp2 => Protocol is "HTTP2" or "GRPC" or "GRPC-WEB";
+
+    /// <summary>How the port's traffic is carried: HTTP, opaque TCP, or sniffed when no protocol is declared.</summary>
+    public PortProtocol Carried => Protocol switch
+    {
+        "" => PortProtocol.Auto,
+        "HTTP" or "HTTP2" or "GRPC" or "GRPC-WEB" => PortProtocol.Http,
+        _ => PortProtocol.Tcp,
+    };
 }

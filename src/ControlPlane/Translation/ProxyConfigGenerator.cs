@@ -23,6 +23,7 @@ internal static class ProxyConfigGenerator
         {
             SidecarOutboundGenerator.Generate(proxy, snapshot, listeners, routes);
             SidecarInboundGenerator.Generate(proxy, snapshot, clusters, endpoints, listeners, routes);
+            if (proxy.IsCaptured) CaptureClusters.Build(clusters, endpoints);
         }
 
         clusters.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));

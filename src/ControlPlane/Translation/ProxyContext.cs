@@ -31,6 +31,9 @@ internal sealed class ProxyContext
     public WorkloadModel? Workload { get; }
     public string BindAddress { get; }
 
+    /// <summary>A sidecar whose pod's traffic iptables captures (<c>--inbound-capture-port</c>): it gets the listeners of capture.</summary>
+    public bool IsCaptured => Node.Role != ProxyRole.Router && Node.InboundCapturePort != 0;
+
     /// <summary>"region/zone/subzone": the WorkloadEntry's or Pod's locality, else what the proxy declares (a gateway's --locality).</summary>
     public string Locality { get; }
 }

@@ -44,6 +44,8 @@ internal static class ProxyDependencies
             // reach a ServiceEntry selecting it. (A Service's endpoints copy what they take from the pod, so a change
             // there changes the Service's key too.)
             PlatformRegistry.PodKind => IsOwnPod(key) || ReachesServiceSelecting(key),
+            // The mesh config's outboundTrafficPolicy: only a captured sidecar's listeners and routes read it.
+            MeshSettings.ConfigKind => _proxy.IsCaptured,
             _ => DependsOnResource(key),
         };
 

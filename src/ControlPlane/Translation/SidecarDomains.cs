@@ -31,4 +31,17 @@ internal static class SidecarDomains
             yield return $"{nameAndNamespace}.svc:{port}";
         }
     }
+
+    /// <summary>
+    /// A captured request's authority may be a service address (Istio adds <c>VIP:port</c>, and <c>VIP</c> for port
+    /// 80): <c>address:port</c>, an IPv6 address in brackets. A port-less domain is not written: this proxy reads one as
+    /// any port, and gives a port-less authority port 80, which <c>address:80</c> already matches.
+    /// </summary>
+    public static IEnumerable<string> ForAddresses(IEnumerable<string> addresses, uint port)
+    {
+        foreach (var address in addresses)
+        {
+            yield return address.Contains(':') ? $"[{address}]:{port}" : $"{address}:{port}";
+        }
+    }
 }

@@ -8,22 +8,33 @@ namespace Mesh.ControlPlane.Translation;
 /// A sidecar's inbound side: for each port where the mesh reaches its workload, a <c>virtualInbound_&lt;port&gt;</c>
 /// listener routing everything (no retries) to <c>inbound|&lt;port&gt;||</c>, whose one endpoint is the local application,
 /// after the AuthorizationPolicies that apply to the workload allow the request.
+/// <para>
+/// A captured sidecar also gets <c>virtualInbound</c> on the capture port (0.0.0.0, every captured inbound connection,
+/// handed on by its original destination port; a port the workload does not declare goes to the application as
+/// InboundPassthroughCluster), and its per-port listeners are hand-off only, carry the port's protocol (HTTP, TCP, or
+/// sniffed when no service port declares one) and send opaque bytes to the inbound cluster, whose endpoint is the
+/// application's host at that same port.
+/// </para>
 /// </summary>
 internal static class SidecarInboundGenerator
 {
+    public const string CaptureListenerName = "virtualInbound";
+
     public static void Generate(ProxyContext proxy, MeshSnapshot snapshot, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints,
         List<Listener> listeners, List<RouteConfiguration> routes)
     {
-        if (proxy.Workload is not { } workload) return;
         var jwtAuthentication = RequestAuthenticationTranslator.For(proxy, snapshot);
         var authorization = AuthorizationTranslator.For(proxy, snapshot);
-        foreach (var (port, protocol) in InboundPorts(workload, snapshot))
+        if (proxy.IsCaptured) AddCaptureListener(proxy, snapshot, jwtAuthentication, authorization, listeners, routes);
+        if (proxy.Workload is not { } workload) return;
+        var hasApp = TryParseAppAddress(proxy.Node.AppAddress, out var appHost, out var appPort);
+        foreach (var (port, (protocol, carried)) in InboundPorts(workload, snapshot))
         {
             var clusterName = ClusterNames.Inbound(port);
             var routeConfigName = $"inbound|{port}";
-            listeners.Add(new Listener
+            var listener = new Listener
             {
-                Name = $"virtualInbound_{port}",
+                Name = $"{CaptureListenerName}_{port}",
                 Address = proxy.BindAddress,
                 Port = port,
                 Direction = TrafficDirection.Inbound,
@@ -31,13 +42,15 @@ internal static class SidecarInboundGenerator
                 TlsMode = PeerAuthenticationResolver.ModeFor(snapshot, workload.Namespace, proxy.Labels, port),
                 JwtAuthentication = jwtAuthentication,
                 Authorization = authorization,
-            });
-
-            var action = new RouteAction();
-            action.Clusters.Add(new WeightedCluster { Name = clusterName, Weight = 100 });
-            var virtualHost = new VirtualHost { Name = $"inbound|http|{port}", Domains = { "*" } };
-            virtualHost.Routes.Add(new Route { Name = "default", Match = RouteMatchTranslator.CatchAll(), Route_ = action, Origin = new RouteOrigin() });
-            routes.Add(new RouteConfiguration { Name = routeConfigName, VirtualHosts = { virtualHost } });
+            };
+            if (proxy.IsCaptured)
+            {
+                listener.HandoffOnly = true;
+                listener.Protocol = carried switch { PortProtocol.Http => ListenerProtocol.Http, PortProtocol.Tcp => ListenerProtocol.Tcp, _ => ListenerProtocol.Auto };
+                listener.TcpClusters.Add(new WeightedCluster { Name = clusterName, Weight = 100 });
+            }
+            listeners.Add(listener);
+            routes.Add(CatchAllRoutes(routeConfigName, $"inbound|http|{port}", clusterName));
 
             clusters.Add(new Cluster
             {
@@ -47,11 +60,12 @@ internal static class SidecarInboundGenerator
                 Protocol = protocol,
             });
             var assignment = new ClusterLoadAssignment { ClusterName = clusterName };
-            if (TryParseAppAddress(proxy.Node.AppAddress, out var address, out var appPort))
+            if (hasApp)
             {
-                // The workload's identity, at the address where its application listens locally.
-                var endpoint = OutboundClusterBuilder.ToEndpoint(workload, appPort);
-                endpoint.Address = address;
+                // The workload's identity, at the address where its application listens locally: on its one --app port,
+                // or, captured, on the port the connection was for (the application serves each of its ports itself).
+                var endpoint = OutboundClusterBuilder.ToEndpoint(workload, proxy.IsCaptured ? port : appPort);
+                endpoint.Address = appHost;
                 assignment.Endpoints.Add(endpoint);
             }
             endpoints.Add(assignment);
@@ -59,13 +73,51 @@ internal static class SidecarInboundGenerator
     }
 
     /// <summary>
-    /// Where the mesh reaches the workload: every port its WorkloadEntry (or Pod: its named container ports) declares,
-    /// plus the port each service with it as an endpoint sends to; the protocol comes from the service port (HTTP/2 for gRPC ports).
+    /// <c>virtualInbound</c>: 0.0.0.0 on the capture port (iptables redirects to the pod's address), each connection
+    /// handed to <c>virtualInbound_&lt;port&gt;</c> by its original destination; a port no listener serves is sniffed
+    /// and goes to the application at that port (InboundPassthroughCluster), with the workload's mTLS mode and policies.
     /// </summary>
-    private static SortedDictionary<uint, UpstreamProtocol> InboundPorts(WorkloadModel workload, MeshSnapshot snapshot)
+    private static void AddCaptureListener(ProxyContext proxy, MeshSnapshot snapshot, JwtAuthentication? jwtAuthentication, Contracts.Discovery.Authorization? authorization,
+        List<Listener> listeners, List<RouteConfiguration> routes)
     {
-        var ports = new SortedDictionary<uint, UpstreamProtocol>();
-        foreach (var port in workload.Ports.Values) ports[port] = UpstreamProtocol.Http1;
+        var listener = new Listener
+        {
+            Name = CaptureListenerName,
+            Address = CapturedOutboundListeners.Wildcard,
+            Port = proxy.Node.InboundCapturePort,
+            Direction = TrafficDirection.Inbound,
+            RouteConfigName = CaptureListenerName,
+            // The workload's mode: port-level mTLS names ports, and this listener serves the undeclared ones.
+            TlsMode = PeerAuthenticationResolver.ModeFor(snapshot, proxy.Namespace, proxy.Labels, 0),
+            JwtAuthentication = jwtAuthentication,
+            Authorization = authorization,
+            UseOriginalDst = true,
+            Protocol = ListenerProtocol.Auto,
+        };
+        listener.TcpClusters.Add(new WeightedCluster { Name = CaptureClusters.InboundPassthrough, Weight = 100 });
+        listeners.Add(listener);
+        routes.Add(CatchAllRoutes(CaptureListenerName, "inbound|http|0", CaptureClusters.InboundPassthrough));
+    }
+
+    /// <summary>Everything to one cluster, without retries: what the inbound side routes with.</summary>
+    private static RouteConfiguration CatchAllRoutes(string name, string virtualHostName, string clusterName)
+    {
+        var action = new RouteAction();
+        action.Clusters.Add(new WeightedCluster { Name = clusterName, Weight = 100 });
+        var virtualHost = new VirtualHost { Name = virtualHostName, Domains = { "*" } };
+        virtualHost.Routes.Add(new Route { Name = "default", Match = RouteMatchTranslator.CatchAll(), Route_ = action, Origin = new RouteOrigin() });
+        return new RouteConfiguration { Name = name, VirtualHosts = { virtualHost } };
+    }
+
+    /// <summary>
+    /// Where the mesh reaches the workload: every port its WorkloadEntry (or Pod: its named container ports) declares,
+    /// plus the port each service with it as an endpoint sends to; the protocol comes from the service port (HTTP/2 for gRPC ports),
+    /// and how a captured sidecar carries the port from the first service port that declares a protocol (none: sniffed).
+    /// </summary>
+    private static SortedDictionary<uint, (UpstreamProtocol Upstream, PortProtocol Carried)> InboundPorts(WorkloadModel workload, MeshSnapshot snapshot)
+    {
+        var ports = new SortedDictionary<uint, (UpstreamProtocol Upstream, PortProtocol Carried)>();
+        foreach (var port in workload.Ports.Values) ports[port] = (UpstreamProtocol.Http1, PortProtocol.Auto);
         foreach (var service in snapshot.Services)
         {
             if (FindEndpoint(service, workload) is not { } endpoint) continue;
@@ -74,7 +126,10 @@ internal static class SidecarInboundGenerator
                 // The port the service sends to: the endpoint's own (a Kubernetes endpoint's is its slice's, where a
                 // named targetPort is resolved), else the target port.
                 var port = endpoint.PortFor(servicePort);
-                if (servicePort.IsHttp2 || !ports.ContainsKey(port)) ports[port] = servicePort.IsHttp2 ? UpstreamProtocol.Http2 : UpstreamProtocol.Http1;
+                var known = ports.TryGetValue(port, out var current);
+                var upstream = servicePort.IsHttp2 || !known ? (servicePort.IsHttp2 ? UpstreamProtocol.Http2 : UpstreamProtocol.Http1) : current.Upstream;
+                var carried = known && current.Carried != PortProtocol.Auto ? current.Carried : servicePort.Carried;
+                ports[port] = (upstream, carried);
             }
         }
         return ports;

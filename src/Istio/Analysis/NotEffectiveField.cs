@@ -26,7 +26,12 @@ public sealed class NotEffectiveField(string kind, string path, string reason, N
     public NotEffectiveWhen When { get; } = when;
 
     /// <summary>Whether the entry applies to this resource at all (its kind, and its <see cref="When"/>).</summary>
-    public bool AppliesTo(IstioResource resource) => resource.Kind == Kind && (When == NotEffectiveWhen.Always || BindsToSidecarsOnly(resource));
+    public bool AppliesTo(IstioResource resource) => resource.Kind == Kind && When switch
+    {
+        NotEffectiveWhen.SidecarsOnly => BindsToSidecarsOnly(resource),
+        NotEffectiveWhen.GatewaysOnly => BindsToGatewaysOnly(resource),
+        _ => true,
+    };
 
     /// <summary>Whether a written field's path is this entry's field (not one inside it: the field is reported once).</summary>
     public bool Matches(string fieldPath) => _pattern?.IsMatch(fieldPath) == true;
@@ -37,6 +42,17 @@ public sealed class NotEffectiveField(string kind, string path, string reason, N
         foreach (var gateway in virtualService.Spec.Gateways)
         {
             if (gateway != HostNameRules.MeshGateway) return false;
+        }
+
+        return true;
+    }
+
+    private static bool BindsToGatewaysOnly(IstioResource resource)
+    {
+        if (resource is not Networking.VirtualService virtualService || virtualService.Spec.Gateways.Count == 0) return false;
+        foreach (var gateway in virtualService.Spec.Gateways)
+        {
+            if (gateway == HostNameRules.MeshGateway) return false;
         }
 
         return true;

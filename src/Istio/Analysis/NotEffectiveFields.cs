@@ -13,7 +13,9 @@ public static class NotEffectiveFields
     [
         new("VirtualService", "spec.http[*].redirect.derivePort", "derivePort is not implemented: the redirect keeps the request's port unless redirect.port is set"),
         new("VirtualService", "spec.http[*].match[*].statPrefix", "per-match stat prefixes are not implemented: the route's metrics carry the route name"),
-        new("VirtualService", "spec.tcp", "TCP routes are not implemented: only HTTP routes (and tls routes on gateways) are served"),
+        new("VirtualService", "spec.tcp", "gateways serve no TCP servers: tcp routes take effect on captured sidecars only (this VirtualService binds to gateways only)", NotEffectiveWhen.GatewaysOnly),
+        new("VirtualService", "spec.tcp[*].match[*].destinationSubnets", "tcp routes match on port, gateways, sourceLabels and sourceNamespace only: the match applies whatever the destination address"),
+        new("VirtualService", "spec.tcp[*].match[*].sourceSubnet", "tcp routes match on port, gateways, sourceLabels and sourceNamespace only: the match applies whatever the source address"),
         new("VirtualService", "spec.tls", "sidecars do not route TLS by SNI: tls routes take effect on gateways only (this VirtualService binds to sidecars only)", NotEffectiveWhen.SidecarsOnly),
         new("VirtualService", "spec.tls[*].match[*].sourceLabels", "tls routes match on SNI host, port and gateways only"),
         new("VirtualService", "spec.tls[*].match[*].sourceNamespace", "tls routes match on SNI host, port and gateways only"),
@@ -40,7 +42,6 @@ public static class NotEffectiveFields
         new("Gateway", "spec.servers[*].tls.verifyCertificateSpki", "client certificates are verified against caCertificates only"),
         new("Gateway", "spec.servers[*].tls.verifyCertificateHash", "client certificates are verified against caCertificates only"),
         new("Gateway", "spec.servers[*].tls.cipherSuites", "the cipher suites are the platform's defaults"),
-        new("ServiceEntry", "spec.addresses", "virtual IPs are not implemented: the proxy routes by host name"),
         new("ServiceEntry", "spec.subjectAltNames", "set the identities to verify in a DestinationRule's tls.subjectAltNames"),
         new("ServiceEntry", "spec.endpoints[*].network", "multi-network routing is not implemented"),
         new("WorkloadEntry", "spec.network", "multi-network routing is not implemented"),

@@ -8,4 +8,7 @@ public enum NotEffectiveWhen
 
     /// <summary>In a VirtualService that binds to sidecars only (no gateways, or only <c>mesh</c>): the field works on gateways.</summary>
     SidecarsOnly,
+
+    /// <summary>In a VirtualService that binds to gateways only (names gateways, and not <c>mesh</c>): the field works on sidecars.</summary>
+    GatewaysOnly,
 }

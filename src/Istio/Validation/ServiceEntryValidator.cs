@@ -6,6 +6,13 @@ namespace Mesh.Istio.Validation;
 /// <summary>Istio's ValidateServiceEntry: hosts, addresses and their resolution, ports, endpoints versus workloadSelector.</summary>
 internal static class ServiceEntryValidator
 {
+    /// <summary>A CIDR wider than one address (a /32 or /128 prefix is one address).</summary>
+    private static bool IsRange(string address)
+    {
+        var slash = address.IndexOf('/');
+        return slash >= 0 && address.AsSpan(slash + 1) is var prefix && !prefix.SequenceEqual(address.Contains(':') ? "128" : "32");
+    }
+
     public static void Validate(ServiceEntrySpec spec, FieldProblems p)
     {
         if (spec.Hosts.Count == 0)
@@ -39,6 +46,11 @@ internal static class ServiceEntryValidator
             else if (address.Contains('/') && resolution is not (ServiceEntryResolution.None or ServiceEntryResolution.Static))
             {
                 p.Error(path, $"Invalid value: \"{address}\": CIDR addresses are allowed only for NONE/STATIC resolution types");
+            }
+            else if (IsRange(address))
+            {
+                p.Warning(path, $"has no effect in this mesh for \"{address}\": captured sidecars recognise single service addresses only; "
+                    + "connections to the range follow outboundTrafficPolicy");
             }
         }
 

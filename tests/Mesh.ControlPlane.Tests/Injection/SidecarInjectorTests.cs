@@ -50,11 +50,28 @@ public sealed class SidecarInjectorTests
             ["sidecar", "--workload", "$(POD_NAME)", "--namespace", "$(POD_NAMESPACE)", "--service-account", "$(SERVICE_ACCOUNT)",
              "--discovery", "https://istiod.istio-system.svc:15012", "--ca-root-file", "/var/run/secrets/istio/root-cert.pem",
              "--ca-token-file", "/var/run/secrets/tokens/istio-token", "--app", "127.0.0.1:8080", "--outbound-port", "15001",
-             "--admin-port", "15000", "--bind", "$(INSTANCE_IP)", "--status-port", "15020", "--readiness-port", "15021", "--metrics-port", "15090"],
+             "--inbound-capture-port", "15006", "--admin-port", "15000", "--bind", "$(INSTANCE_IP)", "--status-port", "15020", "--readiness-port", "15021", "--metrics-port", "15090"],
             proxy.Args);
         Assert.Equal(["mesh-proxy"], pod.Spec.InitContainers[0].Command);
         Assert.Equal(["iptables", "-p", "15001", "-z", "15006", "-u", "1337", "-m", "REDIRECT", "-i", "*", "-x", "", "-b", "*", "-d", "15090,15021,15020"],
             pod.Spec.InitContainers[0].Args);
+    }
+
+    [Theory]
+    [InlineData(true, "[\"istio-proxy\"]")]
+    [InlineData(false, "null")]
+    public void Inject_InterceptionModeNone_NoCaptureContainerAndNoCapturePort(bool native, string statusInitContainers)
+    {
+        var body = AdmissionHandlerTests.Review("default",
+            $$$"""{"metadata":{"name":"p","annotations":{"sidecar.istio.io/interceptionMode":"NONE"}},"spec":{"containers":[{{{AppContainer}}}]}}""");
+
+        var pod = AdmissionHandlerTests.PatchedPod(body, settings: new InjectionSettings { NativeSidecars = native });
+
+        var proxy = Assert.Single(pod.Spec.InitContainers.Concat(pod.Spec.Containers), c => c.Name == "istio-proxy");
+        Assert.DoesNotContain(pod.Spec.InitContainers, c => c.Name == "istio-init");
+        Assert.DoesNotContain("--inbound-capture-port", proxy.Args);
+        var status = JsonNode.Parse(pod.Metadata.Annotations["sidecar.istio.io/status"])!;
+        Assert.Equal(statusInitContainers, status["initContainers"]?.ToJsonString() ?? "null");
     }
 
     [Fact]

@@ -30,6 +30,7 @@ public sealed class MeshConfigParserTests
         Assert.False(document.EnablePrometheusMerge);
         Assert.Equal("example.org", document.TrustDomain);
         Assert.Equal("istio-system", document.RootNamespace);
+        Assert.Equal(Mesh.ControlPlane.Model.OutboundTrafficPolicyMode.RegistryOnly, document.OutboundTrafficPolicy);
         // A null value (tracing:) is unset, as in Istio; a list is one field.
         Assert.Equal(["accessLogFile", "enablePrometheusMerge", "trustDomain", "rootNamespace", "outboundTrafficPolicy.mode", "extensionProviders",
             "defaultConfig.discoveryAddress", "defaultConfig.holdApplicationUntilProxyStarts", "defaultConfig.proxyMetadata.ISTIO_META_DNS_CAPTURE"], document.Fields);
@@ -52,6 +53,8 @@ public sealed class MeshConfigParserTests
     [InlineData("defaultConfig:\n  discoveryAddress: istiod.istio-system.svc\n", "defaultConfig.discoveryAddress", "expected host:port")]
     [InlineData("defaultConfig:\n  discoveryAddress: istiod:99999\n", "defaultConfig.discoveryAddress", "expected host:port")]
     [InlineData("defaultConfig: [a]\n", "defaultConfig", "expected a mapping (ProxyConfig)")]
+    [InlineData("outboundTrafficPolicy:\n  mode: DENY\n", "outboundTrafficPolicy.mode", "Invalid value: \"DENY\": expected ALLOW_ANY or REGISTRY_ONLY")]
+    [InlineData("outboundTrafficPolicy: REGISTRY_ONLY\n", "outboundTrafficPolicy", "expected a mapping (OutboundTrafficPolicy)")]
     [InlineData("- a\n- b\n", "mesh", "expected a mapping of MeshConfig fields")]
     [InlineData("a: 1\n---\nb: 2\n", "mesh", "2 YAML documents")]
     [InlineData("defaultConfig:\n  discoveryAddress: [unclosed\n", "mesh (line ", "YAML syntax error")]
@@ -82,6 +85,15 @@ public sealed class MeshConfigParserTests
     }
 
     [Theory]
+    [InlineData("outboundTrafficPolicy:\n  mode: ALLOW_ANY\n", "AllowAny")]
+    [InlineData("outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n  egressProxy: {host: egress}\n", "RegistryOnly")]
+    [InlineData("outboundTrafficPolicy: {}\n", null)]
+    public void Parse_OutboundTrafficPolicyMode_IstiosEnumNames(string text, string? expected)
+    {
+        Assert.Equal(expected, MeshConfigParser.Parse(text).OutboundTrafficPolicy?.ToString());
+    }
+
+    [Theory]
     [InlineData("default", "istio")]
     [InlineData("", "istio")]
     [InlineData("canary", "istio-canary")]
@@ -91,6 +103,6 @@ public sealed class MeshConfigParserTests
     public void Implemented_EveryParsedField_InTheTable()
     {
         Assert.Equal([MeshConfigFields.DiscoveryAddress, MeshConfigFields.HoldApplicationUntilProxyStarts, MeshConfigFields.EnablePrometheusMerge,
-            MeshConfigFields.TrustDomain, MeshConfigFields.RootNamespace], MeshConfigFields.Implemented.Keys);
+            MeshConfigFields.TrustDomain, MeshConfigFields.RootNamespace, MeshConfigFields.OutboundTrafficPolicyMode], MeshConfigFields.Implemented.Keys);
     }
 }

@@ -110,7 +110,7 @@ public sealed class MeshConfigTests : IAsyncLifetime
               network1:
                 gateways: [{address: 192.0.2.1, port: 15443}]
             """), "apply", "-f", "-");
-        await WaitForLogAsync(472, "meshConfig fields with no effect in this mesh: accessLogFile, trustDomain, rootNamespace, outboundTrafficPolicy.mode, meshNetworks.networks.network1.gateways");
+        await WaitForLogAsync(472, "meshConfig fields with no effect in this mesh: accessLogFile, trustDomain, rootNamespace, meshNetworks.networks.network1.gateways");
         await MeshConfig.PendingEvents;
         var meshz = JsonNode.Parse(await _http.GetStringAsync($"http://127.0.0.1:{_controlPlane.HttpPort}/debug/meshz"))!;
 
@@ -120,13 +120,17 @@ public sealed class MeshConfigTests : IAsyncLifetime
         Assert.False(MeshConfig.Injector.Settings.EnablePrometheusMerge);
         var events = _server.Events.Where(e => e.InvolvedKind == "ConfigMap" && e.InvolvedName == "istio" && e.InvolvedNamespace == "istio-system").ToList();
         Assert.Contains(events, e => e.Type == "Warning" && e.Reason == MeshConfigWatcher.WithoutEffectReason
-            && e.Message.Contains("accessLogFile, trustDomain, rootNamespace, outboundTrafficPolicy.mode"));
+            && e.Message.Contains("accessLogFile, trustDomain, rootNamespace, meshNetworks.networks.network1.gateways"));
         Assert.Contains(events, e => e.Reason == MeshConfigWatcher.TrustDomainReason && e.Message.Contains("set trustDomain to \"cluster.local\" or remove it"));
         Assert.Equal("istio-system/istio", meshz["source"]!.GetValue<string>());
         Assert.Equal(_client.CoreV1.ReadNamespacedConfigMap("istio", "istio-system").Metadata.ResourceVersion, meshz["resourceVersion"]!.GetValue<string>());
         Assert.False(meshz["meshConfig"]!["enablePrometheusMerge"]!.GetValue<bool>());
-        Assert.Equal(["enablePrometheusMerge"], meshz["fieldsInEffect"]!.AsArray().Select(f => f!.GetValue<string>()));
-        Assert.Equal(["accessLogFile", "trustDomain", "rootNamespace", "outboundTrafficPolicy.mode", "meshNetworks.networks.network1.gateways"], meshz["fieldsWithoutEffect"]!.AsArray().Select(f => f!["field"]!.GetValue<string>()));
+        Assert.Equal(["enablePrometheusMerge", "outboundTrafficPolicy.mode"], meshz["fieldsInEffect"]!.AsArray().Select(f => f!.GetValue<string>()));
+        Assert.Equal(["accessLogFile", "trustDomain", "rootNamespace", "meshNetworks.networks.network1.gateways"], meshz["fieldsWithoutEffect"]!.AsArray().Select(f => f!["field"]!.GetValue<string>()));
+        Assert.Equal("REGISTRY_ONLY", meshz["meshConfig"]!["outboundTrafficPolicy"]!["mode"]!.GetValue<string>());
+        // The model the proxies are generated from takes it too.
+        await Eventually.TrueAsync(() => _controlPlane.Snapshots.Current?.Mesh.OutboundTrafficPolicy == Mesh.ControlPlane.Model.OutboundTrafficPolicyMode.RegistryOnly,
+            "a snapshot built with REGISTRY_ONLY");
     }
 
     [SkippableFact]

@@ -1,0 +1,17 @@
+using Mesh.Istio;
+
+namespace Mesh.ControlPlane.Model;
+
+/// <summary>
+/// The mesh config fields translation reads, as the model carries them: from the <c>istio</c> ConfigMap on a cluster,
+/// from <c>--mesh-config</c> in local mode, else Istio's defaults.
+/// </summary>
+internal sealed record MeshSettings(OutboundTrafficPolicyMode OutboundTrafficPolicy)
+{
+    /// <summary>The key a push request names when the mesh config changed: the proxies that read it regenerate.</summary>
+    public static readonly ConfigKey Key = new(ConfigKind, "", "mesh");
+
+    public const string ConfigKind = "MeshConfig";
+
+    public static MeshSettings Default { get; } = new(OutboundTrafficPolicyMode.AllowAny);
+}

@@ -1,0 +1,24 @@
+using Mesh.ControlPlane.Model;
+
+namespace Mesh.ControlPlane.Sources;
+
+/// <summary>
+/// The mesh config translation reads, as a latest value with a change signal. The istio ConfigMap's watcher (on a
+/// cluster) or the <c>--mesh-config</c> file's (local mode) publishes it; the push coordinator builds every snapshot
+/// with it and pushes to the proxies that read it when it changes.
+/// </summary>
+internal sealed class MeshSettingsSource
+{
+    private MeshSettings _current = MeshSettings.Default;
+
+    public MeshSettings Current => Volatile.Read(ref _current);
+
+    /// <summary>Raised, on the publisher's thread, after <see cref="Current"/> took a different value.</summary>
+    public event Action? Changed;
+
+    public void Publish(MeshSettings settings)
+    {
+        if (Interlocked.Exchange(ref _current, settings).Equals(settings)) return;
+        Changed?.Invoke();
+    }
+}
