@@ -102,7 +102,7 @@ fi
 
 step "Building $tag from the Dockerfile"
 # The build's containers reach NuGet through the host's network, as this machine does (no bridge NAT needed).
-DOCKER_BUILDKIT=0 "${docker[@]}" build --network host \
+DOCKER_BUILDKIT=0 "${docker[@]}" build --network host --force-rm \
   --build-arg SDK_IMAGE="$sdk_image" --build-arg RUNTIME_IMAGE="$runtime_image" -t "$tag" . 2>&1 |
   grep --line-buffered -v -e '^ *$' -e 'DEPRECATED' -e 'BuildKit is currently disabled' -e 'Install the buildx component' -e 'docs.docker.com/go/buildx'
 

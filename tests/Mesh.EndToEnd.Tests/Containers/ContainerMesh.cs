@@ -36,7 +36,7 @@ internal sealed class ContainerMesh : IAsyncDisposable
     private string MeshConfigDir => Path.Combine(WorkDir, "mesh");
     private string CaDir => Path.Combine(WorkDir, "ca");
 
-    /// <summary>The tools container: on the network, outside every pod, where the test reads admin and metrics ports.</summary>
+    /// <summary>The tools container: on the network, outside every pod, where the test reads the pods' readiness and metrics ports.</summary>
     public string Tools => Name("tools");
     public string ControlPlane => Name("control-plane");
     public string Outside => Name("outside");
@@ -85,6 +85,13 @@ internal sealed class ContainerMesh : IAsyncDisposable
     public Task<DockerResult> ExecAsync(string container, string[] command, string? user = null, TimeSpan? timeout = null) =>
         DockerCli.RunAsync(timeout ?? CommandTimeout, [
             "exec", .. user is null ? Array.Empty<string>() : ["--user", user], container, .. command]);
+
+    /// <summary>A sidecar's admin endpoint (loopback only, as Envoy's in a pod), read from inside its own container.</summary>
+    public async Task<string> AdminAsync(string pod, string path)
+    {
+        var (status, body) = await CurlAsync(Container(pod, "sidecar"), $"http://127.0.0.1:{ContainerPods.AdminPort}{path}");
+        return status == "200" ? body : throw new InvalidOperationException($"{pod}'s admin {path}: {status} {body}");
+    }
 
     /// <summary>An HTTP GET with curl from a container: the status (000 when none came), then the body.</summary>
     public async Task<(string Status, string Body)> CurlAsync(string container, string url, params string[] curlArgs)
@@ -234,7 +241,7 @@ internal sealed class ContainerMesh : IAsyncDisposable
 
         foreach (var (pod, address) in meshPods)
         {
-            await WaitForHttpAsync($"http://{address}:{ContainerPods.AdminPort}/ready", Container(pod, "sidecar"));
+            await WaitForHttpAsync($"http://{address}:{ContainerPods.ReadinessPort}/healthz/ready", Container(pod, "sidecar"));
         }
 
         _log.Add("every sidecar ready");
@@ -266,7 +273,7 @@ internal sealed class ContainerMesh : IAsyncDisposable
              "--discovery", $"https://{Pods.ControlPlane}:{ContainerPods.DiscoveryPort}",
              "--app", $"127.0.0.1:{ContainerPods.AppPort}", "--outbound-port", $"{ContainerPods.OutboundPort}",
              "--inbound-capture-port", $"{ContainerPods.InboundCapturePort}", "--admin-port", $"{ContainerPods.AdminPort}",
-             "--metrics-port", $"{ContainerPods.MetricsPort}", "--bind", address, "--label", $"app={app}", "--label", $"version={version}",
+             "--metrics-port", $"{ContainerPods.MetricsPort}", "--readiness-port", $"{ContainerPods.ReadinessPort}", "--bind", address, "--label", $"app={app}", "--label", $"version={version}",
              "--trace-sampling", "100", "--access-log", "text", "--ca-root-file", "/etc/mesh/ca-root/root-cert.pem"]);
         _log.Add($"pod {pod} started");
     }

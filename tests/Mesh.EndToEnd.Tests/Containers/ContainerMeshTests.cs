@@ -22,7 +22,8 @@ public sealed class ContainerMeshTests(ContainerMeshFixture fixture) : IClassFix
         {
             var rules = await mesh.NatRulesAsync(pod);
             foreach (var expected in new[] { ":ISTIO_INBOUND", ":ISTIO_IN_REDIRECT", ":ISTIO_OUTPUT", ":ISTIO_REDIRECT",
-                         "--to-ports 15001", "--to-ports 15006", "--uid-owner 1337", "15090,15021,15020,15000" })
+                         "--to-ports 15001", "--to-ports 15006", "--uid-owner 1337",
+                         "--dport 15090 -j RETURN", "--dport 15021 -j RETURN", "--dport 15020 -j RETURN" })
             {
                 Assert.True(rules.Contains(expected, StringComparison.Ordinal), $"pod {pod}'s nat table lacks '{expected}':\n{rules}");
             }
@@ -58,15 +59,23 @@ public sealed class ContainerMeshTests(ContainerMeshFixture fixture) : IClassFix
         Assert.True(headers.TryGetProperty("x-request-id", out _), body);
         Assert.True(headers.TryGetProperty("traceparent", out _) || headers.TryGetProperty("x-b3-traceid", out _), body);
 
-        // Mutual TLS: b's sidecars saw pod A's identity, and tls-check (from outside the pods) says so.
+        // Mutual TLS: b's sidecars saw pod A's identity, and meshctl tls-check's verdict on the admin endpoints (read
+        // inside each pod, where a port-forward would reach them) says so.
         var metrics = await MetricsAsync(mesh, mesh.Pods.B2);
         Assert.Contains(metrics.Split('\n'), line => line.StartsWith("istio_requests_total{", StringComparison.Ordinal)
             && line.Contains("reporter=\"destination\"", StringComparison.Ordinal)
             && line.Contains($"source_principal=\"{PeerA}\"", StringComparison.Ordinal)
             && line.Contains("connection_security_policy=\"mutual_tls\"", StringComparison.Ordinal));
-        var check = await mesh.ExecAsync(mesh.Tools, ["meshctl", "tls-check", "--from", Admin(mesh.Pods.A),
-            "--to", Admin(mesh.Pods.B1), "--to", Admin(mesh.Pods.B2), "b.default.svc.cluster.local"]);
-        Assert.True(check.Exit == 0 && check.Out.Contains("mTLS, peer spiffe://cluster.local/ns/default/sa/b", StringComparison.Ordinal), check.ToString());
+        var peers = new List<Mesh.Meshctl.Commands.TlsCheck.Peer>();
+        foreach (var pod in new[] { "b1", "b2" })
+        {
+            peers.Add(new(await mesh.AdminAsync(pod, "/config_dump"), await mesh.AdminAsync(pod, "/certs")));
+        }
+
+        var check = Mesh.Meshctl.Commands.TlsCheck.Render(await mesh.AdminAsync("a", "/config_dump"), peers, "b.default.svc.cluster.local");
+        var rows = check.Split('\n').Where(l => l.Contains(mesh.Pods.B1, StringComparison.Ordinal) || l.Contains(mesh.Pods.B2, StringComparison.Ordinal)).ToList();
+        Assert.True(rows.Count >= 2, check);
+        Assert.All(rows, row => Assert.Contains("mTLS, peer spiffe://cluster.local/ns/default/sa/b", row));
     }
 
     [SkippableFact]
@@ -143,28 +152,34 @@ public sealed class ContainerMeshTests(ContainerMeshFixture fixture) : IClassFix
     {
         var mesh = await fixture.StartAsync();
         var app = mesh.Container("a", "app");
+        var outside = mesh.Pods.Outside;
+        Assert.True(mesh.ReadsMeshConfig, "the control plane in the image has no --mesh-config: outboundTrafficPolicy cannot be switched");
         try
         {
+            // Captured, REGISTRY_ONLY refuses pod A's connections to the server outside the mesh ...
+            await mesh.SetOutboundTrafficPolicyAsync("REGISTRY_ONLY");
+            await WaitForAsync(mesh, async () => await mesh.TcpEchoAsync(app, outside, ContainerPods.EchoPort, "ping-captured") == "",
+                "REGISTRY_ONLY to refuse pod A's plain TCP to the outside server");
+
+            // ... and once the rules are gone they go straight there, sidecar or not.
             var cleanup = await mesh.RunCaptureAsync("a", "--cleanup");
             Assert.True(cleanup.Exit == 0, cleanup.ToString());
             var rules = await mesh.NatRulesAsync("a");
             Assert.False(rules.Contains("ISTIO_", StringComparison.Ordinal), rules);
-
-            // Direct: the outside server answers pod A itself, and a service address, which only capture could
-            // answer, is nowhere.
-            var outside = await mesh.CurlAsync(app, $"http://{mesh.Pods.Outside}:{ContainerPods.AppPort}/");
-            Assert.True(outside.Status == "200", $"direct to the outside server: {outside}");
-            var service = await mesh.CurlAsync(app, $"http://{ContainerPods.ServiceAddressB}/", "-m", "2");
-            Assert.Equal("000", service.Status);
+            Assert.Equal("ping-direct", await mesh.TcpEchoAsync(app, outside, ContainerPods.EchoPort, "ping-direct"));
+            var direct = await mesh.CurlAsync(app, $"http://{outside}:{ContainerPods.AppPort}/");
+            Assert.True(direct.Status == "200", $"direct HTTP to the outside server: {direct}");
         }
         finally
         {
             var capture = await mesh.RunCaptureAsync("a", ContainerPods.CaptureArgs);
+            await mesh.SetOutboundTrafficPolicyAsync("ALLOW_ANY");
             Assert.True(capture.Exit == 0, "capturing pod A again: " + capture);
         }
-    }
 
-    private static string Admin(string address) => $"http://{address}:{ContainerPods.AdminPort}";
+        await WaitForAsync(mesh, async () => (await mesh.CurlAsync(app, $"http://{ContainerPods.ServiceAddressB}/")).Status == "200",
+            "pod A, captured again, to reach service b");
+    }
 
     private static async Task<string> MetricsAsync(ContainerMesh mesh, string pod) =>
         (await mesh.CurlAsync(mesh.Tools, $"http://{pod}:{ContainerPods.MetricsPort}/stats/prometheus")).Body;

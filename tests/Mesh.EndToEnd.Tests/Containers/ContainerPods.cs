@@ -15,16 +15,13 @@ internal sealed class ContainerPods(int subnetOctet)
     public const int EchoPort = 9000;
     public const int HttpsPort = 8443;
 
-    public const int OutboundPort = 15001, InboundCapturePort = 15006, AdminPort = 15000, MetricsPort = 15090;
+    public const int OutboundPort = 15001, InboundCapturePort = 15006, AdminPort = 15000, MetricsPort = 15090, ReadinessPort = 15021;
     public const int DiscoveryPort = 15012, ControlPlaneHttpPort = 15014;
     public const int ProxyUid = 1337, AppUid = 1000;
 
-    /// <summary>
-    /// Istio's istio-init arguments; 15000 joins Istio's excluded ports because the test reads every proxy's admin
-    /// endpoint from outside its pod (Istio keeps it on localhost and reaches it by port-forward).
-    /// </summary>
+    /// <summary>Istio's istio-init arguments, as its injector writes them for a pod with no capture annotations.</summary>
     public static readonly string[] CaptureArgs =
-        ["-p", "15001", "-z", "15006", "-u", "1337", "-m", "REDIRECT", "-i", "*", "-x", "", "-b", "*", "-d", "15090,15021,15020,15000"];
+        ["-p", "15001", "-z", "15006", "-u", "1337", "-m", "REDIRECT", "-i", "*", "-x", "", "-b", "*", "-d", "15090,15021,15020"];
 
     public string Subnet => $"10.213.{subnetOctet}.0/24";
     public string Gateway => Address(1);
