@@ -98,6 +98,8 @@ else
     $sudo tar -C "$rootfs" -c . | "${docker[@]}" import "${changes[@]}" --change 'ENV DOTNET_CLI_TELEMETRY_OPTOUT=1' \
       --change 'ENV DOTNET_NOLOGO=1' - "$sdk_image" >/dev/null
   fi
+  $sudo rm -rf "$rootfs"
+  trap - EXIT
 fi
 
 step "Building $tag from the Dockerfile"
