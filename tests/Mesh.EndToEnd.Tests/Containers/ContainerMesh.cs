@@ -81,10 +81,9 @@ internal sealed class ContainerMesh : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a command in a running container (its user unless <paramref name="user"/> is given).</summary>
-    public Task<DockerResult> ExecAsync(string container, string[] command, string? user = null, TimeSpan? timeout = null) =>
-        DockerCli.RunAsync(timeout ?? CommandTimeout, [
-            "exec", .. user is null ? Array.Empty<string>() : ["--user", user], container, .. command]);
+    /// <summary>Runs a command in a running container, as the container's user.</summary>
+    public Task<DockerResult> ExecAsync(string container, string[] command, TimeSpan? timeout = null) =>
+        DockerCli.RunAsync(timeout ?? CommandTimeout, ["exec", container, .. command]);
 
     /// <summary>A sidecar's admin endpoint (loopback only, as Envoy's in a pod), read from inside its own container.</summary>
     public async Task<string> AdminAsync(string pod, string path)
