@@ -152,6 +152,37 @@ public sealed class MeshAnalyzerTests
         Assert.Equal(reported, OfCode(messages, "MESH0001").Any(m => m.FieldPath == "spec.tls"));
     }
 
+    [Theory]
+    [InlineData("", false)]
+    [InlineData("gateways: [mesh]", false)]
+    [InlineData("gateways: [mesh, edge]", false)]
+    [InlineData("gateways: [edge]", true)]
+    public void Analyze_TcpRoutes_ReportedOnlyWhenBoundToGatewaysAlone(string gateways, bool reported)
+    {
+        var messages = Analyze($$"""
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: { name: edge, namespace: default }
+            spec:
+              selector: { istio: ingressgateway }
+              servers: [{ port: { number: 80, name: http, protocol: HTTP }, hosts: ["*"] }]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: db, namespace: default }
+            spec:
+              hosts: [db.example.com]
+              {{gateways}}
+              tcp:
+              - match: [{ port: 5432, destinationSubnets: [10.0.0.0/8] }]
+                route: [{ destination: { host: db.example.com } }]
+            """);
+
+        Assert.Equal(reported, OfCode(messages, "MESH0001").Any(m => m.FieldPath == "spec.tcp"));
+        // The match field the sidecar does not evaluate is reported wherever the routes bind.
+        Assert.Contains(OfCode(messages, "MESH0001"), m => m.FieldPath == "spec.tcp[0].match[0].destinationSubnets");
+    }
+
     [Fact]
     public void Analyze_Sidecar_ReportedAsAWholeResource_AuthorizationPolicyNot()
     {

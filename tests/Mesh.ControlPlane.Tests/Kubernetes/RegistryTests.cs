@@ -62,6 +62,19 @@ public sealed class RegistryTests
         Assert.Equal(ServiceEntryResolution.Static, service.Resolution);
         Assert.Equal(ServiceEntryLocation.MeshInternal, service.Location);
         Assert.Empty(service.ExportTo);
+        Assert.Equal(["10.96.0.20"], service.Addresses);
+    }
+
+    [Fact]
+    public void Build_DualStackService_BothClusterIpsAreItsAddressesAndAChangeChangesItsKey()
+    {
+        var dualStack = Reviews.Replace("clusterIP: 10.96.0.20", "clusterIP: 10.96.0.20\n  clusterIPs: [10.96.0.20, fd00:10:96::20]", StringComparison.Ordinal);
+        var before = Build(Reviews);
+
+        var after = Build(dualStack);
+
+        Assert.Equal(["10.96.0.20", "fd00:10:96::20"], Assert.Single(after.Services).Addresses);
+        Assert.Equal([new ConfigKey("Service", "bookinfo", "reviews")], KubernetesRegistry.ChangedKeys(before, after));
     }
 
     [Fact]
@@ -191,6 +204,7 @@ public sealed class RegistryTests
 
         Assert.Equal(ServiceEntryResolution.None, service.Resolution);
         Assert.Equal(["10.0.0.11", "10.0.0.14"], service.Workloads.Select(w => w.Address));
+        Assert.Empty(service.Addresses);
     }
 
     [Fact]

@@ -321,6 +321,15 @@ public sealed class CapturedSidecarTests
     }
 
     [Fact]
+    public void Load_ServiceEntryAddressRange_WarnedAsWithoutEffect()
+    {
+        var result = IstioConfigLoader.LoadText(Services, "test.yaml");
+
+        var warning = Assert.Single(result.Warnings).ToString();
+        Assert.Contains("spec.addresses[2]: has no effect in this mesh for \"10.97.0.0/16\": captured sidecars recognise single service addresses only", warning);
+    }
+
+    [Fact]
     public void Generate_TwoHostsOneAddress_TheAddressNamesOneVirtualHostAndOneListener()
     {
         const string shared = """

@@ -42,7 +42,9 @@ public sealed class KubectlAdmissionTests : IAsyncLifetime
         spec:
           hosts: [ratings]
           tcp:
-          - route:
+          - match:
+            - sourceSubnet: 10.0.0.0/8
+            route:
             - destination:
                 host: ratings
         """;

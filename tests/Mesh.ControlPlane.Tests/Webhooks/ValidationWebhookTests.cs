@@ -121,14 +121,14 @@ public sealed class ValidationWebhookTests : IAsyncLifetime
     [Fact]
     public async Task Validate_UnknownFieldAndFieldWithoutEffect_AllowedWithWarningsKubectlPrints()
     {
-        var spec = """{"hosts":["reviews"],"colour":"blue","tcp":[{"route":[{"destination":{"host":"reviews"}}]}]}""";
+        var spec = """{"hosts":["reviews"],"colour":"blue","tcp":[{"match":[{"sourceSubnet":"10.0.0.0/8"}],"route":[{"destination":{"host":"reviews"}}]}]}""";
 
         var answer = (await ReviewAsync(WebhookClient.Review("CREATE", WebhookClient.VirtualService(spec)))).GetProperty("response");
 
         Assert.True(answer.GetProperty("allowed").GetBoolean());
         var warnings = answer.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToList();
         Assert.Contains(warnings, w => w.StartsWith("VirtualService default/reviews: spec.colour: ", StringComparison.Ordinal));
-        Assert.Contains(warnings, w => w.StartsWith("Warning [MESH0001] (VirtualService default/reviews) spec.tcp: has no effect in this mesh", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.StartsWith("Warning [MESH0001] (VirtualService default/reviews) spec.tcp[0].match[0].sourceSubnet: has no effect in this mesh", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -6,6 +6,8 @@ using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Tests.Identity;
 using Mesh.Proxy.Tests.Infrastructure;
 using Mesh.Proxy.Tests.Observability;
+using Mesh.Proxy.Tests.Tcp;
+using System.Net.Sockets;
 using Mesh.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -79,6 +81,28 @@ public sealed class CapturedListenerTests : IDisposable
     }
 
     [Fact]
+    public async Task BlockAll_AuthorityNoVirtualHostTakes_Answers502ReportedAsBlackHoleCluster()
+    {
+        await using var outside = await UpstreamServer.StartAsync(context => context.Response.WriteAsync("outside"));
+        await using var proxy = await TestProxy.StartAsync(originalDestinations: _nat, configure: SidecarRole);
+        var capture = FreePort.Next();
+        // REGISTRY_ONLY: Istio's block_all virtual host answers 502 itself.
+        var blockAll = Host("block_all", ["*"], new Route { Name = "block_all", Match = new RouteMatch { Path = Prefix("/") }, DirectResponse = new DirectResponseAction { Status = 502 } });
+        await ApplyAsync(proxy, [], [VirtualOutbound(capture), Handoff($"0.0.0.0_{outside.Port}", "0.0.0.0", outside.Port, ListenerProtocol.Http, "outbound")],
+            Routes("outbound", blockAll));
+
+        using var app = _nat.Client(capture);
+        using var response = await app.GetAsync($"http://127.0.0.1:{outside.Port}/");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal(0, outside.Requests);
+        var series = Exposition.Series(await Exposition.ScrapeAfterRequestsAsync(proxy.Admin, 1), "istio_requests_total", ("reporter", "source"));
+        Assert.Equal("BlackHoleCluster", series.Labels["destination_service_name"]);
+        Assert.Equal("502", series.Labels["response_code"]);
+        Assert.Equal($"127.0.0.1:{outside.Port}", series.Labels["destination_service"]);
+    }
+
+    [Fact]
     public async Task InboundCapture_PerPortTlsModes_StrictRefusesPlaintextPermissiveTakesBoth()
     {
         await using var app = await UpstreamServer.StartAsync(context => context.Response.WriteAsync($"xfcc={context.Request.Headers["x-forwarded-client-cert"]}"));
@@ -121,6 +145,58 @@ public sealed class CapturedListenerTests : IDisposable
     }
 
     [Fact]
+    public async Task Handoff_TcpListenerAndNoListener_PipedToItsClusterElseToTheOriginalDestination()
+    {
+        await using var db = EchoServer.Start("db");
+        await using var outside = EchoServer.Start("outside");
+        await using var proxy = await TestProxy.StartAsync(originalDestinations: _nat);
+        var capture = FreePort.Next();
+        var tcp = Handoff("10.0.0.5_3306", "10.0.0.5", 3306, ListenerProtocol.Tcp, "");
+        tcp.TcpClusters.Add(new WeightedCluster { Name = "db", Weight = 100 });
+        await ApplyAsync(proxy, [("db", db.Port)], [VirtualOutbound(capture), tcp], Routes("outbound"));
+
+        Assert.Equal("db:ping", await ExchangeAsync(IPEndPoint.Parse("10.0.0.5:3306"), capture, "ping", "db:ping"));
+        // No listener has 127.0.0.1:<port>: the capturing listener's own TCP, PassthroughCluster, to where the client meant.
+        Assert.Equal("outside:ping", await ExchangeAsync(new IPEndPoint(IPAddress.Loopback, outside.Port), capture, "ping", "outside:ping"));
+    }
+
+    [Fact]
+    public async Task Auto_TlsClientHello_IsTcpPipedWithItsBytesUnconsumed()
+    {
+        await using var echo = EchoServer.Start("tls");
+        await using var proxy = await TestProxy.StartAsync(originalDestinations: _nat);
+        var capture = FreePort.Next();
+        var auto = Handoff("0.0.0.0_8443", "0.0.0.0", 8443, ListenerProtocol.Auto, "outbound");
+        auto.TcpClusters.Add(new WeightedCluster { Name = "echo", Weight = 100 });
+        await ApplyAsync(proxy, [("echo", echo.Port)], [VirtualOutbound(capture), auto], Routes("outbound"));
+
+        // A TLS handshake record's first bytes: the echo shows they reached the cluster whole, sniffed but not eaten.
+        Assert.Equal("tls:\u0016\u0003\u0001", await ExchangeAsync(IPEndPoint.Parse("10.0.0.9:8443"), capture, "\u0016\u0003\u0001", "tls:\u0016\u0003\u0001"));
+    }
+
+    [Fact]
+    public async Task Auto_ServerFirstProtocol_SilentClientGoesTcpWithinTheDetectionTimeout()
+    {
+        using var server = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        server.Start();
+        var greeting = GreetAsync(server);
+        // The listener filters' deadline is long: only the detection timeout can make the silent connection TCP in time.
+        await using var proxy = await TestProxy.StartAsync(originalDestinations: _nat, limits: new() { ListenerFiltersTimeout = TimeSpan.FromSeconds(30) });
+        var capture = FreePort.Next();
+        var auto = Handoff("0.0.0.0_3306", "0.0.0.0", 3306, ListenerProtocol.Auto, "outbound");
+        auto.TcpClusters.Add(new WeightedCluster { Name = "mysql", Weight = 100 });
+        await ApplyAsync(proxy, [("mysql", ((IPEndPoint)server.LocalEndpoint).Port)], [VirtualOutbound(capture), auto], Routes("outbound"));
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using var socket = await _nat.ConnectAsync(IPEndPoint.Parse("10.0.0.9:3306"), capture);
+        var received = await ReadUntilAsync(new NetworkStream(socket), "220 ready", TimeSpan.FromSeconds(10));
+
+        Assert.Equal("220 ready\r\n", received);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"the greeting took {started.Elapsed}");
+        await greeting;
+    }
+
+    [Fact]
     public async Task HandoffOnly_OpensNoSocket()
     {
         await using var proxy = await TestProxy.StartAsync(originalDestinations: _nat);
@@ -134,6 +210,42 @@ public sealed class CapturedListenerTests : IDisposable
     }
 
     public void Dispose() => _ca.Dispose();
+
+    /// <summary>Sends <paramref name="text"/> on a connection captured on its way to <paramref name="destination"/> and reads until <paramref name="expected"/> arrives.</summary>
+    private async Task<string> ExchangeAsync(IPEndPoint destination, int capture, string text, string expected)
+    {
+        using var socket = await _nat.ConnectAsync(destination, capture);
+        await using var stream = new NetworkStream(socket);
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(text));
+        return await ReadUntilAsync(stream, expected, TimeSpan.FromSeconds(10));
+    }
+
+    private static async Task<string> ReadUntilAsync(NetworkStream stream, string expected, TimeSpan bound)
+    {
+        using var timeout = new CancellationTokenSource(bound);
+        var received = new StringBuilder();
+        var buffer = new byte[1024];
+        while (!received.ToString().Contains(expected, StringComparison.Ordinal))
+        {
+            var read = await stream.ReadAsync(buffer, timeout.Token);
+            if (read == 0)
+            {
+                break;
+            }
+
+            received.Append(Encoding.Latin1.GetString(buffer, 0, read));
+        }
+
+        return received.ToString();
+    }
+
+    /// <summary>A server-first protocol (MySQL, SMTP): it speaks as soon as a client connects.</summary>
+    private static async Task GreetAsync(System.Net.Sockets.TcpListener server)
+    {
+        using var client = await server.AcceptTcpClientAsync();
+        // Its FIN follows the greeting: the client reads the greeting first all the same.
+        await client.GetStream().WriteAsync("220 ready\r\n"u8.ToArray());
+    }
 
     private const string FallthroughCluster = "PassthroughCluster";
 
