@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections;
 using Mesh.SampleApp;
 
 SampleAppOptions options;
@@ -16,7 +17,25 @@ var builder = WebApplication.CreateSlimBuilder();
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
 builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, options.Port));
+if (options.HttpsPort != 0)
+{
+    // The slim builder leaves Kestrel's TLS out unless asked for.
+    builder.WebHost.UseKestrelHttpsConfiguration();
+}
+
+builder.WebHost.ConfigureKestrel(k =>
+{
+    k.Listen(options.Listen, options.Port);
+    if (options.TcpEchoPort != 0)
+    {
+        k.Listen(options.Listen, options.TcpEchoPort, l => l.UseConnectionHandler<TcpEcho>());
+    }
+
+    if (options.HttpsPort != 0)
+    {
+        k.Listen(options.Listen, options.HttpsPort, l => l.UseHttps(SelfSignedCertificate.Create(options.Service)));
+    }
+});
 
 // Upstream calls leave through the sidecar: HttpClient's default proxy honours HTTP_PROXY, as most apps do.
 builder.Services.AddSingleton(new HttpClient { Timeout = TimeSpan.FromSeconds(30) });
@@ -29,6 +48,7 @@ var handler = app.Services.GetRequiredService<SampleHandler>();
 app.UseWebSockets();
 app.Run(handler.HandleAsync);
 app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-    "{Service} {Version} listening on http://127.0.0.1:{Port}", options.Service, options.Version, options.Port));
+    "{Service} {Version} listening on http://{Address}:{Port} (TCP echo {TcpEchoPort}, HTTPS {HttpsPort}; 0: none)",
+    options.Service, options.Version, options.Listen, options.Port, options.TcpEchoPort, options.HttpsPort));
 await app.RunAsync();
 return 0;

@@ -9,8 +9,18 @@ internal sealed record SampleAppOptions(
     IReadOnlyList<Uri> Upstreams,
     int FailPercent)
 {
+    /// <summary>The address every port listens on: loopback behind a sidecar, any (0.0.0.0) for a server outside the mesh.</summary>
+    public System.Net.IPAddress Listen { get; init; } = System.Net.IPAddress.Loopback;
+
+    /// <summary>A plain TCP port that sends every byte back (opaque TCP through the mesh); 0: none.</summary>
+    public int TcpEchoPort { get; init; }
+
+    /// <summary>The same answers over TLS, with a self-signed certificate for the service name made at start-up; 0: none.</summary>
+    public int HttpsPort { get; init; }
+
     public const string Usage =
-        "usage: Mesh.SampleApp --service NAME --version V --port PORT [--namespace NS] [--upstream URL]... [--fail-percent N]";
+        "usage: Mesh.SampleApp --service NAME --version V --port PORT [--namespace NS] [--upstream URL]... [--fail-percent N]\n"
+        + "                      [--listen ADDRESS (default 127.0.0.1)] [--tcp-echo-port PORT] [--https-port PORT]";
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> with a readable reason.</summary>
     public static SampleAppOptions Parse(IReadOnlyList<string> args)
@@ -18,6 +28,8 @@ internal sealed record SampleAppOptions(
         string? service = null, version = null, ns = "default";
         int? port = null;
         var failPercent = 0;
+        int tcpEchoPort = 0, httpsPort = 0;
+        var listen = System.Net.IPAddress.Loopback;
         var upstreams = new List<Uri>();
         for (var i = 0; i < args.Count; i++)
         {
@@ -30,6 +42,13 @@ internal sealed record SampleAppOptions(
                 case "--namespace": ns = value; break;
                 case "--port": port = ParseInt(name, value, 0, 65535); break;
                 case "--fail-percent": failPercent = ParseInt(name, value, 0, 100); break;
+                case "--tcp-echo-port": tcpEchoPort = ParseInt(name, value, 1, 65535); break;
+                case "--https-port": httpsPort = ParseInt(name, value, 1, 65535); break;
+                case "--listen":
+                    listen = System.Net.IPAddress.TryParse(value, out var address)
+                        ? address
+                        : throw new ArgumentException($"--listen must be an IP address, not '{value}'");
+                    break;
                 case "--upstream":
                     upstreams.Add(Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp
                         ? uri
@@ -45,7 +64,12 @@ internal sealed record SampleAppOptions(
             ns,
             port ?? throw new ArgumentException("--port is required"),
             upstreams,
-            failPercent);
+            failPercent)
+        {
+            Listen = listen,
+            TcpEchoPort = tcpEchoPort,
+            HttpsPort = httpsPort,
+        };
     }
 
     private static int ParseInt(string name, string value, int min, int max) =>
