@@ -59,3 +59,27 @@ internal sealed class InboundDestination
         return new InboundDestination(self, self, null, null, null);
     }
 }
+
+/// <summary>
+/// This proxy's <see cref="InboundDestination"/>, resolved once per snapshot: the request and the TCP metrics read it
+/// for every inbound request or connection, and it changes only with config.
+/// </summary>
+internal sealed class InboundDestinationCache(string workload, string @namespace, IReadOnlyDictionary<string, string> labels)
+{
+    private volatile Entry? _entry;
+
+    public InboundDestination For(ProxySnapshot snapshot)
+    {
+        var cached = _entry;
+        if (cached is not null && ReferenceEquals(cached.Snapshot, snapshot))
+        {
+            return cached.Destination;
+        }
+
+        var destination = InboundDestination.Resolve(snapshot, workload, @namespace, labels);
+        _entry = new Entry(snapshot, destination);
+        return destination;
+    }
+
+    private sealed record Entry(ProxySnapshot Snapshot, InboundDestination Destination);
+}

@@ -37,7 +37,7 @@ internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMe
     // Istio's client sidecar falls back to the Host header for destination_service; its gateways do not
     // (istio/istio#22821: anyone on the internet chooses the Host a gateway sees), nor does its inbound side.
     private readonly bool _authorityFallback = options.Role == ProxyRole.Sidecar;
-    private volatile DestinationCache? _destination;
+    private readonly InboundDestinationCache _destination = new(options.Workload, options.Namespace, options.Labels);
 
     /// <param name="authority">The request's Host (HTTP/2 :authority), as the client sent it; null when it had none.</param>
     public void Record(in RequestObservation observation, ProxyRequestFeature feature, string? authority, int responseCode, string? grpcStatus,
@@ -177,7 +177,7 @@ internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMe
 
     private RequestEdge InboundEdge(in RequestObservation observation, bool grpc)
     {
-        var key = new InboundEdgeKey(DestinationOf(observation.Snapshot), observation.PeerMetadata, observation.PeerPrincipal, grpc);
+        var key = new InboundEdgeKey(_destination.For(observation.Snapshot), observation.PeerMetadata, observation.PeerPrincipal, grpc);
         if (_inbound.TryGetValue(key, out var edge))
         {
             return edge;
@@ -204,18 +204,6 @@ internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMe
             mutualTls ? IstioLabelValues.MutualTls : IstioLabelValues.NoSecurity));
     }
 
-    private InboundDestination DestinationOf(ProxySnapshot snapshot)
-    {
-        var cached = _destination;
-        if (cached is not null && ReferenceEquals(cached.Snapshot, snapshot))
-        {
-            return cached.Destination;
-        }
-
-        var destination = InboundDestination.Resolve(snapshot, options.Workload, options.Namespace, options.Labels);
-        _destination = new DestinationCache(snapshot, destination);
-        return destination;
-    }
 
     private RouteSeries RouteSeries(bool inbound, ProxyRequestFeature feature)
     {
@@ -243,6 +231,4 @@ internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMe
         var parts = clusterName.Split('|');
         return parts.Length == 4 && parts[2].Length > 0 ? parts[2] : null;
     }
-
-    private sealed record DestinationCache(ProxySnapshot Snapshot, InboundDestination Destination);
 }

@@ -23,7 +23,7 @@ internal sealed class TcpTelemetry(ProxyTelemetry telemetry, ProxyOptions option
 
     private readonly WorkloadPeer _self = WorkloadPeers.From(options.Workload, options.Namespace, options.Labels, null, null);
     private readonly ConcurrentDictionary<EdgeKey, TcpEdge> _edges = new();
-    private volatile DestinationCache? _destination;
+    private readonly InboundDestinationCache _destination = new(options.Workload, options.Namespace, options.Labels);
 
     public bool AccessLogEnabled => accessLog.Enabled;
 
@@ -49,7 +49,7 @@ internal sealed class TcpTelemetry(ProxyTelemetry telemetry, ProxyOptions option
     private TcpEdge Resolve(TcpObservation observation)
     {
         var key = observation.IsInbound
-            ? new EdgeKey(DestinationOf(observation.Snapshot), observation.PeerSpiffeId, SpecialName(observation.ClusterName), observation.Flags)
+            ? new EdgeKey(_destination.For(observation.Snapshot), observation.PeerSpiffeId, SpecialName(observation.ClusterName), observation.Flags)
             : new EdgeKey((object?)UpstreamKey(observation) ?? observation.ClusterName ?? string.Empty, null, null, observation.Flags);
         if (_edges.TryGetValue(key, out var edge))
         {
@@ -74,7 +74,7 @@ internal sealed class TcpTelemetry(ProxyTelemetry telemetry, ProxyOptions option
         var special = SpecialName(observation.ClusterName);
         if (observation.IsInbound)
         {
-            var destination = DestinationOf(observation.Snapshot);
+            var destination = _destination.For(observation.Snapshot);
             var mutualTls = observation.PeerSpiffeId is not null;
             var source = mutualTls ? new WorkloadPeer(null, null, observation.PeerSpiffeId) : WorkloadPeer.Unknown;
             return new RequestEdgeLabels(
@@ -110,18 +110,6 @@ internal sealed class TcpTelemetry(ProxyTelemetry telemetry, ProxyOptions option
     private static string? SpecialName(string? clusterName) => clusterName is FallthroughNames.PassthroughCluster or FallthroughNames.BlackHoleCluster
         or FallthroughNames.InboundPassthroughCluster ? clusterName : null;
 
-    private InboundDestination DestinationOf(ProxySnapshot snapshot)
-    {
-        var cached = _destination;
-        if (cached is not null && ReferenceEquals(cached.Snapshot, snapshot))
-        {
-            return cached.Destination;
-        }
-
-        var destination = InboundDestination.Resolve(snapshot, options.Workload, options.Namespace, options.Labels);
-        _destination = new DestinationCache(snapshot, destination);
-        return destination;
-    }
 
     // Envoy's default format on a TCP connection: "- - -" for the request line, 0 for the response code.
     private static AccessLogRecord Record(TcpObservation observation, TimeSpan duration)
@@ -151,6 +139,4 @@ internal sealed class TcpTelemetry(ProxyTelemetry telemetry, ProxyOptions option
 
     /// <summary>Reference equality on the target (an endpoint, a cluster, a name or this proxy's inbound destination).</summary>
     private readonly record struct EdgeKey(object Target, string? PeerSpiffeId, string? SpecialCluster, ResponseFlags Flags);
-
-    private sealed record DestinationCache(ProxySnapshot Snapshot, InboundDestination Destination);
 }
