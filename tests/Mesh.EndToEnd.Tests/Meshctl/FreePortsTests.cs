@@ -24,6 +24,18 @@ public sealed class FreePortsTests
     }
 
     [Fact]
+    public void Take_Again_NeverRepeatsAPortNotYetBound()
+    {
+        // A span of 40 and two takes of 20: nothing binds the first 20, so they all look free to the second take,
+        // yet a program given them may be about to bind them.
+        var ports = new PortSpan(24_000, 24_040);
+        var first = ports.Take(20);
+        var second = ports.Take(20);
+
+        Assert.Empty(first.Intersect(second));
+    }
+
+    [Fact]
     public void IsFree_PortInUse_IsFalse()
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
