@@ -139,18 +139,19 @@ public sealed class TcpProxyTests
     public async Task ServeAsync_NothingCarriedForTheIdleTimeout_Closed()
     {
         await using var echo = EchoServer.Start("x");
-        await using var proxy = await TcpSidecar.StartAsync("frontend", limits: new Proxy.Listeners.ListenerLimits { IdleTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var proxy = await TcpSidecar.StartAsync("frontend", limits: new Proxy.Listeners.ListenerLimits { IdleTimeout = TimeSpan.FromSeconds(1) });
         var listener = TcpListener("tcp", TrafficDirection.Outbound, ("echo", 100));
         await proxy.ApplyAsync([Cluster("echo")], [Endpoints("echo", echo.Port)], listener);
         var port = await proxy.ListenAsync(listener);
         using var client = await TcpClientConnection.ConnectAsync(port);
 
-        // Traffic within the timeout keeps the connection: each exchange re-arms it.
-        for (var i = 0; i < 3; i++)
+        // Traffic within the timeout keeps the connection: each exchange re-arms it. The gaps add up to more than the
+        // timeout (so a timer that is not re-armed would fire), each well within it (so a busy machine does not).
+        for (var i = 0; i < 4; i++)
         {
             await client.SendAsync("a");
             Assert.Equal("x:a", await client.ReadAsync("x:a"));
-            await Task.Delay(150);
+            await Task.Delay(TimeSpan.FromMilliseconds(400));
         }
 
         Assert.Equal("", await client.ReadToEndAsync());
