@@ -71,4 +71,7 @@ internal sealed record ControlPlaneOptions
 
     /// <summary>The admission webhooks' TLS listener (/inject, /validate); null: none.</summary>
     public Webhooks.WebhookOptions? Webhooks { get; init; }
+
+    /// <summary>The image the injector gives the istio-proxy container (a pod's sidecar.istio.io/proxyImage annotation wins).</summary>
+    public string ProxyImage { get; init; } = Mesh.Injection.InjectionSettings.DefaultProxyImage;
 }

@@ -196,6 +196,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
             TrustDomain = options.TrustDomain,
             Revision = kubernetes.Revision,
             SystemNamespace = kubernetes.SystemNamespace,
+            ProxyImage = options.ProxyImage,
         };
         // With a cluster, the istio ConfigMap's mesh config adjusts these settings while the control plane runs.
         Kubernetes.MeshConfigWatcher? meshConfig = null;

@@ -34,8 +34,9 @@ var webhookPort = new Option<int>("--webhook-port") { Description = "The admissi
 var webhookHosts = new Option<string[]>("--webhook-host") { Description = "More DNS names or IP addresses for the webhook certificate, besides istiod.<namespace>.svc[.<domain>] (repeatable)", AllowMultipleArgumentsPerToken = true };
 var injectorConfig = new Option<string>("--injector-webhook-config") { Description = "The MutatingWebhookConfiguration whose caBundle the control plane keeps current", DefaultValueFactory = _ => "istio-sidecar-injector" };
 var validatorConfig = new Option<string>("--validation-webhook-config") { Description = "The ValidatingWebhookConfiguration whose caBundle (and failurePolicy, once validation answers) the control plane keeps current", DefaultValueFactory = _ => "istio-validator-istio-system" };
+var proxyImage = new Option<string>("--proxy-image") { Description = "The image injected pods run istio-proxy from (a pod's sidecar.istio.io/proxyImage annotation wins)", DefaultValueFactory = _ => Mesh.Injection.InjectionSettings.DefaultProxyImage };
 var root = new RootCommand("Mesh control plane: serves Istio configuration to sidecars and gateways.") { configDir, meshConfig, grpcPort, httpPort, listen, debounceMs, caDir, certTtl, servingTtl, maxPushes, maxFileBytes, maxFileNodes, jwksRefresh,
-    kubeconfig, kubeContext, inCluster, clusterId, domainSuffix, systemNamespace, revision, webhookPort, webhookHosts, injectorConfig, validatorConfig };
+    kubeconfig, kubeContext, inCluster, clusterId, domainSuffix, systemNamespace, revision, webhookPort, webhookHosts, injectorConfig, validatorConfig, proxyImage };
 root.SetAction(async (parsed, cancellationToken) =>
 {
     if (!IPAddress.TryParse(parsed.GetValue(listen), out var address))
@@ -75,6 +76,7 @@ root.SetAction(async (parsed, cancellationToken) =>
         ConfigDirectory = parsed.GetValue(configDir)?.FullName,
         MeshConfigFile = parsed.GetValue(meshConfig)?.FullName,
         Kubernetes = kubernetes,
+        ProxyImage = parsed.GetValue(proxyImage)!,
         ListenAddress = address,
         GrpcPort = parsed.GetValue(grpcPort),
         HttpPort = parsed.GetValue(httpPort),

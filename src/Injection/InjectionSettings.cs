@@ -8,7 +8,10 @@ namespace Mesh.Injection;
 public sealed record InjectionSettings
 {
     /// <summary>The image of the proxy and of the capture init container (Istio's proxyv2 plays both parts too).</summary>
-    public string ProxyImage { get; init; } = "mesh/proxy:latest";
+    public string ProxyImage { get; init; } = DefaultProxyImage;
+
+    /// <summary>The tag scripts/image.sh builds and the docs load into kind and minikube.</summary>
+    public const string DefaultProxyImage = "mesh:dev";
 
     /// <summary>The control plane's discovery and CA address (Istio's CA_ADDR, <c>istiod.istio-system.svc:15012</c>).</summary>
     public string DiscoveryAddress { get; init; } = "istiod.istio-system.svc:15012";

@@ -33,6 +33,14 @@ internal static class BuiltInResources
             "validatingwebhookconfiguration", "ValidatingWebhookConfiguration", false, none, false, all, ["api-extensions"]) { TracksGeneration = true };
         yield return new("apiextensions.k8s.io", ["v1"], "customresourcedefinitions", "customresourcedefinition",
             "CustomResourceDefinition", false, ["crd", "crds"], true, all, ["api-extensions"]) { TracksGeneration = true };
+        yield return new("rbac.authorization.k8s.io", ["v1"], "roles", "role", "Role", true, none, false, all, none);
+        yield return new("rbac.authorization.k8s.io", ["v1"], "rolebindings", "rolebinding", "RoleBinding", true, none, false, all, none);
+        yield return new("rbac.authorization.k8s.io", ["v1"], "clusterroles", "clusterrole", "ClusterRole", false, none, false, all, none);
+        yield return new("rbac.authorization.k8s.io", ["v1"], "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false, none, false, all, none);
+        yield return new("policy", ["v1"], "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", true, ["pdb"], true, all, none) { TracksGeneration = true };
+        yield return new("autoscaling", ["v2"], "horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", true, ["hpa"], true, all, ["all"]);
+        yield return new("networking.k8s.io", ["v1"], "ingresses", "ingress", "Ingress", true, ["ing"], true, all, none) { TracksGeneration = true };
+        yield return new("networking.k8s.io", ["v1"], "ingressclasses", "ingressclass", "IngressClass", false, none, false, all, none);
         yield return new("authentication.k8s.io", ["v1"], "tokenreviews", "tokenreview", "TokenReview", false, none, false,
             ["create"], none) { IsVirtual = true };
     }
