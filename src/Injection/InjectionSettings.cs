@@ -52,6 +52,15 @@ public sealed record InjectionSettings
 
     public string ProxyMemoryLimit { get; init; } = "1Gi";
 
+    /// <summary>The proxy's access log (<c>--access-log</c>: <c>text</c> or <c>json</c>); null: off (Istio's meshConfig.accessLogFile unset).</summary>
+    public string? AccessLog { get; init; }
+
+    /// <summary>The percentage of requests the proxy traces (<c>--trace-sampling</c>); null: the proxy's default, 1 (Istio's too).</summary>
+    public double? TraceSampling { get; init; }
+
+    /// <summary>Where the proxy sends its spans over OTLP/gRPC (<c>--otlp-endpoint</c>); null: nowhere.</summary>
+    public string? OtlpEndpoint { get; init; }
+
     /// <summary>The control plane's own namespace: never injected, as Kubernetes' system namespaces are not.</summary>
     public string SystemNamespace { get; init; } = "istio-system";
 

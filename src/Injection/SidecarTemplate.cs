@@ -172,6 +172,9 @@ internal static class SidecarTemplate
             "--readiness-port", Number(ProxyPorts.Readiness),
             "--metrics-port", Number(ProxyPorts.Metrics),
         ];
+        if (settings.AccessLog is { } accessLog) arguments.AddRange(["--access-log", accessLog]);
+        if (settings.TraceSampling is { } sampling) arguments.AddRange(["--trace-sampling", sampling.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (settings.OtlpEndpoint is { } otlp) arguments.AddRange(["--otlp-endpoint", otlp]);
         if (captured)
         {
             // Where istio-init's -z redirects every inbound connection: the proxy then serves each captured port itself.

@@ -20,6 +20,27 @@ internal sealed record MeshConfigDocument
 
     public Model.OutboundTrafficPolicyMode? OutboundTrafficPolicy { get; init; }
 
+    public string? AccessLogFile { get; init; }
+
+    /// <summary>TEXT or JSON, upper case as Istio writes them.</summary>
+    public string? AccessLogEncoding { get; init; }
+
+    public bool? EnableTracing { get; init; }
+
+    /// <summary>defaultConfig.tracing.sampling, a percentage from 0 to 100.</summary>
+    public double? TracingSampling { get; init; }
+
+    /// <summary>extensionProviders by name: an OTLP endpoint for an opentelemetry provider, null for any other kind.</summary>
+    public IReadOnlyDictionary<string, TracingProvider> TracingProviders { get; init; } = new Dictionary<string, TracingProvider>();
+
+    public IReadOnlyList<string> DefaultTracingProviders { get; init; } = [];
+
     /// <summary>Every field with a value, as a dotted path to a scalar or a list ("outboundTrafficPolicy.mode", "extensionProviders").</summary>
     public IReadOnlyList<string> Fields { get; init; } = [];
 }
+
+/// <summary>
+/// One entry of meshConfig.extensionProviders: its kind (opentelemetry, zipkin, envoyFileAccessLog...) and, for an
+/// opentelemetry provider, the OTLP/gRPC endpoint its service and port make.
+/// </summary>
+internal sealed record TracingProvider(string Kind, string? OtlpEndpoint);

@@ -13,6 +13,12 @@ internal static class MeshConfigFields
     public const string TrustDomain = "trustDomain";
     public const string RootNamespace = "rootNamespace";
     public const string OutboundTrafficPolicyMode = "outboundTrafficPolicy.mode";
+    public const string AccessLogFile = "accessLogFile";
+    public const string AccessLogEncoding = "accessLogEncoding";
+    public const string EnableTracing = "enableTracing";
+    public const string TracingSampling = "defaultConfig.tracing.sampling";
+    public const string ExtensionProviders = "extensionProviders";
+    public const string DefaultTracingProviders = "defaultProviders.tracing";
 
     /// <summary>Field path → what it changes. trustDomain and rootNamespace take effect only when they agree with the mesh's own.</summary>
     public static IReadOnlyDictionary<string, string> Implemented { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -22,6 +28,12 @@ internal static class MeshConfigFields
         [EnablePrometheusMerge] = "false: injected pods get no prometheus.io/* rewrite and no ISTIO_PROMETHEUS_ANNOTATIONS (a pod's prometheus.istio.io/merge-metrics annotation still wins)",
         [TrustDomain] = "must equal the CA's trust domain (fixed when the control plane starts); a different value is reported and has no effect",
         [RootNamespace] = "must be istio-system, the namespace whose policies apply mesh-wide; a different value is reported and has no effect",
+        [AccessLogFile] = "/dev/stdout: proxies injected from now on write an access line per request and per TCP connection to their stdout (any other path is reported and leaves the log off)",
+        [AccessLogEncoding] = "TEXT (the default) or JSON: the format of that access log",
+        [EnableTracing] = "false: proxies injected from now on trace nothing",
+        [TracingSampling] = "the percentage of requests proxies injected from now on trace (0 to 100; Istio's default 1)",
+        [ExtensionProviders] = "its opentelemetry providers, when defaultProviders.tracing names one: where injected proxies send spans (OTLP/gRPC to service:port)",
+        [DefaultTracingProviders] = "the extensionProviders entry injected proxies trace to; only an opentelemetry provider is implemented",
         [OutboundTrafficPolicyMode] = "captured sidecars: a connection to an address and port no service declares goes to its original destination (ALLOW_ANY, the default) or is refused (REGISTRY_ONLY; an HTTP request for a host no service declares gets 502); pushed at once",
     };
 }

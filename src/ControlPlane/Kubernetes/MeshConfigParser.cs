@@ -69,6 +69,12 @@ internal static class MeshConfigParser
             TrustDomain = String(mapping, "trustDomain", MeshConfigFields.TrustDomain),
             RootNamespace = String(mapping, "rootNamespace", MeshConfigFields.RootNamespace),
             OutboundTrafficPolicy = OutboundTrafficPolicy(mapping),
+            AccessLogFile = String(mapping, "accessLogFile", MeshConfigFields.AccessLogFile),
+            AccessLogEncoding = AccessLogEncoding(mapping),
+            EnableTracing = Bool(mapping, "enableTracing", MeshConfigFields.EnableTracing),
+            TracingSampling = Sampling(defaultConfig),
+            TracingProviders = Providers(mapping),
+            DefaultTracingProviders = Names(Child(mapping, "defaultProviders"), "tracing", MeshConfigFields.DefaultTracingProviders),
             Fields = fields,
         };
     }
@@ -114,6 +120,74 @@ internal static class MeshConfigParser
             "REGISTRY_ONLY" => Model.OutboundTrafficPolicyMode.RegistryOnly,
             var other => throw new MeshConfigException(MeshConfigFields.OutboundTrafficPolicyMode, $"Invalid value: \"{other}\": expected ALLOW_ANY or REGISTRY_ONLY"),
         };
+    }
+
+    private static string? AccessLogEncoding(YamlMappingNode mapping) => String(mapping, "accessLogEncoding", MeshConfigFields.AccessLogEncoding) switch
+    {
+        null => null,
+        var encoding when encoding is "TEXT" or "JSON" => encoding,
+        var other => throw new MeshConfigException(MeshConfigFields.AccessLogEncoding, $"Invalid value: \"{other}\": expected TEXT or JSON"),
+    };
+
+    /// <summary>defaultConfig.tracing.sampling: a percentage, as Istio's ProxyConfig validation requires (0.0 to 100.0).</summary>
+    private static double? Sampling(YamlMappingNode? defaultConfig)
+    {
+        if (Child(defaultConfig, "tracing") is not { } node) return null;
+        if (node is not YamlMappingNode tracing) throw new MeshConfigException("defaultConfig.tracing", "expected a mapping (Tracing)");
+        if (String(tracing, "sampling", MeshConfigFields.TracingSampling) is not { } text) return null;
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var percent) && percent is >= 0 and <= 100
+            ? percent
+            : throw new MeshConfigException(MeshConfigFields.TracingSampling, $"Invalid value: \"{text}\": expected a percentage from 0.0 to 100.0");
+    }
+
+    /// <summary>extensionProviders: each a name and one provider; an opentelemetry one becomes an OTLP/gRPC endpoint.</summary>
+    private static Dictionary<string, TracingProvider> Providers(YamlMappingNode mapping)
+    {
+        var providers = new Dictionary<string, TracingProvider>(StringComparer.Ordinal);
+        if (Child(mapping, "extensionProviders") is not { } node) return providers;
+        if (node is not YamlSequenceNode list) throw new MeshConfigException(MeshConfigFields.ExtensionProviders, "expected a list of providers");
+        for (var i = 0; i < list.Children.Count; i++)
+        {
+            var path = $"{MeshConfigFields.ExtensionProviders}[{i}]";
+            if (list.Children[i] is not YamlMappingNode provider) throw new MeshConfigException(path, "expected a mapping (ExtensionProvider)");
+            var name = String(provider, "name", path + ".name") ?? throw new MeshConfigException(path + ".name", "Required value: a provider has a name");
+            string? kind = null;
+            foreach (var (key, _) in provider.Children)
+            {
+                if (key is YamlScalarNode { Value: { } field } && field != "name") kind = field;
+            }
+
+            if (kind is null) throw new MeshConfigException(path, "Required value: one provider (opentelemetry, zipkin, ...)");
+            string? endpoint = null;
+            if (kind == "opentelemetry")
+            {
+                var settings = Child(provider, kind) as YamlMappingNode ?? throw new MeshConfigException(path + ".opentelemetry", "expected a mapping");
+                var service = String(settings, "service", path + ".opentelemetry.service")
+                    ?? throw new MeshConfigException(path + ".opentelemetry.service", "Required value: the collector's host");
+                var port = String(settings, "port", path + ".opentelemetry.port") is { } text
+                    && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 1 and <= 65535
+                    ? number
+                    : throw new MeshConfigException(path + ".opentelemetry.port", "Required value: a port from 1 to 65535");
+                endpoint = $"http://{service}:{port}";
+            }
+
+            providers[name] = new TracingProvider(kind, endpoint);
+        }
+
+        return providers;
+    }
+
+    private static List<string> Names(YamlNode? parent, string key, string path)
+    {
+        var names = new List<string>();
+        if (parent is not YamlMappingNode mapping || Child(mapping, key) is not { } node) return names;
+        if (node is not YamlSequenceNode list) throw new MeshConfigException(path, "expected a list of provider names");
+        foreach (var item in list.Children)
+        {
+            names.Add(item is YamlScalarNode { Value: { } name } ? name : throw new MeshConfigException(path, "expected a list of provider names"));
+        }
+
+        return names;
     }
 
     /// <summary>Istio's ValidateProxyAddress: host:port, the port 1–65535.</summary>

@@ -151,6 +151,9 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
             DiscoveryAddress = document.DiscoveryAddress ?? _base.DiscoveryAddress,
             HoldApplicationUntilProxyStarts = document.HoldApplicationUntilProxyStarts ?? _base.HoldApplicationUntilProxyStarts,
             EnablePrometheusMerge = document.EnablePrometheusMerge ?? _base.EnablePrometheusMerge,
+            AccessLog = AccessLog(document) ?? _base.AccessLog,
+            TraceSampling = document.EnableTracing == false ? 0 : document.TracingSampling ?? _base.TraceSampling,
+            OtlpEndpoint = document.EnableTracing == false ? null : TracingEndpoint(document) ?? _base.OtlpEndpoint,
         };
         var mesh = new Model.MeshSettings(document.OutboundTrafficPolicy ?? Model.MeshSettings.Default.OutboundTrafficPolicy);
         _injector = new SidecarInjector(settings);
@@ -186,6 +189,23 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>The proxy's --access-log for meshConfig.accessLogFile: only the proxy's stdout can be written to.</summary>
+    private static string? AccessLog(MeshConfigDocument document) =>
+        document.AccessLogFile == StandardOutput ? (document.AccessLogEncoding == "JSON" ? "json" : "text") : null;
+
+    private const string StandardOutput = "/dev/stdout";
+
+    /// <summary>The first provider of defaultProviders.tracing that is an opentelemetry extension provider.</summary>
+    private static string? TracingEndpoint(MeshConfigDocument document)
+    {
+        foreach (var name in document.DefaultTracingProviders)
+        {
+            if (document.TracingProviders.TryGetValue(name, out var provider) && provider.OtlpEndpoint is { } endpoint) return endpoint;
+        }
+
+        return null;
+    }
+
     /// <summary>Why an implemented field still has no effect with this value; null when it takes effect.</summary>
     private string? Mismatch(string field, MeshConfigDocument document) => field switch
     {
@@ -193,10 +213,31 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
             $"meshConfig trustDomain \"{document.TrustDomain}\" differs from the CA's trust domain \"{_caTrustDomain}\": the mesh keeps \"{_caTrustDomain}\". "
             + "The trust domain is fixed when the control plane starts and this mesh offers no other yet (no command-line option; the SANs proxies verify assume it): "
             + $"set trustDomain to \"{_caTrustDomain}\" or remove it",
+        MeshConfigFields.AccessLogFile when document.AccessLogFile is not (StandardOutput or "") =>
+            $"accessLogFile \"{document.AccessLogFile}\": proxies write their access log to their stdout only; set \"{StandardOutput}\" (kubectl logs shows it) or \"\" for none",
+        MeshConfigFields.AccessLogEncoding when document.AccessLogFile != StandardOutput =>
+            $"accessLogEncoding has no effect without accessLogFile \"{StandardOutput}\"",
+        MeshConfigFields.TracingSampling or MeshConfigFields.DefaultTracingProviders or MeshConfigFields.ExtensionProviders when document.EnableTracing == false =>
+            "enableTracing is false: proxies trace nothing",
+        MeshConfigFields.DefaultTracingProviders when TracingEndpoint(document) is null =>
+            $"names no opentelemetry provider of extensionProviders ({Describe(document)}): only opentelemetry tracing is implemented",
+        MeshConfigFields.ExtensionProviders when TracingEndpoint(document) is null =>
+            "no provider is used: this mesh reads extensionProviders only through defaultProviders.tracing naming an opentelemetry provider (Telemetry resources are not implemented)",
         MeshConfigFields.RootNamespace when document.RootNamespace != PeerAuthenticationResolver.RootNamespace =>
             $"meshConfig rootNamespace \"{document.RootNamespace}\" has no effect: mesh-wide policies (PeerAuthentication, RequestAuthentication, AuthorizationPolicy) are read from \"{PeerAuthenticationResolver.RootNamespace}\" only",
         _ => null,
     };
+
+    private static string Describe(MeshConfigDocument document)
+    {
+        var named = new List<string>();
+        foreach (var name in document.DefaultTracingProviders)
+        {
+            named.Add(document.TracingProviders.TryGetValue(name, out var provider) ? $"{name}: {provider.Kind}" : $"{name}: not defined");
+        }
+
+        return string.Join(", ", named);
+    }
 
     private void Report(V1ConfigMap? configMap, List<FieldWithoutEffect> withoutEffect, string version)
     {

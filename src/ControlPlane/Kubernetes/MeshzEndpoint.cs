@@ -33,7 +33,15 @@ internal static class MeshzEndpoint
         json.WriteStartObject("defaultConfig");
         json.WriteString("discoveryAddress", state.Injection.DiscoveryAddress);
         json.WriteBoolean("holdApplicationUntilProxyStarts", state.Injection.HoldApplicationUntilProxyStarts);
+        json.WriteStartObject("tracing");
+        json.WriteNumber("sampling", state.Injection.TraceSampling ?? 1);
         json.WriteEndObject();
+        json.WriteEndObject();
+        // What injected proxies are started with, as the proxy's own flags name it.
+        if (state.Injection.AccessLog is { } accessLog) json.WriteString("accessLog", accessLog);
+        else json.WriteNull("accessLog");
+        if (state.Injection.OtlpEndpoint is { } otlp) json.WriteString("otlpEndpoint", otlp);
+        else json.WriteNull("otlpEndpoint");
         json.WriteBoolean("enablePrometheusMerge", state.Injection.EnablePrometheusMerge);
         json.WriteString("trustDomain", state.Injection.TrustDomain);
         json.WriteString("rootNamespace", Translation.PeerAuthenticationResolver.RootNamespace);

@@ -31,6 +31,8 @@ public sealed class MeshConfigParserTests
         Assert.Equal("example.org", document.TrustDomain);
         Assert.Equal("istio-system", document.RootNamespace);
         Assert.Equal(Mesh.ControlPlane.Model.OutboundTrafficPolicyMode.RegistryOnly, document.OutboundTrafficPolicy);
+        Assert.Equal("/dev/stdout", document.AccessLogFile);
+        Assert.Equal(new TracingProvider("opentelemetry", "http://otel.observability.svc:4317"), document.TracingProviders["otel"]);
         // A null value (tracing:) is unset, as in Istio; a list is one field.
         Assert.Equal(["accessLogFile", "enablePrometheusMerge", "trustDomain", "rootNamespace", "outboundTrafficPolicy.mode", "extensionProviders",
             "defaultConfig.discoveryAddress", "defaultConfig.holdApplicationUntilProxyStarts", "defaultConfig.proxyMetadata.ISTIO_META_DNS_CAPTURE"], document.Fields);
@@ -56,6 +58,11 @@ public sealed class MeshConfigParserTests
     [InlineData("outboundTrafficPolicy:\n  mode: DENY\n", "outboundTrafficPolicy.mode", "Invalid value: \"DENY\": expected ALLOW_ANY or REGISTRY_ONLY")]
     [InlineData("outboundTrafficPolicy: REGISTRY_ONLY\n", "outboundTrafficPolicy", "expected a mapping (OutboundTrafficPolicy)")]
     [InlineData("- a\n- b\n", "mesh", "expected a mapping of MeshConfig fields")]
+    [InlineData("accessLogEncoding: YAML\n", "accessLogEncoding", "expected TEXT or JSON")]
+    [InlineData("defaultConfig:\n  tracing:\n    sampling: 101\n", "defaultConfig.tracing.sampling", "expected a percentage from 0.0 to 100.0")]
+    [InlineData("extensionProviders:\n- opentelemetry: {service: otel, port: 4317}\n", "extensionProviders[0].name", "Required value")]
+    [InlineData("extensionProviders:\n- name: otel\n  opentelemetry: {service: otel}\n", "extensionProviders[0].opentelemetry.port", "Required value")]
+    [InlineData("defaultProviders:\n  tracing: otel\n", "defaultProviders.tracing", "expected a list of provider names")]
     [InlineData("a: 1\n---\nb: 2\n", "mesh", "2 YAML documents")]
     [InlineData("defaultConfig:\n  discoveryAddress: [unclosed\n", "mesh (line ", "YAML syntax error")]
     public void Parse_BadValue_RefusedWithTheFieldPath(string text, string path, string reason)
@@ -103,6 +110,8 @@ public sealed class MeshConfigParserTests
     public void Implemented_EveryParsedField_InTheTable()
     {
         Assert.Equal([MeshConfigFields.DiscoveryAddress, MeshConfigFields.HoldApplicationUntilProxyStarts, MeshConfigFields.EnablePrometheusMerge,
-            MeshConfigFields.TrustDomain, MeshConfigFields.RootNamespace, MeshConfigFields.OutboundTrafficPolicyMode], MeshConfigFields.Implemented.Keys);
+            MeshConfigFields.TrustDomain, MeshConfigFields.RootNamespace, MeshConfigFields.AccessLogFile, MeshConfigFields.AccessLogEncoding,
+            MeshConfigFields.EnableTracing, MeshConfigFields.TracingSampling, MeshConfigFields.ExtensionProviders, MeshConfigFields.DefaultTracingProviders,
+            MeshConfigFields.OutboundTrafficPolicyMode], MeshConfigFields.Implemented.Keys);
     }
 }

@@ -99,7 +99,7 @@ public sealed class MeshConfigTests : IAsyncLifetime
         await _controlPlane.StartAsync();
 
         await _kubectl.SucceedWithInputAsync(IstioConfigMap("""
-            accessLogFile: /dev/stdout
+            accessLogFile: /var/log/istio-proxy.log
             enablePrometheusMerge: false
             trustDomain: example.org
             rootNamespace: mesh-root
@@ -131,6 +131,59 @@ public sealed class MeshConfigTests : IAsyncLifetime
         // The model the proxies are generated from takes it too.
         await Eventually.TrueAsync(() => _controlPlane.Snapshots.Current?.Mesh.OutboundTrafficPolicy == Mesh.ControlPlane.Model.OutboundTrafficPolicyMode.RegistryOnly,
             "a snapshot built with REGISTRY_ONLY");
+    }
+
+    [SkippableFact]
+    public async Task KubectlApply_AccessLogAndOpenTelemetryTracing_InjectedProxiesStartWithThem()
+    {
+        Kubectl.SkipUnlessInstalled();
+        var handler = new AdmissionHandler(() => MeshConfig.Injector);
+        await _controlPlane.StartAsync();
+        await WaitForLogAsync(475, "does not exist");
+        var before = InjectedPatch(handler);
+        Assert.DoesNotContain("--otlp-endpoint", before);
+        Assert.DoesNotContain("--access-log", before);
+
+        await _kubectl.SucceedWithInputAsync(IstioConfigMap("""
+            accessLogFile: /dev/stdout
+            accessLogEncoding: JSON
+            extensionProviders:
+            - name: jaeger
+              opentelemetry: {service: jaeger-collector.istio-system.svc.cluster.local, port: 4317}
+            - name: zipkin
+              zipkin: {service: zipkin.istio-system.svc.cluster.local, port: 9411}
+            defaultProviders:
+              tracing: [jaeger]
+            defaultConfig:
+              tracing:
+                sampling: 100
+            """), "apply", "-f", "-");
+        await Eventually.TrueAsync(() => MeshConfig.Injector.Settings.OtlpEndpoint is not null, "the tracing provider in effect");
+        var applied = InjectedPatch(handler);
+        var meshz = JsonNode.Parse(await _http.GetStringAsync($"http://127.0.0.1:{_controlPlane.HttpPort}/debug/meshz"))!;
+
+        Assert.Contains("\"--access-log\",\"json\"", applied);
+        Assert.Contains("\"--trace-sampling\",\"100\"", applied);
+        Assert.Contains("\"--otlp-endpoint\",\"http://jaeger-collector.istio-system.svc.cluster.local:4317\"", applied);
+        Assert.Equal("json", meshz["meshConfig"]!["accessLog"]!.GetValue<string>());
+        Assert.Equal(100, meshz["meshConfig"]!["defaultConfig"]!["tracing"]!["sampling"]!.GetValue<double>());
+        Assert.Empty(meshz["fieldsWithoutEffect"]!.AsArray());
+
+        // A default provider that is not opentelemetry is named with its kind, and tracing off overrides everything.
+        await _kubectl.SucceedWithInputAsync(IstioConfigMap("""
+            enableTracing: false
+            extensionProviders:
+            - name: zipkin
+              zipkin: {service: zipkin.istio-system.svc.cluster.local, port: 9411}
+            defaultProviders:
+              tracing: [zipkin]
+            """), "apply", "-f", "-");
+        await Eventually.TrueAsync(() => MeshConfig.Injector.Settings.OtlpEndpoint is null, "tracing off");
+        var off = InjectedPatch(handler);
+
+        Assert.Contains("\"--trace-sampling\",\"0\"", off);
+        Assert.DoesNotContain("--access-log", off);
+        Assert.Contains(MeshConfig.State.WithoutEffect, f => f.Path == MeshConfigFields.DefaultTracingProviders && f.Reason.Contains("enableTracing is false"));
     }
 
     [SkippableFact]
