@@ -19,6 +19,10 @@ internal static class MeshConfigFields
     public const string TracingSampling = "defaultConfig.tracing.sampling";
     public const string ExtensionProviders = "extensionProviders";
     public const string DefaultTracingProviders = "defaultProviders.tracing";
+    public const string IngressClass = "ingressClass";
+    public const string IngressControllerMode = "ingressControllerMode";
+    public const string IngressSelector = "ingressSelector";
+    public const string IngressService = "ingressService";
 
     /// <summary>Field path → what it changes. trustDomain and rootNamespace take effect only when they agree with the mesh's own.</summary>
     public static IReadOnlyDictionary<string, string> Implemented { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -35,5 +39,9 @@ internal static class MeshConfigFields
         [ExtensionProviders] = "its opentelemetry providers, when defaultProviders.tracing names one: where injected proxies send spans (OTLP/gRPC to service:port)",
         [DefaultTracingProviders] = "the extensionProviders entry injected proxies trace to; only an opentelemetry provider is implemented",
         [OutboundTrafficPolicyMode] = "captured sidecars: a connection to an address and port no service declares goes to its original destination (ALLOW_ANY, the default) or is refused (REGISTRY_ONLY; an HTTP request for a host no service declares gets 502); pushed at once",
+        [IngressClass] = "the kubernetes.io/ingress.class annotation value of the Ingresses the ingress gateway serves (default istio)",
+        [IngressControllerMode] = "STRICT (default): Ingresses with that annotation or an IngressClass of controller istio.io/ingress-controller; DEFAULT: also Ingresses with no class; OFF: only by IngressClass",
+        [IngressSelector] = "the gateway proxies serving Ingresses: label istio=<value> (default ingressgateway)",
+        [IngressService] = "the gateway Service (system namespace) whose load balancer addresses are written to served Ingresses' status",
     };
 }

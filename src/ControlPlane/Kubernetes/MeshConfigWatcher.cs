@@ -155,7 +155,12 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
             TraceSampling = document.EnableTracing == false ? 0 : document.TracingSampling ?? _base.TraceSampling,
             OtlpEndpoint = document.EnableTracing == false ? null : TracingEndpoint(document) ?? _base.OtlpEndpoint,
         };
-        var mesh = new Model.MeshSettings(document.OutboundTrafficPolicy ?? Model.MeshSettings.Default.OutboundTrafficPolicy);
+        var ingress = Model.IngressSettings.Default;
+        var mesh = new Model.MeshSettings(document.OutboundTrafficPolicy ?? Model.MeshSettings.Default.OutboundTrafficPolicy)
+        {
+            Ingress = new Model.IngressSettings(document.IngressClass ?? ingress.IngressClass, document.IngressControllerMode ?? ingress.Mode,
+                document.IngressSelector, document.IngressService ?? ingress.IngressService),
+        };
         _injector = new SidecarInjector(settings);
         _state = new MeshConfigState
         {

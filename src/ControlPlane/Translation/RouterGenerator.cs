@@ -23,6 +23,8 @@ internal static class RouterGenerator
             foreach (var server in gateway.Spec.Servers)
             {
                 if (server.Port?.Number is not { } number) continue;
+                // A server whose Secret cannot serve is left out, not served with another certificate (the source reports it).
+                if (GatewayTlsTranslator.Terminates(server) && GatewayTlsTranslator.Translate(snapshot, gateway, server, proxy.Namespace) is null) continue;
                 // HTTP servers and HTTPS servers that terminate TLS here (SIMPLE, MUTUAL) route requests; PASSTHROUGH ones route connections by SNI.
                 var byPort = IsHttp(server.Port.Protocol) || GatewayTlsTranslator.Terminates(server) ? serversByPort
                     : PassthroughRouteTranslator.IsPassthrough(server) ? passthroughByPort : null;
@@ -56,7 +58,10 @@ internal static class RouterGenerator
                 listener.RouteConfigName = $"http.{port}";
                 foreach (var (gateway, server) in servers)
                 {
-                    if (GatewayTlsTranslator.Terminates(server)) listener.TlsServers.Add(GatewayTlsTranslator.Translate(snapshot, gateway, server));
+                    if (GatewayTlsTranslator.Terminates(server) && GatewayTlsTranslator.Translate(snapshot, gateway, server, proxy.Namespace) is { } tls)
+                    {
+                        listener.TlsServers.Add(tls);
+                    }
                 }
                 routes.Add(BuildRouteConfiguration(listener.RouteConfigName, port, servers, gatewayNames, proxy, snapshot));
             }
