@@ -117,6 +117,24 @@ public sealed class RbacTests
     }
 
     [Fact]
+    public async Task TokenReview_GrantedByRbac_AnswersForTheServiceAccount()
+    {
+        await using var fixture = await ServerFixture.StartAsync();
+        await fixture.Client.RbacAuthorizationV1.CreateClusterRoleAsync(Role("reviewer", Rule("authentication.k8s.io", "tokenreviews", ["create"])));
+        await fixture.Client.RbacAuthorizationV1.CreateClusterRoleBindingAsync(ClusterBinding("reviewer", "reviewer", ServiceAccount("istio-system", "istiod")));
+        using var istiod = ClientFor(fixture, "istio-system", "istiod");
+        var workload = fixture.Server.IssueServiceAccountToken("default", "sleep", ["istio-ca"], TimeSpan.FromHours(1));
+
+        var review = await istiod.AuthenticationV1.CreateTokenReviewAsync(new V1TokenReview
+        {
+            Spec = new V1TokenReviewSpec { Token = workload, Audiences = ["istio-ca"] },
+        });
+
+        Assert.True(review.Status.Authenticated);
+        Assert.Equal("system:serviceaccount:default:sleep", review.Status.User.Username);
+    }
+
+    [Fact]
     public async Task BindingToMissingRole_SelfReviewSaysWhichIsMissing()
     {
         await using var fixture = await ServerFixture.StartAsync();
