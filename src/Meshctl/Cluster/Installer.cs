@@ -89,7 +89,7 @@ internal sealed class Installer(ResourceClient client, StepWriter writer, TimePr
 
                 if (time.GetUtcNow() >= deadline)
                 {
-                    writer.Fail($"timed out after {waitTimeout} waiting for {Describe(id)}: {message}",
+                    writer.Fail($"timed out after {Mesh.Meshctl.Commands.DurationParsing.Format(waitTimeout)} waiting for {Describe(id)}: {message}",
                         id.Kind == "Deployment" ? $"conditions: {DeploymentRollout.Conditions(item)}; kubectl -n {id.Namespace} describe deployment {id.Name}" : null);
                     return false;
                 }

@@ -98,7 +98,7 @@ internal sealed class Uninstaller(ResourceClient client, StepWriter writer, Time
             var names = string.Join(", ", remaining.Take(5)) + (remaining.Count > 5 ? $" and {remaining.Count - 5} more" : "");
             if (time.GetUtcNow() >= deadline)
             {
-                writer.Fail($"timed out after {waitTimeout} waiting for deletion of {names}",
+                writer.Fail($"timed out after {Mesh.Meshctl.Commands.DurationParsing.Format(waitTimeout)} waiting for deletion of {names}",
                     "finalizers may hold them: kubectl get <kind> <name> -o jsonpath='{.metadata.finalizers}'");
                 return false;
             }

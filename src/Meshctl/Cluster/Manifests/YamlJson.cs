@@ -171,7 +171,7 @@ internal static partial class YamlJson
     private static Scalar StringScalar(string text)
     {
         var style = text.Contains('\n') && !HasTrailingSpace(text) ? ScalarStyle.Literal
-            : Resolve(text, out _) ? ScalarStyle.DoubleQuoted
+            : Resolve(text, out _) || Yaml11Scalar().IsMatch(text) ? ScalarStyle.DoubleQuoted
             : ScalarStyle.Any;
         return new Scalar(null, null, text, style, true, true);
     }
@@ -189,6 +189,11 @@ internal static partial class YamlJson
 
         return false;
     }
+
+    // YAML 1.1 readers (kubectl's sigs.k8s.io/yaml) take these plain scalars for booleans or numbers: strings that look
+    // like them are written quoted, as kustomize writes them.
+    [GeneratedRegex(@"^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])*(\.[0-9_]*)?)$")]
+    private static partial Regex Yaml11Scalar();
 
     [GeneratedRegex("^[-+]?[0-9]+$")]
     private static partial Regex IntegerPattern();
