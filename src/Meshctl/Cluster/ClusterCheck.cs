@@ -326,7 +326,7 @@ internal sealed class ClusterCheck(KubeApi api, StepWriter writer)
         }
         catch (Exception e) when (e is ClusterException or HttpRequestException or IOException or System.Net.WebSockets.WebSocketException or k8s.Autorest.HttpOperationException or TaskCanceledException)
         {
-            Fail($"cannot read the proxies' sync status from the control plane: {e.Message}", "kubectl -n istio-system port-forward deploy/istiod 15014 and open /debug/syncz");
+            Fail($"cannot read the proxies' sync status from the control plane: {ErrorText.Of(e)}", "kubectl -n istio-system port-forward deploy/istiod 15014 and open /debug/syncz");
             return;
         }
 

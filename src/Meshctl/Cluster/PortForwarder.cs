@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using k8s;
 
@@ -20,7 +21,7 @@ internal sealed class PortForwarder(IKubernetes client, string ns, string pod, i
     public async Task<Stream> ConnectAsync(CancellationToken cancellationToken)
     {
         var socket = await client.WebSocketNamespacedPodPortForwardAsync(pod, ns, [port], SubProtocol, cancellationToken: cancellationToken);
-        var demuxer = new StreamDemuxer(socket, StreamType.PortForward);
+        var demuxer = new StreamDemuxer(socket, StreamType.PortForward, ownsSocket: true);
         demuxer.Start();
         // Channel 0 carries the data and channel 1 the API server's errors; each starts with the port number, which
         // the demuxer strips for StreamType.PortForward.
@@ -87,9 +88,15 @@ internal sealed class PortForwarder(IKubernetes client, string ns, string pod, i
         }
     }
 
-    /// <summary>The data channel, with the error channel watched: a message there (connection refused in the pod) ends the stream with that message.</summary>
+    /// <summary>
+    /// The data channel, with the error channel watched: a message there (connection refused in the pod) ends the
+    /// stream with that message. KubernetesClient's channel streams are synchronous, and Stream's default async
+    /// methods would queue a write behind a pending read (HttpClient keeps one pending on an idle connection), so
+    /// reads run on the thread pool and writes go to the demuxer directly.
+    /// </summary>
     private sealed class ForwardedStream : Stream
     {
+        private const byte DataChannel = 0;
         private readonly StreamDemuxer _demuxer;
         private readonly Stream _data;
         private readonly Task<string> _error;
@@ -100,7 +107,7 @@ internal sealed class PortForwarder(IKubernetes client, string ns, string pod, i
             _demuxer = demuxer;
             _data = data;
             _target = target;
-            _error = ReadErrorAsync(errors);
+            _error = Task.Run(() => ReadError(errors));
         }
 
         public override bool CanRead => true;
@@ -111,13 +118,32 @@ internal sealed class PortForwarder(IKubernetes client, string ns, string pod, i
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            var read = _data.ReadAsync(buffer, cancellationToken).AsTask();
-            if (await Task.WhenAny(read, _error) == _error && _error.Result.Length > 0)
+            if (buffer.IsEmpty)
+            {
+                return 0;
+            }
+
+            var direct = MemoryMarshal.TryGetArray((ReadOnlyMemory<byte>)buffer, out var segment);
+            var chunk = direct ? segment : new ArraySegment<byte>(new byte[Math.Min(buffer.Length, 64 * 1024)]);
+            var read = Task.Run(() => _data.Read(chunk.Array!, chunk.Offset, chunk.Count), CancellationToken.None);
+            if (await Task.WhenAny(read, _error).WaitAsync(cancellationToken) == _error && _error.Result.Length > 0)
             {
                 throw new IOException($"port-forward to {_target}: {_error.Result}");
             }
 
-            return await read;
+            var count = await read.WaitAsync(cancellationToken);
+            // The end of the data channel comes with the socket's end: the error channel has ended too, with its message if any.
+            if (count == 0 && await _error.WaitAsync(cancellationToken) is { Length: > 0 } error)
+            {
+                throw new IOException($"port-forward to {_target}: {error}");
+            }
+
+            if (!direct)
+            {
+                chunk.AsMemory(0, count).CopyTo(buffer);
+            }
+
+            return count;
         }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -125,17 +151,25 @@ internal sealed class PortForwarder(IKubernetes client, string ns, string pod, i
 
         public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
 
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-            _data.WriteAsync(buffer, cancellationToken);
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (!buffer.IsEmpty)
+            {
+                var array = buffer.ToArray();
+                await _demuxer.Write(DataChannel, array, 0, array.Length, cancellationToken);
+            }
+        }
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            _data.WriteAsync(buffer, offset, count, cancellationToken);
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override void Write(byte[] buffer, int offset, int count) => _data.Write(buffer, offset, count);
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
 
-        public override Task FlushAsync(CancellationToken cancellationToken) => _data.FlushAsync(cancellationToken);
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public override void Flush() => _data.Flush();
+        public override void Flush()
+        {
+        }
 
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
@@ -151,14 +185,13 @@ internal sealed class PortForwarder(IKubernetes client, string ns, string pod, i
             base.Dispose(disposing);
         }
 
-        private static async Task<string> ReadErrorAsync(Stream errors)
+        private static string ReadError(Stream errors)
         {
             // The API server sends one message and closes: the first chunk is the message.
             var buffer = new byte[4096];
             try
             {
-                var read = await errors.ReadAsync(buffer);
-                return Encoding.UTF8.GetString(buffer, 0, read);
+                return Encoding.UTF8.GetString(buffer, 0, errors.Read(buffer, 0, buffer.Length));
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.WebSockets.WebSocketException)
             {

@@ -82,7 +82,7 @@ internal static class ProxyConfigCommand
         }
         catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException or JsonException or k8s.Autorest.HttpOperationException or System.Net.WebSockets.WebSocketException)
         {
-            errors.WriteLine($"meshctl proxy-config: cannot read the proxy's admin endpoint at {admin.BaseAddress}: {e.Message}");
+            errors.WriteLine($"meshctl proxy-config: cannot read the proxy's admin endpoint at {admin.BaseAddress}: {ErrorText.Of(e)}");
             return 1;
         }
     }

@@ -69,7 +69,7 @@ internal static class ProxyStatusCommand
         }
         catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException or k8s.Autorest.HttpOperationException or System.Net.WebSockets.WebSocketException)
         {
-            errors.WriteLine($"meshctl proxy-status: cannot reach the control plane at {controlPlane.BaseAddress}: {e.Message}");
+            errors.WriteLine($"meshctl proxy-status: cannot reach the control plane at {controlPlane.BaseAddress}: {ErrorText.Of(e)}");
             return 1;
         }
     }

@@ -1,12 +1,15 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Mesh.Kubernetes.TestServer;
 using Mesh.Meshctl.Cluster;
 using Mesh.Meshctl.Cluster.Manifests;
 using Mesh.Meshctl.Commands;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 
 namespace Mesh.EndToEnd.Tests.Meshctl;
 
@@ -58,7 +61,17 @@ public sealed class CheckCommandTests
     [Fact]
     public async Task Check_ControlPlaneHasNotWrittenItsRoot_FailsTheWebhookAndRootLinesThenPassesThemOnceWritten()
     {
-        await using var server = await TestApiServer.StartAsync();
+        // The control plane's stand-ins: its webhook (refusing every Gateway) and its monitoring port (one NACKed proxy).
+        await using var webhook = await HttpsBackend.StartAsync("istiod.istio-system.svc", app => app.MapPost("/validate", (Delegate)Deny));
+        await using var monitoring = await PodHttpServer.StartAsync(new Dictionary<string, string>
+        {
+            ["/debug/syncz"] = """[{"id": "sidecar~web-1.default", "status": "NACKED"}, {"id": "router~gw.istio-system", "status": "SYNCED"}]""",
+        });
+        await using var server = await TestApiServer.StartAsync(new TestApiServerOptions
+        {
+            ServiceUrls = new Dictionary<(string, string, int), Uri> { [("istio-system", "istiod", 443)] = new($"https://127.0.0.1:{webhook.Port}") },
+            PodPortTargets = (ns, pod, port) => (ns, pod, port) == ("istio-system", "istiod-1", 15014) ? monitoring.Endpoint : null,
+        });
         using var client = new k8s.Kubernetes(server.ClientConfiguration());
         await using (new ClusterTestController(client))
         {
@@ -73,19 +86,20 @@ public sealed class CheckCommandTests
         Assert.Contains(lines, l => l.StartsWith("✘ mutatingwebhookconfiguration istio-sidecar-injector: webhook", StringComparison.Ordinal) && l.EndsWith("has no caBundle", StringComparison.Ordinal));
         var missing = Assert.Single(lines, l => l.StartsWith("✘ configmap istio-ca-root-cert is missing in ", StringComparison.Ordinal));
         Assert.Equal(["default", "istio-system", "kube-system"], missing["✘ configmap istio-ca-root-cert is missing in ".Length..].Split(", ").Order());
+        Assert.Contains(lines, l => l.StartsWith("✘ cannot read the proxies' sync status from the control plane: no pod in istio-system matches app=istiod", StringComparison.Ordinal));
 
-        // Play the control plane: the root in every namespace and in the webhooks' caBundle; the injector gets another CA.
-        var root = SelfSigned("mesh root");
+        // Play the control plane: its pod, the root in every namespace and in the webhooks' caBundle; the injector gets another CA.
+        await PodHttpServer.CreateRunningPodAsync(client, "istio-system", "istiod-1", new() { ["app"] = "istiod" });
         foreach (var ns in new[] { "default", "kube-system", "istio-system" })
         {
             await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
             {
                 Metadata = new V1ObjectMeta { Name = Uninstaller.RootCertConfigMap },
-                Data = new Dictionary<string, string> { ["root-cert.pem"] = root },
+                Data = new Dictionary<string, string> { ["root-cert.pem"] = webhook.CaPem },
             }, ns);
         }
 
-        await SetBundleAsync(client, "validatingwebhookconfigurations", ClusterCheck.ValidatorWebhook, root);
+        await SetBundleAsync(client, "validatingwebhookconfigurations", ClusterCheck.ValidatorWebhook, webhook.CaPem);
         await SetBundleAsync(client, "mutatingwebhookconfigurations", ClusterCheck.InjectorWebhook, SelfSigned("someone else"));
 
         (exit, lines) = await CheckAsync(server, pre: false);
@@ -94,7 +108,25 @@ public sealed class CheckCommandTests
         Assert.Contains("✔ validatingwebhookconfiguration istio-validator-istio-system has the mesh's root as caBundle", lines);
         Assert.Contains(lines, l => l.StartsWith("✘ mutatingwebhookconfiguration istio-sidecar-injector: webhook", StringComparison.Ordinal)
             && l.EndsWith("caBundle is not the mesh's root certificate", StringComparison.Ordinal));
+        Assert.Contains("✔ the validating webhook answers (it denied an invalid Gateway)", lines);
         Assert.Contains("✔ configmap istio-ca-root-cert is in every namespace (3)", lines);
+        Assert.Contains("✘ proxies not SYNCED: sidecar~web-1.default (NACKED)", lines);
+    }
+
+    private static async Task<IResult> Deny(HttpContext context)
+    {
+        var review = await JsonNode.ParseAsync(context.Request.Body);
+        return Results.Json(new JsonObject
+        {
+            ["apiVersion"] = "admission.k8s.io/v1",
+            ["kind"] = "AdmissionReview",
+            ["response"] = new JsonObject
+            {
+                ["uid"] = review!["request"]!["uid"]!.ToString(),
+                ["allowed"] = false,
+                ["status"] = new JsonObject { ["code"] = 400, ["message"] = "configuration is invalid: a server has no hosts" },
+            },
+        });
     }
 
     private static async Task SetBundleAsync(IKubernetes client, string resource, string name, string pem)
