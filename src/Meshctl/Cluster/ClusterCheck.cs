@@ -106,63 +106,15 @@ internal sealed class ClusterCheck(KubeApi api, StepWriter writer)
 
     private async Task PermissionsAsync(IReadOnlyList<JsonObject> manifests, CancellationToken cancellationToken)
     {
-        var client = new ResourceClient(api);
-        var crdGroups = new HashSet<string>();
-        foreach (var item in manifests)
+        foreach (var answer in await CreatePermissions.ReviewAsync(api, manifests, cancellationToken))
         {
-            if (item["kind"]?.ToString() == "CustomResourceDefinition")
+            if (answer.Allowed)
             {
-                crdGroups.Add(item["spec"]?["group"]?.ToString() ?? "");
-            }
-        }
-
-        var checkedKinds = new HashSet<string>();
-        foreach (var item in manifests)
-        {
-            var id = ObjectId.Of(item);
-            var type = await client.ResolveAsync(id.ApiVersion, id.Kind, cancellationToken);
-            if (type is null)
-            {
-                // Kinds the manifests' own CRDs define are served once those are installed.
-                if (!crdGroups.Contains(id.Group) && checkedKinds.Add(id.ApiVersion + "/" + id.Kind))
-                {
-                    Fail($"the cluster does not serve {id.Kind} ({id.ApiVersion})", "the mesh needs Kubernetes 1.28+ with the standard API groups enabled");
-                }
-
-                continue;
-            }
-
-            var resource = type.Group.Length == 0 ? type.Plural : $"{type.Plural}.{type.Group}";
-            var ns = type.Namespaced ? (id.Namespace.Length == 0 ? "default" : id.Namespace) : "";
-            if (!checkedKinds.Add(resource + "@" + ns))
-            {
-                continue;
-            }
-
-            var review = new JsonObject
-            {
-                ["apiVersion"] = "authorization.k8s.io/v1",
-                ["kind"] = "SelfSubjectAccessReview",
-                ["spec"] = new JsonObject
-                {
-                    ["resourceAttributes"] = new JsonObject { ["verb"] = "create", ["group"] = type.Group, ["resource"] = type.Plural, ["namespace"] = ns },
-                },
-            };
-            var answer = await api.SendAsync(HttpMethod.Post, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", review, cancellationToken: cancellationToken);
-            var where = ns.Length == 0 ? "" : $" in {ns}";
-            if (!answer.Ok)
-            {
-                Fail($"cannot ask whether {resource} may be created{where}: {answer.Message}", "the API server must serve authorization.k8s.io/v1 SelfSubjectAccessReview");
-            }
-            else if (answer.Body?["status"]?["allowed"]?.GetValue<bool>() == true)
-            {
-                writer.Ok($"can create {resource}{where}");
+                writer.Ok(answer.Text);
             }
             else
             {
-                var reason = answer.Body?["status"]?["reason"]?.ToString();
-                Fail($"cannot create {resource}{where}{(string.IsNullOrEmpty(reason) ? "" : ": " + reason)}",
-                    $"install as a cluster admin; kubectl auth can-i create {resource}{(ns.Length == 0 ? "" : " -n " + ns)}");
+                Fail(answer.Text, answer.Hint!);
             }
         }
     }
