@@ -96,9 +96,24 @@ public sealed class KubectlAdmissionTests : IAsyncLifetime
         Kubectl.SkipUnlessInstalled();
         await _kubectl.SucceedAsync("apply", "-f", Path.Combine(RepositoryRoot(), "deploy", "crds", "istio-crds.yaml"));
         await _client.AdmissionregistrationV1.CreateValidatingWebhookConfigurationAsync(Validator());
+        // The probe Gateway goes into the control plane's namespace, as on a cluster where istiod runs there.
+        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "istio-system" } });
         _patcher.Start();
         await Eventually.TrueAsync(async () => (await _client.AdmissionregistrationV1.ReadValidatingWebhookConfigurationAsync("istio-validator-istio-system"))
             .Webhooks[0].ClientConfig.CaBundle is { Length: > 0 }, "the CA bundle in the validator");
+
+        // The control plane's probe (a dry-run create of an invalid Gateway) reaches the webhook through the API server
+        // and is denied, so validation fails closed from then on.
+        try
+        {
+            await Eventually.TrueAsync(async () => (await _client.AdmissionregistrationV1.ReadValidatingWebhookConfigurationAsync("istio-validator-istio-system"))
+                .Webhooks[0].FailurePolicy == "Fail", "failurePolicy Fail after the dry-run probe was denied");
+        }
+        catch (Xunit.Sdk.XunitException e)
+        {
+            throw new Xunit.Sdk.XunitException(e.Message + "\nLog:\n" + string.Join("\n", _logs.Lines.Select(l => $"[{l.EventId}] {l.Message}")));
+        }
+        Assert.Contains(_logs.Lines, l => l.EventId == 468 && l.Message.Contains("(denied the request)", StringComparison.Ordinal));
 
         var (exit, output, error) = await _kubectl.RunWithInputAsync(BadVirtualService, "apply", "-f", "-");
 

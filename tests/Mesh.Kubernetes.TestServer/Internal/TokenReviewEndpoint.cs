@@ -9,7 +9,7 @@ namespace Mesh.Kubernetes.TestServer.Internal;
 /// it must not have expired by the server's clock, and the user is system:serviceaccount:NS:SA with its groups and,
 /// for a pod-bound token, the pod's name and uid in extra. A token bound to a service account or pod that was stored
 /// when it was issued is invalidated once that object is gone or replaced (tokens for objects never created are
-/// accepted, so tests need not create them). Only the admin token may call it (other tokens are forbidden before reaching here).
+/// accepted, so tests need not create them). Callers need create on tokenreviews: the admin, or a service account RBAC grants it to.
 /// </summary>
 internal sealed class TokenReviewEndpoint(ServiceAccountTokens tokens, TimeProvider time, ObjectStore store, ResourceCatalog catalog)
 {
