@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using Mesh.Kubernetes.TestServer.Internal;
 using Mesh.Kubernetes.TestServer.Internal.Admission;
+using Mesh.Kubernetes.TestServer.Internal.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -75,9 +76,10 @@ public sealed class TestApiServer : IAsyncDisposable
         // The port is known only once Kestrel listens; /api names it, so the handler is built on the first request.
         var address = "";
         var admission = new AdmissionChain(store, catalog, new WebhookClient(options, time));
-        var handler = new Lazy<ApiHandler>(() => new ApiHandler(adminToken, address, options, catalog, tokens,
+        var authorizer = new Authorizer();
+        var handler = new Lazy<ApiHandler>(() => new ApiHandler(adminToken, address, options, catalog, tokens, authorizer,
             new ResourceEndpoints(store, catalog, new Defaults(), admission), new WatchEndpoint(store, time, options),
-            new TokenReviewEndpoint(tokens, time, store, catalog)));
+            new TokenReviewEndpoint(tokens, time, store, catalog), new SelfSubjectAccessReviewEndpoint(authorizer)));
         app.Run(context => handler.Value.HandleAsync(context));
         await app.StartAsync();
         var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());

@@ -1,11 +1,12 @@
 using System.Text.Json.Nodes;
+using Mesh.Kubernetes.TestServer.Internal.Authorization;
 using Microsoft.AspNetCore.Http;
 
 namespace Mesh.Kubernetes.TestServer.Internal;
 
 /// <summary>
-/// Every request's way in: bearer-token authentication (the admin token may do anything; a valid service-account
-/// token may read discovery and is forbidden the rest, as without RBAC grants), then discovery or a resource verb.
+/// Every request's way in: bearer-token authentication (the admin token, or a valid service-account token), then
+/// authorization by the <see cref="Authorizer"/> (403 worded as the real server's), then discovery or a resource verb.
 /// Failures are answered as a metav1 Status.
 /// </summary>
 internal sealed class ApiHandler(
@@ -14,30 +15,35 @@ internal sealed class ApiHandler(
     TestApiServerOptions options,
     ResourceCatalog catalog,
     ServiceAccountTokens tokens,
+    Authorizer authorizer,
     ResourceEndpoints resources,
     WatchEndpoint watches,
-    TokenReviewEndpoint tokenReviews)
+    TokenReviewEndpoint tokenReviews,
+    SelfSubjectAccessReviewEndpoint accessReviews)
 {
     public async Task HandleAsync(HttpContext context)
     {
         try
         {
             var path = context.Request.Path.Value ?? "/";
-            var user = Authenticate(context);
+            var caller = Authenticate(context);
+            var request = ResourceRequest.Parse(path, catalog);
+            var attributes = request is null
+                ? AccessAttributes.NonResource(context.Request.Method.ToLowerInvariant(), path)
+                : AccessAttributes.Of(request, context.Request.Method, IsWatch(context));
+            if (!authorizer.Authorize(caller, attributes).Allowed)
+            {
+                throw Forbidden(caller, attributes, request);
+            }
             if (await TryDiscoveryAsync(context, path))
             {
                 return;
-            }
-            var request = ResourceRequest.Parse(path, catalog);
-            if (user != adminToken)
-            {
-                throw Forbidden(user, context, request, path);
             }
             if (request is null)
             {
                 throw ApiException.ResourceNotFound(path);
             }
-            await DispatchAsync(context, request);
+            await DispatchAsync(context, request, caller);
         }
         catch (ApiException e)
         {
@@ -59,8 +65,8 @@ internal sealed class ApiHandler(
         }
     }
 
-    /// <summary>The caller: the admin token itself, or the service account a valid token names; 401 otherwise.</summary>
-    private string Authenticate(HttpContext context)
+    /// <summary>The caller: the admin, or the service account a valid token names; 401 otherwise.</summary>
+    private Caller Authenticate(HttpContext context)
     {
         var header = context.Request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.Ordinal))
@@ -68,40 +74,35 @@ internal sealed class ApiHandler(
             var token = header["Bearer ".Length..].Trim();
             if (token == adminToken)
             {
-                return adminToken;
+                return Caller.Admin;
             }
-            if (tokens.IsValid(token) && tokens.Verify(token)?["sub"]?.GetValue<string>() is { } subject)
+            if (tokens.IsValid(token) && tokens.Verify(token)?["kubernetes.io"] is JsonObject claim
+                && claim["namespace"]?.GetValue<string>() is { } ns && claim["serviceaccount"]?["name"]?.GetValue<string>() is { } name)
             {
-                return subject;
+                return Caller.ServiceAccount(ns, name);
             }
         }
         throw new ApiException(401, "Unauthorized", "Unauthorized");
     }
 
-    /// <summary>403 worded as the real server's RBAC authorizer words it when nothing grants the verb.</summary>
-    private static ApiException Forbidden(string user, HttpContext context, ResourceRequest? request, string path)
+    private static bool IsWatch(HttpContext context)
     {
-        var method = context.Request.Method;
+        var query = context.Request.Query["watch"];
+        return query == "true" || query == "1";
+    }
+
+    /// <summary>403 worded as the real server's RBAC authorizer words it when nothing grants the verb.</summary>
+    private static ApiException Forbidden(Caller caller, AccessAttributes attributes, ResourceRequest? request)
+    {
         if (request is null)
         {
-            return new ApiException(403, "Forbidden", $"forbidden: User \"{user}\" cannot {method.ToLowerInvariant()} path \"{path}\"");
+            return new ApiException(403, "Forbidden", $"forbidden: User \"{caller.User}\" cannot {attributes.Verb} path \"{attributes.Path}\"");
         }
-        var item = request.Name is not null;
-        var verb = method switch
-        {
-            "GET" when !item && (context.Request.Query["watch"] == "true" || context.Request.Query["watch"] == "1") => "watch",
-            "GET" => item ? "get" : "list",
-            "POST" => "create",
-            "PUT" => "update",
-            "PATCH" => "patch",
-            "DELETE" => item ? "delete" : "deletecollection",
-            _ => method.ToLowerInvariant(),
-        };
         var resource = request.Subresource is null ? request.Type.Plural : request.Type.Plural + "/" + request.Subresource;
-        var subject = item ? $"{request.Type.Key} \"{request.Name}\"" : request.Type.Key;
+        var subject = request.Name is not null ? $"{request.Type.Key} \"{request.Name}\"" : request.Type.Key;
         var scope = request.Namespace is null ? (request.Type.Namespaced ? " at the cluster scope" : "") : $" in the namespace \"{request.Namespace}\"";
         return new ApiException(403, "Forbidden",
-            $"{subject} is forbidden: User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{request.Type.Group}\"{scope}");
+            $"{subject} is forbidden: User \"{caller.User}\" cannot {attributes.Verb} resource \"{resource}\" in API group \"{request.Type.Group}\"{scope}");
     }
 
     private async Task<bool> TryDiscoveryAsync(HttpContext context, string path)
@@ -143,22 +144,27 @@ internal sealed class ApiHandler(
         return true;
     }
 
-    private Task DispatchAsync(HttpContext context, ResourceRequest request)
+    private Task DispatchAsync(HttpContext context, ResourceRequest request, Caller caller)
     {
         var method = context.Request.Method;
         var isItem = request.Name is not null;
+        if (request.Type.IsVirtual)
+        {
+            if (!HttpMethods.IsPost(method) || isItem)
+            {
+                throw ApiException.MethodNotAllowed();
+            }
+            return request.Type.Key == "tokenreviews.authentication.k8s.io"
+                ? tokenReviews.CreateAsync(context, request)
+                : accessReviews.CreateAsync(context, request, caller);
+        }
         if (HttpMethods.IsGet(method))
         {
-            var query = context.Request.Query["watch"];
-            if (query == "true" || query == "1")
+            if (IsWatch(context))
             {
                 return isItem ? throw ApiException.MethodNotAllowed() : watches.WatchAsync(context, request);
             }
             return isItem ? resources.GetAsync(context, request) : resources.ListAsync(context, request);
-        }
-        if (request.Type.IsVirtual)
-        {
-            return HttpMethods.IsPost(method) && !isItem ? tokenReviews.CreateAsync(context, request) : throw ApiException.MethodNotAllowed();
         }
         if (HttpMethods.IsPost(method) && !isItem)
         {

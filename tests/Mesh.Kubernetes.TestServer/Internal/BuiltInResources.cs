@@ -43,5 +43,7 @@ internal static class BuiltInResources
         yield return new("networking.k8s.io", ["v1"], "ingressclasses", "ingressclass", "IngressClass", false, none, false, all, none);
         yield return new("authentication.k8s.io", ["v1"], "tokenreviews", "tokenreview", "TokenReview", false, none, false,
             ["create"], none) { IsVirtual = true };
+        yield return new("authorization.k8s.io", ["v1"], "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview",
+            false, none, false, ["create"], none) { IsVirtual = true };
     }
 }
