@@ -6,7 +6,8 @@ namespace Mesh.EndToEnd.Tests.Cluster;
 /// <summary>
 /// A pod's container as <c>docker run</c> arguments, in the network namespace of the pod's sandbox: the image, command
 /// (the entrypoint) and args with <c>$(VAR)</c> expanded, env, volume mounts (with subPath and readOnly),
-/// securityContext's user, group, read-only root file system, privilege and capabilities, and workingDir.
+/// securityContext's user, group (and the pod's fsGroup), runAsNonRoot, read-only root file system, privilege,
+/// privilege escalation and capabilities, and workingDir.
 /// Resources are not enforced; image pull policy does not apply (the images are local).
 /// </summary>
 internal static class ContainerRun
@@ -23,6 +24,14 @@ internal static class ContainerRun
         var gid = security?.RunAsGroup ?? spec.SecurityContext?.RunAsGroup;
         if (uid is not null) args.AddRange(["--user", gid is null ? $"{uid}" : $"{uid}:{gid}"]);
         else if (gid is not null) throw new NotSupportedException($"container {container.Name}: runAsGroup without runAsUser");
+        if ((security?.RunAsNonRoot ?? spec.SecurityContext?.RunAsNonRoot) == true && uid is null or 0)
+        {
+            // The kubelet refuses to start it rather than guess the image's user (ours is 1337, but a pod must say so).
+            throw new InvalidOperationException($"container {container.Name}: runAsNonRoot without a non-zero runAsUser");
+        }
+
+        if (spec.SecurityContext?.FsGroup is { } fsGroup) args.AddRange(["--group-add", $"{fsGroup}"]);
+        if (security?.AllowPrivilegeEscalation == false) args.AddRange(["--security-opt", "no-new-privileges"]);
         if (security?.ReadOnlyRootFilesystem == true) args.Add("--read-only");
         if (security?.Privileged == true) args.Add("--privileged");
         foreach (var capability in security?.Capabilities?.Add ?? []) args.AddRange(["--cap-add", capability]);

@@ -122,7 +122,7 @@ internal sealed class KubeletPod
             await DockerCli.CheckAsync(CommandTimeout, ["run", "-d", "--name", Sandbox, "--label", _kubelet.Options.RunLabel, "--label", PodLabel,
                 "--network", _kubelet.Options.Network.Name, "--ip", Ip, "--hostname", Name, .. AliasArgs(Aliases), "--read-only", image, "sleep", "infinity"]);
 
-            var environment = new PodEnvironment(pod, _kubelet.Client, _kubelet.Options.InClusterApiServer);
+            var environment = new PodEnvironment(pod, _kubelet.Client, _kubelet.Options.InClusterApiServer, _kubelet.Options.PodStartTimeout);
             foreach (var init in pod.Spec.InitContainers ?? [])
             {
                 var env = await environment.ResolveAsync(init, cancellationToken);

@@ -10,9 +10,10 @@ namespace Mesh.EndToEnd.Tests.Cluster;
 /// <summary>
 /// What a kubelet gives a container as its environment: the in-cluster API server's address, <c>envFrom</c> ConfigMaps
 /// and Secrets, then <c>env</c> in order, each value expanded against those before it; the downward API
-/// (<c>fieldRef</c>, <c>resourceFieldRef</c>) and key references resolved from the pod and the API.
+/// (<c>fieldRef</c>, <c>resourceFieldRef</c>) and key references resolved from the pod and the API. A ConfigMap or
+/// Secret that is not optional is waited for, up to a bound, as a kubelet retries a container it cannot configure yet.
 /// </summary>
-internal sealed class PodEnvironment(V1Pod pod, IKubernetes client, Uri apiServer)
+internal sealed class PodEnvironment(V1Pod pod, IKubernetes client, Uri apiServer, TimeSpan waitTimeout)
 {
     public async Task<Dictionary<string, string>> ResolveAsync(V1Container container, CancellationToken cancellationToken)
     {
@@ -28,15 +29,13 @@ internal sealed class PodEnvironment(V1Pod pod, IKubernetes client, Uri apiServe
             var prefix = from.Prefix ?? "";
             if (from.ConfigMapRef is { } configMapRef)
             {
-                var map = await ReadConfigMapAsync(client, ns, configMapRef.Name, cancellationToken);
-                if (map is null && configMapRef.Optional != true) throw new InvalidOperationException($"envFrom: ConfigMap {ns}/{configMapRef.Name} not found");
+                var map = await ConfigMapAsync(configMapRef.Name, configMapRef.Optional, cancellationToken);
                 foreach (var (key, value) in map?.Data ?? new Dictionary<string, string>()) env[prefix + key] = value;
             }
 
             if (from.SecretRef is { } secretRef)
             {
-                var secret = await ReadSecretAsync(client, ns, secretRef.Name, cancellationToken);
-                if (secret is null && secretRef.Optional != true) throw new InvalidOperationException($"envFrom: Secret {ns}/{secretRef.Name} not found");
+                var secret = await SecretAsync(secretRef.Name, secretRef.Optional, cancellationToken);
                 foreach (var (key, value) in secret?.Data ?? new Dictionary<string, byte[]>()) env[prefix + key] = Encoding.UTF8.GetString(value);
             }
         }
@@ -118,6 +117,26 @@ internal sealed class PodEnvironment(V1Pod pod, IKubernetes client, Uri apiServe
         }
     }
 
+    private async Task<V1ConfigMap?> ConfigMapAsync(string name, bool? optional, CancellationToken cancellationToken)
+    {
+        var ns = pod.Metadata.NamespaceProperty;
+        V1ConfigMap? map = null;
+        if (optional == true) return await ReadConfigMapAsync(client, ns, name, cancellationToken);
+        await Wait.UntilAsync(async () => (map = await ReadConfigMapAsync(client, ns, name, cancellationToken)) is not null, waitTimeout,
+            () => $"ConfigMap {ns}/{name}, which pod {pod.Metadata.Name}'s env reads", cancellationToken);
+        return map;
+    }
+
+    private async Task<V1Secret?> SecretAsync(string name, bool? optional, CancellationToken cancellationToken)
+    {
+        var ns = pod.Metadata.NamespaceProperty;
+        V1Secret? secret = null;
+        if (optional == true) return await ReadSecretAsync(client, ns, name, cancellationToken);
+        await Wait.UntilAsync(async () => (secret = await ReadSecretAsync(client, ns, name, cancellationToken)) is not null, waitTimeout,
+            () => $"Secret {ns}/{name}, which pod {pod.Metadata.Name}'s env reads", cancellationToken);
+        return secret;
+    }
+
     private async Task<string?> ValueFromAsync(V1Container container, V1EnvVarSource source, CancellationToken cancellationToken)
     {
         var ns = pod.Metadata.NamespaceProperty;
@@ -125,14 +144,14 @@ internal sealed class PodEnvironment(V1Pod pod, IKubernetes client, Uri apiServe
         if (source.ResourceFieldRef is { } resource) return ResourceValue(pod, container, resource);
         if (source.ConfigMapKeyRef is { } configMapKey)
         {
-            var map = await ReadConfigMapAsync(client, ns, configMapKey.Name, cancellationToken);
+            var map = await ConfigMapAsync(configMapKey.Name, configMapKey.Optional, cancellationToken);
             if (map?.Data?.TryGetValue(configMapKey.Key, out var value) == true) return value;
             return configMapKey.Optional == true ? null : throw new InvalidOperationException($"env: key {configMapKey.Key} of ConfigMap {ns}/{configMapKey.Name} not found");
         }
 
         if (source.SecretKeyRef is { } secretKey)
         {
-            var secret = await ReadSecretAsync(client, ns, secretKey.Name, cancellationToken);
+            var secret = await SecretAsync(secretKey.Name, secretKey.Optional, cancellationToken);
             if (secret?.Data?.TryGetValue(secretKey.Key, out var value) == true) return Encoding.UTF8.GetString(value);
             return secretKey.Optional == true ? null : throw new InvalidOperationException($"env: key {secretKey.Key} of Secret {ns}/{secretKey.Name} not found");
         }
