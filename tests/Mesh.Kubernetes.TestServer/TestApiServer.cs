@@ -28,10 +28,12 @@ public sealed class TestApiServer : IAsyncDisposable
     private readonly ObjectStore _store;
     private readonly ResourceCatalog _catalog;
     private readonly ServiceAccountTokens _tokens;
+    private readonly CancellationTokenSource _stopping;
 
     private TestApiServer(WebApplication app, ServingCertificates certificates, ObjectStore store, ResourceCatalog catalog,
-        ServiceAccountTokens tokens, string adminToken, Uri url)
+        ServiceAccountTokens tokens, CancellationTokenSource stopping, string adminToken, Uri url)
     {
+        _stopping = stopping;
         _app = app;
         _certificates = certificates;
         _store = store;
@@ -77,15 +79,18 @@ public sealed class TestApiServer : IAsyncDisposable
         var address = "";
         var admission = new AdmissionChain(store, catalog, new WebhookClient(options, time));
         var authorizer = new Authorizer();
+        var stopping = new CancellationTokenSource();
+        var portForwards = new PortForwardEndpoint(store, catalog, options, stopping.Token);
         var handler = new Lazy<ApiHandler>(() => new ApiHandler(adminToken, address, options, catalog, tokens, authorizer,
             new ResourceEndpoints(store, catalog, new Defaults(), admission), new WatchEndpoint(store, time, options),
-            new TokenReviewEndpoint(tokens, time, store, catalog), new SelfSubjectAccessReviewEndpoint(authorizer)));
+            new TokenReviewEndpoint(tokens, time, store, catalog), new SelfSubjectAccessReviewEndpoint(authorizer), portForwards));
+        app.UseWebSockets();
         app.Run(context => handler.Value.HandleAsync(context));
         await app.StartAsync();
         var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         address = $"127.0.0.1:{bound.Port}";
         var url = new Uri($"https://{address}");
-        var server = new TestApiServer(app, certificates, store, catalog, tokens, adminToken, url);
+        var server = new TestApiServer(app, certificates, store, catalog, tokens, stopping, adminToken, url);
         server.SeedNamespaces();
         return server;
     }
@@ -139,10 +144,12 @@ public sealed class TestApiServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _store.CloseWatches();
+        await _stopping.CancelAsync();
         await _app.StopAsync();
         await _app.DisposeAsync();
         _tokens.Dispose();
         _certificates.Dispose();
+        _stopping.Dispose();
     }
 
     private void SeedNamespaces()

@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace Mesh.Kubernetes.TestServer;
 
 /// <summary>How a <see cref="TestApiServer"/> presents itself and where it draws its limits.</summary>
@@ -30,4 +32,14 @@ public sealed record TestApiServerOptions
     /// </summary>
     public IReadOnlyDictionary<(string Namespace, string Name, int Port), Uri> ServiceUrls { get; init; } =
         new Dictionary<(string Namespace, string Name, int Port), Uri>();
+
+    /// <summary>
+    /// Where pods/portforward connects for (namespace, pod, port): a TCP endpoint standing in for the pod's port (there
+    /// is no kubelet). Null, or no callback: the forward reports the real server's "connection refused" on the port's
+    /// error channel.
+    /// </summary>
+    public Func<string, string, int, EndPoint?>? PodPortTargets { get; init; }
+
+    /// <summary>At most this many port forwards open at once; more are refused with 429.</summary>
+    public int MaxPortForwards { get; init; } = 64;
 }

@@ -19,7 +19,8 @@ internal sealed class ApiHandler(
     ResourceEndpoints resources,
     WatchEndpoint watches,
     TokenReviewEndpoint tokenReviews,
-    SelfSubjectAccessReviewEndpoint accessReviews)
+    SelfSubjectAccessReviewEndpoint accessReviews,
+    PortForwardEndpoint portForwards)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -148,6 +149,10 @@ internal sealed class ApiHandler(
     {
         var method = context.Request.Method;
         var isItem = request.Name is not null;
+        if (request.Subresource == "portforward")
+        {
+            return HttpMethods.IsGet(method) || HttpMethods.IsPost(method) ? portForwards.ForwardAsync(context, request) : throw ApiException.MethodNotAllowed();
+        }
         if (request.Type.IsVirtual)
         {
             if (!HttpMethods.IsPost(method) || isItem)

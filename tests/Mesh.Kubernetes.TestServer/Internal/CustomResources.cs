@@ -9,7 +9,8 @@ namespace Mesh.Kubernetes.TestServer.Internal;
 /// </summary>
 internal static class CustomResources
 {
-    public static void Establish(JsonObject crd, ResourceCatalog catalog)
+    /// <summary>Checks the CRD and writes its status; serves its resource unless <paramref name="serve"/> is false (a dry run).</summary>
+    public static void Establish(JsonObject crd, ResourceCatalog catalog, bool serve)
     {
         var name = crd["metadata"]?["name"]?.GetValue<string>() ?? "";
         var spec = crd["spec"] as JsonObject;
@@ -43,7 +44,10 @@ internal static class CustomResources
         {
             throw ApiException.Invalid(type, name, "spec.versions: Invalid value: must have exactly one version marked as storage version");
         }
-        catalog.ServeCustomResource(crd);
+        if (serve)
+        {
+            catalog.ServeCustomResource(crd);
+        }
         var conditions = new JsonArray();
         foreach (var (conditionType, reason, message) in new[]
         {

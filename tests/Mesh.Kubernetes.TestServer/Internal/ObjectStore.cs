@@ -52,8 +52,12 @@ internal sealed partial class ObjectStore
         }
     }
 
-    /// <summary>Stores a new object (a name taken is 409 AlreadyExists, generated or not, as on the real server): names it from generateName if need be and fills uid, creationTimestamp, resourceVersion, generation.</summary>
-    public JsonObject Create(ResourceType type, string? ns, JsonObject obj)
+    /// <summary>
+    /// Stores a new object (a name taken is 409 AlreadyExists, generated or not, as on the real server): names it from
+    /// generateName if need be and fills uid, creationTimestamp, resourceVersion, generation. A dry run makes the same
+    /// checks and answers the object as it would be, without a resourceVersion, storing and publishing nothing.
+    /// </summary>
+    public JsonObject Create(ResourceType type, string? ns, JsonObject obj, bool dryRun = false)
     {
         lock (_gate)
         {
@@ -81,7 +85,12 @@ internal sealed partial class ObjectStore
             }
             if (type.Key == "customresourcedefinitions.apiextensions.k8s.io")
             {
-                CustomResources.Establish(obj, _catalog);
+                CustomResources.Establish(obj, _catalog, serve: !dryRun);
+            }
+            if (dryRun)
+            {
+                metadata.Remove("resourceVersion");
+                return (JsonObject)obj.DeepClone();
             }
             metadata["resourceVersion"] = Next();
             bucket[PathOf(ns, name)] = obj;
@@ -93,9 +102,10 @@ internal sealed partial class ObjectStore
     /// <summary>
     /// Replaces an object, given the resourceVersion it was computed from: 409 Conflict when the stored one moved on.
     /// A main-resource write keeps the stored status (for kinds with a status subresource); a status write keeps all but status.
-    /// The generation goes up when anything but metadata and status changes.
+    /// The generation goes up when anything but metadata and status changes. A dry run answers the object as it would
+    /// be, at the current resourceVersion, storing and publishing nothing.
     /// </summary>
-    public JsonObject Replace(ResourceType type, string? ns, string name, JsonObject obj, string basedOn, bool status)
+    public JsonObject Replace(ResourceType type, string? ns, string name, JsonObject obj, string basedOn, bool status, bool dryRun = false)
     {
         lock (_gate)
         {
@@ -153,7 +163,11 @@ internal sealed partial class ObjectStore
             }
             if (type.Key == "customresourcedefinitions.apiextensions.k8s.io")
             {
-                CustomResources.Establish(updated, _catalog);
+                CustomResources.Establish(updated, _catalog, serve: !dryRun);
+            }
+            if (dryRun)
+            {
+                return (JsonObject)updated.DeepClone();
             }
             metadata["resourceVersion"] = Next();
             if (metadata["deletionTimestamp"] is not null && metadata["finalizers"] is not JsonArray { Count: > 0 })
@@ -172,9 +186,9 @@ internal sealed partial class ObjectStore
     /// <summary>
     /// Deletes an object at once (no grace period: there is no kubelet), unless it has finalizers: then it gets a
     /// deletionTimestamp and goes when an update removes the last one. A namespace takes its contents along (their
-    /// finalizers notwithstanding), a CRD its resources.
+    /// finalizers notwithstanding), a CRD its resources. A dry run answers what the delete would, changing nothing.
     /// </summary>
-    public JsonObject Delete(ResourceType type, string? ns, string name)
+    public JsonObject Delete(ResourceType type, string? ns, string name, bool dryRun = false)
     {
         lock (_gate)
         {
@@ -182,6 +196,16 @@ internal sealed partial class ObjectStore
             if (!bucket.TryGetValue(PathOf(ns, name), out var old))
             {
                 throw ApiException.NotFound(type, name);
+            }
+            if (dryRun)
+            {
+                old = (JsonObject)old.DeepClone();
+                if (old["metadata"]!["finalizers"] is JsonArray { Count: > 0 } && old["metadata"]!["deletionTimestamp"] is null)
+                {
+                    old["metadata"]!["deletionTimestamp"] = Timestamp(_time.GetUtcNow());
+                    old["metadata"]!["deletionGracePeriodSeconds"] = 0;
+                }
+                return old;
             }
             var metadata = (JsonObject)old["metadata"]!;
             if (metadata["finalizers"] is JsonArray { Count: > 0 })

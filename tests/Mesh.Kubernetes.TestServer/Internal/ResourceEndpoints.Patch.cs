@@ -30,8 +30,7 @@ internal sealed partial class ResourceEndpoints
                 (!request.Type.IsCustom ? ", application/strategic-merge-patch+json" : "")),
         };
         var patch = await JsonResponses.ReadNodeAsync(context);
-        RefuseDryRun(context);
-        await UpdateAsync(context, request, "PatchOptions", current =>
+        await UpdateAsync(context, request, "PatchOptions", DryRun(context, "PatchOptions"), current =>
         {
             var patched = apply(WithoutVersion(current), patch);
             return Accept(patched, request with { Version = request.Type.Versions[0] });
@@ -60,7 +59,7 @@ internal sealed partial class ResourceEndpoints
         {
             throw new ApiException(415, "UnsupportedMediaType", "this test API server reads apply patches as JSON only (YAML is not parsed)");
         }
-        RefuseDryRun(context);
+        var dryRun = DryRun(context, "PatchOptions");
         Accept((JsonObject)applied.DeepClone(), request);
         if (applied["metadata"]?["name"]?.GetValue<string>() is { } appliedName && appliedName != request.Name)
         {
@@ -70,12 +69,12 @@ internal sealed partial class ResourceEndpoints
         {
             applied = Accept(applied, request);
             applied["metadata"]!["name"] = request.Name;
-            await CreateObjectAsync(context, request, applied);
+            await CreateObjectAsync(context, request, applied, dryRun);
             return;
         }
         applied.Remove("apiVersion");
         applied.Remove("kind");
-        await UpdateAsync(context, request, "PatchOptions", current =>
+        await UpdateAsync(context, request, "PatchOptions", dryRun, current =>
         {
             var merged = request.Type.IsCustom
                 ? MergePatch.Apply(WithoutVersion(current), applied)

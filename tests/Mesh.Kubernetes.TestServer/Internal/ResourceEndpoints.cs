@@ -9,6 +9,8 @@ namespace Mesh.Kubernetes.TestServer.Internal;
 /// <summary>
 /// The verbs on a resource URL: get, list, create, update (PUT), delete, deletecollection, patch (in its own file),
 /// and the status subresource. Objects are stored at the resource's preferred version and presented at the version asked for.
+/// Every write takes dryRun=All: admission and validation run, and the answer is the object as it would be, with
+/// nothing stored, published to watches or given a new resourceVersion.
 /// </summary>
 internal sealed partial class ResourceEndpoints(ObjectStore store, ResourceCatalog catalog, Defaults defaults, AdmissionChain admission)
 {
@@ -57,11 +59,10 @@ internal sealed partial class ResourceEndpoints(ObjectStore store, ResourceCatal
     public async Task CreateAsync(HttpContext context, ResourceRequest request)
     {
         var obj = Accept(await JsonResponses.ReadObjectAsync(context), request);
-        RefuseDryRun(context);
-        await CreateObjectAsync(context, request, obj);
+        await CreateObjectAsync(context, request, obj, DryRun(context, "CreateOptions"));
     }
 
-    private async Task CreateObjectAsync(HttpContext context, ResourceRequest request, JsonObject obj)
+    private async Task CreateObjectAsync(HttpContext context, ResourceRequest request, JsonObject obj, bool dryRun)
     {
         if (request.Namespace is not null && store.Get(_namespaces, null, request.Namespace) is null)
         {
@@ -70,7 +71,7 @@ internal sealed partial class ResourceEndpoints(ObjectStore store, ResourceCatal
         }
         defaults.OnCreate(request.Type, obj);
         var name = obj["metadata"]!["name"]?.GetValue<string>() ?? "";
-        var attributes = new AdmissionAttributes("CREATE", request, name, obj, null, "CreateOptions");
+        var attributes = new AdmissionAttributes("CREATE", request, name, obj, null, "CreateOptions", dryRun);
         obj = Accept(await admission.MutateAsync(attributes, context.RequestAborted), request with { Version = request.Type.Versions[0] });
         if (name.Length == 0)
         {
@@ -80,20 +81,20 @@ internal sealed partial class ResourceEndpoints(ObjectStore store, ResourceCatal
         }
         NameValidation.Check(request.Type, name);
         await admission.ValidateAsync(attributes with { Name = name, Object = obj }, context.RequestAborted);
-        var created = store.Create(request.Type, request.Namespace, obj);
+        var created = store.Create(request.Type, request.Namespace, obj, dryRun);
         await JsonResponses.WriteAsync(context, 201, Present(created, request));
     }
 
     public async Task ReplaceAsync(HttpContext context, ResourceRequest request)
     {
         var body = Accept(await JsonResponses.ReadObjectAsync(context), request);
-        RefuseDryRun(context);
+        var dryRun = DryRun(context, "UpdateOptions");
         var name = request.Name!;
         if (body["metadata"]!["name"]?.GetValue<string>() is { } bodyName && bodyName != name)
         {
             throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
         }
-        await UpdateAsync(context, request, "UpdateOptions", _ => (JsonObject)body.DeepClone());
+        await UpdateAsync(context, request, "UpdateOptions", dryRun, _ => (JsonObject)body.DeepClone());
     }
 
     /// <summary>
@@ -101,7 +102,7 @@ internal sealed partial class ResourceEndpoints(ObjectStore store, ResourceCatal
     /// client's body or patch), is a precondition (409 when stale); without one the write is unconditional and retried
     /// over concurrent writes.
     /// </summary>
-    private async Task UpdateAsync(HttpContext context, ResourceRequest request, string optionsKind, Func<JsonObject, JsonObject> compute)
+    private async Task UpdateAsync(HttpContext context, ResourceRequest request, string optionsKind, bool dryRun, Func<JsonObject, JsonObject> compute)
     {
         var name = request.Name!;
         for (var attempt = 0; ; attempt++)
@@ -119,12 +120,12 @@ internal sealed partial class ResourceEndpoints(ObjectStore store, ResourceCatal
                 throw ApiException.BadRequest($"the name of the object ({changed}) does not match the name on the URL ({name})");
             }
             Defaults.OnUpdate(request.Type, candidate, current);
-            var attributes = new AdmissionAttributes("UPDATE", request, name, candidate, current, optionsKind);
+            var attributes = new AdmissionAttributes("UPDATE", request, name, candidate, current, optionsKind, dryRun);
             candidate = Accept(await admission.MutateAsync(attributes, context.RequestAborted), request with { Version = request.Type.Versions[0] });
             await admission.ValidateAsync(attributes with { Object = candidate }, context.RequestAborted);
             try
             {
-                var updated = store.Replace(request.Type, request.Namespace, name, candidate, basedOn, request.Subresource == "status");
+                var updated = store.Replace(request.Type, request.Namespace, name, candidate, basedOn, request.Subresource == "status", dryRun);
                 await JsonResponses.WriteAsync(context, 200, Present(updated, request));
                 return;
             }
@@ -137,8 +138,7 @@ internal sealed partial class ResourceEndpoints(ObjectStore store, ResourceCatal
 
     public async Task DeleteAsync(HttpContext context, ResourceRequest request)
     {
-        RefuseDryRun(context);
-        var deleted = store.Delete(request.Type, request.Namespace, request.Name!);
+        var deleted = store.Delete(request.Type, request.Namespace, request.Name!, DryRun(context, "DeleteOptions"));
         var pending = deleted["metadata"]?["deletionTimestamp"] is not null;
         await JsonResponses.WriteAsync(context, 200, request.Type.ReturnsDeletedObject || pending ? Present(deleted, request) : new JsonObject
         {
@@ -158,7 +158,7 @@ internal sealed partial class ResourceEndpoints(ObjectStore store, ResourceCatal
 
     public async Task DeleteCollectionAsync(HttpContext context, ResourceRequest request)
     {
-        RefuseDryRun(context);
+        var dryRun = DryRun(context, "DeleteOptions");
         var query = context.Request.Query;
         var (items, _) = store.List(request.Type, request.Namespace, LabelSelector.Parse(query["labelSelector"]),
             FieldSelector.Parse(query["fieldSelector"]));
@@ -168,7 +168,7 @@ internal sealed partial class ResourceEndpoints(ObjectStore store, ResourceCatal
             var metadata = item["metadata"]!;
             try
             {
-                deleted.Add(Present(store.Delete(request.Type, metadata["namespace"]?.GetValue<string>(), metadata["name"]!.GetValue<string>()), request));
+                deleted.Add(Present(store.Delete(request.Type, metadata["namespace"]?.GetValue<string>(), metadata["name"]!.GetValue<string>(), dryRun), request));
             }
             catch (ApiException e) when (e.Code == 404)
             {
@@ -227,12 +227,19 @@ internal sealed partial class ResourceEndpoints(ObjectStore store, ResourceCatal
         return obj;
     }
 
-    private static void RefuseDryRun(HttpContext context)
+    /// <summary>Whether the request is a dry run: dryRun=All (every value given must be All, as on the real server).</summary>
+    private static bool DryRun(HttpContext context, string optionsKind)
     {
-        if (context.Request.Query.ContainsKey("dryRun"))
+        var values = context.Request.Query["dryRun"];
+        foreach (var value in values)
         {
-            throw ApiException.BadRequest("dryRun is not supported by this test API server");
+            if (value != "All")
+            {
+                throw new ApiException(422, "Invalid", $"{optionsKind}.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: " +
+                    $"[]string{{{string.Join(", ", values.Select(v => "\"" + v + "\""))}}}: supported values: \"All\"");
+            }
         }
+        return values.Count > 0;
     }
 
     private static int ParseContinue(string token)

@@ -2,6 +2,7 @@ namespace Mesh.Kubernetes.TestServer.Internal;
 
 /// <summary>
 /// A resource URL taken apart: /api/v1[/namespaces/NS]/PLURAL[/NAME[/SUB]] or /apis/G/V[/namespaces/NS]/PLURAL[/NAME[/SUB]].
+/// The subresources served: status (kinds that have it) and pods/portforward.
 /// </summary>
 internal sealed record ResourceRequest(ResourceType Type, string Version, string? Namespace, string? Name, string? Subresource)
 {
@@ -47,7 +48,7 @@ internal sealed record ResourceRequest(ResourceType Type, string Version, string
         }
         var name = remaining >= 2 ? segments[rest + 1] : null;
         var sub = remaining == 3 ? segments[rest + 2] : null;
-        if (sub is not null && !(sub == "status" && type.HasStatus))
+        if (sub is not null && !(sub == "status" && type.HasStatus) && !(sub == "portforward" && type.Key == "pods"))
         {
             return null;
         }

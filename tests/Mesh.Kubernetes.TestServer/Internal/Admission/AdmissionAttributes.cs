@@ -2,11 +2,12 @@ using System.Text.Json.Nodes;
 
 namespace Mesh.Kubernetes.TestServer.Internal.Admission;
 
-/// <summary>What admission is asked about: the operation on which resource (at the version requested), and the objects.</summary>
+/// <summary>What admission is asked about: the operation on which resource (at the version requested), the objects, and whether it is a dry run.</summary>
 internal sealed record AdmissionAttributes(
     string Operation,
     ResourceRequest Request,
     string Name,
     JsonObject Object,
     JsonObject? OldObject,
-    string OptionsKind);
+    string OptionsKind,
+    bool DryRun);

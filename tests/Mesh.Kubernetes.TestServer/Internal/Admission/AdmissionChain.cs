@@ -9,7 +9,9 @@ namespace Mesh.Kubernetes.TestServer.Internal.Admission;
 /// webhooks (configurations by name, webhooks in order) may patch the object with a JSONPatch; then every
 /// ValidatingWebhookConfiguration's may refuse it. A refusal reads "admission webhook \"NAME\" denied the request:
 /// MESSAGE"; a failed call fails the request under failurePolicy Fail (the default) and is skipped under Ignore.
-/// Not done: reinvocation, DELETE/CONNECT operations, matchConditions, sideEffects with dryRun.
+/// A dry run reaches only webhooks whose sideEffects are None or NoneOnDryRun (any other fails the request with the
+/// real server's "does not support dry run", 400), and tells them dryRun: true.
+/// Not done: reinvocation, DELETE/CONNECT operations, matchConditions.
 /// </summary>
 internal sealed class AdmissionChain(ObjectStore store, ResourceCatalog catalog, WebhookClient client)
 {
@@ -93,6 +95,10 @@ internal sealed class AdmissionChain(ObjectStore store, ResourceCatalog catalog,
     /// <summary>Calls one webhook; returns its response when it allowed the request (null when a failure was ignored).</summary>
     private async Task<JsonObject?> CallAsync(JsonObject hook, AdmissionAttributes attributes, string version, CancellationToken cancellationToken)
     {
+        if (attributes.DryRun && hook["sideEffects"]?.GetValue<string>() is not ("None" or "NoneOnDryRun"))
+        {
+            throw ApiException.BadRequest($"admission webhook \"{Name(hook)}\" does not support dry run");
+        }
         var reviewVersion = Versions(hook).Contains("v1") ? "v1" : "v1beta1";
         var uid = Guid.NewGuid().ToString();
         JsonObject response;
@@ -152,7 +158,7 @@ internal sealed class AdmissionChain(ObjectStore store, ResourceCatalog catalog,
         requestItem["userInfo"] = AdminUser.DeepClone();
         requestItem["object"] = AtVersion(attributes.Object, type, version);
         requestItem["oldObject"] = attributes.OldObject is null ? null : AtVersion(attributes.OldObject, type, version);
-        requestItem["dryRun"] = false;
+        requestItem["dryRun"] = attributes.DryRun;
         requestItem["options"] = new JsonObject { ["kind"] = attributes.OptionsKind, ["apiVersion"] = "meta.k8s.io/v1" };
         return new JsonObject
         {

@@ -14,6 +14,8 @@ internal sealed record AccessAttributes(string Verb, string Group, string Resour
         var item = request.Name is not null;
         var verb = method switch
         {
+            // Since Kubernetes 1.31 a WebSocket GET on a connect subresource needs create, as the SPDY POST always did.
+            "GET" when request.Subresource == "portforward" => "create",
             "GET" when !item && watch => "watch",
             "GET" => item ? "get" : "list",
             "POST" => "create",
