@@ -17,7 +17,8 @@ using Microsoft.Extensions.Logging;
 namespace Mesh.Kubernetes.TestServer;
 
 /// <summary>
-/// A Kubernetes API server for tests, in-process: HTTPS (HTTP/1.1 and HTTP/2) on 127.0.0.1 with a CA of its own,
+/// A Kubernetes API server for tests, in-process: HTTPS (HTTP/1.1 and HTTP/2) on 127.0.0.1 (or
+/// <see cref="TestApiServerOptions.ListenAddress"/>) with a CA of its own,
 /// faithful where the mesh depends on it. Real kubectl and KubernetesClient talk to it through
 /// <see cref="WriteKubeconfig"/> and <see cref="ClientConfiguration"/>.
 /// </summary>
@@ -43,7 +44,7 @@ public sealed class TestApiServer : IAsyncDisposable
         Url = url;
     }
 
-    /// <summary>https://127.0.0.1:PORT</summary>
+    /// <summary>https://ADDRESS:PORT (127.0.0.1 unless <see cref="TestApiServerOptions.ListenAddress"/> says otherwise).</summary>
     public Uri Url { get; }
 
     /// <summary>A bearer token with every right.</summary>
@@ -55,8 +56,12 @@ public sealed class TestApiServer : IAsyncDisposable
     public static async Task<TestApiServer> StartAsync(TestApiServerOptions? options = null)
     {
         options ??= new TestApiServerOptions();
+        if (options.ListenAddress.Equals(IPAddress.Any) || options.ListenAddress.Equals(IPAddress.IPv6Any))
+        {
+            throw new ArgumentException("ListenAddress must be one address (clients and the certificate name it), not a wildcard", nameof(options));
+        }
         var time = options.Time ?? TimeProvider.System;
-        var certificates = ServingCertificates.Create(DateTimeOffset.UtcNow);
+        var certificates = ServingCertificates.Create(DateTimeOffset.UtcNow, options.ListenAddress);
         var adminToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
         var catalog = new ResourceCatalog();
         var hub = new WatchHub(options.WatchHistoryLimit, options.MaxWatches);
@@ -68,7 +73,7 @@ public sealed class TestApiServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
-            kestrel.Listen(IPAddress.Loopback, 0, listen =>
+            kestrel.Listen(options.ListenAddress, 0, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
                 listen.UseHttps(certificates.Serving);
@@ -78,7 +83,7 @@ public sealed class TestApiServer : IAsyncDisposable
         // The port is known only once Kestrel listens; /api names it, so the handler is built on the first request.
         var address = "";
         var admission = new AdmissionChain(store, catalog, new WebhookClient(options, time));
-        var authorizer = new Authorizer();
+        var authorizer = new Authorizer(new RbacRules(store, catalog));
         var stopping = new CancellationTokenSource();
         var portForwards = new PortForwardEndpoint(store, catalog, options, stopping.Token);
         var handler = new Lazy<ApiHandler>(() => new ApiHandler(adminToken, address, options, catalog, tokens, authorizer,
@@ -88,10 +93,10 @@ public sealed class TestApiServer : IAsyncDisposable
         app.Run(context => handler.Value.HandleAsync(context));
         await app.StartAsync();
         var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        address = $"127.0.0.1:{bound.Port}";
+        address = new IPEndPoint(options.ListenAddress, bound.Port).ToString();
         var url = new Uri($"https://{address}");
         var server = new TestApiServer(app, certificates, store, catalog, tokens, stopping, adminToken, url);
-        server.SeedNamespaces();
+        server.Seed();
         return server;
     }
 
@@ -132,6 +137,23 @@ public sealed class TestApiServer : IAsyncDisposable
         return _tokens.Issue(ns, serviceAccount, account ?? Guid.NewGuid().ToString(), audiences, lifetime, podName, pod, [.. bindings]);
     }
 
+    /// <summary>
+    /// Writes what a kubelet mounts at /var/run/secrets/kubernetes.io/serviceaccount for a pod: <c>token</c> (a
+    /// service-account token for this server's own audience, bound to the pod when named), <c>ca.crt</c> (this
+    /// server's CA) and <c>namespace</c>. With KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT set to
+    /// <see cref="Url"/>'s, KubernetesClient's InClusterConfig then reaches this server as that service account, with
+    /// what the stored RBAC grants it. Returns the directory.
+    /// </summary>
+    public string WriteServiceAccountDirectory(string directory, string ns, string serviceAccount, string? podName = null, TimeSpan? lifetime = null)
+    {
+        Directory.CreateDirectory(directory);
+        var token = IssueServiceAccountToken(ns, serviceAccount, [ServiceAccountTokens.Issuer], lifetime ?? TimeSpan.FromHours(1), podName);
+        File.WriteAllText(Path.Combine(directory, "token"), token);
+        File.WriteAllText(Path.Combine(directory, "ca.crt"), CaCertificatePem);
+        File.WriteAllText(Path.Combine(directory, "namespace"), ns);
+        return directory;
+    }
+
     /// <summary>Forgets the watch history: the next watch from an older resourceVersion gets 410 Gone.</summary>
     public void CompactHistory() => _store.CompactHistory();
 
@@ -152,8 +174,22 @@ public sealed class TestApiServer : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private void SeedNamespaces()
+    /// <summary>What every cluster starts with: the system namespaces, and the cluster-admin ClusterRole (bindings may name it).</summary>
+    private void Seed()
     {
+        _store.Create(_catalog.FindByKey("clusterroles.rbac.authorization.k8s.io")!, null, new JsonObject
+        {
+            ["apiVersion"] = "rbac.authorization.k8s.io/v1",
+            ["kind"] = "ClusterRole",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = "cluster-admin",
+                ["labels"] = new JsonObject { ["kubernetes.io/bootstrapping"] = "rbac-defaults" },
+            },
+            ["rules"] = new JsonArray(
+                new JsonObject { ["apiGroups"] = new JsonArray("*"), ["resources"] = new JsonArray("*"), ["verbs"] = new JsonArray("*") },
+                new JsonObject { ["nonResourceURLs"] = new JsonArray("*"), ["verbs"] = new JsonArray("*") }),
+        });
         var namespaces = _catalog.FindByKey("namespaces")!;
         var defaults = new Defaults();
         foreach (var name in new[] { "default", "kube-system", "kube-public", "kube-node-lease" })

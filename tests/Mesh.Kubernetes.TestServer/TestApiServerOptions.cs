@@ -34,6 +34,20 @@ public sealed record TestApiServerOptions
         new Dictionary<(string Namespace, string Name, int Port), Uri>();
 
     /// <summary>
+    /// Consulted, at each webhook call, for a service <see cref="ServiceUrls"/> has no entry for: (namespace, name, port)
+    /// → base URI, or null when it cannot be reached (the call then fails as an unreachable service does). For
+    /// addresses learnt after the server started (a container's).
+    /// </summary>
+    public Func<(string Namespace, string Name, int Port), Uri?>? ServiceResolver { get; init; }
+
+    /// <summary>
+    /// The address the server listens on, names in its URL and carries in its serving certificate (with 127.0.0.1 and
+    /// localhost): a Docker network's gateway address lets containers on that network reach it. Must be one address,
+    /// not a wildcard.
+    /// </summary>
+    public IPAddress ListenAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>
     /// Where pods/portforward connects for (namespace, pod, port): a TCP endpoint standing in for the pod's port (there
     /// is no kubelet). Null, or no callback: the forward reports the real server's "connection refused" on the port's
     /// error channel.

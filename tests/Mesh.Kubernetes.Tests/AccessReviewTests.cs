@@ -27,7 +27,7 @@ public sealed class AccessReviewTests
     }
 
     [Fact]
-    public async Task Review_ServiceAccountToken_IsDeniedWithReason()
+    public async Task Review_ServiceAccountWithoutBindings_IsDenied()
     {
         await using var fixture = await ServerFixture.StartAsync();
         var token = fixture.Server.IssueServiceAccountToken("default", "sleep", ["https://kubernetes.default.svc.cluster.local"], TimeSpan.FromHours(1));
@@ -36,7 +36,7 @@ public sealed class AccessReviewTests
         var review = await ReviewAsync(client, "list", "", "pods", "default");
 
         Assert.False(review.Status.Allowed);
-        Assert.Contains("no RBAC", review.Status.Reason);
+        Assert.True(string.IsNullOrEmpty(review.Status.Reason)); // the real RBAC authorizer gives no reason when no rule applies
     }
 
     [Fact]

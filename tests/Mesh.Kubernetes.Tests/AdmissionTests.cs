@@ -197,6 +197,37 @@ public sealed class AdmissionTests
     }
 
     [Fact]
+    public async Task Webhook_ServiceReference_ResolvedByCallbackWhenNotInServiceUrls()
+    {
+        await using var webhook = await TestWebhook.StartAsync(_ => TestWebhook.Patch("""[{"op":"add","path":"/metadata/labels/via","value":"resolver"}]"""));
+        Uri? learnt = null; // known only after the server started, as a container's address is
+        var asked = new List<(string, string, int)>();
+        await using var fixture = await ServerFixture.StartAsync(new TestApiServerOptions
+        {
+            ServiceResolver = service =>
+            {
+                asked.Add(service);
+                return learnt;
+            },
+        });
+        var client = new Admissionregistrationv1WebhookClientConfig
+        {
+            Service = new Admissionregistrationv1ServiceReference { NamespaceProperty = "default", Name = "webhook", Path = "/inject", Port = 443 },
+            CaBundle = Convert.FromBase64String(webhook.CaBundle),
+        };
+        await fixture.Client.AdmissionregistrationV1.CreateMutatingWebhookConfigurationAsync(Mutating("svc.test.io", client, ["pods"]));
+        var unresolved = await Assert.ThrowsAsync<HttpOperationException>(() => fixture.Client.CoreV1.CreateNamespacedPodAsync(Pod("early"), "default"));
+
+        learnt = webhook.Url;
+        var pod = await fixture.Client.CoreV1.CreateNamespacedPodAsync(Pod("p"), "default");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, unresolved.Response.StatusCode);
+        Assert.Contains("failed calling webhook", unresolved.Response.Content);
+        Assert.Equal("resolver", pod.Metadata.Labels["via"]);
+        Assert.Equal([("default", "webhook", 443), ("default", "webhook", 443)], asked);
+    }
+
+    [Fact]
     public async Task MutatingWebhook_StatusSubresourceRule_SeesStatusUpdatesOnly()
     {
         await using var webhook = await TestWebhook.StartAsync(_ => TestWebhook.Allow());

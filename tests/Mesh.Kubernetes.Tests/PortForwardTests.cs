@@ -198,6 +198,21 @@ public sealed class PortForwardTests
         Assert.Contains("'403'", error.Message);
     }
 
+    [SkippableFact]
+    public async Task KubectlPortForward_SpdyIsRefusedWithTheReason()
+    {
+        Kubectl.SkipUnlessInstalled();
+        await using var fixture = await ServerFixture.StartAsync(new TestApiServerOptions { PodPortTargets = (_, _, _) => null });
+        await CreatePodAsync(fixture.Client, "web");
+        // kubectl forwards only to a running pod (there is no kubelet to say so).
+        await fixture.Client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch("""{"status":{"phase":"Running"}}""", V1Patch.PatchType.MergePatch), "web", "default");
+
+        var (exit, output, error) = await fixture.Kubectl.RunAsync("port-forward", "pod/web", ":8080", "-n", "default");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("v4.channel.k8s.io", output + error);
+    }
+
     private static async Task<byte[]> ReceiveAsync(WebSocket socket, CancellationToken cancellationToken)
     {
         var buffer = new byte[64 * 1024];

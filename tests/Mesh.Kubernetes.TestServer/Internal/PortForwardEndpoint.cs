@@ -31,12 +31,12 @@ internal sealed class PortForwardEndpoint(ObjectStore store, ResourceCatalog cat
     public async Task ForwardAsync(HttpContext context, ResourceRequest request)
     {
         var pod = store.Get(catalog.FindByKey("pods")!, request.Namespace, request.Name!) ?? throw ApiException.NotFound(request.Type, request.Name!);
-        var ports = Ports(context.Request.Query["ports"]);
         if (!context.WebSockets.IsWebSocketRequest)
         {
             throw ApiException.BadRequest("Upgrade request required: this test API server serves pods/portforward over WebSocket " +
                 $"({ChannelProtocol}) only, not SPDY");
         }
+        var ports = Ports(context.Request.Query["ports"]);
         var protocol = Protocol(context.WebSockets.WebSocketRequestedProtocols);
         if (Interlocked.Increment(ref _open) > options.MaxPortForwards)
         {

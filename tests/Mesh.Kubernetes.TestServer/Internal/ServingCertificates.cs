@@ -4,7 +4,10 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Mesh.Kubernetes.TestServer.Internal;
 
-/// <summary>A self-signed CA made per server, and the serving certificate it signs for 127.0.0.1 and localhost.</summary>
+/// <summary>
+/// A self-signed CA made per server, and the serving certificate it signs for 127.0.0.1, localhost, the listen address,
+/// and the names pods use for the API server (kubernetes, kubernetes.default, kubernetes.default.svc[.cluster.local]).
+/// </summary>
 internal sealed class ServingCertificates : IDisposable
 {
     private ServingCertificates(X509Certificate2 authority, X509Certificate2 serving)
@@ -21,7 +24,7 @@ internal sealed class ServingCertificates : IDisposable
 
     public string AuthorityPem => Authority.ExportCertificatePem() + "\n";
 
-    public static ServingCertificates Create(DateTimeOffset now)
+    public static ServingCertificates Create(DateTimeOffset now, IPAddress listenAddress)
     {
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caRequest = new CertificateRequest("CN=mesh-test-apiserver-ca", caKey, HashAlgorithmName.SHA256);
@@ -35,8 +38,15 @@ internal sealed class ServingCertificates : IDisposable
         var request = new CertificateRequest("CN=kube-apiserver", key, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(IPAddress.Loopback);
+        if (!listenAddress.Equals(IPAddress.Loopback))
+        {
+            names.AddIpAddress(listenAddress);
+        }
         names.AddDnsName("localhost");
+        names.AddDnsName("kubernetes");
+        names.AddDnsName("kubernetes.default");
         names.AddDnsName("kubernetes.default.svc");
+        names.AddDnsName("kubernetes.default.svc.cluster.local");
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));

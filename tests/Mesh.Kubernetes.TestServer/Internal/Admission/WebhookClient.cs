@@ -7,7 +7,7 @@ namespace Mesh.Kubernetes.TestServer.Internal.Admission;
 
 /// <summary>
 /// Posts an AdmissionReview to a webhook over HTTPS: to clientConfig.url, or to clientConfig.service through
-/// <see cref="TestApiServerOptions.ServiceUrls"/> (tests have no cluster DNS); the server certificate must chain to
+/// <see cref="TestApiServerOptions.ServiceUrls"/>, else <see cref="TestApiServerOptions.ServiceResolver"/> (tests have no cluster DNS); the server certificate must chain to
 /// clientConfig.caBundle (the machine's roots when none is given); timeoutSeconds bounds the call (default 10, at most 30).
 /// </summary>
 internal sealed class WebhookClient(TestApiServerOptions options, TimeProvider time)
@@ -62,9 +62,10 @@ internal sealed class WebhookClient(TestApiServerOptions options, TimeProvider t
         }
         var service = clientConfig["service"] ?? throw new WebhookCallException("clientConfig has neither url nor service");
         var key = (service["namespace"]?.GetValue<string>() ?? "", service["name"]?.GetValue<string>() ?? "", service["port"]?.GetValue<int>() ?? 443);
-        if (!options.ServiceUrls.TryGetValue(key, out var baseUri))
+        if (!options.ServiceUrls.TryGetValue(key, out var baseUri) && (baseUri = options.ServiceResolver?.Invoke(key)) is null)
         {
-            throw new WebhookCallException($"failed to call webhook: service {key.Item2}.{key.Item1}:{key.Item3} has no entry in TestApiServerOptions.ServiceUrls");
+            throw new WebhookCallException($"failed to call webhook: service {key.Item2}.{key.Item1}:{key.Item3} has no entry in " +
+                "TestApiServerOptions.ServiceUrls and ServiceResolver does not name it");
         }
         var path = service["path"]?.GetValue<string>() ?? "";
         return (new Uri(baseUri.GetLeftPart(UriPartial.Authority) + baseUri.AbsolutePath.TrimEnd('/') + path), $"{key.Item2}.{key.Item1}.svc");

@@ -1,21 +1,20 @@
 namespace Mesh.Kubernetes.TestServer.Internal.Authorization;
 
 /// <summary>
-/// Decides whether a caller may do something. The admin token may do anything (system:masters). Every authenticated
-/// caller gets what the real server's bootstrap ClusterRoles give system:authenticated: discovery (system:discovery,
-/// system:public-info-viewer) and self reviews (system:basic-user). Nothing else is granted: this server has no RBAC.
+/// Decides whether a caller may do something, as the real server's authorizer chain does. The admin token may do
+/// anything (system:masters). Every authenticated caller gets what the bootstrap ClusterRoles give
+/// system:authenticated: discovery (system:discovery, system:public-info-viewer) and self reviews (system:basic-user).
+/// The rest is RBAC over the stored objects (<see cref="RbacRules"/>); what no rule allows is denied.
 /// </summary>
-internal sealed class Authorizer
+internal sealed class Authorizer(RbacRules rbac)
 {
-    public const string NoRbacReason = "this test API server has no RBAC: only its admin token is authorized beyond discovery and self reviews";
-
     public (bool Allowed, string Reason) Authorize(Caller caller, AccessAttributes attributes)
     {
         if (caller.IsAdmin || Bootstrap(attributes))
         {
             return (true, "");
         }
-        return (false, NoRbacReason);
+        return rbac.Authorize(caller, attributes);
     }
 
     /// <summary>What the bootstrap roles bound to system:authenticated allow.</summary>
