@@ -13,7 +13,8 @@ namespace Mesh.EndToEnd.Tests;
 
 /// <summary>
 /// A small Kestrel HTTPS app outside the mesh, with its own CA and a certificate for one host name: what a gateway's
-/// TLS passthrough forwards to. It answers every request with its name.
+/// TLS passthrough forwards to, or an admission webhook the test API server calls. By default it answers GET / with
+/// its name; a test may map its own endpoints instead.
 /// </summary>
 internal sealed class HttpsBackend : IAsyncDisposable
 {
@@ -34,7 +35,7 @@ internal sealed class HttpsBackend : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<HttpsBackend> StartAsync(string host)
+    public static async Task<HttpsBackend> StartAsync(string host, Action<WebApplication>? map = null)
     {
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caRequest = new CertificateRequest($"CN={host} test CA", caKey, HashAlgorithmName.SHA256);
@@ -59,7 +60,15 @@ internal sealed class HttpsBackend : IAsyncDisposable
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
         var app = builder.Build();
-        app.MapGet("/", () => $"served by {host}");
+        if (map is null)
+        {
+            app.MapGet("/", () => $"served by {host}");
+        }
+        else
+        {
+            map(app);
+        }
+
         await app.StartAsync();
         var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         return new HttpsBackend(app, host, ca.ExportCertificatePem(), address.Port);

@@ -1,45 +1,77 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Mesh.Meshctl.Cluster;
 
 namespace Mesh.Meshctl.Commands;
 
 /// <summary>
-/// `meshctl proxy-status`: what the control plane sent each proxy and whether the proxy ACKed it, one line per
+/// `meshctl proxy-status`: what the control plane (local, or istiod's pod through a port-forward) sent each proxy and whether the proxy ACKed it, one line per
 /// proxy like `istioctl proxy-status`, with the reason of any NACK below.
 /// </summary>
 internal static class ProxyStatusCommand
 {
+    public const int MonitoringPort = 15014;
     private static readonly string[] Types = ["cds", "lds", "eds", "rds"];
 
     public static Command Create()
     {
-        var controlPlane = new Option<Uri>("--control-plane")
+        var connection = new ClusterConnection();
+        var controlPlane = new Option<Uri?>("--control-plane")
         {
-            CustomParser = result => UriParsing.One(result)!,
-            Description = "The control plane's HTTP address (its --http-port)",
-            DefaultValueFactory = _ => new Uri("http://127.0.0.1:15014"),
+            CustomParser = UriParsing.One,
+            Description = "The control plane's HTTP address (its --http-port, e.g. http://127.0.0.1:15014 for `meshctl demo`); "
+                + "without it, an app=istiod pod's 15014 through a port-forward",
         };
         var command = new Command("proxy-status", "Show, per proxy, whether it is SYNCED, STALE or NACKED for each config type")
         {
             controlPlane,
         };
+        connection.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
-            using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
-            var url = new Uri(result.GetValue(controlPlane)!, "/debug/syncz");
-            try
+            if (result.GetValue(controlPlane) is { } url)
             {
-                Console.Write(Render(await client.GetStringAsync(url, cancellationToken)));
-                return 0;
+                using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(10) };
+                return await RunAsync(http, Console.Out, Console.Error, cancellationToken);
             }
-            catch (HttpRequestException e)
+
+            return await ClusterCommand.RunAsync("proxy-status", connection, result, Console.Error, async config =>
             {
-                Console.Error.WriteLine($"meshctl proxy-status: cannot reach the control plane at {url}: {e.Message}");
-                return 1;
-            }
+                using var api = new KubeApi(config);
+                JsonObject pod;
+                try
+                {
+                    pod = await new PodLocator(api).FindAsync(ClusterCheck.SystemNamespace, "app=istiod", cancellationToken);
+                }
+                catch (ClusterException e)
+                {
+                    Console.Error.WriteLine($"meshctl proxy-status: {e.Message}");
+                    return 1;
+                }
+
+                using var http = new PortForwarder(api, ClusterCheck.SystemNamespace, pod["metadata"]!["name"]!.ToString(), MonitoringPort)
+                    .CreateHttpClient(TimeSpan.FromSeconds(10));
+                return await RunAsync(http, Console.Out, Console.Error, cancellationToken);
+            });
         });
         return command;
+    }
+
+    /// <summary>Reads /debug/syncz through <paramref name="controlPlane"/> (its BaseAddress is the control plane's HTTP port) and prints the table.</summary>
+    public static async Task<int> RunAsync(HttpClient controlPlane, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
+    {
+        try
+        {
+            output.Write(Render(await controlPlane.GetStringAsync("debug/syncz", cancellationToken)));
+            return 0;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException or k8s.Autorest.HttpOperationException or System.Net.WebSockets.WebSocketException)
+        {
+            errors.WriteLine($"meshctl proxy-status: cannot reach the control plane at {controlPlane.BaseAddress}: {ErrorText.Of(e)}");
+            return 1;
+        }
     }
 
     /// <summary>Turns the control plane's /debug/syncz JSON into the table people read.</summary>
