@@ -10,7 +10,8 @@ namespace Mesh.EndToEnd.Tests.Cluster;
 /// <summary>
 /// One pod of a Deployment, from its Pod object to its containers: the Pod is created through the API (so admission
 /// webhooks mutate it, as the ReplicaSet controller's pods are), its volumes written, a sandbox container holding its
-/// address and DNS names on the test network, its init containers run to completion, then its containers; readiness
+/// address and DNS names on the test network, its init containers run to completion (native sidecars, restartPolicy
+/// Always, left running), then its containers; readiness
 /// is probed from the host and written to the Pod's status. An exited container is reported, not restarted.
 /// </summary>
 internal sealed class KubeletPod
@@ -127,6 +128,13 @@ internal sealed class KubeletPod
             {
                 var env = await environment.ResolveAsync(init, cancellationToken);
                 var name = _kubelet.ContainerName(Namespace, Name, init.Name);
+                if (init.RestartPolicy == "Always")
+                {
+                    // A native sidecar: started in order, and left running.
+                    await DockerCli.CheckAsync(CommandTimeout, [.. Run(name, pod, init, env, volumes, detached: true)]);
+                    continue;
+                }
+
                 var result = await DockerCli.RunAsync(CommandTimeout, [.. Run(name, pod, init, env, volumes, detached: false)]);
                 if (result.Exit != 0) throw new InvalidOperationException($"init container {init.Name} exited {result.Exit}: {Tail(result.Out + result.Err)}");
             }

@@ -87,12 +87,8 @@ internal sealed class PodVolumes(V1Pod pod, IKubernetes client, TestApiServer se
 
         if (pod.Spec.AutomountServiceAccountToken != false)
         {
-            var dir = Path.Combine(root, "serviceaccount");
-            Directory.CreateDirectory(dir);
-            WriteFile(dir, "token", Encoding.UTF8.GetBytes(Token(ApiAudience, 3600)), null);
-            WriteFile(dir, "ca.crt", Encoding.UTF8.GetBytes(server.CaCertificatePem), null);
-            WriteFile(dir, "namespace", Encoding.UTF8.GetBytes(ns), null);
-            ServiceAccountPath = dir;
+            ServiceAccountPath = server.WriteServiceAccountDirectory(Path.Combine(root, "serviceaccount"), ns,
+                pod.Spec.ServiceAccountName ?? "default", pod.Metadata.Name);
         }
     }
 
