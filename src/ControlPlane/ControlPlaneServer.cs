@@ -154,10 +154,10 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         var app = builder.Build();
 
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
-        var source = ConfigSources.Create(options, time, loggers, informers);
-        var jwks = new JwksFetcher(options.Jwks, time, loggers.CreateLogger<JwksFetcher>());
         // The mesh config's fields translation reads: from the istio ConfigMap on a cluster, else from --mesh-config.
         var meshSettings = new MeshSettingsSource();
+        var source = ConfigSources.Create(options, time, loggers, informers, meshSettings);
+        var jwks = new JwksFetcher(options.Jwks, time, loggers.CreateLogger<JwksFetcher>());
         var meshConfigFile = options.MeshConfigFile is { } meshFile && options.Kubernetes is null
             ? new MeshConfigFile(meshFile, meshSettings, loggers.CreateLogger<MeshConfigFile>(), time, options.FileSettle)
             : null;

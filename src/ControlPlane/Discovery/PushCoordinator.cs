@@ -111,7 +111,8 @@ internal sealed class PushCoordinator : IDisposable
             try
             {
                 var current = _source.Current;
-                snapshot = MeshSnapshotBuilder.Build(version, current.Resources, _credentialRoot, _jwks?.Current, current.Registry, _meshSettings?.Current);
+                snapshot = MeshSnapshotBuilder.Build(version, current.Resources, _credentialRoot, _jwks?.Current, current.Registry, _meshSettings?.Current,
+                    current.Credentials);
             }
             catch (Exception ex)
             {

@@ -39,14 +39,18 @@ internal sealed class ConfigStatusEvents
     }
 
     /// <summary>Records a Warning event on the object unless this one was already recorded for its resourceVersion; true when it is new.</summary>
-    public bool Report(CustomObject item, string reason, string message)
+    public bool Report(CustomObject item, string reason, string message) => Report(item.ApiVersion, item.Kind, item.Metadata, reason, message);
+
+    /// <inheritdoc cref="Report(CustomObject, string, string)"/>
+    public bool Report(string apiVersion, string kind, V1ObjectMeta metadata, string reason, string message)
     {
-        var key = $"{item.Metadata.Uid}/{item.Metadata.ResourceVersion}/{reason}/{message}";
+        var key = $"{metadata.Uid}/{metadata.ResourceVersion}/{reason}/{message}";
         lock (_gate)
         {
             if (!_reported.Add(key)) return false;
-            var created = Create(item, reason, message);
-            _pending = _pending.ContinueWith(_ => WriteAsync(created, item), TaskScheduler.Default).Unwrap();
+            var created = WarningEvent.About(apiVersion, kind, metadata, reason, message, _time.GetUtcNow().UtcDateTime);
+            var subject = $"{kind} {metadata.NamespaceProperty}/{metadata.Name}";
+            _pending = _pending.ContinueWith(_ => WriteAsync(created, subject), TaskScheduler.Default).Unwrap();
         }
         return true;
     }
@@ -57,10 +61,7 @@ internal sealed class ConfigStatusEvents
         lock (_gate) _reported.RemoveWhere(key => !isLiveUid(key[..Math.Max(0, key.IndexOf('/'))]));
     }
 
-    private Corev1Event Create(CustomObject item, string reason, string message) =>
-        WarningEvent.About(item.ApiVersion, item.Kind, item.Metadata, reason, message, _time.GetUtcNow().UtcDateTime);
-
-    private async Task WriteAsync(Corev1Event created, CustomObject item)
+    private async Task WriteAsync(Corev1Event created, string subject)
     {
         try
         {
@@ -68,7 +69,7 @@ internal sealed class ConfigStatusEvents
         }
         catch (Exception ex)
         {
-            KubernetesSourceLog.EventFailed(_logger, $"{item.Kind} {item.Metadata.NamespaceProperty}/{item.Metadata.Name}", KubernetesApiError.Describe(ex));
+            KubernetesSourceLog.EventFailed(_logger, subject, KubernetesApiError.Describe(ex));
         }
     }
 }

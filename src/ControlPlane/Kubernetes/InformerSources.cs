@@ -32,6 +32,38 @@ internal static class InformerSources
     public static InformerSource<V1ValidatingWebhookConfiguration> ValidatingWebhookConfigurations(IKubernetes client) => Typed<V1ValidatingWebhookConfiguration, V1ValidatingWebhookConfigurationList>((watch, version, ct) =>
         client.AdmissionregistrationV1.ListValidatingWebhookConfigurationWithHttpMessagesAsync(allowWatchBookmarks: watch, resourceVersion: version, watch: watch, cancellationToken: ct));
 
+    /// <summary>
+    /// Secrets of every namespace but service account tokens and Helm releases (Istio's field selector), each trimmed
+    /// to its TLS credential keys before it is cached (<see cref="SecretCredentials.Trim"/>).
+    /// </summary>
+    public static InformerSource<V1Secret> Secrets(IKubernetes client)
+    {
+        var source = Typed<V1Secret, V1SecretList>((watch, version, ct) =>
+            client.CoreV1.ListSecretForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: watch, fieldSelector: SecretCredentials.FieldSelector,
+                resourceVersion: version, watch: watch, cancellationToken: ct));
+        return new InformerSource<V1Secret>(
+            async ct =>
+            {
+                var list = await source.List(ct);
+                var trimmed = new V1Secret[list.Items.Count];
+                for (var i = 0; i < trimmed.Length; i++) trimmed[i] = SecretCredentials.Trim(list.Items[i]);
+                return new InformerList<V1Secret>(trimmed, list.ResourceVersion);
+            },
+            (resourceVersion, onError, ct) => Trimmed(source.Watch(resourceVersion, onError, ct), ct));
+    }
+
+    private static async IAsyncEnumerable<(WatchEventType Type, V1Secret Object)> Trimmed(IAsyncEnumerable<(WatchEventType Type, V1Secret Object)> events,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var (type, secret) in events.WithCancellation(ct)) yield return (type, SecretCredentials.Trim(secret));
+    }
+
+    public static InformerSource<V1Ingress> Ingresses(IKubernetes client) => Typed<V1Ingress, V1IngressList>((watch, version, ct) =>
+        client.NetworkingV1.ListIngressForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: watch, resourceVersion: version, watch: watch, cancellationToken: ct));
+
+    public static InformerSource<V1IngressClass> IngressClasses(IKubernetes client) => Typed<V1IngressClass, V1IngressClassList>((watch, version, ct) =>
+        client.NetworkingV1.ListIngressClassWithHttpMessagesAsync(allowWatchBookmarks: watch, resourceVersion: version, watch: watch, cancellationToken: ct));
+
     /// <summary>ConfigMaps of every namespace, only those the field selector names (the CA's root ConfigMap: metadata.name=istio-ca-root-cert).</summary>
     public static InformerSource<V1ConfigMap> ConfigMaps(IKubernetes client, string fieldSelector) => Typed<V1ConfigMap, V1ConfigMapList>((watch, version, ct) =>
         client.CoreV1.ListConfigMapForAllNamespacesWithHttpMessagesAsync(allowWatchBookmarks: watch, fieldSelector: fieldSelector, resourceVersion: version, watch: watch, cancellationToken: ct));

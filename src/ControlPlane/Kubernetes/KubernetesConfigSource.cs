@@ -13,6 +13,8 @@ namespace Mesh.ControlPlane.Kubernetes;
 /// object by object, and the service registry built from Services, EndpointSlices, Pods, Namespaces and Nodes. Like a
 /// file of the folder source, each object keeps its last good version: a rejected one is reported (log line and a
 /// Warning Event on it) and its previous version keeps serving. Bursts of informer events (a relist) are one change.
+/// Also: gateway TLS credentials from Secrets (<see cref="CredentialStore"/>), and the Kubernetes Ingresses of the
+/// mesh's class as synthesized Gateways and VirtualServices (<see cref="IngressConverter"/>).
 /// </summary>
 internal sealed class KubernetesConfigSource : IConfigSource
 {
@@ -33,6 +35,15 @@ internal sealed class KubernetesConfigSource : IConfigSource
     private readonly Informer<V1Pod> _pods;
     private readonly Informer<V1Namespace> _namespaces;
     private readonly Informer<V1Node> _nodes;
+    private readonly Informer<V1Secret> _secrets;
+    private readonly Informer<V1Ingress> _ingresses;
+    private readonly Informer<V1IngressClass> _ingressClasses;
+    private readonly Sources.MeshSettingsSource? _meshSettings;
+    private readonly CredentialStore _credentials = new();
+    private IReadOnlyList<IstioResource> _ingressResources = [];
+    private bool _credentialsDirty = true;
+    private bool _ingressDirty = true;
+    private HashSet<string> _loggedCredentialProblems = new(StringComparer.Ordinal);
     private readonly Dictionary<IstioKind, KindWatch> _kinds = [];
     // Every Istio object read, by kind/namespace/name (not version: a kind moving to another version keeps its objects).
     private readonly SortedDictionary<string, ObjectState> _objects = new(StringComparer.Ordinal);
@@ -45,8 +56,9 @@ internal sealed class KubernetesConfigSource : IConfigSource
     /// <param name="settle">How long informer events must stay quiet before they are applied (a relist is one change).</param>
     /// <param name="syncTimeout">How long <see cref="Start"/> waits for every informer's first list.</param>
     public KubernetesConfigSource(IKubernetes client, KubernetesOptions options, TimeProvider time, ILoggerFactory loggers,
-        InformerCatalog catalog, TimeSpan settle, TimeSpan syncTimeout, ConfigInputLimits? limits = null)
+        InformerCatalog catalog, TimeSpan settle, TimeSpan syncTimeout, ConfigInputLimits? limits = null, Sources.MeshSettingsSource? meshSettings = null)
     {
+        _meshSettings = meshSettings;
         _client = client;
         _options = options;
         _time = time;
@@ -58,11 +70,22 @@ internal sealed class KubernetesConfigSource : IConfigSource
         _events = new ConfigStatusEvents(client, time, _logger);
         _debouncer = new Debouncer(settle, settle * 10, time, _ => Flush());
         _crds = Watch("apiextensions.k8s.io/v1/customresourcedefinitions", InformerSources.CustomResourceDefinitions(client), () => _crdsDirty = true);
-        _services = Watch("v1/services", InformerSources.Services(client), () => _registryDirty = true);
+        _services = Watch("v1/services", InformerSources.Services(client), () => _registryDirty = _ingressDirty = true);
         _slices = Watch("discovery.k8s.io/v1/endpointslices", InformerSources.EndpointSlices(client), () => _registryDirty = true);
         _pods = Watch("v1/pods", InformerSources.Pods(client), () => _registryDirty = true);
         _namespaces = Watch("v1/namespaces", InformerSources.Namespaces(client), () => _registryDirty = true);
         _nodes = Watch("v1/nodes", InformerSources.Nodes(client), () => _registryDirty = true);
+        _secrets = Watch("v1/secrets", InformerSources.Secrets(client), () => _credentialsDirty = true);
+        _ingresses = Watch("networking.k8s.io/v1/ingresses", InformerSources.Ingresses(client), () => _ingressDirty = true);
+        _ingressClasses = Watch("networking.k8s.io/v1/ingressclasses", InformerSources.IngressClasses(client), () => _ingressDirty = true);
+        if (_meshSettings is not null)
+        {
+            _meshSettings.Changed += () =>
+            {
+                lock (_gate) _ingressDirty = true;
+                _debouncer.Signal();
+            };
+        }
         foreach (var kind in IstioKind.All) _kinds[kind] = new KindWatch();
     }
 
@@ -76,13 +99,16 @@ internal sealed class KubernetesConfigSource : IConfigSource
     /// <summary>Lists everything (bounded by the sync timeout, naming what did not sync), then applies changes as they come.</summary>
     public void Start()
     {
-        IInformerStatus[] core = [_crds, _services, _slices, _pods, _namespaces, _nodes];
+        IInformerStatus[] core = [_crds, _services, _slices, _pods, _namespaces, _nodes, _secrets, _ingresses, _ingressClasses];
         _crds.Start();
         _services.Start();
         _slices.Start();
         _pods.Start();
         _namespaces.Start();
         _nodes.Start();
+        _secrets.Start();
+        _ingresses.Start();
+        _ingressClasses.Start();
         var deadline = _time.GetUtcNow() + _syncTimeout;
         WaitForSync([_crds], deadline);
         lock (_gate) ReconcileKinds();
@@ -198,10 +224,24 @@ internal sealed class KubernetesConfigSource : IConfigSource
                     _options.DomainSuffix);
                 changed.UnionWith(KubernetesRegistry.ChangedKeys(before, registry));
             }
+            if (_credentialsDirty)
+            {
+                _credentialsDirty = false;
+                var count = _credentials.Update(_secrets.List(), changed);
+                IngressLog.CredentialsChanged(_logger, _credentials.Current.Count, count);
+            }
+            if (_ingressDirty)
+            {
+                _ingressDirty = false;
+                var before = _ingressResources;
+                _ingressResources = ConvertIngresses();
+                ChangedKeys.Add(before, _ingressResources, changed);
+            }
             var state = Compose(registry);
             Volatile.Write(ref _current, state);
             KubernetesSourceLog.ConfigLoaded(_logger, state.Resources.Count, _objects.Count, state.Rejections.Count, registry.Services.Count, registry.Workloads.Count);
             ReportMessages(state.Messages);
+            ReportCredentials(state);
         }
         if (changed.Count > 0) Changed?.Invoke(new ConfigChange(changed));
     }
@@ -257,7 +297,13 @@ internal sealed class KubernetesConfigSource : IConfigSource
             resources.AddRange(state.Resources);
             if (state.Errors.Count > 0) rejections.Add(new ConfigRejection(state.Origin, state.Errors, state.Resources.Count));
         }
-        return new ConfigState(resources, rejections) { Registry = registry, Messages = MeshAnalyzer.Analyze(resources, registry.Hosts()) };
+        resources.AddRange(_ingressResources);
+        return new ConfigState(resources, rejections)
+        {
+            Registry = registry,
+            Messages = MeshAnalyzer.Analyze(resources, registry.Hosts()),
+            Credentials = _credentials.Current,
+        };
     }
 
     /// <summary>Each analyzer message is logged when it first appears and recorded as an event on its object, once per resourceVersion.</summary>
@@ -282,13 +328,84 @@ internal sealed class KubernetesConfigSource : IConfigSource
         _loggedMessages = current;
         var live = new HashSet<string>(StringComparer.Ordinal);
         foreach (var state in _objects.Values) if (state.Object.Metadata.Uid is { } uid) live.Add(uid);
+        foreach (var ingress in _ingresses.List()) if (ingress.Metadata.Uid is { } uid) live.Add(uid);
         _events.Forget(live.Contains);
     }
+
+    /// <summary>The Ingresses of the mesh's class as Gateways and VirtualServices, through the loader like any Istio object; each problem told on its Ingress.</summary>
+    private List<IstioResource> ConvertIngresses()
+    {
+        var settings = _meshSettings?.Current.Ingress ?? IngressSettings.Default;
+        var conversion = IngressConverter.Convert(_ingresses.List(), _ingressClasses.List(), (ns, name) => _services.Get(ns, name), settings,
+            _options.SystemNamespace, _options.DomainSuffix);
+        var resources = new List<IstioResource>();
+        foreach (var item in conversion.Resources)
+        {
+            var result = IstioConfigLoader.LoadText(item.Resource.ToJsonString(), item.Origin, _limits);
+            resources.AddRange(result.Resources);
+            foreach (var error in result.Errors) ReportIngress(item.Ingress, error.ToString());
+        }
+        foreach (var problem in conversion.Problems) ReportIngress(problem.Ingress, problem.Message);
+        IngressLog.Converted(_logger, conversion.Served.Count, _ingresses.List().Count, settings.IngressClass, settings.Mode.ToString().ToUpperInvariant(),
+            settings.SelectorValue, resources.Count);
+        return resources;
+    }
+
+    private void ReportIngress(V1Ingress ingress, string message)
+    {
+        if (!_events.Report("networking.k8s.io/v1", "Ingress", ingress.Metadata, IngressNotServedReason, message)) return;
+        IngressLog.Problem(_logger, $"{ingress.Metadata.NamespaceProperty}/{ingress.Metadata.Name}", message);
+    }
+
+    /// <summary>Each Gateway server whose credentialName does not resolve: a log line when it starts (and when it serves again), a Warning Event on its Gateway or Ingress.</summary>
+    private void ReportCredentials(ConfigState state)
+    {
+        var problems = new HashSet<string>(StringComparer.Ordinal);
+        var objects = new Dictionary<ConfigKey, ObjectState>();
+        foreach (var objectState in _objects.Values) foreach (var resource in objectState.Resources) objects[resource.Key] = objectState;
+        var ingresses = new Dictionary<ConfigKey, string>();
+        foreach (var resource in _ingressResources) ingresses[resource.Key] = resource.Source.File;
+        foreach (var use in GatewayCredentialCheck.Check(state.Resources, state.Registry, _credentials.Current))
+        {
+            var id = $"{use.Gateway}/{use.Server}/{use.Namespace}/{use.CredentialName}";
+            var gateway = $"{use.Gateway.Namespace}/{use.Gateway.Name}";
+            if (use.Problem is not { } problem)
+            {
+                if (_loggedCredentialProblems.Contains(id)) IngressLog.CredentialResolved(_logger, gateway, use.Server, use.Port, use.CredentialName, use.Namespace);
+                continue;
+            }
+            problems.Add(id);
+            if (!_loggedCredentialProblems.Contains(id)) IngressLog.CredentialUnusable(_logger, gateway, use.Server, use.Port, use.CredentialName, problem);
+            var message = $"server {use.Server} (port {use.Port}) is not served: credentialName {use.CredentialName}: {problem}";
+            if (objects.TryGetValue(use.Gateway, out var owner)) _events.Report(owner.Object, CredentialReason, message);
+            else if (ingresses.TryGetValue(use.Gateway, out var origin) && FindIngress(origin) is { } ingress)
+            {
+                _events.Report("networking.k8s.io/v1", "Ingress", ingress.Metadata, CredentialReason, message);
+            }
+        }
+        _loggedCredentialProblems = problems;
+    }
+
+    private V1Ingress? FindIngress(string origin)
+    {
+        foreach (var ingress in _ingresses.List())
+        {
+            if (IngressConverter.Origin(ingress.Metadata.NamespaceProperty, ingress.Metadata.Name) == origin) return ingress;
+        }
+        return null;
+    }
+
+    /// <summary>The Warning Event reason when part of an Ingress is not served.</summary>
+    public const string IngressNotServedReason = "IngressNotServed";
+
+    /// <summary>The Warning Event reason when a Gateway server's credentialName does not resolve to a usable Secret.</summary>
+    public const string CredentialReason = "CredentialNotFound";
 
     public void Dispose()
     {
         _debouncer.Dispose();
-        var stops = new List<Task> { _crds.StopAsync(), _services.StopAsync(), _slices.StopAsync(), _pods.StopAsync(), _namespaces.StopAsync(), _nodes.StopAsync() };
+        var stops = new List<Task> { _crds.StopAsync(), _services.StopAsync(), _slices.StopAsync(), _pods.StopAsync(), _namespaces.StopAsync(), _nodes.StopAsync(),
+            _secrets.StopAsync(), _ingresses.StopAsync(), _ingressClasses.StopAsync() };
         lock (_gate)
         {
             foreach (var watch in _kinds.Values) if (watch.Informer is { } informer) stops.Add(informer.StopAsync());

@@ -20,6 +20,14 @@ internal sealed record MeshConfigDocument
 
     public Model.OutboundTrafficPolicyMode? OutboundTrafficPolicy { get; init; }
 
+    public string? IngressClass { get; init; }
+
+    public Model.IngressControllerMode? IngressControllerMode { get; init; }
+
+    public string? IngressSelector { get; init; }
+
+    public string? IngressService { get; init; }
+
     /// <summary>Every field with a value, as a dotted path to a scalar or a list ("outboundTrafficPolicy.mode", "extensionProviders").</summary>
     public IReadOnlyList<string> Fields { get; init; } = [];
 }

@@ -13,6 +13,10 @@ internal static class MeshConfigFields
     public const string TrustDomain = "trustDomain";
     public const string RootNamespace = "rootNamespace";
     public const string OutboundTrafficPolicyMode = "outboundTrafficPolicy.mode";
+    public const string IngressClass = "ingressClass";
+    public const string IngressControllerMode = "ingressControllerMode";
+    public const string IngressSelector = "ingressSelector";
+    public const string IngressService = "ingressService";
 
     /// <summary>Field path → what it changes. trustDomain and rootNamespace take effect only when they agree with the mesh's own.</summary>
     public static IReadOnlyDictionary<string, string> Implemented { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -23,5 +27,9 @@ internal static class MeshConfigFields
         [TrustDomain] = "must equal the CA's trust domain (fixed when the control plane starts); a different value is reported and has no effect",
         [RootNamespace] = "must be istio-system, the namespace whose policies apply mesh-wide; a different value is reported and has no effect",
         [OutboundTrafficPolicyMode] = "captured sidecars: a connection to an address and port no service declares goes to its original destination (ALLOW_ANY, the default) or is refused (REGISTRY_ONLY; an HTTP request for a host no service declares gets 502); pushed at once",
+        [IngressClass] = "the kubernetes.io/ingress.class annotation value of the Ingresses the ingress gateway serves (default istio)",
+        [IngressControllerMode] = "STRICT (default): Ingresses with that annotation or an IngressClass of controller istio.io/ingress-controller; DEFAULT: also Ingresses with no class; OFF: only by IngressClass",
+        [IngressSelector] = "the gateway proxies serving Ingresses: label istio=<value> (default ingressgateway)",
+        [IngressService] = "the gateway Service (system namespace) whose load balancer addresses are written to served Ingresses' status",
     };
 }

@@ -69,6 +69,17 @@ internal static class MeshConfigParser
             TrustDomain = String(mapping, "trustDomain", MeshConfigFields.TrustDomain),
             RootNamespace = String(mapping, "rootNamespace", MeshConfigFields.RootNamespace),
             OutboundTrafficPolicy = OutboundTrafficPolicy(mapping),
+            IngressClass = String(mapping, "ingressClass", MeshConfigFields.IngressClass),
+            IngressControllerMode = String(mapping, "ingressControllerMode", MeshConfigFields.IngressControllerMode) switch
+            {
+                null => null,
+                "STRICT" => Model.IngressControllerMode.Strict,
+                "DEFAULT" => Model.IngressControllerMode.Default,
+                "OFF" => Model.IngressControllerMode.Off,
+                var other => throw new MeshConfigException(MeshConfigFields.IngressControllerMode, $"Invalid value: \"{other}\": expected STRICT, DEFAULT or OFF"),
+            },
+            IngressSelector = String(mapping, "ingressSelector", MeshConfigFields.IngressSelector),
+            IngressService = String(mapping, "ingressService", MeshConfigFields.IngressService),
             Fields = fields,
         };
     }

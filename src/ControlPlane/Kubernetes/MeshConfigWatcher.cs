@@ -152,7 +152,12 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
             HoldApplicationUntilProxyStarts = document.HoldApplicationUntilProxyStarts ?? _base.HoldApplicationUntilProxyStarts,
             EnablePrometheusMerge = document.EnablePrometheusMerge ?? _base.EnablePrometheusMerge,
         };
-        var mesh = new Model.MeshSettings(document.OutboundTrafficPolicy ?? Model.MeshSettings.Default.OutboundTrafficPolicy);
+        var ingress = Model.IngressSettings.Default;
+        var mesh = new Model.MeshSettings(document.OutboundTrafficPolicy ?? Model.MeshSettings.Default.OutboundTrafficPolicy)
+        {
+            Ingress = new Model.IngressSettings(document.IngressClass ?? ingress.IngressClass, document.IngressControllerMode ?? ingress.Mode,
+                document.IngressSelector, document.IngressService ?? ingress.IngressService),
+        };
         _injector = new SidecarInjector(settings);
         _state = new MeshConfigState
         {

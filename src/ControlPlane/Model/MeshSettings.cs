@@ -8,6 +8,9 @@ namespace Mesh.ControlPlane.Model;
 /// </summary>
 internal sealed record MeshSettings(OutboundTrafficPolicyMode OutboundTrafficPolicy)
 {
+    /// <summary>The Kubernetes Ingress fields (ingressClass, ingressControllerMode, ingressSelector, ingressService).</summary>
+    public IngressSettings Ingress { get; init; } = IngressSettings.Default;
+
     /// <summary>The key a push request names when the mesh config changed: the proxies that read it regenerate.</summary>
     public static readonly ConfigKey Key = new(ConfigKind, "", "mesh");
 

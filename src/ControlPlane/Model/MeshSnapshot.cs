@@ -98,6 +98,12 @@ internal sealed class MeshSnapshot
     /// <summary>The folder under which a Gateway's credentialName names credentials/&lt;name&gt;/ (local mode); empty: relative paths.</summary>
     public string CredentialRoot { get; init; } = "";
 
+    /// <summary>
+    /// Gateway TLS credentials from Kubernetes Secrets, by <c>namespace/name</c>: on a cluster a credentialName names
+    /// the Secret of that name in the gateway proxy's namespace. Null in local mode (<see cref="CredentialRoot"/> instead).
+    /// </summary>
+    public IReadOnlyDictionary<string, TlsCredentialModel>? Credentials { get; init; }
+
     /// <summary>Every resource the snapshot was built from, by key (the first, when two declare the same key).</summary>
     public IReadOnlyDictionary<ConfigKey, IstioResource> ResourcesByKey { get; init; } = new Dictionary<ConfigKey, IstioResource>();
 

@@ -14,8 +14,10 @@ internal static class MeshSnapshotBuilder
     /// <param name="jwksByUri">Key sets fetched for RequestAuthentication jwksUri values (see <see cref="MeshSnapshot.JwksByUri"/>).</param>
     /// <param name="registry">The services and pods a platform registers (<see cref="Sources.ConfigState.Registry"/>); none for a folder.</param>
     /// <param name="mesh">The mesh config's fields translation reads; null: Istio's defaults.</param>
+    /// <param name="credentials">Gateway credentials from Kubernetes Secrets (see <see cref="MeshSnapshot.Credentials"/>); null: local mode's folder.</param>
     public static MeshSnapshot Build(long version, IReadOnlyList<IstioResource> resources, string credentialRoot = "",
-        IReadOnlyDictionary<string, string>? jwksByUri = null, PlatformRegistry? registry = null, MeshSettings? mesh = null)
+        IReadOnlyDictionary<string, string>? jwksByUri = null, PlatformRegistry? registry = null, MeshSettings? mesh = null,
+        IReadOnlyDictionary<string, TlsCredentialModel>? credentials = null)
     {
         registry ??= PlatformRegistry.Empty;
         // A resource defined twice is served once, by the rule the analyzer reports it with (MESH0002).
@@ -92,6 +94,7 @@ internal static class MeshSnapshotBuilder
             PlatformServices = platformServices,
             SelectingServices = selecting,
             CredentialRoot = credentialRoot,
+            Credentials = credentials,
             ResourcesByKey = byKey,
             DelegationProblems = delegationProblems,
             RequestAuthentications = requestAuthentications,

@@ -45,17 +45,19 @@ internal sealed class CompositeConfigSource : IConfigSource
         var resources = new List<IstioResource>();
         var rejections = new List<ConfigRejection>();
         var registry = Model.PlatformRegistry.Empty;
+        IReadOnlyDictionary<string, Model.TlsCredentialModel>? credentials = null;
         foreach (var source in _sources)
         {
             var state = source.Current;
             resources.AddRange(state.Resources);
             rejections.AddRange(state.Rejections);
             if (state.Registry.Services.Count > 0 || state.Registry.Workloads.Count > 0) registry = state.Registry;
+            credentials ??= state.Credentials;
         }
         // One source alone keeps its own analysis; together, references across them (a VirtualService in the cluster
         // naming a Gateway in the folder) are analyzed as one config.
         var messages = _sources.Length == 1 ? _sources[0].Current.Messages : MeshAnalyzer.Analyze(resources, registry.Hosts());
-        return new ConfigState(resources, rejections) { Registry = registry, Messages = messages };
+        return new ConfigState(resources, rejections) { Registry = registry, Messages = messages, Credentials = credentials };
     }
 
     public void Dispose()

@@ -6,7 +6,9 @@ namespace Mesh.ControlPlane.Sources;
 /// <summary>The control plane's config source as its options ask: the folder, the cluster, or both served as one.</summary>
 internal static class ConfigSources
 {
-    public static IConfigSource Create(ControlPlaneOptions options, TimeProvider time, ILoggerFactory loggers, InformerCatalog informers)
+    /// <param name="meshSettings">The mesh config (its Ingress fields decide which Ingresses the cluster source serves).</param>
+    public static IConfigSource Create(ControlPlaneOptions options, TimeProvider time, ILoggerFactory loggers, InformerCatalog informers,
+        MeshSettingsSource? meshSettings = null)
     {
         var sources = new List<IConfigSource>(2);
         if (options.ConfigDirectory is { } directory)
@@ -16,7 +18,7 @@ internal static class ConfigSources
         if (options.Kubernetes is { } kubernetes)
         {
             sources.Add(new KubernetesConfigSource(KubernetesConnection.Create(kubernetes), kubernetes, time, loggers, informers,
-                kubernetes.EventSettle, kubernetes.SyncTimeout, options.ConfigLimits));
+                kubernetes.EventSettle, kubernetes.SyncTimeout, options.ConfigLimits, meshSettings));
         }
         return sources.Count switch
         {

@@ -15,6 +15,12 @@ internal sealed record ConfigState(IReadOnlyList<IstioResource> Resources, IRead
     /// <summary>Services and workloads a platform (Kubernetes) registers; empty for a folder of YAML.</summary>
     public Model.PlatformRegistry Registry { get; init; } = Model.PlatformRegistry.Empty;
 
+    /// <summary>
+    /// Gateway TLS credentials from Kubernetes Secrets, by <c>namespace/name</c>; null where the source reads no Secrets
+    /// (a folder: credentialName names a folder of PEM files there).
+    /// </summary>
+    public IReadOnlyDictionary<string, Model.TlsCredentialModel>? Credentials { get; init; }
+
     /// <summary>The analyzer's messages on <see cref="Resources"/>, in file and line order.</summary>
     public IReadOnlyList<AnalysisMessage> Messages { get; init; } = [];
 }

@@ -1,4 +1,4 @@
-// A Gateway server's TLS settings as the gateway proxy applies them: credential files, SNI hosts, protocol versions, httpsRedirect.
+// A Gateway server's TLS settings as the gateway proxy applies them: credentials (Secrets or files), SNI hosts, protocol versions, httpsRedirect.
 using Mesh.Contracts.Discovery;
 using Mesh.Istio.Networking;
 using Mesh.ControlPlane.Model;
@@ -15,7 +15,8 @@ internal static class GatewayTlsTranslator
         && (port.Protocol.Equals("HTTPS", StringComparison.OrdinalIgnoreCase) || port.Protocol.Equals("TLS", StringComparison.OrdinalIgnoreCase))
         && server.Tls?.Mode is ServerTlsMode.Simple or ServerTlsMode.Mutual;
 
-    public static GatewayTlsServer Translate(MeshSnapshot snapshot, GatewayModel gateway, Server server)
+    /// <summary>The server's TLS termination; null when its credentialName names a Secret that cannot serve (the server is then not served).</summary>
+    public static GatewayTlsServer? Translate(MeshSnapshot snapshot, GatewayModel gateway, Server server, string proxyNamespace)
     {
         var tls = server.Tls!;
         var result = new GatewayTlsServer
@@ -32,7 +33,16 @@ internal static class GatewayTlsTranslator
         }
 
         var credential = tls.CredentialName ?? (tls.CredentialNames.Count > 0 ? tls.CredentialNames[0] : null);
-        if (credential is not null)
+        if (credential is not null && snapshot.Credentials is { } secrets)
+        {
+            var resolved = ResolveSecret(secrets, proxyNamespace, credential, tls.Mode == ServerTlsMode.Mutual, out _);
+            if (resolved is null) return null;
+            result.CertificatePem = resolved.Value.CertificatePem;
+            result.PrivateKeyPem = resolved.Value.PrivateKeyPem;
+            result.CaCertificatesPem = resolved.Value.CaCertificatesPem;
+            result.Origin = $"{gateway.Key} credentialName {credential} (Secret {proxyNamespace}/{credential})";
+        }
+        else if (credential is not null)
         {
             var folder = Path.Combine(snapshot.CredentialRoot, CredentialsFolder, credential);
             result.CertificateFile = Path.Combine(folder, "tls.crt");
@@ -49,6 +59,45 @@ internal static class GatewayTlsTranslator
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Istio's credentialName rule on a cluster: the Secret of that name in the gateway proxy's namespace; for MUTUAL
+    /// the client CA from the same Secret (ca.crt or cacert), else from the Secret <c>&lt;name&gt;-cacert</c>.
+    /// </summary>
+    /// <param name="problem">Why the server cannot be served, for the user; null when it can.</param>
+    public static (string CertificatePem, string PrivateKeyPem, string CaCertificatesPem)? ResolveSecret(
+        IReadOnlyDictionary<string, TlsCredentialModel> secrets, string ns, string name, bool mutual, out string? problem)
+    {
+        if (!secrets.TryGetValue($"{ns}/{name}", out var secret))
+        {
+            problem = $"Secret {ns}/{name} does not exist (or holds no tls.crt/tls.key or cert/key)";
+            return null;
+        }
+        if (secret.Problem is { } bad)
+        {
+            problem = $"Secret {ns}/{name} cannot serve: {bad}";
+            return null;
+        }
+        if (!secret.HasKeyPair)
+        {
+            problem = $"Secret {ns}/{name} holds no certificate and private key (tls.crt/tls.key or cert/key)";
+            return null;
+        }
+        var ca = secret.CaCertificatesPem;
+        if (mutual && ca.Length == 0)
+        {
+            var caName = name + TlsCredentialModel.CaSecretSuffix;
+            if (!secrets.TryGetValue($"{ns}/{caName}", out var caSecret) || caSecret.Problem is not null || caSecret.CaCertificatesPem.Length == 0)
+            {
+                problem = $"MUTUAL needs client CA certificates: Secret {ns}/{name} has no ca.crt or cacert, and Secret {ns}/{caName} "
+                    + (caSecret is null ? "does not exist" : caSecret.Problem ?? "has no ca.crt or cacert");
+                return null;
+            }
+            ca = caSecret.CaCertificatesPem;
+        }
+        problem = null;
+        return (secret.CertificatePem, secret.PrivateKeyPem, mutual ? ca : "");
     }
 
     public static Route HttpsRedirectRoute() => new()

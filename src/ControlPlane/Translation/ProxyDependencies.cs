@@ -46,8 +46,26 @@ internal static class ProxyDependencies
             PlatformRegistry.PodKind => IsOwnPod(key) || ReachesServiceSelecting(key),
             // The mesh config's outboundTrafficPolicy: only a captured sidecar's listeners and routes read it.
             MeshSettings.ConfigKind => _proxy.IsCaptured,
+            // A Secret: only gateway proxies of its namespace whose Gateways name it (or name the credential whose
+            // client CA it holds) read it; no other proxy ever receives its key.
+            TlsCredentialModel.SecretKind => IsRouter && key.Namespace == _proxy.Namespace && UsesCredential(key.Name),
             _ => DependsOnResource(key),
         };
+
+        private bool UsesCredential(string secretName)
+        {
+            foreach (var gateway in snapshot.Gateways)
+            {
+                if (!gateway.Selects(_proxy.Labels)) continue;
+                foreach (var server in gateway.Spec.Servers)
+                {
+                    if (server.Tls is not { } tls) continue;
+                    var name = tls.CredentialName ?? (tls.CredentialNames.Count > 0 ? tls.CredentialNames[0] : null);
+                    if (name is not null && (name == secretName || name + TlsCredentialModel.CaSecretSuffix == secretName)) return true;
+                }
+            }
+            return false;
+        }
 
         private bool IsOwnPod(ConfigKey key) => key.Namespace == _proxy.Namespace && key.Name == node.WorkloadName;
 

@@ -1,4 +1,4 @@
-// One gateway TLS credential loaded from its PEM files, reloaded when the files change (certificate changes need no restart).
+// One gateway TLS credential: inline PEM pushed by the control plane (a Kubernetes Secret), or PEM files reloaded when they change.
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Mesh.Contracts.Discovery;
@@ -6,9 +6,10 @@ using Mesh.Contracts.Discovery;
 namespace Mesh.Proxy.Listeners;
 
 /// <summary>
-/// Holds the parsed certificate context and client CA roots of one <see cref="GatewayTlsServer"/>. Handshakes call
-/// <see cref="Current"/>, which looks at the files' modification times at most once per second and reloads them
-/// when they changed; a reload that fails keeps the previous credential and says why.
+/// Holds the parsed certificate context and client CA roots of one <see cref="GatewayTlsServer"/>. Inline PEM
+/// (<c>certificate_pem</c>) is parsed once: a new Secret version comes as a new push, which starts a new listener.
+/// Files: handshakes call <see cref="Current"/>, which looks at the files' modification times at most once per second
+/// and reloads them when they changed; a reload that fails keeps the previous credential and says why.
 /// </summary>
 internal sealed class GatewayCredential(GatewayTlsServer config, TimeProvider time)
 {
@@ -19,6 +20,12 @@ internal sealed class GatewayCredential(GatewayTlsServer config, TimeProvider ti
     private DateTimeOffset _nextCheck;
 
     public GatewayTlsServer Config { get; } = config;
+
+    /// <summary>True when the control plane sent the PEM itself (a Kubernetes Secret) rather than file paths.</summary>
+    public bool IsInline => Config.CertificatePem.Length > 0;
+
+    /// <summary>The leaf certificate in use (for the log line saying what was loaded).</summary>
+    public X509Certificate2 Leaf => _loaded!.Context.TargetCertificate;
 
     /// <summary>Loads the files now; throws with the file and the reason when they cannot be used.</summary>
     public void LoadNow()
@@ -31,7 +38,7 @@ internal sealed class GatewayCredential(GatewayTlsServer config, TimeProvider ti
     public (SslStreamCertificateContext Context, X509Certificate2Collection? ClientRoots) Current(Action<string> onReloadFailed)
     {
         var now = time.GetUtcNow();
-        if (now >= _nextCheck)
+        if (!IsInline && now >= _nextCheck)
         {
             lock (_reload)
             {
@@ -63,12 +70,17 @@ internal sealed class GatewayCredential(GatewayTlsServer config, TimeProvider ti
         }
     }
 
-    private string Stamp() =>
+    private string Stamp() => IsInline ? "inline" :
         $"{File.GetLastWriteTimeUtc(Config.CertificateFile).Ticks}/{File.GetLastWriteTimeUtc(Config.PrivateKeyFile).Ticks}/" +
         (Config.CaCertificatesFile.Length > 0 ? File.GetLastWriteTimeUtc(Config.CaCertificatesFile).Ticks : 0);
 
     private Loaded Load(string stamp)
     {
+        if (IsInline)
+        {
+            return Build(stamp, Config.CertificatePem, Config.PrivateKeyPem, Config.CaCertificatesPem, "the inline CA certificates");
+        }
+
         foreach (var file in new[] { Config.CertificateFile, Config.PrivateKeyFile })
         {
             if (file.Length == 0 || !File.Exists(file))
@@ -77,9 +89,30 @@ internal sealed class GatewayCredential(GatewayTlsServer config, TimeProvider ti
             }
         }
 
+        var caPem = "";
+        if (Config.RequireClientCertificate)
+        {
+            if (Config.CaCertificatesFile.Length == 0 || !File.Exists(Config.CaCertificatesFile))
+            {
+                throw new FileNotFoundException($"{Config.Origin}: MUTUAL needs the client CA file '{Config.CaCertificatesFile}', which does not exist");
+            }
+
+            caPem = File.ReadAllText(Config.CaCertificatesFile);
+        }
+
+        return Build(stamp, File.ReadAllText(Config.CertificateFile), File.ReadAllText(Config.PrivateKeyFile), caPem, $"the client CA file '{Config.CaCertificatesFile}'");
+    }
+
+    private Loaded Build(string stamp, string certificatePem, string keyPem, string caPem, string caSource)
+    {
         var chain = new X509Certificate2Collection();
-        chain.ImportFromPemFile(Config.CertificateFile);
-        var leaf = X509Certificate2.CreateFromPemFile(Config.CertificateFile, Config.PrivateKeyFile);
+        chain.ImportFromPem(certificatePem);
+        if (chain.Count == 0)
+        {
+            throw new ArgumentException($"{Config.Origin}: the certificate holds no PEM CERTIFICATE block");
+        }
+
+        var leaf = X509Certificate2.CreateFromPem(certificatePem, keyPem);
         // Re-imported so the key is usable by SslStream on every platform.
         leaf = X509CertificateLoader.LoadPkcs12(leaf.Export(X509ContentType.Pkcs12), null);
         var intermediates = new X509Certificate2Collection();
@@ -91,13 +124,12 @@ internal sealed class GatewayCredential(GatewayTlsServer config, TimeProvider ti
         X509Certificate2Collection? roots = null;
         if (Config.RequireClientCertificate)
         {
-            if (Config.CaCertificatesFile.Length == 0 || !File.Exists(Config.CaCertificatesFile))
-            {
-                throw new FileNotFoundException($"{Config.Origin}: MUTUAL needs the client CA file '{Config.CaCertificatesFile}', which does not exist");
-            }
-
             roots = new X509Certificate2Collection();
-            roots.ImportFromPemFile(Config.CaCertificatesFile);
+            roots.ImportFromPem(caPem);
+            if (roots.Count == 0)
+            {
+                throw new ArgumentException($"{Config.Origin}: MUTUAL needs client CA certificates and {caSource} holds none");
+            }
         }
 
         return new Loaded(stamp, SslStreamCertificateContext.Create(leaf, intermediates, offline: true), roots);

@@ -33,6 +33,11 @@ internal sealed class GatewayTls(TimeProvider time, ILogger logger)
                 throw new ConfigRejectedException($"{context}: listener '{listener.Name}'.tls_servers[{i}]: {ex.Message}");
             }
 
+            if (credential.IsInline)
+            {
+                GatewayCredentialLog.InlineCredentialLoaded(logger, listener.Name, credential.Config.Origin, credential.Leaf.Subject, credential.Leaf.NotAfter.ToUniversalTime());
+            }
+
             credentials.Add(credential);
         }
 

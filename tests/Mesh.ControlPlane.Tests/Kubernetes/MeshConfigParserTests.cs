@@ -103,6 +103,18 @@ public sealed class MeshConfigParserTests
     public void Implemented_EveryParsedField_InTheTable()
     {
         Assert.Equal([MeshConfigFields.DiscoveryAddress, MeshConfigFields.HoldApplicationUntilProxyStarts, MeshConfigFields.EnablePrometheusMerge,
-            MeshConfigFields.TrustDomain, MeshConfigFields.RootNamespace, MeshConfigFields.OutboundTrafficPolicyMode], MeshConfigFields.Implemented.Keys);
+            MeshConfigFields.TrustDomain, MeshConfigFields.RootNamespace, MeshConfigFields.OutboundTrafficPolicyMode,
+            MeshConfigFields.IngressClass, MeshConfigFields.IngressControllerMode, MeshConfigFields.IngressSelector, MeshConfigFields.IngressService], MeshConfigFields.Implemented.Keys);
+    }
+
+    [Fact]
+    public void Parse_IngressFields_ReadAndModeChecked()
+    {
+        var document = MeshConfigParser.Parse("ingressClass: mesh\ningressControllerMode: DEFAULT\ningressSelector: edge\ningressService: edge-gateway\n");
+
+        Assert.Equal(("mesh", Mesh.ControlPlane.Model.IngressControllerMode.Default, "edge", "edge-gateway"),
+            (document.IngressClass, document.IngressControllerMode, document.IngressSelector, document.IngressService));
+        var error = Assert.Throws<MeshConfigException>(() => MeshConfigParser.Parse("ingressControllerMode: SOMETIMES\n"));
+        Assert.Equal(MeshConfigFields.IngressControllerMode, error.Path);
     }
 }
