@@ -15,7 +15,7 @@ namespace Mesh.EndToEnd.Tests.Cluster;
 /// <summary>
 /// <c>meshctl install</c>, <c>check</c> and <c>uninstall</c> against the test API server, with the installed control
 /// plane and ingress gateway run by the test kubelet as containers of the image, reaching the server over the test's
-/// Docker network: the rollout completes, every check passes, a plain app behind a Gateway and VirtualService answers
+/// Docker network: the rollout completes, every check passes, a plain app behind a Kubernetes Ingress (class istio) answers
 /// through the gateway, a pod of a labelled namespace comes back injected through the real webhook, and uninstall
 /// leaves nothing of the mesh running, after which check fails saying so.
 /// </summary>
@@ -55,9 +55,9 @@ public sealed class InstallTests(ITestOutputHelper output)
         await AssertSucceededAsync(cluster, "check", checkedOk, checkLines);
         Assert.DoesNotContain(checkLines, l => l.StartsWith('✘') || l.StartsWith('‼'));
 
-        // Traffic: a plain app (no sidecar) in its own namespace, routed by host through the gateway.
+        // Traffic: a plain app (no sidecar) in its own namespace, routed by host through the gateway by a Kubernetes Ingress.
         var kubectl = new Kubectl(cluster.Server.WriteKubeconfig(Path.Combine(cluster.WorkDir, "kubeconfig")), Path.Combine(cluster.WorkDir, "kubectl-cache"));
-        await kubectl.SucceedWithInputAsync(DemoYaml(image) + "\n---\n" + RoutingYaml, "apply", "-f", "-");
+        await kubectl.SucceedWithInputAsync(DemoYaml(image) + "\n---\n" + IngressYaml, "apply", "-f", "-");
 
         var gateway = PodOf(cluster, "istio-system", "istio-ingressgateway") ?? throw new InvalidOperationException("no gateway pod");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -207,39 +207,25 @@ public sealed class InstallTests(ITestOutputHelper output)
                 - containerPort: 8080
         """;
 
-    /// <summary>Host web.example on the gateway's port 8080 (its Service's 80), routed to web.</summary>
-    private const string RoutingYaml = """
-        apiVersion: networking.istio.io/v1
-        kind: Gateway
+    /// <summary>A Kubernetes Ingress of class istio: host web.example, every path, to web (served on the gateway's 80, its pod's 8080).</summary>
+    private const string IngressYaml = """
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
         metadata:
           name: web
           namespace: demo
         spec:
-          selector:
-            istio: ingressgateway
-          servers:
-          - port:
-              number: 8080
-              name: http
-              protocol: HTTP
-            hosts:
-            - web.example
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: VirtualService
-        metadata:
-          name: web
-          namespace: demo
-        spec:
-          hosts:
-          - web.example
-          gateways:
-          - web
-          http:
-          - route:
-            - destination:
-                host: web.demo.svc.cluster.local
-                port:
-                  number: 8080
+          ingressClassName: istio
+          rules:
+          - host: web.example
+            http:
+              paths:
+              - path: /
+                pathType: Prefix
+                backend:
+                  service:
+                    name: web
+                    port:
+                      number: 8080
         """;
 }

@@ -56,9 +56,10 @@ public sealed class TestKubeletTests
             { ReadyReplicas: 1, AvailableReplicas: 1, UpdatedReplicas: 1 } status
             && status.ObservedGeneration == 1 && status.Conditions.Any(c => c.Type == "Available" && c.Status == "True"), Timeout,
             () => "the Deployment to report one ready replica");
-        slice = await SliceAsync(client);
-        var endpoint = slice.Endpoints.Single();
-        Assert.True(endpoint.Conditions.Ready == true && endpoint.Addresses.Single() == running.Ip, JsonSerializer.Serialize(slice.Endpoints));
+        // The EndpointSlice follows (written in the kubelet's next sync, as the controller's follows the pod's status).
+        await cluster.WaitAsync(async () => (slice = await SliceAsync(client)).Endpoints?.SingleOrDefault()?.Conditions.Ready == true, Timeout,
+            () => "the EndpointSlice to mark the pod ready");
+        Assert.Equal(running.Ip, slice.Endpoints.Single().Addresses.Single());
         Assert.Equal(("web", 8080), (slice.Ports.Single().Name, slice.Ports.Single().Port!.Value));
 
         // The app answers on the pod's address, named from the expanded env (downward API inside): and by its Service's DNS name in the network.
