@@ -86,7 +86,7 @@ internal static class KubernetesRegistry
             var protocol = ServicePortProtocol.Select(port.Port, port.Name, port.Protocol, port.AppProtocol);
             // Istio builds no listener or cluster for a UDP port: the sidecar does not proxy UDP.
             if (protocol == ServicePortProtocol.Udp || port.Port <= 0) continue;
-            ports.Add(new ServicePortModel(port.Name ?? "", (uint)port.Port, protocol, NumericTargetPort(port)));
+            ports.Add(new ServicePortModel(port.Name ?? "", (uint)port.Port, protocol, NumericTargetPort(port)) { TargetPortName = NamedTargetPort(port) });
         }
 
         ServiceEntryResolution resolution;
@@ -117,6 +117,8 @@ internal static class KubernetesRegistry
             workloads)
         {
             Addresses = ClusterIps(spec),
+            Selector = spec.Selector is { Count: > 0 } selector ? new Dictionary<string, string>(selector, StringComparer.Ordinal) : new Dictionary<string, string>(),
+            CreationTime = service.Metadata.CreationTimestamp,
         };
     }
 
@@ -138,6 +140,9 @@ internal static class KubernetesRegistry
         var value = port.TargetPort?.Value;
         return uint.TryParse(value, out var number) && number > 0 ? number : null;
     }
+
+    private static string NamedTargetPort(V1ServicePort port) =>
+        port.TargetPort?.Value is { Length: > 0 } value && !uint.TryParse(value, out _) ? value : "";
 
     private static WorkloadModel ExternalNameEndpoint(V1Service service, string ns, string externalName, List<ServicePortModel> ports)
     {

@@ -30,17 +30,19 @@ internal static class PodWorkloads
     public static WorkloadModel ToWorkload(V1Pod pod, IReadOnlyDictionary<string, V1Node> nodes)
     {
         var ports = new Dictionary<string, uint>(StringComparer.Ordinal);
+        var containerPorts = new Dictionary<string, uint>(StringComparer.Ordinal);
         foreach (var container in pod.Spec?.Containers ?? [])
         {
-            // The sidecar's own ports (15090 metrics) are no ports of the application.
-            if (container.Name == ProxyContainer) continue;
             foreach (var port in container.Ports ?? [])
             {
+                if (string.IsNullOrEmpty(port.Name) || port.ContainerPort <= 0) continue;
+                containerPorts.TryAdd(port.Name, (uint)port.ContainerPort);
                 // Istio's pod port map: named container ports, which ServiceEntry ports and endpoints refer to by name.
-                if (!string.IsNullOrEmpty(port.Name) && port.ContainerPort > 0) ports.TryAdd(port.Name, (uint)port.ContainerPort);
+                // The sidecar's own ports (15090 metrics) are no ports of the application.
+                if (container.Name != ProxyContainer) ports.TryAdd(port.Name, (uint)port.ContainerPort);
             }
         }
-        return Endpoint(pod, pod.Status!.PodIP, ports, nodes);
+        return Endpoint(pod, pod.Status!.PodIP, ports, nodes) with { ContainerPorts = containerPorts };
     }
 
     /// <summary>A workload at <paramref name="address"/> that is this pod, serving <paramref name="ports"/>.</summary>

@@ -22,12 +22,15 @@ internal static class RegistryHash
         text.Append('|');
         foreach (var address in service.Addresses) Field(text, address);
         text.Append('|');
+        Sorted(text, service.Selector);
+        Field(text, service.CreationTime?.ToString("O") ?? "");
         foreach (var port in service.Ports)
         {
             Field(text, port.Name);
             Field(text, port.Number.ToString());
             Field(text, port.Protocol);
             Field(text, port.TargetPort?.ToString() ?? "");
+            Field(text, port.TargetPortName);
         }
         foreach (var workload in service.Workloads) Write(text, workload);
         return Digest(text);
@@ -54,10 +57,20 @@ internal static class RegistryHash
         var ports = new List<KeyValuePair<string, uint>>(workload.Ports);
         ports.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
         foreach (var (name, port) in ports) Field(text, name + "=" + port);
-        var labels = new List<KeyValuePair<string, string>>(workload.Labels);
-        labels.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        foreach (var (key, value) in labels) Field(text, key + "=" + value);
+        Sorted(text, workload.Labels);
+        text.Append('|');
+        var containerPorts = new List<KeyValuePair<string, uint>>(workload.ContainerPorts);
+        containerPorts.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        foreach (var (name, port) in containerPorts) Field(text, name + "=" + port);
         text.Append('}');
+    }
+
+    private static void Sorted(StringBuilder text, IReadOnlyDictionary<string, string> labels)
+    {
+        var sorted = new List<KeyValuePair<string, string>>(labels);
+        sorted.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        foreach (var (key, value) in sorted) Field(text, key + "=" + value);
+        text.Append('|');
     }
 
     /// <summary>Each value length-prefixed, so no value can pass for two.</summary>

@@ -19,6 +19,15 @@ internal sealed record ServiceModel(
     /// </summary>
     public IReadOnlyList<string> Addresses { get; init; } = [];
 
+    /// <summary>
+    /// A Kubernetes Service's <c>spec.selector</c>: the pods it selects (gateway port translation reads which Services
+    /// select a gateway's pod). Empty: it selects none (a Service without a selector, a ServiceEntry).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Selector { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>A Kubernetes Service's creation time: Istio orders the Services selecting a proxy oldest first.</summary>
+    public DateTime? CreationTime { get; init; }
+
     public ServicePortModel? FindPort(uint number)
     {
         foreach (var port in Ports)

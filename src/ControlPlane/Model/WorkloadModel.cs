@@ -32,6 +32,12 @@ internal sealed record WorkloadModel(
     /// <summary>The workload name telemetry reports where it is not <see cref="Name"/>: a pod's Deployment, as Istio names it.</summary>
     public string TelemetryName { get; init; } = "";
 
+    /// <summary>
+    /// A pod's named container ports, of every container (<c>istio-proxy</c>'s too, unlike <see cref="Ports"/>): where a
+    /// Service's named targetPort lands on this pod, as Kubernetes resolves it. Empty for other workloads.
+    /// </summary>
+    public IReadOnlyDictionary<string, uint> ContainerPorts { get; init; } = new Dictionary<string, uint>();
+
     /// <summary>Where this workload serves a service port: its own port for that port name, else the target port, else the service port.</summary>
     public uint PortFor(ServicePortModel servicePort) =>
         Ports.TryGetValue(servicePort.Name, out var own) ? own : servicePort.TargetPort ?? servicePort.Number;

@@ -13,16 +13,18 @@ internal static class PassthroughRouteTranslator
         && server.Tls?.Mode == ServerTlsMode.Passthrough;
 
     /// <summary>
-    /// The SNI routes of one gateway port, in snapshot order: for every tls match of a bound VirtualService that applies
-    /// to the server (its port and gateways), the sniHosts intersected with the server's hosts. A name already claimed
-    /// by an earlier route is left out, as Envoy allows one filter chain per server name.
+    /// The SNI routes of one gateway listener, in snapshot order: for every tls match of a bound VirtualService that
+    /// applies to the server (its port number as written in the Gateway, and its gateways), the sniHosts intersected with
+    /// the server's hosts. A name already claimed by an earlier route is left out, as Envoy allows one filter chain per
+    /// server name.
     /// </summary>
-    public static List<SniRoute> Translate(uint port, List<(GatewayModel Gateway, Server Server)> servers, MeshSnapshot snapshot, string proxyNamespace)
+    public static List<SniRoute> Translate(List<(GatewayModel Gateway, Server Server)> servers, MeshSnapshot snapshot, string proxyNamespace)
     {
         var routes = new List<SniRoute>();
         var claimed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (gateway, server) in servers)
         {
+            var port = server.Port!.Number!.Value;
             foreach (var virtualService in snapshot.VirtualServicesFor(gateway.Key))
             {
                 for (var r = 0; r < virtualService.Spec.Tls.Count; r++)

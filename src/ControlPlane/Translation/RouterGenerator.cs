@@ -4,10 +4,11 @@ using Mesh.ControlPlane.Model;
 namespace Mesh.ControlPlane.Translation;
 
 /// <summary>
-/// A gateway proxy's listeners and routes: the Gateways selecting it give one listener per server port
-/// (<c>&lt;address&gt;_&lt;port&gt;</c>, route configuration <c>http.&lt;port&gt;</c> when it serves HTTP); the VirtualServices
-/// bound to those Gateways give virtual hosts for the intersection of their hosts with the servers' hosts, and SNI routes
-/// from their tls routes on PASSTHROUGH servers.
+/// A gateway proxy's listeners and routes: the Gateways selecting it give one listener per port it listens on for their
+/// servers (<c>&lt;address&gt;_&lt;port&gt;</c>, route configuration <c>http.&lt;port&gt;</c> when it serves HTTP), the
+/// server's port translated to its Service's targetPort (<see cref="GatewayListenPorts"/>); the VirtualServices bound to
+/// those Gateways give virtual hosts for the intersection of their hosts with the servers' hosts, and SNI routes from
+/// their tls routes on PASSTHROUGH servers. Route matches and virtual host names keep the server's own port, as in Istio.
 /// </summary>
 internal static class RouterGenerator
 {
@@ -16,6 +17,7 @@ internal static class RouterGenerator
         var gatewayNames = new HashSet<string>(StringComparer.Ordinal);
         var serversByPort = new SortedDictionary<uint, List<(GatewayModel Gateway, Istio.Networking.Server Server)>>();
         var passthroughByPort = new SortedDictionary<uint, List<(GatewayModel Gateway, Istio.Networking.Server Server)>>();
+        var listenPorts = GatewayListenPorts.For(proxy, snapshot);
         foreach (var gateway in snapshot.Gateways)
         {
             if (!gateway.Selects(proxy.Labels)) continue;
@@ -29,7 +31,8 @@ internal static class RouterGenerator
                 var byPort = IsHttp(server.Port.Protocol) || GatewayTlsTranslator.Terminates(server) ? serversByPort
                     : PassthroughRouteTranslator.IsPassthrough(server) ? passthroughByPort : null;
                 if (byPort is null) continue;
-                if (!byPort.TryGetValue(number, out var list)) byPort[number] = list = [];
+                var listenPort = listenPorts.ListenPort(number);
+                if (!byPort.TryGetValue(listenPort, out var list)) byPort[listenPort] = list = [];
                 list.Add((gateway, server));
             }
         }
@@ -51,7 +54,7 @@ internal static class RouterGenerator
             };
             if (passthroughByPort.TryGetValue(port, out var passthrough))
             {
-                listener.SniRoutes.AddRange(PassthroughRouteTranslator.Translate(port, passthrough, snapshot, proxy.Namespace));
+                listener.SniRoutes.AddRange(PassthroughRouteTranslator.Translate(passthrough, snapshot, proxy.Namespace));
             }
             if (serversByPort.TryGetValue(port, out var servers))
             {
@@ -63,20 +66,23 @@ internal static class RouterGenerator
                         listener.TlsServers.Add(tls);
                     }
                 }
-                routes.Add(BuildRouteConfiguration(listener.RouteConfigName, port, servers, gatewayNames, proxy, snapshot));
+                routes.Add(BuildRouteConfiguration(listener.RouteConfigName, servers, gatewayNames, proxy, snapshot));
             }
             // A PASSTHROUGH server no tls route is bound to gets no listener, as in Istio.
             if (listener.SniRoutes.Count > 0 || listener.RouteConfigName.Length > 0) listeners.Add(listener);
         }
     }
 
-    private static RouteConfiguration BuildRouteConfiguration(string name, uint port, List<(GatewayModel Gateway, Istio.Networking.Server Server)> servers,
+    private static RouteConfiguration BuildRouteConfiguration(string name, List<(GatewayModel Gateway, Istio.Networking.Server Server)> servers,
         IReadOnlySet<string> gatewayNames, ProxyContext proxy, MeshSnapshot snapshot)
     {
         var virtualHosts = new Dictionary<string, VirtualHost>(StringComparer.Ordinal);
         var translated = new HashSet<(VirtualServiceModel, string)>();
         foreach (var (gateway, server) in servers)
         {
+            // Routes keep the server's port as the Gateway writes it (80 where the proxy listens on 8080): the number
+            // VirtualService port matches and virtual host names use, as in Istio.
+            var port = server.Port!.Number!.Value;
             foreach (var virtualService in snapshot.VirtualServicesFor(gateway.Key))
             {
                 foreach (var serverHost in server.Hosts)
@@ -112,6 +118,7 @@ internal static class RouterGenerator
         if (routeConfig.VirtualHosts.Count == 0)
         {
             // Istio answers 404 on a gateway port no VirtualService serves.
+            var port = servers[0].Server.Port!.Number!.Value;
             var blackhole = new VirtualHost { Name = $"blackhole:{port}", Domains = { "*" } };
             blackhole.Routes.Add(new Route
             {

@@ -86,12 +86,12 @@ public sealed class RegistryTests
     }
 
     [Fact]
-    public void Build_Ports_KeepNamesNumbersAndNumericTargetPortsAndSkipUdp()
+    public void Build_Ports_KeepNamesNumbersAndTargetPortsAndSkipUdp()
     {
         var service = Assert.Single(Build(Reviews).Services);
 
         Assert.Equal(
-            [new ServicePortModel("http", 9080, "HTTP", 9080), new ServicePortModel("metrics", 9090, "", null)],
+            [new ServicePortModel("http", 9080, "HTTP", 9080), new ServicePortModel("metrics", 9090, "", null) { TargetPortName = "metrics" }],
             service.Ports);
     }
 

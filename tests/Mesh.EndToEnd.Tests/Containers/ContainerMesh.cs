@@ -49,25 +49,19 @@ internal sealed class ContainerMesh : IAsyncDisposable
         var runId = Guid.NewGuid().ToString("N")[..8];
         var workDir = Path.Combine(Path.GetTempPath(), "mesh-containers-" + runId);
         Directory.CreateDirectory(workDir);
-        // Another run (or anything else) may hold a subnet: a few random /24s of 10.213.0.0/16 before giving up.
-        ContainerMesh? mesh = null;
-        var tried = new List<string>();
-        for (var attempt = 0; attempt < 5 && mesh is null; attempt++)
+        var label = "mesh.e2e.run=" + runId;
+        DockerNetwork network;
+        try
         {
-            var pods = new ContainerPods(Random.Shared.Next(1, 255));
-            var candidate = new ContainerMesh(image, runId, pods, workDir);
-            var created = await DockerCli.RunAsync(CommandTimeout, "network", "create", "--driver", "bridge", "--subnet", pods.Subnet,
-                "--gateway", pods.Gateway, "--label", candidate._label, candidate.Network);
-            if (created.Exit == 0) mesh = candidate;
-            else tried.Add($"{pods.Subnet}: {created.Err.Trim()}");
+            network = await DockerNetwork.CreateAsync($"mesh-e2e-{runId}", label);
         }
-
-        if (mesh is null)
+        catch (InvalidOperationException)
         {
             Directory.Delete(workDir, recursive: true);
-            throw new InvalidOperationException("no free subnet for the test network: " + string.Join("; ", tried));
+            throw;
         }
 
+        var mesh = new ContainerMesh(image, runId, new ContainerPods(network.SubnetOctet), workDir);
         try
         {
             await mesh.StartAllAsync();
@@ -160,9 +154,7 @@ internal sealed class ContainerMesh : IAsyncDisposable
     {
         // Containers first (the network cannot go while one is attached), found by the run's label so a half-started
         // run leaves nothing behind either.
-        var ids = await DockerCli.RunAsync(CommandTimeout, "ps", "-aq", "--filter", "label=" + _label);
-        var list = ids.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (list.Length > 0) await DockerCli.RunAsync(CommandTimeout, ["rm", "-f", "-v", .. list]);
+        await DockerNetwork.RemoveContainersAsync(_label);
         await DockerCli.RunAsync(CommandTimeout, "network", "rm", Network);
         try
         {

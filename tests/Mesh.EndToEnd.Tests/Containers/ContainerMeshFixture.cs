@@ -16,6 +16,13 @@ public sealed class ContainerMeshFixture : IAsyncLifetime
 
     internal async Task<ContainerMesh> StartAsync()
     {
+        await RequireDockerAndImageAsync();
+        return await (_mesh ??= ContainerMesh.StartAsync(Image));
+    }
+
+    /// <summary>Skips the calling test without Docker or the image (saying which is missing); fails it instead under CI=true.</summary>
+    internal static async Task RequireDockerAndImageAsync()
+    {
         if (await MissingAsync() is { } missing)
         {
             if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
@@ -25,8 +32,6 @@ public sealed class ContainerMeshFixture : IAsyncLifetime
 
             Skip.If(true, missing);
         }
-
-        return await (_mesh ??= ContainerMesh.StartAsync(Image));
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
