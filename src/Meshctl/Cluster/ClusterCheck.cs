@@ -226,7 +226,10 @@ internal sealed class ClusterCheck(KubeApi api, StepWriter writer)
         else
         {
             Fail($"the validating webhook could not be checked: {response.Message}",
-                response.Status == HttpStatusCode.NotFound ? "the Istio CRDs are not installed: meshctl install" : "kubectl -n istio-system logs deploy/istiod");
+                response.Status != HttpStatusCode.NotFound ? "kubectl -n istio-system logs deploy/istiod"
+                // A 404 names what is missing: the namespace (uninstalled) or the Gateway kind (no CRDs).
+                : response.Message.Contains("namespaces \"", StringComparison.Ordinal) ? $"the {SystemNamespace} namespace does not exist: meshctl install"
+                : "the Istio CRDs are not installed: meshctl install");
         }
     }
 
