@@ -51,12 +51,21 @@ internal sealed class ClusterMesh : IAsyncDisposable
     private int GatewayPort => _ports[3];
     private int GatewayAdminPort => _ports[16];
 
+    /// <summary>
+    /// Where the gateway's Service (when a test creates it) sends its ports 80 and 443: the gateway proxy listens there
+    /// for Gateway servers on 80 and 443, as a gateway pod listens on 8080 and 8443 behind deploy/gateway's Service.
+    /// </summary>
+    public int GatewayServiceHttpTarget => _ports[20];
+
+    /// <inheritdoc cref="GatewayServiceHttpTarget"/>
+    public int GatewayServiceHttpsTarget => _ports[21];
+
     /// <summary>The Prometheus port of a workload's sidecar.</summary>
     public Uri MetricsUri(string workload) => new($"http://127.0.0.1:{_ports[17 + Workloads.ToList().FindIndex(w => w.Name == workload)]}/stats/prometheus");
 
     public static async Task<ClusterMesh> StartAsync()
     {
-        var ports = FreePorts.Take(20);
+        var ports = FreePorts.Take(22);
         // The API server calls the injection and validation webhooks by the istiod Service, which is our webhook port here.
         var server = await TestApiServer.StartAsync(new TestApiServerOptions
         {

@@ -8,7 +8,8 @@ namespace Mesh.EndToEnd.Tests.Kubernetes;
 /// server; the control plane, the gateway and the sidecars on 127.0.0.1 configured from it, with certificates for the
 /// pods' service accounts; a VirtualService edited with kubectl apply; a pod created through the API arriving injected.
 /// </summary>
-public sealed class ClusterMeshTests(ClusterMeshFixture fixture) : IClassFixture<ClusterMeshFixture>
+[Collection(ClusterMeshCollection.Name)]
+public sealed class ClusterMeshTests(ClusterMeshFixture fixture)
 {
     private const string AllToV2 = """
         apiVersion: networking.istio.io/v1beta1
@@ -122,7 +123,14 @@ public sealed class ClusterMeshTests(ClusterMeshFixture fixture) : IClassFixture
     }
 }
 
-/// <summary>One mesh for the class: starting it (API server, control plane, four proxies, three apps) is the slow part.</summary>
+/// <summary>The cluster tests share one mesh: starting it (API server, control plane, four proxies, three apps) is the slow part.</summary>
+[CollectionDefinition(Name)]
+public sealed class ClusterMeshCollection : ICollectionFixture<ClusterMeshFixture>
+{
+    public const string Name = "cluster-mesh";
+}
+
+/// <summary>The mesh of <see cref="ClusterMeshCollection"/>.</summary>
 public sealed class ClusterMeshFixture : IAsyncLifetime
 {
     private Task<ClusterMesh>? _mesh;
