@@ -9,6 +9,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Installing the gRPC interop peer (@grpc/grpc-js from npm)"
 (cd tests/Mesh.ControlPlane.Tests/Interop && npm ci --no-audit --no-fund --loglevel=error)
 
+step "Installing the manifests' schema validator (kubernetes-models from npm)"
+(cd tests/Mesh.EndToEnd.Tests/Deploy/schema && npm ci --no-audit --no-fund --loglevel=error)
+
 step "Installing the Debian packages the tests use as real peers, where missing"
 # prometheus: promtool checks every proxy's exposition, and the server scrapes a whole mesh end to end.
 # openssl, curl: the mutual TLS and gateway TLS tests talk to the proxies with them.
