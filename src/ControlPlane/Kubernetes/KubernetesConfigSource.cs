@@ -41,6 +41,8 @@ internal sealed class KubernetesConfigSource : IConfigSource
     private readonly Sources.MeshSettingsSource? _meshSettings;
     private readonly CredentialStore _credentials = new();
     private IReadOnlyList<IstioResource> _ingressResources = [];
+    private IReadOnlyList<V1Ingress> _servedIngresses = [];
+    private readonly IngressStatusWriter _ingressStatus;
     private bool _credentialsDirty = true;
     private bool _ingressDirty = true;
     private HashSet<string> _loggedCredentialProblems = new(StringComparer.Ordinal);
@@ -68,6 +70,7 @@ internal sealed class KubernetesConfigSource : IConfigSource
         _limits = limits ?? ConfigInputLimits.Default;
         _syncTimeout = syncTimeout;
         _events = new ConfigStatusEvents(client, time, _logger);
+        _ingressStatus = new IngressStatusWriter(client, _logger);
         _debouncer = new Debouncer(settle, settle * 10, time, _ => Flush());
         _crds = Watch("apiextensions.k8s.io/v1/customresourcedefinitions", InformerSources.CustomResourceDefinitions(client), () => _crdsDirty = true);
         _services = Watch("v1/services", InformerSources.Services(client), () => _registryDirty = _ingressDirty = true);
@@ -95,6 +98,9 @@ internal sealed class KubernetesConfigSource : IConfigSource
 
     /// <summary>The status events written so far (tests wait on it).</summary>
     internal ConfigStatusEvents StatusEvents => _events;
+
+    /// <summary>The served Ingresses' status writes (tests wait on it).</summary>
+    internal IngressStatusWriter IngressStatus => _ingressStatus;
 
     /// <summary>Lists everything (bounded by the sync timeout, naming what did not sync), then applies changes as they come.</summary>
     public void Start()
@@ -216,6 +222,8 @@ internal sealed class KubernetesConfigSource : IConfigSource
             foreach (var (kind, ns, name) in _dirty) Reload(kind, ns, name, changed);
             _dirty.Clear();
             var registry = _current.Registry;
+            // The served Ingresses' status follows them, the ingress Service, and the gateway pods and their nodes.
+            var ingressStatusDirty = _ingressDirty || _registryDirty;
             if (_registryDirty)
             {
                 _registryDirty = false;
@@ -237,6 +245,7 @@ internal sealed class KubernetesConfigSource : IConfigSource
                 _ingressResources = ConvertIngresses();
                 ChangedKeys.Add(before, _ingressResources, changed);
             }
+            if (ingressStatusDirty) WriteIngressStatus();
             var state = Compose(registry);
             Volatile.Write(ref _current, state);
             KubernetesSourceLog.ConfigLoaded(_logger, state.Resources.Count, _objects.Count, state.Rejections.Count, registry.Services.Count, registry.Workloads.Count);
@@ -346,6 +355,7 @@ internal sealed class KubernetesConfigSource : IConfigSource
             foreach (var error in result.Errors) ReportIngress(item.Ingress, error.ToString());
         }
         foreach (var problem in conversion.Problems) ReportIngress(problem.Ingress, problem.Message);
+        _servedIngresses = conversion.Served;
         IngressLog.Converted(_logger, conversion.Served.Count, _ingresses.List().Count, settings.IngressClass, settings.Mode.ToString().ToUpperInvariant(),
             settings.SelectorValue, resources.Count);
         return resources;
@@ -355,6 +365,15 @@ internal sealed class KubernetesConfigSource : IConfigSource
     {
         if (!_events.Report("networking.k8s.io/v1", "Ingress", ingress.Metadata, IngressNotServedReason, message)) return;
         IngressLog.Problem(_logger, $"{ingress.Metadata.NamespaceProperty}/{ingress.Metadata.Name}", message);
+    }
+
+    /// <summary>The served Ingresses' status.loadBalancer.ingress: the ingress Service's addresses (<see cref="IngressStatusWriter"/>).</summary>
+    private void WriteIngressStatus()
+    {
+        var settings = _meshSettings?.Current.Ingress ?? IngressSettings.Default;
+        var addresses = IngressStatusWriter.Addresses(settings, _options.SystemNamespace, (ns, name) => _services.Get(ns, name), _pods.List(),
+            name => _nodes.Get(null, name));
+        _ingressStatus.Sync(_servedIngresses, IngressStatusWriter.ToStatus(addresses));
     }
 
     /// <summary>Each Gateway server whose credentialName does not resolve: a log line when it starts (and when it serves again), a Warning Event on its Gateway or Ingress.</summary>
