@@ -42,6 +42,7 @@ internal sealed class KubernetesConfigSource : IConfigSource
     private readonly CredentialStore _credentials = new();
     private IReadOnlyList<IstioResource> _ingressResources = [];
     private IReadOnlyList<V1Ingress> _servedIngresses = [];
+    private (int Served, int Total, IngressSettings Settings, int Resources) _loggedConversion;
     private readonly IngressStatusWriter _ingressStatus;
     private bool _credentialsDirty = true;
     private bool _ingressDirty = true;
@@ -356,8 +357,14 @@ internal sealed class KubernetesConfigSource : IConfigSource
         }
         foreach (var problem in conversion.Problems) ReportIngress(problem.Ingress, problem.Message);
         _servedIngresses = conversion.Served;
-        IngressLog.Converted(_logger, conversion.Served.Count, _ingresses.List().Count, settings.IngressClass, settings.Mode.ToString().ToUpperInvariant(),
-            settings.SelectorValue, resources.Count);
+        // Once per outcome, not per rebuild: a status write or an unrelated change converts again to the same result.
+        var summary = (conversion.Served.Count, _ingresses.List().Count, settings, resources.Count);
+        if (summary != _loggedConversion)
+        {
+            _loggedConversion = summary;
+            IngressLog.Converted(_logger, conversion.Served.Count, _ingresses.List().Count, settings.IngressClass, settings.Mode.ToString().ToUpperInvariant(),
+                settings.SelectorValue, resources.Count);
+        }
         return resources;
     }
 
