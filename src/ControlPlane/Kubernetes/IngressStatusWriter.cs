@@ -28,6 +28,9 @@ internal sealed class IngressStatusWriter
         _logger = logger;
     }
 
+    /// <summary>How many times the served Ingresses were compared with their status; tests wait on it for a change to be looked at.</summary>
+    public int Syncs { get; private set; }
+
     /// <summary>Completes when the writes asked for so far are done (or failed); for tests and shutdown.</summary>
     public Task Pending
     {
@@ -96,6 +99,7 @@ internal sealed class IngressStatusWriter
         var wantedText = Describe(wanted);
         lock (_gate)
         {
+            Syncs++;
             var live = new HashSet<string>(StringComparer.Ordinal);
             foreach (var ingress in served)
             {

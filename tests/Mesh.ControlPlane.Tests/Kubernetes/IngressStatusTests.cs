@@ -46,11 +46,11 @@ public sealed class IngressStatusTests
         // Written once per change: a status already right is not written again.
         await source.IngressStatus.Pending;
         var version = (await client.NetworkingV1.ReadNamespacedIngressAsync("served", "default")).Metadata.ResourceVersion;
-        var conversions = cluster.Logs.Lines.Count(line => line.EventId == 490);
+        var syncs = source.IngressStatus.Syncs;
         service = await client.CoreV1.ReadNamespacedServiceAsync("istio-ingressgateway", System);
         service.Metadata.Labels = new Dictionary<string, string> { ["touched"] = "yes" };
         await client.CoreV1.ReplaceNamespacedServiceAsync(service, "istio-ingressgateway", System);
-        await Eventually.TrueAsync(() => cluster.Logs.Lines.Count(line => line.EventId == 490) > conversions, "the Service's edit looked at");
+        await Eventually.TrueAsync(() => source.IngressStatus.Syncs > syncs, "the Service's edit looked at");
         await source.IngressStatus.Pending;
         Assert.Equal(version, (await client.NetworkingV1.ReadNamespacedIngressAsync("served", "default")).Metadata.ResourceVersion);
 
