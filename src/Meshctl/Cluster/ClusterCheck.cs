@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
-using Mesh.Meshctl.Cluster.Manifests;
 
 namespace Mesh.Meshctl.Cluster;
 
