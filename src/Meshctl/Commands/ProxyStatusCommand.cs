@@ -80,7 +80,7 @@ internal static class ProxyStatusCommand
         using var json = JsonDocument.Parse(syncz);
         // istiod's shape (an array); older control planes wrapped it in {"proxies": [...]}.
         var proxies = json.RootElement.ValueKind == JsonValueKind.Array ? json.RootElement : json.RootElement.GetProperty("proxies");
-        var rows = new List<string[]> { new[] { "NAME", "ROLE", "CDS", "LDS", "EDS", "RDS", "CONNECTED SINCE" } };
+        var table = new TextTable("NAME", "ROLE", "CDS", "LDS", "EDS", "RDS", "CONNECTED SINCE");
         var nacks = new StringBuilder();
         foreach (var proxy in proxies.EnumerateArray())
         {
@@ -97,30 +97,10 @@ internal static class ProxyStatusCommand
             }
 
             row.Add(proxy.GetProperty("connectedSince").GetString()!);
-            rows.Add([.. row]);
+            table.Add([.. row]);
         }
 
-        var widths = new int[rows[0].Length];
-        foreach (var row in rows)
-        {
-            for (var i = 0; i < row.Length; i++)
-            {
-                widths[i] = Math.Max(widths[i], row[i].Length);
-            }
-        }
-
-        var table = new StringBuilder();
-        foreach (var row in rows)
-        {
-            for (var i = 0; i < row.Length; i++)
-            {
-                table.Append(i == row.Length - 1 ? row[i] : row[i].PadRight(widths[i] + 2));
-            }
-
-            table.AppendLine();
-        }
-
-        return nacks.Length == 0 ? table.ToString() : table.AppendLine().Append(nacks).ToString();
+        return nacks.Length == 0 ? table.ToString() : table + Environment.NewLine + nacks;
     }
 
     private static string Describe(JsonElement nack) =>
