@@ -1,7 +1,8 @@
 using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Model;
 using Mesh.Proxy.Observability;
 using Mesh.Proxy.Observability.Metrics;
-using Mesh.Proxy.Model;
+using Mesh.Proxy.Tests.Infrastructure;
 using Mesh.Proxy.Tests.Observability.Metrics;
 
 namespace Mesh.Proxy.Tests.Observability;
@@ -20,7 +21,7 @@ public sealed class RequestMetricsRecorderTests
         var feature = new ProxyRequestFeature { Endpoint = new EndpointModel(endpoint, new EndpointState()), Attempts = 2 };
         var observation = new RequestObservation(ProxySnapshot.Empty, TrafficDirection.Outbound, 0, default, null, null);
 
-        var allocated = AllocatedWhileRecording(() => recorder.Record(observation, feature, "backend:9080", 200, null, "-", 3.5, 10, 20, grpc: false));
+        var allocated = SteadyStateAllocations.Of(() => recorder.Record(observation, feature, "backend:9080", 200, null, "-", 3.5, 10, 20, grpc: false));
 
         Assert.Equal(0, allocated);
         Assert.Contains("destination_workload=\"backend-v1\"", TextExposition.Of(registry));
@@ -34,7 +35,7 @@ public sealed class RequestMetricsRecorderTests
         var feature = new ProxyRequestFeature { Attempts = 1 };
         var observation = new RequestObservation(ProxySnapshot.Empty, TrafficDirection.Inbound, 0, default, caller, "spiffe://cluster.local/ns/istio-system/sa/gw");
 
-        var allocated = AllocatedWhileRecording(() => recorder.Record(observation, feature, "backend:9080", 503, null, "UF", 1, 0, 0, grpc: false));
+        var allocated = SteadyStateAllocations.Of(() => recorder.Record(observation, feature, "backend:9080", 503, null, "UF", 1, 0, 0, grpc: false));
 
         Assert.Equal(0, allocated);
         var exposition = TextExposition.Of(registry);
@@ -49,7 +50,7 @@ public sealed class RequestMetricsRecorderTests
         var feature = new ProxyRequestFeature { Attempts = 1 };
         var observation = new RequestObservation(ProxySnapshot.Empty, TrafficDirection.Outbound, 0, default, null, null);
 
-        var allocated = AllocatedWhileRecording(() => recorder.Record(observation, feature, "nowhere:9080", 404, null, "NR", 1, 0, 0, grpc: false));
+        var allocated = SteadyStateAllocations.Of(() => recorder.Record(observation, feature, "nowhere:9080", 404, null, "NR", 1, 0, 0, grpc: false));
 
         Assert.Equal(0, allocated);
         var exposition = TextExposition.Of(registry);
@@ -74,22 +75,5 @@ public sealed class RequestMetricsRecorderTests
     {
         var registry = TextExposition.NewFactory();
         return (new RequestMetricsRecorder(new IstioStandardMetrics(registry, "1"), new RouteMetrics(registry), options ?? Options), registry);
-    }
-
-    private static long AllocatedWhileRecording(Action record)
-    {
-        // The first calls resolve and cache the handles (and let tiered JIT settle); only later calls are the hot path.
-        for (var i = 0; i < 100; i++)
-        {
-            record();
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
-        {
-            record();
-        }
-
-        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 }

@@ -81,7 +81,7 @@ public sealed class TcpProxyTests
             Assert.Equal("outside:ping", await client.ReadAsync("outside:ping"));
         }
 
-        var exposition = await proxy.ScrapeWhenAsync(e => e.Contains("istio_tcp_connections_closed_total{"));
+        var exposition = await proxy.ScrapeWhenAsync(e => Total(e, "istio_tcp_connections_closed_total") >= 1);
         var closed = Exposition.Series(exposition, "istio_tcp_connections_closed_total", ("destination_service_name", "PassthroughCluster"));
         Assert.Equal(1, closed.Value);
         Assert.Equal("source", closed.Labels["reporter"]);
@@ -107,7 +107,7 @@ public sealed class TcpProxyTests
         await client.SendAsync("ping");
 
         Assert.Equal("", await client.ReadToEndAsync());
-        var exposition = await proxy.ScrapeWhenAsync(e => e.Contains("istio_tcp_connections_closed_total{"));
+        var exposition = await proxy.ScrapeWhenAsync(e => Total(e, "istio_tcp_connections_closed_total") >= 1);
         var closed = Exposition.Series(exposition, "istio_tcp_connections_closed_total", ("destination_service_name", "BlackHoleCluster"));
         Assert.Equal("UH", closed.Labels["response_flags"]);
         Assert.Equal(0, echo.Connections);
@@ -128,7 +128,7 @@ public sealed class TcpProxyTests
         await client.SendAsync("ping");
 
         Assert.Equal("", await client.ReadToEndAsync());
-        var exposition = await proxy.ScrapeWhenAsync(e => e.Contains("istio_tcp_connections_closed_total{"));
+        var exposition = await proxy.ScrapeWhenAsync(e => Total(e, "istio_tcp_connections_closed_total") >= 1);
         var closed = Exposition.Series(exposition, "istio_tcp_connections_closed_total", ("destination_service", "down.default.svc.cluster.local"));
         Assert.Equal("UF", closed.Labels["response_flags"]);
         Assert.Equal("down", closed.Labels["destination_service_name"]);
