@@ -1,9 +1,9 @@
 // Retries: a backend that fails a share of its requests with 503, hidden by the VirtualService retry policy of
-// config/retries.yaml (attempts: 3, retryOn: 5xx) at the caller's sidecar. Make details fail half its requests, apply
+// config/retries.yaml (attempts: 3, retryOn: 5xx) at the caller's sidecar. Make details fail a fifth of its requests, apply
 // the policy, then run through the gateway (productpage calls details on every request):
 //   kubectl -n bookinfo patch deployment details-v1 --type json \
 //     -p '[{"op":"add","path":"/spec/template/spec/containers/0/args/-","value":"--fail-percent"},
-//          {"op":"add","path":"/spec/template/spec/containers/0/args/-","value":"50"}]'
+//          {"op":"add","path":"/spec/template/spec/containers/0/args/-","value":"20"}]'
 //   kubectl apply -f loadtests/k6/config/retries.yaml
 //   k6 run loadtests/k6/retries.js                        (minikube: -e GATEWAY_URL=http://<tunnel IP>)
 // Passing means the failures did not reach the client (error rate under 1%) AND the retries were seen doing it.
