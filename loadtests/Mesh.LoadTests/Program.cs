@@ -23,6 +23,12 @@ if (args is [_, _, "burst"])
     return await BurstMemory.RunAsync(duration, connections);
 }
 
+if (args is [_, _, "scenarios", ..] && args.Length <= 4)
+{
+    // loadtests/run.sh 10s 32 scenarios [RATE]: the k6 scenarios of loadtests/k6 with their thresholds, PASS or FAIL each.
+    return await Mesh.LoadTests.Scenarios.LocalScenarios.RunAsync(duration, connections, args.Length == 4 ? int.Parse(args[3]) : Mesh.LoadTests.Scenarios.LocalScenarios.DefaultRate);
+}
+
 if (args is [_, _, "mtls"])
 {
     // loadtests/run.sh 10s 32 mtls: sidecar to sidecar with auto mTLS and with plaintext, interleaved.

@@ -52,6 +52,9 @@ internal static class DeployTools
         return (process.ExitCode, await output, await error);
     }
 
+    /// <summary>Skips (fails under CI=true) unless <paramref name="program"/> is on PATH, saying <paramref name="why"/> it is needed.</summary>
+    public static void RequireProgram(string program, string why) => Require(OnPath(program), $"{program} is not on PATH: {why}");
+
     private static void Require(bool present, string missing)
     {
         if (!present && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
