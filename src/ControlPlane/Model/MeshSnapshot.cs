@@ -92,6 +92,9 @@ internal sealed class MeshSnapshot
     /// <summary>Sorted by namespace, then name: the order a proxy evaluates them in, and the first denying one names the denial.</summary>
     public IReadOnlyList<AuthorizationPolicy> AuthorizationPolicies { get; }
 
+    /// <summary>The Sidecar resources, and which one applies to a proxy.</summary>
+    public SidecarIndex Sidecars { get; init; } = SidecarIndex.Empty;
+
     /// <summary>The mesh config's fields translation reads (outboundTrafficPolicy).</summary>
     public MeshSettings Mesh { get; init; } = MeshSettings.Default;
 
