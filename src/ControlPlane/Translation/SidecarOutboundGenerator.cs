@@ -79,23 +79,25 @@ internal static class SidecarOutboundGenerator
     /// </summary>
     public static VirtualServiceModel? FindVirtualService(string hostname, ProxyContext proxy, MeshSnapshot snapshot)
     {
+        foreach (var virtualService in snapshot.MeshVirtualServicesNaming(hostname))
+        {
+            if (Sees(proxy, virtualService)) return virtualService;
+        }
         VirtualServiceModel? wildcardMatch = null;
         var wildcardLength = -1;
-        foreach (var virtualService in snapshot.VirtualServicesFor(HostNames.MeshGateway))
+        foreach (var (host, virtualService) in snapshot.MeshWildcardVirtualServices)
         {
-            if (!HostNames.IsExportedTo(virtualService.Spec.ExportTo, virtualService.Namespace, proxy.Namespace) || !proxy.Scope.Imports(virtualService)) continue;
-            foreach (var host in virtualService.Hosts)
+            if (host.Length > wildcardLength && HostNames.IsSubsetOf(hostname, host) && Sees(proxy, virtualService))
             {
-                if (host == hostname) return virtualService;
-                if (HostNames.IsWildcard(host) && host.Length > wildcardLength && HostNames.IsSubsetOf(hostname, host))
-                {
-                    wildcardMatch = virtualService;
-                    wildcardLength = host.Length;
-                }
+                wildcardMatch = virtualService;
+                wildcardLength = host.Length;
             }
         }
         return wildcardMatch;
     }
+
+    private static bool Sees(ProxyContext proxy, VirtualServiceModel virtualService) =>
+        HostNames.IsExportedTo(virtualService.Spec.ExportTo, virtualService.Namespace, proxy.Namespace) && proxy.Scope.Imports(virtualService);
 
     /// <summary>Ports our HTTP proxy serves: HTTP, HTTP/2, gRPC, and unnamed protocols (Istio sniffs those).</summary>
     private static bool IsHttp(ServicePortModel port) => port.Carried is PortProtocol.Http or PortProtocol.Auto;
