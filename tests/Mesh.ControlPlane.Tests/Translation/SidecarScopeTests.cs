@@ -110,6 +110,19 @@ public sealed class SidecarScopeTests
     }
 
     [Fact]
+    public void Generate_CapturedSidecar_HandOffListenersForImportedPortsOnly()
+    {
+        var sim = Simulation.Of(Simulation.Load(Namespaces, Sidecar("default", "shop", "ops/*")), Captured("web-1", "shop"));
+        var listeners = sim.Resources.Listeners.Where(l => l.HandoffOnly).Select(l => l.Name).ToArray();
+
+        // metrics' 8080 is imported; shop's 8080 and pay's 9090 (GRPC) are not: no 0.0.0.0_9090 listener takes them.
+        Assert.Equal(["0.0.0.0_8080"], listeners);
+        // A request for a service not imported is one for an unknown host: outboundTrafficPolicy's (here ALLOW_ANY).
+        Assert.Equal(OutboundFallthrough.AllowAny, sim.Request("pay.shop.svc.cluster.local:8080")!.VirtualHost.Name);
+        Assert.Equal(Metrics, sim.Request("metrics.ops.svc.cluster.local:8080")!.Cluster);
+    }
+
+    [Fact]
     public void Generate_VirtualServices_ImportedByTheirNamespace_TheirDestinationsWithThem()
     {
         const string routes = """
