@@ -241,4 +241,38 @@ public static class IstioEnumNames
         AuthorizationPolicyAction.Custom => "CUSTOM",
         _ => value.ToString(),
     };
+
+    internal const string CaptureModeValues = "\"DEFAULT\", \"IPTABLES\", \"NONE\"";
+
+    internal static CaptureMode? ParseCaptureMode(string text) => text switch
+    {
+        "DEFAULT" => CaptureMode.Default,
+        "IPTABLES" => CaptureMode.Iptables,
+        "NONE" => CaptureMode.None,
+        _ => null,
+    };
+
+    public static string Name(CaptureMode value) => value switch
+    {
+        CaptureMode.Default => "DEFAULT",
+        CaptureMode.Iptables => "IPTABLES",
+        CaptureMode.None => "NONE",
+        _ => value.ToString(),
+    };
+
+    internal const string OutboundTrafficModeValues = "\"REGISTRY_ONLY\", \"ALLOW_ANY\"";
+
+    internal static OutboundTrafficMode? ParseOutboundTrafficMode(string text) => text switch
+    {
+        "REGISTRY_ONLY" => OutboundTrafficMode.RegistryOnly,
+        "ALLOW_ANY" => OutboundTrafficMode.AllowAny,
+        _ => null,
+    };
+
+    public static string Name(OutboundTrafficMode value) => value switch
+    {
+        OutboundTrafficMode.RegistryOnly => "REGISTRY_ONLY",
+        OutboundTrafficMode.AllowAny => "ALLOW_ANY",
+        _ => value.ToString(),
+    };
 }

@@ -15,6 +15,7 @@ internal sealed record IstioKind(string Group, string Kind, string Plural)
         new("networking.istio.io", "Gateway", "gateways"),
         new("networking.istio.io", "ServiceEntry", "serviceentries"),
         new("networking.istio.io", "WorkloadEntry", "workloadentries"),
+        new("networking.istio.io", "Sidecar", "sidecars"),
         new("security.istio.io", "PeerAuthentication", "peerauthentications"),
         new("security.istio.io", "AuthorizationPolicy", "authorizationpolicies"),
         new("security.istio.io", "RequestAuthentication", "requestauthentications"),

@@ -229,7 +229,7 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
         MeshConfigFields.ExtensionProviders when TracingEndpoint(document) is null =>
             "no provider is used: this mesh reads extensionProviders only through defaultProviders.tracing naming an opentelemetry provider (Telemetry resources are not implemented)",
         MeshConfigFields.RootNamespace when document.RootNamespace != PeerAuthenticationResolver.RootNamespace =>
-            $"meshConfig rootNamespace \"{document.RootNamespace}\" has no effect: mesh-wide policies (PeerAuthentication, RequestAuthentication, AuthorizationPolicy) are read from \"{PeerAuthenticationResolver.RootNamespace}\" only",
+            $"meshConfig rootNamespace \"{document.RootNamespace}\" has no effect: mesh-wide policies (PeerAuthentication, RequestAuthentication, AuthorizationPolicy) and the default Sidecar are read from \"{PeerAuthenticationResolver.RootNamespace}\" only",
         _ => null,
     };
 

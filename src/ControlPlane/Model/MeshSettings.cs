@@ -16,5 +16,11 @@ internal sealed record MeshSettings(OutboundTrafficPolicyMode OutboundTrafficPol
 
     public const string ConfigKind = "MeshConfig";
 
+    /// <summary>
+    /// Istio's root namespace (meshConfig rootNamespace, fixed here): its policies and its Sidecar without selector
+    /// apply mesh-wide.
+    /// </summary>
+    public const string RootNamespace = "istio-system";
+
     public static MeshSettings Default { get; } = new(OutboundTrafficPolicyMode.AllowAny);
 }

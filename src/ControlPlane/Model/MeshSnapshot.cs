@@ -8,6 +8,8 @@ internal sealed class MeshSnapshot
 {
     private readonly Dictionary<string, ServiceModel> _servicesByHost;
     private readonly Dictionary<string, List<VirtualServiceModel>> _virtualServicesByGateway;
+    private readonly Dictionary<string, List<VirtualServiceModel>> _meshVirtualServicesByHost;
+    private readonly List<(string Host, VirtualServiceModel VirtualService)> _meshWildcardVirtualServices;
     private readonly Dictionary<string, List<DestinationRuleModel>> _destinationRulesByHost;
     private readonly List<DestinationRuleModel> _wildcardDestinationRules;
     private readonly Dictionary<string, WorkloadModel> _workloads;
@@ -40,6 +42,23 @@ internal sealed class MeshSnapshot
             {
                 if (!_virtualServicesByGateway.TryGetValue(gateway, out var list)) _virtualServicesByGateway[gateway] = list = [];
                 list.Add(virtualService);
+            }
+        }
+
+        // Sidecars look a service's VirtualService up once per service: by host, not by a scan of every VirtualService.
+        _meshVirtualServicesByHost = new(StringComparer.Ordinal);
+        _meshWildcardVirtualServices = [];
+        foreach (var virtualService in VirtualServicesFor(HostNames.MeshGateway))
+        {
+            foreach (var host in virtualService.Hosts)
+            {
+                if (HostNames.IsWildcard(host))
+                {
+                    _meshWildcardVirtualServices.Add((host, virtualService));
+                    continue;
+                }
+                if (!_meshVirtualServicesByHost.TryGetValue(host, out var list)) _meshVirtualServicesByHost[host] = list = [];
+                if (list.Count == 0 || !ReferenceEquals(list[^1], virtualService)) list.Add(virtualService);
             }
         }
 
@@ -92,6 +111,9 @@ internal sealed class MeshSnapshot
     /// <summary>Sorted by namespace, then name: the order a proxy evaluates them in, and the first denying one names the denial.</summary>
     public IReadOnlyList<AuthorizationPolicy> AuthorizationPolicies { get; }
 
+    /// <summary>The Sidecar resources, and which one applies to a proxy.</summary>
+    public SidecarIndex Sidecars { get; init; } = SidecarIndex.Empty;
+
     /// <summary>The mesh config's fields translation reads (outboundTrafficPolicy).</summary>
     public MeshSettings Mesh { get; init; } = MeshSettings.Default;
 
@@ -139,6 +161,13 @@ internal sealed class MeshSnapshot
     /// <summary>The VirtualServices bound to a gateway (<c>ns/name</c>) or to <c>mesh</c>, in snapshot order.</summary>
     public IReadOnlyList<VirtualServiceModel> VirtualServicesFor(string gateway) =>
         _virtualServicesByGateway.TryGetValue(gateway, out var list) ? list : [];
+
+    /// <summary>The VirtualServices bound to <c>mesh</c> that name <paramref name="host"/> exactly, in snapshot order.</summary>
+    public IReadOnlyList<VirtualServiceModel> MeshVirtualServicesNaming(string host) =>
+        _meshVirtualServicesByHost.TryGetValue(host, out var list) ? list : [];
+
+    /// <summary>The wildcard hosts of the VirtualServices bound to <c>mesh</c>, each with its VirtualService, in snapshot order.</summary>
+    public IReadOnlyList<(string Host, VirtualServiceModel VirtualService)> MeshWildcardVirtualServices => _meshWildcardVirtualServices;
 
     /// <summary>
     /// The DestinationRule that applies to a service host for a proxy, as Istio picks it: an exact host before a wildcard

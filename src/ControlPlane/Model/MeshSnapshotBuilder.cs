@@ -49,6 +49,7 @@ internal static class MeshSnapshotBuilder
         var peerAuthentications = new List<PeerAuthentication>();
         var requestAuthentications = new List<RequestAuthentication>();
         var authorizationPolicies = new List<AuthorizationPolicy>();
+        var sidecars = new List<SidecarModel>();
         foreach (var resource in ordered)
         {
             switch (resource)
@@ -74,6 +75,9 @@ internal static class MeshSnapshotBuilder
                 case AuthorizationPolicy authorizationPolicy:
                     authorizationPolicies.Add(authorizationPolicy);
                     break;
+                case Sidecar sidecar:
+                    sidecars.Add(new SidecarModel(sidecar));
+                    break;
             }
         }
         services.AddRange(registry.Services);
@@ -98,6 +102,7 @@ internal static class MeshSnapshotBuilder
             ResourcesByKey = byKey,
             DelegationProblems = delegationProblems,
             RequestAuthentications = requestAuthentications,
+            Sidecars = new SidecarIndex(sidecars),
             JwksByUri = jwksByUri ?? new Dictionary<string, string>(),
             Mesh = mesh ?? MeshSettings.Default,
         };

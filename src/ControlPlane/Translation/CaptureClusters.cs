@@ -29,6 +29,6 @@ internal static class CaptureClusters
     }
 
     /// <summary>Where outboundTrafficPolicy sends what no service claims: its original destination, or nowhere.</summary>
-    public static string OutboundFallthrough(MeshSettings mesh) =>
-        mesh.OutboundTrafficPolicy == OutboundTrafficPolicyMode.RegistryOnly ? BlackHole : Passthrough;
+    public static string OutboundFallthrough(OutboundTrafficPolicyMode mode) =>
+        mode == OutboundTrafficPolicyMode.RegistryOnly ? BlackHole : Passthrough;
 }

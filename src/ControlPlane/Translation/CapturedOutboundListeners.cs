@@ -24,10 +24,11 @@ internal static class CapturedOutboundListeners
         var byAddress = new Dictionary<string, Listener>(StringComparer.Ordinal);
         foreach (var service in snapshot.Services)
         {
-            if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, proxy.Namespace)) continue;
+            if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, proxy.Namespace) || !proxy.Scope.Imports(service)) continue;
             var virtualService = SidecarOutboundGenerator.FindVirtualService(service.Hostname, proxy, snapshot);
             foreach (var port in service.Ports)
             {
+                if (!proxy.Scope.ImportsPort(service, port.Number)) continue;
                 switch (port.Carried)
                 {
                     case PortProtocol.Http:

@@ -5,7 +5,8 @@ using Mesh.ControlPlane.Model;
 namespace Mesh.ControlPlane.Translation;
 
 /// <summary>
-/// The outbound clusters and their endpoints for every service a proxy can see: one per service port
+/// The outbound clusters and their endpoints for every service a proxy can see (exported to its namespace, and
+/// imported by its Sidecar resource, port by port): one per service port
 /// (<c>outbound|port||fqdn</c>) and one per DestinationRule subset (<c>outbound|port|subset|fqdn</c>).
 /// </summary>
 internal static class OutboundClusterBuilder
@@ -17,10 +18,11 @@ internal static class OutboundClusterBuilder
     {
         foreach (var service in snapshot.Services)
         {
-            if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, proxy.Namespace)) continue;
+            if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, proxy.Namespace) || !proxy.Scope.Imports(service)) continue;
             var rule = snapshot.FindDestinationRule(service.Hostname, proxy.Namespace, service.Namespace);
             foreach (var port in service.Ports)
             {
+                if (!proxy.Scope.ImportsPort(service, port.Number)) continue;
                 var policy = rule?.Spec.TrafficPolicy;
                 Add(proxy, snapshot, service, port, null, policy, null, clusters, endpoints);
                 if (rule is null) continue;

@@ -13,11 +13,11 @@ internal static class OutboundFallthrough
     public const string AllowAny = "allow_any";
     public const string BlockAll = "block_all";
 
-    public static VirtualHost VirtualHost(MeshSettings mesh)
+    public static VirtualHost VirtualHost(OutboundTrafficPolicyMode mode)
     {
         var route = new Route { Match = RouteMatchTranslator.CatchAll(), Origin = new RouteOrigin() };
         string name;
-        if (mesh.OutboundTrafficPolicy == OutboundTrafficPolicyMode.RegistryOnly)
+        if (mode == OutboundTrafficPolicyMode.RegistryOnly)
         {
             name = BlockAll;
             route.DirectResponse = new DirectResponseAction { Status = 502 };

@@ -13,7 +13,7 @@ namespace Mesh.ControlPlane.Translation;
 internal static class PeerAuthenticationResolver
 {
     /// <summary>Istio's default root namespace: its selector-less policies are mesh-wide.</summary>
-    public const string RootNamespace = "istio-system";
+    public const string RootNamespace = MeshSettings.RootNamespace;
 
     public static InboundTlsMode ModeFor(MeshSnapshot snapshot, string workloadNamespace, IReadOnlyDictionary<string, string> labels, uint port)
     {

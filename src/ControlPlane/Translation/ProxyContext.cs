@@ -23,6 +23,8 @@ internal sealed class ProxyContext
         Labels = labels;
         BindAddress = node.BindAddress.Length > 0 ? node.BindAddress : "127.0.0.1";
         Locality = Workload is { Locality.Length: > 0 } ? Workload.Locality : node.Locality;
+        // Istio applies Sidecar resources to sidecars only: a gateway sees everything exported to its namespace.
+        Scope = node.Role == ProxyRole.Router ? SidecarScope.Default : snapshot.Sidecars.ScopeFor(Namespace, Labels, snapshot);
     }
 
     public Node Node { get; }
@@ -30,6 +32,12 @@ internal sealed class ProxyContext
     public IReadOnlyDictionary<string, string> Labels { get; }
     public WorkloadModel? Workload { get; }
     public string BindAddress { get; }
+
+    /// <summary>What the proxy's Sidecar resource imports (services, ports, VirtualServices) and its outbound policy; everything when none applies.</summary>
+    public SidecarScope Scope { get; }
+
+    /// <summary>outboundTrafficPolicy as it applies to this proxy: its Sidecar's mode, else the mesh config's.</summary>
+    public OutboundTrafficPolicyMode OutboundTrafficPolicy(MeshSnapshot snapshot) => Scope.OutboundTrafficPolicy(snapshot.Mesh);
 
     /// <summary>A sidecar whose pod's traffic iptables captures (<c>--inbound-capture-port</c>): it gets the listeners of capture.</summary>
     public bool IsCaptured => Node.Role != ProxyRole.Router && Node.InboundCapturePort != 0;

@@ -8,7 +8,8 @@ namespace Mesh.ControlPlane.Translation;
 
 /// <summary>
 /// Whether a proxy's generated configuration can depend on a changed resource, so that a push skips the proxies a
-/// change cannot affect (istiod's ProxyNeedsPush, with the default sidecar scope). The rules follow what the
+/// change cannot affect (istiod's ProxyNeedsPush, with the proxy's sidecar scope: a proxy whose Sidecar resource does
+/// not import a service, or a VirtualService, does not depend on it). The rules follow what the
 /// generators read, and err towards pushing: a resource is judged in both the snapshot the proxy's configuration came
 /// from and the new one, so adding, editing and removing it are all seen.
 /// </summary>
@@ -39,7 +40,7 @@ internal static class ProxyDependencies
             // A Kubernetes Service: its clusters and endpoints where it is visible, and a sidecar's own inbound
             // listeners (its namespace's services, which may list its pod).
             PlatformRegistry.ServiceKind => snapshot.PlatformServices.TryGetValue(key, out var service)
-                && (IsVisible(service.ExportTo, service.Namespace) || service.Namespace == _proxy.Namespace),
+                && (Reaches(service) || service.Namespace == _proxy.Namespace),
             // A Pod: the proxy running as it (its labels, ports, service account and locality), and the proxies that
             // reach a ServiceEntry selecting it. (A Service's endpoints copy what they take from the pod, so a change
             // there changes the Service's key too.)
@@ -73,7 +74,7 @@ internal static class ProxyDependencies
         {
             foreach (var service in snapshot.ServicesSelecting(pod.Namespace, pod.Name))
             {
-                if (IsVisible(service.ExportTo, service.Namespace) || service.Namespace == _proxy.Namespace) return true;
+                if (Reaches(service) || service.Namespace == _proxy.Namespace) return true;
             }
             return false;
         }
@@ -85,10 +86,12 @@ internal static class ProxyDependencies
             Gateway gateway => IsRouter && GatewaysSelectingProxy.Contains(GatewayKey(gateway)),
             // A delegate (no hosts) reaches proxies through the roots that name it: taken as relevant to all.
             VirtualService virtualService => virtualService.Spec.Hosts.Count == 0 || Binds(virtualService),
-            // Clusters (subsets, TLS, load balancing) of the hosts the rule is exported to.
-            DestinationRule rule => IsVisible(rule.Spec.ExportTo, rule.Metadata.Namespace),
+            // Clusters (subsets, TLS, load balancing) of the hosts the rule is exported to and the proxy imports.
+            DestinationRule rule => IsVisible(rule.Spec.ExportTo, rule.Metadata.Namespace) && ImportsRuleHost(rule),
             // Services the proxy can reach, and a sidecar's own inbound listeners (its namespace's entries).
-            ServiceEntry entry => IsVisible(entry.Spec.ExportTo, entry.Metadata.Namespace) || entry.Metadata.Namespace == _proxy.Namespace,
+            ServiceEntry entry => (IsVisible(entry.Spec.ExportTo, entry.Metadata.Namespace) && ImportsEntry(entry)) || entry.Metadata.Namespace == _proxy.Namespace,
+            // The Sidecar resource that applies to this sidecar (in this snapshot or the other: added, edited, removed).
+            Sidecar => !IsRouter && _proxy.Scope.Sidecar?.Key == key,
             // JWT rules of the workloads (and gateways) the policy applies to; no one else's listeners carry them.
             Mesh.Istio.Security.RequestAuthentication policy => RequestAuthenticationTranslator.Applies(policy, _proxy.Namespace, _proxy.Labels),
             // Authorization of the workloads (and gateways) the policy applies to, likewise.
@@ -104,10 +107,45 @@ internal static class ProxyDependencies
             foreach (var gateway in MeshSnapshotBuilder.GatewaysOf(virtualService))
             {
                 if (IsRouter ? GatewaysSelectingProxy.Contains(gateway)
-                    : gateway == HostNames.MeshGateway && IsVisible(virtualService.Spec.ExportTo, virtualService.Metadata.Namespace))
+                    : gateway == HostNames.MeshGateway && IsVisible(virtualService.Spec.ExportTo, virtualService.Metadata.Namespace)
+                        && ImportsVirtualService(virtualService))
                 {
                     return true;
                 }
+            }
+            return false;
+        }
+
+        /// <summary>A service the proxy's outbound side has: exported to its namespace and imported by its Sidecar.</summary>
+        private bool Reaches(ServiceModel service) => IsVisible(service.ExportTo, service.Namespace) && _proxy.Scope.Imports(service);
+
+        private bool ImportsEntry(ServiceEntry entry)
+        {
+            if (_proxy.Scope.ImportsEverything) return true;
+            foreach (var host in entry.Spec.Hosts)
+            {
+                if (_proxy.Scope.ImportsHost(entry.Metadata.Namespace, host.ToLowerInvariant())) return true;
+            }
+            return false;
+        }
+
+        private bool ImportsVirtualService(VirtualService virtualService)
+        {
+            if (_proxy.Scope.ImportsEverything) return true;
+            var hosts = new List<string>(virtualService.Spec.Hosts.Count);
+            foreach (var host in virtualService.Spec.Hosts) hosts.Add(HostNames.Resolve(host, virtualService.Metadata.Namespace));
+            return _proxy.Scope.ImportsVirtualService(virtualService.Metadata.Namespace, hosts);
+        }
+
+        /// <summary>Whether a service the rule's host covers (exactly or by wildcard) is one the proxy imports.</summary>
+        private bool ImportsRuleHost(DestinationRule rule)
+        {
+            if (_proxy.Scope.ImportsEverything) return true;
+            var host = HostNames.Resolve(rule.Spec.Host, rule.Metadata.Namespace);
+            if (!HostNames.IsWildcard(host)) return snapshot.FindService(host) is { } service && _proxy.Scope.Imports(service);
+            foreach (var service in snapshot.Services)
+            {
+                if (HostNames.IsSubsetOf(service.Hostname, host) && _proxy.Scope.Imports(service)) return true;
             }
             return false;
         }

@@ -5,7 +5,7 @@ namespace Mesh.ControlPlane.Translation;
 
 /// <summary>
 /// A sidecar's outbound side: the <c>virtualOutbound</c> listener and the <c>outbound</c> route configuration, one
-/// virtual host per service port. A captured sidecar's virtualOutbound takes every captured connection on 0.0.0.0 and
+/// virtual host per service port the proxy sees (exported to its namespace, imported by its Sidecar resource). A captured sidecar's virtualOutbound takes every captured connection on 0.0.0.0 and
 /// hands it on by its original destination (<see cref="CapturedOutboundListeners"/>), what none takes going where
 /// outboundTrafficPolicy says; its virtual hosts also answer to the services' addresses, and a last one takes the
 /// rest (<see cref="OutboundFallthrough"/>).
@@ -32,7 +32,7 @@ internal static class SidecarOutboundGenerator
             outbound.Address = CapturedOutboundListeners.Wildcard;
             outbound.UseOriginalDst = true;
             outbound.Protocol = ListenerProtocol.Tcp;
-            outbound.TcpClusters.Add(new WeightedCluster { Name = CaptureClusters.OutboundFallthrough(snapshot.Mesh), Weight = 100 });
+            outbound.TcpClusters.Add(new WeightedCluster { Name = CaptureClusters.OutboundFallthrough(proxy.OutboundTrafficPolicy(snapshot)), Weight = 100 });
             CapturedOutboundListeners.Generate(proxy, snapshot, listeners);
         }
         listeners.Add(outbound);
@@ -42,11 +42,11 @@ internal static class SidecarOutboundGenerator
         var claimedAddresses = proxy.IsCaptured ? new HashSet<string>(StringComparer.Ordinal) : null;
         foreach (var service in snapshot.Services)
         {
-            if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, proxy.Namespace)) continue;
+            if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, proxy.Namespace) || !proxy.Scope.Imports(service)) continue;
             var virtualService = FindVirtualService(service.Hostname, proxy, snapshot);
             foreach (var port in service.Ports)
             {
-                if (!IsHttp(port)) continue;
+                if (!IsHttp(port) || !proxy.Scope.ImportsPort(service, port.Number)) continue;
                 var virtualHost = new VirtualHost { Name = $"{service.Hostname}:{port.Number}", IncludeRequestAttemptCount = true };
                 virtualHost.Domains.AddRange(SidecarDomains.For(service.Hostname, port.Number, proxy.Namespace));
                 if (claimedAddresses is not null)
@@ -69,30 +69,35 @@ internal static class SidecarOutboundGenerator
                 routeConfig.VirtualHosts.Add(virtualHost);
             }
         }
-        if (proxy.IsCaptured) routeConfig.VirtualHosts.Add(OutboundFallthrough.VirtualHost(snapshot.Mesh));
+        if (proxy.IsCaptured) routeConfig.VirtualHosts.Add(OutboundFallthrough.VirtualHost(proxy.OutboundTrafficPolicy(snapshot)));
         routes.Add(routeConfig);
     }
 
-    /// <summary>The mesh VirtualService for a host: one naming it exactly, else the one with the most specific wildcard host covering it.</summary>
+    /// <summary>
+    /// The mesh VirtualService for a host among those the proxy sees (exported to its namespace, imported by its
+    /// Sidecar): one naming it exactly, else the one with the most specific wildcard host covering it.
+    /// </summary>
     public static VirtualServiceModel? FindVirtualService(string hostname, ProxyContext proxy, MeshSnapshot snapshot)
     {
+        foreach (var virtualService in snapshot.MeshVirtualServicesNaming(hostname))
+        {
+            if (Sees(proxy, virtualService)) return virtualService;
+        }
         VirtualServiceModel? wildcardMatch = null;
         var wildcardLength = -1;
-        foreach (var virtualService in snapshot.VirtualServicesFor(HostNames.MeshGateway))
+        foreach (var (host, virtualService) in snapshot.MeshWildcardVirtualServices)
         {
-            if (!HostNames.IsExportedTo(virtualService.Spec.ExportTo, virtualService.Namespace, proxy.Namespace)) continue;
-            foreach (var host in virtualService.Hosts)
+            if (host.Length > wildcardLength && HostNames.IsSubsetOf(hostname, host) && Sees(proxy, virtualService))
             {
-                if (host == hostname) return virtualService;
-                if (HostNames.IsWildcard(host) && host.Length > wildcardLength && HostNames.IsSubsetOf(hostname, host))
-                {
-                    wildcardMatch = virtualService;
-                    wildcardLength = host.Length;
-                }
+                wildcardMatch = virtualService;
+                wildcardLength = host.Length;
             }
         }
         return wildcardMatch;
     }
+
+    private static bool Sees(ProxyContext proxy, VirtualServiceModel virtualService) =>
+        HostNames.IsExportedTo(virtualService.Spec.ExportTo, virtualService.Namespace, proxy.Namespace) && proxy.Scope.Imports(virtualService);
 
     /// <summary>Ports our HTTP proxy serves: HTTP, HTTP/2, gRPC, and unnamed protocols (Istio sniffs those).</summary>
     private static bool IsHttp(ServicePortModel port) => port.Carried is PortProtocol.Http or PortProtocol.Auto;

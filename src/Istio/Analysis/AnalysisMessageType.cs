@@ -11,6 +11,10 @@ public sealed record AnalysisMessageType(string Code, string Name, AnalysisLevel
 
     public static readonly AnalysisMessageType ConflictingMeshGatewayVirtualServiceHosts = new("IST0109", "ConflictingMeshGatewayVirtualServiceHosts", AnalysisLevel.Error);
 
+    public static readonly AnalysisMessageType ConflictingSidecarWorkloadSelectors = new("IST0110", "ConflictingSidecarWorkloadSelectors", AnalysisLevel.Error);
+
+    public static readonly AnalysisMessageType MultipleSidecarsWithoutWorkloadSelectors = new("IST0111", "MultipleSidecarsWithoutWorkloadSelectors", AnalysisLevel.Error);
+
     public static readonly AnalysisMessageType VirtualServiceUnreachableRule = new("IST0130", "VirtualServiceUnreachableRule", AnalysisLevel.Warning);
 
     public static readonly AnalysisMessageType VirtualServiceIneffectiveMatch = new("IST0131", "VirtualServiceIneffectiveMatch", AnalysisLevel.Info);
@@ -28,7 +32,8 @@ public sealed record AnalysisMessageType(string Code, string Name, AnalysisLevel
     /// <summary>Every type, in code order (what the docs list).</summary>
     public static IReadOnlyList<AnalysisMessageType> All { get; } =
     [
-        ReferencedResourceNotFound, ConflictingMeshGatewayVirtualServiceHosts, VirtualServiceUnreachableRule, VirtualServiceIneffectiveMatch,
+        ReferencedResourceNotFound, ConflictingMeshGatewayVirtualServiceHosts, ConflictingSidecarWorkloadSelectors, MultipleSidecarsWithoutWorkloadSelectors,
+        VirtualServiceUnreachableRule, VirtualServiceIneffectiveMatch,
         ConflictingGateways, DestinationRuleSubsetNotSelectPods, NotEffective, DuplicateResource,
     ];
 }

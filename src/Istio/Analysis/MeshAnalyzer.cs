@@ -39,6 +39,7 @@ public static class MeshAnalyzer
         SubsetCheck.Check(mesh, messages);
         GatewayConflictCheck.Check(mesh, messages);
         MeshHostConflictCheck.Check(mesh, messages);
+        SidecarConflictCheck.Check(mesh, messages);
         messages.Sort(AnalysisMessage.Compare);
         return messages;
     }

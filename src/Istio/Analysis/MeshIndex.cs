@@ -24,6 +24,9 @@ internal sealed class MeshIndex
                 case WorkloadEntry workload:
                     _workloadEntries.Add(workload);
                     break;
+                case Sidecar sidecar:
+                    Sidecars.Add(sidecar);
+                    break;
                 case DestinationRule rule:
                     DestinationRules.Add((HostNameRules.Resolve(rule.Spec.Host, rule.Metadata.Namespace), rule));
                     break;
@@ -42,6 +45,10 @@ internal sealed class MeshIndex
     public Dictionary<string, Gateway> Gateways { get; } = new(StringComparer.Ordinal);
 
     public List<VirtualService> VirtualServices { get; } = [];
+
+    public List<Sidecar> Sidecars { get; } = [];
+
+    public IReadOnlyList<WorkloadEntry> WorkloadEntries => _workloadEntries;
 
     /// <summary>Whether a ServiceEntry or a platform Service declares <paramref name="fqdn"/>.</summary>
     public bool Declares(string fqdn) => _platformHosts.Contains(fqdn) || FindService(fqdn) is not null;

@@ -13,7 +13,7 @@ internal static class IstioKinds
     public static string? GroupOf(string kind) => kind switch
     {
         VirtualService.KindName or DestinationRule.KindName or Gateway.KindName
-            or ServiceEntry.KindName or WorkloadEntry.KindName => NetworkingGroup,
+            or ServiceEntry.KindName or WorkloadEntry.KindName or Sidecar.KindName => NetworkingGroup,
         PeerAuthentication.KindName or AuthorizationPolicy.KindName or RequestAuthentication.KindName => SecurityGroup,
         _ => null,
     };
@@ -24,7 +24,7 @@ internal static class IstioKinds
     /// </summary>
     public static string? UnmodelledGroupOf(string kind) => kind switch
     {
-        "Sidecar" or "EnvoyFilter" or "WorkloadGroup" or "ProxyConfig" => NetworkingGroup,
+        "EnvoyFilter" or "WorkloadGroup" or "ProxyConfig" => NetworkingGroup,
         "Telemetry" => "telemetry.istio.io",
         "WasmPlugin" => "extensions.istio.io",
         _ => null,
@@ -47,6 +47,7 @@ internal static class IstioKinds
         DestinationRule.KindName => new DestinationRule { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = DestinationRuleParser.ParseDestinationRuleSpec(spec) },
         Gateway.KindName => new Gateway { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = GatewayParser.ParseGatewaySpec(spec) },
         ServiceEntry.KindName => new ServiceEntry { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = ServiceEntryParser.ParseServiceEntrySpec(spec) },
+        Sidecar.KindName => new Sidecar { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = SidecarParser.ParseSidecarSpec(spec) },
         WorkloadEntry.KindName => new WorkloadEntry { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = ServiceEntryParser.ParseWorkloadEntrySpec(spec) },
         PeerAuthentication.KindName => new PeerAuthentication { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = SecurityParser.ParsePeerAuthenticationSpec(spec) },
         AuthorizationPolicy.KindName => new AuthorizationPolicy { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = SecurityParser.ParseAuthorizationPolicySpec(spec) },

@@ -189,7 +189,7 @@ internal static class DestinationRuleValidator
         return true;
     }
 
-    private static void ConnectionPool(ConnectionPoolSettings? pool, string path, FieldProblems p)
+    internal static void ConnectionPool(ConnectionPoolSettings? pool, string path, FieldProblems p)
     {
         if (pool?.Tcp is { } tcp)
         {

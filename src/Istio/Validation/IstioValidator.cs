@@ -23,6 +23,9 @@ internal static class IstioValidator
             case ServiceEntry se:
                 ServiceEntryValidator.Validate(se.Spec, problems);
                 break;
+            case Sidecar sidecar:
+                SidecarValidator.Validate(sidecar.Spec, sidecar.Metadata.Namespace, problems);
+                break;
             case WorkloadEntry we:
                 WorkloadEntryValidator.Validate(we.Spec, problems);
                 break;

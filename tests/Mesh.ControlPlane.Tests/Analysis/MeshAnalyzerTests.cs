@@ -184,13 +184,13 @@ public sealed class MeshAnalyzerTests
     }
 
     [Fact]
-    public void Analyze_Sidecar_ReportedAsAWholeResource_AuthorizationPolicyNot()
+    public void Analyze_EnvoyFilter_ReportedAsAWholeResource_AuthorizationPolicyNot()
     {
         var messages = Analyze("""
-            apiVersion: networking.istio.io/v1
-            kind: Sidecar
+            apiVersion: networking.istio.io/v1alpha3
+            kind: EnvoyFilter
             metadata: { name: default, namespace: default }
-            spec: { egress: [{ hosts: ["./*"] }] }
+            spec: { configPatches: [] }
             ---
             apiVersion: security.istio.io/v1
             kind: AuthorizationPolicy
@@ -198,9 +198,9 @@ public sealed class MeshAnalyzerTests
             spec: {}
             """);
 
-        Assert.Equal(["Sidecar default/default"], OfCode(messages, "MESH0001").Select(m => m.Resource.ToString()));
+        Assert.Equal(["EnvoyFilter default/default"], OfCode(messages, "MESH0001").Select(m => m.Resource.ToString()));
         Assert.All(messages, m => Assert.Equal("", m.FieldPath));
-        Assert.Contains(messages, m => m.Text.StartsWith("Sidecar has no effect in this mesh: ", StringComparison.Ordinal) && m.Line == 1);
+        Assert.Contains(messages, m => m.Text.StartsWith("EnvoyFilter has no effect in this mesh: ", StringComparison.Ordinal) && m.Line == 1);
     }
 
     [Fact]

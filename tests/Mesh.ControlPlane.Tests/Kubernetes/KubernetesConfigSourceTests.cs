@@ -114,7 +114,7 @@ public sealed class KubernetesConfigSourceTests
         using var source = cluster.CreateSource();
         source.Start();
         Assert.Empty(source.Current.Resources);
-        Assert.Equal(8, cluster.Logs.Lines.Count(line => line.EventId == 405));
+        Assert.Equal(IstioKind.All.Length, cluster.Logs.Lines.Count(line => line.EventId == 405));
 
         await cluster.CreateIstioCrdsAsync();
         await Eventually.TrueAsync(() => cluster.Informers.Informers.Any(i => i.Status().Name == "networking.istio.io/v1/virtualservices" && i.Status().Synced),

@@ -162,9 +162,9 @@ public sealed class ValidationWebhookTests : IAsyncLifetime
     [Fact]
     public async Task Validate_IstioKindThisMeshDoesNotModel_AllowedWithNoEffectWarning()
     {
-        var obj = """{"apiVersion":"networking.istio.io/v1","kind":"Sidecar","metadata":{"name":"default","namespace":"default"},"spec":{"egress":[{"hosts":["./*"]}]}}""";
+        var obj = """{"apiVersion":"networking.istio.io/v1alpha3","kind":"EnvoyFilter","metadata":{"name":"default","namespace":"default"},"spec":{"configPatches":[]}}""";
 
-        var answer = (await ReviewAsync(WebhookClient.Review("CREATE", obj, kind: "Sidecar"))).GetProperty("response");
+        var answer = (await ReviewAsync(WebhookClient.Review("CREATE", obj, kind: "EnvoyFilter"))).GetProperty("response");
 
         Assert.True(answer.GetProperty("allowed").GetBoolean());
         Assert.Contains(answer.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("MESH0001", StringComparison.Ordinal));
