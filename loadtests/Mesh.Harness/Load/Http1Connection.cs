@@ -6,8 +6,8 @@ namespace Mesh.Harness.Load;
 
 /// <summary>
 /// HTTP/1.1 keep-alive on a plain socket: the request's bytes are made once, the answer is parsed in place (a
-/// Content-Length or chunked body, read and dropped), so a request allocates nothing and the generator stays far
-/// cheaper than the proxies it measures.
+/// Content-Length or chunked body, read and dropped), with no string or message object per request, so the
+/// generator stays cheaper than the proxies it measures.
 /// </summary>
 internal sealed class Http1Connection(string host, int port, byte[] request) : ILoadConnection
 {
