@@ -27,6 +27,7 @@ internal sealed class Http1Connection(string host, int port, byte[] request) : I
         new(target.Url.Host, target.Url.Port,
             Encoding.ASCII.GetBytes($"GET {target.Url.PathAndQuery} HTTP/1.1\r\nHost: {target.Authority}\r\nUser-Agent: mesh-harness\r\n\r\n"));
 
+    // Every async step here pools its state machine: one that suspends on a receive would otherwise allocate a box.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> SendAsync(CancellationToken cancellationToken)
     {
@@ -137,6 +138,7 @@ internal sealed class Http1Connection(string host, int port, byte[] request) : I
         return value;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SkipChunkedBodyAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -161,6 +163,7 @@ internal sealed class Http1Connection(string host, int port, byte[] request) : I
     }
 
     /// <summary>The index in the buffer where <paramref name="marker"/> starts, reading more until it is there.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> FindAsync(ReadOnlyMemory<byte> marker, CancellationToken cancellationToken)
     {
         var searched = 0;
@@ -179,6 +182,7 @@ internal sealed class Http1Connection(string host, int port, byte[] request) : I
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SkipAsync(long count, CancellationToken cancellationToken)
     {
         while (count > _end - _start)
@@ -202,6 +206,7 @@ internal sealed class Http1Connection(string host, int port, byte[] request) : I
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ReceiveAsync(CancellationToken cancellationToken)
     {
         if (_end == _buffer.Length)
