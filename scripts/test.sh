@@ -16,9 +16,12 @@ step "Installing the Debian packages the tests use as real peers, where missing"
 # prometheus: promtool checks every proxy's exposition, and the server scrapes a whole mesh end to end.
 # openssl, curl: the mutual TLS and gateway TLS tests talk to the proxies with them.
 # kubectl: the Kubernetes tests apply, get and watch through it against the test API server.
+# nginx-light, haproxy: the load harness's short mode puts them in front of the same backend as the mesh.
 missing=""
 { command -v promtool >/dev/null && command -v prometheus >/dev/null; } || missing="prometheus"
 for tool in openssl curl kubectl; do command -v "$tool" >/dev/null || missing="$missing $tool"; done
+{ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; } || missing="$missing nginx-light"
+{ command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ]; } || missing="$missing haproxy"
 if [ -n "$missing" ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo
