@@ -8,6 +8,8 @@ internal sealed class MeshSnapshot
 {
     private readonly Dictionary<string, ServiceModel> _servicesByHost;
     private readonly Dictionary<string, List<VirtualServiceModel>> _virtualServicesByGateway;
+    private readonly Dictionary<string, List<VirtualServiceModel>> _meshVirtualServicesByHost;
+    private readonly List<(string Host, VirtualServiceModel VirtualService)> _wildcardMeshVirtualServices;
     private readonly Dictionary<string, List<DestinationRuleModel>> _destinationRulesByHost;
     private readonly List<DestinationRuleModel> _wildcardDestinationRules;
     private readonly Dictionary<string, WorkloadModel> _workloads;
@@ -40,6 +42,19 @@ internal sealed class MeshSnapshot
             {
                 if (!_virtualServicesByGateway.TryGetValue(gateway, out var list)) _virtualServicesByGateway[gateway] = list = [];
                 list.Add(virtualService);
+            }
+        }
+
+        // Every sidecar looks up the mesh VirtualService of every service it sees: by host, not by a scan of them all.
+        _meshVirtualServicesByHost = new(StringComparer.Ordinal);
+        _wildcardMeshVirtualServices = [];
+        foreach (var virtualService in VirtualServicesFor(HostNames.MeshGateway))
+        {
+            foreach (var host in virtualService.Hosts)
+            {
+                if (!_meshVirtualServicesByHost.TryGetValue(host, out var list)) _meshVirtualServicesByHost[host] = list = [];
+                list.Add(virtualService);
+                if (HostNames.IsWildcard(host)) _wildcardMeshVirtualServices.Add((host, virtualService));
             }
         }
 
@@ -139,6 +154,34 @@ internal sealed class MeshSnapshot
     /// <summary>The VirtualServices bound to a gateway (<c>ns/name</c>) or to <c>mesh</c>, in snapshot order.</summary>
     public IReadOnlyList<VirtualServiceModel> VirtualServicesFor(string gateway) =>
         _virtualServicesByGateway.TryGetValue(gateway, out var list) ? list : [];
+
+    /// <summary>
+    /// The mesh VirtualService for a host as a proxy in <paramref name="proxyNamespace"/> sees it: the first (in snapshot
+    /// order) exported there that names the host exactly, else the one with the most specific wildcard host covering it
+    /// (the first of equally specific ones).
+    /// </summary>
+    public VirtualServiceModel? FindMeshVirtualService(string hostname, string proxyNamespace)
+    {
+        if (_meshVirtualServicesByHost.TryGetValue(hostname, out var exact))
+        {
+            foreach (var virtualService in exact)
+            {
+                if (HostNames.IsExportedTo(virtualService.Spec.ExportTo, virtualService.Namespace, proxyNamespace)) return virtualService;
+            }
+        }
+        VirtualServiceModel? wildcardMatch = null;
+        var wildcardLength = -1;
+        foreach (var (host, virtualService) in _wildcardMeshVirtualServices)
+        {
+            if (host.Length > wildcardLength && HostNames.IsSubsetOf(hostname, host)
+                && HostNames.IsExportedTo(virtualService.Spec.ExportTo, virtualService.Namespace, proxyNamespace))
+            {
+                wildcardMatch = virtualService;
+                wildcardLength = host.Length;
+            }
+        }
+        return wildcardMatch;
+    }
 
     /// <summary>
     /// The DestinationRule that applies to a service host for a proxy, as Istio picks it: an exact host before a wildcard

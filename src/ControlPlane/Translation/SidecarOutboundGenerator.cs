@@ -74,25 +74,8 @@ internal static class SidecarOutboundGenerator
     }
 
     /// <summary>The mesh VirtualService for a host: one naming it exactly, else the one with the most specific wildcard host covering it.</summary>
-    public static VirtualServiceModel? FindVirtualService(string hostname, ProxyContext proxy, MeshSnapshot snapshot)
-    {
-        VirtualServiceModel? wildcardMatch = null;
-        var wildcardLength = -1;
-        foreach (var virtualService in snapshot.VirtualServicesFor(HostNames.MeshGateway))
-        {
-            if (!HostNames.IsExportedTo(virtualService.Spec.ExportTo, virtualService.Namespace, proxy.Namespace)) continue;
-            foreach (var host in virtualService.Hosts)
-            {
-                if (host == hostname) return virtualService;
-                if (HostNames.IsWildcard(host) && host.Length > wildcardLength && HostNames.IsSubsetOf(hostname, host))
-                {
-                    wildcardMatch = virtualService;
-                    wildcardLength = host.Length;
-                }
-            }
-        }
-        return wildcardMatch;
-    }
+    public static VirtualServiceModel? FindVirtualService(string hostname, ProxyContext proxy, MeshSnapshot snapshot) =>
+        snapshot.FindMeshVirtualService(hostname, proxy.Namespace);
 
     /// <summary>Ports our HTTP proxy serves: HTTP, HTTP/2, gRPC, and unnamed protocols (Istio sniffs those).</summary>
     private static bool IsHttp(ServicePortModel port) => port.Carried is PortProtocol.Http or PortProtocol.Auto;

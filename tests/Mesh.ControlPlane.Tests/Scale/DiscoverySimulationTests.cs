@@ -1,7 +1,7 @@
 using Mesh.Contracts.Discovery;
 using Mesh.DiscoverySimulator;
 
-namespace Mesh.ControlPlane.Tests.Simulation;
+namespace Mesh.ControlPlane.Tests.Scale;
 
 /// <summary>
 /// The control-plane simulator's short mode: the real control plane as a process, 20 proxies over 50 services in five
@@ -24,7 +24,7 @@ public sealed class DiscoverySimulationTests
     public async Task Run_VirtualServiceChange_ReachesExactlyTheDependentProxiesWithOnlyTheirRoutes()
     {
         using var work = new TempDirectory();
-        var simulation = new DiscoverySimulator.Simulation(Short, _ => { });
+        var simulation = new Mesh.DiscoverySimulator.Simulation(Short, _ => { });
 
         var report = await simulation.RunAsync(work.Path, CancellationToken.None);
 
