@@ -57,20 +57,32 @@ internal sealed class SimulatedProxy : IAsyncDisposable
         return tally;
     }
 
-    /// <summary>Opens the stream and subscribes; the responses are read and ACKed in the background.</summary>
+    /// <summary>Opens the stream and subscribes; the responses are read and ACKed in the background. A refused or failed open is recorded in <see cref="Failure"/>.</summary>
     public async Task OpenAsync(CancellationToken cancellationToken)
     {
         OpenedAt = Stopwatch.GetTimestamp();
         var headers = new Metadata { { "authorization", "Bearer " + _token } };
         _call = new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(_channel).StreamResources(headers, cancellationToken: cancellationToken);
-        for (var i = 0; i < TypeUrls.PushOrder.Count; i++)
+        try
         {
-            var subscribe = new DiscoveryRequest { TypeUrl = TypeUrls.PushOrder[i] };
-            if (i == 0) subscribe.Node = _node;
-            await _call.RequestStream.WriteAsync(subscribe, cancellationToken);
+            for (var i = 0; i < TypeUrls.PushOrder.Count; i++)
+            {
+                var subscribe = new DiscoveryRequest { TypeUrl = TypeUrls.PushOrder[i] };
+                if (i == 0) subscribe.Node = _node;
+                await _call.RequestStream.WriteAsync(subscribe, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Under load the control plane may drop a TLS handshake (Kestrel's handshake timeout): the run reports it.
+            Failure = ex;
+            return;
         }
         _reading = ReadAsync(_call, cancellationToken);
     }
+
+    /// <summary>Configured, or its stream failed: nothing more will arrive for its first config.</summary>
+    public bool IsSettled => IsConfigured || Failure is not null;
 
     private async Task ReadAsync(AsyncDuplexStreamingCall<DiscoveryRequest, DiscoveryResponse> call, CancellationToken cancellationToken)
     {

@@ -92,7 +92,7 @@ internal sealed class Simulation(SimulationOptions options, Action<string> progr
         await Task.WhenAll(opening);
         progress($"opened {proxies.Count} streams in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
 
-        await WaitAsync("initial config", () => CountConfigured(proxies), proxies.Count, started, cancellationToken);
+        await WaitAsync("initial config", () => CountSettled(proxies), proxies.Count, started, cancellationToken);
         report.Configured = CountConfigured(proxies);
         report.InitialElapsed = Stopwatch.GetElapsedTime(started);
         var perProxy = new List<double>(proxies.Count);
@@ -203,6 +203,17 @@ internal sealed class Simulation(SimulationOptions options, Action<string> progr
         foreach (var proxy in proxies)
         {
             if (proxy.IsConfigured) count++;
+        }
+        return count;
+    }
+
+    /// <summary>Configured or failed: the proxies the first phase no longer waits for.</summary>
+    private static int CountSettled(List<SimulatedProxy> proxies)
+    {
+        var count = 0;
+        foreach (var proxy in proxies)
+        {
+            if (proxy.IsSettled) count++;
         }
         return count;
     }
