@@ -23,8 +23,9 @@ internal sealed class DiscoveryStream
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private MeshSnapshot? _generatedFrom;
-    private ProxyResources? _resources;
-    private readonly Dictionary<string, string> _versions = new(StringComparer.Ordinal);
+    // Per type in push order: the resources last generated, packed as responses carry them, and their version.
+    private readonly Any[][] _packed = new Any[TypeUrls.PushOrder.Count][];
+    private readonly string[] _versions = new string[TypeUrls.PushOrder.Count];
     private long _nonceSequence;
 
     /// <param name="pushThrottle">Shared by every stream: at most its count of proxies regenerate and send at once (istiod's push throttle).</param>
@@ -86,7 +87,7 @@ internal sealed class DiscoveryStream
                 DiscoveryLog.UnknownType(_logger, ProxyId, request.TypeUrl);
                 break;
             case RequestKind.Subscribe:
-                if (Regenerate()) await SendAsync(request.TypeUrl, _time.GetTimestamp(), cancellationToken);
+                if (Regenerate()) await SendAsync(TypeIndex(request.TypeUrl), _time.GetTimestamp(), cancellationToken);
                 break;
             case RequestKind.AlreadySent:
                 break;
@@ -130,9 +131,9 @@ internal sealed class DiscoveryStream
         {
             var started = _time.GetTimestamp();
             if (!Regenerate()) return;
-            foreach (var typeUrl in TypeUrls.PushOrder)
+            for (var type = 0; type < TypeUrls.PushOrder.Count; type++)
             {
-                if (_connection.GetState(typeUrl).SentVersion != _versions[typeUrl]) await SendAsync(typeUrl, started, cancellationToken);
+                if (_connection.GetState(TypeUrls.PushOrder[type]).SentVersion != _versions[type]) await SendAsync(type, started, cancellationToken);
             }
             if (changedAt is { } since) _metrics.RecordConvergence(_time.GetUtcNow() - since);
         }
@@ -154,7 +155,7 @@ internal sealed class DiscoveryStream
         {
             resources = ProxyConfigGenerator.Generate(_connection.Node, snapshot);
         }
-        catch (Exception ex) when (_resources is not null)
+        catch (Exception ex) when (_generatedFrom is not null)
         {
             // A generator bug must not take the proxy's working config away: keep serving what it has.
             _metrics.RecordGenerateFailed();
@@ -162,35 +163,42 @@ internal sealed class DiscoveryStream
             return true;
         }
         _generatedFrom = snapshot;
-        _resources = resources;
-        foreach (var typeUrl in TypeUrls.PushOrder) _versions[typeUrl] = ResourceVersion.Compute(resources.OfType(typeUrl));
+        for (var type = 0; type < TypeUrls.PushOrder.Count; type++)
+        {
+            _packed[type] = ResourceVersion.Pack(resources.OfType(TypeUrls.PushOrder[type]));
+            _versions[type] = ResourceVersion.Compute(_packed[type]);
+        }
         return true;
     }
 
     /// <param name="started">When this push (or subscribe answer) began, a <see cref="TimeProvider"/> timestamp.</param>
-    private async Task SendAsync(string typeUrl, long started, CancellationToken cancellationToken)
+    private async Task SendAsync(int type, long started, CancellationToken cancellationToken)
     {
-        var resources = _resources!.OfType(typeUrl);
+        var typeUrl = TypeUrls.PushOrder[type];
+        var resources = _packed[type];
         var response = new DiscoveryResponse
         {
             TypeUrl = typeUrl,
-            VersionInfo = _versions[typeUrl],
+            VersionInfo = _versions[type],
             Nonce = $"{_connection.Id}-{++_nonceSequence}",
         };
-        for (var i = 0; i < resources.Count; i++) response.Resources.Add(Any.Pack(resources[i]));
+        response.Resources.AddRange(resources);
         var state = _connection.GetState(typeUrl);
         _connection.SetState(state with { SentVersion = response.VersionInfo, SentNonce = response.Nonce, SentAt = _time.GetUtcNow() });
         await _writer.WriteAsync(response, cancellationToken);
         _metrics.RecordSent(typeUrl, response.CalculateSize(), _time.GetElapsedTime(started));
-        DiscoveryLog.Sent(_logger, TypeUrls.ShortName(typeUrl), response.VersionInfo, ProxyId, resources.Count, response.Nonce);
+        DiscoveryLog.Sent(_logger, TypeUrls.ShortName(typeUrl), response.VersionInfo, ProxyId, resources.Length, response.Nonce);
     }
 
-    private static bool IsKnownType(string typeUrl)
+    private static bool IsKnownType(string typeUrl) => TypeIndex(typeUrl) >= 0;
+
+    /// <summary>The type's place in push order; -1 for a type we do not serve.</summary>
+    private static int TypeIndex(string typeUrl)
     {
-        foreach (var known in TypeUrls.PushOrder)
+        for (var i = 0; i < TypeUrls.PushOrder.Count; i++)
         {
-            if (known == typeUrl) return true;
+            if (TypeUrls.PushOrder[i] == typeUrl) return i;
         }
-        return false;
+        return -1;
     }
 }

@@ -1,18 +1,30 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
 
 namespace Mesh.ControlPlane.Discovery;
 
 /// <summary>A short content hash of one type's resources for one proxy: equal content gives an equal version.</summary>
 internal static class ResourceVersion
 {
-    public static string Compute(IReadOnlyList<IMessage> resources)
+    /// <summary>
+    /// The resources as a response carries them. A stream packs each type once per regeneration: the version hashes
+    /// these bytes, and the response sends them, so no resource is serialized twice.
+    /// </summary>
+    public static Any[] Pack(IReadOnlyList<IMessage> resources)
+    {
+        var packed = new Any[resources.Count];
+        for (var i = 0; i < packed.Length; i++) packed[i] = Any.Pack(resources[i]);
+        return packed;
+    }
+
+    public static string Compute(IReadOnlyList<Any> packed)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> length = stackalloc byte[4];
-        for (var i = 0; i < resources.Count; i++)
+        for (var i = 0; i < packed.Count; i++)
         {
-            var bytes = resources[i].ToByteArray();
+            var bytes = packed[i].Value.Span;
             // Length-prefixed so two resource lists never hash the same by concatenating alike.
             System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, bytes.Length);
             hash.AppendData(length);

@@ -172,8 +172,8 @@ public sealed class SidecarSimulationTests
         foreach (var type in TypeUrls.PushOrder)
         {
             Assert.Equal(
-                ControlPlane.Discovery.ResourceVersion.Compute(first.Resources.OfType(type)),
-                ControlPlane.Discovery.ResourceVersion.Compute(second.Resources.OfType(type)));
+                ControlPlane.Discovery.ResourceVersion.Compute(ControlPlane.Discovery.ResourceVersion.Pack(first.Resources.OfType(type))),
+                ControlPlane.Discovery.ResourceVersion.Compute(ControlPlane.Discovery.ResourceVersion.Pack(second.Resources.OfType(type))));
         }
     }
 }

@@ -1,0 +1,32 @@
+namespace Mesh.DiscoverySimulator;
+
+/// <summary>What one simulation run generates, connects and waits for.</summary>
+internal sealed record SimulationOptions
+{
+    /// <summary>Simulated proxies: one discovery stream (and one connection) each.</summary>
+    public int Proxies { get; init; } = 100;
+
+    /// <summary>Services in the generated mesh, each with a ServiceEntry, workloads and a VirtualService.</summary>
+    public int Services { get; init; } = 1000;
+
+    /// <summary>Namespaces the services spread over; 0: one per 100 services.</summary>
+    public int Namespaces { get; init; }
+
+    /// <summary>VirtualServices exported to their own namespace only (<c>exportTo: ["."]</c>): a change then concerns one namespace's proxies.</summary>
+    public bool ExportToOwnNamespace { get; init; }
+
+    /// <summary>
+    /// A <c>Sidecar</c> per namespace whose egress hosts are that namespace's ("./*"). Needs the control plane's
+    /// Sidecar translation: without it, the resources are accepted but scope nothing.
+    /// </summary>
+    public bool SidecarEgress { get; init; }
+
+    /// <summary>How long each phase (all connected and configured; the change ACKed) may take before the run reports what is missing.</summary>
+    public TimeSpan PhaseDeadline { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The control plane's debounce (its --debounce-ms): part of every change's convergence time.</summary>
+    public int DebounceMilliseconds { get; init; } = 100;
+
+    /// <summary>Streams opened at once while connecting, so the handshakes do not all land in the same instant.</summary>
+    public int ConnectConcurrency { get; init; } = 50;
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+
+namespace Mesh.DiscoverySimulator;
+
+/// <summary>
+/// <c>Mesh.DiscoverySimulator [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--deadline-seconds N]</c>:
+/// one run, progress lines, the final table; exit code 1 when something did not converge.
+/// </summary>
+internal static class SimulatorProgram
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var positional = new List<int>();
+        var options = new SimulationOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--export-to-namespace": options = options with { ExportToOwnNamespace = true }; break;
+                case "--sidecar-egress": options = options with { SidecarEgress = true }; break;
+                case "--deadline-seconds" when i + 1 < args.Length:
+                    options = options with { PhaseDeadline = TimeSpan.FromSeconds(int.Parse(args[++i], CultureInfo.InvariantCulture)) };
+                    break;
+                default:
+                    if (!int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
+                    {
+                        Console.Error.WriteLine($"Unexpected argument '{args[i]}'. Usage: [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--deadline-seconds N]");
+                        return 2;
+                    }
+                    positional.Add(number);
+                    break;
+            }
+        }
+        if (positional.Count > 0) options = options with { Proxies = positional[0] };
+        if (positional.Count > 1) options = options with { Services = positional[1] };
+
+        var work = Directory.CreateTempSubdirectory("mesh-simulation-");
+        try
+        {
+            var simulation = new Simulation(options, line => Console.WriteLine($"{DateTime.Now:HH:mm:ss} {line}"));
+            var report = await simulation.RunAsync(work.FullName, CancellationToken.None);
+            Console.WriteLine();
+            Console.Write(report.Format());
+            return report.Converged ? 0 : 1;
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using Mesh.Contracts.Discovery;
+using Mesh.DiscoverySimulator;
+
+namespace Mesh.ControlPlane.Tests.Scale;
+
+/// <summary>
+/// The control-plane simulator's short mode: the real control plane as a process, 20 proxies over 50 services in five
+/// namespaces, each a TLS discovery stream that ACKs. Correctness only; its timings belong to loadtests/simulate.sh.
+/// </summary>
+public sealed class DiscoverySimulationTests
+{
+    private static readonly SimulationOptions Short = new()
+    {
+        Proxies = 20,
+        Services = 50,
+        Namespaces = 5,
+        // The changed VirtualService then concerns its own namespace's proxies only: the others must receive nothing.
+        ExportToOwnNamespace = true,
+        PhaseDeadline = TimeSpan.FromSeconds(60),
+        DebounceMilliseconds = 10,
+    };
+
+    [Fact]
+    public async Task Run_VirtualServiceChange_ReachesExactlyTheDependentProxiesWithOnlyTheirRoutes()
+    {
+        using var work = new TempDirectory();
+        var simulation = new Mesh.DiscoverySimulator.Simulation(Short, _ => { });
+
+        var report = await simulation.RunAsync(work.Path, CancellationToken.None);
+
+        Assert.Equal(0, report.Failures);
+        Assert.Equal(Short.Proxies, report.Configured);
+        // Proxy i serves service i % 50 in namespace i % 5: four of the twenty share the changed service's namespace.
+        Assert.Equal(4, report.ExpectedDependents);
+        Assert.Equal(report.ExpectedDependents, report.ChangeAcked);
+        Assert.Equal(report.ExpectedDependents, report.ChangeReceivers);
+        // Only the routes changed: no clusters, endpoints or listeners are resent.
+        var route = IndexOf(TypeUrls.Route);
+        Assert.Equal(report.ExpectedDependents, report.ChangeTally.Responses(route));
+        Assert.Equal(report.ChangeTally.Responses(route), report.ChangeTally.TotalResponses);
+        Assert.True(report.ChangeTally.TotalBytes / report.ChangeReceivers < report.InitialTally.TotalBytes / Short.Proxies,
+            $"a change sent {report.ChangeTally.TotalBytes / report.ChangeReceivers} bytes per proxy, a full push {report.InitialTally.TotalBytes / Short.Proxies}");
+    }
+
+    private static int IndexOf(string typeUrl)
+    {
+        for (var i = 0; i < TypeUrls.PushOrder.Count; i++)
+        {
+            if (TypeUrls.PushOrder[i] == typeUrl) return i;
+        }
+        throw new ArgumentException(typeUrl);
+    }
+}
