@@ -1,4 +1,3 @@
-using Google.Protobuf.WellKnownTypes;
 using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Model;
 using Mesh.ControlPlane.Monitoring;
@@ -23,15 +22,17 @@ internal sealed class DiscoveryStream
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private MeshSnapshot? _generatedFrom;
-    // Per type in push order: the resources last generated, packed as responses carry them, and their version.
-    private readonly Any[][] _packed = new Any[TypeUrls.PushOrder.Count][];
-    private readonly string[] _versions = new string[TypeUrls.PushOrder.Count];
+    private readonly SharedResourcePool _pool;
+    // Per type in push order: the resources last generated, packed as responses carry them, with their version; held
+    // in the pool, shared with every stream whose content for the type is the same.
+    private readonly SharedResources?[] _held = new SharedResources?[TypeUrls.PushOrder.Count];
     private long _nonceSequence;
 
     /// <param name="pushThrottle">Shared by every stream: at most its count of proxies regenerate and send at once (istiod's push throttle).</param>
     public DiscoveryStream(ProxyConnection connection, IServerStreamWriter<DiscoveryResponse> writer, MeshSnapshotStore snapshots,
-        SemaphoreSlim pushThrottle, ControlPlaneMetrics metrics, DiscoveryAccess access, TimeProvider time, ILogger logger)
+        SemaphoreSlim pushThrottle, SharedResourcePool pool, ControlPlaneMetrics metrics, DiscoveryAccess access, TimeProvider time, ILogger logger)
     {
+        _pool = pool;
         _access = access;
         _connection = connection;
         _writer = writer;
@@ -44,20 +45,31 @@ internal sealed class DiscoveryStream
 
     private string ProxyId => _connection.Node.Id;
 
-    /// <summary>Handles events until the proxy ends its side of the stream.</summary>
+    /// <summary>Handles events until the proxy ends its side of the stream, then lets go of the resources it holds.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        // The first request is a subscribe whatever type it names: answer it by sending every type.
-        await PushChangedAsync(changedAt: null, cancellationToken);
-        await foreach (var item in _connection.Events.ReadAllAsync(cancellationToken))
+        try
         {
-            if (item.IsPush)
+            // The first request is a subscribe whatever type it names: answer it by sending every type.
+            await PushChangedAsync(changedAt: null, cancellationToken);
+            await foreach (var item in _connection.Events.ReadAllAsync(cancellationToken))
             {
-                await OnPushAsync(cancellationToken);
+                if (item.IsPush)
+                {
+                    await OnPushAsync(cancellationToken);
+                }
+                else
+                {
+                    await HandleRequestAsync(item.Request!, cancellationToken);
+                }
             }
-            else
+        }
+        finally
+        {
+            for (var type = 0; type < _held.Length; type++)
             {
-                await HandleRequestAsync(item.Request!, cancellationToken);
+                if (_held[type] is { } held) _pool.Release(held);
+                _held[type] = null;
             }
         }
     }
@@ -133,7 +145,7 @@ internal sealed class DiscoveryStream
             if (!Regenerate()) return;
             for (var type = 0; type < TypeUrls.PushOrder.Count; type++)
             {
-                if (_connection.GetState(TypeUrls.PushOrder[type]).SentVersion != _versions[type]) await SendAsync(type, started, cancellationToken);
+                if (_connection.GetState(TypeUrls.PushOrder[type]).SentVersion != _held[type]!.Version) await SendAsync(type, started, cancellationToken);
             }
             if (changedAt is { } since) _metrics.RecordConvergence(_time.GetUtcNow() - since);
         }
@@ -165,8 +177,9 @@ internal sealed class DiscoveryStream
         _generatedFrom = snapshot;
         for (var type = 0; type < TypeUrls.PushOrder.Count; type++)
         {
-            _packed[type] = ResourceVersion.Pack(resources.OfType(TypeUrls.PushOrder[type]));
-            _versions[type] = ResourceVersion.Compute(_packed[type]);
+            var previous = _held[type];
+            _held[type] = _pool.Acquire(type, ResourceVersion.Pack(resources.OfType(TypeUrls.PushOrder[type])));
+            if (previous is not null) _pool.Release(previous);
         }
         return true;
     }
@@ -175,11 +188,12 @@ internal sealed class DiscoveryStream
     private async Task SendAsync(int type, long started, CancellationToken cancellationToken)
     {
         var typeUrl = TypeUrls.PushOrder[type];
-        var resources = _packed[type];
+        var held = _held[type]!;
+        var resources = held.Packed;
         var response = new DiscoveryResponse
         {
             TypeUrl = typeUrl,
-            VersionInfo = _versions[type],
+            VersionInfo = held.Version,
             Nonce = $"{_connection.Id}-{++_nonceSequence}",
         };
         response.Resources.AddRange(resources);
