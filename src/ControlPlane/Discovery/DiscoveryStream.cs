@@ -22,6 +22,8 @@ internal sealed class DiscoveryStream
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private MeshSnapshot? _generatedFrom;
+    // After a failed generation the changes it was for are not all in the next push's request: regenerate every type.
+    private bool _regenerateAll = true;
     private readonly SharedResourcePool _pool;
     // Per type in push order: the resources last generated, packed as responses carry them, with their version; held
     // in the pool, shared with every stream whose content for the type is the same.
@@ -51,7 +53,7 @@ internal sealed class DiscoveryStream
         try
         {
             // The first request is a subscribe whatever type it names: answer it by sending every type.
-            await PushChangedAsync(changedAt: null, cancellationToken);
+            await PushChangedAsync(changedAt: null, ResourceTypes.All, cancellationToken);
             await foreach (var item in _connection.Events.ReadAllAsync(cancellationToken))
             {
                 if (item.IsPush)
@@ -87,7 +89,10 @@ internal sealed class DiscoveryStream
             DiscoveryLog.PushSkipped(_logger, ProxyId, pending.Request.ConfigsUpdated.Count);
             return;
         }
-        await PushChangedAsync(pending.Request.Start, cancellationToken);
+        var types = _generatedFrom is { } generatedFrom
+            ? ProxyDependencies.TypesAffected(_connection.Node, generatedFrom, current, pending.Request)
+            : ResourceTypes.All;
+        await PushChangedAsync(pending.Request.Start, types, cancellationToken);
     }
 
     private async Task HandleRequestAsync(DiscoveryRequest request, CancellationToken cancellationToken)
@@ -99,7 +104,7 @@ internal sealed class DiscoveryStream
                 DiscoveryLog.UnknownType(_logger, ProxyId, request.TypeUrl);
                 break;
             case RequestKind.Subscribe:
-                if (Regenerate()) await SendAsync(TypeIndex(request.TypeUrl), _time.GetTimestamp(), cancellationToken);
+                if (Regenerate(ResourceTypes.All)) await SendAsync(TypeIndex(request.TypeUrl), _time.GetTimestamp(), cancellationToken);
                 break;
             case RequestKind.AlreadySent:
                 break;
@@ -134,15 +139,16 @@ internal sealed class DiscoveryStream
 
     /// <summary>
     /// Regenerates, then sends in dependency order each type whose content for this proxy differs from what was last
-    /// sent. <paramref name="changedAt"/>: when the config change being pushed happened (null for a new stream).
+    /// sent. <paramref name="changedAt"/>: when the config change being pushed happened (null for a new stream);
+    /// <paramref name="types"/>: those the change can affect.
     /// </summary>
-    private async Task PushChangedAsync(DateTimeOffset? changedAt, CancellationToken cancellationToken)
+    private async Task PushChangedAsync(DateTimeOffset? changedAt, ResourceTypes types, CancellationToken cancellationToken)
     {
         await _pushThrottle.WaitAsync(cancellationToken);
         try
         {
             var started = _time.GetTimestamp();
-            if (!Regenerate()) return;
+            if (!Regenerate(types)) return;
             for (var type = 0; type < TypeUrls.PushOrder.Count; type++)
             {
                 if (_connection.GetState(TypeUrls.PushOrder[type]).SentVersion != _held[type]!.Version) await SendAsync(type, started, cancellationToken);
@@ -155,28 +161,35 @@ internal sealed class DiscoveryStream
         }
     }
 
-    /// <summary>Brings the generated resources up to the latest snapshot; false when there is nothing to serve yet.</summary>
-    private bool Regenerate()
+    /// <summary>
+    /// Brings the generated resources up to the latest snapshot, regenerating <paramref name="types"/> (every type for
+    /// the first generation, or after one failed); the others stand as they are. False when there is nothing to serve yet.
+    /// </summary>
+    private bool Regenerate(ResourceTypes types)
     {
         var snapshot = _snapshots.Current;
         if (snapshot is null) return false;
         if (ReferenceEquals(snapshot, _generatedFrom)) return true;
         _access.Recheck(_connection, snapshot);
+        if (_regenerateAll) types = ResourceTypes.All;
         ProxyResources resources;
         try
         {
-            resources = ProxyConfigGenerator.Generate(_connection.Node, snapshot);
+            resources = ProxyConfigGenerator.Generate(_connection.Node, snapshot, types);
         }
         catch (Exception ex) when (_generatedFrom is not null)
         {
             // A generator bug must not take the proxy's working config away: keep serving what it has.
             _metrics.RecordGenerateFailed();
             DiscoveryLog.GenerateFailed(_logger, ProxyId, ex);
+            _regenerateAll = true;
             return true;
         }
         _generatedFrom = snapshot;
+        _regenerateAll = false;
         for (var type = 0; type < TypeUrls.PushOrder.Count; type++)
         {
+            if (((int)types & (1 << type)) == 0) continue;
             var previous = _held[type];
             _held[type] = _pool.Acquire(type, ResourceVersion.Pack(resources.OfType(TypeUrls.PushOrder[type])));
             if (previous is not null) _pool.Release(previous);
