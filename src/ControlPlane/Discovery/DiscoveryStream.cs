@@ -53,7 +53,7 @@ internal sealed class DiscoveryStream
         try
         {
             // The first request is a subscribe whatever type it names: answer it by sending every type.
-            await PushChangedAsync(changedAt: null, ResourceTypes.All, cancellationToken);
+            await PushChangedAsync(changedAt: null, ResourceTypes.All, null, cancellationToken);
             await foreach (var item in _connection.Events.ReadAllAsync(cancellationToken))
             {
                 if (item.IsPush)
@@ -92,7 +92,7 @@ internal sealed class DiscoveryStream
         var types = _generatedFrom is { } generatedFrom
             ? ProxyDependencies.TypesAffected(_connection.Node, generatedFrom, current, pending.Request)
             : ResourceTypes.All;
-        await PushChangedAsync(pending.Request.Start, types, cancellationToken);
+        await PushChangedAsync(pending.Request.Start, types, current, cancellationToken);
     }
 
     private async Task HandleRequestAsync(DiscoveryRequest request, CancellationToken cancellationToken)
@@ -104,7 +104,7 @@ internal sealed class DiscoveryStream
                 DiscoveryLog.UnknownType(_logger, ProxyId, request.TypeUrl);
                 break;
             case RequestKind.Subscribe:
-                if (Regenerate(ResourceTypes.All)) await SendAsync(TypeIndex(request.TypeUrl), _time.GetTimestamp(), cancellationToken);
+                if (Regenerate(ResourceTypes.All, null)) await SendAsync(TypeIndex(request.TypeUrl), _time.GetTimestamp(), cancellationToken);
                 break;
             case RequestKind.AlreadySent:
                 break;
@@ -140,15 +140,15 @@ internal sealed class DiscoveryStream
     /// <summary>
     /// Regenerates, then sends in dependency order each type whose content for this proxy differs from what was last
     /// sent. <paramref name="changedAt"/>: when the config change being pushed happened (null for a new stream);
-    /// <paramref name="types"/>: those the change can affect.
+    /// <paramref name="types"/>: those the change can affect, judged for the snapshot <paramref name="typesFor"/>.
     /// </summary>
-    private async Task PushChangedAsync(DateTimeOffset? changedAt, ResourceTypes types, CancellationToken cancellationToken)
+    private async Task PushChangedAsync(DateTimeOffset? changedAt, ResourceTypes types, MeshSnapshot? typesFor, CancellationToken cancellationToken)
     {
         await _pushThrottle.WaitAsync(cancellationToken);
         try
         {
             var started = _time.GetTimestamp();
-            if (!Regenerate(types)) return;
+            if (!Regenerate(types, typesFor)) return;
             for (var type = 0; type < TypeUrls.PushOrder.Count; type++)
             {
                 if (_connection.GetState(TypeUrls.PushOrder[type]).SentVersion != _held[type]!.Version) await SendAsync(type, started, cancellationToken);
@@ -162,16 +162,19 @@ internal sealed class DiscoveryStream
     }
 
     /// <summary>
-    /// Brings the generated resources up to the latest snapshot, regenerating <paramref name="types"/> (every type for
-    /// the first generation, or after one failed); the others stand as they are. False when there is nothing to serve yet.
+    /// Brings the generated resources up to the latest snapshot, regenerating <paramref name="types"/>, the types a
+    /// push's changes can affect up to the snapshot <paramref name="typesFor"/>; the others stand as they are. Every
+    /// type for the first generation, after one failed, or when a newer snapshot came meanwhile (its changes, of any
+    /// kind, are in a push not taken yet, which would then find this snapshot already generated). False when there is
+    /// nothing to serve yet.
     /// </summary>
-    private bool Regenerate(ResourceTypes types)
+    private bool Regenerate(ResourceTypes types, MeshSnapshot? typesFor)
     {
         var snapshot = _snapshots.Current;
         if (snapshot is null) return false;
         if (ReferenceEquals(snapshot, _generatedFrom)) return true;
         _access.Recheck(_connection, snapshot);
-        if (_regenerateAll) types = ResourceTypes.All;
+        if (_regenerateAll || !ReferenceEquals(snapshot, typesFor)) types = ResourceTypes.All;
         ProxyResources resources;
         try
         {
