@@ -39,7 +39,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
     private readonly MeshConfigFile? _meshConfigFile;
 
     private ControlPlaneServer(WebApplication app, ListenOptions?[] listeners, IConfigSource source,
-        PushCoordinator pushes, ConnectionRegistry registry, MeshSnapshotStore snapshots, ILogger logger, CertificateAuthority authority,
+        PushCoordinator pushes, ConnectionRegistry registry, MeshSnapshotStore snapshots, SharedResourcePool resourcePool, ILogger logger, CertificateAuthority authority,
         ServingCertificateRotator? serving, JwksFetcher jwks, WebhookServer? webhooks, KubernetesCa? kubernetesCa, Kubernetes.MeshConfigWatcher? meshConfig,
         MeshConfigFile? meshConfigFile)
     {
@@ -57,11 +57,15 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         _pushes = pushes;
         Registry = registry;
         Snapshots = snapshots;
+        ResourcePool = resourcePool;
     }
 
     public ILogger Logger { get; }
     public ConnectionRegistry Registry { get; }
     public MeshSnapshotStore Snapshots { get; }
+
+    /// <summary>The packed resources the discovery streams hold, one copy per distinct content.</summary>
+    public SharedResourcePool ResourcePool { get; }
 
     /// <summary>The gRPC port's TLS certificate and its rotation; null when the port serves plaintext h2c.</summary>
     public ServingCertificateRotator? Serving => _serving;
@@ -131,6 +135,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         var registry = new ConnectionRegistry(time);
         var metrics = new ControlPlaneMetrics();
         var pushThrottle = new SemaphoreSlim(Math.Max(1, options.MaxConcurrentPushes));
+        var resourcePool = new SharedResourcePool();
         var readiness = new ReadinessCheck(snapshots);
         var issued = new IssuedCertificateRegistry();
         builder.Services.AddGrpc(grpc =>
@@ -143,7 +148,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
             ? [new BootstrapTokenAuthenticator(LoadTokens(options))]
             : [new BootstrapTokenAuthenticator(LoadTokens(options)), kubernetesCa.CreateTokenAuthenticator(authority.TrustDomain)]);
         var authenticator = new DiscoveryAuthenticator(authority, tokens, time, options.AllowAnonymousDiscovery);
-        builder.Services.AddSingleton(services => new DiscoveryService(snapshots, registry, pushThrottle, metrics,
+        builder.Services.AddSingleton(services => new DiscoveryService(snapshots, registry, pushThrottle, resourcePool, metrics,
             new DiscoveryAccess(authenticator, metrics, services.GetRequiredService<ILogger<DiscoveryService>>()), time,
             services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping, services.GetRequiredService<ILogger<DiscoveryService>>()));
         metrics.Citadel.SetExpiry(authority);
@@ -217,7 +222,7 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
                 options.Kubernetes is { } cluster ? (Kubernetes.KubernetesConnection.Create(cluster), cluster) : null, informers);
         }
 
-        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, controlPlaneLogger, authority, serving, jwks, webhooks, kubernetesCa, meshConfig, meshConfigFile);
+        return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, resourcePool, controlPlaneLogger, authority, serving, jwks, webhooks, kubernetesCa, meshConfig, meshConfigFile);
     }
 
     /// <summary>Loads (or creates) the CA, and says where from; throws <see cref="InvalidDataException"/> for a bad CA folder or Secret.</summary>

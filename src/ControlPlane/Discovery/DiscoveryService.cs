@@ -16,6 +16,7 @@ internal sealed class DiscoveryService : AggregatedDiscoveryService.AggregatedDi
     private readonly MeshSnapshotStore _snapshots;
     private readonly ConnectionRegistry _registry;
     private readonly SemaphoreSlim _pushThrottle;
+    private readonly SharedResourcePool _pool;
     private readonly ControlPlaneMetrics _metrics;
     private readonly DiscoveryAccess _access;
     private readonly TimeProvider _time;
@@ -23,9 +24,11 @@ internal sealed class DiscoveryService : AggregatedDiscoveryService.AggregatedDi
     private readonly ILogger _logger;
 
     /// <param name="pushThrottle">Shared by every stream: at most its count of proxies regenerate and send at once.</param>
-    public DiscoveryService(MeshSnapshotStore snapshots, ConnectionRegistry registry, SemaphoreSlim pushThrottle, ControlPlaneMetrics metrics,
-        DiscoveryAccess access, TimeProvider time, CancellationToken stopping, ILogger<DiscoveryService> logger)
+    /// <param name="pool">The packed resources every stream holds, one copy per distinct content.</param>
+    public DiscoveryService(MeshSnapshotStore snapshots, ConnectionRegistry registry, SemaphoreSlim pushThrottle, SharedResourcePool pool,
+        ControlPlaneMetrics metrics, DiscoveryAccess access, TimeProvider time, CancellationToken stopping, ILogger<DiscoveryService> logger)
     {
+        _pool = pool;
         _access = access;
         _snapshots = snapshots;
         _registry = registry;
@@ -80,7 +83,7 @@ internal sealed class DiscoveryService : AggregatedDiscoveryService.AggregatedDi
         var pump = PumpRequestsAsync(enumerator, connection);
         try
         {
-            var stream = new DiscoveryStream(connection, responses, _snapshots, _pushThrottle, _metrics, _access, _time, _logger);
+            var stream = new DiscoveryStream(connection, responses, _snapshots, _pushThrottle, _pool, _metrics, _access, _time, _logger);
             await stream.RunAsync(streamCancellation.Token);
         }
         catch (Exception ex) when (context.CancellationToken.IsCancellationRequested || ex is IOException)

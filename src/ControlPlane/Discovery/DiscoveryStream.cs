@@ -1,4 +1,3 @@
-using Google.Protobuf.WellKnownTypes;
 using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Model;
 using Mesh.ControlPlane.Monitoring;
@@ -23,15 +22,19 @@ internal sealed class DiscoveryStream
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private MeshSnapshot? _generatedFrom;
-    // Per type in push order: the resources last generated, packed as responses carry them, and their version.
-    private readonly Any[][] _packed = new Any[TypeUrls.PushOrder.Count][];
-    private readonly string[] _versions = new string[TypeUrls.PushOrder.Count];
+    // After a failed generation the changes it was for are not all in the next push's request: regenerate every type.
+    private bool _regenerateAll = true;
+    private readonly SharedResourcePool _pool;
+    // Per type in push order: the resources last generated, packed as responses carry them, with their version; held
+    // in the pool, shared with every stream whose content for the type is the same.
+    private readonly SharedResources?[] _held = new SharedResources?[TypeUrls.PushOrder.Count];
     private long _nonceSequence;
 
     /// <param name="pushThrottle">Shared by every stream: at most its count of proxies regenerate and send at once (istiod's push throttle).</param>
     public DiscoveryStream(ProxyConnection connection, IServerStreamWriter<DiscoveryResponse> writer, MeshSnapshotStore snapshots,
-        SemaphoreSlim pushThrottle, ControlPlaneMetrics metrics, DiscoveryAccess access, TimeProvider time, ILogger logger)
+        SemaphoreSlim pushThrottle, SharedResourcePool pool, ControlPlaneMetrics metrics, DiscoveryAccess access, TimeProvider time, ILogger logger)
     {
+        _pool = pool;
         _access = access;
         _connection = connection;
         _writer = writer;
@@ -44,20 +47,31 @@ internal sealed class DiscoveryStream
 
     private string ProxyId => _connection.Node.Id;
 
-    /// <summary>Handles events until the proxy ends its side of the stream.</summary>
+    /// <summary>Handles events until the proxy ends its side of the stream, then lets go of the resources it holds.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        // The first request is a subscribe whatever type it names: answer it by sending every type.
-        await PushChangedAsync(changedAt: null, cancellationToken);
-        await foreach (var item in _connection.Events.ReadAllAsync(cancellationToken))
+        try
         {
-            if (item.IsPush)
+            // The first request is a subscribe whatever type it names: answer it by sending every type.
+            await PushChangedAsync(changedAt: null, ResourceTypes.All, null, cancellationToken);
+            await foreach (var item in _connection.Events.ReadAllAsync(cancellationToken))
             {
-                await OnPushAsync(cancellationToken);
+                if (item.IsPush)
+                {
+                    await OnPushAsync(cancellationToken);
+                }
+                else
+                {
+                    await HandleRequestAsync(item.Request!, cancellationToken);
+                }
             }
-            else
+        }
+        finally
+        {
+            for (var type = 0; type < _held.Length; type++)
             {
-                await HandleRequestAsync(item.Request!, cancellationToken);
+                if (_held[type] is { } held) _pool.Release(held);
+                _held[type] = null;
             }
         }
     }
@@ -75,7 +89,10 @@ internal sealed class DiscoveryStream
             DiscoveryLog.PushSkipped(_logger, ProxyId, pending.Request.ConfigsUpdated.Count);
             return;
         }
-        await PushChangedAsync(pending.Request.Start, cancellationToken);
+        var types = _generatedFrom is { } generatedFrom
+            ? ProxyDependencies.TypesAffected(_connection.Node, generatedFrom, current, pending.Request)
+            : ResourceTypes.All;
+        await PushChangedAsync(pending.Request.Start, types, current, cancellationToken);
     }
 
     private async Task HandleRequestAsync(DiscoveryRequest request, CancellationToken cancellationToken)
@@ -87,7 +104,7 @@ internal sealed class DiscoveryStream
                 DiscoveryLog.UnknownType(_logger, ProxyId, request.TypeUrl);
                 break;
             case RequestKind.Subscribe:
-                if (Regenerate()) await SendAsync(TypeIndex(request.TypeUrl), _time.GetTimestamp(), cancellationToken);
+                if (Regenerate(ResourceTypes.All, null)) await SendAsync(TypeIndex(request.TypeUrl), _time.GetTimestamp(), cancellationToken);
                 break;
             case RequestKind.AlreadySent:
                 break;
@@ -122,18 +139,19 @@ internal sealed class DiscoveryStream
 
     /// <summary>
     /// Regenerates, then sends in dependency order each type whose content for this proxy differs from what was last
-    /// sent. <paramref name="changedAt"/>: when the config change being pushed happened (null for a new stream).
+    /// sent. <paramref name="changedAt"/>: when the config change being pushed happened (null for a new stream);
+    /// <paramref name="types"/>: those the change can affect, judged for the snapshot <paramref name="typesFor"/>.
     /// </summary>
-    private async Task PushChangedAsync(DateTimeOffset? changedAt, CancellationToken cancellationToken)
+    private async Task PushChangedAsync(DateTimeOffset? changedAt, ResourceTypes types, MeshSnapshot? typesFor, CancellationToken cancellationToken)
     {
         await _pushThrottle.WaitAsync(cancellationToken);
         try
         {
             var started = _time.GetTimestamp();
-            if (!Regenerate()) return;
+            if (!Regenerate(types, typesFor)) return;
             for (var type = 0; type < TypeUrls.PushOrder.Count; type++)
             {
-                if (_connection.GetState(TypeUrls.PushOrder[type]).SentVersion != _versions[type]) await SendAsync(type, started, cancellationToken);
+                if (_connection.GetState(TypeUrls.PushOrder[type]).SentVersion != _held[type]!.Version) await SendAsync(type, started, cancellationToken);
             }
             if (changedAt is { } since) _metrics.RecordConvergence(_time.GetUtcNow() - since);
         }
@@ -143,30 +161,41 @@ internal sealed class DiscoveryStream
         }
     }
 
-    /// <summary>Brings the generated resources up to the latest snapshot; false when there is nothing to serve yet.</summary>
-    private bool Regenerate()
+    /// <summary>
+    /// Brings the generated resources up to the latest snapshot, regenerating <paramref name="types"/>, the types a
+    /// push's changes can affect up to the snapshot <paramref name="typesFor"/>; the others stand as they are. Every
+    /// type for the first generation, after one failed, or when a newer snapshot came meanwhile (its changes, of any
+    /// kind, are in a push not taken yet, which would then find this snapshot already generated). False when there is
+    /// nothing to serve yet.
+    /// </summary>
+    private bool Regenerate(ResourceTypes types, MeshSnapshot? typesFor)
     {
         var snapshot = _snapshots.Current;
         if (snapshot is null) return false;
         if (ReferenceEquals(snapshot, _generatedFrom)) return true;
         _access.Recheck(_connection, snapshot);
+        if (_regenerateAll || !ReferenceEquals(snapshot, typesFor)) types = ResourceTypes.All;
         ProxyResources resources;
         try
         {
-            resources = ProxyConfigGenerator.Generate(_connection.Node, snapshot);
+            resources = ProxyConfigGenerator.Generate(_connection.Node, snapshot, types);
         }
         catch (Exception ex) when (_generatedFrom is not null)
         {
             // A generator bug must not take the proxy's working config away: keep serving what it has.
             _metrics.RecordGenerateFailed();
             DiscoveryLog.GenerateFailed(_logger, ProxyId, ex);
+            _regenerateAll = true;
             return true;
         }
         _generatedFrom = snapshot;
+        _regenerateAll = false;
         for (var type = 0; type < TypeUrls.PushOrder.Count; type++)
         {
-            _packed[type] = ResourceVersion.Pack(resources.OfType(TypeUrls.PushOrder[type]));
-            _versions[type] = ResourceVersion.Compute(_packed[type]);
+            if (((int)types & (1 << type)) == 0) continue;
+            var previous = _held[type];
+            _held[type] = _pool.Acquire(type, ResourceVersion.Pack(resources.OfType(TypeUrls.PushOrder[type])));
+            if (previous is not null) _pool.Release(previous);
         }
         return true;
     }
@@ -175,11 +204,12 @@ internal sealed class DiscoveryStream
     private async Task SendAsync(int type, long started, CancellationToken cancellationToken)
     {
         var typeUrl = TypeUrls.PushOrder[type];
-        var resources = _packed[type];
+        var held = _held[type]!;
+        var resources = held.Packed;
         var response = new DiscoveryResponse
         {
             TypeUrl = typeUrl,
-            VersionInfo = _versions[type],
+            VersionInfo = held.Version,
             Nonce = $"{_connection.Id}-{++_nonceSequence}",
         };
         response.Resources.AddRange(resources);

@@ -18,20 +18,23 @@ internal static class ResourceVersion
         return packed;
     }
 
-    public static string Compute(IReadOnlyList<Any> packed)
+    public static string Compute(IReadOnlyList<Any> packed) => FromDigest(Digest(packed));
+
+    /// <summary>The SHA-256 of the resources' bytes, each length-prefixed so two lists never hash the same by concatenating alike.</summary>
+    public static byte[] Digest(IReadOnlyList<Any> packed)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> length = stackalloc byte[4];
         for (var i = 0; i < packed.Count; i++)
         {
             var bytes = packed[i].Value.Span;
-            // Length-prefixed so two resource lists never hash the same by concatenating alike.
             System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, bytes.Length);
             hash.AppendData(length);
             hash.AppendData(bytes);
         }
-        Span<byte> digest = stackalloc byte[32];
-        hash.GetHashAndReset(digest);
-        return Convert.ToHexStringLower(digest[..6]);
+        return hash.GetHashAndReset();
     }
+
+    /// <summary>The version a response carries: the digest's first 6 bytes, in hex.</summary>
+    public static string FromDigest(ReadOnlySpan<byte> digest) => Convert.ToHexStringLower(digest[..6]);
 }

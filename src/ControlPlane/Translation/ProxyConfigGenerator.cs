@@ -6,7 +6,12 @@ namespace Mesh.ControlPlane.Translation;
 /// <summary>The translation entry point: a pure function from a proxy and a mesh snapshot to that proxy's resources, sorted by name.</summary>
 internal static class ProxyConfigGenerator
 {
-    public static ProxyResources Generate(Node node, MeshSnapshot snapshot)
+    /// <param name="types">
+    /// The types to produce; the others come back empty. A type's resources are the same whatever else is asked for:
+    /// generators that produce only types not asked for are not run (the outbound clusters and endpoints, the
+    /// outbound listeners and routes), the rest run whole and what was not asked for is dropped.
+    /// </param>
+    public static ProxyResources Generate(Node node, MeshSnapshot snapshot, ResourceTypes types = ResourceTypes.All)
     {
         var proxy = new ProxyContext(node, snapshot);
         var clusters = new List<Cluster>();
@@ -14,17 +19,24 @@ internal static class ProxyConfigGenerator
         var listeners = new List<Listener>();
         var routes = new List<RouteConfiguration>();
 
-        OutboundClusterBuilder.Build(proxy, snapshot, clusters, endpoints);
+        var clustersOrEndpoints = (types & (ResourceTypes.Clusters | ResourceTypes.Endpoints)) != 0;
+        var listenersOrRoutes = (types & (ResourceTypes.Listeners | ResourceTypes.Routes)) != 0;
+        if (clustersOrEndpoints) OutboundClusterBuilder.Build(proxy, snapshot, clusters, endpoints);
         if (node.Role == ProxyRole.Router)
         {
-            RouterGenerator.Generate(proxy, snapshot, listeners, routes);
+            if (listenersOrRoutes) RouterGenerator.Generate(proxy, snapshot, listeners, routes);
         }
         else
         {
-            SidecarOutboundGenerator.Generate(proxy, snapshot, listeners, routes);
+            if (listenersOrRoutes) SidecarOutboundGenerator.Generate(proxy, snapshot, listeners, routes);
+            // The inbound side is the proxy's own workload only, and produces all four types together.
             SidecarInboundGenerator.Generate(proxy, snapshot, clusters, endpoints, listeners, routes);
-            if (proxy.IsCaptured) CaptureClusters.Build(clusters, endpoints);
+            if (proxy.IsCaptured && clustersOrEndpoints) CaptureClusters.Build(clusters, endpoints);
         }
+        if ((types & ResourceTypes.Clusters) == 0) clusters.Clear();
+        if ((types & ResourceTypes.Endpoints) == 0) endpoints.Clear();
+        if ((types & ResourceTypes.Listeners) == 0) listeners.Clear();
+        if ((types & ResourceTypes.Routes) == 0) routes.Clear();
 
         clusters.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
         endpoints.Sort(static (a, b) => string.CompareOrdinal(a.ClusterName, b.ClusterName));

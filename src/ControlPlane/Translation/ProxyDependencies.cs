@@ -27,6 +27,25 @@ internal static class ProxyDependencies
         return false;
     }
 
+    /// <summary>
+    /// The types of the proxy's configuration that the request's changes can affect, so that a push regenerates only
+    /// those. A mesh VirtualService only shapes listeners (a captured sidecar's TCP routes, a gateway's SNI routes)
+    /// and routes — unless a Sidecar resource scopes the proxy in either snapshot: then the services its imported
+    /// VirtualServices route to are imported too (<see cref="SidecarScope"/>), so clusters and endpoints follow. Every
+    /// other kind (DestinationRule, ServiceEntry, Sidecar, policies …) is taken to affect every type.
+    /// </summary>
+    public static ResourceTypes TypesAffected(Node node, MeshSnapshot previous, MeshSnapshot current, PushRequest request)
+    {
+        if (request.IsFull) return ResourceTypes.All;
+        foreach (var key in request.ConfigsUpdated)
+        {
+            if (key.Kind != VirtualService.KindName) return ResourceTypes.All;
+        }
+        return new ProxyContext(node, previous).Scope.ImportsEverything && new ProxyContext(node, current).Scope.ImportsEverything
+            ? ResourceTypes.Listeners | ResourceTypes.Routes
+            : ResourceTypes.All;
+    }
+
     /// <summary>One proxy as one snapshot sees it.</summary>
     private sealed class Scope(Node node, MeshSnapshot snapshot)
     {

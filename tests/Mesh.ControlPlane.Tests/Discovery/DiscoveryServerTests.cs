@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using System.Net.Http;
 using System.Text.Json;
 using Grpc.Core;
@@ -143,6 +144,53 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
         Assert.Equal("NACKED", syncz[0].GetProperty("status").GetString());
         // A NACK leaves the ACKed nonce behind the sent one: Kiali shows the routes as Stale.
         Assert.Equal((changed.Nonce, initial[3].Nonce), (syncz[0].GetProperty("route_sent").GetString(), syncz[0].GetProperty("route_acked").GetString()));
+    }
+
+    [Fact]
+    public async Task Streams_SameContent_ShareOneCopyPerTypeUntilTheLastOneEnds()
+    {
+        // Two streams with the same configuration (a proxy reconnecting while its old stream lingers).
+        var first = await OpenSyncedStreamAsync(FrontendNode());
+        var held = _server.ResourcePool.Count;
+        var second = await OpenSyncedStreamAsync(FrontendNode());
+
+        Assert.Equal(TypeUrls.PushOrder.Count, held);
+        Assert.Equal(first.Responses.Select(r => r.VersionInfo), second.Responses.Select(r => r.VersionInfo));
+        Assert.Equal(first.Responses.Select(r => r.ToByteString()), second.Responses.Select(r => WithNonce(r, first.Responses)));
+        Assert.Equal(held, _server.ResourcePool.Count);
+
+        // Another workload's content is its own; its listeners differ, so the pool holds at least one more.
+        var backend = await OpenSyncedStreamAsync(TestNodes.Sidecar("backend-v1"));
+        Assert.True(_server.ResourcePool.Count > held);
+
+        first.Call.Dispose();
+        await Eventually.TrueAsync(() => _server.Registry.Count == 2, "the first stream to end");
+        Assert.True(_server.ResourcePool.Count > held, "the second stream still holds the shared copies");
+        second.Call.Dispose();
+        backend.Call.Dispose();
+        await Eventually.TrueAsync(() => _server.ResourcePool.Count == 0, "every copy to be released with its last stream");
+    }
+
+    /// <summary>The response's bytes with the nonce of the same type's response in <paramref name="others"/>: only nonces differ between holders.</summary>
+    private static ByteString WithNonce(DiscoveryResponse response, IReadOnlyList<DiscoveryResponse> others)
+    {
+        var copy = response.Clone();
+        copy.Nonce = others.Single(o => o.TypeUrl == response.TypeUrl).Nonce;
+        return copy.ToByteString();
+    }
+
+    private async Task<(AsyncDuplexStreamingCall<DiscoveryRequest, DiscoveryResponse> Call, List<DiscoveryResponse> Responses)> OpenSyncedStreamAsync(Node node)
+    {
+        var call = _client.StreamResources(cancellationToken: _timeout.Token);
+        var responses = new List<DiscoveryResponse>();
+        await call.RequestStream.WriteAsync(new DiscoveryRequest { Node = node, TypeUrl = TypeUrls.Cluster }, _timeout.Token);
+        for (var i = 0; i < TypeUrls.PushOrder.Count; i++)
+        {
+            Assert.True(await call.ResponseStream.MoveNext(_timeout.Token));
+            responses.Add(call.ResponseStream.Current);
+            await call.RequestStream.WriteAsync(Ack(call.ResponseStream.Current), _timeout.Token);
+        }
+        return (call, responses);
     }
 
     [Fact]

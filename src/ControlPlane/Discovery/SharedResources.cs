@@ -1,0 +1,28 @@
+using Google.Protobuf.WellKnownTypes;
+
+namespace Mesh.ControlPlane.Discovery;
+
+/// <summary>
+/// One type's packed resources with their version, immutable and shared by every stream that holds this content.
+/// Only <see cref="SharedResourcePool"/> creates one and counts its holders.
+/// </summary>
+internal sealed class SharedResources
+{
+    internal SharedResources(string key, Any[] packed, string version)
+    {
+        Key = key;
+        Packed = packed;
+        Version = version;
+    }
+
+    /// <summary>The type and the full content digest: what the pool finds this content by.</summary>
+    internal string Key { get; }
+
+    /// <summary>The resources as a response carries them; never modified once shared.</summary>
+    public Any[] Packed { get; }
+
+    public string Version { get; }
+
+    /// <summary>How many streams hold this content; guarded by the pool's lock.</summary>
+    internal int Holders { get; set; }
+}
