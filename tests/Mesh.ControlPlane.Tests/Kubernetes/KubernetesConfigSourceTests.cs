@@ -43,7 +43,10 @@ public sealed class KubernetesConfigSourceTests
 
         await cluster.Kubectl.SucceedWithInputAsync(VirtualService("v1", "ratings"), "apply", "-f", "-");
         await Eventually.TrueAsync(() => source.Current.Resources.Any(r => r.Key.Name == "ratings"), "the v1 VirtualService served");
-        lock (changes) Assert.Contains(changes, change => change.Keys.Contains(new ConfigKey("VirtualService", "default", "ratings")));
+        // The snapshot is replaced before its change is announced: wait for the announcement, not just the snapshot.
+        await Eventually.TrueAsync(
+            () => { lock (changes) return changes.Any(change => change.Keys.Contains(new ConfigKey("VirtualService", "default", "ratings"))); },
+            "the change naming the v1 VirtualService announced");
         Assert.Contains(cluster.Logs.Lines, line => line.EventId == 406 && line.Message.Contains("networking.istio.io/v1"));
     }
 
