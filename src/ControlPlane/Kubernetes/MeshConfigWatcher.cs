@@ -1,6 +1,6 @@
 using k8s;
 using k8s.Models;
-using Mesh.ControlPlane.Translation;
+using Mesh.ControlPlane.Model;
 using Mesh.Injection;
 using Microsoft.Extensions.Logging;
 
@@ -228,8 +228,8 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
             $"names no opentelemetry provider of extensionProviders ({Describe(document)}): only opentelemetry tracing is implemented",
         MeshConfigFields.ExtensionProviders when TracingEndpoint(document) is null =>
             "no provider is used: this mesh reads extensionProviders only through defaultProviders.tracing naming an opentelemetry provider (Telemetry resources are not implemented)",
-        MeshConfigFields.RootNamespace when document.RootNamespace != PeerAuthenticationResolver.RootNamespace =>
-            $"meshConfig rootNamespace \"{document.RootNamespace}\" has no effect: mesh-wide policies (PeerAuthentication, RequestAuthentication, AuthorizationPolicy) and the default Sidecar are read from \"{PeerAuthenticationResolver.RootNamespace}\" only",
+        MeshConfigFields.RootNamespace when document.RootNamespace != MeshSettings.RootNamespace =>
+            $"meshConfig rootNamespace \"{document.RootNamespace}\" has no effect: mesh-wide policies (PeerAuthentication, RequestAuthentication, AuthorizationPolicy) and the default Sidecar are read from \"{MeshSettings.RootNamespace}\" only",
         _ => null,
     };
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Mesh.ControlPlane.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -44,7 +45,7 @@ internal static class MeshzEndpoint
         else json.WriteNull("otlpEndpoint");
         json.WriteBoolean("enablePrometheusMerge", state.Injection.EnablePrometheusMerge);
         json.WriteString("trustDomain", state.Injection.TrustDomain);
-        json.WriteString("rootNamespace", Translation.PeerAuthenticationResolver.RootNamespace);
+        json.WriteString("rootNamespace", MeshSettings.RootNamespace);
         json.WriteStartObject("outboundTrafficPolicy");
         json.WriteString("mode", Model.MeshSettingsNames.Name(state.Mesh.OutboundTrafficPolicy));
         json.WriteEndObject();

@@ -12,9 +12,6 @@ namespace Mesh.ControlPlane.Translation;
 /// </summary>
 internal static class PeerAuthenticationResolver
 {
-    /// <summary>Istio's default root namespace: its selector-less policies are mesh-wide.</summary>
-    public const string RootNamespace = MeshSettings.RootNamespace;
-
     public static InboundTlsMode ModeFor(MeshSnapshot snapshot, string workloadNamespace, IReadOnlyDictionary<string, string> labels, uint port)
     {
         PeerAuthentication? meshWide = null, namespaceWide = null, selecting = null;
@@ -24,7 +21,7 @@ internal static class PeerAuthenticationResolver
             var selector = policy.Spec.Selector;
             if (selector is null || selector.MatchLabels.Count == 0)
             {
-                if (ns == RootNamespace) meshWide ??= policy;
+                if (ns == MeshSettings.RootNamespace) meshWide ??= policy;
                 if (ns == workloadNamespace) namespaceWide ??= policy;
             }
             else if (ns == workloadNamespace && Matches(selector.MatchLabels, labels))

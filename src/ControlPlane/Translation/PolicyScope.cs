@@ -1,4 +1,5 @@
 // Which workloads an Istio workload policy (AuthorizationPolicy, RequestAuthentication) applies to.
+using Mesh.ControlPlane.Model;
 using Mesh.Istio;
 
 namespace Mesh.ControlPlane.Translation;
@@ -21,7 +22,7 @@ internal static class PolicyScope
         string policyNamespace, LabelSelector? selector, PolicyTargetReference? targetRef, IReadOnlyList<PolicyTargetReference> targetRefs,
         string workloadNamespace, IReadOnlyDictionary<string, string> labels)
     {
-        if (policyNamespace != PeerAuthenticationResolver.RootNamespace && policyNamespace != workloadNamespace) return false;
+        if (policyNamespace != MeshSettings.RootNamespace && policyNamespace != workloadNamespace) return false;
         if (targetRef is not null || targetRefs.Count > 0)
         {
             if (policyNamespace != workloadNamespace || !labels.TryGetValue(GatewayNameLabel, out var gatewayName)) return false;

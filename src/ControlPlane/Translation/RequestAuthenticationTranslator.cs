@@ -22,9 +22,9 @@ internal static class RequestAuthenticationTranslator
         if (snapshot.RequestAuthentications.Count == 0) return null;
         JwtAuthentication? result = null;
         AddApplicable(proxy, snapshot, proxy.Namespace, ref result);
-        if (proxy.Namespace != PeerAuthenticationResolver.RootNamespace)
+        if (proxy.Namespace != MeshSettings.RootNamespace)
         {
-            AddApplicable(proxy, snapshot, PeerAuthenticationResolver.RootNamespace, ref result);
+            AddApplicable(proxy, snapshot, MeshSettings.RootNamespace, ref result);
         }
         return result;
     }
