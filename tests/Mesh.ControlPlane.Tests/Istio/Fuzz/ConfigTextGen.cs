@@ -10,6 +10,13 @@ namespace Mesh.ControlPlane.Tests.Istio.Fuzz;
 /// </summary>
 internal static class ConfigTextGen
 {
+    /// <summary>
+    /// The most text the growing mutations (repeats, long scalars) build. Without it, eight repeats of up to fifty
+    /// copies each outgrow a string (and a 1 MB input of thousands of resources takes seconds to load on a busy machine,
+    /// which is size, not a blow-up). Huge files have their own tests, against the loader's byte limit.
+    /// </summary>
+    internal const int MaxGrownChars = 128 * 1024;
+
     private static readonly (string ApiVersion, string Kind)[] Kinds =
     [
         ("networking.istio.io/v1", "VirtualService"), ("networking.istio.io/v1beta1", "DestinationRule"),
@@ -65,8 +72,8 @@ internal static class ConfigTextGen
         (2, Gen.Select(Position, Position, Gen.Int[1, 200], (from, to, length) => (Func<string, string>)(text => Duplicate(text, from(text), to(text), length)))),
         (1, Position.Select(at => (Func<string, string>)(text => text[..at(text)]))),
         (1, Gen.Select(Gen.Int[1, 300], Gen.OneOf("[", "{a: ", "- ", "{\"a\": ["), (depth, open) => (Func<string, string>)(text => Nest(text, depth, open)))),
-        (1, Gen.Select(Position, Gen.Int[1, 100_000], (at, length) => (Func<string, string>)(text => text.Insert(at(text), new string('a', length))))),
-        (1, Gen.Int[2, 50].Select(copies => (Func<string, string>)(text => string.Join("\n---\n", Enumerable.Repeat(text, copies))))),
+        (1, Gen.Select(Position, Gen.Int[1, 100_000], (at, length) => (Func<string, string>)(text => text.Insert(at(text), new string('a', Math.Min(length, Room(text))))))),
+        (1, Gen.Int[2, 50].Select(copies => (Func<string, string>)(text => Repeat(text, copies)))),
         (1, Gen.Select(Position, Gen.Int[2, 12], (at, width) => (Func<string, string>)(text => AliasFan(text, at(text), width)))));
 
     /// <summary>Istio-shaped text: one or more documents, a List, or a JSON array, of objects with generated specs.</summary>
@@ -105,6 +112,16 @@ internal static class ConfigTextGen
             (3, scalar),
             (2, inner.Array[0, 3].Select(items => "[" + string.Join(", ", items) + "]")),
             (4, Gen.Select(key, inner).Array[0, 4].Select(fields => "{" + string.Join(", ", fields.Select(f => f.Item1 + ": " + f.Item2)) + "}")));
+    }
+
+    /// <summary>How many characters a growing mutation may still add to <paramref name="text"/>.</summary>
+    private static int Room(string text) => Math.Max(0, MaxGrownChars - text.Length);
+
+    /// <summary>The text as <paramref name="copies"/> documents, fewer when that would outgrow <see cref="MaxGrownChars"/>.</summary>
+    private static string Repeat(string text, int copies)
+    {
+        var fitting = Math.Clamp(MaxGrownChars / Math.Max(1, text.Length), 1, copies);
+        return string.Join("\n---\n", Enumerable.Repeat(text, fitting));
     }
 
     private static string Delete(string text, int at, int length) => text.Remove(at, Math.Min(length, text.Length - at));
