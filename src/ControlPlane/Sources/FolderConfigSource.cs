@@ -64,14 +64,32 @@ internal sealed class FolderConfigSource : IConfigSource
 
     private void MarkDirty(string path)
     {
-        // A directory event (created, renamed, removed with its files) may hide file events: look at everything.
-        var isConfigFile = IsConfigFile(path);
         lock (_gate)
         {
-            if (isConfigFile) _dirty.Add(path);
-            else _rescanAll = true;
+            if (IsConfigFile(path)) _dirty.Add(path);
+            // A directory event (created, renamed, removed with its files) may hide file events: look at everything.
+            else if (MayHoldConfigFiles(path)) _rescanAll = true;
+            // Another kind of file (an editor's or a tool's temporary file, saved by renaming it over the original): nothing to read.
+            else return;
         }
         _reloadDebouncer.Signal();
+    }
+
+    /// <summary>
+    /// Whether a path that is not a config file is a directory now or was the folder of a file read before. Not one
+    /// that is a file, or that is gone without having held one: rescanning a folder of thousands of files on every
+    /// temporary file made each atomic save cost as much as a restart.
+    /// </summary>
+    private bool MayHoldConfigFiles(string path)
+    {
+        if (Directory.Exists(path)) return true;
+        if (File.Exists(path)) return false;
+        var folder = Path.TrimEndingDirectorySeparator(path) + Path.DirectorySeparatorChar;
+        foreach (var known in _files.Keys)
+        {
+            if (known.StartsWith(folder, StringComparison.Ordinal)) return true;
+        }
+        return false;
     }
 
     private void OnWatcherError(Exception exception)

@@ -1,6 +1,7 @@
 using Mesh.Istio;
 using Mesh.Istio.Networking;
 using Mesh.ControlPlane.Sources;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Mesh.ControlPlane.Tests.Sources;
@@ -123,6 +124,34 @@ public sealed class FolderConfigSourceTests
         File.Move(temp, Path.Combine(dir.Path, "backend.yaml"), overwrite: true);
         await Eventually.TrueAsync(() => WeightOf(source.Current, "backend") == 10, "the renamed-over file to apply");
         Assert.Single(source.Current.Resources);
+    }
+
+    [Fact]
+    public async Task Watch_SaveByRenamingATemporaryFile_ReadsThatFileAloneAndAFolderMovedInRescans()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("backend.yaml", VirtualService("backend", 80));
+        // A broken file logs its errors each time it is read: how this test sees which files a save made the source read.
+        dir.Write("broken.yaml", Broken);
+        using var log = new LogCapture();
+        using var source = new FolderConfigSource(dir.Path, new LoggerFactory([log]).CreateLogger<FolderConfigSource>(), TimeProvider.System, TimeSpan.FromMilliseconds(20));
+        source.Start();
+        int BrokenReads() => log.Lines.Count(line => line.EventId == 102);
+        Assert.Equal(1, BrokenReads());
+
+        var temp = dir.Write("backend.yaml.tmp", VirtualService("backend", 10));
+        File.Move(temp, Path.Combine(dir.Path, "backend.yaml"), overwrite: true);
+        await Eventually.TrueAsync(() => WeightOf(source.Current, "backend") == 10, "the renamed-over file to apply");
+        Assert.Equal(1, BrokenReads());
+
+        // A folder moved in brings files no file event names: the whole folder is looked at again.
+        using var elsewhere = new TempDirectory();
+        var team = Path.Combine(elsewhere.Path, "team");
+        Directory.CreateDirectory(team);
+        File.WriteAllText(Path.Combine(team, "frontend.yaml"), VirtualService("frontend", 90));
+        Directory.Move(team, Path.Combine(dir.Path, "team"));
+        await Eventually.TrueAsync(() => source.Current.Resources.Count == 2, "the moved-in folder's resources to serve");
+        Assert.Equal(2, BrokenReads());
     }
 
     [Fact]
