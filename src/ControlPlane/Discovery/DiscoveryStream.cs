@@ -190,11 +190,12 @@ internal sealed class DiscoveryStream
         }
         _generatedFrom = snapshot;
         _regenerateAll = false;
+        var shared = SharedTranslation.For(snapshot);
         for (var type = 0; type < TypeUrls.PushOrder.Count; type++)
         {
             if (((int)types & (1 << type)) == 0) continue;
             var previous = _held[type];
-            _held[type] = _pool.Acquire(type, ResourceVersion.Pack(resources.OfType(TypeUrls.PushOrder[type])));
+            _held[type] = _pool.Acquire(type, ResourceVersion.Pack(resources.OfType(TypeUrls.PushOrder[type]), shared));
             if (previous is not null) _pool.Release(previous);
         }
         return true;

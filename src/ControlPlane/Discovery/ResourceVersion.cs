@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Mesh.ControlPlane.Translation;
 
 namespace Mesh.ControlPlane.Discovery;
 
@@ -11,10 +12,11 @@ internal static class ResourceVersion
     /// The resources as a response carries them. A stream packs each type once per regeneration: the version hashes
     /// these bytes, and the response sends them, so no resource is serialized twice.
     /// </summary>
-    public static Any[] Pack(IReadOnlyList<IMessage> resources)
+    /// <param name="shared">The snapshot's shared resources, packed once for every stream that holds them; null packs each.</param>
+    public static Any[] Pack(IReadOnlyList<IMessage> resources, SharedTranslation? shared = null)
     {
         var packed = new Any[resources.Count];
-        for (var i = 0; i < packed.Length; i++) packed[i] = Any.Pack(resources[i]);
+        for (var i = 0; i < packed.Length; i++) packed[i] = shared?.PackedOf(resources[i]) ?? Any.Pack(resources[i]);
         return packed;
     }
 

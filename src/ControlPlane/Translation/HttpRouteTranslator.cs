@@ -13,9 +13,12 @@ namespace Mesh.ControlPlane.Translation;
 /// </summary>
 internal static class HttpRouteTranslator
 {
+    /// <param name="proxyNamespace">The proxy's namespace: sourceNamespace matches, and how short host names resolve.</param>
+    /// <param name="proxyLabels">The proxy's labels, which sourceLabels matches compare.</param>
     /// <param name="gatewayNames">The gateways the proxy serves (<c>ns/name</c>), or <c>mesh</c> for a sidecar.</param>
     /// <param name="listenerPort">The service port (sidecar) or server port (gateway) the routes are for.</param>
-    public static List<Route> Translate(VirtualServiceModel virtualService, ProxyContext proxy, IReadOnlySet<string> gatewayNames, uint listenerPort, MeshSnapshot snapshot)
+    public static List<Route> Translate(VirtualServiceModel virtualService, string proxyNamespace, IReadOnlyDictionary<string, string> proxyLabels,
+        IReadOnlySet<string> gatewayNames, uint listenerPort, MeshSnapshot snapshot)
     {
         var routes = new List<Route>();
         var http = virtualService.Spec.Http;
@@ -24,7 +27,7 @@ internal static class HttpRouteTranslator
             var httpRoute = http[routeIndex];
             if (httpRoute.Match.Count == 0)
             {
-                routes.Add(Build(virtualService, httpRoute, routeIndex, 0, null, listenerPort, snapshot, proxy.Namespace));
+                routes.Add(Build(virtualService, httpRoute, routeIndex, 0, null, listenerPort, snapshot, proxyNamespace));
                 // Istio stops at a catch-all: later routes can never match.
                 return routes;
             }
@@ -32,8 +35,8 @@ internal static class HttpRouteTranslator
             {
                 var match = httpRoute.Match[matchIndex];
                 if (match.Port is { } port && port != listenerPort) continue;
-                if (!AppliesToProxy(match, proxy, gatewayNames, virtualService.Namespace)) continue;
-                routes.Add(Build(virtualService, httpRoute, routeIndex, matchIndex, match, listenerPort, snapshot, proxy.Namespace));
+                if (!AppliesToProxy(match, proxyNamespace, proxyLabels, gatewayNames, virtualService.Namespace)) continue;
+                routes.Add(Build(virtualService, httpRoute, routeIndex, matchIndex, match, listenerPort, snapshot, proxyNamespace));
                 if (IsCatchAll(match)) return routes;
             }
         }
@@ -44,7 +47,8 @@ internal static class HttpRouteTranslator
     /// Istio's sourceMatchHTTP: a match naming gateways applies when the proxy serves one of them; otherwise its
     /// sourceLabels must be a subset of the proxy's labels and its sourceNamespace (if any) the proxy's namespace.
     /// </summary>
-    private static bool AppliesToProxy(HttpMatchRequest match, ProxyContext proxy, IReadOnlySet<string> gatewayNames, string virtualServiceNamespace)
+    private static bool AppliesToProxy(HttpMatchRequest match, string proxyNamespace, IReadOnlyDictionary<string, string> proxyLabels,
+        IReadOnlySet<string> gatewayNames, string virtualServiceNamespace)
     {
         if (match.Gateways.Count > 0)
         {
@@ -56,9 +60,9 @@ internal static class HttpRouteTranslator
         }
         foreach (var (key, value) in match.SourceLabels)
         {
-            if (!proxy.Labels.TryGetValue(key, out var own) || own != value) return false;
+            if (!proxyLabels.TryGetValue(key, out var own) || own != value) return false;
         }
-        return string.IsNullOrEmpty(match.SourceNamespace) || match.SourceNamespace == proxy.Namespace;
+        return string.IsNullOrEmpty(match.SourceNamespace) || match.SourceNamespace == proxyNamespace;
     }
 
     /// <summary>Istio's isCatchAllMatch: no condition but a path prefix of <c>/</c> (or none).</summary>

@@ -105,7 +105,7 @@ internal static class RouterGenerator
                             continue;
                         }
                         // Istio merges the routes of VirtualServices that share a host on a gateway, in snapshot order.
-                        virtualHost.Routes.AddRange(HttpRouteTranslator.Translate(virtualService, proxy, gatewayNames, port, snapshot));
+                        virtualHost.Routes.AddRange(HttpRouteTranslator.Translate(virtualService, proxy.Namespace, proxy.Labels, gatewayNames, port, snapshot));
                     }
                 }
             }

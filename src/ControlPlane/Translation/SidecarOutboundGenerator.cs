@@ -37,18 +37,25 @@ internal static class SidecarOutboundGenerator
         }
         listeners.Add(outbound);
 
+        var shared = SharedTranslation.For(snapshot);
+        routes.Add(shared.GetOrBuild(OutboundRouteInputs.Of(proxy, shared), snapshot, BuildRouteConfiguration));
+    }
+
+    /// <summary>The <c>outbound</c> route configuration: built once per snapshot for all proxies with equal <paramref name="inputs"/>.</summary>
+    private static RouteConfiguration BuildRouteConfiguration(OutboundRouteInputs inputs, MeshSnapshot snapshot)
+    {
         var routeConfig = new RouteConfiguration { Name = RouteConfigName };
         // Captured: one virtual host per address and port, the first service's (a domain may name one virtual host).
-        var claimedAddresses = proxy.IsCaptured ? new HashSet<string>(StringComparer.Ordinal) : null;
+        var claimedAddresses = inputs.Captured ? new HashSet<string>(StringComparer.Ordinal) : null;
         foreach (var service in snapshot.Services)
         {
-            if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, proxy.Namespace) || !proxy.Scope.Imports(service)) continue;
-            var virtualService = FindVirtualService(service.Hostname, proxy, snapshot);
+            if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, inputs.Namespace) || !inputs.Scope.Imports(service)) continue;
+            var virtualService = FindVirtualService(service.Hostname, inputs.Namespace, inputs.Scope, snapshot);
             foreach (var port in service.Ports)
             {
-                if (!IsHttp(port) || !proxy.Scope.ImportsPort(service, port.Number)) continue;
+                if (!IsHttp(port) || !inputs.Scope.ImportsPort(service, port.Number)) continue;
                 var virtualHost = new VirtualHost { Name = $"{service.Hostname}:{port.Number}", IncludeRequestAttemptCount = true };
-                virtualHost.Domains.AddRange(SidecarDomains.For(service.Hostname, port.Number, proxy.Namespace));
+                virtualHost.Domains.AddRange(SidecarDomains.For(service.Hostname, port.Number, inputs.Namespace));
                 if (claimedAddresses is not null)
                 {
                     foreach (var domain in SidecarDomains.ForAddresses(CapturedOutboundListeners.ListenerAddresses(service), port.Number))
@@ -63,31 +70,34 @@ internal static class SidecarOutboundGenerator
                 else
                 {
                     // Istio: a service covered by a VirtualService gets only its routes; none left for this proxy and port, no virtual host.
-                    virtualHost.Routes.AddRange(HttpRouteTranslator.Translate(virtualService, proxy, MeshOnly, port.Number, snapshot));
+                    virtualHost.Routes.AddRange(HttpRouteTranslator.Translate(virtualService, inputs.Namespace, inputs.Labels, MeshOnly, port.Number, snapshot));
                     if (virtualHost.Routes.Count == 0) continue;
                 }
                 routeConfig.VirtualHosts.Add(virtualHost);
             }
         }
-        if (proxy.IsCaptured) routeConfig.VirtualHosts.Add(OutboundFallthrough.VirtualHost(proxy.OutboundTrafficPolicy(snapshot)));
-        routes.Add(routeConfig);
+        if (inputs.Captured) routeConfig.VirtualHosts.Add(OutboundFallthrough.VirtualHost(inputs.Scope.OutboundTrafficPolicy(snapshot.Mesh)));
+        return routeConfig;
     }
 
     /// <summary>
     /// The mesh VirtualService for a host among those the proxy sees (exported to its namespace, imported by its
     /// Sidecar): one naming it exactly, else the one with the most specific wildcard host covering it.
     /// </summary>
-    public static VirtualServiceModel? FindVirtualService(string hostname, ProxyContext proxy, MeshSnapshot snapshot)
+    public static VirtualServiceModel? FindVirtualService(string hostname, ProxyContext proxy, MeshSnapshot snapshot) =>
+        FindVirtualService(hostname, proxy.Namespace, proxy.Scope, snapshot);
+
+    private static VirtualServiceModel? FindVirtualService(string hostname, string proxyNamespace, SidecarScope scope, MeshSnapshot snapshot)
     {
         foreach (var virtualService in snapshot.MeshVirtualServicesNaming(hostname))
         {
-            if (Sees(proxy, virtualService)) return virtualService;
+            if (Sees(proxyNamespace, scope, virtualService)) return virtualService;
         }
         VirtualServiceModel? wildcardMatch = null;
         var wildcardLength = -1;
         foreach (var (host, virtualService) in snapshot.MeshWildcardVirtualServices)
         {
-            if (host.Length > wildcardLength && HostNames.IsSubsetOf(hostname, host) && Sees(proxy, virtualService))
+            if (host.Length > wildcardLength && HostNames.IsSubsetOf(hostname, host) && Sees(proxyNamespace, scope, virtualService))
             {
                 wildcardMatch = virtualService;
                 wildcardLength = host.Length;
@@ -96,8 +106,8 @@ internal static class SidecarOutboundGenerator
         return wildcardMatch;
     }
 
-    private static bool Sees(ProxyContext proxy, VirtualServiceModel virtualService) =>
-        HostNames.IsExportedTo(virtualService.Spec.ExportTo, virtualService.Namespace, proxy.Namespace) && proxy.Scope.Imports(virtualService);
+    private static bool Sees(string proxyNamespace, SidecarScope scope, VirtualServiceModel virtualService) =>
+        HostNames.IsExportedTo(virtualService.Spec.ExportTo, virtualService.Namespace, proxyNamespace) && scope.Imports(virtualService);
 
     /// <summary>Ports our HTTP proxy serves: HTTP, HTTP/2, gRPC, and unnamed protocols (Istio sniffs those).</summary>
     private static bool IsHttp(ServicePortModel port) => port.Carried is PortProtocol.Http or PortProtocol.Auto;

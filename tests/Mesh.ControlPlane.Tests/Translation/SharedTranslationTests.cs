@@ -1,0 +1,131 @@
+using Google.Protobuf;
+using Mesh.Contracts.Discovery;
+using Mesh.ControlPlane.Discovery;
+using Mesh.ControlPlane.Model;
+using Mesh.ControlPlane.Translation;
+using static Mesh.ControlPlane.Tests.Translation.SidecarScopeYaml;
+
+namespace Mesh.ControlPlane.Tests.Translation;
+
+/// <summary>
+/// Proxies share a translated resource only when its key holds every input that shapes it: what a proxy receives from
+/// a snapshot other proxies already drew on is byte for byte what it receives from a fresh one, for proxies that
+/// differ in each input the key names (namespace, Sidecar scope, capture, labels that sourceLabels match).
+/// </summary>
+public sealed class SharedTranslationTests
+{
+    private static readonly string WebScoped = Sidecar("web", "shop", "\"./*\", \"ops/*\"", selector: "app: web");
+
+    // cart's routes: web (sourceLabels) goes to pay, tools (sourceNamespace ops) to metrics, everyone else to cart.
+    private const string CartBySource = """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: { name: cart, namespace: shop }
+        spec:
+          hosts: [cart.shop.svc.cluster.local]
+          http:
+          - match: [{ sourceLabels: { app: web } }]
+            route: [{ destination: { host: pay.shop.svc.cluster.local } }]
+          - match: [{ sourceNamespace: ops }]
+            route: [{ destination: { host: metrics.ops.svc.cluster.local } }]
+          - route: [{ destination: { host: cart.shop.svc.cluster.local } }]
+        """;
+
+    private const string CartPlain = """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: { name: cart, namespace: shop }
+        spec:
+          hosts: [cart.shop.svc.cluster.local]
+          http: [{ timeout: 2s, route: [{ destination: { host: cart.shop.svc.cluster.local } }] }]
+        """;
+
+    public static TheoryData<string> Meshes() => ["sourceLabels", "plain"];
+
+    private static string[] Mesh(string name) => name == "sourceLabels" ? [Namespaces, WebScoped, CartBySource] : [Namespaces, WebScoped, CartPlain];
+
+    /// <summary>Proxies differing in every input of the key, and some alike (web-1 and web-2: one Deployment's pods).</summary>
+    private static Node[] Proxies()
+    {
+        var capturedWorker = TestNodes.Sidecar("worker-1", "shop");
+        capturedWorker.InboundCapturePort = 15006;
+        // No WorkloadEntry: the labels it declares are its labels (Sidecar selection and sourceLabels both read them).
+        var web2 = TestNodes.Sidecar("web-2", "shop");
+        web2.Labels["app"] = "web";
+        var webCanary = TestNodes.Sidecar("web-canary", "shop");
+        webCanary.Labels["app"] = "web";
+        webCanary.Labels["track"] = "canary";
+        return
+        [
+            TestNodes.Sidecar("web-1", "shop"), web2, webCanary, TestNodes.Sidecar("worker-1", "shop"), capturedWorker,
+            TestNodes.Sidecar("tool-1", "ops"), TestNodes.Sidecar("stray-1", "partner"), TestNodes.Router(ns: "shop"),
+        ];
+    }
+
+    [Theory]
+    [MemberData(nameof(Meshes))]
+    public void Generate_AfterOtherProxies_SameBytesAsFromAFreshSnapshot(string mesh)
+    {
+        var proxies = Proxies();
+        foreach (var order in (Node[][])[proxies, [.. proxies.Reverse()]])
+        {
+            var shared = Simulation.Load(Mesh(mesh));
+            foreach (var node in order)
+            {
+                var alone = ProxyConfigGenerator.Generate(node, Simulation.Load(Mesh(mesh)));
+                var amongOthers = ProxyConfigGenerator.Generate(node, shared);
+                foreach (var typeUrl in TypeUrls.PushOrder)
+                {
+                    Assert.True(Bytes(alone, typeUrl).SequenceEqual(Bytes(amongOthers, typeUrl)), $"{node.WorkloadName}: {typeUrl} differs when shared");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Generate_NoRouteReadsLabels_OneDeploymentsPodsAndOtherLabelsShareOnePackedRouteConfiguration()
+    {
+        var snapshot = Simulation.Load(Mesh("plain"));
+        var web1 = ProxyConfigGenerator.Generate(TestNodes.Sidecar("web-1", "shop"), snapshot);
+        var second = ProxyConfigGenerator.Generate(Proxies()[1], snapshot);
+        var canary = ProxyConfigGenerator.Generate(Proxies()[2], snapshot);
+        var worker = ProxyConfigGenerator.Generate(TestNodes.Sidecar("worker-1", "shop"), snapshot);
+
+        var outbound = Outbound(web1);
+        Assert.Same(outbound, Outbound(second));
+        Assert.Same(outbound, Outbound(canary));
+        // worker-1 is not scoped by web's Sidecar: another key, another build.
+        Assert.NotSame(outbound, Outbound(worker));
+        var shared = SharedTranslation.For(snapshot);
+        Assert.Equal(2, shared.Count);
+        Assert.Same(ResourceVersion.Pack([outbound], shared)[0], ResourceVersion.Pack([Outbound(second)], shared)[0]);
+    }
+
+    [Fact]
+    public void Generate_SourceLabelsRoute_ProxiesWithOtherLabelsGetTheirOwnRoutes()
+    {
+        var snapshot = Simulation.Load(Mesh("sourceLabels"));
+        var web1 = Outbound(ProxyConfigGenerator.Generate(TestNodes.Sidecar("web-1", "shop"), snapshot));
+        var canary = Outbound(ProxyConfigGenerator.Generate(Proxies()[2], snapshot));
+        var web2 = Outbound(ProxyConfigGenerator.Generate(Proxies()[1], snapshot));
+
+        // web-1 and web-2 have the same labels: one build. The canary's extra label is a key of its own, with the same routes.
+        Assert.Same(web1, web2);
+        Assert.NotSame(web1, canary);
+        Assert.Equal(web1, canary);
+        Assert.Equal("outbound|8080||pay.shop.svc.cluster.local", Assert.Single(CartRoute(web1).Route_.Clusters).Name);
+    }
+
+    private static RouteConfiguration Outbound(ProxyResources resources) =>
+        Assert.Single(resources.Routes, r => r.Name == SidecarOutboundGenerator.RouteConfigName);
+
+    private static Route CartRoute(RouteConfiguration outbound) =>
+        Assert.Single(outbound.VirtualHosts, v => v.Name == "cart.shop.svc.cluster.local:8080").Routes[0];
+
+    private static string[] Bytes(ProxyResources resources, string typeUrl)
+    {
+        var list = new List<string>();
+        foreach (var resource in resources.OfType(typeUrl)) list.Add(Convert.ToBase64String(resource.ToByteArray()));
+        return [.. list];
+    }
+}
