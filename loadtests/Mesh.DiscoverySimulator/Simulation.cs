@@ -7,7 +7,7 @@ namespace Mesh.DiscoverySimulator;
 
 /// <summary>
 /// One run: generate the mesh, start the control plane, connect every simulated proxy and wait for its full config,
-/// rewrite one VirtualService and wait for every proxy that depends on it to ACK the new version. Each phase is bounded
+/// rewrite one VirtualService and wait for every proxy that depends on it to ACK the new version, a few times over. Each phase is bounded
 /// by <see cref="SimulationOptions.PhaseDeadline"/>; the report says what did not arrive in time.
 /// </summary>
 internal sealed class Simulation(SimulationOptions options, Action<string> progress)
@@ -36,7 +36,12 @@ internal sealed class Simulation(SimulationOptions options, Action<string> progr
         try
         {
             await ConnectAsync(proxies, controlPlane, report, stop.Token);
-            if (report.Configured == proxies.Count) await ChangeAsync(proxies, controlPlane, configFolder, report, stop.Token);
+            for (var change = 1; change <= options.Changes && report.Configured == proxies.Count; change++)
+            {
+                var result = await ChangeAsync(proxies, controlPlane, configFolder, timeoutSeconds: 6 + change, stop.Token);
+                report.Changes.Add(result);
+                if (result.Acked < result.ExpectedDependents) break;
+            }
             report.PeakResidentBytes = controlPlane.PeakResidentBytes();
             report.Failures = CountFailures(proxies, out var firstFailure);
             report.FirstFailure = firstFailure;
@@ -121,9 +126,11 @@ internal sealed class Simulation(SimulationOptions options, Action<string> progr
         }
     }
 
-    private async Task ChangeAsync(List<SimulatedProxy> proxies, ControlPlaneProcess controlPlane, string configFolder, SimulationReport report,
+    /// <param name="timeoutSeconds">The route timeout the change writes: different for every change, so each is a new version.</param>
+    private async Task<ChangeResult> ChangeAsync(List<SimulatedProxy> proxies, ControlPlaneProcess controlPlane, string configFolder, int timeoutSeconds,
         CancellationToken cancellationToken)
     {
+        var report = new ChangeResult();
         var before = new PushTally[proxies.Count];
         for (var i = 0; i < proxies.Count; i++) before[i] = proxies[i].Tally();
         var changedNamespace = _mesh.NamespaceOf(ChangedService);
@@ -137,10 +144,10 @@ internal sealed class Simulation(SimulationOptions options, Action<string> progr
 
         var cpuBefore = controlPlane.CpuMilliseconds();
         var written = Stopwatch.GetTimestamp();
-        _mesh.RewriteVirtualService(configFolder, ChangedService, timeoutSeconds: 7);
+        _mesh.RewriteVirtualService(configFolder, ChangedService, timeoutSeconds);
         progress($"rewrote {MeshGenerator.VirtualServiceFile(ChangedService)}; waiting for {expected.Count} dependent proxies to ACK");
         await WaitAsync("the change", () => CountAckedSince(expected, written), expected.Count, written, cancellationToken);
-        report.ChangeElapsed = Stopwatch.GetElapsedTime(written);
+        report.Elapsed = Stopwatch.GetElapsedTime(written);
         // Proxies that do not depend on the change must receive nothing: give stragglers as long again to show up.
         await WaitForQuietAsync(proxies, cancellationToken);
 
@@ -149,17 +156,18 @@ internal sealed class Simulation(SimulationOptions options, Action<string> progr
         {
             if (proxy.LastAckAt > written) perProxy.Add(Stopwatch.GetElapsedTime(written, proxy.LastAckAt).TotalMilliseconds);
         }
-        report.ChangeMilliseconds = Percentiles.Of(perProxy);
-        report.ChangeAcked = perProxy.Count;
+        report.Milliseconds = Percentiles.Of(perProxy);
+        report.Acked = perProxy.Count;
         var tally = new PushTally();
         for (var i = 0; i < proxies.Count; i++)
         {
             var delta = PushTally.Between(before[i], proxies[i].Tally());
-            if (delta.TotalResponses > 0) report.ChangeReceivers++;
+            if (delta.TotalResponses > 0) report.Receivers++;
             tally.Add(delta);
         }
-        report.ChangeTally = tally;
-        report.ChangeCpuMilliseconds = controlPlane.CpuMilliseconds() - cpuBefore;
+        report.Tally = tally;
+        report.CpuMilliseconds = controlPlane.CpuMilliseconds() - cpuBefore;
+        return report;
     }
 
     /// <summary>Waits until <paramref name="done"/> reaches <paramref name="target"/> or the phase deadline passes, with a progress line every few seconds.</summary>
@@ -177,7 +185,7 @@ internal sealed class Simulation(SimulationOptions options, Action<string> progr
             if (elapsed > nextProgress)
             {
                 progress($"{phase}: {done()}/{target} after {elapsed.TotalSeconds:0} s");
-                nextProgress += ProgressInterval;
+                nextProgress = elapsed + ProgressInterval;
             }
             await Task.Delay(PollInterval, cancellationToken);
         }

@@ -27,6 +27,9 @@ internal sealed record SimulationOptions
     /// <summary>The control plane's debounce (its --debounce-ms): part of every change's convergence time.</summary>
     public int DebounceMilliseconds { get; init; } = 100;
 
+    /// <summary>VirtualService changes made one after another: the first runs cold code in the control plane, the later ones show it warm.</summary>
+    public int Changes { get; init; } = 3;
+
     /// <summary>Streams opened at once while connecting, so the handshakes do not all land in the same instant.</summary>
     public int ConnectConcurrency { get; init; } = 50;
 }

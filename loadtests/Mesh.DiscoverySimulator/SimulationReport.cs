@@ -18,24 +18,15 @@ internal sealed class SimulationReport(SimulationOptions options)
     public double InitialCpuMilliseconds { get; set; }
     public long ResidentAfterConnect { get; set; }
 
-    /// <summary>Proxies that depend on the changed VirtualService (all of them unless scoped by exportTo or a Sidecar).</summary>
-    public int ExpectedDependents { get; set; }
-    /// <summary>Dependent proxies that ACKed a response after the file was written.</summary>
-    public int ChangeAcked { get; set; }
-    /// <summary>Proxies that received anything after the change, dependent or not.</summary>
-    public int ChangeReceivers { get; set; }
-    public TimeSpan ChangeElapsed { get; set; }
-    /// <summary>Per dependent proxy: from the file write to its ACK of the new version, in ms.</summary>
-    public Percentiles ChangeMilliseconds { get; set; }
-    public PushTally ChangeTally { get; set; } = new();
-    public double ChangeCpuMilliseconds { get; set; }
+    /// <summary>Each VirtualService change in order: the first meets code not yet run in the control plane, the others warm code.</summary>
+    public List<ChangeResult> Changes { get; } = [];
 
     public long PeakResidentBytes { get; set; }
     public int Failures { get; set; }
     public string? FirstFailure { get; set; }
 
     /// <summary>Everything converged: every proxy configured, every dependent proxy ACKed the change, no stream failed.</summary>
-    public bool Converged => Configured == Options.Proxies && ChangeAcked == ExpectedDependents && Failures == 0;
+    public bool Converged => Configured == Options.Proxies && Changes.Count == Options.Changes && Changes.TrueForAll(c => c.Acked == c.ExpectedDependents) && Failures == 0;
 
     public string Format()
     {
@@ -46,13 +37,20 @@ internal sealed class SimulationReport(SimulationOptions options)
         Line(text, "full config per proxy (ms)", Describe(InitialMilliseconds));
         Line(text, "full push per proxy", $"{InitialTally.TotalBytes / n:N0} bytes, {InitialTally.TotalResources / n:N0} resources, {InitialCpuMilliseconds / n:0.0} ms control-plane CPU");
         Line(text, "full push responses by type", ByType(InitialTally));
-        Line(text, "change: dependents ACKed", $"{ChangeAcked}/{ExpectedDependents} in {ChangeElapsed.TotalSeconds:0.00} s (from the file write)");
-        Line(text, "change per proxy (ms)", Describe(ChangeMilliseconds));
-        Line(text, "change: proxies that received", $"{ChangeReceivers} (dependent: {ExpectedDependents})");
-        var receivers = Math.Max(1, ChangeReceivers);
-        Line(text, "change per receiving proxy", $"{ChangeTally.TotalBytes / receivers:N0} bytes, {ChangeTally.TotalResources / receivers:N0} resources; {ChangeTally.TotalBytes:N0} bytes in all");
-        Line(text, "change responses by type", ByType(ChangeTally));
-        Line(text, "change: control-plane CPU", $"{ChangeCpuMilliseconds:0} ms");
+        for (var i = 0; i < Changes.Count; i++)
+        {
+            var change = Changes[i];
+            Line(text, $"change {i + 1}{(i == 0 ? " (cold)" : "")}: ACKed", $"{change.Acked}/{change.ExpectedDependents} in {change.Elapsed.TotalSeconds:0.00} s, " +
+                $"per proxy {Describe(change.Milliseconds)}, {change.CpuMilliseconds:0} ms control-plane CPU");
+        }
+        if (Changes.Count > 0)
+        {
+            var last = Changes[^1];
+            Line(text, "change: proxies that received", $"{last.Receivers} (dependent: {last.ExpectedDependents})");
+            var receivers = Math.Max(1, last.Receivers);
+            Line(text, "change per receiving proxy", $"{last.Tally.TotalBytes / receivers:N0} bytes, {last.Tally.TotalResources / receivers:N0} resources; {last.Tally.TotalBytes:N0} bytes in all");
+            Line(text, "change responses by type", ByType(last.Tally));
+        }
         Line(text, "control plane RSS", $"{ResidentAfterConnect / (1024 * 1024)} MB after connect, peak {PeakResidentBytes / (1024 * 1024)} MB");
         Line(text, "stream failures", Failures == 0 ? "0" : $"{Failures} (first: {FirstFailure})");
         return text.ToString();
@@ -72,4 +70,20 @@ internal sealed class SimulationReport(SimulationOptions options)
     }
 
     private static void Line(StringBuilder text, string name, string value) => text.Append(CultureInfo.InvariantCulture, $"{name,-32} {value}\n");
+}
+
+/// <summary>One VirtualService change: who had to receive it, who did, and how long and how much CPU it took.</summary>
+internal sealed class ChangeResult
+{
+    /// <summary>Proxies that depend on the changed VirtualService (all of them unless scoped by exportTo or a Sidecar).</summary>
+    public int ExpectedDependents { get; set; }
+    /// <summary>Dependent proxies that ACKed a response after the file was written.</summary>
+    public int Acked { get; set; }
+    /// <summary>Proxies that received anything after the change, dependent or not.</summary>
+    public int Receivers { get; set; }
+    public TimeSpan Elapsed { get; set; }
+    /// <summary>Per dependent proxy: from the file write to its ACK of the new version, in ms.</summary>
+    public Percentiles Milliseconds { get; set; }
+    public PushTally Tally { get; set; } = new();
+    public double CpuMilliseconds { get; set; }
 }

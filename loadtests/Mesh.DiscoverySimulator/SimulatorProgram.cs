@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Mesh.DiscoverySimulator;
 
 /// <summary>
-/// <c>Mesh.DiscoverySimulator [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--deadline-seconds N]</c>:
+/// <c>Mesh.DiscoverySimulator [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--changes N] [--deadline-seconds N]</c>:
 /// one run, progress lines, the final table; exit code 1 when something did not converge.
 /// </summary>
 internal static class SimulatorProgram
@@ -18,13 +18,16 @@ internal static class SimulatorProgram
             {
                 case "--export-to-namespace": options = options with { ExportToOwnNamespace = true }; break;
                 case "--sidecar-egress": options = options with { SidecarEgress = true }; break;
+                case "--changes" when i + 1 < args.Length:
+                    options = options with { Changes = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture)) };
+                    break;
                 case "--deadline-seconds" when i + 1 < args.Length:
                     options = options with { PhaseDeadline = TimeSpan.FromSeconds(int.Parse(args[++i], CultureInfo.InvariantCulture)) };
                     break;
                 default:
                     if (!int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
                     {
-                        Console.Error.WriteLine($"Unexpected argument '{args[i]}'. Usage: [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--deadline-seconds N]");
+                        Console.Error.WriteLine($"Unexpected argument '{args[i]}'. Usage: [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--changes N] [--deadline-seconds N]");
                         return 2;
                     }
                     positional.Add(number);

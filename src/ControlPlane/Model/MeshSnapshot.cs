@@ -13,6 +13,7 @@ internal sealed class MeshSnapshot
     private readonly Dictionary<string, List<DestinationRuleModel>> _destinationRulesByHost;
     private readonly List<DestinationRuleModel> _wildcardDestinationRules;
     private readonly Dictionary<string, WorkloadModel> _workloads;
+    private readonly Lazy<Dictionary<string, List<(ServiceModel Service, WorkloadModel Endpoint)>>> _endpointsByName;
 
     public MeshSnapshot(
         long version,
@@ -77,6 +78,7 @@ internal sealed class MeshSnapshot
 
         _workloads = new(StringComparer.Ordinal);
         foreach (var workload in workloads) _workloads.TryAdd(Key(workload.Namespace, workload.Name), workload);
+        _endpointsByName = new(IndexEndpointsByName);
     }
 
     /// <summary>The push version: increases by one per snapshot.</summary>
@@ -145,6 +147,28 @@ internal sealed class MeshSnapshot
     /// (a Service owns its host, so each is also in <see cref="Services"/>).
     /// </summary>
     public IReadOnlyDictionary<ConfigKey, ServiceModel> PlatformServices { get; init; } = new Dictionary<ConfigKey, ServiceModel>();
+
+    /// <summary>
+    /// The services' endpoints named <paramref name="ns"/>/<paramref name="name"/>, in service order, then each
+    /// service's endpoint order: a sidecar finds the services it serves without scanning every endpoint of the mesh.
+    /// </summary>
+    public IReadOnlyList<(ServiceModel Service, WorkloadModel Endpoint)> EndpointsNamed(string ns, string name) =>
+        _endpointsByName.Value.TryGetValue(Key(ns, name), out var endpoints) ? endpoints : [];
+
+    private Dictionary<string, List<(ServiceModel Service, WorkloadModel Endpoint)>> IndexEndpointsByName()
+    {
+        var index = new Dictionary<string, List<(ServiceModel, WorkloadModel)>>(StringComparer.Ordinal);
+        foreach (var service in Services)
+        {
+            foreach (var endpoint in service.Workloads)
+            {
+                var key = Key(endpoint.Namespace, endpoint.Name);
+                if (!index.TryGetValue(key, out var list)) index.Add(key, list = []);
+                list.Add((service, endpoint));
+            }
+        }
+        return index;
+    }
 
     /// <summary>A workload by namespace and name: its WorkloadEntry, else its Pod (the workload a sidecar runs for).</summary>
     public WorkloadModel? FindWorkloadEntry(string ns, string name) => _workloads.GetValueOrDefault(Key(ns, name));

@@ -118,9 +118,12 @@ internal static class SidecarInboundGenerator
     {
         var ports = new SortedDictionary<uint, (UpstreamProtocol Upstream, PortProtocol Carried)>();
         foreach (var port in workload.Ports.Values) ports[port] = (UpstreamProtocol.Http1, PortProtocol.Auto);
-        foreach (var service in snapshot.Services)
+        ServiceModel? served = null;
+        foreach (var (service, endpoint) in snapshot.EndpointsNamed(workload.Namespace, workload.Name))
         {
-            if (FindEndpoint(service, workload) is not { } endpoint) continue;
+            // Each service once, by its first endpoint that is this workload.
+            if (ReferenceEquals(service, served) || !IsThisWorkload(endpoint, workload)) continue;
+            served = service;
             foreach (var servicePort in service.Ports)
             {
                 // The port the service sends to: the endpoint's own (a Kubernetes endpoint's is its slice's, where a
@@ -136,22 +139,12 @@ internal static class SidecarInboundGenerator
     }
 
     /// <summary>
-    /// The service's endpoint that is this workload: the workload itself (a ServiceEntry selecting it), or an endpoint
+    /// Whether a service's endpoint is this workload: the workload itself (a ServiceEntry selecting it), or an endpoint
     /// naming the same pod at the same address (a Kubernetes Service's, built from its EndpointSlices).
     /// </summary>
-    private static WorkloadModel? FindEndpoint(ServiceModel service, WorkloadModel workload)
-    {
-        foreach (var candidate in service.Workloads)
-        {
-            if (ReferenceEquals(candidate, workload)) return candidate;
-            if (!candidate.IsInlineEndpoint && candidate.Name == workload.Name && candidate.Namespace == workload.Namespace
-                && candidate.Address == workload.Address)
-            {
-                return candidate;
-            }
-        }
-        return null;
-    }
+    private static bool IsThisWorkload(WorkloadModel endpoint, WorkloadModel workload) =>
+        ReferenceEquals(endpoint, workload)
+        || (!endpoint.IsInlineEndpoint && endpoint.Name == workload.Name && endpoint.Namespace == workload.Namespace && endpoint.Address == workload.Address);
 
     private static bool TryParseAppAddress(string appAddress, out string address, out uint port)
     {
