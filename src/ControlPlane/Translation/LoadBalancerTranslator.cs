@@ -201,6 +201,40 @@ internal static class LoadBalancerTranslator
         return result;
     }
 
+    /// <summary>
+    /// Whether a DestinationRule has, at any level, a failoverPriority entry whose value is the proxy's own (no
+    /// <c>label=value</c>): the only way a proxy's labels reach its clusters.
+    /// </summary>
+    public static bool ReadsProxyLabels(DestinationRuleSpec rule)
+    {
+        if (ReadsProxyLabels(rule.TrafficPolicy)) return true;
+        foreach (var subset in rule.Subsets)
+        {
+            if (ReadsProxyLabels(subset.TrafficPolicy)) return true;
+        }
+        return false;
+    }
+
+    private static bool ReadsProxyLabels(TrafficPolicy? policy)
+    {
+        if (policy is null) return false;
+        if (ReadsProxyLabels(policy.LoadBalancer)) return true;
+        foreach (var portPolicy in policy.PortLevelSettings)
+        {
+            if (ReadsProxyLabels(portPolicy.LoadBalancer)) return true;
+        }
+        return false;
+    }
+
+    private static bool ReadsProxyLabels(LoadBalancerSettings? settings)
+    {
+        foreach (var entry in settings?.LocalityLbSetting?.FailoverPriority ?? [])
+        {
+            if (!entry.Contains('=')) return true;
+        }
+        return false;
+    }
+
     /// <summary>The proxy's value of a failoverPriority label; Istio's topology labels come from its locality.</summary>
     private static string ProxyLabel(string label, IReadOnlyDictionary<string, string> proxyLabels, string proxyLocality)
     {

@@ -16,26 +16,42 @@ internal static class OutboundClusterBuilder
 
     public static void Build(ProxyContext proxy, MeshSnapshot snapshot, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints)
     {
+        var shared = SharedTranslation.For(snapshot);
+        var built = shared.GetOrBuild(OutboundClusterInputs.Of(proxy, shared), snapshot, BuildAll, static built => built.Resources());
+        clusters.AddRange(built.Clusters);
+        endpoints.AddRange(built.Endpoints);
+    }
+
+    /// <summary>Every outbound cluster and endpoint assignment: built once per snapshot for all proxies with equal <paramref name="inputs"/>.</summary>
+    private static OutboundClusters BuildAll(OutboundClusterInputs inputs, MeshSnapshot snapshot)
+    {
+        var built = new OutboundClusters([], []);
         foreach (var service in snapshot.Services)
         {
-            if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, proxy.Namespace) || !proxy.Scope.Imports(service)) continue;
-            var rule = snapshot.FindDestinationRule(service.Hostname, proxy.Namespace, service.Namespace);
+            if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, inputs.Namespace) || !inputs.Scope.Imports(service)) continue;
+            var rule = snapshot.FindDestinationRule(service.Hostname, inputs.Namespace, service.Namespace);
             foreach (var port in service.Ports)
             {
-                if (!proxy.Scope.ImportsPort(service, port.Number)) continue;
+                if (!inputs.Scope.ImportsPort(service, port.Number)) continue;
                 var policy = rule?.Spec.TrafficPolicy;
-                Add(proxy, snapshot, service, port, null, policy, null, clusters, endpoints);
+                Add(inputs, snapshot, service, port, null, policy, null, built);
                 if (rule is null) continue;
                 foreach (var subset in rule.Spec.Subsets)
                 {
-                    Add(proxy, snapshot, service, port, subset.Name, policy, subset, clusters, endpoints);
+                    Add(inputs, snapshot, service, port, subset.Name, policy, subset, built);
                 }
             }
         }
+        return built;
     }
 
-    private static void Add(ProxyContext proxy, MeshSnapshot snapshot, ServiceModel service, ServicePortModel port, string? subsetName, TrafficPolicy? policy, Subset? subset,
-        List<Cluster> clusters, List<ClusterLoadAssignment> endpoints)
+    private sealed record OutboundClusters(List<Cluster> Clusters, List<ClusterLoadAssignment> Endpoints)
+    {
+        public IEnumerable<Google.Protobuf.IMessage> Resources() => [.. Clusters, .. Endpoints];
+    }
+
+    private static void Add(OutboundClusterInputs inputs, MeshSnapshot snapshot, ServiceModel service, ServicePortModel port, string? subsetName, TrafficPolicy? policy,
+        Subset? subset, OutboundClusters built)
     {
         var name = ClusterNames.Outbound(port.Number, subsetName, service.Hostname);
         var cluster = new Cluster
@@ -52,8 +68,8 @@ internal static class OutboundClusterBuilder
         };
         var loadBalancer = LoadBalancerTranslator.Effective(policy, subset?.TrafficPolicy, port.Number);
         LoadBalancerTranslator.Apply(cluster, loadBalancer, LoadBalancerTranslator.HasOutlierDetection(policy, subset?.TrafficPolicy, port.Number),
-            proxy.Locality, proxy.Labels);
-        clusters.Add(cluster);
+            inputs.Locality, inputs.Labels);
+        built.Clusters.Add(cluster);
 
         var assignment = new ClusterLoadAssignment { ClusterName = name };
         var selected = new List<(WorkloadModel Workload, uint Port)>();
@@ -71,9 +87,9 @@ internal static class OutboundClusterBuilder
             return byPort != 0 ? byPort : string.CompareOrdinal(a.Workload.Name, b.Workload.Name);
         });
         foreach (var (workload, endpointPort) in selected) assignment.Endpoints.Add(ToEndpoint(workload, endpointPort));
-        LoadBalancerTranslator.Distribute(loadBalancer, proxy.Locality, assignment);
+        LoadBalancerTranslator.Distribute(loadBalancer, inputs.Locality, assignment);
         cluster.Tls = UpstreamTlsTranslator.Translate(snapshot, service, port, subsetName, policy, subset?.TrafficPolicy, selected);
-        endpoints.Add(assignment);
+        built.Endpoints.Add(assignment);
     }
 
     public static Endpoint ToEndpoint(WorkloadModel workload, uint port)

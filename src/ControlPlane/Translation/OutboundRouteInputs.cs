@@ -14,7 +14,7 @@ namespace Mesh.ControlPlane.Translation;
 /// <param name="LabelsKey">Those labels in one canonical string (sorted by key, each part length-prefixed): what equality compares.</param>
 internal sealed record OutboundRouteInputs(string Namespace, SidecarScope Scope, bool Captured, IReadOnlyDictionary<string, string> Labels, string LabelsKey)
 {
-    private static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>(StringComparer.Ordinal);
+    internal static readonly IReadOnlyDictionary<string, string> NoLabels = new Dictionary<string, string>(StringComparer.Ordinal);
 
     public static OutboundRouteInputs Of(ProxyContext proxy, SharedTranslation shared) =>
         shared.RoutesMatchSourceLabels
@@ -26,7 +26,8 @@ internal sealed record OutboundRouteInputs(string Namespace, SidecarScope Scope,
 
     public override int GetHashCode() => HashCode.Combine(Namespace, Scope, Captured, LabelsKey);
 
-    private static string Canonical(IReadOnlyDictionary<string, string> labels)
+    /// <summary>Labels as one string, equal exactly when the labels are.</summary>
+    internal static string Canonical(IReadOnlyDictionary<string, string> labels)
     {
         var keys = labels.Keys.ToArray();
         Array.Sort(keys, StringComparer.Ordinal);

@@ -13,7 +13,8 @@ namespace Mesh.ControlPlane.Translation;
 /// </summary>
 /// <remarks>
 /// A key is exact when the function that builds the resource can read nothing of the proxy but the key: the key types
-/// (<see cref="OutboundRouteInputs"/>) are what those functions take in place of the proxy. The cache lives as long as
+/// (<see cref="OutboundRouteInputs"/>, <see cref="OutboundClusterInputs"/>) are what those functions take in place of
+/// the proxy. The cache lives as long as
 /// its snapshot, so an entry never outlives the config it was built from. Concurrent streams asking for one key wait
 /// for one build.
 /// </remarks>
@@ -21,7 +22,7 @@ internal sealed class SharedTranslation
 {
     private static readonly ConditionalWeakTable<MeshSnapshot, SharedTranslation> BySnapshot = new();
 
-    private readonly ConcurrentDictionary<object, Lazy<IMessage>> _resources = new();
+    private readonly ConcurrentDictionary<object, Lazy<object>> _builds = new();
     private readonly ConcurrentDictionary<IMessage, Lazy<Any>> _packed = new(ReferenceEqualityComparer.Instance);
 
     private SharedTranslation(MeshSnapshot snapshot)
@@ -33,6 +34,7 @@ internal sealed class SharedTranslation
                 foreach (var match in route.Match) RoutesMatchSourceLabels |= match.SourceLabels.Count > 0;
             }
         }
+        foreach (var rule in snapshot.DestinationRules) ClustersReadLabels |= LoadBalancerTranslator.ReadsProxyLabels(rule.Spec);
     }
 
     /// <summary>The cache of <paramref name="snapshot"/>, made on first use.</summary>
@@ -44,25 +46,33 @@ internal sealed class SharedTranslation
     /// </summary>
     public bool RoutesMatchSourceLabels { get; }
 
-    /// <summary>How many distinct resources were built: one per distinct key.</summary>
-    public int Count => _resources.Count;
+    /// <summary>Whether some DestinationRule's failoverPriority takes a value from the proxy's labels: only then do they shape its clusters.</summary>
+    public bool ClustersReadLabels { get; }
+
+    /// <summary>How many builds were made: one per distinct key.</summary>
+    public int Count => _builds.Count;
 
     /// <summary>The resource for <paramref name="key"/>, built by <paramref name="build"/> the first time this key is asked for.</summary>
     /// <param name="key">A value with structural equality holding every proxy input <paramref name="build"/> reads.</param>
     public TResource GetOrBuild<TKey, TArg, TResource>(TKey key, TArg arg, Func<TKey, TArg, TResource> build)
         where TKey : notnull
-        where TResource : class, IMessage
+        where TResource : class, IMessage =>
+        GetOrBuild(key, arg, build, static resource => [resource]);
+
+    /// <summary>A build of several resources (<paramref name="resourcesOf"/> lists them), made the first time this key is asked for.</summary>
+    public TResult GetOrBuild<TKey, TArg, TResult>(TKey key, TArg arg, Func<TKey, TArg, TResult> build, Func<TResult, IEnumerable<IMessage>> resourcesOf)
+        where TKey : notnull
+        where TResult : class
     {
-        var entry = _resources.GetOrAdd(key, _ => new Lazy<IMessage>(() => Share(build(key, arg))));
-        return (TResource)entry.Value;
+        var entry = _builds.GetOrAdd(key, _ => new Lazy<object>(() =>
+        {
+            var result = build(key, arg);
+            foreach (var resource in resourcesOf(result)) _packed.TryAdd(resource, new Lazy<Any>(() => Any.Pack(resource)));
+            return result;
+        }));
+        return (TResult)entry.Value;
     }
 
     /// <summary>The packed form of a resource this cache shares, packed once; null for a resource of one proxy's own.</summary>
     public Any? PackedOf(IMessage resource) => _packed.TryGetValue(resource, out var packed) ? packed.Value : null;
-
-    private IMessage Share(IMessage resource)
-    {
-        _packed.TryAdd(resource, new Lazy<Any>(() => Any.Pack(resource)));
-        return resource;
-    }
 }

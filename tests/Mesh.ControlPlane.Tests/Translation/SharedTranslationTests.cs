@@ -10,7 +10,8 @@ namespace Mesh.ControlPlane.Tests.Translation;
 /// <summary>
 /// Proxies share a translated resource only when its key holds every input that shapes it: what a proxy receives from
 /// a snapshot other proxies already drew on is byte for byte what it receives from a fresh one, for proxies that
-/// differ in each input the key names (namespace, Sidecar scope, capture, labels that sourceLabels match).
+/// differ in each input the keys name (namespace, Sidecar scope, capture, locality, labels that sourceLabels match or
+/// failoverPriority reads).
 /// </summary>
 public sealed class SharedTranslationTests
 {
@@ -40,9 +41,26 @@ public sealed class SharedTranslationTests
           http: [{ timeout: 2s, route: [{ destination: { host: cart.shop.svc.cluster.local } }] }]
         """;
 
-    public static TheoryData<string> Meshes() => ["sourceLabels", "plain"];
+    // cart's failover: endpoints sharing the proxy's app label first, then its zone.
+    private const string CartFailover = """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: { name: cart, namespace: shop }
+        spec:
+          host: cart.shop.svc.cluster.local
+          trafficPolicy:
+            outlierDetection: { consecutive5xxErrors: 3 }
+            loadBalancer: { localityLbSetting: { enabled: true, failoverPriority: [app, topology.kubernetes.io/zone] } }
+        """;
 
-    private static string[] Mesh(string name) => name == "sourceLabels" ? [Namespaces, WebScoped, CartBySource] : [Namespaces, WebScoped, CartPlain];
+    public static TheoryData<string> Meshes() => ["sourceLabels", "plain", "failoverPriority"];
+
+    private static string[] Mesh(string name) => name switch
+    {
+        "sourceLabels" => [Namespaces, WebScoped, CartBySource],
+        "failoverPriority" => [Namespaces, WebScoped, CartPlain, CartFailover],
+        _ => [Namespaces, WebScoped, CartPlain],
+    };
 
     /// <summary>Proxies differing in every input of the key, and some alike (web-1 and web-2: one Deployment's pods).</summary>
     private static Node[] Proxies()
@@ -55,10 +73,14 @@ public sealed class SharedTranslationTests
         var webCanary = TestNodes.Sidecar("web-canary", "shop");
         webCanary.Labels["app"] = "web";
         webCanary.Labels["track"] = "canary";
+        var east = TestNodes.Sidecar("edge-1", "shop");
+        east.Locality = "us/east/a";
+        var west = TestNodes.Sidecar("edge-2", "shop");
+        west.Locality = "us/west/b";
         return
         [
             TestNodes.Sidecar("web-1", "shop"), web2, webCanary, TestNodes.Sidecar("worker-1", "shop"), capturedWorker,
-            TestNodes.Sidecar("tool-1", "ops"), TestNodes.Sidecar("stray-1", "partner"), TestNodes.Router(ns: "shop"),
+            TestNodes.Sidecar("tool-1", "ops"), TestNodes.Sidecar("stray-1", "partner"), east, west, TestNodes.Router(ns: "shop"),
         ];
     }
 
@@ -83,7 +105,7 @@ public sealed class SharedTranslationTests
     }
 
     [Fact]
-    public void Generate_NoRouteReadsLabels_OneDeploymentsPodsAndOtherLabelsShareOnePackedRouteConfiguration()
+    public void Generate_NoRouteReadsLabels_OneDeploymentsPodsAndOtherLabelsShareOnePackedRouteConfigurationAndClusters()
     {
         var snapshot = Simulation.Load(Mesh("plain"));
         var web1 = ProxyConfigGenerator.Generate(TestNodes.Sidecar("web-1", "shop"), snapshot);
@@ -96,8 +118,11 @@ public sealed class SharedTranslationTests
         Assert.Same(outbound, Outbound(canary));
         // worker-1 is not scoped by web's Sidecar: another key, another build.
         Assert.NotSame(outbound, Outbound(worker));
+        Assert.Same(CartCluster(web1), CartCluster(canary));
+        Assert.NotSame(CartCluster(web1), CartCluster(worker));
+        // Two keys (web's Sidecar scope, and none), each with a route configuration and a set of clusters.
         var shared = SharedTranslation.For(snapshot);
-        Assert.Equal(2, shared.Count);
+        Assert.Equal(4, shared.Count);
         Assert.Same(ResourceVersion.Pack([outbound], shared)[0], ResourceVersion.Pack([Outbound(second)], shared)[0]);
     }
 
@@ -118,6 +143,9 @@ public sealed class SharedTranslationTests
 
     private static RouteConfiguration Outbound(ProxyResources resources) =>
         Assert.Single(resources.Routes, r => r.Name == SidecarOutboundGenerator.RouteConfigName);
+
+    private static Cluster CartCluster(ProxyResources resources) =>
+        Assert.Single(resources.Clusters, c => c.Name == "outbound|8080||cart.shop.svc.cluster.local");
 
     private static Route CartRoute(RouteConfiguration outbound) =>
         Assert.Single(outbound.VirtualHosts, v => v.Name == "cart.shop.svc.cluster.local:8080").Routes[0];
