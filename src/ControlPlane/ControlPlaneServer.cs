@@ -174,7 +174,15 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
         app.MapGrpcHealthChecksService();
         DebugEndpoints.Map(app, snapshots, readiness, registry, source, options.Kubernetes?.ClusterId ?? "Kubernetes");
         Kubernetes.InformerzEndpoint.Map(app, informers);
-        app.MapMetrics("/metrics", metrics.Registry);
+        // Text format 0.0.4 only, as istiod serves it. With OpenMetrics negotiated, prometheus-net would add exemplars to
+        // istiod's counters, whose names have no _total, and Prometheus refuses the whole scrape for that.
+        app.MapMetrics(
+            settings =>
+            {
+                settings.Registry = metrics.Registry;
+                settings.EnableOpenMetrics = false;
+            },
+            "/metrics");
         CertificateDebugEndpoint.Map(app, authority, issued);
         SecurityLog.CaReady(loggers.CreateLogger<CertificateSigningService>(), authority.TrustDomain, authority.Signing.Subject, authority.Signing.SerialNumber,
             authority.Signing.NotAfter.ToUniversalTime(), authority.Bundle.Roots.Count, authoritySource);

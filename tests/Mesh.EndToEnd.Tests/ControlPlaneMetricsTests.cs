@@ -30,6 +30,24 @@ public sealed class ControlPlaneMetricsTests(ObservabilityFixture fixture)
         Assert.Equal(0, Sum(exposition, "pilot_total_xds_rejects"));
     }
 
+    [Fact]
+    public async Task Metrics_AskedAsPrometheusAsks_TextFormatWithoutExemplars()
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(fixture.Mesh.ControlPlaneUrl, "/metrics"));
+        // Prometheus' own Accept header: it prefers OpenMetrics, where exemplars on counters without _total (istiod's
+        // names) make it refuse the whole scrape.
+        request.Headers.TryAddWithoutValidation("Accept",
+            "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
+
+        using var response = await client.SendAsync(request);
+        var exposition = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain(" # {", exposition, StringComparison.Ordinal);
+        Assert.True(Sum(exposition, "pilot_xds_pushes") > 0, "pushes were counted");
+    }
+
     /// <summary>The sum of a family's samples whose labels contain <paramref name="labels"/> (all of them when null).</summary>
     private static double Sum(string exposition, string name, string? labels = null)
     {

@@ -6,8 +6,8 @@ using System.Text.Json;
 namespace Mesh.EndToEnd.Tests;
 
 /// <summary>
-/// A real Prometheus (Debian package <c>prometheus</c>) on 127.0.0.1 that scrapes the local mesh's proxies every second
-/// through file service discovery, queried over its HTTP API.
+/// A real Prometheus (Debian package <c>prometheus</c>) on 127.0.0.1 that scrapes the local mesh's proxies (through file
+/// service discovery) and its control plane every second, queried over its HTTP API.
 /// </summary>
 internal sealed class PrometheusServer : IAsyncDisposable
 {
@@ -22,7 +22,8 @@ internal sealed class PrometheusServer : IAsyncDisposable
         _client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
     }
 
-    public static async Task<PrometheusServer> StartAsync(string targetsFile)
+    /// <param name="controlPlane">The control plane's base URL: its /metrics is scraped too, as the demo's own config does.</param>
+    public static async Task<PrometheusServer> StartAsync(string targetsFile, Uri controlPlane)
     {
         var folder = Path.GetDirectoryName(targetsFile)!;
         var config = Path.Combine(folder, "prometheus-e2e.yml");
@@ -35,6 +36,9 @@ internal sealed class PrometheusServer : IAsyncDisposable
               file_sd_configs:
               - files: ['{targetsFile}']
                 refresh_interval: 1s
+            - job_name: pilot
+              static_configs:
+              - targets: ['{controlPlane.Host}:{controlPlane.Port}']
             """);
         var port = FreeTcpPort();
         var dataDir = Path.Combine(folder, "data");

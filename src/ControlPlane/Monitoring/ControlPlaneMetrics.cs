@@ -40,6 +40,9 @@ internal sealed class ControlPlaneMetrics
         // process_cpu_seconds_total, process_*_memory_bytes, dotnet_* — what the dashboards' resource panels read.
         DotNetStats.Register(Registry);
         var factory = Metrics.WithCustomRegistry(Registry);
+        // Exemplars exist only in OpenMetrics, which /metrics does not serve: without a provider no observation looks
+        // for one in Activity.Current.
+        factory.ExemplarBehavior = new ExemplarBehavior { DefaultExemplarProvider = null };
         _pushes = factory.CreateCounter("pilot_xds_pushes", "Pilot build and send errors for lds, rds, cds and eds.", "type");
         _pushTime = factory.CreateHistogram("pilot_xds_push_time", "Total time in seconds Pilot takes to push lds, rds, cds and eds.",
             ["type"], new HistogramConfiguration { Buckets = PushTimeBuckets });
