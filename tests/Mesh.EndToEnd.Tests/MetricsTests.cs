@@ -37,11 +37,14 @@ public sealed class MetricsTests(ObservabilityFixture fixture)
     [Fact]
     public async Task Prometheus_ScrapingTheMeshUnderLoad_ShowsEveryEdgeByKialiLabelsFromBothReporters()
     {
-        await using var prometheus = await PrometheusServer.StartAsync(fixture.Mesh.PrometheusTargetsFile);
+        await using var prometheus = await PrometheusServer.StartAsync(fixture.Mesh.PrometheusTargetsFile, fixture.Mesh.ControlPlaneUrl);
         var proxies = fixture.Mesh.MetricsEndpoints.Count;
         await MeshRun.WaitUntilAsync(
             async () => (await prometheus.QueryAsync("sum(up{job=\"envoy-stats\"})")) is [var up] && up.Value == proxies,
             TimeSpan.FromSeconds(30), "prometheus to scrape every proxy");
+        await MeshRun.WaitUntilAsync(
+            async () => (await prometheus.QueryAsync("sum(up{job=\"pilot\"})")) is [var up] && up.Value == 1,
+            TimeSpan.FromSeconds(30), "prometheus to scrape the control plane");
 
         // Two bursts with scrapes between them, so every edge's counter has samples that rise within the rate window.
         await fixture.SendAsync(100);
@@ -113,8 +116,9 @@ public sealed class MetricsTests(ObservabilityFixture fixture)
         var backendRequests = await prometheus.QueryAsync($"sum(istio_requests_total{{{FrontendToBackend},reporter=\"source\"}})");
         Assert.Equal(Assert.Single(backendRequests).Value, Assert.Single(backendRoutes).Value);
 
-        // Every query of the Grafana dashboard in deploy/addons is valid PromQL (Prometheus answers 400 otherwise), and
-        // has data behind it on this mesh, but for the panel of failures, which a healthy mesh leaves empty.
+        // Every query of the Grafana dashboards in deploy/addons (the mesh's, the control plane's) is valid PromQL
+        // (Prometheus answers 400 otherwise), and has data behind it on this mesh, but for the panel of failures, which a
+        // healthy mesh leaves empty.
         foreach (var (title, query) in DashboardQueries())
         {
             var result = await prometheus.QueryAsync(query);
@@ -124,25 +128,29 @@ public sealed class MetricsTests(ObservabilityFixture fixture)
 
     private static IEnumerable<(string Title, string Query)> DashboardQueries()
     {
-        var path = Path.Combine(RepositoryLayout.Find().Root, "deploy", "addons", "grafana", "mesh-dashboard.json");
-        using var dashboard = JsonDocument.Parse(File.ReadAllText(path));
+        var folder = Path.Combine(RepositoryLayout.Find().Root, "deploy", "addons", "grafana");
+        var files = Directory.GetFiles(folder, "*.json");
+        Assert.True(files.Length >= 2, $"expected the mesh's and the control plane's dashboards in {folder}");
         var queries = new List<(string, string)>();
-        foreach (var panel in dashboard.RootElement.GetProperty("panels").EnumerateArray())
+        foreach (var file in files)
         {
-            if (!panel.TryGetProperty("targets", out var targets))
+            using var dashboard = JsonDocument.Parse(File.ReadAllText(file));
+            foreach (var panel in dashboard.RootElement.GetProperty("panels").EnumerateArray())
             {
-                continue;
-            }
+                if (!panel.TryGetProperty("targets", out var targets))
+                {
+                    continue;
+                }
 
-            foreach (var target in targets.EnumerateArray())
-            {
-                // Grafana's variables set to "All".
-                var query = target.GetProperty("expr").GetString()!.Replace("$service", ".*").Replace("$workload", ".*").Replace("$namespace", ".*");
-                queries.Add((panel.GetProperty("title").GetString()!, query));
+                foreach (var target in targets.EnumerateArray())
+                {
+                    // Grafana's variables set to "All".
+                    var query = target.GetProperty("expr").GetString()!.Replace("$service", ".*").Replace("$workload", ".*").Replace("$namespace", ".*");
+                    queries.Add(($"{Path.GetFileName(file)}: {panel.GetProperty("title").GetString()}", query));
+                }
             }
         }
 
-        Assert.NotEmpty(queries);
         return queries;
     }
 

@@ -1,5 +1,6 @@
 using Mesh.Istio;
 using Mesh.Istio.Analysis;
+using YamlDotNet.RepresentationModel;
 
 namespace Mesh.EndToEnd.Tests.Deploy;
 
@@ -108,6 +109,43 @@ public sealed class DeployManifestTests
         Assert.Equal(1, exit);
         Assert.Contains(expected, output);
     }
+
+    [SkippableFact]
+    public async Task KindCluster_MapsTheHostsHttpAndHttpsToTheGatewaysNodePortsOnTheIngressReadyNode()
+    {
+        DeployTools.RequireKubectl();
+        // deploy/kind/cluster.yaml is kind's own config, not a Kubernetes object: no schema or render covers it.
+        var stream = new YamlStream();
+        stream.Load(new StringReader(File.ReadAllText(Path.Combine(DeployManifest.DeployFolder, "kind", "cluster.yaml"))));
+        var cluster = Assert.IsType<YamlMappingNode>(Assert.Single(stream.Documents).RootNode);
+        Assert.Equal("Cluster", Text(cluster, "kind"));
+        Assert.Equal("kind.x-k8s.io/v1alpha4", Text(cluster, "apiVersion"));
+        var node = Assert.Single(Sequence(cluster, "nodes").OfType<YamlMappingNode>(), n => Text(n, "role") == "control-plane");
+        Assert.Equal("true", Text(Mapping(node, "labels"), "ingress-ready"));
+        var mappings = Sequence(node, "extraPortMappings").OfType<YamlMappingNode>()
+            .ToDictionary(m => Text(m, "hostPort"), m => Text(m, "containerPort"));
+
+        // The kind overlay's gateway Service: the node ports the mapped container ports must be.
+        var gateway = Assert.Single(DeployManifest.Parse(await DeployManifest.RenderAsync("kind")),
+            o => o.Kind == "Service" && o.Name == "istio-ingressgateway");
+        Assert.Equal("NodePort", Text(Mapping(gateway.Node, "spec"), "type"));
+        var nodePorts = Sequence(Mapping(gateway.Node, "spec"), "ports").OfType<YamlMappingNode>()
+            .ToDictionary(p => Text(p, "port"), p => Text(p, "nodePort"));
+        foreach (var port in (string[])["80", "443"])
+        {
+            Assert.True(mappings.ContainsKey(port), $"deploy/kind/cluster.yaml maps no host port {port}");
+            Assert.Equal(nodePorts[port], mappings[port]);
+        }
+    }
+
+    private static string Text(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(key, out var value) && value is YamlScalarNode { Value: { } text } ? text : "";
+
+    private static YamlMappingNode Mapping(YamlMappingNode node, string key) =>
+        Assert.IsType<YamlMappingNode>(node.Children[key]);
+
+    private static YamlSequenceNode Sequence(YamlMappingNode node, string key) =>
+        Assert.IsType<YamlSequenceNode>(node.Children[key]);
 
     [SkippableFact]
     public async Task Samples_IstioResources_LoadAndAnalyzeWithoutErrors()

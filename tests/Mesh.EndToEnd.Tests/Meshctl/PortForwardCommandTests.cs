@@ -88,36 +88,47 @@ public sealed class PortForwardCommandTests
         Assert.True(errors.ToString().Contains("connection refused", StringComparison.Ordinal), errors.ToString());
     }
 
-    [Fact]
-    public async Task Dashboard_Kiali_ForwardsALocalPortToThePodBehindItsService()
+    /// <summary>Each add-on as deploy/addons declares it: its Service, the Service's port and target port, its pod's label and port.</summary>
+    [Theory]
+    [InlineData("kiali", "kiali", 20001, "20001", 20001, "/kiali")]
+    [InlineData("jaeger", "tracing", 80, "16686", 16686, "/jaeger")]
+    [InlineData("grafana", "grafana", 3000, "3000", 3000, "/")]
+    [InlineData("prometheus", "prometheus", 9090, "9090", 9090, "/")]
+    public async Task Dashboard_EachAddon_ForwardsALocalPortToThePodBehindItsService(string addon, string service, int servicePort, string targetPort, int containerPort, string path)
     {
-        await using var pod = await PodHttpServer.StartAsync(new Dictionary<string, string> { ["/kiali"] = "{\"ui\": \"kiali\"}" });
+        var body = $"{{\"ui\": \"{addon}\"}}";
+        await using var pod = await PodHttpServer.StartAsync(new Dictionary<string, string> { [path] = body });
         await using var server = await TestApiServer.StartAsync(new TestApiServerOptions
         {
-            PodPortTargets = (_, name, port) => (name, port) == ("kiali-1", 20001) ? pod.Endpoint : null,
+            PodPortTargets = (_, name, port) => (name, port) == ($"{addon}-1", containerPort) ? pod.Endpoint : null,
         });
         using var client = new k8s.Kubernetes(server.ClientConfiguration());
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new() { Name = "istio-system" } });
         await client.CoreV1.CreateNamespacedServiceAsync(new V1Service
         {
-            Metadata = new() { Name = "kiali" },
-            Spec = new V1ServiceSpec { Selector = new Dictionary<string, string> { ["app"] = "kiali" }, Ports = [new V1ServicePort { Port = 20001, TargetPort = "http" }] },
+            Metadata = new() { Name = service },
+            Spec = new V1ServiceSpec
+            {
+                Selector = new Dictionary<string, string> { ["app"] = addon },
+                Ports = [new V1ServicePort { Port = servicePort, TargetPort = int.Parse(targetPort, System.Globalization.CultureInfo.InvariantCulture) }],
+            },
         }, "istio-system");
-        await PodHttpServer.CreateRunningPodAsync(client, "istio-system", "kiali-1", new() { ["app"] = "kiali" }, 20001, "http");
+        await PodHttpServer.CreateRunningPodAsync(client, "istio-system", $"{addon}-1", new() { ["app"] = addon }, containerPort, "http");
         using var stop = new CancellationTokenSource();
         var output = new FirstLine();
 
-        var running = DashboardCommand.RunAsync("kiali", "istio-system", 0, openBrowser: false, server.ClientConfiguration(), output, new StringWriter(), stop.Token);
+        var running = DashboardCommand.RunAsync(addon, "istio-system", 0, openBrowser: false, server.ClientConfiguration(), output, new StringWriter(), stop.Token);
         var line = await output.Line.WaitAsync(TimeSpan.FromSeconds(30));
-        var url = line["kiali: ".Length..line.IndexOf(' ', "kiali: ".Length)];
+        var prefix = $"{addon}: ";
+        var url = line[prefix.Length..line.IndexOf(' ', prefix.Length)];
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
         var answer = await http.GetStringAsync(url);
         await stop.CancelAsync();
 
-        Assert.Matches(@"^http://127\.0\.0\.1:\d+/kiali$", url);
-        Assert.Equal("{\"ui\": \"kiali\"}", answer);
+        Assert.Matches($@"^http://127\.0\.0\.1:\d+{System.Text.RegularExpressions.Regex.Escape(path)}$", url);
+        Assert.Equal(body, answer);
         Assert.Equal(0, await running);
-        Assert.Contains("forwarding to pod istio-system/kiali-1 port 20001", line, StringComparison.Ordinal);
+        Assert.Contains($"forwarding to pod istio-system/{addon}-1 port {containerPort}", line, StringComparison.Ordinal);
     }
 
     /// <summary>Completes with the first line written.</summary>
