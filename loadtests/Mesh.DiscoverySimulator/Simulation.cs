@@ -75,6 +75,8 @@ internal sealed class Simulation(SimulationOptions options, Action<string> progr
                 OutboundPort = 15001,
                 BindAddress = "127.0.0.1",
                 ProxyVersion = "simulator",
+                // As the proxy does: a change then sends the parts that changed, not every virtual host.
+                ClientFeatures = { ClientFeatures.Incremental },
             };
             var token = tokens.Create(new SpiffeId(SpiffeId.DefaultTrustDomain, ns, MeshGenerator.ServiceName(service)));
             // A channel (and so a connection, with its own TLS handshake) per proxy, as each real proxy has.

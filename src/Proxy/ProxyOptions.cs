@@ -67,6 +67,7 @@ internal sealed record ProxyOptions(
             node.Labels[key] = value;
         }
 
+        node.ClientFeatures.Add(ClientFeatures.Incremental);
         return node;
     }
 }

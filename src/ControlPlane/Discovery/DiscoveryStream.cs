@@ -28,6 +28,13 @@ internal sealed class DiscoveryStream
     // Per type in push order: the resources last generated, packed as responses carry them, with their version; held
     // in the pool, shared with every stream whose content for the type is the same.
     private readonly SharedResources?[] _held = new SharedResources?[TypeUrls.PushOrder.Count];
+    // Whether the proxy applies incremental responses (it declares the client feature).
+    private readonly bool _incremental;
+    // Per type: the set last sent, which the next increment is made on; null when the next send must be a whole set (the
+    // first, after a NACK, after a re-subscribe). Not counted as a hold: the content is immutable, the pool may forget it.
+    private readonly SharedResources?[] _sent = new SharedResources?[TypeUrls.PushOrder.Count];
+    // Per type: whether the last response sent was an increment, so that a NACK of it is answered with the whole set.
+    private readonly bool[] _sentIncrement = new bool[TypeUrls.PushOrder.Count];
     private long _nonceSequence;
 
     /// <param name="pushThrottle">Shared by every stream: at most its count of proxies regenerate and send at once (istiod's push throttle).</param>
@@ -43,6 +50,7 @@ internal sealed class DiscoveryStream
         _metrics = metrics;
         _time = time;
         _logger = logger;
+        _incremental = connection.Node.ClientFeatures.Contains(ClientFeatures.Incremental);
     }
 
     private string ProxyId => _connection.Node.Id;
@@ -104,6 +112,8 @@ internal sealed class DiscoveryStream
                 DiscoveryLog.UnknownType(_logger, ProxyId, request.TypeUrl);
                 break;
             case RequestKind.Subscribe:
+                // The proxy asks afresh: it is sent the whole set, whatever it was sent before.
+                _sent[TypeIndex(request.TypeUrl)] = null;
                 if (Regenerate(ResourceTypes.All, null)) await SendAsync(TypeIndex(request.TypeUrl), _time.GetTimestamp(), cancellationToken);
                 break;
             case RequestKind.AlreadySent:
@@ -117,6 +127,11 @@ internal sealed class DiscoveryStream
                 break;
             case RequestKind.Nack:
                 RecordNack(request);
+                // The proxy keeps what it had, which is not what was sent: the next send is a whole set. An increment may
+                // have been refused only because the proxy holds another set than it was made on: send the whole set now.
+                var nacked = TypeIndex(request.TypeUrl);
+                _sent[nacked] = null;
+                if (_sentIncrement[nacked]) await SendAsync(nacked, _time.GetTimestamp(), cancellationToken);
                 break;
         }
     }
@@ -195,7 +210,10 @@ internal sealed class DiscoveryStream
         {
             if (((int)types & (1 << type)) == 0) continue;
             var previous = _held[type];
-            _held[type] = _pool.Acquire(type, ResourceVersion.Pack(resources.OfType(TypeUrls.PushOrder[type]), shared));
+            var messages = resources.OfType(TypeUrls.PushOrder[type]);
+            var names = new string[messages.Count];
+            for (var i = 0; i < names.Length; i++) names[i] = ResourceNames.Of(messages[i]);
+            _held[type] = _pool.Acquire(type, ResourceVersion.Pack(messages, shared), names);
             if (previous is not null) _pool.Release(previous);
         }
         return true;
@@ -206,19 +224,47 @@ internal sealed class DiscoveryStream
     {
         var typeUrl = TypeUrls.PushOrder[type];
         var held = _held[type]!;
-        var resources = held.Packed;
         var response = new DiscoveryResponse
         {
             TypeUrl = typeUrl,
             VersionInfo = held.Version,
             Nonce = $"{_connection.Id}-{++_nonceSequence}",
         };
-        response.Resources.AddRange(resources);
+        _sentIncrement[type] = _incremental && _sent[type] is { } sent && AddIncrement(sent, held, response);
+        if (!_sentIncrement[type]) response.Resources.AddRange(held.Packed);
+        _sent[type] = held;
         var state = _connection.GetState(typeUrl);
         _connection.SetState(state with { SentVersion = response.VersionInfo, SentNonce = response.Nonce, SentAt = _time.GetUtcNow() });
         await _writer.WriteAsync(response, cancellationToken);
         _metrics.RecordSent(typeUrl, response.CalculateSize(), _time.GetElapsedTime(started));
-        DiscoveryLog.Sent(_logger, TypeUrls.ShortName(typeUrl), response.VersionInfo, ProxyId, resources.Length, response.Nonce);
+        DiscoveryLog.Sent(_logger, TypeUrls.ShortName(typeUrl), response.VersionInfo, ProxyId, response.Resources.Count, response.Nonce);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="response"/> the increment from <paramref name="previous"/> to <paramref name="current"/>: the
+    /// resources whose bytes changed or are new, and the names gone. False, and nothing added, when no resource is carried
+    /// over (the whole set is then no bigger).
+    /// </summary>
+    private static bool AddIncrement(SharedResources previous, SharedResources current, DiscoveryResponse response)
+    {
+        var before = new Dictionary<string, Google.Protobuf.WellKnownTypes.Any>(previous.Names.Length, StringComparer.Ordinal);
+        for (var i = 0; i < previous.Names.Length; i++) before[previous.Names[i]] = previous.Packed[i];
+        var changed = new List<Google.Protobuf.WellKnownTypes.Any>();
+        for (var i = 0; i < current.Packed.Length; i++)
+        {
+            var resource = current.Packed[i];
+            if (before.Remove(current.Names[i], out var was) && (ReferenceEquals(was, resource) || was.Value.Equals(resource.Value))) continue;
+            changed.Add(resource);
+        }
+        if (changed.Count == current.Packed.Length) return false;
+        response.Incremental = true;
+        response.BaseVersion = previous.Version;
+        response.Resources.AddRange(changed);
+        // What is left of the previous set is no longer in the current one.
+        var removed = new List<string>(before.Keys);
+        removed.Sort(StringComparer.Ordinal);
+        response.RemovedResources.AddRange(removed);
+        return true;
     }
 
     private static bool IsKnownType(string typeUrl) => TypeIndex(typeUrl) >= 0;

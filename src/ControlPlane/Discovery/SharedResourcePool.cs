@@ -31,7 +31,8 @@ internal sealed class SharedResourcePool
     /// freshly packed array becomes the shared copy when no stream holds this content yet, and is dropped otherwise.
     /// </summary>
     /// <param name="type">The type's place in push order: equal bytes of two types are two contents.</param>
-    public SharedResources Acquire(int type, Any[] packed)
+    /// <param name="names">Each resource's name, in the order of <paramref name="packed"/> (a function of its bytes, so not part of the key).</param>
+    public SharedResources Acquire(int type, Any[] packed, string[] names)
     {
         var digest = ResourceVersion.Digest(packed);
         var key = $"{type}:{Convert.ToHexStringLower(digest)}";
@@ -39,7 +40,7 @@ internal sealed class SharedResourcePool
         {
             if (!_contents.TryGetValue(key, out var shared))
             {
-                shared = new SharedResources(key, packed, ResourceVersion.FromDigest(digest));
+                shared = new SharedResources(key, packed, names, ResourceVersion.FromDigest(digest));
                 _contents.Add(key, shared);
             }
             shared.Holders++;

@@ -8,10 +8,11 @@ namespace Mesh.ControlPlane.Discovery;
 /// </summary>
 internal sealed class SharedResources
 {
-    internal SharedResources(string key, Any[] packed, string version)
+    internal SharedResources(string key, Any[] packed, string[] names, string version)
     {
         Key = key;
         Packed = packed;
+        Names = names;
         Version = version;
     }
 
@@ -20,6 +21,9 @@ internal sealed class SharedResources
 
     /// <summary>The resources as a response carries them; never modified once shared.</summary>
     public Any[] Packed { get; }
+
+    /// <summary>Each packed resource's name (<see cref="Mesh.Contracts.Discovery.ResourceNames"/>), in the same order: what increments are made by.</summary>
+    public string[] Names { get; }
 
     public string Version { get; }
 

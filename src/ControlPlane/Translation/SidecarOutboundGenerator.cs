@@ -5,7 +5,9 @@ namespace Mesh.ControlPlane.Translation;
 
 /// <summary>
 /// A sidecar's outbound side: the <c>virtualOutbound</c> listener and the <c>outbound</c> route configuration, one
-/// virtual host per service port the proxy sees (exported to its namespace, imported by its Sidecar resource). A captured sidecar's virtualOutbound takes every captured connection on 0.0.0.0 and
+/// virtual host per service port the proxy sees (exported to its namespace, imported by its Sidecar resource), in one
+/// part per destination namespace (<c>outbound/&lt;namespace&gt;</c>, <see cref="RouteConfiguration.PartOf"/>) so that
+/// a change resends one part to a proxy that takes increments. A captured sidecar's virtualOutbound takes every captured connection on 0.0.0.0 and
 /// hands it on by its original destination (<see cref="CapturedOutboundListeners"/>), what none takes going where
 /// outboundTrafficPolicy says; its virtual hosts also answer to the services' addresses, and a last one takes the
 /// rest (<see cref="OutboundFallthrough"/>).
@@ -38,13 +40,17 @@ internal static class SidecarOutboundGenerator
         listeners.Add(outbound);
 
         var shared = SharedTranslation.For(snapshot);
-        routes.Add(shared.GetOrBuild(OutboundRouteInputs.Of(proxy, shared), snapshot, BuildRouteConfiguration));
+        routes.AddRange(shared.GetOrBuild(OutboundRouteInputs.Of(proxy, shared), snapshot, BuildRouteConfigurations, static built => built));
     }
 
-    /// <summary>The <c>outbound</c> route configuration: built once per snapshot for all proxies with equal <paramref name="inputs"/>.</summary>
-    private static RouteConfiguration BuildRouteConfiguration(OutboundRouteInputs inputs, MeshSnapshot snapshot)
+    /// <summary>
+    /// The <c>outbound</c> route configuration and its parts, in one pass over the services (a captured sidecar's
+    /// addresses are claimed across all of them): built once per snapshot for all proxies with equal <paramref name="inputs"/>.
+    /// </summary>
+    private static IReadOnlyList<RouteConfiguration> BuildRouteConfigurations(OutboundRouteInputs inputs, MeshSnapshot snapshot)
     {
         var routeConfig = new RouteConfiguration { Name = RouteConfigName };
+        var parts = new SortedDictionary<string, RouteConfiguration>(StringComparer.Ordinal);
         // Captured: one virtual host per address and port, the first service's (a domain may name one virtual host).
         var claimedAddresses = inputs.Captured ? new HashSet<string>(StringComparer.Ordinal) : null;
         foreach (var service in snapshot.Services)
@@ -73,11 +79,25 @@ internal static class SidecarOutboundGenerator
                     virtualHost.Routes.AddRange(HttpRouteTranslator.Translate(virtualService, inputs.Namespace, inputs.Labels, MeshOnly, port.Number, snapshot));
                     if (virtualHost.Routes.Count == 0) continue;
                 }
-                routeConfig.VirtualHosts.Add(virtualHost);
+                PartFor(parts, service.Namespace).VirtualHosts.Add(virtualHost);
             }
         }
         if (inputs.Captured) routeConfig.VirtualHosts.Add(OutboundFallthrough.VirtualHost(inputs.Scope.OutboundTrafficPolicy(snapshot.Mesh)));
-        return routeConfig;
+        return [.. parts.Values, routeConfig];
+    }
+
+    /// <summary>
+    /// The part holding one destination namespace's virtual hosts. Per namespace, not per service: a part per service
+    /// would add a type URL per virtual host to every whole set, and namespaces are how meshes are divided.
+    /// </summary>
+    private static RouteConfiguration PartFor(SortedDictionary<string, RouteConfiguration> parts, string destinationNamespace)
+    {
+        if (!parts.TryGetValue(destinationNamespace, out var part))
+        {
+            part = new RouteConfiguration { Name = $"{RouteConfigName}/{destinationNamespace}", PartOf = RouteConfigName };
+            parts.Add(destinationNamespace, part);
+        }
+        return part;
     }
 
     /// <summary>

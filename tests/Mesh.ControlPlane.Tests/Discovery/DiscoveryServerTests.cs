@@ -105,7 +105,7 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
         Assert.Equal(TypeUrls.PushOrder, initial.Select(r => r.TypeUrl));
         Assert.Equal(initial.Count, initial.Select(r => r.Nonce).Distinct().Count());
         var routeNames = initial[3].Resources.Select(r => r.Unpack<RouteConfiguration>().Name);
-        Assert.Equal(["inbound|17001", "outbound"], routeNames);
+        Assert.Equal(["inbound|17001", "outbound", "outbound/default"], routeNames);
 
         var connection = Assert.Single(_server.Registry.Snapshot());
         await Eventually.TrueAsync(() => connection.OverallStatus == SyncStatus.Synced, "every type to be ACKed");
@@ -144,6 +144,53 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
         Assert.Equal("NACKED", syncz[0].GetProperty("status").GetString());
         // A NACK leaves the ACKed nonce behind the sent one: Kiali shows the routes as Stale.
         Assert.Equal((changed.Nonce, initial[3].Nonce), (syncz[0].GetProperty("route_sent").GetString(), syncz[0].GetProperty("route_acked").GetString()));
+    }
+
+    [Fact]
+    public async Task Stream_ProxyTakingIncrements_ChangeSendsTheChangedPartOnlyAndANackOfItBringsTheWholeSet()
+    {
+        var node = FrontendNode();
+        node.ClientFeatures.Add(ClientFeatures.Incremental);
+        using var call = _client.StreamResources(cancellationToken: _timeout.Token);
+        await using var responses = call.ResponseStream.ReadAllAsync(_timeout.Token).GetAsyncEnumerator(_timeout.Token);
+        await call.RequestStream.WriteAsync(new DiscoveryRequest { Node = node, TypeUrl = TypeUrls.Cluster }, _timeout.Token);
+        var initial = new List<DiscoveryResponse>();
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(await responses.MoveNextAsync());
+            initial.Add(responses.Current);
+            await call.RequestStream.WriteAsync(Ack(responses.Current), _timeout.Token);
+        }
+        // Every first response is a whole set.
+        Assert.All(initial, r => Assert.False(r.Incremental));
+
+        _config.Write("routing.yaml", Routing(50));
+        Assert.True(await responses.MoveNextAsync());
+        var increment = responses.Current;
+
+        Assert.Equal(TypeUrls.Route, increment.TypeUrl);
+        Assert.True(increment.Incremental);
+        Assert.Equal(initial[3].VersionInfo, increment.BaseVersion);
+        Assert.Equal(["outbound/default"], increment.Resources.Select(r => r.Unpack<RouteConfiguration>().Name));
+        Assert.Empty(increment.RemovedResources);
+
+        // Refused (as if the proxy held another set): the whole set of the same version follows, unasked.
+        await call.RequestStream.WriteAsync(new DiscoveryRequest
+        {
+            TypeUrl = TypeUrls.Route,
+            VersionInfo = initial[3].VersionInfo,
+            ResponseNonce = increment.Nonce,
+            ErrorDetail = new ErrorDetail { Code = 3, Message = "an increment on another version" },
+        }, _timeout.Token);
+        Assert.True(await responses.MoveNextAsync());
+        var whole = responses.Current;
+        Assert.Equal((TypeUrls.Route, false, increment.VersionInfo), (whole.TypeUrl, whole.Incremental, whole.VersionInfo));
+
+        // The proxy's own compiler makes of the first set and the increment exactly the whole set.
+        var compiler = new Mesh.Proxy.Configuration.SnapshotCompiler(new Mesh.Proxy.Configuration.ClusterCompiler(TimeProvider.System));
+        var applied = compiler.Compile(compiler.Compile(Mesh.Proxy.Model.ProxySnapshot.Empty, initial[3]), increment).GetApplied(TypeUrls.Route);
+        Assert.Equal(increment.VersionInfo, applied.Version);
+        Assert.Equal(whole.Resources.Select(r => r.Value.ToBase64()), applied.Resources.Select(r => r.ToByteString().ToBase64()));
     }
 
     [Fact]

@@ -120,7 +120,7 @@ public sealed class SharedTranslationTests
         Assert.NotSame(outbound, Outbound(worker));
         Assert.Same(CartCluster(web1), CartCluster(canary));
         Assert.NotSame(CartCluster(web1), CartCluster(worker));
-        // Two keys (web's Sidecar scope, and none), each with a route configuration and a set of clusters.
+        // Two keys (web's Sidecar scope, and none), each with its outbound routes and a set of clusters.
         var shared = SharedTranslation.For(snapshot);
         Assert.Equal(4, shared.Count);
         Assert.Same(ResourceVersion.Pack([outbound], shared)[0], ResourceVersion.Pack([Outbound(second)], shared)[0]);
@@ -141,8 +141,9 @@ public sealed class SharedTranslationTests
         Assert.Equal("outbound|8080||pay.shop.svc.cluster.local", Assert.Single(CartRoute(web1).Route_.Clusters).Name);
     }
 
+    /// <summary>The part of the outbound routes holding shop's virtual hosts (cart's among them).</summary>
     private static RouteConfiguration Outbound(ProxyResources resources) =>
-        Assert.Single(resources.Routes, r => r.Name == SidecarOutboundGenerator.RouteConfigName);
+        Assert.Single(resources.Routes, r => r.Name == $"{SidecarOutboundGenerator.RouteConfigName}/shop" && r.PartOf == SidecarOutboundGenerator.RouteConfigName);
 
     private static Cluster CartCluster(ProxyResources resources) =>
         Assert.Single(resources.Clusters, c => c.Name == "outbound|8080||cart.shop.svc.cluster.local");

@@ -53,7 +53,17 @@ internal sealed class Simulation
 
     public ClusterLoadAssignment Endpoints(string clusterName) => Assert.Single(Resources.Endpoints, e => e.ClusterName == clusterName);
 
-    public RouteConfiguration RouteConfig(string name) => Assert.Single(Resources.Routes, r => r.Name == name);
+    /// <summary>A route configuration as its listener's table sees it: with its parts' virtual hosts (in name order) before its own.</summary>
+    public RouteConfiguration RouteConfig(string name)
+    {
+        var whole = Assert.Single(Resources.Routes, r => r.Name == name);
+        var parts = Resources.Routes.Where(r => r.PartOf == name).OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
+        if (parts.Count == 0) return whole;
+        var merged = new RouteConfiguration { Name = name };
+        foreach (var part in parts) merged.VirtualHosts.AddRange(part.VirtualHosts);
+        merged.VirtualHosts.AddRange(whole.VirtualHosts);
+        return merged;
+    }
 
     public VirtualHost VirtualHost(string routeConfig, string name) => Assert.Single(RouteConfig(routeConfig).VirtualHosts, v => v.Name == name);
 

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Configuration;
 using static Mesh.Proxy.Tests.Infrastructure.MeshConfig;
@@ -54,6 +55,79 @@ public sealed class SnapshotCompilerTests
         var error = Assert.Throws<ConfigRejectedException>(() => _compiler.Compile(ProxySnapshot.Empty, Response(TypeUrls.Listener, "1", listener)));
 
         Assert.Contains("unknown listener address 'not-an-address'", error.Message);
+    }
+
+    [Fact]
+    public void Compile_IncrementOnTheHeldVersion_ReplacesAddsAndRemovesByNameAndKeepsTheRest()
+    {
+        var held = _compiler.Compile(ProxySnapshot.Empty, Response(TypeUrls.Cluster, "v1", Cluster("a"), Cluster("b"), Cluster("c")));
+        var increment = Increment(TypeUrls.Cluster, "v2", "v1", ["b"], Cluster("a", UpstreamProtocol.Http2), Cluster("d"));
+
+        var next = _compiler.Compile(held, increment);
+
+        var applied = next.GetApplied(TypeUrls.Cluster);
+        Assert.Equal("v2", applied.Version);
+        Assert.Equal(["a", "c", "d"], applied.Resources.Select(r => ((Cluster)r).Name));
+        Assert.Equal(UpstreamProtocol.Http2, ((Cluster)applied.Resources[0]).Protocol);
+        Assert.Same(held.Clusters["c"].Transport, next.Clusters["c"].Transport);
+        Assert.False(next.Clusters.ContainsKey("b"));
+    }
+
+    [Fact]
+    public void Compile_IncrementOnAnotherVersionOrRemovingAnUnknownName_RejectsAndNamesWhy()
+    {
+        var held = _compiler.Compile(ProxySnapshot.Empty, Response(TypeUrls.Cluster, "v1", Cluster("a")));
+
+        var otherBase = Assert.Throws<ConfigRejectedException>(() => _compiler.Compile(held, Increment(TypeUrls.Cluster, "v3", "v2", [], Cluster("b"))));
+        var nothingHeld = Assert.Throws<ConfigRejectedException>(() => _compiler.Compile(ProxySnapshot.Empty, Increment(TypeUrls.Cluster, "v2", "v1", [], Cluster("b"))));
+        var unknown = Assert.Throws<ConfigRejectedException>(() => _compiler.Compile(held, Increment(TypeUrls.Cluster, "v2", "v1", ["z"])));
+
+        Assert.Contains("an increment on version 'v2', but this proxy holds version 'v1'", otherBase.Message);
+        Assert.Contains("but this proxy holds none", nothingHeld.Message);
+        Assert.Contains("removed_resources names 'z'", unknown.Message);
+    }
+
+    [Fact]
+    public void Compile_RouteConfigurationWithParts_OneTableOfItsPartsAndItsOwnVirtualHosts()
+    {
+        var whole = Routes("outbound", Host("rest", ["*"], ToCluster("fallthrough")));
+        var shop = Routes("outbound/shop", Host("cart", ["cart:80"], ToCluster("cart")));
+        shop.PartOf = "outbound";
+        var ops = Routes("outbound/ops", Host("metrics", ["metrics:80"], ToCluster("metrics")));
+        ops.PartOf = "outbound";
+
+        var snapshot = _compiler.Compile(ProxySnapshot.Empty, Response(TypeUrls.Route, "1", whole, shop, ops));
+
+        var table = Assert.Single(snapshot.RouteTables).Value;
+        Assert.Equal("outbound", table.Name);
+        Assert.Equal("cart", table.FindVirtualHost("cart:80", isHttps: false)!.Name);
+        Assert.Equal("metrics", table.FindVirtualHost("metrics:80", isHttps: false)!.Name);
+        Assert.Equal("rest", table.FindVirtualHost("other:80", isHttps: false)!.Name);
+    }
+
+    [Theory]
+    [InlineData("missing")]
+    [InlineData("outbound/shop")]
+    public void Compile_PartOfNoWholeConfiguration_Rejects(string partOf)
+    {
+        var whole = Routes("outbound");
+        var shop = Routes("outbound/shop", Host("cart", ["cart:80"], ToCluster("cart")));
+        shop.PartOf = "outbound";
+        var stray = Routes("outbound/stray", Host("x", ["x:80"], ToCluster("x")));
+        stray.PartOf = partOf;
+
+        var error = Assert.Throws<ConfigRejectedException>(() => _compiler.Compile(ProxySnapshot.Empty, Response(TypeUrls.Route, "1", whole, shop, stray)));
+
+        Assert.Contains($"'outbound/stray'.part_of: '{partOf}' is not a route configuration of this set that is not itself a part", error.Message);
+    }
+
+    private static DiscoveryResponse Increment(string typeUrl, string version, string baseVersion, string[] removed, params IMessage[] changed)
+    {
+        var response = Response(typeUrl, version, changed);
+        response.Incremental = true;
+        response.BaseVersion = baseVersion;
+        response.RemovedResources.AddRange(removed);
+        return response;
     }
 
     [Fact]
