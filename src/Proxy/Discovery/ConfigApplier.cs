@@ -40,7 +40,15 @@ internal sealed class ConfigApplier(SnapshotCompiler compiler, ProxySnapshotStor
                 transport.Retire();
             }
 
-            DiscoveryLog.Applied(logger, type, response.VersionInfo, response.Resources.Count);
+            var count = candidate.GetApplied(response.TypeUrl).Resources.Count;
+            if (response.Incremental)
+            {
+                DiscoveryLog.AppliedIncrement(logger, type, response.VersionInfo, count, response.BaseVersion, response.Resources.Count, response.RemovedResources.Count);
+            }
+            else
+            {
+                DiscoveryLog.Applied(logger, type, response.VersionInfo, count);
+            }
             return new DiscoveryRequest { TypeUrl = response.TypeUrl, VersionInfo = response.VersionInfo, ResponseNonce = response.Nonce };
         }
         catch (ConfigRejectedException ex)

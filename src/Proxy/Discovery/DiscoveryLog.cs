@@ -11,6 +11,10 @@ internal static partial class DiscoveryLog
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "applied {Type} v{Version} ({Count} resources)")]
     public static partial void Applied(ILogger logger, string type, string version, int count);
 
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Information,
+        Message = "applied {Type} v{Version} ({Count} resources: an increment on v{BaseVersion}, {Changed} changed, {Removed} removed)")]
+    public static partial void AppliedIncrement(ILogger logger, string type, string version, int count, string baseVersion, int changed, int removed);
+
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "NACKed {Type} v{Version}: {Reason}")]
     public static partial void Rejected(ILogger logger, string type, string version, string reason);
 
