@@ -61,6 +61,15 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
     private static DiscoveryRequest Ack(DiscoveryResponse response) =>
         new() { TypeUrl = response.TypeUrl, VersionInfo = response.VersionInfo, ResponseNonce = response.Nonce };
 
+    /// <summary>What a proxy answers when it cannot apply <paramref name="response"/> and keeps <paramref name="heldVersion"/>.</summary>
+    private static DiscoveryRequest Nack(DiscoveryResponse response, string heldVersion, string reason) => new()
+    {
+        TypeUrl = response.TypeUrl,
+        VersionInfo = heldVersion,
+        ResponseNonce = response.Nonce,
+        ErrorDetail = new ErrorDetail { Code = 3, Message = reason },
+    };
+
     [Fact]
     public async Task Version_AsIstiodAnswers_KialiFindsTheIstioReleaseFirst()
     {
@@ -127,13 +136,7 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
         Assert.Equal(TypeUrls.Route, changed.TypeUrl);
         Assert.NotEqual(initial[3].VersionInfo, changed.VersionInfo);
 
-        await call.RequestStream.WriteAsync(new DiscoveryRequest
-        {
-            TypeUrl = TypeUrls.Route,
-            VersionInfo = initial[3].VersionInfo,
-            ResponseNonce = changed.Nonce,
-            ErrorDetail = new ErrorDetail { Code = 3, Message = "route names an unknown cluster" },
-        }, _timeout.Token);
+        await call.RequestStream.WriteAsync(Nack(changed, initial[3].VersionInfo, "route names an unknown cluster"), _timeout.Token);
         await Eventually.TrueAsync(() => connection.OverallStatus == SyncStatus.Nacked, "the NACK to be recorded");
 
         syncz = await GetJsonAsync("/debug/syncz");
@@ -175,13 +178,7 @@ public sealed class DiscoveryServerTests : IAsyncLifetime
         Assert.Empty(increment.RemovedResources);
 
         // Refused (as if the proxy held another set): the whole set of the same version follows, unasked.
-        await call.RequestStream.WriteAsync(new DiscoveryRequest
-        {
-            TypeUrl = TypeUrls.Route,
-            VersionInfo = initial[3].VersionInfo,
-            ResponseNonce = increment.Nonce,
-            ErrorDetail = new ErrorDetail { Code = 3, Message = "an increment on another version" },
-        }, _timeout.Token);
+        await call.RequestStream.WriteAsync(Nack(increment, initial[3].VersionInfo, "an increment on another version"), _timeout.Token);
         Assert.True(await responses.MoveNextAsync());
         var whole = responses.Current;
         Assert.Equal((TypeUrls.Route, false, increment.VersionInfo), (whole.TypeUrl, whole.Incremental, whole.VersionInfo));
