@@ -2,6 +2,7 @@ using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Model;
 using Mesh.ControlPlane.Monitoring;
 using Mesh.ControlPlane.Translation;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
@@ -247,9 +248,9 @@ internal sealed class DiscoveryStream
     /// </summary>
     private static bool AddIncrement(SharedResources previous, SharedResources current, DiscoveryResponse response)
     {
-        var before = new Dictionary<string, Google.Protobuf.WellKnownTypes.Any>(previous.Names.Length, StringComparer.Ordinal);
+        var before = new Dictionary<string, Any>(previous.Names.Length, StringComparer.Ordinal);
         for (var i = 0; i < previous.Names.Length; i++) before[previous.Names[i]] = previous.Packed[i];
-        var changed = new List<Google.Protobuf.WellKnownTypes.Any>();
+        var changed = new List<Any>();
         for (var i = 0; i < current.Packed.Length; i++)
         {
             var resource = current.Packed[i];

@@ -14,9 +14,8 @@ namespace Mesh.ControlPlane.Translation;
 /// <remarks>
 /// A key is exact when the function that builds the resource can read nothing of the proxy but the key: the key types
 /// (<see cref="OutboundRouteInputs"/>, <see cref="OutboundClusterInputs"/>) are what those functions take in place of
-/// the proxy. The cache lives as long as
-/// its snapshot, so an entry never outlives the config it was built from. Concurrent streams asking for one key wait
-/// for one build.
+/// the proxy. The cache lives as long as its snapshot, so an entry never outlives the config it was built from.
+/// Concurrent streams asking for one key wait for one build.
 /// </remarks>
 internal sealed class SharedTranslation
 {
