@@ -232,7 +232,7 @@ internal sealed class DiscoveryStream
             Nonce = $"{_connection.Id}-{++_nonceSequence}",
         };
         _sentIncrement[type] = _incremental && _sent[type] is { } sent && AddIncrement(sent, held, response);
-        if (!_sentIncrement[type]) response.Resources.AddRange(held.Packed);
+        if (!_sentIncrement[type]) AddAll(held, response);
         _sent[type] = held;
         var state = _connection.GetState(typeUrl);
         _connection.SetState(state with { SentVersion = response.VersionInfo, SentNonce = response.Nonce, SentAt = _time.GetUtcNow() });
@@ -248,14 +248,14 @@ internal sealed class DiscoveryStream
     /// </summary>
     private static bool AddIncrement(SharedResources previous, SharedResources current, DiscoveryResponse response)
     {
-        var before = new Dictionary<string, Any>(previous.Names.Length, StringComparer.Ordinal);
+        var before = new Dictionary<string, PackedResource>(previous.Names.Length, StringComparer.Ordinal);
         for (var i = 0; i < previous.Names.Length; i++) before[previous.Names[i]] = previous.Packed[i];
         var changed = new List<Any>();
         for (var i = 0; i < current.Packed.Length; i++)
         {
             var resource = current.Packed[i];
-            if (before.Remove(current.Names[i], out var was) && (ReferenceEquals(was, resource) || was.Value.Equals(resource.Value))) continue;
-            changed.Add(resource);
+            if (before.Remove(current.Names[i], out var was) && was.SameBytesAs(resource)) continue;
+            changed.Add(resource.Any);
         }
         if (changed.Count == current.Packed.Length) return false;
         response.Incremental = true;
@@ -266,6 +266,12 @@ internal sealed class DiscoveryStream
         removed.Sort(StringComparer.Ordinal);
         response.RemovedResources.AddRange(removed);
         return true;
+    }
+
+    private static void AddAll(SharedResources held, DiscoveryResponse response)
+    {
+        response.Resources.Capacity = held.Packed.Length;
+        foreach (var resource in held.Packed) response.Resources.Add(resource.Any);
     }
 
     private static bool IsKnownType(string typeUrl) => TypeIndex(typeUrl) >= 0;

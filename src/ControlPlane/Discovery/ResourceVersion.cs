@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using Mesh.ControlPlane.Translation;
 
 namespace Mesh.ControlPlane.Discovery;
@@ -13,27 +12,23 @@ internal static class ResourceVersion
     /// these bytes, and the response sends them, so no resource is serialized twice.
     /// </summary>
     /// <param name="shared">The snapshot's shared resources, packed once for every stream that holds them; null packs each.</param>
-    public static Any[] Pack(IReadOnlyList<IMessage> resources, SharedTranslation? shared = null)
+    public static PackedResource[] Pack(IReadOnlyList<IMessage> resources, SharedTranslation? shared = null)
     {
-        var packed = new Any[resources.Count];
-        for (var i = 0; i < packed.Length; i++) packed[i] = shared?.PackedOf(resources[i]) ?? Any.Pack(resources[i]);
+        var packed = new PackedResource[resources.Count];
+        for (var i = 0; i < packed.Length; i++) packed[i] = shared?.PackedOf(resources[i]) ?? new PackedResource(resources[i]);
         return packed;
     }
 
-    public static string Compute(IReadOnlyList<Any> packed) => FromDigest(Digest(packed));
+    public static string Compute(IReadOnlyList<PackedResource> packed) => FromDigest(Digest(packed));
 
-    /// <summary>The SHA-256 of the resources' bytes, each length-prefixed so two lists never hash the same by concatenating alike.</summary>
-    public static byte[] Digest(IReadOnlyList<Any> packed)
+    /// <summary>
+    /// The SHA-256 of the resources' own digests, in order: equal only for the same bytes in the same order (each
+    /// digest is 32 bytes, so no two lists run together alike), and 32 bytes hashed per resource whatever its size.
+    /// </summary>
+    public static byte[] Digest(IReadOnlyList<PackedResource> packed)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> length = stackalloc byte[4];
-        for (var i = 0; i < packed.Count; i++)
-        {
-            var bytes = packed[i].Value.Span;
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, bytes.Length);
-            hash.AppendData(length);
-            hash.AppendData(bytes);
-        }
+        for (var i = 0; i < packed.Count; i++) hash.AppendData(packed[i].Digest);
         return hash.GetHashAndReset();
     }
 

@@ -1,4 +1,4 @@
-using Google.Protobuf.WellKnownTypes;
+using Mesh.ControlPlane.Translation;
 
 namespace Mesh.ControlPlane.Discovery;
 
@@ -8,7 +8,7 @@ namespace Mesh.ControlPlane.Discovery;
 /// not a thousand. A content is released when its last holder lets go.
 /// </summary>
 /// <remarks>
-/// Contents are found by their full SHA-256 digest, not by the short version: two streams are only ever given the same
+/// Contents are found by their full digest (<see cref="ResourceVersion.Digest"/>), not by the short version: two streams are only ever given the same
 /// copy when their contents are byte for byte the same. Acquired and released once per type per regeneration, never
 /// per request, so a plain lock is enough.
 /// </remarks>
@@ -32,7 +32,7 @@ internal sealed class SharedResourcePool
     /// </summary>
     /// <param name="type">The type's place in push order: equal bytes of two types are two contents.</param>
     /// <param name="names">Each resource's name, in the order of <paramref name="packed"/> (a function of its bytes, so not part of the key).</param>
-    public SharedResources Acquire(int type, Any[] packed, string[] names)
+    public SharedResources Acquire(int type, PackedResource[] packed, string[] names)
     {
         var digest = ResourceVersion.Digest(packed);
         var key = $"{type}:{Convert.ToHexStringLower(digest)}";

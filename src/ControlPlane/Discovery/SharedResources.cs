@@ -1,4 +1,4 @@
-using Google.Protobuf.WellKnownTypes;
+using Mesh.ControlPlane.Translation;
 
 namespace Mesh.ControlPlane.Discovery;
 
@@ -8,7 +8,7 @@ namespace Mesh.ControlPlane.Discovery;
 /// </summary>
 internal sealed class SharedResources
 {
-    internal SharedResources(string key, Any[] packed, string[] names, string version)
+    internal SharedResources(string key, PackedResource[] packed, string[] names, string version)
     {
         Key = key;
         Packed = packed;
@@ -20,7 +20,7 @@ internal sealed class SharedResources
     internal string Key { get; }
 
     /// <summary>The resources as a response carries them; never modified once shared.</summary>
-    public Any[] Packed { get; }
+    public PackedResource[] Packed { get; }
 
     /// <summary>Each packed resource's name (<see cref="Mesh.Contracts.Discovery.ResourceNames"/>), in the same order: what increments are made by.</summary>
     public string[] Names { get; }

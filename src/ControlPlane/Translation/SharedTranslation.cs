@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using Mesh.ControlPlane.Model;
 
 namespace Mesh.ControlPlane.Translation;
@@ -9,7 +8,7 @@ namespace Mesh.ControlPlane.Translation;
 /// <summary>
 /// Resources translated once per snapshot and shared by every proxy whose inputs to them are equal, as istiod's
 /// xDS cache does: a thousand sidecars of ten namespaces need ten outbound route configurations, not a thousand. Each
-/// shared resource is also packed once, so no stream serializes it again.
+/// shared resource is also packed and hashed once, so no stream serializes or hashes it again.
 /// </summary>
 /// <remarks>
 /// A key is exact when the function that builds the resource can read nothing of the proxy but the key: the key types
@@ -22,7 +21,7 @@ internal sealed class SharedTranslation
     private static readonly ConditionalWeakTable<MeshSnapshot, SharedTranslation> BySnapshot = new();
 
     private readonly ConcurrentDictionary<object, Lazy<object>> _builds = new();
-    private readonly ConcurrentDictionary<IMessage, Lazy<Any>> _packed = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<IMessage, Lazy<PackedResource>> _packed = new(ReferenceEqualityComparer.Instance);
 
     private SharedTranslation(MeshSnapshot snapshot)
     {
@@ -66,12 +65,12 @@ internal sealed class SharedTranslation
         var entry = _builds.GetOrAdd(key, _ => new Lazy<object>(() =>
         {
             var result = build(key, arg);
-            foreach (var resource in resourcesOf(result)) _packed.TryAdd(resource, new Lazy<Any>(() => Any.Pack(resource)));
+            foreach (var resource in resourcesOf(result)) _packed.TryAdd(resource, new Lazy<PackedResource>(() => new PackedResource(resource)));
             return result;
         }));
         return (TResult)entry.Value;
     }
 
-    /// <summary>The packed form of a resource this cache shares, packed once; null for a resource of one proxy's own.</summary>
-    public Any? PackedOf(IMessage resource) => _packed.TryGetValue(resource, out var packed) ? packed.Value : null;
+    /// <summary>The packed form of a resource this cache shares, packed and hashed once; null for a resource of one proxy's own.</summary>
+    public PackedResource? PackedOf(IMessage resource) => _packed.TryGetValue(resource, out var packed) ? packed.Value : null;
 }

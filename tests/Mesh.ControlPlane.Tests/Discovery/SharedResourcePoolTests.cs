@@ -1,13 +1,13 @@
-using Google.Protobuf.WellKnownTypes;
 using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Discovery;
+using Mesh.ControlPlane.Translation;
 
 namespace Mesh.ControlPlane.Tests.Discovery;
 
 /// <summary>One copy per distinct content and type, found by its full digest, released with its last holder.</summary>
 public sealed class SharedResourcePoolTests
 {
-    private static Any[] Packed(params string[] clusterNames) =>
+    private static PackedResource[] Packed(params string[] clusterNames) =>
         ResourceVersion.Pack(clusterNames.Select(name => new Cluster { Name = name }).ToArray());
 
     [Fact]

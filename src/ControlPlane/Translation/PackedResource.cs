@@ -1,0 +1,26 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Mesh.ControlPlane.Translation;
+
+/// <summary>
+/// A resource packed as a response carries it, with the SHA-256 of its bytes. Made once per resource: a proxy's
+/// version and an increment's diff then read 32 bytes per resource, however large it is, and a resource shared by a
+/// thousand proxies is hashed once, not a thousand times.
+/// </summary>
+internal sealed class PackedResource
+{
+    public PackedResource(IMessage resource)
+    {
+        Any = Any.Pack(resource);
+        Digest = SHA256.HashData(Any.Value.Span);
+    }
+
+    public Any Any { get; }
+
+    public byte[] Digest { get; }
+
+    /// <summary>Whether the two carry the same bytes: the same object, or equal digests.</summary>
+    public bool SameBytesAs(PackedResource other) => ReferenceEquals(this, other) || Digest.AsSpan().SequenceEqual(other.Digest);
+}
