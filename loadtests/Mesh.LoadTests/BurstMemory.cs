@@ -7,8 +7,8 @@ namespace Mesh.LoadTests;
 /// <summary>
 /// What a burst of concurrent HTTP/2 streams does to the proxies' memory: the gateway and the backend sidecar's
 /// resident set before, at the peak of the burst, and after it, with the GC settings the mesh's programs run with
-/// (or those given in DOTNET_* variables, which the programs inherit: DOTNET_GCHeapHardLimit=0x6000000 gives each the
-/// 96 MB heap limit .NET would take in a pod limited to 128 MB). Requests the overload manager refuses (503, "envoy
+/// (or those given in DOTNET_* variables, which the programs inherit: DOTNET_GCHeapHardLimit=6000000, hexadecimal, gives
+/// each the 96 MB heap limit .NET would take in a pod limited to 128 MB). Requests the overload manager refuses (503, "envoy
 /// overloaded") are counted apart from failures. See docs/operations.md ("Memory").
 /// </summary>
 internal static class BurstMemory

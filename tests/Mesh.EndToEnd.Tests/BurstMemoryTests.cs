@@ -21,7 +21,8 @@ public sealed class BurstMemoryTests
     {
         await using var run = await MeshRun.StartAsync(configure: options => options with
         {
-            GatewayEnvironment = new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = $"0x{PodLimitMegabytes * 3 / 4 * 1024 * 1024:X}" },
+            // Hexadecimal digits without 0x: the form both the JIT and the image's ahead-of-time compiled runtime read.
+            GatewayEnvironment = new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = $"{PodLimitMegabytes * 3 / 4 * 1024 * 1024:X}" },
         });
         var pid = run.Mesh.ProcessId(LocalMesh.GatewayName) ?? throw new InvalidOperationException("no gateway process");
 

@@ -19,4 +19,7 @@ internal static partial class OverloadLog
 
     [LoggerMessage(EventId = 5005, Level = LogLevel.Information, Message = "overload manager: below {Max} requests in flight again, after refusing {Refused}")]
     public static partial void BelowActiveRequestsCap(ILogger logger, int max, int refused);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Warning, Message = "{Name}={Value} is ignored: this proxy is compiled ahead of time, and its runtime reads GC settings as hexadecimal digits without 0x: write {Name}={Digits}")]
+    public static partial void GcSettingIgnored(ILogger logger, string name, string value, string digits);
 }

@@ -100,6 +100,10 @@ internal sealed class OverloadManager : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        foreach (var setting in IgnoredGcSettings.In(Environment.GetEnvironmentVariables(), IgnoredGcSettings.CompiledAheadOfTime))
+        {
+            OverloadLog.GcSettingIgnored(_logger, setting.Name, setting.Value, setting.Digits);
+        }
         MeasureOutsideHeap();
         var budget = BudgetBytes();
         if (budget <= 0)
