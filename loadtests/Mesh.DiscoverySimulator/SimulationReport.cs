@@ -41,7 +41,7 @@ internal sealed class SimulationReport(SimulationOptions options)
         {
             var change = Changes[i];
             Line(text, $"change {i + 1}{(i == 0 ? " (cold)" : "")}: ACKed", $"{change.Acked}/{change.ExpectedDependents} in {change.Elapsed.TotalSeconds:0.00} s, " +
-                $"per proxy {Describe(change.Milliseconds)}, {change.CpuMilliseconds:0} ms control-plane CPU");
+                $"per proxy {Describe(change.Milliseconds)}, {change.CpuMilliseconds:0} ms control-plane CPU, {change.ProxiesCpuMilliseconds:0} ms the simulated proxies'");
         }
         if (Changes.Count > 0)
         {
@@ -86,4 +86,6 @@ internal sealed class ChangeResult
     public Percentiles Milliseconds { get; set; }
     public PushTally Tally { get; set; } = new();
     public double CpuMilliseconds { get; set; }
+    /// <summary>The simulator's own CPU over the same time: the proxies' side, on the same cores.</summary>
+    public double ProxiesCpuMilliseconds { get; set; }
 }
