@@ -268,6 +268,7 @@ internal sealed class DiscoveryStream
         return true;
     }
 
+    /// <summary>Makes <paramref name="response"/> the whole set: every resource of <paramref name="held"/>, in order.</summary>
     private static void AddAll(SharedResources held, DiscoveryResponse response)
     {
         response.Resources.Capacity = held.Packed.Length;

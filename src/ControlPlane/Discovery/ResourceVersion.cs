@@ -8,8 +8,9 @@ namespace Mesh.ControlPlane.Discovery;
 internal static class ResourceVersion
 {
     /// <summary>
-    /// The resources as a response carries them. A stream packs each type once per regeneration: the version hashes
-    /// these bytes, and the response sends them, so no resource is serialized twice.
+    /// The resources as a response carries them, each with its digest. A stream packs each type once per
+    /// regeneration: the version is made of these digests, and the response sends these bytes, so no resource is
+    /// serialized or hashed twice.
     /// </summary>
     /// <param name="shared">The snapshot's shared resources, packed once for every stream that holds them; null packs each.</param>
     public static PackedResource[] Pack(IReadOnlyList<IMessage> resources, SharedTranslation? shared = null)

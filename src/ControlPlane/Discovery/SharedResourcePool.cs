@@ -8,9 +8,9 @@ namespace Mesh.ControlPlane.Discovery;
 /// not a thousand. A content is released when its last holder lets go.
 /// </summary>
 /// <remarks>
-/// Contents are found by their full digest (<see cref="ResourceVersion.Digest"/>), not by the short version: two streams are only ever given the same
-/// copy when their contents are byte for byte the same. Acquired and released once per type per regeneration, never
-/// per request, so a plain lock is enough.
+/// Contents are found by their full digest (<see cref="ResourceVersion.Digest"/>), not by the short version: two
+/// streams are only ever given the same copy when their contents are byte for byte the same. Acquired and released
+/// once per type per regeneration, never per request, so a plain lock is enough.
 /// </remarks>
 internal sealed class SharedResourcePool
 {

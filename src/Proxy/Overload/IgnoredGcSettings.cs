@@ -21,8 +21,7 @@ internal static class IgnoredGcSettings
         if (!compiledAheadOfTime) return ignored;
         foreach (DictionaryEntry entry in environment)
         {
-            if (entry.Key is string name && entry.Value is string value
-                && (name.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase) || name.StartsWith("COMPlus_GC", StringComparison.OrdinalIgnoreCase))
+            if (entry.Key is string name && entry.Value is string value && IsGcSetting(name)
                 && value.Trim().StartsWith("0x", StringComparison.OrdinalIgnoreCase))
             {
                 ignored.Add(new IgnoredGcSetting(name, value, value.Trim()[2..]));
@@ -31,6 +30,10 @@ internal static class IgnoredGcSettings
         ignored.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
         return ignored;
     }
+
+    /// <summary>The runtime's GC settings, by either of the prefixes it reads (COMPlus_ is the older one).</summary>
+    private static bool IsGcSetting(string name) =>
+        name.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase) || name.StartsWith("COMPlus_GC", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <param name="Digits">The value as this runtime reads it: the same hexadecimal digits, without 0x.</param>
