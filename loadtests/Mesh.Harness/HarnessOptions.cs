@@ -8,7 +8,7 @@ internal sealed record HarnessOptions
 {
     public const string Usage = """
         usage: harness [--short] [--rate N] [--connections N] [--warmup S] [--duration S] [--max-duration S]
-                       [--protocol http1|http2] [--paths LIST] [--out DIR]
+                       [--protocol http1|http2] [--paths LIST] [--out DIR] [--proxy-executable PATH]
           --rate          the fixed rate for the latency, CPU and RSS window, req/s (default 1000)
           --connections   connections of the closed loop and of the fixed-rate pool (default 16)
           --warmup        seconds at the fixed rate before the windows (default 40: tiered JIT warm-up)
@@ -17,6 +17,8 @@ internal sealed record HarnessOptions
           --protocol      http1 (default) or http2 (h2c with prior knowledge on every path)
           --paths         comma-separated, in order (default all): direct,nginx,haproxy,inbound,sidecar,gateway
           --out           the folder for table.md, table.csv and latency.png (default loadtests/results/harness-<time>)
+          --proxy-executable PATH
+                          a native proxy (published with PublishAot, as the image ships it) in place of the JIT'd build
           --short         a second or so per path at 200 req/s, 4 connections: checks that everything runs
         """;
 
@@ -37,6 +39,9 @@ internal sealed record HarnessOptions
     public IReadOnlyList<string> Paths { get; init; } = AllPaths;
 
     public string? OutputDir { get; init; }
+
+    /// <summary>A native proxy executable for every sidecar and the gateway; null: the JIT'd build.</summary>
+    public string? ProxyExecutable { get; init; }
 
     public static HarnessOptions Short => new()
     {
@@ -79,6 +84,7 @@ internal sealed record HarnessOptions
                 } },
                 "--paths" => options with { Paths = PathList(value) },
                 "--out" => options with { OutputDir = value },
+                "--proxy-executable" => options with { ProxyExecutable = File.Exists(value) ? Path.GetFullPath(value) : throw new ArgumentException($"--proxy-executable: no file '{value}'") },
                 var unknown => throw new ArgumentException($"unknown option {unknown}"),
             };
         }

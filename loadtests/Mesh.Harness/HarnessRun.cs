@@ -26,6 +26,7 @@ internal sealed class HarnessRun(HarnessOptions options, Action<string> progress
                 WorkDir = workDir,
                 ConfigOverrides = BenchConfig.Overrides(),
                 OnProgress = line => progress("  " + line),
+                ProxyExecutable = options.ProxyExecutable,
             }, cancellationToken);
             var backend = mesh.Workloads.Single(w => w.Name == "backend-v1");
             var http2 = options.Protocol == LoadProtocol.Http2;
@@ -146,8 +147,9 @@ internal sealed class HarnessRun(HarnessOptions options, Action<string> progress
     private void Write(string outputDir, IReadOnlyList<PathMeasurement> rows)
     {
         Directory.CreateDirectory(outputDir);
+        var proxy = options.ProxyExecutable is null ? "the JIT'd proxy" : "the native proxy " + options.ProxyExecutable;
         var settings = string.Create(CultureInfo.InvariantCulture,
-            $"{options.ProtocolName}, {options.Connections} connections; fixed rate {options.Rate:0} req/s for {Seconds(options.Duration)} after {Seconds(options.Warmup)} of warm-up; closed loop for {Seconds(options.MaxDuration)}; {Environment.ProcessorCount} cores");
+            $"{options.ProtocolName}, {options.Connections} connections; fixed rate {options.Rate:0} req/s for {Seconds(options.Duration)} after {Seconds(options.Warmup)} of warm-up; closed loop for {Seconds(options.MaxDuration)}; {Environment.ProcessorCount} cores; {proxy}");
         File.WriteAllText(Path.Combine(outputDir, "table.md"), $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC: {settings}.\n\n{ResultTable.Markdown(rows)}");
         File.WriteAllText(Path.Combine(outputDir, "table.csv"), ResultTable.Csv(rows));
         LatencyChart.Write(Path.Combine(outputDir, "latency.png"), rows, $"Latency at {options.Rate:0} req/s ({options.ProtocolName})");

@@ -312,7 +312,8 @@ internal sealed class LocalMesh : IAsyncDisposable
         // Eight programs on one machine: one GC heap each, not one per core, unless the caller chose (loadtests/run.sh burst).
         environment["DOTNET_gcServer"] = Environment.GetEnvironmentVariable("DOTNET_gcServer") ?? "0";
         var logFile = Path.Combine(LogDir, name.Replace(' ', '-') + ".log");
-        var process = MeshProcess.Start(name, _layout.Binary(project), args, environment, logFile, _options.OnOutputLine);
+        var program = project == "Mesh.Proxy" && _options.ProxyExecutable is { } executable ? executable : _layout.Binary(project);
+        var process = MeshProcess.Start(name, program, args, environment, logFile, _options.OnOutputLine);
         _processes.Add(process);
         return process;
     }

@@ -49,6 +49,14 @@ internal sealed record LocalMeshOptions
     public string? BinariesFrom { get; init; }
 
     /// <summary>
+    /// A native proxy executable to run in place of <c>dotnet Mesh.Proxy.dll</c> for every sidecar and the gateway: the
+    /// proxy as the image ships it, compiled ahead of time (<c>dotnet publish src/Proxy -c Release
+    /// --use-current-runtime -p:PublishAot=true</c>), so that the load harness measures what runs in pods. Null: the
+    /// JIT'd build.
+    /// </summary>
+    public string? ProxyExecutable { get; init; }
+
+    /// <summary>
     /// Environment variables for the gateway alone: what a pod's limits would set (DOTNET_GCHeapHardLimit is the heap
     /// limit .NET takes in a container with a memory limit, 75% of it).
     /// </summary>

@@ -32,20 +32,21 @@ internal sealed class MeshProcess : IAsyncDisposable
     public int Id => _process.Id;
 
     /// <summary>
-    /// Starts <c>dotnet &lt;assembly&gt; args</c>; every output line goes to <paramref name="logFile"/>, and to
-    /// <paramref name="onLine"/> as (name, line).
+    /// Starts <c>dotnet &lt;program&gt; args</c> for an assembly (<c>.dll</c>), else the program itself (a native
+    /// executable); every output line goes to <paramref name="logFile"/>, and to <paramref name="onLine"/> as (name, line).
     /// </summary>
-    public static MeshProcess Start(string name, string assembly, IEnumerable<string> args,
+    public static MeshProcess Start(string name, string program, IEnumerable<string> args,
         IReadOnlyDictionary<string, string?> environment, string logFile, Action<string, string> onLine)
     {
-        var info = new ProcessStartInfo(DotnetHost())
+        var isAssembly = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var info = new ProcessStartInfo(isAssembly ? DotnetHost() : program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(assembly);
+        if (isAssembly) info.ArgumentList.Add(program);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
