@@ -39,8 +39,8 @@ RUN for project in ControlPlane:Mesh.ControlPlane Meshctl:Mesh.Meshctl SampleApp
       dotnet publish src/$folder/$name.csproj -c Release --no-restore -nologo -clp:ErrorsOnly \
         -p:UseAppHost=true -o /out/$name || exit 1; \
     done
-# The proxy, one per pod, as one native executable: half the memory of the JIT'd proxy and no JIT warm-up
-# (docs/performance.md). Its debug symbols stay out of the image.
+# The proxy, one per pod, as one native executable: half the memory of the JIT'd proxy and no JIT warm-up, for up to
+# a quarter of one proxy's maximum rate (docs/performance.md). Its debug symbols stay out of the image.
 RUN dotnet publish src/Proxy/Mesh.Proxy.csproj -c Release --no-restore -nologo -clp:ErrorsOnly --use-current-runtime \
       -p:PublishAot=true -o /out/Mesh.Proxy \
  && rm -f /out/Mesh.Proxy/*.dbg /out/Mesh.Proxy/*.pdb

@@ -7,8 +7,8 @@ namespace Mesh.ControlPlane.Translation;
 /// A sidecar's outbound side: the <c>virtualOutbound</c> listener and the <c>outbound</c> route configuration, one
 /// virtual host per service port the proxy sees (exported to its namespace, imported by its Sidecar resource), in one
 /// part per destination namespace (<c>outbound/&lt;namespace&gt;</c>, <see cref="RouteConfiguration.PartOf"/>) so that
-/// a change resends one part to a proxy that takes increments. A captured sidecar's virtualOutbound takes every captured connection on 0.0.0.0 and
-/// hands it on by its original destination (<see cref="CapturedOutboundListeners"/>), what none takes going where
+/// a change resends one part to a proxy that takes increments. A captured sidecar's virtualOutbound takes every
+/// captured connection on 0.0.0.0 and hands it on by its original destination (<see cref="CapturedOutboundListeners"/>), what none takes going where
 /// outboundTrafficPolicy says; its virtual hosts also answer to the services' addresses, and a last one takes the
 /// rest (<see cref="OutboundFallthrough"/>).
 /// </summary>
