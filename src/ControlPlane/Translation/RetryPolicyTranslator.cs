@@ -6,17 +6,27 @@ namespace Mesh.ControlPlane.Translation;
 /// <summary>Istio's retry conversion (pilot route/retry ConvertPolicy): the default policy, <c>attempts: 0</c>, <c>retryOn</c> with status codes, and <c>backoff</c>.</summary>
 internal static class RetryPolicyTranslator
 {
-    private const string DefaultRetryOn = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
     private const string RetriableStatusCodes = "retriable-status-codes";
+    private static readonly string[] DefaultRetryOn = ["connect-failure", "refused-stream", "unavailable", "cancelled", RetriableStatusCodes];
+
+    /// <summary>
+    /// Istio's default, for every route that sets no retries: one instance for all of them, as most routes take it (a
+    /// change at 1,000 services in ten namespaces translated 20,000 routes, and their policies were a tenth of the
+    /// control plane's CPU, in allocation and collection). Safe because a translated message is only packed and read,
+    /// never changed (a test holds this instance to its value).
+    /// </summary>
+    public static RetryPolicy Default() => SharedDefault;
+
+    private static readonly RetryPolicy SharedDefault = NewDefault();
 
     /// <summary>
     /// Istio's default when a route sets no retries: 2 retries on connection failures, refused streams, and 503, each
     /// to another host than the attempts before it.
     /// </summary>
-    public static RetryPolicy Default()
+    private static RetryPolicy NewDefault()
     {
         var policy = new RetryPolicy { NumRetries = 2, IgnorePreviousHosts = true };
-        policy.RetryOn.AddRange(DefaultRetryOn.Split(','));
+        policy.RetryOn.AddRange(DefaultRetryOn);
         policy.RetriableStatusCodes.Add(503);
         return policy;
     }
@@ -24,16 +34,18 @@ internal static class RetryPolicyTranslator
     /// <summary>Null when retries are disabled (<c>attempts: 0</c>).</summary>
     public static RetryPolicy? Convert(HttpRetry? retries)
     {
-        if (retries is null) return Default();
+        if (retries is null) return SharedDefault;
         if (retries.Attempts is not > 0) return null;
 
         // A policy was given: Istio starts from the default and overrides what was set.
-        var policy = Default();
-        policy.NumRetries = (uint)retries.Attempts.Value;
-        if (!string.IsNullOrWhiteSpace(retries.RetryOn))
+        var policy = new RetryPolicy { NumRetries = (uint)retries.Attempts.Value, IgnorePreviousHosts = true };
+        if (string.IsNullOrWhiteSpace(retries.RetryOn))
         {
-            policy.RetryOn.Clear();
-            policy.RetriableStatusCodes.Clear();
+            policy.RetryOn.AddRange(DefaultRetryOn);
+            policy.RetriableStatusCodes.Add(503);
+        }
+        else
+        {
             foreach (var raw in retries.RetryOn.Split(','))
             {
                 var part = raw.Trim();
