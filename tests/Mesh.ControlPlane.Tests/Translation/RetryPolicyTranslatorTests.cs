@@ -35,6 +35,27 @@ public sealed class RetryPolicyTranslatorTests
     }
 
     [Fact]
+    public void Translation_RoutesWithAndWithoutRetries_ShareOnlyTheUnchangedDefault()
+    {
+        var sim = Simulation.Sidecar("frontend-v1", "default", DemoYaml.Workloads, DemoYaml.BackendSubsets, """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: backend, namespace: default }
+            spec:
+              hosts: [backend]
+              http:
+              - match: [{ uri: { prefix: /api } }]
+                route: [{ destination: { host: backend, subset: v2 } }]
+                retries: { attempts: 4, retryOn: "5xx,429" }
+              - route: [{ destination: { host: backend, subset: v1 } }]
+            """);
+
+        Assert.Equal(4u, sim.Request("backend:9080", "/api")!.Route.Route_.RetryPolicy.NumRetries);
+        Assert.Same(RetryPolicyTranslator.Default(), sim.Request("backend:9080", "/")!.Route.Route_.RetryPolicy);
+        AssertIstioDefault(RetryPolicyTranslator.Default());
+    }
+
+    [Fact]
     public void Convert_ZeroAttempts_DisablesRetries() => Assert.Null(RetryPolicyTranslator.Convert(new HttpRetry { Attempts = 0 }));
 
     private static void AssertIstioDefault(RetryPolicy policy)
