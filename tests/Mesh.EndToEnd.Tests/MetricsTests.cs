@@ -103,9 +103,10 @@ public sealed class MetricsTests(ObservabilityFixture fixture)
         Assert.All(rates, rate => Assert.True(rate.Value > 0, $"rate of {string.Join(",", rate.Labels)} is {rate.Value}"));
 
         // Our per-route family covers exactly the requests Istio's counts, per reporter and for the backend's VirtualService.
-        // Each comparison is one query, so both sides come from the same scrapes: two queries can straddle a scrape, or
-        // a scrape that timed out on a loaded machine, which leaves a proxy's series stale for a moment. Waited for, as
-        // such a moment leaves the result empty; families that disagree never satisfy it.
+        // Each comparison is one query, so that two queries cannot straddle a scrape, and it is waited for: a proxy's
+        // page is written family by family, so a scrape taken while the last requests are being recorded can hold one
+        // family ahead of the other (422 against 414 once), and a scrape that timed out leaves the result empty for a
+        // moment. Families that disagree for good never satisfy it.
         await MeshRun.WaitUntilAsync(
             async () => await prometheus.QueryAsync(
                 "sum by (reporter) (istio_requests_total) - on (reporter) sum by (reporter) (mesh_route_requests_total)") is
