@@ -68,7 +68,9 @@ internal static class ForwardingFailures
             exception = exception.InnerException;
         }
 
-        return exception.Message;
+        // Some messages span lines: ObjectDisposedException's puts "Object name: ..." on a line of its own.
+        var message = exception.Message;
+        return message.Contains('\n') ? message.ReplaceLineEndings(" ") : message;
     }
 
     public static string Describe(UpstreamFailure failure) => failure switch
