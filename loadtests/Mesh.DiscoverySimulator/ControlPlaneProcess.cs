@@ -26,7 +26,8 @@ internal sealed partial class ControlPlaneProcess : IAsyncDisposable
     public int ProcessId => _process.Id;
 
     /// <summary>Starts it and waits for its ready line (which names the ports it bound).</summary>
-    public static async Task<ControlPlaneProcess> StartAsync(string configDirectory, string caDirectory, int debounceMilliseconds, TimeSpan timeout)
+    public static async Task<ControlPlaneProcess> StartAsync(
+        string configDirectory, string caDirectory, int debounceMilliseconds, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
         var binary = Path.Combine(AppContext.BaseDirectory, "Mesh.ControlPlane.dll");
         if (!File.Exists(binary)) throw new FileNotFoundException($"The control plane is not built beside the simulator ({binary}).");
@@ -44,6 +45,7 @@ internal sealed partial class ControlPlaneProcess : IAsyncDisposable
         {
             start.ArgumentList.Add(argument);
         }
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
         var control = new ControlPlaneProcess(process, caDirectory);
         var ready = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);

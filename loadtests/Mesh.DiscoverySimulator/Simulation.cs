@@ -28,7 +28,8 @@ internal sealed class Simulation(SimulationOptions options, Action<string> progr
         _mesh.WriteAll(configFolder);
         progress($"generated {options.Services} services, {Math.Max(options.Proxies, options.Services)} workloads in {_mesh.NamespaceCount} namespaces");
 
-        await using var controlPlane = await ControlPlaneProcess.StartAsync(configFolder, caFolder, options.DebounceMilliseconds, TimeSpan.FromMinutes(2));
+        await using var controlPlane = await ControlPlaneProcess.StartAsync(
+            configFolder, caFolder, options.DebounceMilliseconds, options.ControlPlaneEnvironment, TimeSpan.FromMinutes(2));
         progress($"control plane ready (pid {controlPlane.ProcessId}, discovery on 127.0.0.1:{controlPlane.GrpcPort}), {controlPlane.ResidentBytes() / (1024 * 1024)} MB resident");
         var report = new SimulationReport(options);
         var proxies = CreateProxies(controlPlane);

@@ -32,4 +32,11 @@ internal sealed record SimulationOptions
 
     /// <summary>Streams opened at once while connecting, so the handshakes do not all land in the same instant.</summary>
     public int ConnectConcurrency { get; init; } = 50;
+
+    /// <summary>
+    /// Environment variables for the control plane's process alone (<c>--control-plane-env NAME=VALUE</c>), such as a
+    /// runtime setting under measurement (<c>DOTNET_GCGen0MaxBudget</c>): set in the simulator's own environment they
+    /// would change the simulator too, which shares the machine's cores.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ControlPlaneEnvironment { get; init; } = new Dictionary<string, string>();
 }

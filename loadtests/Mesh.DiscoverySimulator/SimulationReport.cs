@@ -33,6 +33,10 @@ internal sealed class SimulationReport(SimulationOptions options)
         var text = new StringBuilder();
         var n = Math.Max(1, Options.Proxies);
         Line(text, "proxies / services", $"{Options.Proxies} / {Options.Services}");
+        if (Options.ControlPlaneEnvironment.Count > 0)
+        {
+            Line(text, "control plane environment", string.Join(" ", Options.ControlPlaneEnvironment.Select(e => $"{e.Key}={e.Value}")));
+        }
         Line(text, "full config: all configured", $"{Configured}/{Options.Proxies} in {InitialElapsed.TotalSeconds:0.00} s");
         Line(text, "full config per proxy (ms)", Describe(InitialMilliseconds));
         Line(text, "full push per proxy", $"{InitialTally.TotalBytes / n:N0} bytes, {InitialTally.TotalResources / n:N0} resources, {InitialCpuMilliseconds / n:0.0} ms control-plane CPU");

@@ -3,7 +3,8 @@ using System.Globalization;
 namespace Mesh.DiscoverySimulator;
 
 /// <summary>
-/// <c>Mesh.DiscoverySimulator [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--changes N] [--deadline-seconds N]</c>:
+/// <c>Mesh.DiscoverySimulator [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--changes N] [--deadline-seconds N]
+/// [--control-plane-env NAME=VALUE]...</c>:
 /// one run, progress lines, the final table; exit code 1 when something did not converge.
 /// </summary>
 internal static class SimulatorProgram
@@ -12,6 +13,8 @@ internal static class SimulatorProgram
     {
         var positional = new List<int>();
         var options = new SimulationOptions();
+        var controlPlaneEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
+        const string Usage = "Usage: [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--changes N] [--deadline-seconds N] [--control-plane-env NAME=VALUE]...";
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -24,10 +27,20 @@ internal static class SimulatorProgram
                 case "--deadline-seconds" when i + 1 < args.Length:
                     options = options with { PhaseDeadline = TimeSpan.FromSeconds(int.Parse(args[++i], CultureInfo.InvariantCulture)) };
                     break;
+                case "--control-plane-env" when i + 1 < args.Length:
+                    var assignment = args[++i];
+                    var equals = assignment.IndexOf('=');
+                    if (equals < 1)
+                    {
+                        Console.Error.WriteLine($"--control-plane-env takes NAME=VALUE, not '{assignment}'. {Usage}");
+                        return 2;
+                    }
+                    controlPlaneEnvironment[assignment[..equals]] = assignment[(equals + 1)..];
+                    break;
                 default:
                     if (!int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
                     {
-                        Console.Error.WriteLine($"Unexpected argument '{args[i]}'. Usage: [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--changes N] [--deadline-seconds N]");
+                        Console.Error.WriteLine($"Unexpected argument '{args[i]}'. {Usage}");
                         return 2;
                     }
                     positional.Add(number);
@@ -36,6 +49,7 @@ internal static class SimulatorProgram
         }
         if (positional.Count > 0) options = options with { Proxies = positional[0] };
         if (positional.Count > 1) options = options with { Services = positional[1] };
+        options = options with { ControlPlaneEnvironment = controlPlaneEnvironment };
 
         var work = Directory.CreateTempSubdirectory("mesh-simulation-");
         try

@@ -48,6 +48,21 @@ public sealed class DiscoverySimulationTests
         }
     }
 
+    [Fact]
+    public async Task ControlPlaneEnvironment_ReachesTheControlPlaneProcessOnly()
+    {
+        using var work = new TempDirectory();
+        var config = Directory.CreateDirectory(System.IO.Path.Combine(work.Path, "config")).FullName;
+        var environment = new Dictionary<string, string> { ["MESH_SIMULATION_PROBE"] = "gen0=1" };
+
+        await using var controlPlane = await ControlPlaneProcess.StartAsync(
+            config, System.IO.Path.Combine(work.Path, "ca"), 10, environment, TimeSpan.FromSeconds(60));
+
+        var variables = File.ReadAllText($"/proc/{controlPlane.ProcessId}/environ").Split('\0');
+        Assert.Contains("MESH_SIMULATION_PROBE=gen0=1", variables);
+        Assert.Null(Environment.GetEnvironmentVariable("MESH_SIMULATION_PROBE"));
+    }
+
     private static int IndexOf(string typeUrl)
     {
         for (var i = 0; i < TypeUrls.PushOrder.Count; i++)
