@@ -40,6 +40,17 @@ internal static class MeshSnapshotBuilder
         workloads.AddRange(registry.Workloads);
         var platformHosts = new HashSet<string>(StringComparer.Ordinal);
         foreach (var service in registry.Services) platformHosts.Add(service.Hostname);
+        // A ServiceEntry selects among its own namespace's workloads only: grouped once, not scanned whole per entry
+        // (a million comparisons a snapshot at 1,000 services).
+        var workloadsByNamespace = new Dictionary<string, List<WorkloadModel>>(StringComparer.Ordinal);
+        foreach (var workload in workloads)
+        {
+            if (!workloadsByNamespace.TryGetValue(workload.Namespace, out var inNamespace))
+            {
+                workloadsByNamespace.Add(workload.Namespace, inNamespace = []);
+            }
+            inNamespace.Add(workload);
+        }
 
         var services = new List<ServiceModel>();
         var selecting = new Dictionary<string, IReadOnlyList<ServiceModel>>(StringComparer.Ordinal);
@@ -55,7 +66,7 @@ internal static class MeshSnapshotBuilder
             switch (resource)
             {
                 case ServiceEntry serviceEntry:
-                    AddServices(serviceEntry, workloads, platformHosts, services, selecting);
+                    AddServices(serviceEntry, workloadsByNamespace, platformHosts, services, selecting);
                     break;
                 case VirtualService virtualService:
                     virtualServiceResources.Add(virtualService);
@@ -119,7 +130,7 @@ internal static class MeshSnapshotBuilder
         return distinct;
     }
 
-    private static void AddServices(ServiceEntry serviceEntry, List<WorkloadModel> workloadEntries, HashSet<string> platformHosts, List<ServiceModel> services,
+    private static void AddServices(ServiceEntry serviceEntry, Dictionary<string, List<WorkloadModel>> workloadsByNamespace, HashSet<string> platformHosts, List<ServiceModel> services,
         Dictionary<string, IReadOnlyList<ServiceModel>> selecting)
     {
         var ns = serviceEntry.Metadata.Namespace;
@@ -134,9 +145,12 @@ internal static class MeshSnapshotBuilder
         if (spec.WorkloadSelector is { } selector)
         {
             // Istio: a ServiceEntry's workloadSelector selects WorkloadEntries and Pods of its own namespace only.
-            foreach (var workload in workloadEntries)
+            if (workloadsByNamespace.TryGetValue(ns, out var candidates))
             {
-                if (workload.Namespace == ns && workload.HasLabels(selector.Labels)) workloads.Add(workload);
+                foreach (var workload in candidates)
+                {
+                    if (workload.HasLabels(selector.Labels)) workloads.Add(workload);
+                }
             }
         }
         else

@@ -45,6 +45,16 @@ internal sealed record WorkloadModel(
     /// <summary>Istio's label subset test: every selector label is present with the same value.</summary>
     public bool HasLabels(IReadOnlyDictionary<string, string> selector)
     {
+        // Selectors are Dictionaries: enumerated as one, not through the interface, the test allocates nothing. A
+        // snapshot makes it once per ServiceEntry and workload of a namespace (100,000 times at 1,000 services).
+        if (selector is Dictionary<string, string> dictionary)
+        {
+            foreach (var (key, value) in dictionary)
+            {
+                if (!Labels.TryGetValue(key, out var own) || own != value) return false;
+            }
+            return true;
+        }
         foreach (var (key, value) in selector)
         {
             if (!Labels.TryGetValue(key, out var own) || own != value) return false;

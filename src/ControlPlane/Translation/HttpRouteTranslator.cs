@@ -1,4 +1,3 @@
-using System.Text;
 using Mesh.Contracts.Discovery;
 using Mesh.Istio.Networking;
 using Mesh.ControlPlane.Model;
@@ -98,8 +97,7 @@ internal static class HttpRouteTranslator
 
     private static string RouteName(VirtualServiceModel virtualService, HttpRoute httpRoute, int routeIndex, HttpMatchRequest? match)
     {
-        var name = new StringBuilder(string.IsNullOrEmpty(httpRoute.Name) ? $"{virtualService.Name}.{virtualService.Namespace}.{routeIndex}" : httpRoute.Name);
-        if (!string.IsNullOrEmpty(match?.Name)) name.Append('.').Append(match.Name);
-        return name.ToString();
+        var name = string.IsNullOrEmpty(httpRoute.Name) ? $"{virtualService.Name}.{virtualService.Namespace}.{routeIndex}" : httpRoute.Name;
+        return string.IsNullOrEmpty(match?.Name) ? name : $"{name}.{match.Name}";
     }
 }
