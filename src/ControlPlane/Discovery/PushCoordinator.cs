@@ -122,6 +122,8 @@ internal sealed class PushCoordinator : IDisposable
                 return;
             }
             _metrics.RecordSnapshotBuilt(_time.GetElapsedTime(started), snapshot.Services.Count, snapshot.VirtualServices.Count);
+            // Before it is published, so before any stream translates for it: unchanged VirtualServices keep their routes.
+            RouteTranslationMemo.Carry(_snapshots.Current, snapshot);
             _snapshots.Publish(snapshot);
             ReportDelegationProblems(snapshot);
             // Key sets not fetched yet are fetched now; when they arrive, a push carries them.

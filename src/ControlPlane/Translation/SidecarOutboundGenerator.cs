@@ -53,6 +53,7 @@ internal static class SidecarOutboundGenerator
         var parts = new SortedDictionary<string, RouteConfiguration>(StringComparer.Ordinal);
         // Captured: one virtual host per address and port, the first service's (a domain may name one virtual host).
         var claimedAddresses = inputs.Captured ? new HashSet<string>(StringComparer.Ordinal) : null;
+        var translated = RouteTranslationMemo.For(snapshot);
         foreach (var service in snapshot.Services)
         {
             if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, inputs.Namespace) || !inputs.Scope.Imports(service)) continue;
@@ -76,7 +77,7 @@ internal static class SidecarOutboundGenerator
                 else
                 {
                     // Istio: a service covered by a VirtualService gets only its routes; none left for this proxy and port, no virtual host.
-                    virtualHost.Routes.AddRange(HttpRouteTranslator.Translate(virtualService, inputs.Namespace, inputs.Labels, MeshOnly, port.Number, snapshot));
+                    virtualHost.Routes.AddRange(translated.SidecarRoutes(virtualService, inputs, MeshOnly, port.Number, snapshot));
                     if (virtualHost.Routes.Count == 0) continue;
                 }
                 PartFor(parts, service.Namespace).VirtualHosts.Add(virtualHost);
