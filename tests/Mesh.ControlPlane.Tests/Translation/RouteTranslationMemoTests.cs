@@ -2,7 +2,6 @@ using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Model;
 using Mesh.ControlPlane.Translation;
 using Mesh.Istio;
-using Mesh.Istio.Networking;
 
 namespace Mesh.ControlPlane.Tests.Translation;
 
@@ -42,42 +41,34 @@ public sealed class RouteTranslationMemoTests
     public void Carry_OneVirtualServiceChanged_OthersKeepTheirRoutes_AndTheOutputIsAFreshTranslation()
     {
         var before = Load(DemoYaml.Workloads, DemoYaml.BackendSubsets, FrontendRoutes, BackendRoutes("5s"));
-        var after = Replace(before, "backend", BackendRoutes("7s"));
-        var first = MeshSnapshotBuilder.Build(1, before);
-        var firstRoutes = ProxyConfigGenerator.Generate(Frontend, first).Routes;
 
-        var second = MeshSnapshotBuilder.Build(2, after);
-        RouteTranslationMemo.Carry(first, second);
-        var secondRoutes = ProxyConfigGenerator.Generate(Frontend, second).Routes;
+        var (firstRoutes, secondRoutes) = TranslateCarried(before, Replace(before, BackendRoutes("7s")));
 
-        Assert.Equal(ProxyConfigGenerator.Generate(Frontend, MeshSnapshotBuilder.Build(2, after)).Routes, secondRoutes);
         Assert.Same(FirstRoute(firstRoutes, "frontend.default.svc.cluster.local:80"), FirstRoute(secondRoutes, "frontend.default.svc.cluster.local:80"));
         Assert.Equal(5000u, FirstRoute(firstRoutes, "backend.default.svc.cluster.local:9080").Route_.TimeoutMs);
         Assert.Equal(7000u, FirstRoute(secondRoutes, "backend.default.svc.cluster.local:9080").Route_.TimeoutMs);
     }
 
     [Fact]
-    public void Carry_ServiceAdded_NothingCarried()
+    public void Carry_DestinationServicesPortChanged_RoutesFollowIt()
     {
-        var before = Load(DemoYaml.Workloads, DemoYaml.BackendSubsets, FrontendRoutes, BackendRoutes("5s"));
-        var after = before.Concat(Load("""
+        // A destination without a port takes its service's only port: the route must follow that port's change.
+        const string FrontendToBackend = """
             apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: { name: extra, namespace: other }
+            kind: VirtualService
+            metadata: { name: frontend, namespace: default }
             spec:
-              hosts: [extra.other.svc.cluster.local]
-              ports: [{ number: 80, name: http, protocol: HTTP }]
-              resolution: DNS
-            """)).ToList();
-        var first = MeshSnapshotBuilder.Build(1, before);
-        var firstRoutes = ProxyConfigGenerator.Generate(Frontend, first).Routes;
+              hosts: [frontend]
+              http:
+              - route: [{ destination: { host: backend } }]
+            """;
+        var before = Load(DemoYaml.Workloads, FrontendToBackend);
+        var backendOnOtherPort = DemoYaml.Workloads.Split("---")[1].Replace("number: 9080", "number: 9090", StringComparison.Ordinal);
 
-        var second = MeshSnapshotBuilder.Build(2, after);
-        RouteTranslationMemo.Carry(first, second);
-        var secondRoutes = ProxyConfigGenerator.Generate(Frontend, second).Routes;
+        var (firstRoutes, secondRoutes) = TranslateCarried(before, Replace(before, backendOnOtherPort));
 
-        Assert.Equal(ProxyConfigGenerator.Generate(Frontend, MeshSnapshotBuilder.Build(2, after)).Routes, secondRoutes);
-        Assert.NotSame(FirstRoute(firstRoutes, "frontend.default.svc.cluster.local:80"), FirstRoute(secondRoutes, "frontend.default.svc.cluster.local:80"));
+        Assert.Equal("outbound|9080||backend.default.svc.cluster.local", FirstRoute(firstRoutes, "frontend.default.svc.cluster.local:80").Route_.Clusters[0].Name);
+        Assert.Equal("outbound|9090||backend.default.svc.cluster.local", FirstRoute(secondRoutes, "frontend.default.svc.cluster.local:80").Route_.Clusters[0].Name);
     }
 
     [Fact]
@@ -104,14 +95,27 @@ public sealed class RouteTranslationMemoTests
                 timeout: {{timeout}}
             """;
         var before = Load(DemoYaml.Workloads, DemoYaml.BackendSubsets, Root, Delegate("5s"));
-        var after = Replace(before, "backend-api", Delegate("9s"));
-        var first = MeshSnapshotBuilder.Build(1, before);
-        Assert.Equal(5000u, FirstRoute(ProxyConfigGenerator.Generate(Frontend, first).Routes, "backend.default.svc.cluster.local:9080").Route_.TimeoutMs);
 
+        var (firstRoutes, secondRoutes) = TranslateCarried(before, Replace(before, Delegate("9s")));
+
+        Assert.Equal(5000u, FirstRoute(firstRoutes, "backend.default.svc.cluster.local:9080").Route_.TimeoutMs);
+        Assert.Equal(9000u, FirstRoute(secondRoutes, "backend.default.svc.cluster.local:9080").Route_.TimeoutMs);
+    }
+
+    /// <summary>
+    /// The frontend sidecar's routes from a snapshot of <paramref name="before"/>, then from one of
+    /// <paramref name="after"/> that carried what the first translated; the second must equal a fresh translation.
+    /// </summary>
+    private static (IReadOnlyList<RouteConfiguration> First, IReadOnlyList<RouteConfiguration> Second) TranslateCarried(
+        List<IstioResource> before, List<IstioResource> after)
+    {
+        var first = MeshSnapshotBuilder.Build(1, before);
+        var firstRoutes = ProxyConfigGenerator.Generate(Frontend, first).Routes;
         var second = MeshSnapshotBuilder.Build(2, after);
         RouteTranslationMemo.Carry(first, second);
-
-        Assert.Equal(9000u, FirstRoute(ProxyConfigGenerator.Generate(Frontend, second).Routes, "backend.default.svc.cluster.local:9080").Route_.TimeoutMs);
+        var secondRoutes = ProxyConfigGenerator.Generate(Frontend, second).Routes;
+        Assert.Equal(ProxyConfigGenerator.Generate(Frontend, MeshSnapshotBuilder.Build(2, after)).Routes, secondRoutes);
+        return (firstRoutes, secondRoutes);
     }
 
     private static List<IstioResource> Load(params string[] yaml)
@@ -121,11 +125,14 @@ public sealed class RouteTranslationMemoTests
         return [.. result.Resources];
     }
 
-    /// <summary>The resources with one VirtualService's file edited: a new instance for it, the others as they were.</summary>
-    private static List<IstioResource> Replace(List<IstioResource> resources, string virtualService, string yaml)
+    /// <summary>The resources with one resource's file edited: a new instance for it, the others as they were.</summary>
+    private static List<IstioResource> Replace(List<IstioResource> resources, string yaml)
     {
         var edited = Assert.Single(Load(yaml));
-        return [.. resources.Select(r => r is VirtualService { Metadata.Name: var name } && name == virtualService ? edited : r)];
+        var replaced = resources.Select(r => r.GetType() == edited.GetType() && r.Metadata.Name == edited.Metadata.Name
+            && r.Metadata.Namespace == edited.Metadata.Namespace ? edited : r).ToList();
+        Assert.Contains(edited, replaced);
+        return replaced;
     }
 
     private static Route FirstRoute(IReadOnlyList<RouteConfiguration> routes, string virtualHost) =>
