@@ -22,6 +22,7 @@ internal sealed class SharedTranslation
 
     private readonly ConcurrentDictionary<object, Lazy<object>> _builds = new();
     private readonly ConcurrentDictionary<IMessage, Lazy<PackedResource>> _packed = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<(string Hostname, uint Port, bool InServiceNamespace), string[]> _sidecarDomains = new();
 
     private SharedTranslation(MeshSnapshot snapshot)
     {
@@ -70,6 +71,14 @@ internal sealed class SharedTranslation
         }));
         return (TResult)entry.Value;
     }
+
+    /// <summary>
+    /// A sidecar's domains for a service port (<see cref="SidecarDomains.For"/>), made once per snapshot for the proxies
+    /// in the service's namespace and once for all the others, not once per key of proxies (ten keys at ten namespaces).
+    /// </summary>
+    public string[] SidecarDomainsOf(string hostname, uint port, string proxyNamespace) =>
+        _sidecarDomains.GetOrAdd((hostname, port, SidecarDomains.IsServiceNamespace(hostname, proxyNamespace)),
+            static (key, proxyNamespace) => [.. SidecarDomains.For(key.Hostname, key.Port, proxyNamespace)], proxyNamespace);
 
     /// <summary>The packed form of a resource this cache shares, packed and hashed once; null for a resource of one proxy's own.</summary>
     public PackedResource? PackedOf(IMessage resource) => _packed.TryGetValue(resource, out var packed) ? packed.Value : null;

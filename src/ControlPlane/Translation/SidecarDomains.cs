@@ -10,6 +10,18 @@ internal static class SidecarDomains
 {
     private const string ServiceSuffix = ".svc.cluster.local";
 
+    /// <summary>
+    /// Whether <see cref="For"/> gives <paramref name="hostname"/> the domains of a proxy in its own namespace: all it
+    /// reads of the proxy, so proxies agreeing on it share one list (<see cref="SharedTranslation.SidecarDomainsOf"/>).
+    /// </summary>
+    public static bool IsServiceNamespace(string hostname, string proxyNamespace)
+    {
+        if (!hostname.EndsWith(ServiceSuffix, StringComparison.Ordinal)) return false;
+        var nameAndNamespace = hostname.AsSpan(0, hostname.Length - ServiceSuffix.Length);
+        var dot = nameAndNamespace.IndexOf('.');
+        return dot > 0 && nameAndNamespace[(dot + 1)..].SequenceEqual(proxyNamespace);
+    }
+
     public static IEnumerable<string> For(string hostname, uint port, string proxyNamespace)
     {
         yield return $"{hostname}:{port}";

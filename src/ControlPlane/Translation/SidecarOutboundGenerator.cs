@@ -54,6 +54,7 @@ internal static class SidecarOutboundGenerator
         // Captured: one virtual host per address and port, the first service's (a domain may name one virtual host).
         var claimedAddresses = inputs.Captured ? new HashSet<string>(StringComparer.Ordinal) : null;
         var translated = RouteTranslationMemo.For(snapshot);
+        var shared = SharedTranslation.For(snapshot);
         foreach (var service in snapshot.Services)
         {
             if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, inputs.Namespace) || !inputs.Scope.Imports(service)) continue;
@@ -62,7 +63,7 @@ internal static class SidecarOutboundGenerator
             {
                 if (!IsHttp(port) || !inputs.Scope.ImportsPort(service, port.Number)) continue;
                 var virtualHost = new VirtualHost { Name = $"{service.Hostname}:{port.Number}", IncludeRequestAttemptCount = true };
-                virtualHost.Domains.AddRange(SidecarDomains.For(service.Hostname, port.Number, inputs.Namespace));
+                virtualHost.Domains.AddRange(shared.SidecarDomainsOf(service.Hostname, port.Number, inputs.Namespace));
                 if (claimedAddresses is not null)
                 {
                     foreach (var domain in SidecarDomains.ForAddresses(CapturedOutboundListeners.ListenerAddresses(service), port.Number))
