@@ -64,7 +64,9 @@ public sealed class WebhookConfigurationPatcherTests : IAsyncLifetime
 
         Assert.Contains("replaced", replaced);
         await WaitAsync(async () => (await MutatingAsync()).Webhooks.All(w => HasBundle(w.ClientConfig.CaBundle)), "the bundle written again");
-        Assert.Equal(2, _logs.Lines.Count(l => l.EventId == 464 && l.Message.StartsWith("MutatingWebhookConfiguration", StringComparison.Ordinal)));
+        // The patcher logs its write once the API server has answered, so the line can follow the stored bundle.
+        await WaitAsync(() => MutatingPatchesLogged() >= 2, "the second write's log line");
+        Assert.Equal(2, MutatingPatchesLogged());
     }
 
     [Fact]
@@ -100,6 +102,8 @@ public sealed class WebhookConfigurationPatcherTests : IAsyncLifetime
             throw new Xunit.Sdk.XunitException(e.Message + "\nLog:\n" + string.Join("\n", _logs.Lines.Select(l => $"[{l.EventId}] {l.Message}")));
         }
     }
+
+    private int MutatingPatchesLogged() => _logs.Lines.Count(l => l.EventId == 464 && l.Message.StartsWith("MutatingWebhookConfiguration", StringComparison.Ordinal));
 
     private Task WaitAsync(Func<bool> condition, string what) => WaitAsync(() => Task.FromResult(condition()), what);
 
