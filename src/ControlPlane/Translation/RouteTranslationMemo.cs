@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Model;
+using Mesh.Istio;
 using Mesh.Istio.Networking;
 
 namespace Mesh.ControlPlane.Translation;
@@ -10,6 +11,8 @@ namespace Mesh.ControlPlane.Translation;
 /// A sidecar's translated routes of one VirtualService, carried from one snapshot to the next while nothing they
 /// depend on changed: a change to one VirtualService of a thousand then translates one, not a thousand for every key
 /// of proxies (half of what a change allocated at 1,000 services, docs/performance.md "What a change allocates").
+/// Likewise its outbound route configuration's parts: a part equal to the last snapshot's is that part, already
+/// packed, so a change packs and hashes the parts it changed, not every part of every key again.
 /// </summary>
 /// <remarks>
 /// What <see cref="HttpRouteTranslator.Translate"/> reads, for a sidecar: the VirtualService, the proxy's namespace,
@@ -18,7 +21,9 @@ namespace Mesh.ControlPlane.Translation;
 /// next snapshot's services are the same in those respects (<see cref="SameForRoutes"/>), and a VirtualService is
 /// known by its resource instance: a source gives an unchanged resource the same instance, an edit a new one, and a
 /// merged delegation a new one on every snapshot (never carried, always translated). Routes are messages that are only
-/// packed and read, never changed, so snapshots can share them. Entries last one snapshot past their last use.
+/// packed and read, never changed, so snapshots can share them. A part is taken over only when it equals the one
+/// built now (<see cref="SidecarPart"/>), whatever changed, so its key only has to find it. Entries last one snapshot
+/// past their last use.
 /// </remarks>
 internal sealed class RouteTranslationMemo
 {
@@ -26,20 +31,34 @@ internal sealed class RouteTranslationMemo
 
     private readonly ConcurrentDictionary<Key, IReadOnlyList<Route>> _routes = new();
     private readonly ConcurrentDictionary<Key, IReadOnlyList<Route>>? _carried;
+    private readonly ConcurrentDictionary<PartKey, RouteConfiguration> _parts = new();
+    private readonly Dictionary<PartKey, CarriedPart>? _carriedParts;
 
-    private RouteTranslationMemo(ConcurrentDictionary<Key, IReadOnlyList<Route>>? carried) => _carried = carried;
+    private RouteTranslationMemo(ConcurrentDictionary<Key, IReadOnlyList<Route>>? carried, Dictionary<PartKey, CarriedPart>? carriedParts)
+    {
+        _carried = carried;
+        _carriedParts = carriedParts;
+    }
 
     /// <summary>The memo of <paramref name="snapshot"/>: what <see cref="Carry"/> gave it, else an empty one.</summary>
-    public static RouteTranslationMemo For(MeshSnapshot snapshot) => BySnapshot.GetValue(snapshot, static _ => new RouteTranslationMemo(null));
+    public static RouteTranslationMemo For(MeshSnapshot snapshot) => BySnapshot.GetValue(snapshot, static _ => new RouteTranslationMemo(null, null));
 
     /// <summary>
     /// Lets <paramref name="next"/> take the routes <paramref name="previous"/> translated, when its services are the
-    /// same for routes. Called before <paramref name="next"/> is published, so before any translation of it.
+    /// same for routes, and the parts it built with their packing. Called before <paramref name="next"/> is published,
+    /// so before any translation of it.
     /// </summary>
     public static void Carry(MeshSnapshot? previous, MeshSnapshot next)
     {
-        if (previous is null || !BySnapshot.TryGetValue(previous, out var memo) || !SameForRoutes(previous.Services, next.Services)) return;
-        BySnapshot.AddOrUpdate(next, new RouteTranslationMemo(memo._routes));
+        if (previous is null || !BySnapshot.TryGetValue(previous, out var memo)) return;
+        // A stream may still be building for the previous snapshot: what it has not finished is not carried.
+        var shared = SharedTranslation.For(previous);
+        var parts = new Dictionary<PartKey, CarriedPart>(memo._parts.Count);
+        foreach (var (key, part) in memo._parts)
+        {
+            if (shared.PackingOf(part) is { } packing) parts[key] = new CarriedPart(part, packing);
+        }
+        BySnapshot.AddOrUpdate(next, new RouteTranslationMemo(SameForRoutes(previous.Services, next.Services) ? memo._routes : null, parts));
     }
 
     /// <summary>
@@ -56,6 +75,24 @@ internal sealed class RouteTranslationMemo
             routes = HttpRouteTranslator.Translate(virtualService, inputs.Namespace, inputs.Labels, meshOnly, port, snapshot);
         }
         return _routes.GetOrAdd(key, routes);
+    }
+
+    /// <summary>
+    /// The part of a sidecar's outbound route configuration the last snapshot built for the same proxies, with its
+    /// packing, when it equals <paramref name="built"/>; else <paramref name="built"/>.
+    /// </summary>
+    public RouteConfiguration SidecarPart(RouteConfiguration built, OutboundRouteInputs inputs, SharedTranslation shared)
+    {
+        var key = new PartKey(built.Name, inputs.Namespace, inputs.LabelsKey, inputs.Captured, inputs.Scope.Sidecar?.Key);
+        var part = built;
+        // Equal routes are mostly the same instances (carried above), which equality compares by reference first.
+        if (_carriedParts is not null && _carriedParts.TryGetValue(key, out var carried) && carried.Part.Equals(built))
+        {
+            part = carried.Part;
+            shared.Adopt(part, carried.Packing);
+        }
+        _parts[key] = part;
+        return part;
     }
 
     /// <summary>Whether two snapshots' services agree on all that route translation reads: host, namespace, exportTo, port numbers.</summary>
@@ -82,4 +119,12 @@ internal sealed class RouteTranslationMemo
 
         public override int GetHashCode() => HashCode.Combine(RuntimeHelpers.GetHashCode(Resource), ProxyNamespace, LabelsKey, Port);
     }
+
+    /// <summary>
+    /// A part by name and the proxies it was built for, as stable from one snapshot to the next as their inputs
+    /// (<see cref="OutboundRouteInputs"/>, whose Sidecar scope is known here by its resource's key, not its instance).
+    /// </summary>
+    private readonly record struct PartKey(string Name, string ProxyNamespace, string LabelsKey, bool Captured, ConfigKey? Sidecar);
+
+    private readonly record struct CarriedPart(RouteConfiguration Part, Lazy<PackedResource> Packing);
 }

@@ -80,6 +80,15 @@ internal sealed class SharedTranslation
         _sidecarDomains.GetOrAdd((hostname, port, SidecarDomains.IsServiceNamespace(hostname, proxyNamespace)),
             static (key, proxyNamespace) => [.. SidecarDomains.For(key.Hostname, key.Port, proxyNamespace)], proxyNamespace);
 
+    /// <summary>
+    /// Shares the packing of a resource the last snapshot shared and a build of this one takes over unchanged
+    /// (<see cref="RouteTranslationMemo.SidecarPart"/>): called during the build, before its resources are registered.
+    /// </summary>
+    public void Adopt(IMessage resource, Lazy<PackedResource> packing) => _packed.TryAdd(resource, packing);
+
+    /// <summary>The packing of a resource this cache shares, done or not; null for a resource it does not share.</summary>
+    public Lazy<PackedResource>? PackingOf(IMessage resource) => _packed.TryGetValue(resource, out var packing) ? packing : null;
+
     /// <summary>The packed form of a resource this cache shares, packed and hashed once; null for a resource of one proxy's own.</summary>
     public PackedResource? PackedOf(IMessage resource) => _packed.TryGetValue(resource, out var packed) ? packed.Value : null;
 }

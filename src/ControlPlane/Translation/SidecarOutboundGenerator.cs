@@ -85,7 +85,10 @@ internal static class SidecarOutboundGenerator
             }
         }
         if (inputs.Captured) routeConfig.VirtualHosts.Add(OutboundFallthrough.VirtualHost(inputs.Scope.OutboundTrafficPolicy(snapshot.Mesh)));
-        return [.. parts.Values, routeConfig];
+        var built = new List<RouteConfiguration>(parts.Count + 1);
+        foreach (var part in parts.Values) built.Add(translated.SidecarPart(part, inputs, shared));
+        built.Add(translated.SidecarPart(routeConfig, inputs, shared));
+        return built;
     }
 
     /// <summary>

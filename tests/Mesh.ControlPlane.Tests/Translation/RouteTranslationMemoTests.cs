@@ -102,6 +102,61 @@ public sealed class RouteTranslationMemoTests
         Assert.Equal(9000u, FirstRoute(secondRoutes, "backend.default.svc.cluster.local:9080").Route_.TimeoutMs);
     }
 
+    private static string Cart(string address) => $$"""
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: { name: cart, namespace: shop }
+        spec:
+          hosts: [cart.shop.svc.cluster.local]
+          addresses: [{{address}}]
+          location: MESH_INTERNAL
+          ports: [{ number: 80, name: http, protocol: HTTP }]
+          resolution: STATIC
+          endpoints: [{ address: 10.0.0.9 }]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: { name: cart, namespace: shop }
+        spec:
+          hosts: [cart.shop.svc.cluster.local]
+          http:
+          - route: [{ destination: { host: cart.shop.svc.cluster.local } }]
+            timeout: 2s
+        """;
+
+    [Fact]
+    public void Carry_OneNamespacesRoutesChanged_TheOtherPartsAreTakenOverWithTheirPacking()
+    {
+        var before = Load(DemoYaml.Workloads, DemoYaml.BackendSubsets, FrontendRoutes, BackendRoutes("5s"), Cart("10.96.0.10"));
+
+        var (first, firstRoutes, second, secondRoutes) = TranslateCarriedSnapshots(before, Replace(before, BackendRoutes("7s")), Frontend);
+
+        var (shopBefore, shopAfter) = (Part(firstRoutes, "outbound/shop"), Part(secondRoutes, "outbound/shop"));
+        Assert.Same(shopBefore, shopAfter);
+        Assert.Same(SharedTranslation.For(first).PackedOf(shopBefore), SharedTranslation.For(second).PackedOf(shopAfter));
+        Assert.NotNull(SharedTranslation.For(second).PackedOf(shopAfter));
+        Assert.NotSame(Part(firstRoutes, "outbound/default"), Part(secondRoutes, "outbound/default"));
+        Assert.NotSame(SharedTranslation.For(first).PackedOf(Part(firstRoutes, "outbound/default")),
+            SharedTranslation.For(second).PackedOf(Part(secondRoutes, "outbound/default")));
+    }
+
+    [Fact]
+    public void Carry_CapturedSidecar_ServiceAddressChanged_ItsPartIsBuiltAgainWithTheCarriedRoutes()
+    {
+        // The address is not among what routes read, so they are carried; a captured sidecar's domains hold it, so the part changes.
+        var captured = TestNodes.Sidecar("frontend-v1");
+        captured.InboundCapturePort = 15006;
+        var before = Load(DemoYaml.Workloads, Cart("10.96.0.10"));
+
+        var (_, firstRoutes, _, secondRoutes) = TranslateCarriedSnapshots(before, Replace(before, Cart("10.96.0.11").Split("---")[0]), captured);
+
+        var (cartBefore, cartAfter) = (VirtualHost(firstRoutes, "cart.shop.svc.cluster.local:80"), VirtualHost(secondRoutes, "cart.shop.svc.cluster.local:80"));
+        Assert.Same(cartBefore.Routes[0], cartAfter.Routes[0]);
+        Assert.Contains("10.96.0.10:80", cartBefore.Domains);
+        Assert.Contains("10.96.0.11:80", cartAfter.Domains);
+        Assert.DoesNotContain("10.96.0.10:80", cartAfter.Domains);
+    }
+
     /// <summary>
     /// The frontend sidecar's routes from a snapshot of <paramref name="before"/>, then from one of
     /// <paramref name="after"/> that carried what the first translated; the second must equal a fresh translation.
@@ -109,14 +164,26 @@ public sealed class RouteTranslationMemoTests
     private static (IReadOnlyList<RouteConfiguration> First, IReadOnlyList<RouteConfiguration> Second) TranslateCarried(
         List<IstioResource> before, List<IstioResource> after)
     {
-        var first = MeshSnapshotBuilder.Build(1, before);
-        var firstRoutes = ProxyConfigGenerator.Generate(Frontend, first).Routes;
-        var second = MeshSnapshotBuilder.Build(2, after);
-        RouteTranslationMemo.Carry(first, second);
-        var secondRoutes = ProxyConfigGenerator.Generate(Frontend, second).Routes;
-        Assert.Equal(ProxyConfigGenerator.Generate(Frontend, MeshSnapshotBuilder.Build(2, after)).Routes, secondRoutes);
+        var (_, firstRoutes, _, secondRoutes) = TranslateCarriedSnapshots(before, after, Frontend);
         return (firstRoutes, secondRoutes);
     }
+
+    private static (MeshSnapshot First, IReadOnlyList<RouteConfiguration> FirstRoutes, MeshSnapshot Second, IReadOnlyList<RouteConfiguration> SecondRoutes)
+        TranslateCarriedSnapshots(List<IstioResource> before, List<IstioResource> after, Node node)
+    {
+        var first = MeshSnapshotBuilder.Build(1, before);
+        var firstRoutes = ProxyConfigGenerator.Generate(node, first).Routes;
+        var second = MeshSnapshotBuilder.Build(2, after);
+        RouteTranslationMemo.Carry(first, second);
+        var secondRoutes = ProxyConfigGenerator.Generate(node, second).Routes;
+        Assert.Equal(ProxyConfigGenerator.Generate(node, MeshSnapshotBuilder.Build(2, after)).Routes, secondRoutes);
+        return (first, firstRoutes, second, secondRoutes);
+    }
+
+    private static RouteConfiguration Part(IReadOnlyList<RouteConfiguration> routes, string name) => Assert.Single(routes, r => r.Name == name);
+
+    private static VirtualHost VirtualHost(IReadOnlyList<RouteConfiguration> routes, string name) =>
+        routes.SelectMany(r => r.VirtualHosts).Single(v => v.Name == name);
 
     private static List<IstioResource> Load(params string[] yaml)
     {
