@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Mesh.Istio.Networking;
 
 namespace Mesh.Istio.Analysis;
@@ -10,6 +11,14 @@ namespace Mesh.Istio.Analysis;
 public static class MeshAnalyzer
 {
     private static readonly IReadOnlySet<string> NoPlatformHosts = new HashSet<string>();
+
+    /// <summary>
+    /// What the checks that read one resource alone found in it, by resource instance. A source gives an unchanged
+    /// resource the same instance, so a change to one of a thousand files runs them on that file's resources only:
+    /// every field path against every entry of <see cref="NotEffectiveFields"/> was most of the analysis
+    /// (docs/performance.md, "Parts and findings carried").
+    /// </summary>
+    private static readonly ConditionalWeakTable<IstioResource, OwnFindings> FindingsOf = new();
 
     public static IReadOnlyList<AnalysisMessage> Analyze(IReadOnlyList<IstioResource> resources) => Analyze(resources, NotEffectiveFields.All, NoPlatformHosts);
 
@@ -28,11 +37,10 @@ public static class MeshAnalyzer
         var mesh = new MeshIndex(served, platformHosts);
         foreach (var resource in served)
         {
-            FieldEffectCheck.Check(resource, notEffective, messages);
+            messages.AddRange(Findings(resource, notEffective));
             if (resource is VirtualService virtualService)
             {
                 ReferenceCheck.Check(virtualService, mesh, messages);
-                MatchCheck.Check(virtualService, messages);
             }
         }
 
@@ -43,4 +51,26 @@ public static class MeshAnalyzer
         messages.Sort(AnalysisMessage.Compare);
         return messages;
     }
+
+    /// <summary>The findings of the checks that read <paramref name="resource"/> alone, made once per instance and list of fields.</summary>
+    private static AnalysisMessage[] Findings(IstioResource resource, IReadOnlyList<NotEffectiveField> notEffective)
+    {
+        if (FindingsOf.TryGetValue(resource, out var known) && ReferenceEquals(known.NotEffective, notEffective))
+        {
+            return known.Messages;
+        }
+
+        var messages = new List<AnalysisMessage>();
+        FieldEffectCheck.Check(resource, notEffective, messages);
+        if (resource is VirtualService virtualService)
+        {
+            MatchCheck.Check(virtualService, messages);
+        }
+
+        var findings = new OwnFindings(notEffective, [.. messages]);
+        FindingsOf.AddOrUpdate(resource, findings);
+        return findings.Messages;
+    }
+
+    private sealed record OwnFindings(IReadOnlyList<NotEffectiveField> NotEffective, AnalysisMessage[] Messages);
 }

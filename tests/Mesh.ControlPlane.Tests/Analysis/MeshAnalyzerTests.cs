@@ -355,6 +355,43 @@ public sealed class MeshAnalyzerTests
         Assert.Contains(MeshAnalyzer.Analyze(resources), m => m.Type.Code == "MESH0002");
     }
 
+    private static string ProxyProtocolRule(string name) => $$"""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: { name: {{name}}, namespace: default }
+        spec:
+          host: reviews
+          trafficPolicy:
+            proxyProtocol: { version: V1 }
+        """;
+
+    [Fact]
+    public void Analyze_AgainWithOneResourceEdited_TheOthersFindingsAreKeptAndTheEditedOnesMadeAgain()
+    {
+        var first = IstioConfigLoader.LoadText(ReviewsEntry + ProxyProtocolRule("a") + "\n---\n" + ProxyProtocolRule("b"), "dr.yaml").Resources;
+        var edited = IstioConfigLoader.LoadText("\n\n" + ProxyProtocolRule("b"), "b.yaml").Resources.Single();
+        var second = first.Select(r => r.Metadata.Name == "b" && r.Kind == "DestinationRule" ? edited : r).ToList();
+
+        var before = MeshAnalyzer.Analyze(first);
+        var after = MeshAnalyzer.Analyze(second);
+
+        Assert.Same(Assert.Single(before, m => m.Resource.Name == "a"), Assert.Single(after, m => m.Resource.Name == "a"));
+        Assert.Equal(("dr.yaml", 26), Assert.Single(before, m => m.Resource.Name == "b") is var b ? (b.File, b.Line) : default);
+        Assert.Equal(("b.yaml", 9), Assert.Single(after, m => m.Resource.Name == "b") is var edit ? (edit.File, edit.Line) : default);
+    }
+
+    [Fact]
+    public void Analyze_SameResourcesWithAnotherListOfFields_FindingsFollowTheList()
+    {
+        var resources = IstioConfigLoader.LoadText(ReviewsEntry + ProxyProtocolRule("a"), "dr.yaml").Resources;
+
+        var withAll = MeshAnalyzer.Analyze(resources);
+        var withHostOnly = MeshAnalyzer.Analyze(resources, [new NotEffectiveField("DestinationRule", "spec.host", "test")]);
+
+        Assert.Equal("spec.trafficPolicy.proxyProtocol", Assert.Single(withAll, m => m.Type.Code == "MESH0001").FieldPath);
+        Assert.Equal("spec.host", Assert.Single(withHostOnly, m => m.Type.Code == "MESH0001").FieldPath);
+    }
+
     [Theory]
     [InlineData("spec.**.outlierDetection", "spec.trafficPolicy.outlierDetection", true)]
     [InlineData("spec.**.outlierDetection", "spec.subsets[2].trafficPolicy.portLevelSettings[0].outlierDetection", true)]
