@@ -122,7 +122,8 @@ internal sealed class PushCoordinator : IDisposable
                 return;
             }
             _metrics.RecordSnapshotBuilt(_time.GetElapsedTime(started), snapshot.Services.Count, snapshot.VirtualServices.Count);
-            // Before it is published, so before any stream translates for it: unchanged VirtualServices keep their routes.
+            // Before it is published, so before any stream translates for it: unchanged VirtualServices keep their routes,
+            // unchanged route parts their packing.
             RouteTranslationMemo.Carry(_snapshots.Current, snapshot);
             _snapshots.Publish(snapshot);
             ReportDelegationProblems(snapshot);

@@ -90,5 +90,5 @@ internal sealed class SharedTranslation
     public Lazy<PackedResource>? PackingOf(IMessage resource) => _packed.TryGetValue(resource, out var packing) ? packing : null;
 
     /// <summary>The packed form of a resource this cache shares, packed and hashed once; null for a resource of one proxy's own.</summary>
-    public PackedResource? PackedOf(IMessage resource) => _packed.TryGetValue(resource, out var packed) ? packed.Value : null;
+    public PackedResource? PackedOf(IMessage resource) => PackingOf(resource)?.Value;
 }
