@@ -62,7 +62,6 @@ internal static class OutboundClusterBuilder
             Subset = subsetName ?? "",
             ServiceNamespace = service.Namespace,
             ConnectTimeoutMs = ConnectTimeout(policy, subset?.TrafficPolicy, port.Number),
-            Protocol = Protocol(port, policy, subset?.TrafficPolicy),
             ConnectionPool = ConnectionPoolTranslator.Translate(ConnectionPool(policy, subset?.TrafficPolicy, port.Number)),
             OutlierDetection = ConnectionPoolTranslator.Translate(OutlierDetection(policy, subset?.TrafficPolicy, port.Number)),
         };
@@ -89,6 +88,7 @@ internal static class OutboundClusterBuilder
         foreach (var (workload, endpointPort) in selected) assignment.Endpoints.Add(ToEndpoint(workload, endpointPort));
         LoadBalancerTranslator.Distribute(loadBalancer, inputs.Locality, assignment);
         cluster.Tls = UpstreamTlsTranslator.Translate(snapshot, service, port, subsetName, policy, subset?.TrafficPolicy, selected);
+        cluster.Protocol = Protocol(port, policy, subset?.TrafficPolicy, cluster.Tls);
         built.Endpoints.Add(assignment);
     }
 
@@ -124,13 +124,25 @@ internal static class OutboundClusterBuilder
     private static Istio.Networking.OutlierDetection? OutlierDetection(TrafficPolicy? policy, TrafficPolicy? subsetPolicy, uint port) =>
         PortLevel(subsetPolicy, port)?.OutlierDetection ?? subsetPolicy?.OutlierDetection ?? PortLevel(policy, port)?.OutlierDetection ?? policy?.OutlierDetection;
 
-    private static UpstreamProtocol Protocol(ServicePortModel port, TrafficPolicy? policy, TrafficPolicy? subsetPolicy)
+    /// <summary>
+    /// Istio's h2UpgradePolicy for an HTTP port: UPGRADE sends its HTTP/1.1 traffic over HTTP/2, DO_NOT_UPGRADE keeps
+    /// HTTP/1.1. DEFAULT (or none) takes the mesh's default, which here is to upgrade between sidecars (ISTIO_MUTUAL)
+    /// and only there, as Istio advises when every workload has a sidecar: the hop is then one multiplexed connection,
+    /// and HTTP/1.1 over mTLS cost no less CPU (docs/performance.md, "HTTP/1.1 between sidecars"). Other ports: HTTP2
+    /// and gRPC ports speak HTTP/2; the rest leave it to the proxy (UNSPECIFIED: h2 between sidecars, for a port whose
+    /// protocol is detected carries HTTP/2 requests too).
+    /// </summary>
+    private static UpstreamProtocol Protocol(ServicePortModel port, TrafficPolicy? policy, TrafficPolicy? subsetPolicy, UpstreamTls? tls)
     {
         if (port.IsHttp2) return UpstreamProtocol.Http2;
-        // Istio's h2UpgradePolicy: UPGRADE sends HTTP/1.1 traffic to this destination over HTTP/2.
+        if (port.Protocol is not "HTTP") return UpstreamProtocol.Unspecified;
         var upgrade = subsetPolicy?.ConnectionPool?.Http?.H2UpgradePolicy ?? policy?.ConnectionPool?.Http?.H2UpgradePolicy;
-        if (upgrade == H2UpgradePolicy.Upgrade && port.Protocol is "HTTP") return UpstreamProtocol.Http2;
-        return port.Protocol is "HTTP" ? UpstreamProtocol.Http1 : UpstreamProtocol.Unspecified;
+        return upgrade switch
+        {
+            H2UpgradePolicy.Upgrade => UpstreamProtocol.Http2,
+            H2UpgradePolicy.DoNotUpgrade => UpstreamProtocol.Http1,
+            _ => tls?.Mode == UpstreamTlsMode.IstioMutual ? UpstreamProtocol.Http2 : UpstreamProtocol.Http1,
+        };
     }
 
     private static PortTrafficPolicy? PortLevel(TrafficPolicy? policy, uint port)

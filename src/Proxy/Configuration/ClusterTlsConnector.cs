@@ -6,6 +6,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Identity;
+using Mesh.Proxy.Model;
 using Mesh.Security;
 using Microsoft.Extensions.Logging;
 
@@ -38,10 +39,7 @@ internal sealed class ClusterTlsConnector
         _time = time;
         _logger = logger;
         _expected = [.. _tls.SubjectAltNames];
-        // Between sidecars we always speak h2 (Istio's h2 upgrade); to outside services the cluster's own protocol.
-        _protocols = _tls.Mode == UpstreamTlsMode.IstioMutual || cluster.Protocol == UpstreamProtocol.Http2
-            ? [SslApplicationProtocol.Http2]
-            : [SslApplicationProtocol.Http11];
+        _protocols = ClusterModel.SpeaksHttp2(cluster) ? [SslApplicationProtocol.Http2] : [SslApplicationProtocol.Http11];
         if (_tls.Mode is UpstreamTlsMode.Simple or UpstreamTlsMode.Mutual)
         {
             _externalRoots = _tls.CaCertificates.Length > 0 ? TrustBundle.FromPem(File.ReadAllText(_tls.CaCertificates)) : null;
@@ -50,9 +48,6 @@ internal sealed class ClusterTlsConnector
                 : null;
         }
     }
-
-    /// <summary>True when requests on this cluster go as HTTP/2 (the negotiated ALPN).</summary>
-    public bool SpeaksHttp2 => _protocols[0] == SslApplicationProtocol.Http2;
 
     public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken) =>
         (await ConnectAsync(context.DnsEndPoint, _protocols, cancellationToken)).Stream;

@@ -21,15 +21,20 @@ internal sealed class ClusterModel(Cluster config, ClusterTransport transport, E
     /// <summary>What the load balancer needs beyond the policy: null for equal weights with no hash, slow start or locality priorities.</summary>
     public LoadBalancerModel? Balancer { get; init; }
 
-    /// <summary>
-    /// HTTP/2 clusters speak h2c with prior knowledge (gRPC); others HTTP/1.1. Between sidecars (ISTIO_MUTUAL) it is
-    /// always h2 over the TLS stream the connector negotiated ALPN h2 on; the handler sees that stream as plaintext.
-    /// </summary>
-    public bool UsesHttp2 { get; } = config.Protocol == UpstreamProtocol.Http2 || config.Tls?.Mode == UpstreamTlsMode.IstioMutual;
+    /// <summary>Whether requests on this cluster go as HTTP/2 (<see cref="SpeaksHttp2"/>).</summary>
+    public bool UsesHttp2 { get; } = SpeaksHttp2(config);
 
     /// <summary>The circuit-breaker thresholds; null when connectionPool sets none (nothing is counted).</summary>
-    public CircuitBreakerThresholds? Limits { get; } = CircuitBreakerThresholds.From(config.ConnectionPool,
-        config.Protocol == UpstreamProtocol.Http2 || config.Tls?.Mode == UpstreamTlsMode.IstioMutual);
+    public CircuitBreakerThresholds? Limits { get; } = CircuitBreakerThresholds.From(config.ConnectionPool, SpeaksHttp2(config));
+
+    /// <summary>
+    /// HTTP/2 when the cluster says so: h2c with prior knowledge in plaintext, ALPN h2 under TLS. The control plane says
+    /// so for HTTP2 and gRPC ports, for h2UpgradePolicy UPGRADE, and between sidecars (ISTIO_MUTUAL) unless the
+    /// DestinationRule says DO_NOT_UPGRADE. Between sidecars on a port whose protocol is detected (UNSPECIFIED) it is
+    /// always h2, which carries the HTTP/1.1 and HTTP/2 requests such a port may see alike. Otherwise HTTP/1.1.
+    /// </summary>
+    public static bool SpeaksHttp2(Cluster config) => config.Protocol == UpstreamProtocol.Http2
+        || (config.Protocol == UpstreamProtocol.Unspecified && config.Tls?.Mode == UpstreamTlsMode.IstioMutual);
 
     /// <summary>The outlier detector, when this cluster's config has outlier detection.</summary>
     public OutlierDetector? Outlier => Config.OutlierDetection is null ? null : State.Outlier;

@@ -4,6 +4,7 @@ using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Tests.Infrastructure;
 using Mesh.Proxy.Tests.Observability;
 using Mesh.Security;
+using Microsoft.AspNetCore.Http;
 
 namespace Mesh.Proxy.Tests.Identity;
 
@@ -91,6 +92,43 @@ public sealed class MutualTlsProxyTests : IDisposable
         Assert.Contains("URI=spiffe://cluster.local/ns/default/sa/frontend", await response.Content.ReadAsStringAsync());
     }
 
+    [Theory]
+    [InlineData(UpstreamProtocol.Http2, 1)]        // the default between sidecars: one multiplexed connection
+    [InlineData(UpstreamProtocol.Unspecified, 1)]  // a port whose protocol is detected: h2 as well
+    [InlineData(UpstreamProtocol.Http1, 3)]        // h2UpgradePolicy DO_NOT_UPGRADE: a connection per request in flight
+    public async Task IstioMutual_ClusterProtocol_DecidesHowTheHopBetweenSidecarsIsSpoken(UpstreamProtocol protocol, int connections)
+    {
+        var inFlight = 0;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var pair = await SidecarPair.StartAsync(Source(SidecarPair.BackendId), Source(SidecarPair.FrontendId), app: async context =>
+        {
+            Interlocked.Increment(ref inFlight);
+            await release.Task;
+            await context.Response.WriteAsync("held");
+        });
+        await pair.ConfigureBackendAsync(InboundTlsMode.Strict);
+        await pair.ConfigureFrontendAsync(SidecarPair.IstioMutual(SidecarPair.BackendId), protocol: protocol);
+
+        using var app = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        var requests = Enumerable.Range(0, 3).Select(_ => app.GetAsync($"http://127.0.0.1:{pair.OutboundPort}/")).ToArray();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (Volatile.Read(ref inFlight) < 3)
+        {
+            Assert.False(deadline.IsCancellationRequested, "timed out waiting for the three requests to reach the app");
+            await Task.Delay(20);
+        }
+
+        var open = await InboundConnectionsAsync(pair);
+        release.SetResult();
+        foreach (var response in await Task.WhenAll(requests))
+        {
+            Assert.Equal("held", await response.Content.ReadAsStringAsync());
+            response.Dispose();
+        }
+
+        Assert.Equal(connections, open);
+    }
+
     [Fact]
     public async Task IstioMutual_GatewayWithNoEndpointOfItsOwn_ReportsItsCertificateAsSourcePrincipal()
     {
@@ -163,6 +201,16 @@ public sealed class MutualTlsProxyTests : IDisposable
     {
         using var client = Issue(_ca, SidecarPair.FrontendId);
         Assert.Equal(200, (await MutualTlsClient.GetAsync(pair.InboundPort, client)).Status);
+    }
+
+    /// <summary>The connections open on backend's inbound listener: one per connection frontend's cluster opened to it.</summary>
+    private static async Task<int> InboundConnectionsAsync(SidecarPair pair)
+    {
+        using var admin = SidecarPair.Admin(pair.Backend);
+        var text = await admin.GetStringAsync("/stats/prometheus");
+        var prefix = $"{Mesh.Proxy.Listeners.ListenerMetrics.ActiveName}{{listener=\"virtualInbound_{pair.InboundPort}\"}} ";
+        var line = Assert.Single(text.Split('\n'), l => l.StartsWith(prefix, StringComparison.Ordinal));
+        return int.Parse(line[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private TestCertificateSource Source(SpiffeId identity) => new(() => _ca, identity, TimeSpan.FromHours(1));

@@ -68,9 +68,12 @@ internal sealed class SidecarPair : IAsyncDisposable
     }
 
     /// <summary>Configures frontend's outbound listener to reach backend's inbound port with <paramref name="tls"/>.</summary>
-    public async Task ConfigureFrontendAsync(UpstreamTls? tls, string version = "1")
+    /// <param name="protocol">The cluster's protocol; by default what the control plane sends for an HTTP port: HTTP/2
+    /// between sidecars (ISTIO_MUTUAL), HTTP/1.1 otherwise.</param>
+    public async Task ConfigureFrontendAsync(UpstreamTls? tls, string version = "1", UpstreamProtocol? protocol = null)
     {
-        var cluster = MeshConfig.Cluster("outbound|80||backend");
+        var cluster = MeshConfig.Cluster("outbound|80||backend",
+            protocol ?? (tls?.Mode == UpstreamTlsMode.IstioMutual ? UpstreamProtocol.Http2 : UpstreamProtocol.Http1));
         cluster.Tls = tls;
         var listener = MeshConfig.Listener("virtualOutbound", OutboundPort, "outbound");
         await ApplyAsync(FrontendStream, version, cluster, MeshConfig.Endpoints("outbound|80||backend", InboundPort), listener,
