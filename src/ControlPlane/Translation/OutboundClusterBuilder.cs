@@ -128,9 +128,9 @@ internal static class OutboundClusterBuilder
     /// Istio's h2UpgradePolicy for an HTTP port: UPGRADE sends its HTTP/1.1 traffic over HTTP/2, DO_NOT_UPGRADE keeps
     /// HTTP/1.1. DEFAULT (or none) takes the mesh's default, which here is to upgrade between sidecars (ISTIO_MUTUAL)
     /// and only there, as Istio advises when every workload has a sidecar: the hop is then one multiplexed connection,
-    /// and HTTP/1.1 over mTLS cost no less CPU (docs/performance.md, "HTTP/1.1 between sidecars"). Other ports: HTTP2
-    /// and gRPC ports speak HTTP/2; the rest leave it to the proxy (UNSPECIFIED: h2 between sidecars, for a port whose
-    /// protocol is detected carries HTTP/2 requests too).
+    /// and HTTP/1.1 over mTLS cost more CPU, not less (docs/performance.md, "HTTP/1.1 between sidecars"). HTTP2 and
+    /// gRPC ports speak HTTP/2. Other ports are left UNSPECIFIED: the proxy speaks h2 to them between sidecars, since a
+    /// port whose protocol is detected may carry HTTP/2 requests too.
     /// </summary>
     private static UpstreamProtocol Protocol(ServicePortModel port, TrafficPolicy? policy, TrafficPolicy? subsetPolicy, UpstreamTls? tls)
     {
