@@ -131,7 +131,26 @@ public sealed class ConnectionPoolSimulationTests
         Assert.Equal((600_000u, 600_000u, 50u), (outlier.BaseEjectionTimeMs, outlier.MaxEjectionTimeMs, outlier.MinHealthPercent));
     }
 
-    private static OutlierDetection Outlier(string yaml)
+    [Theory]
+    [InlineData("", "ISTIO_MUTUAL", UpstreamProtocol.Http2)]                        // the mesh's default: h2 between sidecars
+    [InlineData("DEFAULT", "ISTIO_MUTUAL", UpstreamProtocol.Http2)]
+    [InlineData("DO_NOT_UPGRADE", "ISTIO_MUTUAL", UpstreamProtocol.Http1)]
+    [InlineData("", "DISABLE", UpstreamProtocol.Http1)]                             // not between sidecars: the port's HTTP/1.1
+    [InlineData("UPGRADE", "DISABLE", UpstreamProtocol.Http2)]
+    public void Generate_HttpPort_H2UpgradePolicyBetweenSidecarsAndElsewhere(string upgrade, string tlsMode, UpstreamProtocol expected)
+    {
+        var pool = upgrade.Length == 0 ? "" : $"connectionPool: {{ http: {{ h2UpgradePolicy: {upgrade} }} }}, ";
+
+        var cluster = BackendCluster($"{{ {pool}tls: {{ mode: {tlsMode} }} }}");
+
+        Assert.Equal(tlsMode == "ISTIO_MUTUAL" ? UpstreamTlsMode.IstioMutual : UpstreamTlsMode.Disable, cluster.Tls?.Mode ?? UpstreamTlsMode.Disable);
+        Assert.Equal(expected, cluster.Protocol);
+    }
+
+    private static OutlierDetection Outlier(string yaml) => BackendCluster($"{{ outlierDetection: {yaml} }}").OutlierDetection;
+
+    /// <summary>Backend's cluster as frontend's sidecar gets it, under a DestinationRule with this trafficPolicy (flow style).</summary>
+    private static Cluster BackendCluster(string trafficPolicy)
     {
         var sim = Simulation.Sidecar("frontend-v1", "default", DemoYaml.Workloads, $$"""
             apiVersion: networking.istio.io/v1
@@ -139,9 +158,8 @@ public sealed class ConnectionPoolSimulationTests
             metadata: { name: backend, namespace: default }
             spec:
               host: backend
-              trafficPolicy:
-                outlierDetection: {{yaml}}
+              trafficPolicy: {{trafficPolicy}}
             """);
-        return sim.Cluster($"outbound|9080||{Backend}").OutlierDetection;
+        return sim.Cluster($"outbound|9080||{Backend}");
     }
 }

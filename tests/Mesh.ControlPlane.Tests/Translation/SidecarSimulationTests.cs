@@ -87,30 +87,6 @@ public sealed class SidecarSimulationTests
         Assert.Equal(UpstreamProtocol.Http2, sim.Cluster($"outbound|9080|v2|{Backend}").Protocol);
     }
 
-    [Theory]
-    [InlineData("", "ISTIO_MUTUAL", UpstreamProtocol.Http2)]                        // the mesh's default: h2 between sidecars
-    [InlineData("DEFAULT", "ISTIO_MUTUAL", UpstreamProtocol.Http2)]
-    [InlineData("DO_NOT_UPGRADE", "ISTIO_MUTUAL", UpstreamProtocol.Http1)]
-    [InlineData("", "DISABLE", UpstreamProtocol.Http1)]                             // not between sidecars: the port's HTTP/1.1
-    [InlineData("UPGRADE", "DISABLE", UpstreamProtocol.Http2)]
-    public void Generate_HttpPort_H2UpgradePolicyBetweenSidecarsAndElsewhere(string upgrade, string tlsMode, UpstreamProtocol expected)
-    {
-        var http = upgrade.Length == 0 ? "" : $"connectionPool: {{ http: {{ h2UpgradePolicy: {upgrade} }} }}, ";
-        var sim = Simulation.Sidecar("frontend-v1", "default", DemoYaml.Workloads, $$"""
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: { name: backend, namespace: default }
-            spec:
-              host: backend
-              trafficPolicy: { {{http}}tls: { mode: {{tlsMode}} } }
-            """);
-
-        var cluster = sim.Cluster($"outbound|9080||{Backend}");
-
-        Assert.Equal(tlsMode == "ISTIO_MUTUAL" ? UpstreamTlsMode.IstioMutual : UpstreamTlsMode.Disable, cluster.Tls?.Mode ?? UpstreamTlsMode.Disable);
-        Assert.Equal(expected, cluster.Protocol);
-    }
-
     [Fact]
     public void Generate_EndpointPort_FallsBackToTargetPortThenServicePort()
     {
