@@ -40,11 +40,13 @@ internal sealed class ListenerConnectionLimit(string listenerName, int maxConnec
         }
         finally
         {
-            active.Dec();
             if (Interlocked.Decrement(ref _open) < maxConnections && Volatile.Read(ref _atCap) == 1 && Interlocked.Exchange(ref _atCap, 0) == 1)
             {
                 ListenerLog.BelowConnectionCap(logger, listenerName, maxConnections, Interlocked.Exchange(ref _refusedInEpisode, 0));
             }
+
+            // The gauge last: whoever sees it fall finds the line that says the listener is below its cap again.
+            active.Dec();
         }
     }
 
