@@ -130,9 +130,10 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
         {
             var current = _state;
             var lastGood = current.ResourceVersion is { } good ? $"resourceVersion {good}" : "Istio's defaults";
-            MeshConfigLog.Rejected(_logger, Source, shown, e.Path, e.Reason, lastGood);
             _state = current with { Rejection = $"resourceVersion {shown} rejected at {e.Path}: {e.Reason}" };
             _events?.Report(configMap!, RejectedReason, $"mesh config rejected at {e.Path}: {e.Reason}; the last good mesh config ({lastGood}) keeps serving");
+            // Logged last, as the applied path logs after its state: whoever reads the line finds the state and the event it speaks of.
+            MeshConfigLog.Rejected(_logger, Source, shown, e.Path, e.Reason, lastGood);
             return;
         }
 
