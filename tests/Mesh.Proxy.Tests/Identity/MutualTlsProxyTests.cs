@@ -208,9 +208,7 @@ public sealed class MutualTlsProxyTests : IDisposable
     {
         using var admin = SidecarPair.Admin(pair.Backend);
         var text = await admin.GetStringAsync("/stats/prometheus");
-        var prefix = $"{Mesh.Proxy.Listeners.ListenerMetrics.ActiveName}{{listener=\"virtualInbound_{pair.InboundPort}\"}} ";
-        var line = Assert.Single(text.Split('\n'), l => l.StartsWith(prefix, StringComparison.Ordinal));
-        return int.Parse(line[prefix.Length..], System.Globalization.CultureInfo.InvariantCulture);
+        return (int)Exposition.Series(text, Mesh.Proxy.Listeners.ListenerMetrics.ActiveName, ("listener", $"virtualInbound_{pair.InboundPort}")).Value;
     }
 
     private TestCertificateSource Source(SpiffeId identity) => new(() => _ca, identity, TimeSpan.FromHours(1));
