@@ -125,24 +125,25 @@ internal static class OutboundClusterBuilder
         PortLevel(subsetPolicy, port)?.OutlierDetection ?? subsetPolicy?.OutlierDetection ?? PortLevel(policy, port)?.OutlierDetection ?? policy?.OutlierDetection;
 
     /// <summary>
-    /// Istio's h2UpgradePolicy for an HTTP port: UPGRADE sends its HTTP/1.1 traffic over HTTP/2, DO_NOT_UPGRADE keeps
-    /// HTTP/1.1. DEFAULT (or none) takes the mesh's default, which here is to upgrade between sidecars (ISTIO_MUTUAL)
-    /// and only there, as Istio advises when every workload has a sidecar: the hop is then one multiplexed connection,
-    /// and HTTP/1.1 over mTLS cost more CPU, not less (docs/performance.md, "HTTP/1.1 between sidecars"). HTTP2 and
-    /// gRPC ports speak HTTP/2. Other ports are left UNSPECIFIED: the proxy speaks h2 to them between sidecars, since a
-    /// port whose protocol is detected may carry HTTP/2 requests too.
+    /// The protocol of the cluster's requests, from the port and the effective connectionPool (the most specific level
+    /// that sets one, as Istio applies it), in Istio's order: <c>useClientProtocol</c> follows the client request by
+    /// request; <c>h2UpgradePolicy: UPGRADE</c> sends HTTP/2 on any HTTP or detected port; HTTP2 and gRPC ports speak
+    /// HTTP/2; a port whose protocol is detected follows the client (Istio never upgrades those by default: the
+    /// server sidecar would then hand h2 to an application that may speak only HTTP/1.1); an HTTP port keeps
+    /// HTTP/1.1 under DO_NOT_UPGRADE. DEFAULT (or none) takes the mesh's default, which here is to upgrade between
+    /// sidecars (ISTIO_MUTUAL) and only there, as Istio advises when every workload has a sidecar: the hop is then one
+    /// multiplexed connection, and HTTP/1.1 over mTLS cost more CPU, not less (docs/performance.md, "HTTP/1.1 between
+    /// sidecars"). Opaque ports (TCP, TLS, ...) are left UNSPECIFIED: no HTTP request is routed to them.
     /// </summary>
     private static UpstreamProtocol Protocol(ServicePortModel port, TrafficPolicy? policy, TrafficPolicy? subsetPolicy, UpstreamTls? tls)
     {
-        if (port.IsHttp2) return UpstreamProtocol.Http2;
-        if (port.Protocol is not "HTTP") return UpstreamProtocol.Unspecified;
-        var upgrade = subsetPolicy?.ConnectionPool?.Http?.H2UpgradePolicy ?? policy?.ConnectionPool?.Http?.H2UpgradePolicy;
-        return upgrade switch
-        {
-            H2UpgradePolicy.Upgrade => UpstreamProtocol.Http2,
-            H2UpgradePolicy.DoNotUpgrade => UpstreamProtocol.Http1,
-            _ => tls?.Mode == UpstreamTlsMode.IstioMutual ? UpstreamProtocol.Http2 : UpstreamProtocol.Http1,
-        };
+        if (port.Carried == PortProtocol.Tcp) return UpstreamProtocol.Unspecified;
+        var http = ConnectionPool(policy, subsetPolicy, port.Number)?.Http;
+        if (http?.UseClientProtocol == true) return UpstreamProtocol.Downstream;
+        if (http?.H2UpgradePolicy == H2UpgradePolicy.Upgrade || port.IsHttp2) return UpstreamProtocol.Http2;
+        if (port.Carried == PortProtocol.Auto) return UpstreamProtocol.Downstream;
+        if (http?.H2UpgradePolicy == H2UpgradePolicy.DoNotUpgrade) return UpstreamProtocol.Http1;
+        return tls?.Mode == UpstreamTlsMode.IstioMutual ? UpstreamProtocol.Http2 : UpstreamProtocol.Http1;
     }
 
     private static PortTrafficPolicy? PortLevel(TrafficPolicy? policy, uint port)

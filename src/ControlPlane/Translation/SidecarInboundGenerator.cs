@@ -111,13 +111,16 @@ internal static class SidecarInboundGenerator
 
     /// <summary>
     /// Where the mesh reaches the workload: every port its WorkloadEntry (or Pod: its named container ports) declares,
-    /// plus the port each service with it as an endpoint sends to; the protocol comes from the service port (HTTP/2 for gRPC ports),
-    /// and how a captured sidecar carries the port from the first service port that declares a protocol (none: sniffed).
+    /// plus the port each service with it as an endpoint sends to. The protocol to the application comes from the first
+    /// service port that declares one (HTTP/2 for HTTP2 and gRPC ports, whichever declares it): HTTP/1.1, or the
+    /// client's own where none does (Istio's inbound for a detected port, so that an h2 client reaches the application
+    /// as h2 and an HTTP/1.1 one as HTTP/1.1). How a captured sidecar carries the port follows the same service port
+    /// (none: sniffed).
     /// </summary>
     private static SortedDictionary<uint, (UpstreamProtocol Upstream, PortProtocol Carried)> InboundPorts(WorkloadModel workload, MeshSnapshot snapshot)
     {
         var ports = new SortedDictionary<uint, (UpstreamProtocol Upstream, PortProtocol Carried)>();
-        foreach (var port in workload.Ports.Values) ports[port] = (UpstreamProtocol.Http1, PortProtocol.Auto);
+        foreach (var port in workload.Ports.Values) ports[port] = (UpstreamProtocol.Downstream, PortProtocol.Auto);
         ServiceModel? served = null;
         foreach (var (service, endpoint) in snapshot.EndpointsNamed(workload.Namespace, workload.Name))
         {
@@ -129,10 +132,11 @@ internal static class SidecarInboundGenerator
                 // The port the service sends to: the endpoint's own (a Kubernetes endpoint's is its slice's, where a
                 // named targetPort is resolved), else the target port.
                 var port = endpoint.PortFor(servicePort);
-                var known = ports.TryGetValue(port, out var current);
-                var upstream = servicePort.IsHttp2 || !known ? (servicePort.IsHttp2 ? UpstreamProtocol.Http2 : UpstreamProtocol.Http1) : current.Upstream;
-                var carried = known && current.Carried != PortProtocol.Auto ? current.Carried : servicePort.Carried;
-                ports[port] = (upstream, carried);
+                var declared = ports.TryGetValue(port, out var current) && current.Carried != PortProtocol.Auto;
+                var upstream = servicePort.IsHttp2 ? UpstreamProtocol.Http2
+                    : declared ? current.Upstream
+                    : servicePort.Carried == PortProtocol.Auto ? UpstreamProtocol.Downstream : UpstreamProtocol.Http1;
+                ports[port] = (upstream, declared ? current.Carried : servicePort.Carried);
             }
         }
         return ports;

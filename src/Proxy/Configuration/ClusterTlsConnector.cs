@@ -24,7 +24,11 @@ internal sealed class ClusterTlsConnector
     private readonly WorkloadIdentityStore? _identity;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly List<SslApplicationProtocol> _protocols;
+    private static readonly List<SslApplicationProtocol> Http2Only = [SslApplicationProtocol.Http2];
+    private static readonly List<SslApplicationProtocol> Http11Only = [SslApplicationProtocol.Http11];
+
+    // The ALPN offered; null when it follows the request that opens the connection (a DOWNSTREAM cluster).
+    private readonly List<SslApplicationProtocol>? _protocols;
     private readonly string[] _expected;
     private readonly TrustBundle? _externalRoots;
     private readonly X509Certificate2? _clientCertificate;
@@ -39,7 +43,7 @@ internal sealed class ClusterTlsConnector
         _time = time;
         _logger = logger;
         _expected = [.. _tls.SubjectAltNames];
-        _protocols = ClusterModel.SpeaksHttp2(cluster) ? [SslApplicationProtocol.Http2] : [SslApplicationProtocol.Http11];
+        _protocols = ClusterModel.SpeaksHttp2(cluster) switch { true => Http2Only, false => Http11Only, null => null };
         if (_tls.Mode is UpstreamTlsMode.Simple or UpstreamTlsMode.Mutual)
         {
             _externalRoots = _tls.CaCertificates.Length > 0 ? TrustBundle.FromPem(File.ReadAllText(_tls.CaCertificates)) : null;
@@ -49,8 +53,15 @@ internal sealed class ClusterTlsConnector
         }
     }
 
-    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken) =>
-        (await ConnectAsync(context.DnsEndPoint, _protocols, cancellationToken)).Stream;
+    /// <summary>
+    /// The handler's connection. A cluster that follows its clients' protocol keeps an HTTP/1.1 and an HTTP/2 pool side
+    /// by side; each connection offers the ALPN of the request it is opened for.
+    /// </summary>
+    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var protocols = _protocols ?? (context.InitialRequestMessage.Version.Major >= 2 ? Http2Only : Http11Only);
+        return (await ConnectAsync(context.DnsEndPoint, protocols, cancellationToken)).Stream;
+    }
 
     /// <summary>
     /// A TLS connection for opaque TCP (Envoy's tcp_proxy): no ALPN is offered, so the receiving sidecar serves the

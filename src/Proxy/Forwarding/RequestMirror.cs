@@ -206,10 +206,11 @@ internal sealed partial class RequestMirror
         ClusterModel cluster, EndpointModel endpoint, byte[] body)
     {
         var path = action.RewritesPath ? new PathString(PathRewriter.Rewrite(RouteMatchModel.PathOf(request), route.Match.Path, action)) : request.Path;
+        var http2 = cluster.SendsHttp2(request);
         var copy = new HttpRequestMessage(new HttpMethod(request.Method), RequestUtilities.MakeDestinationAddress(endpoint.DestinationPrefix, path, request.QueryString))
         {
-            Version = cluster.UsesHttp2 ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11,
-            VersionPolicy = cluster.UsesHttp2 ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
+            Version = http2 ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11,
+            VersionPolicy = http2 ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
         };
         if (body.Length > 0 || request.ContentLength is not null)
         {

@@ -186,7 +186,7 @@ internal sealed class UpstreamForwarder(
         ForwarderError error;
         try
         {
-            error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, cluster.Transport.Invoker, cluster.UsesHttp2 ? _http2Request : _http11Request, transformer, token);
+            error = await forwarder.SendAsync(context, endpoint.DestinationPrefix, cluster.Transport.Invoker, cluster.SendsHttp2(context.Request) ? _http2Request : _http11Request, transformer, token);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using Mesh.Contracts.Discovery;
+using Microsoft.AspNetCore.Http;
 namespace Mesh.Proxy.Model;
 
 /// <summary>A compiled cluster: its configuration, its endpoints, the connection pool it shares with earlier snapshots, and its live state.</summary>
@@ -21,20 +22,33 @@ internal sealed class ClusterModel(Cluster config, ClusterTransport transport, E
     /// <summary>What the load balancer needs beyond the policy: null for equal weights with no hash, slow start or locality priorities.</summary>
     public LoadBalancerModel? Balancer { get; init; }
 
-    /// <summary>Whether requests on this cluster go as HTTP/2 (<see cref="SpeaksHttp2"/>).</summary>
-    public bool UsesHttp2 { get; } = SpeaksHttp2(config);
+    // HTTP/2 or HTTP/1.1 for every request; null: each request goes as its client's came (DOWNSTREAM).
+    private readonly bool? _http2 = SpeaksHttp2(config);
 
-    /// <summary>The circuit-breaker thresholds; null when connectionPool sets none (nothing is counted).</summary>
-    public CircuitBreakerThresholds? Limits { get; } = CircuitBreakerThresholds.From(config.ConnectionPool, SpeaksHttp2(config));
+    /// <summary>
+    /// The circuit-breaker thresholds; null when connectionPool sets none (nothing is counted). A cluster that follows
+    /// its clients' protocol is bounded as HTTP/1.1 is (connections plus pending), the stricter reading: its ports are
+    /// the detected ones, whose clients mostly speak HTTP/1.1.
+    /// </summary>
+    public CircuitBreakerThresholds? Limits { get; } = CircuitBreakerThresholds.From(config.ConnectionPool, SpeaksHttp2(config) == true);
 
     /// <summary>
     /// HTTP/2 when the cluster says so: h2c with prior knowledge in plaintext, ALPN h2 under TLS. The control plane says
-    /// so for HTTP2 and gRPC ports, for h2UpgradePolicy UPGRADE, and between sidecars (ISTIO_MUTUAL) unless the
-    /// DestinationRule says DO_NOT_UPGRADE. Between sidecars on a port whose protocol is detected (UNSPECIFIED) it is
-    /// always h2, which carries the HTTP/1.1 and HTTP/2 requests such a port may see alike. Otherwise HTTP/1.1.
+    /// so for HTTP2 and gRPC ports, for h2UpgradePolicy UPGRADE, and for HTTP ports between sidecars (ISTIO_MUTUAL)
+    /// unless the DestinationRule says DO_NOT_UPGRADE. Null for DOWNSTREAM (detected ports, passthrough,
+    /// useClientProtocol): each request goes as its client's came. An opaque port's cluster (UNSPECIFIED) is h2 between
+    /// sidecars, HTTP/1.1 elsewhere, should a request reach it. Otherwise HTTP/1.1.
     /// </summary>
-    public static bool SpeaksHttp2(Cluster config) => config.Protocol == UpstreamProtocol.Http2
-        || (config.Protocol == UpstreamProtocol.Unspecified && config.Tls?.Mode == UpstreamTlsMode.IstioMutual);
+    public static bool? SpeaksHttp2(Cluster config) => config.Protocol switch
+    {
+        UpstreamProtocol.Http2 => true,
+        UpstreamProtocol.Downstream => null,
+        UpstreamProtocol.Unspecified => config.Tls?.Mode == UpstreamTlsMode.IstioMutual,
+        _ => false,
+    };
+
+    /// <summary>Whether this request goes upstream as HTTP/2 (<see cref="SpeaksHttp2"/>).</summary>
+    public bool SendsHttp2(HttpRequest request) => _http2 ?? HttpProtocol.IsHttp2(request.Protocol);
 
     /// <summary>The outlier detector, when this cluster's config has outlier detection.</summary>
     public OutlierDetector? Outlier => Config.OutlierDetection is null ? null : State.Outlier;

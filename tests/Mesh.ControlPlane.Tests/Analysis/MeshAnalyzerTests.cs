@@ -63,10 +63,10 @@ public sealed class MeshAnalyzerTests
               host: reviews
               trafficPolicy:
                 loadBalancer: { simple: RANDOM }
-                connectionPool: { tcp: { connectTimeout: 1s, maxConnections: 10 }, http: { h2UpgradePolicy: UPGRADE, http2MaxRequests: 10, maxRetries: 3 } }
+                connectionPool: { tcp: { connectTimeout: 1s, maxConnections: 10 }, http: { h2UpgradePolicy: UPGRADE, http2MaxRequests: 10, maxRetries: 3, useClientProtocol: true } }
                 tls: { mode: ISTIO_MUTUAL, sni: reviews }
                 portLevelSettings:
-                - { port: { number: 9080 }, loadBalancer: { simple: ROUND_ROBIN } }
+                - { port: { number: 9080 }, loadBalancer: { simple: ROUND_ROBIN }, connectionPool: { http: { h2UpgradePolicy: DO_NOT_UPGRADE } } }
                 outlierDetection: { consecutive5xxErrors: 3, baseEjectionTime: 30s }
               subsets:
               - { name: v1, labels: { version: v1 }, trafficPolicy: { loadBalancer: { simple: LEAST_REQUEST } } }
@@ -87,7 +87,7 @@ public sealed class MeshAnalyzerTests
               trafficPolicy:
                 portLevelSettings:
                 - port: { number: 9080 }
-                  connectionPool: { http: { h2UpgradePolicy: UPGRADE, http2KeepAlive: { interval: 10s } } }
+                  connectionPool: { http: { maxConcurrentStreams: 100, http2KeepAlive: { interval: 10s } } }
               subsets:
               - name: v1
                 labels: { version: v1 }
@@ -96,8 +96,8 @@ public sealed class MeshAnalyzerTests
 
         Assert.Equal(
             [
-                "spec.trafficPolicy.portLevelSettings[0].connectionPool.http.h2UpgradePolicy",
                 "spec.trafficPolicy.portLevelSettings[0].connectionPool.http.http2KeepAlive",
+                "spec.trafficPolicy.portLevelSettings[0].connectionPool.http.maxConcurrentStreams",
                 "spec.subsets[0].trafficPolicy.proxyProtocol",
             ],
             OfCode(messages, "MESH0001").Select(m => m.FieldPath));

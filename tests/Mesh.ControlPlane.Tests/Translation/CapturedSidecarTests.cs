@@ -146,6 +146,9 @@ public sealed class CapturedSidecarTests
         Assert.Equal(LoadBalancerPolicy.Passthrough, sim.Cluster("PassthroughCluster").LbPolicy);
         Assert.Equal(LoadBalancerPolicy.Passthrough, sim.Cluster("InboundPassthroughCluster").LbPolicy);
         Assert.Equal(LoadBalancerPolicy.Unspecified, sim.Cluster("BlackHoleCluster").LbPolicy);
+        // As Istio's: the client's protocol, so that h2c to an address outside the mesh stays HTTP/2.
+        Assert.Equal(UpstreamProtocol.Downstream, sim.Cluster("PassthroughCluster").Protocol);
+        Assert.Equal(UpstreamProtocol.Downstream, sim.Cluster("InboundPassthroughCluster").Protocol);
         foreach (var name in (string[])["PassthroughCluster", "BlackHoleCluster", "InboundPassthroughCluster"])
         {
             Assert.Empty(sim.Endpoints(name).Endpoints);
@@ -290,16 +293,48 @@ public sealed class CapturedSidecarTests
         var endpoint = Assert.Single(sim.Endpoints("inbound|5432||").Endpoints);
         Assert.Equal(("127.0.0.1", 5432u, "db"), (endpoint.Address, endpoint.Port, endpoint.ServiceAccount));
         Assert.Equal(9100u, Assert.Single(sim.Endpoints("inbound|9100||").Endpoints).Port);
+        Assert.Equal(UpstreamProtocol.Downstream, sim.Cluster("inbound|9100||").Protocol);
     }
 
     [Fact]
-    public void Generate_InboundHttpPort_HttpProtocol()
+    public void Generate_InboundHttpAndDetectedPorts_ListenerAndApplicationProtocol()
     {
         var sim = Sidecar(Captured("web-1"));
 
         Assert.Equal(ListenerProtocol.Http, Listener(sim, "virtualInbound_80").Protocol);
+        Assert.Equal(UpstreamProtocol.Http1, sim.Cluster("inbound|80||").Protocol);
+        // Detected: the application gets what the client spoke (an h2 hop from an upgraded client would hand it h2).
         Assert.Equal(ListenerProtocol.Auto, Listener(sim, "virtualInbound_8080").Protocol);
+        Assert.Equal(UpstreamProtocol.Downstream, sim.Cluster("inbound|8080||").Protocol);
         Assert.Equal(8080u, Assert.Single(sim.Endpoints("inbound|8080||").Endpoints).Port);
+    }
+
+    [Theory]
+    [InlineData("", UpstreamProtocol.Downstream)]                               // Istio never upgrades a detected port by default
+    [InlineData("{ h2UpgradePolicy: DO_NOT_UPGRADE }", UpstreamProtocol.Downstream)]
+    [InlineData("{ h2UpgradePolicy: UPGRADE }", UpstreamProtocol.Http2)]          // the user says the port is HTTP
+    [InlineData("{ useClientProtocol: true }", UpstreamProtocol.Downstream)]
+    public void Generate_OutboundDetectedPort_FollowsTheClientUnlessUpgraded(string http, UpstreamProtocol expected)
+    {
+        var pool = http.Length == 0 ? "" : $", connectionPool: {{ http: {http} }}";
+        var rule = $$"""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: web, namespace: default }
+            spec:
+              host: web.default.svc.cluster.local
+              trafficPolicy: { tls: { mode: ISTIO_MUTUAL }{{pool}} }
+            """;
+
+        var sim = Sidecar(Captured("db-1", new Dictionary<string, string> { ["app"] = "db" }), null, rule);
+
+        Assert.Equal(expected, sim.Cluster("outbound|8080||web.default.svc.cluster.local").Protocol);
+        // The HTTP port beside it: h2 between sidecars unless the rule keeps it on HTTP/1.1 or follows the client.
+        var http1 = http.Contains("DO_NOT_UPGRADE", StringComparison.Ordinal);
+        var downstream = http.Contains("useClientProtocol", StringComparison.Ordinal);
+        Assert.Equal(downstream ? UpstreamProtocol.Downstream : http1 ? UpstreamProtocol.Http1 : UpstreamProtocol.Http2,
+            sim.Cluster("outbound|80||web.default.svc.cluster.local").Protocol);
+        Assert.Equal(UpstreamProtocol.Unspecified, sim.Cluster("outbound|5432||db.default.svc.cluster.local").Protocol);
     }
 
     [Fact]

@@ -137,13 +137,28 @@ public sealed class ConnectionPoolSimulationTests
     [InlineData("DO_NOT_UPGRADE", "ISTIO_MUTUAL", UpstreamProtocol.Http1)]
     [InlineData("", "DISABLE", UpstreamProtocol.Http1)]                             // not between sidecars: the port's HTTP/1.1
     [InlineData("UPGRADE", "DISABLE", UpstreamProtocol.Http2)]
+    [InlineData("useClientProtocol: true, h2UpgradePolicy: UPGRADE", "ISTIO_MUTUAL", UpstreamProtocol.Downstream)] // as in Istio, the client's wins
+    [InlineData("useClientProtocol: true", "DISABLE", UpstreamProtocol.Downstream)]
     public void Generate_HttpPort_H2UpgradePolicyBetweenSidecarsAndElsewhere(string upgrade, string tlsMode, UpstreamProtocol expected)
     {
-        var pool = upgrade.Length == 0 ? "" : $"connectionPool: {{ http: {{ h2UpgradePolicy: {upgrade} }} }}, ";
+        var http = upgrade.Contains(':', StringComparison.Ordinal) ? upgrade : $"h2UpgradePolicy: {upgrade}";
+        var pool = upgrade.Length == 0 ? "" : $"connectionPool: {{ http: {{ {http} }} }}, ";
 
         var cluster = BackendCluster($"{{ {pool}tls: {{ mode: {tlsMode} }} }}");
 
         Assert.Equal(tlsMode == "ISTIO_MUTUAL" ? UpstreamTlsMode.IstioMutual : UpstreamTlsMode.Disable, cluster.Tls?.Mode ?? UpstreamTlsMode.Disable);
+        Assert.Equal(expected, cluster.Protocol);
+    }
+
+    [Theory]
+    [InlineData("DO_NOT_UPGRADE", "", UpstreamProtocol.Http1)]                   // the port's own level wins
+    [InlineData("DO_NOT_UPGRADE", "connectionPool: { http: { h2UpgradePolicy: UPGRADE } }, ", UpstreamProtocol.Http1)]
+    [InlineData("UPGRADE", "connectionPool: { http: { h2UpgradePolicy: DO_NOT_UPGRADE } }, ", UpstreamProtocol.Http2)]
+    public void Generate_PortLevelH2UpgradePolicy_TakesEffectForItsPort(string portLevel, string ruleLevel, UpstreamProtocol expected)
+    {
+        var cluster = BackendCluster(
+            $"{{ {ruleLevel}tls: {{ mode: ISTIO_MUTUAL }}, portLevelSettings: [{{ port: {{ number: 9080 }}, connectionPool: {{ http: {{ h2UpgradePolicy: {portLevel} }} }} }}] }}");
+
         Assert.Equal(expected, cluster.Protocol);
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using static Mesh.Proxy.Tests.Infrastructure.MeshConfig;
 using Route = Mesh.Contracts.Discovery.Route;
 
@@ -279,7 +280,7 @@ public sealed class ForwardingTests
                 context.Response.AppendTrailer("grpc-message", context.Request.Protocol);
                 await context.Response.Body.WriteAsync(new byte[] { 0, 0, 0, 0, 0 });
             },
-            Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+            HttpProtocols.Http2);
         var proxy = await TestProxy.StartAsync();
         await using var owned = proxy;
         var port = FreePort.Next();
@@ -303,5 +304,31 @@ public sealed class ForwardingTests
         Assert.Equal(HttpVersion.Version20, response.Version);
         Assert.Equal("0", response.TrailingHeaders.GetValues("grpc-status").Single());
         Assert.Equal("HTTP/2", response.TrailingHeaders.GetValues("grpc-message").Single());
+    }
+
+    [Theory]
+    [InlineData("1.1", HttpProtocols.Http1, "HTTP/1.1")]
+    [InlineData("2.0", HttpProtocols.Http2, "HTTP/2")]   // gRPC to a port whose protocol is detected: h2c stays h2c
+    public async Task Forward_ClusterFollowingTheClient_TheRequestGoesUpstreamAsItCame(string clientVersion, HttpProtocols app, string atTheApp)
+    {
+        await using var upstream = await UpstreamServer.StartAsync(context => context.Response.WriteAsync(context.Request.Protocol), app);
+        var proxy = await TestProxy.StartAsync();
+        await using var owned = proxy;
+        var port = FreePort.Next();
+        await proxy.ApplyAsync(
+            [Cluster("detected", UpstreamProtocol.Downstream)],
+            [Endpoints("detected", upstream.Port)],
+            Listener("http.80", port, "http.80"),
+            Routes("http.80", Host("any", ["*"], ToCluster("detected"))));
+        using var client = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/")
+        {
+            Version = Version.Parse(clientVersion), VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(atTheApp, await response.Content.ReadAsStringAsync());
     }
 }

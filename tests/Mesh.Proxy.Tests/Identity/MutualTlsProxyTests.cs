@@ -5,6 +5,7 @@ using Mesh.Proxy.Tests.Infrastructure;
 using Mesh.Proxy.Tests.Observability;
 using Mesh.Security;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Mesh.Proxy.Tests.Identity;
 
@@ -94,8 +95,9 @@ public sealed class MutualTlsProxyTests : IDisposable
 
     [Theory]
     [InlineData(UpstreamProtocol.Http2, 1)]        // the default between sidecars: one multiplexed connection
-    [InlineData(UpstreamProtocol.Unspecified, 1)]  // a port whose protocol is detected: h2 as well
+    [InlineData(UpstreamProtocol.Unspecified, 1)]  // an opaque port's cluster, should HTTP reach it: h2 as well
     [InlineData(UpstreamProtocol.Http1, 3)]        // h2UpgradePolicy DO_NOT_UPGRADE: a connection per request in flight
+    [InlineData(UpstreamProtocol.Downstream, 3)]   // a detected port: the HTTP/1.1 client's protocol, as in Istio
     public async Task IstioMutual_ClusterProtocol_DecidesHowTheHopBetweenSidecarsIsSpoken(UpstreamProtocol protocol, int connections)
     {
         var inFlight = 0;
@@ -127,6 +129,27 @@ public sealed class MutualTlsProxyTests : IDisposable
         }
 
         Assert.Equal(connections, open);
+    }
+
+    [Theory]
+    [InlineData("1.1", HttpProtocols.Http1, "HTTP/1.1")]
+    [InlineData("2.0", HttpProtocols.Http2, "HTTP/2")]   // gRPC on a port whose protocol is detected: h2 on both hops and to the app
+    public async Task IstioMutual_ClustersFollowingTheClient_TheAppGetsTheProtocolTheClientSpoke(string clientVersion, HttpProtocols appProtocols, string atTheApp)
+    {
+        await using var pair = await SidecarPair.StartAsync(Source(SidecarPair.BackendId), Source(SidecarPair.FrontendId),
+            app: context => context.Response.WriteAsync(context.Request.Protocol), appProtocols: appProtocols);
+        await pair.ConfigureBackendAsync(InboundTlsMode.Strict, protocol: UpstreamProtocol.Downstream);
+        await pair.ConfigureFrontendAsync(SidecarPair.IstioMutual(SidecarPair.BackendId), protocol: UpstreamProtocol.Downstream);
+
+        using var app = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{pair.OutboundPort}/")
+        {
+            Version = Version.Parse(clientVersion), VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        using var response = await app.SendAsync(request);
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(atTheApp, await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Mesh.Proxy.Tests.Identity;
@@ -39,11 +40,13 @@ internal sealed class SidecarPair : IAsyncDisposable
 
     /// <param name="frontendRole">Router makes the frontend a gateway: a proxy with no endpoint of its own in EDS.</param>
     /// <param name="app">Backend's application; by default it answers with the x-forwarded-client-cert it received.</param>
+    /// <param name="appProtocols">What the app speaks: HTTP/1.1 unless said.</param>
     public static async Task<SidecarPair> StartAsync(
         IWorkloadCertificateSource backendSource, IWorkloadCertificateSource? frontendSource, double renewFraction = IdentityOptions.DefaultRenewFraction,
-        ProxyRole frontendRole = ProxyRole.Sidecar, RequestDelegate? app = null)
+        ProxyRole frontendRole = ProxyRole.Sidecar, RequestDelegate? app = null, HttpProtocols appProtocols = HttpProtocols.Http1)
     {
-        var upstream = await UpstreamServer.StartAsync(app ?? (context => context.Response.WriteAsync("xfcc=" + context.Request.Headers["x-forwarded-client-cert"])));
+        var upstream = await UpstreamServer.StartAsync(
+            app ?? (context => context.Response.WriteAsync("xfcc=" + context.Request.Headers["x-forwarded-client-cert"])), appProtocols);
         var pair = new SidecarPair(upstream);
         pair.BackendStream = await pair.StartProxyAsync(ProxyRole.Sidecar, "backend-v1", backendSource, renewFraction);
         if (frontendSource is not null)
@@ -55,9 +58,10 @@ internal sealed class SidecarPair : IAsyncDisposable
     }
 
     /// <summary>Configures backend's inbound listener in <paramref name="mode"/>, in front of the app.</summary>
-    public async Task ConfigureBackendAsync(InboundTlsMode mode, string version = "1")
+    /// <param name="protocol">The inbound cluster's protocol, to the app: HTTP/1.1 unless said.</param>
+    public async Task ConfigureBackendAsync(InboundTlsMode mode, string version = "1", UpstreamProtocol protocol = UpstreamProtocol.Http1)
     {
-        var cluster = MeshConfig.Cluster("inbound|80||");
+        var cluster = MeshConfig.Cluster("inbound|80||", protocol);
         var listener = new Listener
         {
             Name = $"virtualInbound_{InboundPort}", Address = "127.0.0.1", Port = (uint)InboundPort,
