@@ -128,6 +128,13 @@ internal sealed class ContainerMesh : IAsyncDisposable
     /// <summary>Whether the control plane in the image reads a mesh config file (--mesh-config).</summary>
     public bool ReadsMeshConfig { get; private set; }
 
+    /// <summary>A container's whole output (a sidecar's access log is on its stdout).</summary>
+    public async Task<string> OutputAsync(string container)
+    {
+        var result = await DockerCli.RunAsync(CommandTimeout, "logs", container);
+        return result.Out;
+    }
+
     /// <summary>A container's output, for failure messages.</summary>
     public async Task<string> LogsAsync(string container)
     {

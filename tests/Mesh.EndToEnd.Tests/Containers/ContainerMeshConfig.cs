@@ -36,6 +36,25 @@ internal static class ContainerMeshConfig
         apiVersion: networking.istio.io/v1
         kind: ServiceEntry
         metadata:
+          name: b-detected
+          namespace: default
+        spec:
+          hosts:
+          - b-detected.default.svc.cluster.local
+          addresses:
+          - {ContainerPods.ServiceAddressBDetected}
+          location: MESH_INTERNAL
+          ports:
+          - number: {ContainerPods.AppPort}
+            name: web
+          resolution: STATIC
+          workloadSelector:
+            labels:
+              app: b
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata:
           name: echo
           namespace: default
         spec:

@@ -79,6 +79,29 @@ public sealed class ContainerMeshTests(ContainerMeshFixture fixture) : IClassFix
     }
 
     [SkippableFact]
+    public async Task DetectedPort_Http11AndH2c_CrossTheMutualTlsHopAsTheClientSpokeThem()
+    {
+        var mesh = await fixture.StartAsync();
+        var app = mesh.Container("a", "app");
+        var url = $"http://{ContainerPods.ServiceAddressBDetected}:{ContainerPods.AppPort}";
+        await WaitForAsync(mesh, async () => (await mesh.CurlAsync(app, url + "/")).Status == "200", $"curl {url}/ in pod A to answer 200");
+
+        // Sniffed as HTTP by pod A's sidecar, routed to the detected port's cluster, which follows the client (Istio's
+        // USE_DOWNSTREAM_PROTOCOL): b's sidecar logs each request in the protocol it crossed the mutual TLS hop in.
+        var id = Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal("200", (await mesh.CurlAsync(app, $"{url}/http11-{id}")).Status);
+        Assert.Equal("200", (await mesh.CurlAsync(app, $"{url}/h2c-{id}", "--http2-prior-knowledge")).Status);
+        var logs = "";
+        await WaitForAsync(mesh, async () =>
+        {
+            logs = await mesh.OutputAsync(mesh.Container("b1", "sidecar")) + await mesh.OutputAsync(mesh.Container("b2", "sidecar"));
+            return logs.Contains($"/http11-{id} ", StringComparison.Ordinal) && logs.Contains($"/h2c-{id} ", StringComparison.Ordinal);
+        }, "b's sidecars to log both requests");
+        Assert.Contains($"/http11-{id} HTTP/1.1\"", logs);
+        Assert.Contains($"/h2c-{id} HTTP/2\"", logs);
+    }
+
+    [SkippableFact]
     public async Task TcpEcho_InTheMesh_IsCapturedAndProxiedOverMutualTls()
     {
         var mesh = await fixture.StartAsync();

@@ -10,6 +10,9 @@ internal sealed class ContainerPods(int subnetOctet)
     public const string ServiceAddressB = "240.240.0.10";
     public const string ServiceAddressEcho = "240.240.0.13";
 
+    /// <summary>b's pods again, as a service whose port declares no protocol (detected, as an unnamed Kubernetes port).</summary>
+    public const string ServiceAddressBDetected = "240.240.0.11";
+
     /// <summary>Every app's HTTP port (the sample app on 127.0.0.1 behind its sidecar; any address outside the mesh).</summary>
     public const int AppPort = 8080;
     public const int EchoPort = 9000;
