@@ -7,7 +7,8 @@ namespace Mesh.EndToEnd.Tests;
 
 /// <summary>
 /// The ingress gateway terminating TLS with credentials from the config folder (credentials/&lt;name&gt;/tls.crt, tls.key,
-/// ca.crt): a SIMPLE host and a MUTUAL host on one port told apart by SNI, checked with curl; httpsRedirect on HTTP.
+/// ca.crt): a SIMPLE host and MUTUAL hosts on one port told apart by SNI, checked with curl (one MUTUAL host asking for
+/// a subject alternative name, one pinning certificates); httpsRedirect on HTTP.
 /// </summary>
 public sealed class GatewayTlsTests(GatewayTlsTests.Fixture fixture) : IClassFixture<GatewayTlsTests.Fixture>
 {
@@ -36,14 +37,23 @@ public sealed class GatewayTlsTests(GatewayTlsTests.Fixture fixture) : IClassFix
         File.WriteAllText(Path.Combine(Files, "server-ca.pem"), serverCa.ExportCertificatePem());
         Pki.WriteCredential(Path.Combine(_workDir, "config", "credentials", "simple-cred"), serverCa, "secure.example.com", null);
         Pki.WriteCredential(Path.Combine(_workDir, "config", "credentials", "mutual-cred"), serverCa, "mutual.example.com", clientCa);
-        Pki.WriteClient(Files, "client", clientCa);
+        Pki.WriteCredential(Path.Combine(_workDir, "config", "credentials", "san-cred"), serverCa, "san.example.com", clientCa);
+        Pki.WriteCredential(Path.Combine(_workDir, "config", "credentials", "pin-cred"), serverCa, "pin.example.com", clientCa);
+        var client = Pki.WriteClient(Files, "client", clientCa, "client.example.com");
+        var other = Pki.WriteClient(Files, "other", clientCa);
+        Pki.WriteClient(Files, "third", clientCa).Dispose();
         using var strangerCa = Pki.CreateCa("Stranger CA");
-        Pki.WriteClient(Files, "stranger", strangerCa);
+        Pki.WriteClient(Files, "stranger", strangerCa).Dispose();
 
+        // Pins as Istio users write them: the client's SPKI in base64, the other's certificate hash in hex with colons.
+        var spki = Convert.ToBase64String(SHA256.HashData(client.PublicKey.ExportSubjectPublicKeyInfo()));
+        var hash = string.Join(':', SHA256.HashData(other.RawData).Select(b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
+        client.Dispose();
+        other.Dispose();
         Mesh = await LocalMesh.StartAsync(new LocalMeshOptions
         {
             WorkDir = _workDir,
-            ConfigOverrides = new Dictionary<string, string> { ["secure-gateway.yaml"] = SecureGateway(HttpsPort) },
+            ConfigOverrides = new Dictionary<string, string> { ["secure-gateway.yaml"] = SecureGateway(HttpsPort, spki, hash) },
         });
     }
 
@@ -81,6 +91,31 @@ public sealed class GatewayTlsTests(GatewayTlsTests.Fixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Curl_MutualHostWithSubjectAltNames_TakesOnlyAClientCertificateCarryingOne()
+    {
+        var (withName, output) = await CurlAsync("san.example.com", client: "client");
+        Assert.True(withName == 0, output);
+        Assert.Contains("200", output);
+
+        // Signed by the same CA, without the name: refused in the handshake.
+        Assert.NotEqual(0, (await CurlAsync("san.example.com", client: "other")).Exit);
+    }
+
+    [Fact]
+    public async Task Curl_MutualHostWithPins_TakesAClientCertificateMatchingEitherList()
+    {
+        foreach (var pinned in new[] { "client", "other" })
+        {
+            var (exit, output) = await CurlAsync("pin.example.com", client: pinned);
+            Assert.True(exit == 0, $"{pinned}: {output}");
+            Assert.Contains("200", output);
+        }
+
+        // Signed by the same CA, pinned by neither list.
+        Assert.NotEqual(0, (await CurlAsync("pin.example.com", client: "third")).Exit);
+    }
+
+    [Fact]
     public async Task HttpServerWithHttpsRedirect_Answers301ToHttps()
     {
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false });
@@ -105,7 +140,7 @@ public sealed class GatewayTlsTests(GatewayTlsTests.Fixture fixture) : IClassFix
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    private static string SecureGateway(int httpsPort) => $$"""
+    private static string SecureGateway(int httpsPort, string spki, string hash) => $$"""
         apiVersion: networking.istio.io/v1
         kind: Gateway
         metadata: { name: secure-gateway, namespace: default }
@@ -118,6 +153,12 @@ public sealed class GatewayTlsTests(GatewayTlsTests.Fixture fixture) : IClassFix
           - port: { number: {{httpsPort}}, name: https-mutual, protocol: HTTPS }
             hosts: [mutual.example.com]
             tls: { mode: MUTUAL, credentialName: mutual-cred, minProtocolVersion: TLSV1_2 }
+          - port: { number: {{httpsPort}}, name: https-san, protocol: HTTPS }
+            hosts: [san.example.com]
+            tls: { mode: MUTUAL, credentialName: san-cred, subjectAltNames: [client.example.com] }
+          - port: { number: {{httpsPort}}, name: https-pin, protocol: HTTPS }
+            hosts: [pin.example.com]
+            tls: { mode: MUTUAL, credentialName: pin-cred, verifyCertificateSpki: ["{{spki}}"], verifyCertificateHash: ["{{hash}}"] }
           - port: { number: {{"{{gatewayPort}}"}}, name: http-redirect, protocol: HTTP }
             hosts: [secure.example.com]
             tls: { httpsRedirect: true }
@@ -126,7 +167,7 @@ public sealed class GatewayTlsTests(GatewayTlsTests.Fixture fixture) : IClassFix
         kind: VirtualService
         metadata: { name: secure, namespace: default }
         spec:
-          hosts: [secure.example.com, mutual.example.com]
+          hosts: [secure.example.com, mutual.example.com, san.example.com, pin.example.com]
           gateways: [secure-gateway]
           http:
           - route:
@@ -155,11 +196,13 @@ public sealed class GatewayTlsTests(GatewayTlsTests.Fixture fixture) : IClassFix
             if (clientCa is not null) File.WriteAllText(Path.Combine(folder, "ca.crt"), clientCa.ExportCertificatePem());
         }
 
-        public static void WriteClient(string folder, string name, X509Certificate2 ca)
+        /// <summary>Writes NAME.crt and NAME.key, and returns the certificate (with <paramref name="dnsName"/> as its SAN when given).</summary>
+        public static X509Certificate2 WriteClient(string folder, string name, X509Certificate2 ca, string? dnsName = null)
         {
-            var (certificate, key) = Issue(ca, $"CN={name}", null, serverAuth: false);
+            var (certificate, key) = Issue(ca, $"CN={name}", dnsName, serverAuth: false);
             File.WriteAllText(Path.Combine(folder, name + ".crt"), certificate);
             File.WriteAllText(Path.Combine(folder, name + ".key"), key);
+            return X509Certificate2.CreateFromPem(certificate);
         }
 
         private static (string Certificate, string Key) Issue(X509Certificate2 ca, string subject, string? dnsName, bool serverAuth)

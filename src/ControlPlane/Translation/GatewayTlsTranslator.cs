@@ -25,6 +25,12 @@ internal static class GatewayTlsTranslator
             MinProtocolVersion = Version(tls.MinProtocolVersion),
             MaxProtocolVersion = Version(tls.MaxProtocolVersion),
         };
+        if (tls.Mode == ServerTlsMode.Mutual)
+        {
+            result.ClientSubjectAltNames.AddRange(tls.SubjectAltNames);
+            result.ClientSpkiSha256.AddRange(tls.VerifyCertificateSpki);
+            result.ClientCertificateSha256.AddRange(tls.VerifyCertificateHash);
+        }
         foreach (var host in server.Hosts)
         {
             // "namespace/host": the SNI is the host part.

@@ -89,7 +89,7 @@ internal static class HttpRouteTranslator
         if (HeaderOperationsTranslator.Translate(httpRoute.Headers?.Request) is { } requestHeaders) route.RequestHeaders = requestHeaders;
         if (HeaderOperationsTranslator.Translate(httpRoute.Headers?.Response) is { } responseHeaders) route.ResponseHeaders = responseHeaders;
 
-        if (httpRoute.Redirect is { } redirect) route.Redirect = RouteActionTranslator.Redirect(redirect);
+        if (httpRoute.Redirect is { } redirect) route.Redirect = RouteActionTranslator.Redirect(redirect, listenerPort);
         else if (httpRoute.DirectResponse is { } directResponse) route.DirectResponse = RouteActionTranslator.DirectResponse(directResponse);
         else route.Route_ = RouteActionTranslator.Forward(httpRoute, virtualService.Namespace, listenerPort, snapshot, proxyNamespace);
         return route;

@@ -55,11 +55,17 @@ internal static class RouteActionTranslator
         return ClusterNames.Outbound(port, string.IsNullOrEmpty(destination.Subset) ? null : destination.Subset, host);
     }
 
-    public static RedirectAction Redirect(HttpRedirect redirect) => new()
+    /// <summary>
+    /// Istio's redirect. <c>derivePort: FROM_REQUEST_PORT</c> is the port the routes are for (the service port on a
+    /// sidecar, the server port on a gateway), as Istio writes it: Envoy cannot read the request's port. With
+    /// <c>FROM_PROTOCOL_DEFAULT</c>, as with no port at all, the Location keeps the request's authority, and a scheme
+    /// change drops the old scheme's default port, which is Envoy's behaviour under Istio's translation.
+    /// </summary>
+    public static RedirectAction Redirect(HttpRedirect redirect, uint listenerPort) => new()
     {
         PathRedirect = redirect.Uri ?? "",
         HostRedirect = redirect.Authority ?? "",
-        PortRedirect = redirect.Port ?? 0,
+        PortRedirect = redirect.Port ?? (redirect.DerivePort == RedirectPortSelection.FromRequestPort ? listenerPort : 0),
         SchemeRedirect = redirect.Scheme ?? "",
         ResponseCode = redirect.RedirectCode is { } code and > 0 ? code : 301,
     };

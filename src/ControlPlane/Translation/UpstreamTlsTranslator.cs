@@ -32,6 +32,7 @@ internal static class UpstreamTlsTranslator
                     CaCertificates = settings.CaCertificates ?? "",
                     ClientCertificate = settings.ClientCertificate ?? "",
                     PrivateKey = settings.PrivateKey ?? "",
+                    InsecureSkipVerify = settings.InsecureSkipVerify ?? false,
                 };
                 tls.SubjectAltNames.AddRange(settings.SubjectAltNames);
                 return tls;

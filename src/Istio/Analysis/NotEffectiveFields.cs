@@ -11,7 +11,6 @@ public static class NotEffectiveFields
 {
     public static IReadOnlyList<NotEffectiveField> All { get; } =
     [
-        new("VirtualService", "spec.http[*].redirect.derivePort", "derivePort is not implemented: the redirect keeps the request's port unless redirect.port is set"),
         new("VirtualService", "spec.http[*].match[*].statPrefix", "per-match stat prefixes are not implemented: the route's metrics carry the route name"),
         new("VirtualService", "spec.tcp", "gateways serve no TCP servers: tcp routes take effect on captured sidecars only (this VirtualService binds to gateways only)", NotEffectiveWhen.GatewaysOnly),
         new("VirtualService", "spec.tcp[*].match[*].destinationSubnets", "tcp routes match on port, gateways, sourceLabels and sourceNamespace only: the match applies whatever the destination address"),
@@ -25,7 +24,6 @@ public static class NotEffectiveFields
         new("DestinationRule", "spec.**.connectionPool.http.maxConcurrentStreams", "HTTP/2 stream limits are not implemented"),
         new("DestinationRule", "spec.**.connectionPool.http.http2KeepAlive", "HTTP/2 keepalive pings are not implemented"),
         new("DestinationRule", "spec.**.tls.credentialName", "client credentials by name are not implemented: use clientCertificate, privateKey and caCertificates"),
-        new("DestinationRule", "spec.**.tls.insecureSkipVerify", "the server certificate is always verified when caCertificates is set"),
         new("DestinationRule", "spec.**.tls.caCrl", "certificate revocation lists are not implemented"),
         new("DestinationRule", "spec.trafficPolicy.tunnel", "tunneling (HTTP CONNECT) is not implemented"),
         new("DestinationRule", "spec.subsets[*].trafficPolicy.tunnel", "tunneling (HTTP CONNECT) is not implemented"),
@@ -36,9 +34,6 @@ public static class NotEffectiveFields
         new("Gateway", "spec.servers[*].bind", "gateway listeners bind to the proxy's address"),
         new("Gateway", "spec.servers[*].tls.caCrl", "certificate revocation lists are not implemented"),
         new("Gateway", "spec.servers[*].tls.tlsCertificates", "use credentialName or serverCertificate and privateKey"),
-        new("Gateway", "spec.servers[*].tls.subjectAltNames", "client certificates are verified against caCertificates only"),
-        new("Gateway", "spec.servers[*].tls.verifyCertificateSpki", "client certificates are verified against caCertificates only"),
-        new("Gateway", "spec.servers[*].tls.verifyCertificateHash", "client certificates are verified against caCertificates only"),
         new("Gateway", "spec.servers[*].tls.cipherSuites", "the cipher suites are the platform's defaults"),
         new("ServiceEntry", "spec.subjectAltNames", "set the identities to verify in a DestinationRule's tls.subjectAltNames"),
         new("ServiceEntry", "spec.endpoints[*].network", "multi-network routing is not implemented"),

@@ -254,6 +254,12 @@ internal static class DestinationRuleValidator
             p.Error(path, "Invalid value: cannot specify client certificates, private key, CA certificate, CA CRL or credentialName with mode ISTIO_MUTUAL");
         }
 
+        if (tls is { Mode: ClientTlsMode.IstioMutual, InsecureSkipVerify: true })
+        {
+            p.Warning(FieldPaths.Field(path, "insecureSkipVerify"),
+                "has no effect in this mesh (nor in Istio) with mode ISTIO_MUTUAL: the peer's SPIFFE identity is always verified; insecureSkipVerify applies to SIMPLE and MUTUAL");
+        }
+
         if (tls.Mode == ClientTlsMode.Mutual && tls.CredentialName is null)
         {
             if (tls.ClientCertificate is null)

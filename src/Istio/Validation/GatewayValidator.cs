@@ -124,9 +124,46 @@ internal static class GatewayValidator
                 "has no effect in this mesh: only the first credential is served (one certificate per server)");
         }
 
+        ClientCertificateChecks(tls, path, p);
+
         if (tls.MinProtocolVersion is { } min && tls.MaxProtocolVersion is { } max && min != TlsProtocol.TlsAuto && max != TlsProtocol.TlsAuto && min > max)
         {
             p.Error(FieldPaths.Field(path, "minProtocolVersion"), "Invalid value: minProtocolVersion cannot be greater than maxProtocolVersion");
+        }
+    }
+
+    /// <summary>subjectAltNames, verifyCertificateSpki and verifyCertificateHash: checked on MUTUAL servers' client certificates.</summary>
+    private static void ClientCertificateChecks(ServerTlsSettings tls, string path, FieldProblems p)
+    {
+        for (var i = 0; i < tls.VerifyCertificateSpki.Count; i++)
+        {
+            var bytes = new byte[32];
+            if (!Convert.TryFromBase64String(tls.VerifyCertificateSpki[i], bytes, out var length) || length != 32)
+            {
+                p.Error(FieldPaths.Index(FieldPaths.Field(path, "verifyCertificateSpki"), i),
+                    $"Invalid value: {tls.VerifyCertificateSpki[i]}: not a base64-encoded SHA-256 hash of a SubjectPublicKeyInfo");
+            }
+        }
+
+        for (var i = 0; i < tls.VerifyCertificateHash.Count; i++)
+        {
+            var hex = tls.VerifyCertificateHash[i].Replace(":", "", StringComparison.Ordinal);
+            if (hex.Length != 64 || !hex.All(char.IsAsciiHexDigit))
+            {
+                p.Error(FieldPaths.Index(FieldPaths.Field(path, "verifyCertificateHash"), i),
+                    $"Invalid value: {tls.VerifyCertificateHash[i]}: not a hex-encoded SHA-256 hash (colons allowed)");
+            }
+        }
+
+        if (tls.Mode == ServerTlsMode.Simple)
+        {
+            foreach (var (field, count) in new[] { ("subjectAltNames", tls.SubjectAltNames.Count), ("verifyCertificateSpki", tls.VerifyCertificateSpki.Count), ("verifyCertificateHash", tls.VerifyCertificateHash.Count) })
+            {
+                if (count > 0)
+                {
+                    p.Warning(FieldPaths.Field(path, field), "has no effect in this mesh with mode SIMPLE: a SIMPLE server asks for no client certificate; use MUTUAL to check one");
+                }
+            }
         }
     }
 }

@@ -135,6 +135,13 @@ internal sealed class ClusterTlsConnector
 
     private bool VerifyExternal(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, string host, string endpoint)
     {
+        if (_tls.InsecureSkipVerify)
+        {
+            // The DestinationRule's insecureSkipVerify: the user accepts this server unverified, as Envoy does with
+            // no validation context.
+            return true;
+        }
+
         var result = ExternalServerVerifier.Verify(certificate as X509Certificate2, chain, errors, _externalRoots, host, _expected, _time.GetUtcNow());
         if (result is not null)
         {

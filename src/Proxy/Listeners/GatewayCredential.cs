@@ -21,6 +21,9 @@ internal sealed class GatewayCredential(GatewayTlsServer config, TimeProvider ti
 
     public GatewayTlsServer Config { get; } = config;
 
+    /// <summary>MUTUAL: what the client certificate must be beyond its chain (names, pins); null for nothing more.</summary>
+    public ClientCertificateConstraints? ClientConstraints { get; init; }
+
     /// <summary>True when the control plane sent the PEM itself (a Kubernetes Secret) rather than file paths.</summary>
     public bool IsInline => Config.CertificatePem.Length > 0;
 

@@ -23,14 +23,18 @@ internal sealed class GatewayTls(TimeProvider time, ILogger logger)
         var credentials = new List<GatewayCredential>();
         for (var i = 0; i < listener.Config.TlsServers.Count; i++)
         {
-            var credential = new GatewayCredential(listener.Config.TlsServers[i], time);
+            var path = $"{context}: listener '{listener.Name}'.tls_servers[{i}]";
+            var credential = new GatewayCredential(listener.Config.TlsServers[i], time)
+            {
+                ClientConstraints = ClientCertificateConstraints.From(listener.Config.TlsServers[i], path),
+            };
             try
             {
                 credential.LoadNow();
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
             {
-                throw new ConfigRejectedException($"{context}: listener '{listener.Name}'.tls_servers[{i}]: {ex.Message}");
+                throw new ConfigRejectedException($"{path}: {ex.Message}");
             }
 
             if (credential.IsInline)
@@ -69,7 +73,8 @@ internal sealed class GatewayTls(TimeProvider time, ILogger logger)
         if (clientRoots is not null)
         {
             options.ClientCertificateRequired = true;
-            options.RemoteCertificateValidationCallback = (_, certificate, chain, _) => VerifyClient(certificate, chain, clientRoots, remote, listenerName);
+            var constraints = credential.ClientConstraints;
+            options.RemoteCertificateValidationCallback = (_, certificate, chain, _) => VerifyClient(certificate, chain, clientRoots, constraints, remote, listenerName);
         }
 
         return options;
@@ -102,7 +107,8 @@ internal sealed class GatewayTls(TimeProvider time, ILogger logger)
         return credentials[0];
     }
 
-    private bool VerifyClient(X509Certificate? certificate, X509Chain? chain, X509Certificate2Collection roots, string remote, string listenerName)
+    private bool VerifyClient(X509Certificate? certificate, X509Chain? chain, X509Certificate2Collection roots, ClientCertificateConstraints? constraints,
+        string remote, string listenerName)
     {
         if (certificate is not X509Certificate2 leaf)
         {
@@ -120,13 +126,19 @@ internal sealed class GatewayTls(TimeProvider time, ILogger logger)
             custom.ChainPolicy.ExtraStore.AddRange(chain.ChainPolicy.ExtraStore);
         }
 
-        if (custom.Build(leaf))
+        if (!custom.Build(leaf))
         {
-            return true;
+            IdentityLog.ClientRefused(logger, remote, listenerName, $"client certificate '{leaf.Subject}' does not chain to the server's caCertificates");
+            return false;
         }
 
-        IdentityLog.ClientRefused(logger, remote, listenerName, $"client certificate '{leaf.Subject}' does not chain to the server's caCertificates");
-        return false;
+        if (constraints?.Check(leaf) is { } refused)
+        {
+            IdentityLog.ClientRefused(logger, remote, listenerName, refused);
+            return false;
+        }
+
+        return true;
     }
 
     private static SslProtocols VersionRange(uint min, uint max)

@@ -233,6 +233,51 @@ public sealed class IstioConfigLoaderTests
         Assert.NotEqual(second[0].ContentHash, second[1].ContentHash);
         Assert.NotEqual(alone[0].ContentHash, edited[0].ContentHash);
     }
+    [Fact]
+    public void LoadText_GatewayClientCertificateChecks_MalformedPinsRejectedAndSimpleWarned()
+    {
+        var result = IstioConfigLoader.LoadText("""
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: { name: secure, namespace: default }
+            spec:
+              servers:
+              - port: { number: 443, name: https-a, protocol: HTTPS }
+                hosts: [a.example.com]
+                tls: { mode: MUTUAL, credentialName: a, verifyCertificateSpki: [bm90LWEtaGFzaA==], verifyCertificateHash: ["ab:cd"] }
+              - port: { number: 443, name: https-b, protocol: HTTPS }
+                hosts: [b.example.com]
+                tls: { mode: SIMPLE, credentialName: b, subjectAltNames: [client.example.com] }
+            """, "gw.yaml");
+
+        Assert.Equal(
+            ["spec.servers[0].tls.verifyCertificateSpki[0]", "spec.servers[0].tls.verifyCertificateHash[0]"],
+            result.Errors.Select(e => e.FieldPath));
+        var warning = Assert.Single(result.Warnings);
+        Assert.Equal("spec.servers[1].tls.subjectAltNames", warning.FieldPath);
+        Assert.Contains("has no effect in this mesh with mode SIMPLE", warning.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ISTIO_MUTUAL", true)]   // Istio ignores it there: the peer's identity is always verified
+    [InlineData("SIMPLE", false)]        // where it takes effect
+    public void LoadText_InsecureSkipVerify_AWarningUnderIstioMutualOnly(string mode, bool warned)
+    {
+        var result = IstioConfigLoader.LoadText($$"""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: reviews, namespace: default }
+            spec:
+              host: reviews
+              subsets:
+              - { name: v1, labels: { version: v1 }, trafficPolicy: { tls: { mode: {{mode}}, insecureSkipVerify: true } } }
+            """, "dr.yaml");
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(warned ? ["spec.subsets[0].trafficPolicy.tls.insecureSkipVerify"] : [], result.Warnings.Select(w => w.FieldPath));
+        Assert.All(result.Warnings, w => Assert.Contains("has no effect in this mesh (nor in Istio) with mode ISTIO_MUTUAL", w.Reason, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("{ delay: { exponentialDelay: 1s, percentage: { value: 100 } } }", "spec.http[0].fault.delay.exponentialDelay")]
     [InlineData("{ abort: { http2Error: REFUSED_STREAM, percentage: { value: 100 } } }", "spec.http[0].fault.abort.http2Error")]

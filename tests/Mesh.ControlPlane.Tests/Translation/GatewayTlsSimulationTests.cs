@@ -17,7 +17,12 @@ public sealed class GatewayTlsSimulationTests
             tls: { mode: SIMPLE, credentialName: a-cred, minProtocolVersion: TLSV1_3 }
           - port: { number: 8443, name: https-b, protocol: HTTPS }
             hosts: ["*.b.example.com"]
-            tls: { mode: MUTUAL, credentialName: b-cred }
+            tls:
+              mode: MUTUAL
+              credentialName: b-cred
+              subjectAltNames: [client.b.example.com]
+              verifyCertificateSpki: ["b+7MjBbFVR2f6z61934tp3O/aL2e+cUpJ86yyG5WiSs="]
+              verifyCertificateHash: ["06:29:84:32:E8:06:6B:29:E2:22:3B:CC:23:AA:95:04:B5:6A:E5:08:FA:BF:34:35:50:88:69:B9:C3:19:0E:22"]
           - port: { number: 8080, name: http, protocol: HTTP }
             hosts: [a.example.com]
             tls: { httpsRedirect: true }
@@ -51,6 +56,11 @@ public sealed class GatewayTlsSimulationTests
         var b = listener.TlsServers[1];
         Assert.True(b.RequireClientCertificate);
         Assert.Equal(Path.Combine("credentials", "b-cred", "ca.crt"), b.CaCertificatesFile);
+        // MUTUAL's checks beyond the chain, as written.
+        Assert.Equal(["client.b.example.com"], b.ClientSubjectAltNames);
+        Assert.Equal(["b+7MjBbFVR2f6z61934tp3O/aL2e+cUpJ86yyG5WiSs="], b.ClientSpkiSha256);
+        Assert.Single(b.ClientCertificateSha256);
+        Assert.Empty(a.ClientSubjectAltNames);
         Assert.Equal("outbound|80||frontend.default.svc.cluster.local", sim.Request("x.b.example.com:8443", listenerPort: 8443)!.Cluster);
     }
 

@@ -113,10 +113,11 @@ public sealed class MutualTlsSimulationTests
         Assert.Equal("backend.example.com", v1.Sni);
         Assert.Equal(caFile, v1.CaCertificates);
         Assert.Equal(["backend.example.com"], v1.SubjectAltNames);
+        Assert.False(v1.InsecureSkipVerify);
     }
 
     [Fact]
-    public void Outbound_ExplicitIstioMutual_NotAuto()
+    public void Outbound_SimpleWithInsecureSkipVerify_CarriedToTheCluster()
     {
         const string rule = """
             apiVersion: networking.istio.io/v1
@@ -124,10 +125,27 @@ public sealed class MutualTlsSimulationTests
             metadata: { name: backend, namespace: default }
             spec:
               host: backend
-              trafficPolicy: { tls: { mode: ISTIO_MUTUAL } }
+              trafficPolicy: { tls: { mode: SIMPLE, insecureSkipVerify: true } }
+            """;
+        var tls = Simulation.Sidecar("frontend-v1", "default", DemoYaml.Workloads, rule).Cluster(BackendCluster).Tls;
+        Assert.Equal((UpstreamTlsMode.Simple, true), (tls.Mode, tls.InsecureSkipVerify));
+    }
+
+    [Fact]
+    public void Outbound_ExplicitIstioMutual_NotAuto()
+    {
+        // insecureSkipVerify has no effect under ISTIO_MUTUAL, as in Istio: the peer's identity is always verified.
+        const string rule = """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: backend, namespace: default }
+            spec:
+              host: backend
+              trafficPolicy: { tls: { mode: ISTIO_MUTUAL, insecureSkipVerify: true } }
             """;
         var tls = Simulation.Sidecar("frontend-v1", "default", DemoYaml.Workloads, rule).Cluster(BackendCluster).Tls;
         Assert.Equal(UpstreamTlsMode.IstioMutual, tls.Mode);
+        Assert.False(tls.InsecureSkipVerify);
         Assert.False(tls.Auto);
         Assert.Equal([BackendId], tls.SubjectAltNames);
     }

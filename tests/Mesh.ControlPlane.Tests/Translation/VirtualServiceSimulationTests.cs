@@ -200,6 +200,25 @@ public sealed class VirtualServiceSimulationTests
         Assert.Equal("backend", rewritten.Route_.Clusters[0].ResponseHeaders.Add["x-served-by"]);
     }
 
+    [Theory]
+    [InlineData("derivePort: FROM_REQUEST_PORT", 9080u)]     // the port the routes are for, as Istio writes it
+    [InlineData("derivePort: FROM_PROTOCOL_DEFAULT", 0u)]   // none: the request's authority, as Envoy keeps it
+    [InlineData("port: 8443", 8443u)]
+    public void Request_RedirectPort_FromThePortOrTheListener(string port, uint expected)
+    {
+        var sim = Sidecar("frontend-v1", $$"""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: backend, namespace: default }
+            spec:
+              hosts: [backend]
+              http:
+              - redirect: { scheme: https, {{port}} }
+            """);
+
+        Assert.Equal(expected, sim.Request("backend:9080")!.Route.Redirect.PortRedirect);
+    }
+
     [Fact]
     public void Generate_VirtualServiceBoundToGatewayOnly_LeavesSidecarsTheDefaultRoute()
     {

@@ -90,6 +90,19 @@ public sealed class OriginatedTlsTests : IAsyncLifetime
         Assert.Equal(503, status);
     }
 
+    [Theory]
+    [InlineData(false, 503)]
+    [InlineData(true, 200)]
+    public async Task Simple_InsecureSkipVerify_AcceptsAServerNeitherTheCaNorTheNamesVouchFor(bool insecureSkipVerify, int expected)
+    {
+        var (status, _) = await SendThroughProxyAsync(new UpstreamTls
+        {
+            Mode = UpstreamTlsMode.Simple, Sni = "api.example.com", CaCertificates = Path.Combine(_folder, "other-ca.pem"),
+            SubjectAltNames = { "billing.example.com" }, InsecureSkipVerify = insecureSkipVerify,
+        });
+        Assert.Equal(expected, status);
+    }
+
     [Fact]
     public async Task Mutual_PresentsTheClientCertificate()
     {
