@@ -1,6 +1,7 @@
 using Mesh.Istio.Networking;
 using ContractConnectionPool = Mesh.Contracts.Discovery.ConnectionPool;
 using ContractOutlierDetection = Mesh.Contracts.Discovery.OutlierDetection;
+using ContractRetryBudget = Mesh.Contracts.Discovery.RetryBudget;
 using ContractTcpKeepalive = Mesh.Contracts.Discovery.TcpKeepalive;
 
 namespace Mesh.ControlPlane.Translation;
@@ -18,6 +19,8 @@ internal static class ConnectionPoolTranslator
     private const uint DefaultBaseEjectionTimeMs = 30_000;
     private const uint DefaultMaxEjectionTimeMs = 300_000;
     private const uint DefaultMaxEjectionPercent = 10;
+    private const double DefaultRetryBudgetPercent = 20;
+    private const uint DefaultMinRetryConcurrency = 3;
 
     /// <summary>Null when no field that takes effect is set, so that the proxy pays nothing for the cluster.</summary>
     public static ContractConnectionPool? Translate(ConnectionPoolSettings? settings)
@@ -52,6 +55,13 @@ internal static class ConnectionPoolTranslator
 
         return pool.Equals(new ContractConnectionPool()) ? null : pool;
     }
+
+    /// <summary>Istio's retryBudget with its documented defaults (20%, at least 3); null when the rule has none.</summary>
+    public static ContractRetryBudget? Translate(RetryBudget? budget) => budget is null ? null : new()
+    {
+        Percent = budget.Percent ?? DefaultRetryBudgetPercent,
+        MinRetryConcurrency = budget.MinRetryConcurrency is > 0 and var floor ? floor : DefaultMinRetryConcurrency,
+    };
 
     public static ContractOutlierDetection? Translate(OutlierDetection? outlier)
     {

@@ -64,6 +64,8 @@ internal static class OutboundClusterBuilder
             ConnectTimeoutMs = ConnectTimeout(policy, subset?.TrafficPolicy, port.Number),
             ConnectionPool = ConnectionPoolTranslator.Translate(ConnectionPool(policy, subset?.TrafficPolicy, port.Number)),
             OutlierDetection = ConnectionPoolTranslator.Translate(OutlierDetection(policy, subset?.TrafficPolicy, port.Number)),
+            // No port level: Istio's retryBudget is the rule's or the subset's, the subset's replacing the rule's whole.
+            RetryBudget = ConnectionPoolTranslator.Translate(subset?.TrafficPolicy?.RetryBudget ?? policy?.RetryBudget),
         };
         var loadBalancer = LoadBalancerTranslator.Effective(policy, subset?.TrafficPolicy, port.Number);
         LoadBalancerTranslator.Apply(cluster, loadBalancer, LoadBalancerTranslator.HasOutlierDetection(policy, subset?.TrafficPolicy, port.Number),

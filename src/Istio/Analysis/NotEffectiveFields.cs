@@ -29,8 +29,6 @@ public static class NotEffectiveFields
         new("DestinationRule", "spec.subsets[*].trafficPolicy.tunnel", "tunneling (HTTP CONNECT) is not implemented"),
         new("DestinationRule", "spec.trafficPolicy.proxyProtocol", "the PROXY protocol is not implemented: nothing is sent ahead of the request"),
         new("DestinationRule", "spec.subsets[*].trafficPolicy.proxyProtocol", "the PROXY protocol is not implemented: nothing is sent ahead of the request"),
-        new("DestinationRule", "spec.trafficPolicy.retryBudget", "retry budgets are not implemented"),
-        new("DestinationRule", "spec.subsets[*].trafficPolicy.retryBudget", "retry budgets are not implemented"),
         new("Gateway", "spec.servers[*].bind", "gateway listeners bind to the proxy's address"),
         new("Gateway", "spec.servers[*].tls.caCrl", "certificate revocation lists are not implemented"),
         new("Gateway", "spec.servers[*].tls.tlsCertificates", "use credentialName or serverCertificate and privateKey"),

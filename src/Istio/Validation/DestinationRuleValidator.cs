@@ -55,6 +55,11 @@ internal static class DestinationRuleValidator
         ConnectionPool(policy.ConnectionPool, FieldPaths.Field(path, "connectionPool"), p);
         OutlierDetection(policy.OutlierDetection, FieldPaths.Field(path, "outlierDetection"), p);
         Tls(policy.Tls, FieldPaths.Field(path, "tls"), p);
+        if (policy.RetryBudget?.Percent is { } percent and (< 0 or > 100))
+        {
+            p.Error(FieldPaths.Field(path, "retryBudget.percent"), $"Invalid value: {percent}: percent must be in range 0..100");
+        }
+
         for (var i = 0; i < policy.PortLevelSettings.Count; i++)
         {
             var setting = policy.PortLevelSettings[i];

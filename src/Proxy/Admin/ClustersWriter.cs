@@ -29,7 +29,7 @@ internal static class ClustersWriter
             {
                 // Envoy's remaining_* gauges (Istio sets track_remaining): what is left before the breaker opens.
                 Line(text, name, "default_priority::remaining_rq", Math.Max(0, limits.MaxInFlight - cluster.State.ActiveRequests));
-                Line(text, name, "default_priority::remaining_retries", Math.Max(0, (long)limits.MaxRetries - cluster.State.ActiveRetries));
+                Line(text, name, "default_priority::remaining_retries", Math.Max(0, (long)limits.RetryLimit(cluster.State.ActiveRequests) - cluster.State.ActiveRetries));
             }
 
             Line(text, name, "added_via_api", "true");

@@ -66,9 +66,10 @@ internal sealed class UpstreamForwarder(
         for (var attempt = 1; ; attempt++)
         {
             feature.Attempts = attempt;
-            // Envoy's max_retries breaker, checked before the response arrives: a response that may not be retried is
-            // passed on, never withheld.
-            var retryOverflow = attempt < maxAttempts && limits is not null && !cluster.State.HasRetryCapacity(limits.MaxRetries);
+            // Envoy's max_retries breaker (or retry budget), checked before the response arrives: a response that may
+            // not be retried is passed on, never withheld.
+            var retryOverflow = attempt < maxAttempts && limits is not null
+                && !cluster.State.HasRetryCapacity(limits.RetryLimit(cluster.State.ActiveRequests));
             feature.MayRetry = attempt < maxAttempts && !retryOverflow;
             feature.ResponseWithheld = false;
 

@@ -3,14 +3,17 @@ using Mesh.Contracts.Discovery;
 namespace Mesh.Proxy.Model;
 
 /// <summary>
-/// Envoy's circuit-breaker thresholds of one cluster (default priority), from DestinationRule connectionPool. Each is
-/// <see cref="uint.MaxValue"/> when unset, Istio's default. Compiled only for a cluster that sets one: a cluster
-/// without has none and pays nothing.
+/// Envoy's circuit-breaker thresholds of one cluster (default priority), from DestinationRule connectionPool and
+/// retryBudget. Each is <see cref="uint.MaxValue"/> when unset, Istio's default. Compiled only for a cluster that sets
+/// one: a cluster without has none and pays nothing.
 /// </summary>
 internal sealed class CircuitBreakerThresholds
 {
-    private CircuitBreakerThresholds(ConnectionPool pool, bool http2)
+    private readonly RetryBudget? _retryBudget;
+
+    private CircuitBreakerThresholds(ConnectionPool pool, bool http2, RetryBudget? retryBudget)
     {
+        _retryBudget = retryBudget;
         MaxConnections = OrUnlimited(pool.MaxConnections);
         MaxPendingRequests = OrUnlimited(pool.MaxPendingRequests);
         MaxRequests = OrUnlimited(pool.MaxRequests);
@@ -34,9 +37,19 @@ internal sealed class CircuitBreakerThresholds
     /// <summary>The most requests in flight to the cluster at once; one more overflows (503, UO).</summary>
     public int MaxInFlight { get; }
 
+    /// <summary>
+    /// The retries that may be outstanding at once: with a retry budget, its share of <paramref name="activeRequests"/>
+    /// and at least its floor (max_retries is then not used, as in Envoy); otherwise max_retries.
+    /// </summary>
+    public uint RetryLimit(int activeRequests) => _retryBudget is { } budget
+        ? Math.Max(budget.MinRetryConcurrency, (uint)(budget.Percent / 100 * Math.Max(0, activeRequests)))
+        : MaxRetries;
+
     /// <summary>Null when the cluster sets no request or retry limit, so the data path skips circuit breaking.</summary>
-    public static CircuitBreakerThresholds? From(ConnectionPool? pool, bool http2) =>
-        pool is { MaxConnections: 0, MaxPendingRequests: 0, MaxRequests: 0, MaxRetries: 0 } or null ? null : new CircuitBreakerThresholds(pool, http2);
+    public static CircuitBreakerThresholds? From(ConnectionPool? pool, bool http2, RetryBudget? retryBudget) =>
+        pool is { MaxConnections: 0, MaxPendingRequests: 0, MaxRequests: 0, MaxRetries: 0 } or null && retryBudget is null
+            ? null
+            : new CircuitBreakerThresholds(pool ?? new ConnectionPool(), http2, retryBudget);
 
     private static uint OrUnlimited(uint value) => value == 0 ? uint.MaxValue : value;
 }

@@ -26,11 +26,11 @@ internal sealed class ClusterModel(Cluster config, ClusterTransport transport, E
     private readonly bool? _http2 = SpeaksHttp2(config);
 
     /// <summary>
-    /// The circuit-breaker thresholds; null when connectionPool sets none (nothing is counted). A cluster that follows
+    /// The circuit-breaker thresholds; null when neither connectionPool nor a retry budget sets one (nothing is counted). A cluster that follows
     /// its clients' protocol is bounded as HTTP/1.1 is (connections plus pending), the stricter reading: its ports are
     /// the detected ones, whose clients mostly speak HTTP/1.1.
     /// </summary>
-    public CircuitBreakerThresholds? Limits { get; } = CircuitBreakerThresholds.From(config.ConnectionPool, SpeaksHttp2(config) == true);
+    public CircuitBreakerThresholds? Limits { get; } = CircuitBreakerThresholds.From(config.ConnectionPool, SpeaksHttp2(config) == true, config.RetryBudget);
 
     /// <summary>
     /// HTTP/2 when the cluster says so: h2c with prior knowledge in plaintext, ALPN h2 under TLS. The control plane says

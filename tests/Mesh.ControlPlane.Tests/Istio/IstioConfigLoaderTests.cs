@@ -233,6 +233,25 @@ public sealed class IstioConfigLoaderTests
         Assert.NotEqual(second[0].ContentHash, second[1].ContentHash);
         Assert.NotEqual(alone[0].ContentHash, edited[0].ContentHash);
     }
+    [Theory]
+    [InlineData("150", true)]
+    [InlineData("-1", true)]
+    [InlineData("25", false)]
+    public void LoadText_RetryBudgetPercent_OutsideZeroToHundredRejected(string percent, bool rejected)
+    {
+        var result = IstioConfigLoader.LoadText($$"""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: reviews, namespace: default }
+            spec:
+              host: reviews
+              subsets:
+              - { name: v1, labels: { version: v1 }, trafficPolicy: { retryBudget: { percent: {{percent}} } } }
+            """, "dr.yaml");
+
+        Assert.Equal(rejected ? ["spec.subsets[0].trafficPolicy.retryBudget.percent"] : [], result.Errors.Select(e => e.FieldPath));
+    }
+
     [Fact]
     public void LoadText_GatewayClientCertificateChecks_MalformedPinsRejectedAndSimpleWarned()
     {

@@ -162,6 +162,36 @@ public sealed class ConnectionPoolSimulationTests
         Assert.Equal(expected, cluster.Protocol);
     }
 
+    [Theory]
+    [InlineData("{ retryBudget: { percent: 50, minRetryConcurrency: 1 } }", 50d, 1u)]
+    [InlineData("{ retryBudget: {} }", 20d, 3u)]                                     // Istio's documented defaults
+    public void Generate_RetryBudget_CarriedWithIstiosDefaults(string trafficPolicy, double percent, uint floor)
+    {
+        var budget = BackendCluster(trafficPolicy).RetryBudget;
+
+        Assert.Equal((percent, floor), (budget.Percent, budget.MinRetryConcurrency));
+    }
+
+    [Fact]
+    public void Generate_RetryBudgetOfASubset_ReplacesTheRulesAndNoneMeansMaxRetries()
+    {
+        var sim = Simulation.Sidecar("frontend-v1", "default", DemoYaml.Workloads, """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: backend, namespace: default }
+            spec:
+              host: backend
+              trafficPolicy: { retryBudget: { percent: 10 } }
+              subsets:
+              - { name: v1, labels: { version: v1 }, trafficPolicy: { retryBudget: { minRetryConcurrency: 5 } } }
+              - { name: v2, labels: { version: v2 } }
+            """);
+
+        Assert.Equal((20d, 5u), (sim.Cluster($"outbound|9080|v1|{Backend}").RetryBudget.Percent, sim.Cluster($"outbound|9080|v1|{Backend}").RetryBudget.MinRetryConcurrency));
+        Assert.Equal(10d, sim.Cluster($"outbound|9080|v2|{Backend}").RetryBudget.Percent);
+        Assert.Null(Simulation.Sidecar("frontend-v1", "default", DemoYaml.Workloads).Cluster($"outbound|9080||{Backend}").RetryBudget);
+    }
+
     private static OutlierDetection Outlier(string yaml) => BackendCluster($"{{ outlierDetection: {yaml} }}").OutlierDetection;
 
     /// <summary>Backend's cluster as frontend's sidecar gets it, under a DestinationRule with this trafficPolicy (flow style).</summary>

@@ -97,6 +97,55 @@ public sealed class CircuitBreakerTests
         Assert.Contains("envoy_cluster_upstream_rq_retry_overflow{cluster_name=\"backend\"} 1", metrics);
     }
 
+    [Theory]
+    [InlineData(1u, HttpStatusCode.ServiceUnavailable)]   // the floor reached by the first request's retry
+    [InlineData(2u, HttpStatusCode.OK)]                   // room for the second's retry too
+    public async Task Retry_WithABudget_ItsFloorBoundsTheRetriesWaitingAtOnce(uint minRetryConcurrency, HttpStatusCode second)
+    {
+        var answered = 0;
+        await using var flaky = await UpstreamServer.StartAsync(context =>
+        {
+            // The first two requests fail; the rest succeed.
+            context.Response.StatusCode = Interlocked.Increment(ref answered) <= 2 ? 503 : 200;
+            return Task.CompletedTask;
+        });
+        var time = new FakeTimeProvider();
+        var retry = new RetryPolicy { NumRetries = 2, RetryOn = { "5xx" } };
+        // 10% of a request or two in flight is 0 retries: the floor decides, and max_retries (1 here) is not used.
+        var budget = new RetryBudget { Percent = 10, MinRetryConcurrency = minRetryConcurrency };
+        var (proxy, client) = await StartAsync(new ConnectionPool { MaxRetries = 1 }, UpstreamProtocol.Http1, retry, flaky.Port, time, budget);
+        await using var ownedProxy = proxy;
+        using var ownedClient = client;
+        var state = proxy.Snapshot.Clusters["backend"].State;
+
+        var first = client.GetAsync("/");
+        Task<HttpResponseMessage> secondRequest;
+        try
+        {
+            await WaitUntilAsync(() => state.ActiveRetries == 1);
+            secondRequest = client.GetAsync("/");
+            if (second == HttpStatusCode.OK)
+            {
+                await WaitUntilAsync(() => state.ActiveRetries == 2);
+            }
+            else
+            {
+                using var refused = await secondRequest;
+                Assert.Equal("1", refused.Headers.GetValues("x-envoy-attempt-count").Single());
+            }
+        }
+        finally
+        {
+            // Releases the retries held in their back-off, whatever happened above, so the proxy can stop.
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        using var firstResponse = await first;
+        Assert.Equal(HttpStatusCode.OK, firstResponse.StatusCode);
+        using var secondResponse = await secondRequest;
+        Assert.Equal(second, secondResponse.StatusCode);
+    }
+
     [Fact]
     public async Task Clusters_ShowsTheConfiguredThresholds()
     {
@@ -116,10 +165,11 @@ public sealed class CircuitBreakerTests
     }
 
     private static async Task<(TestProxy Proxy, HttpClient Client)> StartAsync(ConnectionPool pool, UpstreamProtocol protocol, RetryPolicy? retry, int port,
-        TimeProvider? time = null)
+        TimeProvider? time = null, RetryBudget? budget = null)
     {
         var cluster = Cluster("backend", protocol);
         cluster.ConnectionPool = pool;
+        cluster.RetryBudget = budget;
         var proxy = await TestProxy.StartAsync(time: time);
         var listenerPort = FreePort.Next();
         await proxy.ApplyAsync([cluster], [Endpoints("backend", port)], Listener("outbound", listenerPort, "outbound"),
