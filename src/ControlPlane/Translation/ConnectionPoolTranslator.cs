@@ -43,6 +43,7 @@ internal static class ConnectionPoolTranslator
             MaxConnectionDurationMs = tcp?.MaxConnectionDuration is { } duration ? RetryPolicyTranslator.ToMilliseconds(duration) : 0,
         };
         if (http?.IdleTimeout is { } idle) pool.IdleTimeoutMs = RetryPolicyTranslator.ToMilliseconds(idle);
+        if (tcp?.IdleTimeout is { } tcpIdle) pool.TcpIdleTimeoutMs = RetryPolicyTranslator.ToMilliseconds(tcpIdle);
         if (tcp?.TcpKeepalive is { } keepalive)
         {
             pool.TcpKeepalive = new ContractTcpKeepalive

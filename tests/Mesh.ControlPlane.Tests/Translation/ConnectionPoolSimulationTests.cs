@@ -56,7 +56,7 @@ public sealed class ConnectionPoolSimulationTests
         var pool = sim.Cluster($"outbound|9080||{Backend}").ConnectionPool;
 
         Assert.Equal((1u, 2u, 3u, 4u, 1u), (pool.MaxConnections, pool.MaxPendingRequests, pool.MaxRequests, pool.MaxRetries, pool.MaxRequestsPerConnection));
-        Assert.Equal((30 * 60_000u, 90_000u), (pool.MaxConnectionDurationMs, pool.IdleTimeoutMs));
+        Assert.Equal((30 * 60_000u, 90_000u, 2 * 3_600_000u), (pool.MaxConnectionDurationMs, pool.IdleTimeoutMs, pool.TcpIdleTimeoutMs));
         Assert.Equal(new TcpKeepalive { Probes = 3, TimeSeconds = 60, IntervalSeconds = 10 }, pool.TcpKeepalive);
     }
 

@@ -157,6 +157,26 @@ public sealed class TcpProxyTests
         Assert.Equal("", await client.ReadToEndAsync());
     }
 
+    [Theory]
+    [InlineData(true)]    // DestinationRule tcp.idleTimeout, over the listener's hour
+    [InlineData(false)]   // tcp.maxConnectionDuration: closed once that old, whatever it carries
+    public async Task ServeAsync_ClusterIdleTimeoutOrMaxDuration_ClosesTheConnection(bool idle)
+    {
+        await using var echo = EchoServer.Start("x");
+        await using var proxy = await TcpSidecar.StartAsync("frontend");
+        var listener = TcpListener("tcp", TrafficDirection.Outbound, ("echo", 100));
+        var cluster = Cluster("echo");
+        cluster.ConnectionPool = idle ? new ConnectionPool { TcpIdleTimeoutMs = 300 } : new ConnectionPool { MaxConnectionDurationMs = 300 };
+        await proxy.ApplyAsync([cluster], [Endpoints("echo", echo.Port)], listener);
+        var port = await proxy.ListenAsync(listener);
+        using var client = await TcpClientConnection.ConnectAsync(port);
+        await client.SendAsync("a");
+        Assert.Equal("x:a", await client.ReadAsync("x:a"));
+
+        // Without the cluster's setting the listener's idle timeout (1 h) would hold it past the read's patience.
+        Assert.Equal("", await client.ReadToEndAsync());
+    }
+
     [Fact]
     public async Task ServeAsync_AuthorizationByPort_DeniesTheDeniedPortOnly_HttpOnlyFieldIgnoredInDeny()
     {

@@ -7,7 +7,8 @@ namespace Mesh.Proxy.Forwarding.Tcp;
 /// Copies the bytes of one connection both ways until both directions are done. The downstream's FIN is passed on
 /// (the upstream may still answer); the upstream's FIN ends the connection once its bytes are delivered (Kestrel's
 /// transports close the socket when the application completes its output: they cannot half-close the downstream).
-/// A reset or error on either side, or nothing carried either way for the idle timeout, ends both. Buffers are bounded
+/// A reset or error on either side, nothing carried either way for the idle timeout, or the connection's maximum
+/// duration, ends both. Buffers are bounded
 /// by the connection's pipes (Kestrel stops reading from a peer whose bytes are not taken); nothing is allocated per
 /// chunk: upstream bytes are read straight into the output pipe's memory. Bytes are counted as they pass.
 /// </summary>
@@ -18,13 +19,15 @@ internal sealed class TcpPipe : IDisposable
     private readonly TimeSpan _idleTimeout;
     private readonly TcpEdge _edge;
     private readonly ITimer? _idleTimer;
+    private readonly ITimer? _durationTimer;
     private long _lastActivity;
     private long _received;
     private long _sent;
     private int _idleTimedOut;
 
     /// <param name="idleTimeout">Envoy's tcp_proxy idle_timeout; zero or less: none.</param>
-    public TcpPipe(TimeSpan idleTimeout, TimeProvider time, TcpEdge edge)
+    /// <param name="maxDuration">Envoy's tcp_proxy max_downstream_connection_duration; zero or less: none.</param>
+    public TcpPipe(TimeSpan idleTimeout, TimeSpan maxDuration, TimeProvider time, TcpEdge edge)
     {
         _time = time;
         _idleTimeout = idleTimeout;
@@ -33,6 +36,11 @@ internal sealed class TcpPipe : IDisposable
         if (idleTimeout > TimeSpan.Zero)
         {
             _idleTimer = time.CreateTimer(static state => ((TcpPipe)state!).OnIdleTimer(), this, idleTimeout, Timeout.InfiniteTimeSpan);
+        }
+
+        if (maxDuration > TimeSpan.Zero)
+        {
+            _durationTimer = time.CreateTimer(static state => ((TcpPipe)state!).Stop(), this, maxDuration, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -61,6 +69,7 @@ internal sealed class TcpPipe : IDisposable
     public void Dispose()
     {
         _idleTimer?.Dispose();
+        _durationTimer?.Dispose();
         _stop.Dispose();
     }
 
@@ -154,6 +163,18 @@ internal sealed class TcpPipe : IDisposable
             }
 
             Volatile.Write(ref _idleTimedOut, 1);
+            _stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection ended as the timer fired.
+        }
+    }
+
+    private void Stop()
+    {
+        try
+        {
             _stop.Cancel();
         }
         catch (ObjectDisposedException)

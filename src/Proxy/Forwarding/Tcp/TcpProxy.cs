@@ -137,7 +137,11 @@ internal sealed class TcpProxy(
             }
 
             var edge = telemetry.Open(observation);
-            using var pipe = new TcpPipe(options.Listeners.IdleTimeout, time, edge);
+            var pool = cluster?.Config.ConnectionPool;
+            // DestinationRule tcp.idleTimeout (0: never) over the proxy's --idle-timeout; tcp.maxConnectionDuration.
+            var idleTimeout = pool is { HasTcpIdleTimeoutMs: true } ? TimeSpan.FromMilliseconds(pool.TcpIdleTimeoutMs) : options.Listeners.IdleTimeout;
+            var maxDuration = TimeSpan.FromMilliseconds(pool?.MaxConnectionDurationMs ?? 0);
+            using var pipe = new TcpPipe(idleTimeout, maxDuration, time, edge);
             try
             {
                 await pipe.RunAsync(connection.Transport, upstream);
