@@ -177,6 +177,7 @@ internal static class MeshSnapshotBuilder
                 workloads)
             {
                 Addresses = spec.Addresses,
+                SubjectAltNames = spec.SubjectAltNames,
             };
             services.Add(service);
             if (spec.WorkloadSelector is null) continue;

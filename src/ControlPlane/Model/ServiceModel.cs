@@ -25,6 +25,12 @@ internal sealed record ServiceModel(
     /// </summary>
     public IReadOnlyDictionary<string, string> Selector { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// A ServiceEntry's <c>spec.subjectAltNames</c>, as written: the identities its servers may present (Istio's
+    /// service accounts of the service). Empty for a Kubernetes Service.
+    /// </summary>
+    public IReadOnlyList<string> SubjectAltNames { get; init; } = [];
+
     /// <summary>A Kubernetes Service's creation time: Istio orders the Services selecting a proxy oldest first.</summary>
     public DateTime? CreationTime { get; init; }
 

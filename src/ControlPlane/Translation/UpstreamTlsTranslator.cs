@@ -8,7 +8,9 @@ namespace Mesh.ControlPlane.Translation;
 /// <summary>
 /// The most specific tls wins: the subset's port-level, the subset's, the rule's port-level, the rule's. With none,
 /// auto mTLS (Istio's default): ISTIO_MUTUAL when every endpoint has a sidecar that accepts mTLS — in local mode a
-/// WorkloadEntry-backed endpoint whose PeerAuthentication is not DISABLE — and plaintext otherwise.
+/// WorkloadEntry-backed endpoint whose PeerAuthentication is not DISABLE — and plaintext otherwise. A ServiceEntry's
+/// subjectAltNames are identities its servers may present, as Istio reads them: accepted beside the endpoints' own
+/// under ISTIO_MUTUAL, and the names SIMPLE and MUTUAL check when the DestinationRule gives none.
 /// </summary>
 internal static class UpstreamTlsTranslator
 {
@@ -34,7 +36,7 @@ internal static class UpstreamTlsTranslator
                     PrivateKey = settings.PrivateKey ?? "",
                     InsecureSkipVerify = settings.InsecureSkipVerify ?? false,
                 };
-                tls.SubjectAltNames.AddRange(settings.SubjectAltNames);
+                tls.SubjectAltNames.AddRange(settings.SubjectAltNames.Count > 0 ? settings.SubjectAltNames : service.SubjectAltNames);
                 return tls;
         }
 
@@ -60,7 +62,7 @@ internal static class UpstreamTlsTranslator
         }
 
         // The identities that back the destination: the client accepts exactly these, whatever the host name.
-        var identities = new SortedSet<string>(StringComparer.Ordinal);
+        var identities = new SortedSet<string>(service.SubjectAltNames, StringComparer.Ordinal);
         foreach (var (workload, _) in endpoints) identities.Add(SpiffeId(workload.Namespace, workload.ServiceAccount));
         tls.SubjectAltNames.AddRange(identities);
         return tls;

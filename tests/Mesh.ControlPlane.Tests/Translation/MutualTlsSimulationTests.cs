@@ -131,6 +131,35 @@ public sealed class MutualTlsSimulationTests
         Assert.Equal((UpstreamTlsMode.Simple, true), (tls.Mode, tls.InsecureSkipVerify));
     }
 
+    [Theory]
+    [InlineData("", UpstreamTlsMode.IstioMutual, new[] { BackendId, "spiffe://cluster.local/ns/vms/sa/backend-vm" })]  // accepted beside the endpoints'
+    [InlineData("trafficPolicy: { tls: { mode: SIMPLE } }", UpstreamTlsMode.Simple, new[] { "spiffe://cluster.local/ns/vms/sa/backend-vm" })]
+    [InlineData("trafficPolicy: { tls: { mode: SIMPLE, subjectAltNames: [backend.example.com] } }", UpstreamTlsMode.Simple, new[] { "backend.example.com" })]
+    public void Outbound_ServiceEntrySubjectAltNames_IdentitiesItsServersMayPresent(string policy, UpstreamTlsMode mode, string[] expected)
+    {
+        var workloads = DemoYaml.Workloads.Replace(
+            "hosts: [backend.default.svc.cluster.local]",
+            "hosts: [backend.default.svc.cluster.local]\n  subjectAltNames: [spiffe://cluster.local/ns/vms/sa/backend-vm]",
+            StringComparison.Ordinal);
+        Assert.NotEqual(DemoYaml.Workloads, workloads);
+        var rule = policy.Length == 0 ? [] : new[]
+        {
+            $$"""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: backend, namespace: default }
+            spec:
+              host: backend
+              {{policy}}
+            """,
+        };
+
+        var tls = Simulation.Sidecar("frontend-v1", "default", [workloads, .. rule]).Cluster(BackendCluster).Tls;
+
+        Assert.Equal(mode, tls.Mode);
+        Assert.Equal(expected, tls.SubjectAltNames);
+    }
+
     [Fact]
     public void Outbound_ExplicitIstioMutual_NotAuto()
     {
