@@ -39,6 +39,7 @@ public sealed class GatewayTlsTests(GatewayTlsTests.Fixture fixture) : IClassFix
         Pki.WriteCredential(Path.Combine(_workDir, "config", "credentials", "mutual-cred"), serverCa, "mutual.example.com", clientCa);
         Pki.WriteCredential(Path.Combine(_workDir, "config", "credentials", "san-cred"), serverCa, "san.example.com", clientCa);
         Pki.WriteCredential(Path.Combine(_workDir, "config", "credentials", "pin-cred"), serverCa, "pin.example.com", clientCa);
+        Pki.WriteCredential(Path.Combine(_workDir, "config", "credentials", "cipher-cred"), serverCa, "cipher.example.com", null);
         var client = Pki.WriteClient(Files, "client", clientCa, "client.example.com");
         var other = Pki.WriteClient(Files, "other", clientCa);
         Pki.WriteClient(Files, "third", clientCa).Dispose();
@@ -116,6 +117,18 @@ public sealed class GatewayTlsTests(GatewayTlsTests.Fixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Curl_HostWithCipherSuites_Tls12OffersOnlyThoseAndTls13IsLeftAlone()
+    {
+        var (listed, output) = await CurlAsync("cipher.example.com", extra: ["--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384"]);
+        Assert.True(listed == 0, output);
+        Assert.Contains("200", output);
+
+        Assert.NotEqual(0, (await CurlAsync("cipher.example.com", extra: ["--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"])).Exit);
+        var (tls13, output13) = await CurlAsync("cipher.example.com", extra: ["--tlsv1.3"]);
+        Assert.True(tls13 == 0, output13);
+    }
+
+    [Fact]
     public async Task HttpServerWithHttpsRedirect_Answers301ToHttps()
     {
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false });
@@ -126,12 +139,13 @@ public sealed class GatewayTlsTests(GatewayTlsTests.Fixture fixture) : IClassFix
         Assert.StartsWith("https://secure.example.com", response.Headers.Location!.ToString());
     }
 
-    private async Task<(int Exit, string Output)> CurlAsync(string host, string? caFile = "server-ca.pem", string? client = null)
+    private async Task<(int Exit, string Output)> CurlAsync(string host, string? caFile = "server-ca.pem", string? client = null, string[]? extra = null)
     {
         List<string> args = ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "--noproxy", "*",
             "--resolve", $"{host}:{_httpsPort}:127.0.0.1", $"https://{host}:{_httpsPort}/"];
         if (caFile is not null) args.AddRange(["--cacert", Path.Combine(Files, caFile)]);
         if (client is not null) args.AddRange(["--cert", Path.Combine(Files, client + ".crt"), "--key", Path.Combine(Files, client + ".key")]);
+        if (extra is not null) args.AddRange(extra);
         var start = new ProcessStartInfo("curl", args) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -159,6 +173,9 @@ public sealed class GatewayTlsTests(GatewayTlsTests.Fixture fixture) : IClassFix
           - port: { number: {{httpsPort}}, name: https-pin, protocol: HTTPS }
             hosts: [pin.example.com]
             tls: { mode: MUTUAL, credentialName: pin-cred, verifyCertificateSpki: ["{{spki}}"], verifyCertificateHash: ["{{hash}}"] }
+          - port: { number: {{httpsPort}}, name: https-cipher, protocol: HTTPS }
+            hosts: [cipher.example.com]
+            tls: { mode: SIMPLE, credentialName: cipher-cred, cipherSuites: [ECDHE-ECDSA-AES256-GCM-SHA384] }
           - port: { number: {{"{{gatewayPort}}"}}, name: http-redirect, protocol: HTTP }
             hosts: [secure.example.com]
             tls: { httpsRedirect: true }
@@ -167,7 +184,7 @@ public sealed class GatewayTlsTests(GatewayTlsTests.Fixture fixture) : IClassFix
         kind: VirtualService
         metadata: { name: secure, namespace: default }
         spec:
-          hosts: [secure.example.com, mutual.example.com, san.example.com, pin.example.com]
+          hosts: [secure.example.com, mutual.example.com, san.example.com, pin.example.com, cipher.example.com]
           gateways: [secure-gateway]
           http:
           - route:

@@ -25,6 +25,12 @@ internal static class GatewayTlsTranslator
             MinProtocolVersion = Version(tls.MinProtocolVersion),
             MaxProtocolVersion = Version(tls.MaxProtocolVersion),
         };
+        foreach (var name in tls.CipherSuites)
+        {
+            // An unknown name is the validator's warning, and left out, as Istio does.
+            if (TlsCipherSuiteNames.Iana(name) is { } iana && !result.CipherSuites.Contains(iana)) result.CipherSuites.Add(iana);
+        }
+
         if (tls.Mode == ServerTlsMode.Mutual)
         {
             result.ClientSubjectAltNames.AddRange(tls.SubjectAltNames);

@@ -31,7 +31,6 @@ public static class NotEffectiveFields
         new("Gateway", "spec.servers[*].bind", "gateway listeners bind to the proxy's address"),
         new("Gateway", "spec.servers[*].tls.caCrl", "certificate revocation lists are not implemented"),
         new("Gateway", "spec.servers[*].tls.tlsCertificates", "use credentialName or serverCertificate and privateKey"),
-        new("Gateway", "spec.servers[*].tls.cipherSuites", "the cipher suites are the platform's defaults"),
         new("ServiceEntry", "spec.endpoints[*].network", "multi-network routing is not implemented"),
         new("WorkloadEntry", "spec.network", "multi-network routing is not implemented"),
         new("Sidecar", "spec.ingress", "ingress listeners are not implemented: a sidecar's inbound listeners follow the ports of the services selecting its workload"),

@@ -125,6 +125,14 @@ internal static class GatewayValidator
         }
 
         ClientCertificateChecks(tls, path, p);
+        for (var i = 0; i < tls.CipherSuites.Count; i++)
+        {
+            if (TlsCipherSuiteNames.Iana(tls.CipherSuites[i]) is null)
+            {
+                p.Warning(FieldPaths.Index(FieldPaths.Field(path, "cipherSuites"), i),
+                    $"ignored: {tls.CipherSuites[i]} is not a TLS 1.2 cipher suite the gateway offers (OpenSSL names, such as ECDHE-ECDSA-AES128-GCM-SHA256)");
+            }
+        }
 
         if (tls.MinProtocolVersion is { } min && tls.MaxProtocolVersion is { } max && min != TlsProtocol.TlsAuto && max != TlsProtocol.TlsAuto && min > max)
         {

@@ -24,6 +24,41 @@ internal sealed class GatewayCredential(GatewayTlsServer config, TimeProvider ti
     /// <summary>MUTUAL: what the client certificate must be beyond its chain (names, pins); null for nothing more.</summary>
     public ClientCertificateConstraints? ClientConstraints { get; init; }
 
+    /// <summary>The server's cipherSuites for TLS 1.2, with TLS 1.3's own suites; null: the platform's defaults.</summary>
+    public CipherSuitesPolicy? CipherSuites { get; init; }
+
+    /// <summary>
+    /// The policy of <paramref name="config"/>'s cipher_suites (IANA names), or null when it names none. TLS 1.3's suites
+    /// are always offered, as Envoy's cipher_suites leave TLS 1.3 alone. Throws (with the field) for an unknown name.
+    /// </summary>
+    public static CipherSuitesPolicy? CipherSuitesOf(GatewayTlsServer config, string path)
+    {
+        if (config.CipherSuites.Count == 0)
+        {
+            return null;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            // .NET sets cipher suites through OpenSSL (Linux) or Secure Transport (macOS) only; the image runs Linux.
+            throw new Configuration.ConfigRejectedException($"{path}.cipher_suites: choosing cipher suites is not supported on Windows");
+        }
+
+        var suites = new List<TlsCipherSuite>(config.CipherSuites.Count + 3);
+        foreach (var name in config.CipherSuites)
+        {
+            if (!Enum.TryParse<TlsCipherSuite>(name, ignoreCase: false, out var suite) || !name.StartsWith("TLS_", StringComparison.Ordinal))
+            {
+                throw new Configuration.ConfigRejectedException($"{path}.cipher_suites: '{name}' is not a cipher suite's IANA name");
+            }
+
+            suites.Add(suite);
+        }
+
+        suites.AddRange([TlsCipherSuite.TLS_AES_128_GCM_SHA256, TlsCipherSuite.TLS_AES_256_GCM_SHA384, TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256]);
+        return new CipherSuitesPolicy(suites);
+    }
+
     /// <summary>True when the control plane sent the PEM itself (a Kubernetes Secret) rather than file paths.</summary>
     public bool IsInline => Config.CertificatePem.Length > 0;
 

@@ -27,6 +27,7 @@ internal sealed class GatewayTls(TimeProvider time, ILogger logger)
             var credential = new GatewayCredential(listener.Config.TlsServers[i], time)
             {
                 ClientConstraints = ClientCertificateConstraints.From(listener.Config.TlsServers[i], path),
+                CipherSuites = GatewayCredential.CipherSuitesOf(listener.Config.TlsServers[i], path),
             };
             try
             {
@@ -68,6 +69,7 @@ internal sealed class GatewayTls(TimeProvider time, ILogger logger)
             ServerCertificateContext = context,
             EnabledSslProtocols = VersionRange(config.MinProtocolVersion, config.MaxProtocolVersion),
             ApplicationProtocols = Protocols,
+            CipherSuitesPolicy = credential.CipherSuites,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
         if (clientRoots is not null)

@@ -266,15 +266,15 @@ public sealed class IstioConfigLoaderTests
                 tls: { mode: MUTUAL, credentialName: a, verifyCertificateSpki: [bm90LWEtaGFzaA==], verifyCertificateHash: ["ab:cd"] }
               - port: { number: 443, name: https-b, protocol: HTTPS }
                 hosts: [b.example.com]
-                tls: { mode: SIMPLE, credentialName: b, subjectAltNames: [client.example.com] }
+                tls: { mode: SIMPLE, credentialName: b, subjectAltNames: [client.example.com], cipherSuites: [ECDHE-RSA-AES128-GCM-SHA256, RC4-MD5] }
             """, "gw.yaml");
 
         Assert.Equal(
             ["spec.servers[0].tls.verifyCertificateSpki[0]", "spec.servers[0].tls.verifyCertificateHash[0]"],
             result.Errors.Select(e => e.FieldPath));
-        var warning = Assert.Single(result.Warnings);
-        Assert.Equal("spec.servers[1].tls.subjectAltNames", warning.FieldPath);
-        Assert.Contains("has no effect in this mesh with mode SIMPLE", warning.Reason, StringComparison.Ordinal);
+        Assert.Equal(["spec.servers[1].tls.subjectAltNames", "spec.servers[1].tls.cipherSuites[1]"], result.Warnings.Select(w => w.FieldPath));
+        Assert.Contains("has no effect in this mesh with mode SIMPLE", result.Warnings[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("RC4-MD5 is not a TLS 1.2 cipher suite", result.Warnings[1].Reason, StringComparison.Ordinal);
     }
 
     [Theory]

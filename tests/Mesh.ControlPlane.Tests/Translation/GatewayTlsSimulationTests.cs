@@ -14,7 +14,7 @@ public sealed class GatewayTlsSimulationTests
           servers:
           - port: { number: 8443, name: https-a, protocol: HTTPS }
             hosts: [default/a.example.com]
-            tls: { mode: SIMPLE, credentialName: a-cred, minProtocolVersion: TLSV1_3 }
+            tls: { mode: SIMPLE, credentialName: a-cred, minProtocolVersion: TLSV1_3, cipherSuites: [ECDHE-RSA-AES256-GCM-SHA384, NOT-A-SUITE] }
           - port: { number: 8443, name: https-b, protocol: HTTPS }
             hosts: ["*.b.example.com"]
             tls:
@@ -61,6 +61,8 @@ public sealed class GatewayTlsSimulationTests
         Assert.Equal(["b+7MjBbFVR2f6z61934tp3O/aL2e+cUpJ86yyG5WiSs="], b.ClientSpkiSha256);
         Assert.Single(b.ClientCertificateSha256);
         Assert.Empty(a.ClientSubjectAltNames);
+        // By IANA name, the unknown one left out (the validator warns about it).
+        Assert.Equal(["TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"], a.CipherSuites);
         Assert.Equal("outbound|80||frontend.default.svc.cluster.local", sim.Request("x.b.example.com:8443", listenerPort: 8443)!.Cluster);
     }
 
