@@ -233,21 +233,14 @@ public sealed class IstioConfigLoaderTests
         Assert.NotEqual(second[0].ContentHash, second[1].ContentHash);
         Assert.NotEqual(alone[0].ContentHash, edited[0].ContentHash);
     }
+
     [Theory]
     [InlineData("150", true)]
     [InlineData("-1", true)]
     [InlineData("25", false)]
     public void LoadText_RetryBudgetPercent_OutsideZeroToHundredRejected(string percent, bool rejected)
     {
-        var result = IstioConfigLoader.LoadText($$"""
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: { name: reviews, namespace: default }
-            spec:
-              host: reviews
-              subsets:
-              - { name: v1, labels: { version: v1 }, trafficPolicy: { retryBudget: { percent: {{percent}} } } }
-            """, "dr.yaml");
+        var result = LoadSubsetTrafficPolicy($"{{ retryBudget: {{ percent: {percent} }} }}");
 
         Assert.Equal(rejected ? ["spec.subsets[0].trafficPolicy.retryBudget.percent"] : [], result.Errors.Select(e => e.FieldPath));
     }
@@ -282,20 +275,23 @@ public sealed class IstioConfigLoaderTests
     [InlineData("SIMPLE", false)]        // where it takes effect
     public void LoadText_InsecureSkipVerify_AWarningUnderIstioMutualOnly(string mode, bool warned)
     {
-        var result = IstioConfigLoader.LoadText($$"""
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: { name: reviews, namespace: default }
-            spec:
-              host: reviews
-              subsets:
-              - { name: v1, labels: { version: v1 }, trafficPolicy: { tls: { mode: {{mode}}, insecureSkipVerify: true } } }
-            """, "dr.yaml");
+        var result = LoadSubsetTrafficPolicy($"{{ tls: {{ mode: {mode}, insecureSkipVerify: true }} }}");
 
         Assert.Empty(result.Errors);
         Assert.Equal(warned ? ["spec.subsets[0].trafficPolicy.tls.insecureSkipVerify"] : [], result.Warnings.Select(w => w.FieldPath));
         Assert.All(result.Warnings, w => Assert.Contains("has no effect in this mesh (nor in Istio) with mode ISTIO_MUTUAL", w.Reason, StringComparison.Ordinal));
     }
+
+    /// <summary>A DestinationRule for reviews whose subset v1 has <paramref name="trafficPolicy"/> (flow style).</summary>
+    private static ConfigLoadResult LoadSubsetTrafficPolicy(string trafficPolicy) => IstioConfigLoader.LoadText($$"""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: { name: reviews, namespace: default }
+        spec:
+          host: reviews
+          subsets:
+          - { name: v1, labels: { version: v1 }, trafficPolicy: {{trafficPolicy}} }
+        """, "dr.yaml");
 
     [Theory]
     [InlineData("{ delay: { exponentialDelay: 1s, percentage: { value: 100 } } }", "spec.http[0].fault.delay.exponentialDelay")]

@@ -119,15 +119,8 @@ public sealed class MutualTlsSimulationTests
     [Fact]
     public void Outbound_SimpleWithInsecureSkipVerify_CarriedToTheCluster()
     {
-        const string rule = """
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: { name: backend, namespace: default }
-            spec:
-              host: backend
-              trafficPolicy: { tls: { mode: SIMPLE, insecureSkipVerify: true } }
-            """;
-        var tls = Simulation.Sidecar("frontend-v1", "default", DemoYaml.Workloads, rule).Cluster(BackendCluster).Tls;
+        var tls = Simulation.Sidecar("frontend-v1", "default", DemoYaml.Workloads, BackendRule("trafficPolicy: { tls: { mode: SIMPLE, insecureSkipVerify: true } }"))
+            .Cluster(BackendCluster).Tls;
         Assert.Equal((UpstreamTlsMode.Simple, true), (tls.Mode, tls.InsecureSkipVerify));
     }
 
@@ -142,17 +135,7 @@ public sealed class MutualTlsSimulationTests
             "hosts: [backend.default.svc.cluster.local]\n  subjectAltNames: [spiffe://cluster.local/ns/vms/sa/backend-vm]",
             StringComparison.Ordinal);
         Assert.NotEqual(DemoYaml.Workloads, workloads);
-        var rule = policy.Length == 0 ? [] : new[]
-        {
-            $$"""
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: { name: backend, namespace: default }
-            spec:
-              host: backend
-              {{policy}}
-            """,
-        };
+        string[] rule = policy.Length == 0 ? [] : [BackendRule(policy)];
 
         var tls = Simulation.Sidecar("frontend-v1", "default", [workloads, .. rule]).Cluster(BackendCluster).Tls;
 
@@ -164,20 +147,23 @@ public sealed class MutualTlsSimulationTests
     public void Outbound_ExplicitIstioMutual_NotAuto()
     {
         // insecureSkipVerify has no effect under ISTIO_MUTUAL, as in Istio: the peer's identity is always verified.
-        const string rule = """
-            apiVersion: networking.istio.io/v1
-            kind: DestinationRule
-            metadata: { name: backend, namespace: default }
-            spec:
-              host: backend
-              trafficPolicy: { tls: { mode: ISTIO_MUTUAL, insecureSkipVerify: true } }
-            """;
+        var rule = BackendRule("trafficPolicy: { tls: { mode: ISTIO_MUTUAL, insecureSkipVerify: true } }");
         var tls = Simulation.Sidecar("frontend-v1", "default", DemoYaml.Workloads, rule).Cluster(BackendCluster).Tls;
         Assert.Equal(UpstreamTlsMode.IstioMutual, tls.Mode);
         Assert.False(tls.InsecureSkipVerify);
         Assert.False(tls.Auto);
         Assert.Equal([BackendId], tls.SubjectAltNames);
     }
+
+    /// <summary>A DestinationRule for backend with <paramref name="spec"/> beside its host (one line, flow style).</summary>
+    private static string BackendRule(string spec) => $$"""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: { name: backend, namespace: default }
+        spec:
+          host: backend
+          {{spec}}
+        """;
 
     private static InboundTlsMode InboundMode(Simulation sim, uint port) =>
         Assert.Single(sim.Resources.Listeners, l => l.Name == $"virtualInbound_{port}").TlsMode;

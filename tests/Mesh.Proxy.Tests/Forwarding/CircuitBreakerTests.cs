@@ -69,13 +69,7 @@ public sealed class CircuitBreakerTests
     [Fact]
     public async Task Retry_WhileMaxRetriesAreWaitingOutTheirBackOff_TheRetriableAnswerIsPassedOn()
     {
-        var answered = 0;
-        await using var flaky = await UpstreamServer.StartAsync(context =>
-        {
-            // The first two requests fail; the rest succeed.
-            context.Response.StatusCode = Interlocked.Increment(ref answered) <= 2 ? 503 : 200;
-            return Task.CompletedTask;
-        });
+        await using var flaky = await FailingTwiceAsync();
         // The fake clock holds a retry in its back-off (Envoy counts a retry as active while it waits) until the test moves it.
         var time = new FakeTimeProvider();
         var retry = new RetryPolicy { NumRetries = 2, RetryOn = { "5xx" } };
@@ -102,13 +96,7 @@ public sealed class CircuitBreakerTests
     [InlineData(2u, HttpStatusCode.OK)]                   // room for the second's retry too
     public async Task Retry_WithABudget_ItsFloorBoundsTheRetriesWaitingAtOnce(uint minRetryConcurrency, HttpStatusCode second)
     {
-        var answered = 0;
-        await using var flaky = await UpstreamServer.StartAsync(context =>
-        {
-            // The first two requests fail; the rest succeed.
-            context.Response.StatusCode = Interlocked.Increment(ref answered) <= 2 ? 503 : 200;
-            return Task.CompletedTask;
-        });
+        await using var flaky = await FailingTwiceAsync();
         var time = new FakeTimeProvider();
         var retry = new RetryPolicy { NumRetries = 2, RetryOn = { "5xx" } };
         // 10% of a request or two in flight is 0 retries: the floor decides, and max_retries (1 here) is not used.
@@ -175,6 +163,17 @@ public sealed class CircuitBreakerTests
         await proxy.ApplyAsync([cluster], [Endpoints("backend", port)], Listener("outbound", listenerPort, "outbound"),
             Routes("outbound", Host("backend", ["*"], Forward(new RouteAction { RetryPolicy = retry }, null, "default", ("backend", 100)))));
         return (proxy, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{listenerPort}"), Timeout = TestTimeout });
+    }
+
+    /// <summary>A backend whose first two requests fail with 503; the rest succeed.</summary>
+    private static Task<UpstreamServer> FailingTwiceAsync()
+    {
+        var answered = 0;
+        return UpstreamServer.StartAsync(context =>
+        {
+            context.Response.StatusCode = Interlocked.Increment(ref answered) <= 2 ? 503 : 200;
+            return Task.CompletedTask;
+        });
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
