@@ -90,7 +90,7 @@ internal static class OutboundClusterBuilder
         foreach (var (workload, endpointPort) in selected) assignment.Endpoints.Add(ToEndpoint(workload, endpointPort));
         LoadBalancerTranslator.Distribute(loadBalancer, inputs.Locality, assignment);
         cluster.Tls = UpstreamTlsTranslator.Translate(snapshot, service, port, subsetName, policy, subset?.TrafficPolicy, selected);
-        cluster.Protocol = Protocol(port, policy, subset?.TrafficPolicy, cluster.Tls);
+        cluster.Protocol = Protocol(port, policy, subset?.TrafficPolicy, cluster.Tls, inputs.IsGateway);
         built.Endpoints.Add(assignment);
     }
 
@@ -131,19 +131,21 @@ internal static class OutboundClusterBuilder
     /// that sets one, as Istio applies it), in Istio's order: <c>useClientProtocol</c> follows the client request by
     /// request; <c>h2UpgradePolicy: UPGRADE</c> sends HTTP/2 on any HTTP or detected port; HTTP2 and gRPC ports speak
     /// HTTP/2; a port whose protocol is detected follows the client (Istio never upgrades those by default: the
-    /// server sidecar would then hand h2 to an application that may speak only HTTP/1.1); an HTTP port keeps
+    /// server sidecar would then hand h2 to an application that may speak only HTTP/1.1), except from a gateway, whose
+    /// clients (browsers) choose h2 by ALPN whatever the application speaks: there it is HTTP/1.1, as Istio documents
+    /// ("HTTP gateway protocol selection"), unless the rule says useClientProtocol; an HTTP port keeps
     /// HTTP/1.1 under DO_NOT_UPGRADE. DEFAULT (or none) takes the mesh's default, which here is to upgrade between
     /// sidecars (ISTIO_MUTUAL) and only there, as Istio advises when every workload has a sidecar: the hop is then one
     /// multiplexed connection, and HTTP/1.1 over mTLS cost more CPU, not less (docs/performance.md, "HTTP/1.1 between
     /// sidecars"). Opaque ports (TCP, TLS, ...) are left UNSPECIFIED: no HTTP request is routed to them.
     /// </summary>
-    private static UpstreamProtocol Protocol(ServicePortModel port, TrafficPolicy? policy, TrafficPolicy? subsetPolicy, UpstreamTls? tls)
+    private static UpstreamProtocol Protocol(ServicePortModel port, TrafficPolicy? policy, TrafficPolicy? subsetPolicy, UpstreamTls? tls, bool isGateway)
     {
         if (port.Carried == PortProtocol.Tcp) return UpstreamProtocol.Unspecified;
         var http = ConnectionPool(policy, subsetPolicy, port.Number)?.Http;
         if (http?.UseClientProtocol == true) return UpstreamProtocol.Downstream;
         if (http?.H2UpgradePolicy == H2UpgradePolicy.Upgrade || port.IsHttp2) return UpstreamProtocol.Http2;
-        if (port.Carried == PortProtocol.Auto) return UpstreamProtocol.Downstream;
+        if (port.Carried == PortProtocol.Auto) return isGateway ? UpstreamProtocol.Http1 : UpstreamProtocol.Downstream;
         if (http?.H2UpgradePolicy == H2UpgradePolicy.DoNotUpgrade) return UpstreamProtocol.Http1;
         return tls?.Mode == UpstreamTlsMode.IstioMutual ? UpstreamProtocol.Http2 : UpstreamProtocol.Http1;
     }

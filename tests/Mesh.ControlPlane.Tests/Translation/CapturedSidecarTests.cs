@@ -337,6 +337,27 @@ public sealed class CapturedSidecarTests
         Assert.Equal(UpstreamProtocol.Unspecified, sim.Cluster("outbound|5432||db.default.svc.cluster.local").Protocol);
     }
 
+    [Theory]
+    [InlineData("", UpstreamProtocol.Http1)]                                   // Istio: a gateway cannot tell, so HTTP/1.1
+    [InlineData("{ useClientProtocol: true }", UpstreamProtocol.Downstream)]   // Istio's documented way to follow the client
+    public void Generate_GatewayToADetectedPort_Http11UnlessUseClientProtocol(string http, UpstreamProtocol expected)
+    {
+        string[] rule = http.Length == 0 ? [] : [$$"""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: web, namespace: default }
+            spec:
+              host: web.default.svc.cluster.local
+              trafficPolicy: { connectionPool: { http: {{http}} } }
+            """];
+        var loaded = IstioConfigLoader.LoadText(string.Join("\n---\n", [Services, .. rule]), "test.yaml");
+        Assert.Empty(loaded.Errors);
+
+        var gateway = Simulation.Of(MeshSnapshotBuilder.Build(1, loaded.Resources), TestNodes.Router());
+
+        Assert.Equal(expected, gateway.Cluster("outbound|8080||web.default.svc.cluster.local").Protocol);
+    }
+
     [Fact]
     public void Generate_NotCaptured_NoCaptureListenersNoFallthroughNoAddressDomains()
     {
