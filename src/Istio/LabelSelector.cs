@@ -6,4 +6,14 @@ namespace Mesh.Istio;
 public sealed record LabelSelector
 {
     public IReadOnlyDictionary<string, string> MatchLabels { get; init; } = ReadOnlyDictionary<string, string>.Empty;
+
+    /// <summary>Istio's label subset test: every selector label is present with the same value; no labels select all.</summary>
+    public bool Selects(IReadOnlyDictionary<string, string> labels)
+    {
+        foreach (var (key, value) in MatchLabels)
+        {
+            if (!labels.TryGetValue(key, out var own) || own != value) return false;
+        }
+        return true;
+    }
 }

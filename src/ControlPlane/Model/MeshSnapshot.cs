@@ -12,6 +12,7 @@ internal sealed class MeshSnapshot
     private readonly List<(string Host, VirtualServiceModel VirtualService)> _meshWildcardVirtualServices;
     private readonly Dictionary<string, List<DestinationRuleModel>> _destinationRulesByHost;
     private readonly List<DestinationRuleModel> _wildcardDestinationRules;
+    private readonly Dictionary<string, List<DestinationRuleModel>> _destinationRulesWithSelectorByNamespace;
     private readonly Dictionary<string, WorkloadModel> _workloads;
     private readonly Lazy<Dictionary<string, List<(ServiceModel Service, WorkloadModel Endpoint)>>> _endpointsByName;
 
@@ -65,8 +66,17 @@ internal sealed class MeshSnapshot
 
         _destinationRulesByHost = new(StringComparer.Ordinal);
         _wildcardDestinationRules = [];
+        _destinationRulesWithSelectorByNamespace = new(StringComparer.Ordinal);
         foreach (var rule in destinationRules)
         {
+            if (rule.Spec.WorkloadSelector is not null)
+            {
+                if (!_destinationRulesWithSelectorByNamespace.TryGetValue(rule.Namespace, out var selecting))
+                {
+                    _destinationRulesWithSelectorByNamespace[rule.Namespace] = selecting = [];
+                }
+                selecting.Add(rule);
+            }
             if (HostNames.IsWildcard(rule.Host))
             {
                 _wildcardDestinationRules.Add(rule);
@@ -194,37 +204,76 @@ internal sealed class MeshSnapshot
     public IReadOnlyList<(string Host, VirtualServiceModel VirtualService)> MeshWildcardVirtualServices => _meshWildcardVirtualServices;
 
     /// <summary>
-    /// The DestinationRule that applies to a service host for a proxy, as Istio picks it: an exact host before a wildcard
-    /// (the most specific wildcard first); among rules for the same host, the proxy's namespace, then the service's, then
-    /// the first; only rules exported to the proxy's namespace.
+    /// The DestinationRules with a <c>workloadSelector</c> that select a proxy: those of its own namespace whose labels
+    /// it carries (none, the common case, without allocating).
     /// </summary>
-    public DestinationRuleModel? FindDestinationRule(string hostname, string proxyNamespace, string serviceNamespace)
+    public IReadOnlyList<DestinationRuleModel> DestinationRulesSelecting(string proxyNamespace, IReadOnlyDictionary<string, string> proxyLabels)
+    {
+        if (!_destinationRulesWithSelectorByNamespace.TryGetValue(proxyNamespace, out var rules)) return [];
+        List<DestinationRuleModel>? selecting = null;
+        foreach (var rule in rules)
+        {
+            if (DestinationRuleModel.SelectsProxy(rule.Resource, proxyNamespace, proxyLabels)) (selecting ??= []).Add(rule);
+        }
+        return selecting ?? (IReadOnlyList<DestinationRuleModel>)[];
+    }
+
+    /// <summary>
+    /// The DestinationRule that applies to a service host for a proxy, as Istio picks it: an exact host before a wildcard
+    /// (the most specific wildcard first); among rules for the same host, one whose workloadSelector selects the proxy
+    /// (<paramref name="selecting"/>, from <see cref="DestinationRulesSelecting"/>), then the proxy's namespace, then the
+    /// service's, then the first; only rules exported to the proxy's namespace. A rule whose selector does not select
+    /// the proxy is passed over, so the lookup goes on to the service's namespace. (Istio's lookup stops at the proxy's
+    /// namespace when it holds any rule for the host, so there such a proxy gets no rule at all; istio/istio#57719 reports
+    /// that as a bug, and Istio documents a selector as narrowing where a rule applies, not as hiding others.)
+    /// </summary>
+    public DestinationRuleModel? FindDestinationRule(string hostname, string proxyNamespace, string serviceNamespace,
+        IReadOnlyList<DestinationRuleModel> selecting)
     {
         if (_destinationRulesByHost.TryGetValue(hostname, out var exact))
         {
-            var chosen = Choose(exact, proxyNamespace, serviceNamespace);
+            var chosen = Choose(exact, proxyNamespace, serviceNamespace, selecting);
             if (chosen is not null) return chosen;
         }
         DestinationRuleModel? best = null;
+        var bestSelects = false;
         foreach (var rule in _wildcardDestinationRules)
         {
-            if (!HostNames.IsSubsetOf(hostname, rule.Host) || !IsVisible(rule, proxyNamespace)) continue;
-            if (best is null || rule.Host.Length > best.Host.Length) best = rule;
+            if (!HostNames.IsSubsetOf(hostname, rule.Host) || !Applies(rule, proxyNamespace, selecting)) continue;
+            var selects = rule.Spec.WorkloadSelector is not null;
+            if (best is null || rule.Host.Length > best.Host.Length || (rule.Host.Length == best.Host.Length && selects && !bestSelects))
+            {
+                best = rule;
+                bestSelects = selects;
+            }
         }
         return best;
     }
 
-    private static DestinationRuleModel? Choose(List<DestinationRuleModel> rules, string proxyNamespace, string serviceNamespace)
+    private static DestinationRuleModel? Choose(List<DestinationRuleModel> rules, string proxyNamespace, string serviceNamespace,
+        IReadOnlyList<DestinationRuleModel> selecting)
     {
-        DestinationRuleModel? inServiceNamespace = null, first = null;
+        DestinationRuleModel? inProxyNamespace = null, inServiceNamespace = null, first = null;
         foreach (var rule in rules)
         {
-            if (!IsVisible(rule, proxyNamespace)) continue;
-            if (rule.Namespace == proxyNamespace) return rule;
+            if (!Applies(rule, proxyNamespace, selecting)) continue;
+            if (rule.Spec.WorkloadSelector is not null) return rule;
+            if (rule.Namespace == proxyNamespace) inProxyNamespace ??= rule;
             if (rule.Namespace == serviceNamespace) inServiceNamespace ??= rule;
             first ??= rule;
         }
-        return inServiceNamespace ?? first;
+        return inProxyNamespace ?? inServiceNamespace ?? first;
+    }
+
+    /// <summary>A rule with a selector applies only where it selects the proxy; one without, where it is exported.</summary>
+    private static bool Applies(DestinationRuleModel rule, string proxyNamespace, IReadOnlyList<DestinationRuleModel> selecting)
+    {
+        if (rule.Spec.WorkloadSelector is null) return IsVisible(rule, proxyNamespace);
+        foreach (var selected in selecting)
+        {
+            if (ReferenceEquals(selected, rule)) return true;
+        }
+        return false;
     }
 
     private static bool IsVisible(DestinationRuleModel rule, string proxyNamespace) =>

@@ -17,7 +17,7 @@ internal static class OutboundClusterBuilder
     public static void Build(ProxyContext proxy, MeshSnapshot snapshot, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints)
     {
         var shared = SharedTranslation.For(snapshot);
-        var built = shared.GetOrBuild(OutboundClusterInputs.Of(proxy, shared), snapshot, BuildAll, static built => built.Resources());
+        var built = shared.GetOrBuild(OutboundClusterInputs.Of(proxy, snapshot, shared), snapshot, BuildAll, static built => built.Resources());
         clusters.AddRange(built.Clusters);
         endpoints.AddRange(built.Endpoints);
     }
@@ -29,7 +29,7 @@ internal static class OutboundClusterBuilder
         foreach (var service in snapshot.Services)
         {
             if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, inputs.Namespace) || !inputs.Scope.Imports(service)) continue;
-            var rule = snapshot.FindDestinationRule(service.Hostname, inputs.Namespace, service.Namespace);
+            var rule = snapshot.FindDestinationRule(service.Hostname, inputs.Namespace, service.Namespace, inputs.SelectingRules);
             foreach (var port in service.Ports)
             {
                 if (!inputs.Scope.ImportsPort(service, port.Number)) continue;

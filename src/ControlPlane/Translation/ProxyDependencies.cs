@@ -105,8 +105,11 @@ internal static class ProxyDependencies
             Gateway gateway => IsRouter && GatewaysSelectingProxy.Contains(GatewayKey(gateway)),
             // A delegate (no hosts) reaches proxies through the roots that name it: taken as relevant to all.
             VirtualService virtualService => virtualService.Spec.Hosts.Count == 0 || Binds(virtualService),
-            // Clusters (subsets, TLS, load balancing) of the hosts the rule is exported to and the proxy imports.
-            DestinationRule rule => IsVisible(rule.Spec.ExportTo, rule.Metadata.Namespace) && ImportsRuleHost(rule),
+            // Clusters (subsets, TLS, load balancing) of the hosts the rule is exported to and the proxy imports; a rule
+            // with a workloadSelector, of the proxies it selects (judged in both snapshots: a selector edited away from
+            // a proxy changes it too).
+            DestinationRule rule => IsVisible(rule.Spec.ExportTo, rule.Metadata.Namespace) && ImportsRuleHost(rule)
+                && DestinationRuleModel.SelectsProxy(rule, _proxy.Namespace, _proxy.Labels),
             // Services the proxy can reach, and a sidecar's own inbound listeners (its namespace's entries).
             ServiceEntry entry => (IsVisible(entry.Spec.ExportTo, entry.Metadata.Namespace) && ImportsEntry(entry)) || entry.Metadata.Namespace == _proxy.Namespace,
             // The Sidecar resource that applies to this sidecar (in this snapshot or the other: added, edited, removed).

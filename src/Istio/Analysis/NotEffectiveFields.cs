@@ -19,7 +19,6 @@ public static class NotEffectiveFields
         new("VirtualService", "spec.tls[*].match[*].sourceLabels", "tls routes match on SNI host, port and gateways only"),
         new("VirtualService", "spec.tls[*].match[*].sourceNamespace", "tls routes match on SNI host, port and gateways only"),
         new("VirtualService", "spec.tls[*].match[*].destinationSubnets", "tls routes match on SNI host, port and gateways only"),
-        new("DestinationRule", "spec.workloadSelector", "the rule applies to every client of the host; workload-scoped DestinationRules are not implemented"),
         new("DestinationRule", "spec.**.connectionPool.http.maxConcurrentStreams", "HTTP/2 stream limits are not implemented"),
         new("DestinationRule", "spec.**.connectionPool.http.http2KeepAlive", "HTTP/2 keepalive pings are not implemented"),
         new("DestinationRule", "spec.**.tls.credentialName", "client credentials by name are not implemented: use clientCertificate, privateKey and caCertificates"),

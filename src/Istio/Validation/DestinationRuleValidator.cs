@@ -6,7 +6,7 @@ namespace Mesh.Istio.Validation;
 /// <summary>Istio's validateDestinationRule: host, subsets, and every traffic policy (load balancer incl. warmup, pools, outlier detection, TLS).</summary>
 internal static class DestinationRuleValidator
 {
-    public static void Validate(DestinationRuleSpec spec, FieldProblems p)
+    public static void Validate(DestinationRuleSpec spec, string ns, FieldProblems p)
     {
         if (spec.Host.Length == 0)
         {
@@ -36,12 +36,41 @@ internal static class DestinationRuleValidator
             TrafficPolicy(subset.TrafficPolicy, FieldPaths.Field(path, "trafficPolicy"), p);
         }
 
+        CommonRules.ExportTo(spec.ExportTo, "spec.exportTo", p);
         if (spec.WorkloadSelector is { } selector)
         {
+            if (selector.MatchLabels.Count == 0)
+            {
+                p.Warning("spec.workloadSelector", "workload selector specified without labels");
+            }
+
             CommonRules.Selector(selector.MatchLabels, "spec.workloadSelector.matchLabels", p);
+            SelectorExportTo(spec.ExportTo, ns, p);
+        }
+    }
+
+    /// <summary>A rule with a workloadSelector applies in its own namespace only, so it may be exported there alone.</summary>
+    private static void SelectorExportTo(IReadOnlyList<string> exportTo, string ns, FieldProblems p)
+    {
+        if (exportTo.Count == 0)
+        {
+            return;
         }
 
-        CommonRules.ExportTo(spec.ExportTo, "spec.exportTo", p);
+        var toOwnNamespace = false;
+        foreach (var value in exportTo)
+        {
+            toOwnNamespace |= value == "." || value == ns;
+        }
+
+        if (!toOwnNamespace)
+        {
+            p.Error("spec.exportTo", "Invalid value: destination rule with workload selector cannot have exportTo beyond current namespace");
+        }
+        else if (exportTo.Count > 1)
+        {
+            p.Error("spec.exportTo", "Invalid value: destination rule with workload selector cannot have multiple entries in exportTo");
+        }
     }
 
     private static void TrafficPolicy(TrafficPolicy? policy, string path, FieldProblems p)

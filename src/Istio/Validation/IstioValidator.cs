@@ -15,7 +15,7 @@ internal static class IstioValidator
                 VirtualServiceValidator.Validate(vs.Spec, problems);
                 break;
             case DestinationRule dr:
-                DestinationRuleValidator.Validate(dr.Spec, problems);
+                DestinationRuleValidator.Validate(dr.Spec, dr.Metadata.Namespace, problems);
                 break;
             case Gateway gw:
                 GatewayValidator.Validate(gw.Spec, problems);

@@ -282,6 +282,30 @@ public sealed class IstioConfigLoaderTests
         Assert.All(result.Warnings, w => Assert.Contains("has no effect in this mesh (nor in Istio) with mode ISTIO_MUTUAL", w.Reason, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("workloadSelector: { matchLabels: { app: ratings } }", new string[0], new string[0])]
+    [InlineData("workloadSelector: { matchLabels: { app: ratings } }\n  exportTo: [.]", new string[0], new string[0])]
+    [InlineData("workloadSelector: { matchLabels: { app: ratings } }\n  exportTo: [default]", new string[0], new string[0])]
+    [InlineData("workloadSelector: { matchLabels: { app: ratings } }\n  exportTo: ['*']", new[] { "spec.exportTo" }, new string[0])]
+    [InlineData("workloadSelector: { matchLabels: { app: ratings } }\n  exportTo: [., other]", new[] { "spec.exportTo" }, new string[0])]
+    [InlineData("workloadSelector: { matchLabels: { app: 'rat*' } }", new[] { "spec.workloadSelector.matchLabels[app]" }, new string[0])]
+    [InlineData("workloadSelector: {}", new string[0], new[] { "spec.workloadSelector" })]
+    public void LoadText_DestinationRuleWorkloadSelector_OwnNamespaceOnlyAndLabelsExpected(string fields, string[] errors, string[] warnings)
+    {
+        var result = IstioConfigLoader.LoadText($$"""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: reviews-from-ratings, namespace: default }
+            spec:
+              host: reviews
+              {{fields}}
+              trafficPolicy: { loadBalancer: { simple: RANDOM } }
+            """, "dr.yaml");
+
+        Assert.Equal(errors, result.Errors.Select(e => e.FieldPath));
+        Assert.Equal(warnings, result.Warnings.Select(w => w.FieldPath));
+    }
+
     /// <summary>A DestinationRule for reviews whose subset v1 has <paramref name="trafficPolicy"/> (flow style).</summary>
     private static ConfigLoadResult LoadSubsetTrafficPolicy(string trafficPolicy) => IstioConfigLoader.LoadText($$"""
         apiVersion: networking.istio.io/v1

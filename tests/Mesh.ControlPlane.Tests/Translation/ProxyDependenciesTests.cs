@@ -66,6 +66,18 @@ public sealed class ProxyDependenciesTests
             [DemoYaml.Workloads, ScopedSubsets.Replace("ROUND_ROBIN", "RANDOM", StringComparison.Ordinal), DemoYaml.BackendRouting, DemoYaml.IngressGateway, OtherNamespace],
             [new("DestinationRule", "default", "backend")],
             [Frontend, BackendV2, Gateway]),
+        ["DestinationRule with a workloadSelector reaches only the workloads it selects"] = (
+            [.. Base, """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: { name: backend-from-frontend, namespace: default }
+                spec:
+                  host: backend
+                  workloadSelector: { matchLabels: { app: frontend } }
+                  trafficPolicy: { connectionPool: { tcp: { connectTimeout: 3s } } }
+                """],
+            [new("DestinationRule", "default", "backend-from-frontend")],
+            [Frontend]),
         ["ServiceEntry another namespace keeps to itself"] = (
             [.. Base, """
                 apiVersion: networking.istio.io/v1
