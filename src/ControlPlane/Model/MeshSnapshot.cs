@@ -13,6 +13,8 @@ internal sealed class MeshSnapshot
     private readonly Dictionary<string, List<DestinationRuleModel>> _destinationRulesByHost;
     private readonly List<DestinationRuleModel> _wildcardDestinationRules;
     private readonly Dictionary<string, List<DestinationRuleModel>> _destinationRulesWithSelectorByNamespace;
+    // Several rules of one host and namespace, merged once per snapshot (keyed by their names, in order).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DestinationRuleModel> _mergedDestinationRules = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WorkloadModel> _workloads;
     private readonly Lazy<Dictionary<string, List<(ServiceModel Service, WorkloadModel Endpoint)>>> _endpointsByName;
 
@@ -219,50 +221,73 @@ internal sealed class MeshSnapshot
     }
 
     /// <summary>
-    /// The DestinationRule that applies to a service host for a proxy, as Istio picks it: an exact host before a wildcard
-    /// (the most specific wildcard first); among rules for the same host, one whose workloadSelector selects the proxy
-    /// (<paramref name="selecting"/>, from <see cref="DestinationRulesSelecting"/>), then the proxy's namespace, then the
-    /// service's, then the first; only rules exported to the proxy's namespace. A rule whose selector does not select
-    /// the proxy is passed over, so the lookup goes on to the service's namespace. (Istio's lookup stops at the proxy's
-    /// namespace when it holds any rule for the host, so there such a proxy gets no rule at all; istio/istio#57719 reports
-    /// that as a bug, and Istio documents a selector as narrowing where a rule applies, not as hiding others.)
+    /// The DestinationRule that applies to a service host for a proxy, as Istio's lookup finds it: in the proxy's
+    /// namespace, else the service's, else the root namespace (istio-system), the first that has a rule for the host
+    /// exported to the proxy's namespace (a rule elsewhere applies to its own namespace's proxies only). In a namespace,
+    /// an exact host before the most specific wildcard; for that host, a rule whose workloadSelector selects the proxy
+    /// (<paramref name="selecting"/>, from <see cref="DestinationRulesSelecting"/>) before one without. Several rules of
+    /// one host and namespace merge (<see cref="DestinationRuleModel.Merge"/>): those without a selector, or those with
+    /// equal selectors.
     /// </summary>
+    /// <remarks>
+    /// A rule whose selector does not select the proxy is as if absent, so the lookup goes on. Istio's stops at the
+    /// proxy's namespace when that holds any rule for the host, and such a proxy then gets no rule at all: reported as a
+    /// bug (istio/istio#57719), while Istio documents a selector as narrowing where a rule applies, not as hiding others.
+    /// </remarks>
     public DestinationRuleModel? FindDestinationRule(string hostname, string proxyNamespace, string serviceNamespace,
         IReadOnlyList<DestinationRuleModel> selecting)
     {
-        if (_destinationRulesByHost.TryGetValue(hostname, out var exact))
-        {
-            var chosen = Choose(exact, proxyNamespace, serviceNamespace, selecting);
-            if (chosen is not null) return chosen;
-        }
-        DestinationRuleModel? best = null;
-        var bestSelects = false;
-        foreach (var rule in _wildcardDestinationRules)
-        {
-            if (!HostNames.IsSubsetOf(hostname, rule.Host) || !Applies(rule, proxyNamespace, selecting)) continue;
-            var selects = rule.Spec.WorkloadSelector is not null;
-            if (best is null || rule.Host.Length > best.Host.Length || (rule.Host.Length == best.Host.Length && selects && !bestSelects))
-            {
-                best = rule;
-                bestSelects = selects;
-            }
-        }
-        return best;
+        _destinationRulesByHost.TryGetValue(hostname, out var exact);
+        return FindInNamespace(proxyNamespace, hostname, exact, proxyNamespace, selecting)
+            ?? (serviceNamespace == proxyNamespace ? null : FindInNamespace(serviceNamespace, hostname, exact, proxyNamespace, selecting))
+            ?? (MeshSettings.RootNamespace == proxyNamespace || MeshSettings.RootNamespace == serviceNamespace
+                ? null
+                : FindInNamespace(MeshSettings.RootNamespace, hostname, exact, proxyNamespace, selecting));
     }
 
-    private static DestinationRuleModel? Choose(List<DestinationRuleModel> rules, string proxyNamespace, string serviceNamespace,
+    private DestinationRuleModel? FindInNamespace(string ns, string hostname, List<DestinationRuleModel>? exact, string proxyNamespace,
         IReadOnlyList<DestinationRuleModel> selecting)
     {
-        DestinationRuleModel? inProxyNamespace = null, inServiceNamespace = null, first = null;
+        if (exact is not null && Pick(exact, ns, hostname, proxyNamespace, selecting) is { } rule) return rule;
+        string? mostSpecific = null;
+        foreach (var wildcard in _wildcardDestinationRules)
+        {
+            if (wildcard.Namespace != ns || !HostNames.IsSubsetOf(hostname, wildcard.Host) || !Applies(wildcard, proxyNamespace, selecting)) continue;
+            if (mostSpecific is null || wildcard.Host.Length > mostSpecific.Length) mostSpecific = wildcard.Host;
+        }
+        return mostSpecific is null ? null : Pick(_wildcardDestinationRules, ns, mostSpecific, proxyNamespace, selecting);
+    }
+
+    /// <summary>
+    /// The rules of <paramref name="ns"/> for <paramref name="host"/> that apply to the proxy: the first that selects it,
+    /// else the first without a selector, merged with the later ones Istio merges with it.
+    /// </summary>
+    private DestinationRuleModel? Pick(List<DestinationRuleModel> rules, string ns, string host, string proxyNamespace,
+        IReadOnlyList<DestinationRuleModel> selecting)
+    {
+        DestinationRuleModel? selected = null, catchAll = null;
         foreach (var rule in rules)
         {
-            if (!Applies(rule, proxyNamespace, selecting)) continue;
-            if (rule.Spec.WorkloadSelector is not null) return rule;
-            if (rule.Namespace == proxyNamespace) inProxyNamespace ??= rule;
-            if (rule.Namespace == serviceNamespace) inServiceNamespace ??= rule;
-            first ??= rule;
+            if (rule.Namespace != ns || rule.Host != host || !Applies(rule, proxyNamespace, selecting)) continue;
+            if (rule.Spec.WorkloadSelector is null) catchAll ??= rule;
+            else selected ??= rule;
         }
-        return inProxyNamespace ?? inServiceNamespace ?? first;
+        var chosen = selected ?? catchAll;
+        if (chosen is null) return null;
+        List<DestinationRuleModel>? merged = null;
+        foreach (var rule in rules)
+        {
+            if (ReferenceEquals(rule, chosen) || rule.Namespace != ns || rule.Host != host || !Applies(rule, proxyNamespace, selecting)) continue;
+            if (DestinationRuleModel.SameSelector(rule, chosen)) (merged ??= [chosen]).Add(rule);
+        }
+        return merged is null ? chosen : _mergedDestinationRules.GetOrAdd(MergeKey(merged), static (_, group) => DestinationRuleModel.Merge(group), merged);
+    }
+
+    private static string MergeKey(List<DestinationRuleModel> rules)
+    {
+        var key = new System.Text.StringBuilder();
+        foreach (var rule in rules) key.Append(rule.Namespace).Append('/').Append(rule.Resource.Metadata.Name).Append(' ');
+        return key.ToString();
     }
 
     /// <summary>A rule with a selector applies only where it selects the proxy; one without, where it is exported.</summary>

@@ -257,6 +257,39 @@ public sealed class MeshAnalyzerTests
     }
 
     [Fact]
+    public void Analyze_SubsetNameARuleOfTheSameHostDefinesFirst_ReportsMesh0003OnTheLaterOnly()
+    {
+        // reviews-b and reviews-a merge (first by name: a); the rule with a selector merges with neither.
+        var messages = Analyze(ReviewsEntry + """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: reviews-b, namespace: default }
+            spec:
+              host: reviews.default.svc.cluster.local
+              subsets: [{ name: v2, labels: { version: v2 } }, { name: v1, labels: { version: v2 } }]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: reviews-a, namespace: default }
+            spec:
+              host: reviews
+              subsets: [{ name: v1, labels: { version: v1 } }]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: reviews-c, namespace: default }
+            spec:
+              host: reviews
+              workloadSelector: { matchLabels: { app: ratings } }
+              subsets: [{ name: v1, labels: { version: v1 } }]
+            """);
+
+        var message = Assert.Single(OfCode(messages, "MESH0003"));
+        Assert.Equal((new ConfigKey("DestinationRule", "default", "reviews-b"), "spec.subsets[1].name"), (message.Resource, message.FieldPath));
+        Assert.Contains("is defined first by DestinationRule default/reviews-a", message.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Analyze_TwoGatewaysSameSelectorPortAndHost_ReportsIst0145OnBoth()
     {
         var messages = Analyze("""
