@@ -20,6 +20,13 @@ internal sealed class SidecarModel
         // Istio: a Sidecar without egress listeners imports everything, as no Sidecar does.
         if (listeners.Count == 0) listeners.Add(EgressListenerModel.Everything);
         Egress = listeners;
+        var ingress = new List<IngressListenerModel>(sidecar.Spec.Ingress.Count);
+        foreach (var listener in sidecar.Spec.Ingress)
+        {
+            if (IngressListenerModel.From(listener) is { } model) ingress.Add(model);
+        }
+        Ingress = ingress;
+        InboundConnectionPool = sidecar.Spec.InboundConnectionPool;
         if (sidecar.Spec.OutboundTrafficPolicy is { } policy)
         {
             // The proto's zero value is REGISTRY_ONLY: a policy written without a mode is REGISTRY_ONLY.
@@ -28,6 +35,28 @@ internal sealed class SidecarModel
     }
 
     public ConfigKey Key { get; }
+
+    /// <summary>
+    /// The ingress listeners, in the order written: when there are any, they alone make the workload's inbound
+    /// listeners, in place of the ports its services send to (Istio's buildInboundListenersFromSidecarIngress).
+    /// </summary>
+    public IReadOnlyList<IngressListenerModel> Ingress { get; }
+
+    /// <summary>The connection pool of the workload's inbound side on every port an ingress listener does not set one for.</summary>
+    public ConnectionPoolSettings? InboundConnectionPool { get; }
+
+    /// <summary>
+    /// The connection pool of the workload's inbound cluster for <paramref name="port"/> (the port the application is
+    /// reached at): its ingress listener's, else <see cref="InboundConnectionPool"/> (Istio's InboundConnectionPoolForPort).
+    /// </summary>
+    public ConnectionPoolSettings? InboundConnectionPoolFor(uint port)
+    {
+        foreach (var ingress in Ingress)
+        {
+            if (ingress.Port.Number == port && ingress.ConnectionPool is { } pool) return pool;
+        }
+        return InboundConnectionPool;
+    }
 
     public string Namespace => Key.Namespace;
 

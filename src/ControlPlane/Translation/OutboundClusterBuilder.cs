@@ -120,7 +120,7 @@ internal static class OutboundClusterBuilder
     }
 
     /// <summary>Istio replaces connectionPool whole, never field by field: the most specific level that sets it wins.</summary>
-    private static ConnectionPoolSettings? ConnectionPool(TrafficPolicy? policy, TrafficPolicy? subsetPolicy, uint port) =>
+    public static ConnectionPoolSettings? ConnectionPool(TrafficPolicy? policy, TrafficPolicy? subsetPolicy, uint port) =>
         PortLevel(subsetPolicy, port)?.ConnectionPool ?? subsetPolicy?.ConnectionPool ?? PortLevel(policy, port)?.ConnectionPool ?? policy?.ConnectionPool;
 
     private static Istio.Networking.OutlierDetection? OutlierDetection(TrafficPolicy? policy, TrafficPolicy? subsetPolicy, uint port) =>

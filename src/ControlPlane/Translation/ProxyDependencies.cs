@@ -107,9 +107,11 @@ internal static class ProxyDependencies
             VirtualService virtualService => virtualService.Spec.Hosts.Count == 0 || Binds(virtualService),
             // Clusters (subsets, TLS, load balancing) of the hosts the rule is exported to and the proxy imports; a rule
             // with a workloadSelector, of the proxies it selects (judged in both snapshots: a selector edited away from
-            // a proxy changes it too).
-            DestinationRule rule => IsVisible(rule.Spec.ExportTo, rule.Metadata.Namespace) && ImportsRuleHost(rule)
-                && DestinationRuleModel.SelectsProxy(rule, _proxy.Namespace, _proxy.Labels),
+            // a proxy changes it too). And a sidecar's inbound clusters, whose connection pool is that of its own
+            // namespace's services' rules (never one with a selector).
+            DestinationRule rule => IsVisible(rule.Spec.ExportTo, rule.Metadata.Namespace)
+                && ((ImportsRuleHost(rule) && DestinationRuleModel.SelectsProxy(rule, _proxy.Namespace, _proxy.Labels))
+                    || (!IsRouter && rule.Spec.WorkloadSelector is null && CoversOwnNamespaceService(rule))),
             // Services the proxy can reach, and a sidecar's own inbound listeners (its namespace's entries).
             ServiceEntry entry => (IsVisible(entry.Spec.ExportTo, entry.Metadata.Namespace) && ImportsEntry(entry)) || entry.Metadata.Namespace == _proxy.Namespace,
             // The Sidecar resource that applies to this sidecar (in this snapshot or the other: added, edited, removed).
@@ -168,6 +170,18 @@ internal static class ProxyDependencies
             foreach (var service in snapshot.Services)
             {
                 if (HostNames.IsSubsetOf(service.Hostname, host) && _proxy.Scope.Imports(service)) return true;
+            }
+            return false;
+        }
+
+        /// <summary>Whether the rule's host covers a service of the proxy's namespace, which may send to its workload.</summary>
+        private bool CoversOwnNamespaceService(DestinationRule rule)
+        {
+            var host = HostNames.Resolve(rule.Spec.Host, rule.Metadata.Namespace);
+            if (!HostNames.IsWildcard(host)) return snapshot.FindService(host) is { } service && service.Namespace == _proxy.Namespace;
+            foreach (var service in snapshot.Services)
+            {
+                if (service.Namespace == _proxy.Namespace && HostNames.IsSubsetOf(service.Hostname, host)) return true;
             }
             return false;
         }

@@ -15,10 +15,17 @@ namespace Mesh.ControlPlane.Translation;
 /// sniffed when no service port declares one) and send opaque bytes to the inbound cluster, whose endpoint is the
 /// application's host at that same port.
 /// </para>
+/// <para>
+/// A Sidecar with ingress listeners replaces the ports with its own, as Istio does: each listens on its port and
+/// forwards to its defaultEndpoint.
+/// </para>
 /// </summary>
 internal static class SidecarInboundGenerator
 {
     public const string CaptureListenerName = "virtualInbound";
+
+    /// <summary>Istio's mesh-wide default connect timeout.</summary>
+    private const uint DefaultConnectTimeoutMs = 10_000;
 
     public static void Generate(ProxyContext proxy, MeshSnapshot snapshot, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints,
         List<Listener> listeners, List<RouteConfiguration> routes)
@@ -28,48 +35,86 @@ internal static class SidecarInboundGenerator
         if (proxy.IsCaptured) AddCaptureListener(proxy, snapshot, jwtAuthentication, authorization, listeners, routes);
         if (proxy.Workload is not { } workload) return;
         var hasApp = TryParseAppAddress(proxy.Node.AppAddress, out var appHost, out var appPort);
-        foreach (var (port, (protocol, carried)) in InboundPorts(workload, snapshot))
+        var servicePorts = InboundPorts(workload, snapshot);
+        var inbound = new InboundContext(proxy, snapshot, workload, jwtAuthentication, authorization, hasApp ? appHost : null, appPort);
+        if (proxy.Scope.Sidecar is { Ingress.Count: > 0 } sidecar)
         {
-            var clusterName = ClusterNames.Inbound(port);
-            var routeConfigName = $"inbound|{port}";
-            var listener = new Listener
+            // The Sidecar's ingress listeners replace the ports the services send to; each port's service still
+            // names the DestinationRule whose connection pool applies when the Sidecar sets none.
+            foreach (var ingress in sidecar.Ingress)
             {
-                Name = $"{CaptureListenerName}_{port}",
-                Address = proxy.BindAddress,
-                Port = port,
-                Direction = TrafficDirection.Inbound,
-                RouteConfigName = routeConfigName,
-                TlsMode = PeerAuthenticationResolver.ModeFor(snapshot, workload.Namespace, proxy.Labels, port),
-                JwtAuthentication = jwtAuthentication,
-                Authorization = authorization,
-            };
-            if (proxy.IsCaptured)
-            {
-                listener.HandoffOnly = true;
-                listener.Protocol = carried switch { PortProtocol.Http => ListenerProtocol.Http, PortProtocol.Tcp => ListenerProtocol.Tcp, _ => ListenerProtocol.Auto };
-                listener.TcpClusters.Add(new WeightedCluster { Name = clusterName, Weight = 100 });
+                var port = ingress.Port;
+                var upstream = port.IsHttp2 ? UpstreamProtocol.Http2 : port.Carried == PortProtocol.Auto ? UpstreamProtocol.Downstream : UpstreamProtocol.Http1;
+                var service = servicePorts.TryGetValue(port.Number, out var served) ? served.Service : null;
+                AddPort(inbound, port.Number, upstream, port.Carried, service, ingress.Endpoint, clusters, endpoints, listeners, routes);
             }
-            listeners.Add(listener);
-            routes.Add(CatchAllRoutes(routeConfigName, $"inbound|http|{port}", clusterName));
-
-            clusters.Add(new Cluster
-            {
-                Name = clusterName,
-                ServicePort = port,
-                ConnectTimeoutMs = 10_000,
-                Protocol = protocol,
-            });
-            var assignment = new ClusterLoadAssignment { ClusterName = clusterName };
-            if (hasApp)
-            {
-                // The workload's identity, at the address where its application listens locally: on its one --app port,
-                // or, captured, on the port the connection was for (the application serves each of its ports itself).
-                var endpoint = OutboundClusterBuilder.ToEndpoint(workload, proxy.IsCaptured ? port : appPort);
-                endpoint.Address = appHost;
-                assignment.Endpoints.Add(endpoint);
-            }
-            endpoints.Add(assignment);
+            return;
         }
+        foreach (var (port, (protocol, carried, service)) in servicePorts)
+        {
+            AddPort(inbound, port, protocol, carried, service, null, clusters, endpoints, listeners, routes);
+        }
+    }
+
+    /// <summary>What every inbound port of one sidecar shares.</summary>
+    private sealed record InboundContext(ProxyContext Proxy, MeshSnapshot Snapshot, WorkloadModel Workload, JwtAuthentication? JwtAuthentication,
+        Contracts.Discovery.Authorization? Authorization, string? AppHost, uint AppPort);
+
+    /// <summary>
+    /// One inbound port: its listener, catch-all routes, cluster and endpoint. The endpoint is <paramref name="endpoint"/>
+    /// when an ingress listener names one, else the application: on its one --app port, or, captured, on this port
+    /// (the application serves each of its ports itself).
+    /// </summary>
+    private static void AddPort(InboundContext inbound, uint port, UpstreamProtocol protocol, PortProtocol carried, (ServiceModel, ServicePortModel)? service,
+        IngressEndpoint? endpoint, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints, List<Listener> listeners, List<RouteConfiguration> routes)
+    {
+        var proxy = inbound.Proxy;
+        var clusterName = ClusterNames.Inbound(port);
+        var routeConfigName = $"inbound|{port}";
+        var listener = new Listener
+        {
+            Name = $"{CaptureListenerName}_{port}",
+            Address = proxy.BindAddress,
+            Port = port,
+            Direction = TrafficDirection.Inbound,
+            RouteConfigName = routeConfigName,
+            TlsMode = PeerAuthenticationResolver.ModeFor(inbound.Snapshot, inbound.Workload.Namespace, proxy.Labels, port),
+            JwtAuthentication = inbound.JwtAuthentication,
+            Authorization = inbound.Authorization,
+        };
+        if (proxy.IsCaptured)
+        {
+            listener.HandoffOnly = true;
+            listener.Protocol = carried switch { PortProtocol.Http => ListenerProtocol.Http, PortProtocol.Tcp => ListenerProtocol.Tcp, _ => ListenerProtocol.Auto };
+            listener.TcpClusters.Add(new WeightedCluster { Name = clusterName, Weight = 100 });
+        }
+        listeners.Add(listener);
+        routes.Add(CatchAllRoutes(routeConfigName, $"inbound|http|{port}", clusterName));
+
+        var pool = InboundConnectionPool(proxy, inbound.Snapshot, port, service);
+        clusters.Add(new Cluster
+        {
+            Name = clusterName,
+            ServicePort = port,
+            ConnectTimeoutMs = pool?.Tcp?.ConnectTimeout is { } timeout ? RetryPolicyTranslator.ToMilliseconds(timeout) : DefaultConnectTimeoutMs,
+            Protocol = protocol,
+            ConnectionPool = ConnectionPoolTranslator.Translate(pool),
+        });
+        var assignment = new ClusterLoadAssignment { ClusterName = clusterName };
+        if (endpoint is not null)
+        {
+            var forwarded = OutboundClusterBuilder.ToEndpoint(inbound.Workload, endpoint.Port);
+            forwarded.Address = endpoint.AddressFor(inbound.Workload);
+            assignment.Endpoints.Add(forwarded);
+        }
+        else if (inbound.AppHost is { } appHost)
+        {
+            // The workload's identity, at the address where its application listens locally.
+            var application = OutboundClusterBuilder.ToEndpoint(inbound.Workload, proxy.IsCaptured ? port : inbound.AppPort);
+            application.Address = appHost;
+            assignment.Endpoints.Add(application);
+        }
+        endpoints.Add(assignment);
     }
 
     /// <summary>
@@ -99,6 +144,22 @@ internal static class SidecarInboundGenerator
         routes.Add(CatchAllRoutes(CaptureListenerName, "inbound|http|0", CaptureClusters.InboundPassthrough));
     }
 
+    /// <summary>
+    /// The connection pool of the inbound cluster, as Istio builds it: the Sidecar's for the port (its ingress
+    /// listener's, else its inboundConnectionPool), else the connectionPool of the DestinationRule of the first service
+    /// sending to the port (its port-level settings for that service port first), which Istio applies to the server's
+    /// inbound side too. Nothing else of the rule applies inbound, and a rule's workloadSelector is for outbound traffic
+    /// only (Istio's SidecarScope.DestinationRule), so rules with one are passed over.
+    /// </summary>
+    private static Istio.Networking.ConnectionPoolSettings? InboundConnectionPool(ProxyContext proxy, MeshSnapshot snapshot, uint port,
+        (ServiceModel Service, ServicePortModel Port)? service)
+    {
+        if (proxy.Scope.Sidecar?.InboundConnectionPoolFor(port) is { } sidecarPool) return sidecarPool;
+        if (service is not var (serviceModel, servicePort)) return null;
+        var rule = snapshot.FindDestinationRule(serviceModel.Hostname, proxy.Namespace, serviceModel.Namespace, []);
+        return OutboundClusterBuilder.ConnectionPool(rule?.Spec.TrafficPolicy, null, servicePort.Number);
+    }
+
     /// <summary>Everything to one cluster, without retries: what the inbound side routes with.</summary>
     private static RouteConfiguration CatchAllRoutes(string name, string virtualHostName, string clusterName)
     {
@@ -115,12 +176,14 @@ internal static class SidecarInboundGenerator
     /// service port that declares one (HTTP/2 for HTTP2 and gRPC ports, whichever declares it): HTTP/1.1, or the
     /// client's own where none does (Istio's inbound for a detected port, so that an h2 client reaches the application
     /// as h2 and an HTTP/1.1 one as HTTP/1.1). How a captured sidecar carries the port follows the same service port
-    /// (none: sniffed).
+    /// (none: sniffed). The first service port sending to a port is kept too: its DestinationRule's connection pool
+    /// applies to the port's inbound cluster.
     /// </summary>
-    private static SortedDictionary<uint, (UpstreamProtocol Upstream, PortProtocol Carried)> InboundPorts(WorkloadModel workload, MeshSnapshot snapshot)
+    private static SortedDictionary<uint, (UpstreamProtocol Upstream, PortProtocol Carried, (ServiceModel, ServicePortModel)? Service)> InboundPorts(
+        WorkloadModel workload, MeshSnapshot snapshot)
     {
-        var ports = new SortedDictionary<uint, (UpstreamProtocol Upstream, PortProtocol Carried)>();
-        foreach (var port in workload.Ports.Values) ports[port] = (UpstreamProtocol.Downstream, PortProtocol.Auto);
+        var ports = new SortedDictionary<uint, (UpstreamProtocol Upstream, PortProtocol Carried, (ServiceModel, ServicePortModel)? Service)>();
+        foreach (var port in workload.Ports.Values) ports[port] = (UpstreamProtocol.Downstream, PortProtocol.Auto, null);
         ServiceModel? served = null;
         foreach (var (service, endpoint) in snapshot.EndpointsNamed(workload.Namespace, workload.Name))
         {
@@ -136,7 +199,7 @@ internal static class SidecarInboundGenerator
                 var upstream = servicePort.IsHttp2 ? UpstreamProtocol.Http2
                     : declared ? current.Upstream
                     : servicePort.Carried == PortProtocol.Auto ? UpstreamProtocol.Downstream : UpstreamProtocol.Http1;
-                ports[port] = (upstream, declared ? current.Carried : servicePort.Carried);
+                ports[port] = (upstream, declared ? current.Carried : servicePort.Carried, current.Service ?? (service, servicePort));
             }
         }
         return ports;

@@ -29,14 +29,14 @@ public sealed record AnalysisMessageType(string Code, string Name, AnalysisLevel
     /// <summary>The same kind, namespace and name defined twice: one copy is served, the other is not.</summary>
     public static readonly AnalysisMessageType DuplicateResource = new("MESH0002", "DuplicateResource", AnalysisLevel.Error);
 
-    /// <summary>A subset another DestinationRule of the same host and namespace defines first: the rules merge, and it is not served.</summary>
-    public static readonly AnalysisMessageType DuplicateSubset = new("MESH0003", "DuplicateSubset", AnalysisLevel.Warning);
+    /// <summary>A subset, or a trafficPolicy, that an earlier DestinationRule of the same host and namespace has: the rules merge, and it is dropped.</summary>
+    public static readonly AnalysisMessageType MergedDestinationRuleLoss = new("MESH0003", "MergedDestinationRuleLoss", AnalysisLevel.Warning);
 
     /// <summary>Every type, in code order (what the docs list).</summary>
     public static IReadOnlyList<AnalysisMessageType> All { get; } =
     [
         ReferencedResourceNotFound, ConflictingMeshGatewayVirtualServiceHosts, ConflictingSidecarWorkloadSelectors, MultipleSidecarsWithoutWorkloadSelectors,
         VirtualServiceUnreachableRule, VirtualServiceIneffectiveMatch,
-        ConflictingGateways, DestinationRuleSubsetNotSelectPods, NotEffective, DuplicateResource, DuplicateSubset,
+        ConflictingGateways, DestinationRuleSubsetNotSelectPods, NotEffective, DuplicateResource, MergedDestinationRuleLoss,
     ];
 }

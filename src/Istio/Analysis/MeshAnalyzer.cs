@@ -45,6 +45,7 @@ public static class MeshAnalyzer
         }
 
         SubsetCheck.Check(mesh, messages);
+        MergeCheck.Check(mesh, messages);
         GatewayConflictCheck.Check(mesh, messages);
         MeshHostConflictCheck.Check(mesh, messages);
         SidecarConflictCheck.Check(mesh, messages);

@@ -186,9 +186,17 @@ internal static class SidecarValidator
         }
 
         Bind(ingress.Bind, FieldPaths.Field(path, "bind"), p);
-        if (ingress.DefaultEndpoint is { Length: > 0 } endpoint && !endpoint.StartsWith(UnixPrefix, StringComparison.Ordinal))
+        if (ingress.DefaultEndpoint is { Length: > 0 } endpoint)
         {
-            DefaultEndpoint(endpoint, FieldPaths.Field(path, "defaultEndpoint"), p);
+            if (endpoint.StartsWith(UnixPrefix, StringComparison.Ordinal))
+            {
+                p.Warning(FieldPaths.Field(path, "defaultEndpoint"),
+                    "has no effect in this mesh: Unix domain socket endpoints are not implemented; the listener forwards to the application at its own port");
+            }
+            else
+            {
+                DefaultEndpoint(endpoint, FieldPaths.Field(path, "defaultEndpoint"), p);
+            }
         }
 
         DestinationRuleValidator.ConnectionPool(ingress.ConnectionPool, FieldPaths.Field(path, "connectionPool"), p);

@@ -112,6 +112,8 @@ public sealed class SidecarLoaderTests
               ingress:
               - port: { number: 9080, protocol: HTTP, name: http }
                 defaultEndpoint: 127.0.0.1:8080
+                bind: 0.0.0.0
+                captureMode: NONE
               inboundConnectionPool: { http: { http1MaxPendingRequests: 10 } }
               egress:
               - port: { number: 80, protocol: HTTP }
@@ -127,7 +129,7 @@ public sealed class SidecarLoaderTests
         var messages = MeshAnalyzer.Analyze(result.Resources).Where(m => m.Type.Code == "MESH0001").ToArray();
 
         Assert.Equal(
-            ["spec.egress[0].bind", "spec.egress[0].captureMode", "spec.egress[0].port.protocol", "spec.inboundConnectionPool", "spec.ingress", "spec.outboundTrafficPolicy.egressProxy"],
+            ["spec.egress[0].bind", "spec.egress[0].captureMode", "spec.egress[0].port.protocol", "spec.ingress[0].bind", "spec.ingress[0].captureMode", "spec.outboundTrafficPolicy.egressProxy"],
             messages.Select(m => m.FieldPath).Order(StringComparer.Ordinal));
         Assert.All(messages, m => Assert.NotNull(m.Line));
     }

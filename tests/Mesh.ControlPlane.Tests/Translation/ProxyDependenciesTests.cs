@@ -159,6 +159,27 @@ public sealed class ProxyDependenciesTests
     }
 
     [Fact]
+    public void NeedsPush_RuleOfItsOwnServiceItsSidecarDoesNotImport_PushesTheServerForItsInboundSide()
+    {
+        var egressElsewhere = """
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: { name: backend, namespace: default }
+            spec:
+              workloadSelector: { labels: { app: backend } }
+              egress: [{ hosts: [other/*] }]
+            """;
+        var pooled = ScopedSubsets.Replace("{ simple: ROUND_ROBIN }", "{ simple: ROUND_ROBIN }, connectionPool: { tcp: { maxConnections: 7 } }", StringComparison.Ordinal);
+        var before = Simulation.Load([.. Base, egressElsewhere]);
+        var next = Simulation.Load([DemoYaml.Workloads, pooled, DemoYaml.BackendRouting, DemoYaml.IngressGateway, OtherNamespace, egressElsewhere]);
+        var request = PushRequest.ForConfigs(new HashSet<ConfigKey> { new("DestinationRule", "default", "backend") }, DateTimeOffset.UnixEpoch);
+
+        Assert.NotEqual(Generated(BackendV2, before), Generated(BackendV2, next));
+        Assert.True(ProxyDependencies.NeedsPush(BackendV2, before, next, request));
+        Assert.False(ProxyDependencies.NeedsPush(Reports, before, next, request));
+    }
+
+    [Fact]
     public void NeedsPush_FullRequest_PushesEveryone()
     {
         var snapshot = Simulation.Load(Base);
