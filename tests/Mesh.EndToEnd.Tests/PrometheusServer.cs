@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Mesh.EndToEnd.Tests;
@@ -40,7 +39,8 @@ internal sealed class PrometheusServer : IAsyncDisposable
               static_configs:
               - targets: ['{controlPlane.Host}:{controlPlane.Port}']
             """);
-        var port = FreeTcpPort();
+        // Below the ephemeral range: Prometheus binds it only once started.
+        var port = Mesh.Meshctl.Local.FreePorts.Take(1)[0];
         var dataDir = Path.Combine(folder, "data");
         var info = new ProcessStartInfo("prometheus")
         {
@@ -134,10 +134,4 @@ internal sealed class PrometheusServer : IAsyncDisposable
         }
     }
 
-    private static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Threading.Channels;
 using Google.Protobuf.WellKnownTypes;
 using Mesh.Contracts.Discovery;
@@ -38,7 +37,7 @@ internal sealed class SampleProxy : IAsyncDisposable
     public static async Task<SampleProxy> StartAsync(MeshSnapshot snapshot, string workload, string ns, TimeProvider? time = null,
         IReadOnlyDictionary<string, int>? endpointPorts = null)
     {
-        var outboundPort = FreePort();
+        var outboundPort = Mesh.Meshctl.Local.FreePorts.Take(1)[0];
         var node = TestNodes.Sidecar(workload, ns);
         node.OutboundPort = (uint)outboundPort;
         var resources = ProxyConfigGenerator.Generate(node, snapshot);
@@ -65,13 +64,6 @@ internal sealed class SampleProxy : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
     }
 
     /// <summary>Serves the generated resources on the proxy's first stream and completes <see cref="Acked"/> once every type is ACKed.</summary>
