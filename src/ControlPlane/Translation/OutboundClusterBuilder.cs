@@ -34,11 +34,13 @@ internal static class OutboundClusterBuilder
             {
                 if (!inputs.Scope.ImportsPort(service, port.Number)) continue;
                 var policy = rule?.Spec.TrafficPolicy;
-                Add(inputs, snapshot, service, port, null, policy, null, built);
+                // Istio applies a client credentialName at gateways, and at sidecars when the rule has a workloadSelector.
+                var credentialNamespace = inputs.IsGateway || rule?.Spec.WorkloadSelector is not null ? inputs.Namespace : null;
+                Add(inputs, snapshot, service, port, null, policy, null, credentialNamespace, built);
                 if (rule is null) continue;
                 foreach (var subset in rule.Spec.Subsets)
                 {
-                    Add(inputs, snapshot, service, port, subset.Name, policy, subset, built);
+                    Add(inputs, snapshot, service, port, subset.Name, policy, subset, credentialNamespace, built);
                 }
             }
         }
@@ -51,7 +53,7 @@ internal static class OutboundClusterBuilder
     }
 
     private static void Add(OutboundClusterInputs inputs, MeshSnapshot snapshot, ServiceModel service, ServicePortModel port, string? subsetName, TrafficPolicy? policy,
-        Subset? subset, OutboundClusters built)
+        Subset? subset, string? credentialNamespace, OutboundClusters built)
     {
         var name = ClusterNames.Outbound(port.Number, subsetName, service.Hostname);
         var cluster = new Cluster
@@ -89,7 +91,7 @@ internal static class OutboundClusterBuilder
         });
         foreach (var (workload, endpointPort) in selected) assignment.Endpoints.Add(ToEndpoint(workload, endpointPort));
         LoadBalancerTranslator.Distribute(loadBalancer, inputs.Locality, assignment);
-        cluster.Tls = UpstreamTlsTranslator.Translate(snapshot, service, port, subsetName, policy, subset?.TrafficPolicy, selected);
+        cluster.Tls = UpstreamTlsTranslator.Translate(snapshot, service, port, subsetName, policy, subset?.TrafficPolicy, selected, credentialNamespace);
         cluster.Protocol = Protocol(port, policy, subset?.TrafficPolicy, cluster.Tls, inputs.IsGateway);
         built.Endpoints.Add(assignment);
     }

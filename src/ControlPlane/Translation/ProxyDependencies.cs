@@ -68,7 +68,7 @@ internal static class ProxyDependencies
             MeshSettings.ConfigKind => _proxy.IsCaptured,
             // A Secret: only gateway proxies of its namespace whose Gateways name it (or name the credential whose
             // client CA it holds) read it; no other proxy ever receives its key.
-            TlsCredentialModel.SecretKind => IsRouter && key.Namespace == _proxy.Namespace && UsesCredential(key.Name),
+            TlsCredentialModel.SecretKind => key.Namespace == _proxy.Namespace && ((IsRouter && UsesCredential(key.Name)) || RuleNamesCredential(key.Name)),
             _ => DependsOnResource(key),
         };
 
@@ -85,6 +85,36 @@ internal static class ProxyDependencies
                 }
             }
             return false;
+        }
+
+        /// <summary>
+        /// Whether a DestinationRule's client credentialName (or its <c>-cacert</c> companion) names the Secret, in a rule
+        /// that can apply it to this proxy: any rule for a gateway, a rule with a workloadSelector for a sidecar.
+        /// </summary>
+        private bool RuleNamesCredential(string secretName)
+        {
+            foreach (var rule in snapshot.DestinationRules)
+            {
+                if (!IsRouter && rule.Spec.WorkloadSelector is null) continue;
+                foreach (var tls in ClientTlsSettingsOf(rule.Spec))
+                {
+                    if (tls.CredentialName is { } name && (name == secretName || name + TlsCredentialModel.CaSecretSuffix == secretName)) return true;
+                }
+            }
+            return false;
+        }
+
+        private static IEnumerable<ClientTlsSettings> ClientTlsSettingsOf(DestinationRuleSpec rule)
+        {
+            foreach (var policy in (TrafficPolicy?[])[rule.TrafficPolicy, .. rule.Subsets.Select(s => s.TrafficPolicy)])
+            {
+                if (policy is null) continue;
+                if (policy.Tls is { } tls) yield return tls;
+                foreach (var port in policy.PortLevelSettings)
+                {
+                    if (port.Tls is { } portTls) yield return portTls;
+                }
+            }
         }
 
         private bool IsOwnPod(ConfigKey key) => key.Namespace == _proxy.Namespace && key.Name == node.WorkloadName;

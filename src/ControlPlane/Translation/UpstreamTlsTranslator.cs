@@ -16,8 +16,12 @@ internal static class UpstreamTlsTranslator
 {
     public const string TrustDomain = "cluster.local";
 
+    /// <param name="credentialNamespace">
+    /// The proxy's namespace where a client credentialName applies to it (a gateway, or a sidecar whose rule has a
+    /// workloadSelector, as Istio documents); null where it does not, and the files are used.
+    /// </param>
     public static UpstreamTls? Translate(MeshSnapshot snapshot, ServiceModel service, ServicePortModel port, string? subsetName,
-        TrafficPolicy? policy, TrafficPolicy? subsetPolicy, List<(WorkloadModel Workload, uint Port)> endpoints)
+        TrafficPolicy? policy, TrafficPolicy? subsetPolicy, List<(WorkloadModel Workload, uint Port)> endpoints, string? credentialNamespace)
     {
         var settings = PortLevel(subsetPolicy, port.Number)?.Tls ?? subsetPolicy?.Tls ?? PortLevel(policy, port.Number)?.Tls ?? policy?.Tls;
         switch (settings?.Mode)
@@ -37,10 +41,58 @@ internal static class UpstreamTlsTranslator
                     InsecureSkipVerify = settings.InsecureSkipVerify ?? false,
                 };
                 tls.SubjectAltNames.AddRange(settings.SubjectAltNames.Count > 0 ? settings.SubjectAltNames : service.SubjectAltNames);
+                if (settings.CredentialName is { Length: > 0 } credential && credentialNamespace is not null)
+                {
+                    ApplyCredential(tls, snapshot, credentialNamespace, credential);
+                }
                 return tls;
         }
 
         return HaveMutualTlsSidecars(snapshot, endpoints) ? IstioMutual(service, port, subsetName, endpoints, null, auto: true) : null;
+    }
+
+    /// <summary>
+    /// Istio's client credentialName (its SDS resources <c>name</c> and <c>name-cacert</c>), in place of the files: for
+    /// MUTUAL the key pair of the Secret <paramref name="name"/>, and the CA its ca.crt (or cacert), else the Secret
+    /// <c>name-cacert</c>'s. On a cluster, the Secrets of the proxy's namespace, sent inline; in local mode, the folders of
+    /// the config folder's credentials/, as a Gateway's credentialName. What is missing stays unset: a MUTUAL cluster
+    /// without its key pair is refused by servers that want one, as Istio's waits for its secret (docs/security.md).
+    /// </summary>
+    private static void ApplyCredential(UpstreamTls tls, MeshSnapshot snapshot, string ns, string name)
+    {
+        var mutual = tls.Mode == UpstreamTlsMode.Mutual;
+        tls.ClientCertificate = tls.PrivateKey = tls.CaCertificates = "";
+        if (snapshot.Credentials is { } secrets)
+        {
+            if (secrets.TryGetValue($"{ns}/{name}", out var secret) && secret.Problem is null)
+            {
+                if (mutual && secret.HasKeyPair)
+                {
+                    tls.ClientCertificatePem = secret.CertificatePem;
+                    tls.PrivateKeyPem = secret.PrivateKeyPem;
+                }
+                tls.CaCertificatesPem = secret.CaCertificatesPem;
+            }
+            if (tls.CaCertificatesPem.Length == 0 && secrets.TryGetValue($"{ns}/{name}{TlsCredentialModel.CaSecretSuffix}", out var ca) && ca.Problem is null)
+            {
+                tls.CaCertificatesPem = ca.CaCertificatesPem;
+            }
+            return;
+        }
+
+        var folder = Path.Combine(snapshot.CredentialRoot, GatewayTlsTranslator.CredentialsFolder, name);
+        if (mutual && File.Exists(Path.Combine(folder, "tls.crt")) && File.Exists(Path.Combine(folder, "tls.key")))
+        {
+            tls.ClientCertificate = Path.Combine(folder, "tls.crt");
+            tls.PrivateKey = Path.Combine(folder, "tls.key");
+        }
+        var caFolder = Path.Combine(snapshot.CredentialRoot, GatewayTlsTranslator.CredentialsFolder, name + TlsCredentialModel.CaSecretSuffix);
+        foreach (var candidate in (string[])[Path.Combine(folder, "ca.crt"), Path.Combine(caFolder, "ca.crt")])
+        {
+            if (!File.Exists(candidate)) continue;
+            tls.CaCertificates = candidate;
+            break;
+        }
     }
 
     public static string SpiffeId(string ns, string serviceAccount) =>

@@ -21,7 +21,6 @@ public static class NotEffectiveFields
         new("VirtualService", "spec.tls[*].match[*].destinationSubnets", "tls routes match on SNI host, port and gateways only"),
         new("DestinationRule", "spec.**.connectionPool.http.maxConcurrentStreams", "HTTP/2 stream limits are not implemented"),
         new("DestinationRule", "spec.**.connectionPool.http.http2KeepAlive", "HTTP/2 keepalive pings are not implemented"),
-        new("DestinationRule", "spec.**.tls.credentialName", "client credentials by name are not implemented: use clientCertificate, privateKey and caCertificates"),
         new("DestinationRule", "spec.**.tls.caCrl", "certificate revocation lists are not implemented"),
         new("DestinationRule", "spec.trafficPolicy.tunnel", "tunneling (HTTP CONNECT) is not implemented"),
         new("DestinationRule", "spec.subsets[*].trafficPolicy.tunnel", "tunneling (HTTP CONNECT) is not implemented"),

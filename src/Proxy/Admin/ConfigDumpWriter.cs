@@ -43,6 +43,13 @@ internal static class ConfigDumpWriter
 
     private static IMessage WithoutSecrets(IMessage resource)
     {
+        if (resource is Cluster { Tls.PrivateKeyPem.Length: > 0 } cluster)
+        {
+            var redacted = cluster.Clone();
+            redacted.Tls.PrivateKeyPem = Redacted;
+            return redacted;
+        }
+
         if (resource is not Listener listener) return resource;
         var inline = false;
         foreach (var server in listener.TlsServers) inline |= server.PrivateKeyPem.Length > 0;

@@ -138,7 +138,10 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentit
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
         {
-            throw new ConfigRejectedException($"{path}.tls: cannot load the certificates '{cluster.Tls.CaCertificates}' / '{cluster.Tls.ClientCertificate}' / '{cluster.Tls.PrivateKey}': {ex.Message}");
+            var source = cluster.Tls.ClientCertificatePem.Length > 0 || cluster.Tls.CaCertificatesPem.Length > 0
+                ? "the inline credential (credentialName)"
+                : $"the certificates '{cluster.Tls.CaCertificates}' / '{cluster.Tls.ClientCertificate}' / '{cluster.Tls.PrivateKey}'";
+            throw new ConfigRejectedException($"{path}.tls: cannot load {source}: {ex.Message}");
         }
     }
 

@@ -46,9 +46,14 @@ internal sealed class ClusterTlsConnector
         _protocols = ClusterModel.SpeaksHttp2(cluster) switch { true => Http2Only, false => Http11Only, null => null };
         if (_tls.Mode is UpstreamTlsMode.Simple or UpstreamTlsMode.Mutual)
         {
-            _externalRoots = _tls.CaCertificates.Length > 0 ? TrustBundle.FromPem(File.ReadAllText(_tls.CaCertificates)) : null;
-            _clientCertificate = _tls.Mode == UpstreamTlsMode.Mutual
-                ? X509Certificate2.CreateFromPemFile(_tls.ClientCertificate, _tls.PrivateKey)
+            // Inline PEM (a Secret named by credentialName) in place of the files, when the control plane sent it.
+            _externalRoots = _tls.CaCertificatesPem.Length > 0 ? TrustBundle.FromPem(_tls.CaCertificatesPem)
+                : _tls.CaCertificates.Length > 0 ? TrustBundle.FromPem(File.ReadAllText(_tls.CaCertificates)) : null;
+            // MUTUAL without a key pair: its credentialName's Secret is missing, and the handshake goes without one (the
+            // server refuses it), as an Envoy cluster waiting for its secret serves no request.
+            _clientCertificate = _tls.Mode != UpstreamTlsMode.Mutual ? null
+                : _tls.ClientCertificatePem.Length > 0 ? X509Certificate2.CreateFromPem(_tls.ClientCertificatePem, _tls.PrivateKeyPem)
+                : _tls.ClientCertificate.Length > 0 ? X509Certificate2.CreateFromPemFile(_tls.ClientCertificate, _tls.PrivateKey)
                 : null;
         }
     }

@@ -180,6 +180,29 @@ public sealed class ProxyDependenciesTests
     }
 
     [Fact]
+    public void NeedsPush_SecretARulesCredentialNameNames_PushesTheGatewaysOfItsNamespace()
+    {
+        var snapshot = Simulation.Load([.. Base, """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: frontend-tls, namespace: default }
+            spec:
+              host: frontend
+              trafficPolicy: { tls: { mode: MUTUAL, credentialName: frontend-client } }
+            """]);
+
+        bool Pushes(Node node, string secret) => ProxyDependencies.NeedsPush(node, snapshot, snapshot,
+            PushRequest.ForConfigs(new HashSet<ConfigKey> { new(TlsCredentialModel.SecretKind, "default", secret) }, DateTimeOffset.UnixEpoch));
+
+        Assert.True(Pushes(Gateway, "frontend-client"));
+        Assert.True(Pushes(Gateway, "frontend-client-cacert"));
+        Assert.False(Pushes(Gateway, "unrelated"));
+        // Sidecars read a client credentialName only from rules with a workloadSelector.
+        Assert.False(Pushes(Frontend, "frontend-client"));
+        Assert.False(Pushes(Reports, "frontend-client"));
+    }
+
+    [Fact]
     public void NeedsPush_FullRequest_PushesEveryone()
     {
         var snapshot = Simulation.Load(Base);

@@ -115,6 +115,34 @@ public sealed class OriginatedTlsTests : IAsyncLifetime
         Assert.Equal("client=CN=mesh-client", body);
     }
 
+    [Fact]
+    public async Task Mutual_InlineCredential_PresentsItsClientCertificateAndTrustsItsCa()
+    {
+        // What the control plane sends for a DestinationRule's credentialName: the Secret's PEM, in place of the files.
+        var (status, body) = await SendThroughProxyAsync(new UpstreamTls
+        {
+            Mode = UpstreamTlsMode.Mutual, Sni = "api.example.com",
+            CaCertificatesPem = File.ReadAllText(Path.Combine(_folder, "server-ca.pem")),
+            ClientCertificatePem = File.ReadAllText(Path.Combine(_folder, "client.crt")),
+            PrivateKeyPem = File.ReadAllText(Path.Combine(_folder, "client.key")),
+        });
+        Assert.Equal(200, status);
+        Assert.Equal("client=CN=mesh-client", body);
+    }
+
+    [Fact]
+    public async Task Mutual_CredentialMissing_ConnectsWithoutAClientCertificate_TheConfigIsKept()
+    {
+        // A credentialName whose Secret is missing: no key pair, and no file either. The config is accepted (the other
+        // clusters keep working); this one presents nothing, which a server requiring a certificate refuses.
+        var (status, body) = await SendThroughProxyAsync(new UpstreamTls
+        {
+            Mode = UpstreamTlsMode.Mutual, Sni = "api.example.com", CaCertificatesPem = File.ReadAllText(Path.Combine(_folder, "server-ca.pem")),
+        });
+        Assert.Equal(200, status);
+        Assert.Equal("client=none", body);
+    }
+
     private async Task<(int Status, string Body)> SendThroughProxyAsync(UpstreamTls tls)
     {
         await using var proxy = await TestProxy.StartAsync();
