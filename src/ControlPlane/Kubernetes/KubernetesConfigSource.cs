@@ -161,7 +161,7 @@ internal sealed class KubernetesConfigSource : IConfigSource
         _crdsDirty = false;
         foreach (var (kind, watch) in _kinds)
         {
-            var version = ServedVersion(_crds.Get(null, kind.CrdName));
+            var version = ServedVersion(_crds.Get(null, kind.CrdName), kind.Versions);
             if (version == watch.Version && watch.Reconciled) continue;
             watch.Reconciled = true;
             var previous = watch.Informer;
@@ -170,7 +170,7 @@ internal sealed class KubernetesConfigSource : IConfigSource
             if (previous is not null) _ = previous.StopAsync();
             if (version is null)
             {
-                KubernetesSourceLog.KindMissing(_logger, kind.CrdName, string.Join(", ", IstioKind.PreferredVersions), kind.Kind);
+                if (kind.Modelled) KubernetesSourceLog.KindMissing(_logger, kind.CrdName, string.Join(", ", kind.Versions), kind.Kind);
                 MarkKindDirty(kind);
                 continue;
             }
@@ -202,11 +202,11 @@ internal sealed class KubernetesConfigSource : IConfigSource
         foreach (var item in informer.List()) _dirty.Add((kind, item.Metadata.NamespaceProperty, item.Metadata.Name));
     }
 
-    /// <summary>The best of v1, v1beta1, v1alpha3 that the CRD serves; null without the CRD or a served version we read.</summary>
-    private static string? ServedVersion(V1CustomResourceDefinition? crd)
+    /// <summary>The best of the kind's versions that the CRD serves; null without the CRD or a served version we read.</summary>
+    private static string? ServedVersion(V1CustomResourceDefinition? crd, string[] preferredVersions)
     {
         if (crd?.Spec?.Versions is not { } versions) return null;
-        foreach (var preferred in IstioKind.PreferredVersions)
+        foreach (var preferred in preferredVersions)
         {
             foreach (var version in versions) if (version.Name == preferred && version.Served) return preferred;
         }
