@@ -150,6 +150,8 @@ internal static class ProxyDependencies
             Mesh.Istio.Security.RequestAuthentication policy => RequestAuthenticationTranslator.Applies(policy, _proxy.Namespace, _proxy.Labels),
             // Authorization of the workloads (and gateways) the policy applies to, likewise.
             Mesh.Istio.Security.AuthorizationPolicy policy => AuthorizationPolicyResolver.Applies(policy, _proxy.Namespace, _proxy.Labels),
+            // The kinds this mesh does not implement (EnvoyFilter, Telemetry, ...) shape nothing it generates.
+            UnsupportedResource => false,
             // WorkloadEntries feed endpoints and inbound ports; PeerAuthentication decides inbound TLS and every
             // client's auto mTLS; anything else is taken as relevant until translation scopes it.
             _ => true,

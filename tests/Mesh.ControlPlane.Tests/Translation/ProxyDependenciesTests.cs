@@ -78,6 +78,15 @@ public sealed class ProxyDependenciesTests
                 """],
             [new("DestinationRule", "default", "backend-from-frontend")],
             [Frontend]),
+        ["a kind this mesh does not implement reaches no proxy"] = (
+            [.. Base, """
+                apiVersion: telemetry.istio.io/v1
+                kind: Telemetry
+                metadata: { name: mesh-default, namespace: istio-system }
+                spec: { accessLogging: [{ providers: [{ name: envoy }] }] }
+                """],
+            [new("Telemetry", "istio-system", "mesh-default")],
+            []),
         ["ServiceEntry another namespace keeps to itself"] = (
             [.. Base, """
                 apiVersion: networking.istio.io/v1
