@@ -40,7 +40,18 @@ public sealed class GatewayTlsTests(GatewayTlsTests.Fixture fixture) : IClassFix
         Pki.WriteCredential(Path.Combine(_workDir, "config", "credentials", "san-cred"), serverCa, "san.example.com", clientCa);
         Pki.WriteCredential(Path.Combine(_workDir, "config", "credentials", "pin-cred"), serverCa, "pin.example.com", clientCa);
         Pki.WriteCredential(Path.Combine(_workDir, "config", "credentials", "cipher-cred"), serverCa, "cipher.example.com", null);
+        var crlFolder = Path.Combine(_workDir, "config", "credentials", "crl-cred");
+        Pki.WriteCredential(crlFolder, serverCa, "crl.example.com", clientCa);
         var client = Pki.WriteClient(Files, "client", clientCa, "client.example.com");
+        // The credential's ca.crl revokes "revoked", a certificate of the same client CA.
+        using (var revoked = Pki.WriteClient(Files, "revoked", clientCa))
+        {
+            var crl = new CertificateRevocationListBuilder();
+            crl.AddEntry(revoked);
+            File.WriteAllText(Path.Combine(crlFolder, "ca.crl"),
+                PemEncoding.WriteString("X509 CRL", crl.Build(clientCa, 1, DateTimeOffset.UtcNow.AddDays(1), HashAlgorithmName.SHA256)));
+        }
+
         var other = Pki.WriteClient(Files, "other", clientCa);
         Pki.WriteClient(Files, "third", clientCa).Dispose();
         using var strangerCa = Pki.CreateCa("Stranger CA");
@@ -117,6 +128,17 @@ public sealed class GatewayTlsTests(GatewayTlsTests.Fixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Curl_MutualHostWithACrl_RefusesTheRevokedClientCertificate()
+    {
+        var (exit, output) = await CurlAsync("crl.example.com", client: "client");
+        Assert.True(exit == 0, output);
+        Assert.Contains("200", output);
+
+        // Signed by the same CA, and revoked by its CRL.
+        Assert.NotEqual(0, (await CurlAsync("crl.example.com", client: "revoked")).Exit);
+    }
+
+    [Fact]
     public async Task Curl_HostWithCipherSuites_Tls12OffersOnlyThoseAndTls13IsLeftAlone()
     {
         var (listed, output) = await CurlAsync("cipher.example.com", extra: ["--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384"]);
@@ -176,6 +198,9 @@ public sealed class GatewayTlsTests(GatewayTlsTests.Fixture fixture) : IClassFix
           - port: { number: {{httpsPort}}, name: https-cipher, protocol: HTTPS }
             hosts: [cipher.example.com]
             tls: { mode: SIMPLE, credentialName: cipher-cred, cipherSuites: [ECDHE-ECDSA-AES256-GCM-SHA384] }
+          - port: { number: {{httpsPort}}, name: https-crl, protocol: HTTPS }
+            hosts: [crl.example.com]
+            tls: { mode: MUTUAL, credentialName: crl-cred }
           - port: { number: {{"{{gatewayPort}}"}}, name: http-redirect, protocol: HTTP }
             hosts: [secure.example.com]
             tls: { httpsRedirect: true }
@@ -184,7 +209,7 @@ public sealed class GatewayTlsTests(GatewayTlsTests.Fixture fixture) : IClassFix
         kind: VirtualService
         metadata: { name: secure, namespace: default }
         spec:
-          hosts: [secure.example.com, mutual.example.com, san.example.com, pin.example.com, cipher.example.com]
+          hosts: [secure.example.com, mutual.example.com, san.example.com, pin.example.com, cipher.example.com, crl.example.com]
           gateways: [secure-gateway]
           http:
           - route:
@@ -199,7 +224,8 @@ public sealed class GatewayTlsTests(GatewayTlsTests.Fixture fixture) : IClassFix
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
             request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.DigitalSignature, true));
+            request.CertificateExtensions.Add(new X509KeyUsageExtension(
+                X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
             request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
             return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
         }

@@ -22,6 +22,7 @@ internal static class SecretCredentials
     private static readonly string[] CertificateKeys = ["tls.crt", "cert"];
     private static readonly string[] PrivateKeyKeys = ["tls.key", "key"];
     private static readonly string[] CaKeys = ["ca.crt", "cacert"];
+    private static readonly string[] CrlKeys = ["ca.crl", "crl"];
 
     /// <summary>The Secret with only its name, resourceVersion and credential keys left (a value over the bound becomes empty, reported as such).</summary>
     public static V1Secret Trim(V1Secret secret)
@@ -29,7 +30,7 @@ internal static class SecretCredentials
         var kept = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         if (secret.Data is { } data)
         {
-            foreach (var key in (string[])[.. CertificateKeys, .. PrivateKeyKeys, .. CaKeys])
+            foreach (var key in (string[])[.. CertificateKeys, .. PrivateKeyKeys, .. CaKeys, .. CrlKeys])
             {
                 if (data.TryGetValue(key, out var value)) kept[key] = value.Length > MaxValueBytes ? [] : value;
             }
@@ -50,8 +51,26 @@ internal static class SecretCredentials
         };
     }
 
-    /// <summary>The credential a (trimmed) Secret holds; null when it has none of the credential keys.</summary>
+    /// <summary>The credential a (trimmed) Secret holds, with its CRLs; null when it has none of the credential keys.</summary>
     public static TlsCredentialModel? Read(V1Secret secret)
+    {
+        var credential = ReadKeys(secret);
+        if (credential is not { Problem: null }) return credential;
+        var data = secret.Data ?? new Dictionary<string, byte[]>();
+        if (First(data, CrlKeys, out var crlKey) is not { } crl) return credential;
+        var crlPem = Encoding.UTF8.GetString(crl);
+        try
+        {
+            Mesh.Security.RevocationLists.FromPem(crlPem);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            return Bad(credential.Namespace, credential.Name, credential.ResourceVersion, $"key '{crlKey}' {e.Message}");
+        }
+        return credential with { CrlPem = crlPem };
+    }
+
+    private static TlsCredentialModel? ReadKeys(V1Secret secret)
     {
         var data = secret.Data ?? new Dictionary<string, byte[]>();
         var ns = secret.Metadata.NamespaceProperty ?? "";

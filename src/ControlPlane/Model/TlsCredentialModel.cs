@@ -15,4 +15,7 @@ internal sealed record TlsCredentialModel(string Namespace, string Name, string 
     public const string CaSecretSuffix = "-cacert";
 
     public bool HasKeyPair => Problem is null && CertificatePem.Length > 0 && PrivateKeyPem.Length > 0;
+
+    /// <summary>The certificate revocation lists (ca.crl or crl), PEM; empty when the Secret has none.</summary>
+    public string CrlPem { get; init; } = "";
 }

@@ -52,6 +52,8 @@ internal static class GatewayTlsTranslator
             result.CertificatePem = resolved.Value.CertificatePem;
             result.PrivateKeyPem = resolved.Value.PrivateKeyPem;
             result.CaCertificatesPem = resolved.Value.CaCertificatesPem;
+            // Istio: with credentialName the CRL is the credential's (ca.crl), never caCrl.
+            if (tls.Mode == ServerTlsMode.Mutual) result.CaCrlPem = CrlOf(secrets, proxyNamespace, credential);
             result.Origin = $"{gateway.Key} credentialName {credential} (Secret {proxyNamespace}/{credential})";
         }
         else if (credential is not null)
@@ -60,6 +62,7 @@ internal static class GatewayTlsTranslator
             result.CertificateFile = Path.Combine(folder, "tls.crt");
             result.PrivateKeyFile = Path.Combine(folder, "tls.key");
             result.CaCertificatesFile = tls.Mode == ServerTlsMode.Mutual ? Path.Combine(folder, "ca.crt") : "";
+            result.CaCrlFile = tls.Mode == ServerTlsMode.Mutual && File.Exists(Path.Combine(folder, "ca.crl")) ? Path.Combine(folder, "ca.crl") : "";
             result.Origin = $"{gateway.Key} credentialName {credential}";
         }
         else
@@ -67,10 +70,18 @@ internal static class GatewayTlsTranslator
             result.CertificateFile = tls.ServerCertificate ?? "";
             result.PrivateKeyFile = tls.PrivateKey ?? "";
             result.CaCertificatesFile = tls.CaCertificates ?? "";
+            result.CaCrlFile = tls.Mode == ServerTlsMode.Mutual ? tls.CaCrl ?? "" : "";
             result.Origin = $"{gateway.Key} serverCertificate";
         }
 
         return result;
+    }
+
+    /// <summary>The CRLs of a credential: its Secret's ca.crl (or crl), else its <c>-cacert</c> Secret's, as the CA is found.</summary>
+    public static string CrlOf(IReadOnlyDictionary<string, TlsCredentialModel> secrets, string ns, string name)
+    {
+        if (secrets.TryGetValue($"{ns}/{name}", out var secret) && secret is { Problem: null, CrlPem.Length: > 0 }) return secret.CrlPem;
+        return secrets.TryGetValue($"{ns}/{name}{TlsCredentialModel.CaSecretSuffix}", out var ca) && ca.Problem is null ? ca.CrlPem : "";
     }
 
     /// <summary>

@@ -38,6 +38,7 @@ internal static class UpstreamTlsTranslator
                     CaCertificates = settings.CaCertificates ?? "",
                     ClientCertificate = settings.ClientCertificate ?? "",
                     PrivateKey = settings.PrivateKey ?? "",
+                    CaCrl = settings.CaCrl ?? "",
                     InsecureSkipVerify = settings.InsecureSkipVerify ?? false,
                 };
                 tls.SubjectAltNames.AddRange(settings.SubjectAltNames.Count > 0 ? settings.SubjectAltNames : service.SubjectAltNames);
@@ -61,7 +62,7 @@ internal static class UpstreamTlsTranslator
     private static void ApplyCredential(UpstreamTls tls, MeshSnapshot snapshot, string ns, string name)
     {
         var mutual = tls.Mode == UpstreamTlsMode.Mutual;
-        tls.ClientCertificate = tls.PrivateKey = tls.CaCertificates = "";
+        tls.ClientCertificate = tls.PrivateKey = tls.CaCertificates = tls.CaCrl = "";
         if (snapshot.Credentials is { } secrets)
         {
             if (secrets.TryGetValue($"{ns}/{name}", out var secret) && secret.Problem is null)
@@ -77,6 +78,7 @@ internal static class UpstreamTlsTranslator
             {
                 tls.CaCertificatesPem = ca.CaCertificatesPem;
             }
+            tls.CaCrlPem = GatewayTlsTranslator.CrlOf(secrets, ns, name);
             return;
         }
 
@@ -87,10 +89,11 @@ internal static class UpstreamTlsTranslator
             tls.PrivateKey = Path.Combine(folder, "tls.key");
         }
         var caFolder = Path.Combine(snapshot.CredentialRoot, GatewayTlsTranslator.CredentialsFolder, name + TlsCredentialModel.CaSecretSuffix);
-        foreach (var candidate in (string[])[Path.Combine(folder, "ca.crt"), Path.Combine(caFolder, "ca.crt")])
+        foreach (var candidate in (string[])[folder, caFolder])
         {
-            if (!File.Exists(candidate)) continue;
-            tls.CaCertificates = candidate;
+            if (!File.Exists(Path.Combine(candidate, "ca.crt"))) continue;
+            tls.CaCertificates = Path.Combine(candidate, "ca.crt");
+            if (File.Exists(Path.Combine(candidate, "ca.crl"))) tls.CaCrl = Path.Combine(candidate, "ca.crl");
             break;
         }
     }

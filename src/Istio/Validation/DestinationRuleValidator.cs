@@ -294,6 +294,12 @@ internal static class DestinationRuleValidator
                 "has no effect in this mesh (nor in Istio) with mode ISTIO_MUTUAL: the peer's SPIFFE identity is always verified; insecureSkipVerify applies to SIMPLE and MUTUAL");
         }
 
+        if (tls.Mode is ClientTlsMode.Simple or ClientTlsMode.Mutual && tls.CredentialName is not null
+            && (tls.ClientCertificate ?? tls.CaCertificates ?? tls.PrivateKey ?? tls.CaCrl) is not null)
+        {
+            p.Error(path, "Invalid value: cannot specify client certificates or CA certificate or CA CRL If credentialName is set");
+        }
+
         if (tls.Mode == ClientTlsMode.Mutual && tls.CredentialName is null)
         {
             if (tls.ClientCertificate is null)

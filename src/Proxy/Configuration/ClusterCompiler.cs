@@ -136,11 +136,12 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentit
         {
             return new ClusterTlsConnector(cluster, identity, timeProvider, _logger);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException
+            or FormatException)
         {
-            var source = cluster.Tls.ClientCertificatePem.Length > 0 || cluster.Tls.CaCertificatesPem.Length > 0
+            var source = cluster.Tls.ClientCertificatePem.Length > 0 || cluster.Tls.CaCertificatesPem.Length > 0 || cluster.Tls.CaCrlPem.Length > 0
                 ? "the inline credential (credentialName)"
-                : $"the certificates '{cluster.Tls.CaCertificates}' / '{cluster.Tls.ClientCertificate}' / '{cluster.Tls.PrivateKey}'";
+                : $"the certificates '{cluster.Tls.CaCertificates}' / '{cluster.Tls.ClientCertificate}' / '{cluster.Tls.PrivateKey}' / caCrl '{cluster.Tls.CaCrl}'";
             throw new ConfigRejectedException($"{path}.tls: cannot load {source}: {ex.Message}");
         }
     }

@@ -32,6 +32,7 @@ internal sealed class ClusterTlsConnector
     private readonly string[] _expected;
     private readonly TrustBundle? _externalRoots;
     private readonly X509Certificate2? _clientCertificate;
+    private readonly RevocationLists? _revocations;
     private readonly TcpKeepalive? _keepalive;
 
     public ClusterTlsConnector(Cluster cluster, WorkloadIdentityStore? identity, TimeProvider time, ILogger logger)
@@ -49,6 +50,8 @@ internal sealed class ClusterTlsConnector
             // Inline PEM (a Secret named by credentialName) in place of the files, when the control plane sent it.
             _externalRoots = _tls.CaCertificatesPem.Length > 0 ? TrustBundle.FromPem(_tls.CaCertificatesPem)
                 : _tls.CaCertificates.Length > 0 ? TrustBundle.FromPem(File.ReadAllText(_tls.CaCertificates)) : null;
+            _revocations = _tls.CaCrlPem.Length > 0 ? RevocationLists.FromPem(_tls.CaCrlPem)
+                : _tls.CaCrl.Length > 0 ? RevocationLists.FromPem(File.ReadAllText(_tls.CaCrl)) : null;
             // MUTUAL without a key pair: its credentialName's Secret is missing, and the handshake goes without one (the
             // server refuses it), as an Envoy cluster waiting for its secret serves no request.
             _clientCertificate = _tls.Mode != UpstreamTlsMode.Mutual ? null
@@ -147,7 +150,7 @@ internal sealed class ClusterTlsConnector
             return true;
         }
 
-        var result = ExternalServerVerifier.Verify(certificate as X509Certificate2, chain, errors, _externalRoots, host, _expected, _time.GetUtcNow());
+        var result = ExternalServerVerifier.Verify(certificate as X509Certificate2, chain, errors, _externalRoots, _revocations, host, _expected, _time.GetUtcNow());
         if (result is not null)
         {
             IdentityLog.ServerRefused(_logger, endpoint, _clusterName, result);

@@ -8,8 +8,9 @@ namespace Mesh.Proxy.Configuration;
 internal static class ExternalServerVerifier
 {
     /// <summary>Null when the server is acceptable, else why not.</summary>
-    public static string? Verify(X509Certificate2? leaf, X509Chain? chain, SslPolicyErrors errors, TrustBundle? roots, string host,
-        IReadOnlyCollection<string> subjectAltNames, DateTimeOffset now)
+    /// <param name="revocations">The caCrl's lists, which the verified chain is checked against; null: none.</param>
+    public static string? Verify(X509Certificate2? leaf, X509Chain? chain, SslPolicyErrors errors, TrustBundle? roots, RevocationLists? revocations,
+        string host, IReadOnlyCollection<string> subjectAltNames, DateTimeOffset now)
     {
         if (leaf is null)
         {
@@ -28,6 +29,11 @@ internal static class ExternalServerVerifier
             {
                 return $"certificate chain not trusted: {errors}";
             }
+
+            if (revocations is not null && (chain is null ? "no chain to check against caCrl" : revocations.Check(chain.ChainElements, now)) is { } revoked)
+            {
+                return revoked;
+            }
         }
         else
         {
@@ -44,6 +50,11 @@ internal static class ExternalServerVerifier
             if (!custom.Build(leaf))
             {
                 return "certificate does not chain to caCertificates";
+            }
+
+            if (revocations?.Check(custom.ChainElements, now) is { } revoked)
+            {
+                return revoked;
             }
 
             if (subjectAltNames.Count == 0 && !leaf.MatchesHostname(host))

@@ -2,6 +2,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Mesh.Contracts.Discovery;
+using Mesh.Security;
 
 namespace Mesh.Proxy.Listeners;
 
@@ -73,7 +74,7 @@ internal sealed class GatewayCredential(GatewayTlsServer config, TimeProvider ti
         _nextCheck = time.GetUtcNow() + CheckInterval;
     }
 
-    public (SslStreamCertificateContext Context, X509Certificate2Collection? ClientRoots) Current(Action<string> onReloadFailed)
+    public (SslStreamCertificateContext Context, X509Certificate2Collection? ClientRoots, RevocationLists? Revocations) Current(Action<string> onReloadFailed)
     {
         var now = time.GetUtcNow();
         if (!IsInline && now >= _nextCheck)
@@ -89,7 +90,7 @@ internal sealed class GatewayCredential(GatewayTlsServer config, TimeProvider ti
         }
 
         var loaded = _loaded!;
-        return (loaded.Context, loaded.ClientRoots);
+        return (loaded.Context, loaded.ClientRoots, loaded.Revocations);
     }
 
     private void TryReload(Action<string> onReloadFailed)
@@ -102,7 +103,8 @@ internal sealed class GatewayCredential(GatewayTlsServer config, TimeProvider ti
                 _loaded = Load(stamp);
             }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException
+            or FormatException)
         {
             onReloadFailed($"{Config.Origin}: keeping the previous certificate: {ex.Message}");
         }
@@ -110,13 +112,14 @@ internal sealed class GatewayCredential(GatewayTlsServer config, TimeProvider ti
 
     private string Stamp() => IsInline ? "inline" :
         $"{File.GetLastWriteTimeUtc(Config.CertificateFile).Ticks}/{File.GetLastWriteTimeUtc(Config.PrivateKeyFile).Ticks}/" +
-        (Config.CaCertificatesFile.Length > 0 ? File.GetLastWriteTimeUtc(Config.CaCertificatesFile).Ticks : 0);
+        $"{(Config.CaCertificatesFile.Length > 0 ? File.GetLastWriteTimeUtc(Config.CaCertificatesFile).Ticks : 0)}/" +
+        (Config.CaCrlFile.Length > 0 ? File.GetLastWriteTimeUtc(Config.CaCrlFile).Ticks : 0);
 
     private Loaded Load(string stamp)
     {
         if (IsInline)
         {
-            return Build(stamp, Config.CertificatePem, Config.PrivateKeyPem, Config.CaCertificatesPem, "the inline CA certificates");
+            return Build(stamp, Config.CertificatePem, Config.PrivateKeyPem, Config.CaCertificatesPem, "the inline CA certificates", Config.CaCrlPem);
         }
 
         foreach (var file in new[] { Config.CertificateFile, Config.PrivateKeyFile })
@@ -138,10 +141,21 @@ internal sealed class GatewayCredential(GatewayTlsServer config, TimeProvider ti
             caPem = File.ReadAllText(Config.CaCertificatesFile);
         }
 
-        return Build(stamp, File.ReadAllText(Config.CertificateFile), File.ReadAllText(Config.PrivateKeyFile), caPem, $"the client CA file '{Config.CaCertificatesFile}'");
+        var crlPem = "";
+        if (Config.RequireClientCertificate && Config.CaCrlFile.Length > 0)
+        {
+            if (!File.Exists(Config.CaCrlFile))
+            {
+                throw new FileNotFoundException($"{Config.Origin}: the caCrl file '{Config.CaCrlFile}' does not exist");
+            }
+
+            crlPem = File.ReadAllText(Config.CaCrlFile);
+        }
+
+        return Build(stamp, File.ReadAllText(Config.CertificateFile), File.ReadAllText(Config.PrivateKeyFile), caPem, $"the client CA file '{Config.CaCertificatesFile}'", crlPem);
     }
 
-    private Loaded Build(string stamp, string certificatePem, string keyPem, string caPem, string caSource)
+    private Loaded Build(string stamp, string certificatePem, string keyPem, string caPem, string caSource, string crlPem)
     {
         var chain = new X509Certificate2Collection();
         chain.ImportFromPem(certificatePem);
@@ -170,8 +184,21 @@ internal sealed class GatewayCredential(GatewayTlsServer config, TimeProvider ti
             }
         }
 
-        return new Loaded(stamp, SslStreamCertificateContext.Create(leaf, intermediates, offline: true), roots);
+        RevocationLists? revocations = null;
+        if (roots is not null && crlPem.Length > 0)
+        {
+            try
+            {
+                revocations = RevocationLists.FromPem(crlPem);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException)
+            {
+                throw new ArgumentException($"{Config.Origin}: the caCrl {ex.Message}", ex);
+            }
+        }
+
+        return new Loaded(stamp, SslStreamCertificateContext.Create(leaf, intermediates, offline: true), roots, revocations);
     }
 
-    private sealed record Loaded(string Stamp, SslStreamCertificateContext Context, X509Certificate2Collection? ClientRoots);
+    private sealed record Loaded(string Stamp, SslStreamCertificateContext Context, X509Certificate2Collection? ClientRoots, RevocationLists? Revocations);
 }

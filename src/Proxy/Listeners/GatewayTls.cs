@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Mesh.Contracts.Discovery;
+using Mesh.Security;
 using Mesh.Proxy.Configuration;
 using Mesh.Proxy.Identity;
 using Microsoft.AspNetCore.Hosting;
@@ -62,7 +63,7 @@ internal sealed class GatewayTls(TimeProvider time, ILogger logger)
     private SslServerAuthenticationOptions ServerOptions(List<GatewayCredential> credentials, string? serverName, string remote, string listenerName)
     {
         var credential = Select(credentials, serverName);
-        var (context, clientRoots) = credential.Current(reason => IdentityLog.GatewayCredentialReloadFailed(logger, listenerName, reason));
+        var (context, clientRoots, revocations) = credential.Current(reason => IdentityLog.GatewayCredentialReloadFailed(logger, listenerName, reason));
         var config = credential.Config;
         var options = new SslServerAuthenticationOptions
         {
@@ -76,7 +77,8 @@ internal sealed class GatewayTls(TimeProvider time, ILogger logger)
         {
             options.ClientCertificateRequired = true;
             var constraints = credential.ClientConstraints;
-            options.RemoteCertificateValidationCallback = (_, certificate, chain, _) => VerifyClient(certificate, chain, clientRoots, constraints, remote, listenerName);
+            options.RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+                VerifyClient(certificate, chain, clientRoots, revocations, constraints, remote, listenerName);
         }
 
         return options;
@@ -109,8 +111,8 @@ internal sealed class GatewayTls(TimeProvider time, ILogger logger)
         return credentials[0];
     }
 
-    private bool VerifyClient(X509Certificate? certificate, X509Chain? chain, X509Certificate2Collection roots, ClientCertificateConstraints? constraints,
-        string remote, string listenerName)
+    private bool VerifyClient(X509Certificate? certificate, X509Chain? chain, X509Certificate2Collection roots, RevocationLists? revocations,
+        ClientCertificateConstraints? constraints, string remote, string listenerName)
     {
         if (certificate is not X509Certificate2 leaf)
         {
@@ -131,6 +133,12 @@ internal sealed class GatewayTls(TimeProvider time, ILogger logger)
         if (!custom.Build(leaf))
         {
             IdentityLog.ClientRefused(logger, remote, listenerName, $"client certificate '{leaf.Subject}' does not chain to the server's caCertificates");
+            return false;
+        }
+
+        if (revocations?.Check(custom.ChainElements, time.GetUtcNow()) is { } revoked)
+        {
+            IdentityLog.ClientRefused(logger, remote, listenerName, revoked);
             return false;
         }
 

@@ -271,6 +271,18 @@ public sealed class IstioConfigLoaderTests
     }
 
     [Theory]
+    [InlineData("{ tls: { mode: MUTUAL, credentialName: client } }", false)]
+    [InlineData("{ tls: { mode: SIMPLE, credentialName: client, caCrl: /etc/ca.crl } }", true)]
+    [InlineData("{ tls: { mode: MUTUAL, credentialName: client, caCertificates: /etc/ca.pem } }", true)]
+    [InlineData("{ tls: { mode: MUTUAL, clientCertificate: /etc/c.pem, privateKey: /etc/c.key, caCrl: /etc/ca.crl } }", false)]
+    public void LoadText_CredentialNameBesideFiles_Rejected(string trafficPolicy, bool rejected)
+    {
+        var result = LoadSubsetTrafficPolicy(trafficPolicy);
+
+        Assert.Equal(rejected ? ["spec.subsets[0].trafficPolicy.tls"] : [], result.Errors.Select(e => e.FieldPath));
+    }
+
+    [Theory]
     [InlineData("ISTIO_MUTUAL", true)]   // Istio ignores it there: the peer's identity is always verified
     [InlineData("SIMPLE", false)]        // where it takes effect
     public void LoadText_InsecureSkipVerify_AWarningUnderIstioMutualOnly(string mode, bool warned)

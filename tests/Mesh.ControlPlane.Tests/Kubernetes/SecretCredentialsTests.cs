@@ -25,6 +25,24 @@ public sealed class SecretCredentialsTests
     }
 
     [Fact]
+    public void Read_CrlKey_KeptWithTheCredential_AndOneThatIsNoCrlMakesItUnusable()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=Client CA", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        var crl = PemEncoding.WriteString("X509 CRL", new CertificateRevocationListBuilder().Build(ca, 1, DateTimeOffset.UtcNow.AddDays(1), HashAlgorithmName.SHA256));
+
+        var credential = SecretCredentials.Read(SecretCredentials.Trim(Secret("ns", "s", ("tls.crt", Pair.Certificate), ("tls.key", Pair.Key), ("ca.crl", crl))))!;
+        Assert.Null(credential.Problem);
+        Assert.Equal(crl, credential.CrlPem);
+
+        var bad = SecretCredentials.Read(Secret("ns", "s", ("cert", Pair.Certificate), ("key", Pair.Key), ("crl", Pair.Certificate)))!;
+        Assert.Contains("key 'crl' holds no PEM X509 CRL block", bad.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Trim_KeepsOnlyCredentialKeys_AndBoundsTheirSize()
     {
         var trimmed = SecretCredentials.Trim(Secret("ns", "s", ("cert", new string('x', SecretCredentials.MaxValueBytes + 1)), ("key", Pair.Key), ("password", "p")));

@@ -61,6 +61,18 @@ public sealed class ClientCredentialSimulationTests
     }
 
     [Fact]
+    public void CaCrl_AFileAsWritten_OrTheCredentialsOwnWithCredentialName()
+    {
+        var files = Load(Rule("istio-system", "").Replace("credentialName: client", "clientCertificate: /etc/c.pem, privateKey: /etc/c.key, caCertificates: /etc/ca.pem, caCrl: /etc/ca.crl", StringComparison.Ordinal), Secrets());
+        Assert.Equal("/etc/ca.crl", GeneratedCluster(files).Tls.CaCrl);
+
+        var secrets = Secrets(("istio-system/client", Client.Certificate, Client.Key, Ca.Certificate));
+        secrets["istio-system/client"] = secrets["istio-system/client"] with { CrlPem = "the credential's CRL" };
+        var tls = GeneratedCluster(Load(Rule("istio-system", ""), secrets)).Tls;
+        Assert.Equal(("the credential's CRL", ""), (tls.CaCrlPem, tls.CaCrl));
+    }
+
+    [Fact]
     public void SecretOfAnotherNamespace_IsNotTheProxys()
     {
         var snapshot = Load(Rule("istio-system", ""), Secrets(("shop/client", Client.Certificate, Client.Key, Ca.Certificate)));
@@ -94,6 +106,10 @@ public sealed class ClientCredentialSimulationTests
             Directory.Delete(root, recursive: true);
         }
     }
+
+    /// <summary>The gateway's cluster as translated (not compiled: the CRLs here are placeholders).</summary>
+    private static Cluster GeneratedCluster(MeshSnapshot snapshot) =>
+        Assert.Single(ProxyConfigGenerator.Generate(TestNodes.Router("istio-egressgateway", "istio-system", EgressLabels), snapshot).Clusters, c => c.Name == Cluster);
 
     private static MeshSnapshot Load(string rule, IReadOnlyDictionary<string, TlsCredentialModel> secrets)
     {

@@ -67,6 +67,28 @@ public sealed class GatewayTlsSimulationTests
     }
 
     [Fact]
+    public void Generate_MutualServerWithCaCrl_TheFileAsWritten_SimpleOnesNone()
+    {
+        var sim = Simulation.Router("istio-ingressgateway", "default", DemoYaml.IngressLabels, DemoYaml.Workloads, """
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: { name: crl, namespace: default }
+            spec:
+              selector: { istio: ingressgateway }
+              servers:
+              - port: { number: 8443, name: https-m, protocol: HTTPS }
+                hosts: [m.example.com]
+                tls: { mode: MUTUAL, serverCertificate: /etc/m.crt, privateKey: /etc/m.key, caCertificates: /etc/ca.crt, caCrl: /etc/ca.crl }
+              - port: { number: 8443, name: https-s, protocol: HTTPS }
+                hosts: [s.example.com]
+                tls: { mode: SIMPLE, serverCertificate: /etc/s.crt, privateKey: /etc/s.key, caCrl: /etc/ca.crl }
+            """);
+
+        var servers = Assert.Single(sim.Resources.Listeners, l => l.Port == 8443).TlsServers;
+        Assert.Equal(["/etc/ca.crl", ""], servers.Select(s => s.CaCrlFile));
+    }
+
+    [Fact]
     public void Generate_HttpsRedirect_HttpHostAnswersRedirectToHttps()
     {
         var sim = Simulation.Router("istio-ingressgateway", "default", DemoYaml.IngressLabels, DemoYaml.Workloads, SecureGateway);

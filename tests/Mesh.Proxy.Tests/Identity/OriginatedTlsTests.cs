@@ -29,13 +29,22 @@ public sealed class OriginatedTlsTests : IAsyncLifetime
         _serverCa = CreateCa("Outside Server CA");
         _clientCa = CreateCa("Outside Client CA");
         File.WriteAllText(Path.Combine(_folder, "server-ca.pem"), _serverCa.ExportCertificatePem());
-        using var other = CreateCa("Other CA");
-        File.WriteAllText(Path.Combine(_folder, "other-ca.pem"), other.ExportCertificatePem());
+        using var otherCa = CreateCa("Other CA");
+        File.WriteAllText(Path.Combine(_folder, "other-ca.pem"), otherCa.ExportCertificatePem());
         var (clientCert, clientKey) = Issue(_clientCa, "CN=mesh-client", null, serverAuth: false);
         File.WriteAllText(Path.Combine(_folder, "client.crt"), clientCert.ExportCertificatePem());
         File.WriteAllText(Path.Combine(_folder, "client.key"), clientKey.ExportPkcs8PrivateKeyPem());
 
         var (serverCert, serverKey) = Issue(_serverCa, "CN=api.example.com", "api.example.com", serverAuth: true);
+        // Two CRLs of the server CA: one revoking the server's certificate, one revoking another.
+        var revoking = new CertificateRevocationListBuilder();
+        revoking.AddEntry(serverCert);
+        File.WriteAllText(Path.Combine(_folder, "server-revoked.crl"),
+            PemEncoding.WriteString("X509 CRL", revoking.Build(_serverCa, 1, DateTimeOffset.UtcNow.AddDays(1), HashAlgorithmName.SHA256)));
+        var other = new CertificateRevocationListBuilder();
+        other.AddEntry([0x7f, 0x01]);
+        File.WriteAllText(Path.Combine(_folder, "server-not-revoked.crl"),
+            PemEncoding.WriteString("X509 CRL", other.Build(_serverCa, 2, DateTimeOffset.UtcNow.AddDays(1), HashAlgorithmName.SHA256)));
         var serverWithKey = X509CertificateLoader.LoadPkcs12(serverCert.CopyWithPrivateKey(serverKey).Export(X509ContentType.Pkcs12), null);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
@@ -115,6 +124,18 @@ public sealed class OriginatedTlsTests : IAsyncLifetime
         Assert.Equal("client=CN=mesh-client", body);
     }
 
+    [Theory]
+    [InlineData("server-not-revoked.crl", 200)]
+    [InlineData("server-revoked.crl", 503)]
+    public async Task Simple_CaCrl_RefusesAServerWhoseCertificateItsCaRevoked(string crl, int expected)
+    {
+        var (status, _) = await SendThroughProxyAsync(new UpstreamTls
+        {
+            Mode = UpstreamTlsMode.Simple, Sni = "api.example.com", CaCertificates = Path.Combine(_folder, "server-ca.pem"), CaCrl = Path.Combine(_folder, crl),
+        });
+        Assert.Equal(expected, status);
+    }
+
     [Fact]
     public async Task Mutual_InlineCredential_PresentsItsClientCertificateAndTrustsItsCa()
     {
@@ -161,7 +182,7 @@ public sealed class OriginatedTlsTests : IAsyncLifetime
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
     }
