@@ -17,6 +17,7 @@ public sealed class RevocationLists
     private const string PemLabel = "X509 CRL";
 
     private readonly List<RevocationList> _lists;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(RevocationList List, string Thumbprint), bool> _signedBy = new();
 
     private RevocationLists(List<RevocationList> lists) => _lists = lists;
 
@@ -74,7 +75,9 @@ public sealed class RevocationLists
     {
         foreach (var list in _lists)
         {
-            if (list.Issuer.AsSpan().SequenceEqual(issuer.SubjectName.RawData) && list.IsSignedBy(issuer)) return list;
+            if (!list.Issuer.AsSpan().SequenceEqual(issuer.SubjectName.RawData)) continue;
+            // A handshake checks the same few CAs again and again: each CA's verdict on a CRL is kept (its thumbprint is its key).
+            if (_signedBy.GetOrAdd((list, issuer.Thumbprint), static (key, ca) => key.List.IsSignedBy(ca), issuer)) return list;
         }
 
         return null;
