@@ -66,8 +66,9 @@ internal static class ProxyDependencies
             PlatformRegistry.PodKind => IsOwnPod(key) || ReachesServiceSelecting(key),
             // The mesh config's outboundTrafficPolicy: only a captured sidecar's listeners and routes read it.
             MeshSettings.ConfigKind => _proxy.IsCaptured,
-            // A Secret: only gateway proxies of its namespace whose Gateways name it (or name the credential whose
-            // client CA it holds) read it; no other proxy ever receives its key.
+            // A Secret: only proxies of its namespace that name it read it: gateways whose Gateways name it (or name the
+            // credential whose client CA it holds), and proxies whose DestinationRule's client credentialName does
+            // (gateways, and sidecars for a rule with a workloadSelector); no other proxy ever receives its key.
             TlsCredentialModel.SecretKind => key.Namespace == _proxy.Namespace && ((IsRouter && UsesCredential(key.Name)) || RuleNamesCredential(key.Name)),
             _ => DependsOnResource(key),
         };
