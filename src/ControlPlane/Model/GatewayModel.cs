@@ -10,12 +10,5 @@ internal sealed record GatewayModel(Gateway Resource)
     public GatewaySpec Spec => Resource.Spec;
 
     /// <summary>Istio selects gateway proxies whose labels include every selector label; an empty selector selects all.</summary>
-    public bool Selects(IReadOnlyDictionary<string, string> proxyLabels)
-    {
-        foreach (var (key, value) in Spec.Selector)
-        {
-            if (!proxyLabels.TryGetValue(key, out var own) || own != value) return false;
-        }
-        return true;
-    }
+    public bool Selects(IReadOnlyDictionary<string, string> proxyLabels) => Istio.LabelSelector.Includes(proxyLabels, Spec.Selector);
 }

@@ -70,13 +70,5 @@ internal sealed class SidecarModel
     public OutboundTrafficPolicyMode? OutboundTrafficPolicy { get; }
 
     /// <summary>Istio's label subset test; an empty selector selects every workload of the namespace.</summary>
-    public bool Selects(IReadOnlyDictionary<string, string> labels)
-    {
-        if (Selector is null) return true;
-        foreach (var (key, value) in Selector)
-        {
-            if (!labels.TryGetValue(key, out var own) || own != value) return false;
-        }
-        return true;
-    }
+    public bool Selects(IReadOnlyDictionary<string, string> labels) => Selector is null || LabelSelector.Includes(labels, Selector);
 }

@@ -99,13 +99,6 @@ internal sealed class MeshIndex
     }
 
     /// <summary>Istio's label subset test: every selector label is present with the same value.</summary>
-    public static bool HasLabels(IReadOnlyDictionary<string, string> labels, IReadOnlyDictionary<string, string> selector)
-    {
-        foreach (var (key, value) in selector)
-        {
-            if (!labels.TryGetValue(key, out var own) || own != value) return false;
-        }
-
-        return true;
-    }
+    public static bool HasLabels(IReadOnlyDictionary<string, string> labels, IReadOnlyDictionary<string, string> selector) =>
+        LabelSelector.Includes(labels, selector);
 }
