@@ -58,7 +58,7 @@ public class ProxyTelemetryBenchmarks
         endpoint.Labels["app"] = "backend";
         _endpoint = new EndpointModel(endpoint, new EndpointState());
         _feature = new ProxyRequestFeature { Endpoint = _endpoint, Attempts = 1, ClusterName = "outbound|9080||backend.default.svc.cluster.local" };
-        _observation = new RequestObservation(ProxySnapshot.Empty, TrafficDirection.Outbound, 0, default, null, null);
+        _observation = new RequestObservation(ProxySnapshot.Empty, TrafficDirection.Outbound, 0, default, null, null, accessLog: false);
         _recorder.Record(_observation, _feature, "backend:9080", 200, null, "-", 1, 0, 0, grpc: false);
 
         _source = new ProxyActivitySource();

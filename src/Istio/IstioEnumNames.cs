@@ -1,4 +1,5 @@
 using Mesh.Istio.Networking;
+using Mesh.Istio.Observability;
 using Mesh.Istio.Security;
 
 namespace Mesh.Istio;
@@ -274,5 +275,43 @@ public static class IstioEnumNames
         OutboundTrafficMode.RegistryOnly => "REGISTRY_ONLY",
         OutboundTrafficMode.AllowAny => "ALLOW_ANY",
         _ => value.ToString(),
+    };
+
+    internal const string WorkloadModeValues = "\"CLIENT_AND_SERVER\", \"CLIENT\", \"SERVER\"";
+
+    internal static WorkloadMode? ParseWorkloadMode(string text) => text switch
+    {
+        "CLIENT_AND_SERVER" => WorkloadMode.ClientAndServer,
+        "CLIENT" => WorkloadMode.Client,
+        "SERVER" => WorkloadMode.Server,
+        _ => null,
+    };
+
+    internal const string IstioMetricValues = "\"ALL_METRICS\", \"REQUEST_COUNT\", \"REQUEST_DURATION\", \"REQUEST_SIZE\", \"RESPONSE_SIZE\", "
+        + "\"TCP_OPENED_CONNECTIONS\", \"TCP_CLOSED_CONNECTIONS\", \"TCP_SENT_BYTES\", \"TCP_RECEIVED_BYTES\", \"GRPC_REQUEST_MESSAGES\", \"GRPC_RESPONSE_MESSAGES\"";
+
+    internal static IstioMetric? ParseIstioMetric(string text) => text switch
+    {
+        "ALL_METRICS" => IstioMetric.AllMetrics,
+        "REQUEST_COUNT" => IstioMetric.RequestCount,
+        "REQUEST_DURATION" => IstioMetric.RequestDuration,
+        "REQUEST_SIZE" => IstioMetric.RequestSize,
+        "RESPONSE_SIZE" => IstioMetric.ResponseSize,
+        "TCP_OPENED_CONNECTIONS" => IstioMetric.TcpOpenedConnections,
+        "TCP_CLOSED_CONNECTIONS" => IstioMetric.TcpClosedConnections,
+        "TCP_SENT_BYTES" => IstioMetric.TcpSentBytes,
+        "TCP_RECEIVED_BYTES" => IstioMetric.TcpReceivedBytes,
+        "GRPC_REQUEST_MESSAGES" => IstioMetric.GrpcRequestMessages,
+        "GRPC_RESPONSE_MESSAGES" => IstioMetric.GrpcResponseMessages,
+        _ => null,
+    };
+
+    internal const string TagOperationValues = "\"UPSERT\", \"REMOVE\"";
+
+    internal static TagOperation? ParseTagOperation(string text) => text switch
+    {
+        "UPSERT" => TagOperation.Upsert,
+        "REMOVE" => TagOperation.Remove,
+        _ => null,
     };
 }

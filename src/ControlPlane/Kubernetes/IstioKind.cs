@@ -25,10 +25,10 @@ internal sealed record IstioKind(string Group, string Kind, string Plural, strin
         new("security.istio.io", "PeerAuthentication", "peerauthentications", PreferredVersions),
         new("security.istio.io", "AuthorizationPolicy", "authorizationpolicies", PreferredVersions),
         new("security.istio.io", "RequestAuthentication", "requestauthentications", PreferredVersions),
+        new("telemetry.istio.io", "Telemetry", "telemetries", ["v1", "v1alpha1"]),
         new("networking.istio.io", "EnvoyFilter", "envoyfilters", ["v1alpha3"], Modelled: false),
         new("networking.istio.io", "WorkloadGroup", "workloadgroups", PreferredVersions, Modelled: false),
         new("networking.istio.io", "ProxyConfig", "proxyconfigs", ["v1beta1"], Modelled: false),
-        new("telemetry.istio.io", "Telemetry", "telemetries", ["v1", "v1alpha1"], Modelled: false),
         new("extensions.istio.io", "WasmPlugin", "wasmplugins", ["v1alpha1"], Modelled: false),
     ];
 

@@ -228,7 +228,7 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
         MeshConfigFields.DefaultTracingProviders when TracingEndpoint(document) is null =>
             $"names no opentelemetry provider of extensionProviders ({Describe(document)}): only opentelemetry tracing is implemented",
         MeshConfigFields.ExtensionProviders when TracingEndpoint(document) is null =>
-            "no provider is used: this mesh reads extensionProviders only through defaultProviders.tracing naming an opentelemetry provider (Telemetry resources are not implemented)",
+            "no provider is used: this mesh reads extensionProviders only through defaultProviders.tracing naming an opentelemetry provider (a Telemetry resource does not choose one either)",
         MeshConfigFields.RootNamespace when document.RootNamespace != MeshSettings.RootNamespace =>
             $"meshConfig rootNamespace \"{document.RootNamespace}\" has no effect: mesh-wide policies (PeerAuthentication, RequestAuthentication, AuthorizationPolicy) and the default Sidecar are read from \"{MeshSettings.RootNamespace}\" only",
         _ => null,

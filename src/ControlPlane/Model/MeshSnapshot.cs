@@ -1,4 +1,5 @@
 using Mesh.Istio;
+using Mesh.Istio.Observability;
 using Mesh.Istio.Security;
 
 namespace Mesh.ControlPlane.Model;
@@ -115,6 +116,9 @@ internal sealed class MeshSnapshot
 
     /// <summary>Sorted by namespace, then name: the order their JWT rules are merged in.</summary>
     public IReadOnlyList<RequestAuthentication> RequestAuthentications { get; init; } = [];
+
+    /// <summary>The Telemetry resources, by namespace and name (the order in which Istio's lookup takes the first of a level).</summary>
+    public IReadOnlyList<Telemetry> Telemetries { get; init; } = [];
 
     /// <summary>
     /// The key sets the control plane fetched for RequestAuthentication jwksUri values, by URI. A URI with no entry

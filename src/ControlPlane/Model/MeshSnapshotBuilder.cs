@@ -1,6 +1,7 @@
 using Mesh.Istio;
 using Mesh.Istio.Analysis;
 using Mesh.Istio.Networking;
+using Mesh.Istio.Observability;
 using Mesh.Istio.Security;
 
 namespace Mesh.ControlPlane.Model;
@@ -61,6 +62,7 @@ internal static class MeshSnapshotBuilder
         var requestAuthentications = new List<RequestAuthentication>();
         var authorizationPolicies = new List<AuthorizationPolicy>();
         var sidecars = new List<SidecarModel>();
+        var telemetries = new List<Telemetry>();
         foreach (var resource in ordered)
         {
             switch (resource)
@@ -89,6 +91,9 @@ internal static class MeshSnapshotBuilder
                 case Sidecar sidecar:
                     sidecars.Add(new SidecarModel(sidecar));
                     break;
+                case Telemetry telemetry:
+                    telemetries.Add(telemetry);
+                    break;
             }
         }
         services.AddRange(registry.Services);
@@ -113,6 +118,7 @@ internal static class MeshSnapshotBuilder
             ResourcesByKey = byKey,
             DelegationProblems = delegationProblems,
             RequestAuthentications = requestAuthentications,
+            Telemetries = telemetries,
             Sidecars = new SidecarIndex(sidecars),
             JwksByUri = jwksByUri ?? new Dictionary<string, string>(),
             Mesh = mesh ?? MeshSettings.Default,

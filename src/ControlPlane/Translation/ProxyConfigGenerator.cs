@@ -33,6 +33,7 @@ internal static class ProxyConfigGenerator
             SidecarInboundGenerator.Generate(proxy, snapshot, clusters, endpoints, listeners, routes);
             if (proxy.IsCaptured && clustersOrEndpoints) CaptureClusters.Build(clusters, endpoints);
         }
+        if ((types & ResourceTypes.Listeners) != 0) TelemetryResolver.Apply(proxy, snapshot, listeners);
         if ((types & ResourceTypes.Clusters) == 0) clusters.Clear();
         if ((types & ResourceTypes.Endpoints) == 0) endpoints.Clear();
         if ((types & ResourceTypes.Listeners) == 0) listeners.Clear();

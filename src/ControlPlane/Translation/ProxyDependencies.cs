@@ -31,16 +31,21 @@ internal static class ProxyDependencies
     /// The types of the proxy's configuration that the request's changes can affect, so that a push regenerates only
     /// those. A mesh VirtualService only shapes listeners (a captured sidecar's TCP routes, a gateway's SNI routes)
     /// and routes — unless a Sidecar resource scopes the proxy in either snapshot: then the services its imported
-    /// VirtualServices route to are imported too (<see cref="SidecarScope"/>), so clusters and endpoints follow. Every
-    /// other kind (DestinationRule, ServiceEntry, Sidecar, policies …) is taken to affect every type.
+    /// VirtualServices route to are imported too (<see cref="SidecarScope"/>), so clusters and endpoints follow. A
+    /// Telemetry shapes listeners only. Every other kind (DestinationRule, ServiceEntry, Sidecar, policies …) is taken
+    /// to affect every type.
     /// </summary>
     public static ResourceTypes TypesAffected(Node node, MeshSnapshot previous, MeshSnapshot current, PushRequest request)
     {
         if (request.IsFull) return ResourceTypes.All;
+        bool virtualServices = false, telemetries = false;
         foreach (var key in request.ConfigsUpdated)
         {
-            if (key.Kind != VirtualService.KindName) return ResourceTypes.All;
+            if (key.Kind == VirtualService.KindName) virtualServices = true;
+            else if (key.Kind == Mesh.Istio.Observability.Telemetry.KindName) telemetries = true;
+            else return ResourceTypes.All;
         }
+        if (telemetries && !virtualServices) return ResourceTypes.Listeners;
         return new ProxyContext(node, previous).Scope.ImportsEverything && new ProxyContext(node, current).Scope.ImportsEverything
             ? ResourceTypes.Listeners | ResourceTypes.Routes
             : ResourceTypes.All;
@@ -151,7 +156,9 @@ internal static class ProxyDependencies
             Mesh.Istio.Security.RequestAuthentication policy => RequestAuthenticationTranslator.Applies(policy, _proxy.Namespace, _proxy.Labels),
             // Authorization of the workloads (and gateways) the policy applies to, likewise.
             Mesh.Istio.Security.AuthorizationPolicy policy => AuthorizationPolicyResolver.Applies(policy, _proxy.Namespace, _proxy.Labels),
-            // The kinds this mesh does not implement (EnvoyFilter, Telemetry, ...) shape nothing it generates.
+            // Telemetry: the listeners of the proxies of its namespace, and of every proxy from the root namespace.
+            Mesh.Istio.Observability.Telemetry telemetry => telemetry.Metadata.Namespace == MeshSettings.RootNamespace || telemetry.Metadata.Namespace == _proxy.Namespace,
+            // The kinds this mesh does not implement (EnvoyFilter, WasmPlugin, ...) shape nothing it generates.
             UnsupportedResource => false,
             // WorkloadEntries feed endpoints and inbound ports; PeerAuthentication decides inbound TLS and every
             // client's auto mTLS; anything else is taken as relevant until translation scopes it.

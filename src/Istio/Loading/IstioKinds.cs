@@ -1,4 +1,5 @@
 using Mesh.Istio.Networking;
+using Mesh.Istio.Observability;
 using Mesh.Istio.Security;
 
 namespace Mesh.Istio.Loading;
@@ -8,6 +9,7 @@ internal static class IstioKinds
 {
     public const string NetworkingGroup = "networking.istio.io";
     public const string SecurityGroup = "security.istio.io";
+    public const string TelemetryGroup = "telemetry.istio.io";
 
     /// <summary>The API group of a modelled kind; null for kinds the mesh does not model (they are skipped).</summary>
     public static string? GroupOf(string kind) => kind switch
@@ -15,6 +17,7 @@ internal static class IstioKinds
         VirtualService.KindName or DestinationRule.KindName or Gateway.KindName
             or ServiceEntry.KindName or WorkloadEntry.KindName or Sidecar.KindName => NetworkingGroup,
         PeerAuthentication.KindName or AuthorizationPolicy.KindName or RequestAuthentication.KindName => SecurityGroup,
+        Telemetry.KindName => TelemetryGroup,
         _ => null,
     };
 
@@ -25,7 +28,6 @@ internal static class IstioKinds
     public static string? UnmodelledGroupOf(string kind) => kind switch
     {
         "EnvoyFilter" or "WorkloadGroup" or "ProxyConfig" => NetworkingGroup,
-        "Telemetry" => "telemetry.istio.io",
         "WasmPlugin" => "extensions.istio.io",
         _ => null,
     };
@@ -35,11 +37,16 @@ internal static class IstioKinds
     {
         NetworkingGroup => version is "v1" or "v1beta1" or "v1alpha3",
         SecurityGroup => version is "v1" or "v1beta1",
+        TelemetryGroup => version is "v1" or "v1alpha1",
         _ => false,
     };
 
-    public static string ServedVersions(string group) =>
-        group == NetworkingGroup ? "v1, v1beta1, v1alpha3" : "v1, v1beta1";
+    public static string ServedVersions(string group) => group switch
+    {
+        NetworkingGroup => "v1, v1beta1, v1alpha3",
+        TelemetryGroup => "v1, v1alpha1",
+        _ => "v1, v1beta1",
+    };
 
     public static IstioResource Create(string kind, string apiVersion, ResourceMetadata metadata, ConfigSource source, YamlMappingReader spec) => kind switch
     {
@@ -52,6 +59,7 @@ internal static class IstioKinds
         PeerAuthentication.KindName => new PeerAuthentication { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = SecurityParser.ParsePeerAuthenticationSpec(spec) },
         AuthorizationPolicy.KindName => new AuthorizationPolicy { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = SecurityParser.ParseAuthorizationPolicySpec(spec) },
         RequestAuthentication.KindName => new RequestAuthentication { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = SecurityParser.ParseRequestAuthenticationSpec(spec) },
+        Telemetry.KindName => new Telemetry { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = TelemetryParser.ParseTelemetrySpec(spec) },
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a modelled kind"),
     };
 }

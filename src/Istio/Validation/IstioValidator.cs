@@ -1,5 +1,6 @@
 using Mesh.Istio.Loading;
 using Mesh.Istio.Networking;
+using Mesh.Istio.Observability;
 using Mesh.Istio.Security;
 
 namespace Mesh.Istio.Validation;
@@ -37,6 +38,9 @@ internal static class IstioValidator
                 break;
             case RequestAuthentication ra:
                 RequestAuthenticationValidator.Validate(ra.Spec, problems);
+                break;
+            case Telemetry telemetry:
+                TelemetryValidator.Validate(telemetry.Spec, problems);
                 break;
         }
     }

@@ -45,6 +45,7 @@ internal static class ListenerCompiler
                 SniRoutes = listener.SniRoutes.Count > 0 ? SniRouteCompiler.Compile(listener.SniRoutes, path) : null,
                 JwtAuthentication = listener.JwtAuthentication is { } jwt ? JwtAuthenticationCompiler.Compile(jwt, $"{path}.jwt_authentication") : null,
                 Authorization = listener.Authorization is { } authorization ? AuthorizationCompiler.Compile(authorization, path) : null,
+                Telemetry = listener.Telemetry is { } telemetry ? ListenerTelemetryCompiler.Compile(telemetry, $"{path}.telemetry") : null,
             };
             if (!byEndPoint.TryAdd(model.EndPointKey, model))
             {

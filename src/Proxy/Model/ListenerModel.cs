@@ -37,4 +37,7 @@ internal sealed class ListenerModel(Listener config, IPEndPoint endPoint)
 
     /// <summary>The AuthorizationPolicies its requests must pass; null when none applies (the data path's only cost then).</summary>
     public AuthorizationModel? Authorization { get; init; }
+
+    /// <summary>What Telemetry resources say of its traffic; null when none applies (the proxy's flags decide).</summary>
+    public ListenerTelemetryModel? Telemetry { get; init; }
 }

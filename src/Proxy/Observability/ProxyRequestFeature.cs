@@ -32,6 +32,9 @@ internal sealed class ProxyRequestFeature
     /// <summary>This proxy's span for the request, each attempt's client span its child; null unless it is sampled and exported.</summary>
     public Activity? ServerSpan { get; set; }
 
+    /// <summary>What Telemetry resources say of the listener the request came in on; null: the proxy's flags.</summary>
+    public ListenerTelemetryModel? Telemetry { get; set; }
+
     /// <summary>The trace the attempts continue, and the sampling decision: the server span's context, or ids alone without one.</summary>
     public ActivityContext TraceContext { get; set; }
 

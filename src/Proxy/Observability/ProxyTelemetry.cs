@@ -51,6 +51,8 @@ internal sealed class ProxyTelemetry
 
     public RequestObservation Begin(HttpContext context, ProxyRequestFeature feature, ProxySnapshot snapshot, ListenerModel? listener)
     {
+        var telemetry = listener?.Telemetry;
+        feature.Telemetry = telemetry;
         _tracer.Begin(context, feature);
         if (context.Features.Get<IHttpResponseBodyFeature>() is { } body)
         {
@@ -72,8 +74,10 @@ internal sealed class ProxyTelemetry
             principal = context.Features.Get<PeerIdentityFeature>()?.SpiffeId;
         }
 
-        var startTime = _accessLog.Enabled ? _timeProvider.GetUtcNow() : default;
-        return new RequestObservation(snapshot, direction, _timeProvider.GetTimestamp(), startTime, peerMetadata, principal);
+        var accessLog = telemetry?.AccessLog ?? _accessLog.Enabled;
+        var startTime = accessLog ? _timeProvider.GetUtcNow() : default;
+        return new RequestObservation(snapshot, direction, _timeProvider.GetTimestamp(), startTime, peerMetadata, principal, accessLog,
+            telemetry?.DisabledMetrics ?? StandardMetrics.None);
     }
 
     /// <summary>
@@ -120,7 +124,7 @@ internal sealed class ProxyTelemetry
             requestBytes, responseBytes, grpc);
         _tracer.End(context, feature, responseCode, flags, observation.PeerPrincipal);
 
-        if (_accessLog.Enabled)
+        if (observation.AccessLog)
         {
             _accessLog.Write(AccessLogRecordOf(context, feature, observation, responseCode, flags, durationMs, requestBytes, responseBytes));
         }

@@ -13,8 +13,11 @@ namespace Mesh.Proxy.Observability;
 internal readonly struct RequestObservation
 {
     public RequestObservation(
-        ProxySnapshot snapshot, TrafficDirection direction, long startTimestamp, DateTimeOffset startTime, string? peerMetadata, string? peerPrincipal)
+        ProxySnapshot snapshot, TrafficDirection direction, long startTimestamp, DateTimeOffset startTime, string? peerMetadata, string? peerPrincipal,
+        bool accessLog, StandardMetrics disabledMetrics = StandardMetrics.None)
     {
+        AccessLog = accessLog;
+        DisabledMetrics = disabledMetrics;
         Snapshot = snapshot;
         Direction = direction;
         StartTimestamp = startTimestamp;
@@ -29,6 +32,12 @@ internal readonly struct RequestObservation
     public TrafficDirection Direction { get; }
 
     public long StartTimestamp { get; }
+
+    /// <summary>Whether the request's access log line is written: its listener's Telemetry, else the proxy's --access-log.</summary>
+    public bool AccessLog { get; }
+
+    /// <summary>The standard metrics its listener's Telemetry turned off.</summary>
+    public StandardMetrics DisabledMetrics { get; }
 
     /// <summary>Wall-clock start, read only when access logs are on.</summary>
     public DateTimeOffset StartTime { get; }

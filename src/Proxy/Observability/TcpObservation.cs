@@ -19,6 +19,12 @@ internal sealed class TcpObservation
 
     public required long StartTimestamp { get; init; }
 
+    /// <summary>Whether the connection's access log line is written (its listener's Telemetry, else --access-log).</summary>
+    public bool AccessLog { get; init; }
+
+    /// <summary>The standard metrics its listener's Telemetry turned off.</summary>
+    public StandardMetrics DisabledMetrics { get; init; }
+
     /// <summary>Wall-clock start, read only when the access log is on.</summary>
     public DateTimeOffset StartTime { get; init; }
 

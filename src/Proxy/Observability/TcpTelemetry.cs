@@ -25,22 +25,23 @@ internal sealed class TcpTelemetry(ProxyTelemetry telemetry, ProxyOptions option
     private readonly ConcurrentDictionary<EdgeKey, TcpEdge> _edges = new();
     private readonly InboundDestinationCache _destination = new(options.Workload, options.Namespace, options.Labels);
 
-    public bool AccessLogEnabled => accessLog.Enabled;
+    /// <summary>Whether a connection of this listener gets an access log line: its Telemetry's say, else the proxy's --access-log.</summary>
+    public bool AccessLogEnabled(ListenerModel listener) => listener.Telemetry?.AccessLog ?? accessLog.Enabled;
 
     /// <summary>Counts the connection as opened, with the flags it has now (its upstream's outcome); its bytes go to the same series.</summary>
     public TcpEdge Open(TcpObservation observation)
     {
         var edge = Resolve(observation);
         observation.Edge = edge;
-        edge.ConnectionOpened();
+        edge.ConnectionOpened(observation.DisabledMetrics);
         return edge;
     }
 
     /// <summary>Counts the connection as closed and writes its access log line when the log is on.</summary>
     public void Close(TcpObservation observation, TimeSpan duration)
     {
-        (observation.Edge ?? Open(observation)).ConnectionClosed();
-        if (accessLog.Enabled)
+        (observation.Edge ?? Open(observation)).ConnectionClosed(observation.DisabledMetrics);
+        if (observation.AccessLog)
         {
             accessLog.Write(Record(observation, duration));
         }

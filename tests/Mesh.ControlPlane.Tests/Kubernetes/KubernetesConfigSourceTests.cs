@@ -162,35 +162,35 @@ public sealed class KubernetesConfigSourceTests
     {
         await using var cluster = await ClusterFixture.StartAsync();
         await cluster.CreateIstioCrdsAsync();
-        // Istio's Telemetry CRD, as a cluster that ran Istio keeps it (the schema left open, as ours are).
+        // Istio's WasmPlugin CRD, as a cluster that ran Istio keeps it (the schema left open, as ours are).
         await cluster.Client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(new k8s.Models.V1CustomResourceDefinition
         {
-            Metadata = new k8s.Models.V1ObjectMeta { Name = "telemetries.telemetry.istio.io" },
+            Metadata = new k8s.Models.V1ObjectMeta { Name = "wasmplugins.extensions.istio.io" },
             Spec = new k8s.Models.V1CustomResourceDefinitionSpec
             {
-                Group = "telemetry.istio.io",
+                Group = "extensions.istio.io",
                 Scope = "Namespaced",
-                Names = new k8s.Models.V1CustomResourceDefinitionNames { Kind = "Telemetry", Plural = "telemetries", Singular = "telemetry", ListKind = "TelemetryList" },
+                Names = new k8s.Models.V1CustomResourceDefinitionNames { Kind = "WasmPlugin", Plural = "wasmplugins", Singular = "wasmplugin", ListKind = "WasmPluginList" },
                 Versions =
                 [
                     new k8s.Models.V1CustomResourceDefinitionVersion
                     {
-                        Name = "v1", Served = true, Storage = true,
+                        Name = "v1alpha1", Served = true, Storage = true,
                         Schema = new k8s.Models.V1CustomResourceValidation { OpenAPIV3Schema = new k8s.Models.V1JSONSchemaProps { Type = "object", XKubernetesPreserveUnknownFields = true } },
                     },
                 ],
             },
         });
         var body = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement>(
-            """{"apiVersion":"telemetry.istio.io/v1","kind":"Telemetry","metadata":{"name":"mesh-default","namespace":"default"},"spec":{"accessLogging":[{"providers":[{"name":"envoy"}]}]}}""");
-        await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync(body, "telemetry.istio.io", "v1", "default", "telemetries");
+            """{"apiVersion":"extensions.istio.io/v1alpha1","kind":"WasmPlugin","metadata":{"name":"basic-auth","namespace":"default"},"spec":{"url":"oci://example/basic-auth:1"}}""");
+        await cluster.Client.CustomObjects.CreateNamespacedCustomObjectAsync(body, "extensions.istio.io", "v1alpha1", "default", "wasmplugins");
         using var source = cluster.CreateSource();
         source.Start();
-        await Eventually.TrueAsync(() => source.Current.Resources.Any(r => r.Kind == "Telemetry"), "the Telemetry read");
+        await Eventually.TrueAsync(() => source.Current.Resources.Any(r => r.Kind == "WasmPlugin"), "the WasmPlugin read");
         await source.StatusEvents.Pending;
 
-        var recorded = Assert.Single(cluster.Server.Events, e => e.InvolvedKind == "Telemetry");
-        Assert.Equal(("Warning", "mesh-default", "NotEffectiveInThisMesh"), (recorded.Type, recorded.InvolvedName, recorded.Reason));
+        var recorded = Assert.Single(cluster.Server.Events, e => e.InvolvedKind == "WasmPlugin");
+        Assert.Equal(("Warning", "basic-auth", "NotEffectiveInThisMesh"), (recorded.Type, recorded.InvolvedName, recorded.Reason));
         Assert.StartsWith("MESH0001", recorded.Message, StringComparison.Ordinal);
     }
 

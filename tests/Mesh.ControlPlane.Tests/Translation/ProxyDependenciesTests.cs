@@ -80,13 +80,31 @@ public sealed class ProxyDependenciesTests
             [Frontend]),
         ["a kind this mesh does not implement reaches no proxy"] = (
             [.. Base, """
+                apiVersion: networking.istio.io/v1alpha3
+                kind: EnvoyFilter
+                metadata: { name: lua, namespace: istio-system }
+                spec: { configPatches: [] }
+                """],
+            [new("EnvoyFilter", "istio-system", "lua")],
+            []),
+        ["Telemetry of the root namespace reaches every proxy"] = (
+            [.. Base, """
                 apiVersion: telemetry.istio.io/v1
                 kind: Telemetry
                 metadata: { name: mesh-default, namespace: istio-system }
                 spec: { accessLogging: [{ providers: [{ name: envoy }] }] }
                 """],
             [new("Telemetry", "istio-system", "mesh-default")],
-            []),
+            [Frontend, BackendV2, Reports, Gateway]),
+        ["Telemetry of a namespace reaches the proxies of that namespace"] = (
+            [.. Base, """
+                apiVersion: telemetry.istio.io/v1
+                kind: Telemetry
+                metadata: { name: reports-tracing, namespace: other }
+                spec: { tracing: [{ randomSamplingPercentage: 50 }] }
+                """],
+            [new("Telemetry", "other", "reports-tracing")],
+            [Reports]),
         ["ServiceEntry another namespace keeps to itself"] = (
             [.. Base, """
                 apiVersion: networking.istio.io/v1

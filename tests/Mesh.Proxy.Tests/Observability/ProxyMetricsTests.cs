@@ -56,6 +56,27 @@ public sealed class ProxyMetricsTests
     }
 
     [Fact]
+    public async Task Outbound_ListenerTelemetryDisablesRequestCount_NoSuchSeries_TheOtherMetricsStillRecorded()
+    {
+        await using var upstream = await UpstreamServer.StartAsync(UpstreamServer.Echo);
+        await using var proxy = await TestProxy.StartAsync();
+        var port = FreePort.Next();
+        var listener = Listener("outbound", port, "outbound");
+        listener.Telemetry = new ListenerTelemetry { DisabledMetrics = { IstioMetric.RequestCount, IstioMetric.RequestSize } };
+        await proxy.ApplyAsync([BackendClusterConfig()], [BackendEndpoints(upstream.Port)], listener,
+            Routes("outbound", Host("backend:9080", ["*"], ToCluster(BackendCluster))));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/a")).StatusCode);
+
+        var metrics = await Exposition.ScrapeAfterRequestsAsync(proxy.Admin, 1);
+        Assert.DoesNotContain("istio_requests_total{", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("istio_request_bytes_count{", metrics, StringComparison.Ordinal);
+        Assert.Equal(1, Exposition.Series(metrics, "istio_request_duration_milliseconds_count", ("reporter", "source")).Value);
+        Assert.Equal(1, Exposition.Series(metrics, "istio_response_bytes_count", ("reporter", "source")).Value);
+    }
+
+    [Fact]
     public async Task Inbound_CallerPeerMetadata_RecordsDestinationReporterWithSourceLabelsAndHidesTheHeaderFromTheApp()
     {
         var appSawPeerMetadata = true;

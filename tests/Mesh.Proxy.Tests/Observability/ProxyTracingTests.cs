@@ -81,8 +81,67 @@ public sealed class ProxyTracingTests
         Assert.All(second.Spans, s => Assert.Equal(("gateway-b.istio-system", "b"), (s.Service, Attribute(s.Span, "guid:x-request-id"))));
     }
 
+    [Fact]
+    public async Task Export_ListenerTelemetry_SamplesAtItsPercentage_WithItsCustomTagsAndNoIstioTags()
+    {
+        await using var collector = await OtlpCollector.StartAsync(OtlpExportProtocol.Grpc);
+        await using var upstream = await UpstreamServer.StartAsync(_ => Task.CompletedTask);
+        Environment.SetEnvironmentVariable("MESH_TEST_CLUSTER_NAME", "kind-east");
+        var telemetry = new ListenerTelemetry
+        {
+            TraceSamplingPercent = 100,
+            DisableIstioTags = true,
+            CustomTags =
+            {
+                new SpanCustomTag { Tag = "team", Source = SpanTagSource.Literal, Value = "payments" },
+                new SpanCustomTag { Tag = "cluster", Source = SpanTagSource.Environment, Value = "MESH_TEST_CLUSTER_NAME", DefaultValue = "unknown" },
+                new SpanCustomTag { Tag = "region", Source = SpanTagSource.Environment, Value = "MESH_TEST_UNSET_VARIABLE", DefaultValue = "nowhere" },
+                new SpanCustomTag { Tag = "tenant", Source = SpanTagSource.RequestHeader, Value = "x-tenant", DefaultValue = "none" },
+            },
+        };
+        var (proxy, client) = await StartGatewayAsync(collector, OtlpExportProtocol.Grpc, "istio-ingressgateway", upstream.Port, telemetry: telemetry);
+        await using var _ = proxy;
+        using var __ = client;
+
+        // The proxy's own percentage is 0: the listener's 100 samples a request that carries no decision.
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, "tagged", ("x-tenant", "acme")));
+
+        await WaitUntilAsync(() => collector.Spans.Count >= 2, "the server span and its client span");
+        var server = Assert.Single(collector.Spans, s => s.Span.Kind == Span.Types.SpanKind.Server).Span;
+        Assert.Equal(("payments", "kind-east", "nowhere", "acme"),
+            (Attribute(server, "team"), Attribute(server, "cluster"), Attribute(server, "region"), Attribute(server, "tenant")));
+        Assert.Null(Attribute(server, "istio.canonical_service"));
+        Assert.Null(Attribute(server, "istio.namespace"));
+    }
+
+    [Fact]
+    public async Task Export_ListenerTelemetryDisablesSpanReporting_NoSpans_TheSampledContextStillReachesTheUpstream()
+    {
+        await using var collector = await OtlpCollector.StartAsync(OtlpExportProtocol.Grpc);
+        var traceparents = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var upstream = await UpstreamServer.StartAsync(context =>
+        {
+            traceparents.Enqueue(context.Request.Headers["traceparent"].ToString());
+            return Task.CompletedTask;
+        });
+        var telemetry = new ListenerTelemetry { TraceSamplingPercent = 100, DisableSpanReporting = true };
+        var (proxy, client) = await StartGatewayAsync(collector, OtlpExportProtocol.Grpc, "istio-ingressgateway", upstream.Port, telemetry: telemetry);
+        using var _ = client;
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"quiet-{i}"));
+        }
+
+        // Stopping the proxy flushes its exporter: anything it would have exported has arrived.
+        await proxy.DisposeAsync();
+        Assert.Empty(collector.Spans);
+        Assert.Equal(3, traceparents.Count);
+        Assert.All(traceparents, t => Assert.EndsWith("-01", t, StringComparison.Ordinal));
+    }
+
     private static async Task<(ObservedProxy Proxy, HttpClient Client)> StartGatewayAsync(
-        OtlpCollector collector, OtlpExportProtocol protocol, string app, int upstreamPort, RetryPolicy? retry = null)
+        OtlpCollector collector, OtlpExportProtocol protocol, string app, int upstreamPort, RetryPolicy? retry = null, ListenerTelemetry? telemetry = null)
     {
         var endpoint = protocol == OtlpExportProtocol.Grpc ? collector.Address : new Uri(collector.Address, "v1/traces");
         var proxy = await ObservedProxy.StartAsync(options => options with
@@ -93,7 +152,9 @@ public sealed class ProxyTracingTests
         });
         var port = FreePort.Next();
         var action = new RouteAction { RetryPolicy = retry };
-        await proxy.ApplyAsync(Cluster("frontend"), Endpoints("frontend", upstreamPort), Listener("gateway", port, "http.80"),
+        var listener = Listener("gateway", port, "http.80");
+        listener.Telemetry = telemetry;
+        await proxy.ApplyAsync(Cluster("frontend"), Endpoints("frontend", upstreamPort), listener,
             Routes("http.80", Host("frontend", ["*"], Forward(action, null, "default", ("frontend", 100)))));
         return (proxy, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
     }

@@ -19,7 +19,7 @@ public sealed class RequestMetricsRecorderTests
         var (recorder, registry) = NewRecorder();
         var endpoint = new Endpoint { Address = "127.0.0.1", Port = 1, WorkloadName = "backend-v1", Namespace = "default" };
         var feature = new ProxyRequestFeature { Endpoint = new EndpointModel(endpoint, new EndpointState()), Attempts = 2 };
-        var observation = new RequestObservation(ProxySnapshot.Empty, TrafficDirection.Outbound, 0, default, null, null);
+        var observation = new RequestObservation(ProxySnapshot.Empty, TrafficDirection.Outbound, 0, default, null, null, accessLog: false);
 
         var allocated = SteadyStateAllocations.Of(() => recorder.Record(observation, feature, "backend:9080", 200, null, "-", 3.5, 10, 20, grpc: false));
 
@@ -33,7 +33,7 @@ public sealed class RequestMetricsRecorderTests
         var (recorder, registry) = NewRecorder();
         var caller = PeerMetadata.Encode("gateway", "istio-system", new Dictionary<string, string> { ["app"] = "gateway" }, "1");
         var feature = new ProxyRequestFeature { Attempts = 1 };
-        var observation = new RequestObservation(ProxySnapshot.Empty, TrafficDirection.Inbound, 0, default, caller, "spiffe://cluster.local/ns/istio-system/sa/gw");
+        var observation = new RequestObservation(ProxySnapshot.Empty, TrafficDirection.Inbound, 0, default, caller, "spiffe://cluster.local/ns/istio-system/sa/gw", accessLog: false);
 
         var allocated = SteadyStateAllocations.Of(() => recorder.Record(observation, feature, "backend:9080", 503, null, "UF", 1, 0, 0, grpc: false));
 
@@ -48,7 +48,7 @@ public sealed class RequestMetricsRecorderTests
     {
         var (recorder, registry) = NewRecorder();
         var feature = new ProxyRequestFeature { Attempts = 1 };
-        var observation = new RequestObservation(ProxySnapshot.Empty, TrafficDirection.Outbound, 0, default, null, null);
+        var observation = new RequestObservation(ProxySnapshot.Empty, TrafficDirection.Outbound, 0, default, null, null, accessLog: false);
 
         var allocated = SteadyStateAllocations.Of(() => recorder.Record(observation, feature, "nowhere:9080", 404, null, "NR", 1, 0, 0, grpc: false));
 
@@ -61,7 +61,7 @@ public sealed class RequestMetricsRecorderTests
     public void Record_GatewayNoUpstream_NamesNoService()
     {
         var (recorder, registry) = NewRecorder(Options with { Role = ProxyRole.Router });
-        var observation = new RequestObservation(ProxySnapshot.Empty, TrafficDirection.Outbound, 0, default, null, null);
+        var observation = new RequestObservation(ProxySnapshot.Empty, TrafficDirection.Outbound, 0, default, null, null, accessLog: false);
 
         recorder.Record(observation, new ProxyRequestFeature { Attempts = 1 }, "nowhere:9080", 404, null, "NR", 1, 0, 0, grpc: false);
 

@@ -18,6 +18,7 @@ internal sealed class TcpPipe : IDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _idleTimeout;
     private readonly TcpEdge _edge;
+    private readonly StandardMetrics _disabledMetrics;
     private readonly ITimer? _idleTimer;
     private readonly ITimer? _durationTimer;
     private long _lastActivity;
@@ -27,8 +28,10 @@ internal sealed class TcpPipe : IDisposable
 
     /// <param name="idleTimeout">Envoy's tcp_proxy idle_timeout; zero or less: none.</param>
     /// <param name="maxDuration">Envoy's tcp_proxy max_downstream_connection_duration; zero or less: none.</param>
-    public TcpPipe(TimeSpan idleTimeout, TimeSpan maxDuration, TimeProvider time, TcpEdge edge)
+    /// <param name="disabledMetrics">The byte counters the listener's Telemetry turned off.</param>
+    public TcpPipe(TimeSpan idleTimeout, TimeSpan maxDuration, TimeProvider time, TcpEdge edge, StandardMetrics disabledMetrics = StandardMetrics.None)
     {
+        _disabledMetrics = disabledMetrics;
         _time = time;
         _idleTimeout = idleTimeout;
         _edge = edge;
@@ -91,7 +94,7 @@ internal sealed class TcpPipe : IDisposable
                 if (!buffer.IsEmpty)
                 {
                     Carried(ref _received, buffer.Length);
-                    _edge.AddReceivedBytes(buffer.Length);
+                    _edge.AddReceivedBytes(buffer.Length, _disabledMetrics);
                 }
 
                 input.AdvanceTo(buffer.End);
@@ -130,7 +133,7 @@ internal sealed class TcpPipe : IDisposable
 
                 output.Advance(read);
                 Carried(ref _sent, read);
-                _edge.AddSentBytes(read);
+                _edge.AddSentBytes(read, _disabledMetrics);
                 var flush = await output.FlushAsync(token);
                 if (flush.IsCompleted || flush.IsCanceled)
                 {

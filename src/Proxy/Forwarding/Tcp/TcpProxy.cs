@@ -9,6 +9,7 @@ using Mesh.Proxy.Identity;
 using Mesh.Proxy.Listeners;
 using Mesh.Proxy.Model;
 using Mesh.Proxy.Observability;
+using Mesh.Proxy.Observability.Metrics;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Endpoint = Mesh.Contracts.Discovery.Endpoint;
@@ -38,13 +39,16 @@ internal sealed class TcpProxy(
     {
         var started = time.GetTimestamp();
         var original = connection.Features.Get<OriginalDestinationFeature>()?.Destination;
+        var accessLog = telemetry.AccessLogEnabled(listener);
         var observation = new TcpObservation
         {
             Snapshot = store.Current,
             ListenerName = listener.Name,
             IsInbound = listener.Config.Direction == TrafficDirection.Inbound,
             StartTimestamp = started,
-            StartTime = telemetry.AccessLogEnabled ? time.GetUtcNow() : default,
+            AccessLog = accessLog,
+            DisabledMetrics = listener.Telemetry?.DisabledMetrics ?? StandardMetrics.None,
+            StartTime = accessLog ? time.GetUtcNow() : default,
             Remote = connection.RemoteEndPoint as IPEndPoint,
             OriginalDestination = original,
             Local = original ?? connection.LocalEndPoint as IPEndPoint,
@@ -141,7 +145,7 @@ internal sealed class TcpProxy(
             // DestinationRule tcp.idleTimeout (0: never) over the proxy's --idle-timeout; tcp.maxConnectionDuration.
             var idleTimeout = pool is { HasTcpIdleTimeoutMs: true } ? TimeSpan.FromMilliseconds(pool.TcpIdleTimeoutMs) : options.Listeners.IdleTimeout;
             var maxDuration = TimeSpan.FromMilliseconds(pool?.MaxConnectionDurationMs ?? 0);
-            using var pipe = new TcpPipe(idleTimeout, maxDuration, time, edge);
+            using var pipe = new TcpPipe(idleTimeout, maxDuration, time, edge, observation.DisabledMetrics);
             try
             {
                 await pipe.RunAsync(connection.Transport, upstream);

@@ -49,12 +49,16 @@ internal sealed class IstioStandardMetrics
     public RequestEdge CreateRequestEdge(RequestEdgeLabels labels) => new(this, labels);
 
     /// <summary>The TCP handle for one edge and the response flags its connections end with.</summary>
-    public TcpEdge ResolveTcpEdge(RequestEdgeLabels labels, string? responseFlags = null)
-    {
-        var values = labels.ToTcpValues(responseFlags);
-        return new TcpEdge(_tcpOpened.WithLabels(values), _tcpClosed.WithLabels(values), _tcpSent.WithLabels(values), _tcpReceived.WithLabels(values));
-    }
+    public TcpEdge ResolveTcpEdge(RequestEdgeLabels labels, string? responseFlags = null) => new(this, labels.ToTcpValues(responseFlags));
 
-    internal RequestOutcomeSeries ResolveOutcome(string[] values) =>
-        new(_requests.WithLabels(values), _duration.WithLabels(values), _requestBytes.WithLabels(values), _responseBytes.WithLabels(values));
+    internal RequestOutcomeSeries ResolveOutcome(string[] values) => new(this, values);
+
+    internal CappedFamily<Counter.Child> Requests => _requests;
+    internal CappedFamily<Histogram.Child> Duration => _duration;
+    internal CappedFamily<Histogram.Child> RequestBytes => _requestBytes;
+    internal CappedFamily<Histogram.Child> ResponseBytes => _responseBytes;
+    internal CappedFamily<Counter.Child> TcpOpened => _tcpOpened;
+    internal CappedFamily<Counter.Child> TcpClosed => _tcpClosed;
+    internal CappedFamily<Counter.Child> TcpSent => _tcpSent;
+    internal CappedFamily<Counter.Child> TcpReceived => _tcpReceived;
 }

@@ -36,18 +36,25 @@ internal sealed class RequestTracer
         _canonicalService = options.Labels.TryGetValue("app", out var app) ? app : options.Workload;
     }
 
-    /// <summary>Decides sampling, starts the server span when it is recorded, and gives the request an x-request-id if it has none.</summary>
+    /// <summary>
+    /// Decides sampling (at the percentage of the listener's Telemetry, <see cref="ProxyRequestFeature.Telemetry"/>,
+    /// else the proxy's), starts the server span when it is recorded and reported, and gives the request an
+    /// x-request-id if it has none.
+    /// </summary>
     public void Begin(HttpContext context, ProxyRequestFeature feature)
     {
+        var telemetry = feature.Telemetry;
         var headers = context.Request.Headers;
         var parent = _propagator.Extract(default, headers, TraceHeaders.Getter);
 
         // B3's sampling state is read apart (as Envoy does): a PropagationContext cannot say "deferred", "debug" or "no ids".
-        var sampled = _sampler.ShouldSample(parent, B3Propagator.ReadSampling(headers, TraceHeaders.Getter));
+        var b3 = B3Propagator.ReadSampling(headers, TraceHeaders.Getter);
+        var sampled = telemetry?.SamplingPercent is { } percent ? _sampler.ShouldSample(parent, b3, percent) : _sampler.ShouldSample(parent, b3);
         var caller = parent.ActivityContext;
         var flags = sampled ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None;
         var remote = caller.IsValid() ? new ActivityContext(caller.TraceId, caller.SpanId, flags, caller.TraceState, isRemote: true) : default;
-        feature.ServerSpan = sampled && _source is not null ? Start($"{context.Request.Host.Value}/*", ActivityKind.Server, remote) : null;
+        // disableSpanReporting: no span, but the decision still travels on in the headers, as Envoy propagates it.
+        feature.ServerSpan = sampled && _source is not null && (telemetry?.ReportSpans ?? true) ? Start($"{context.Request.Host.Value}/*", ActivityKind.Server, remote) : null;
 
         // Without a span the attempts continue from ids alone: the caller's trace, or a new one, and the decision.
         feature.TraceContext = feature.ServerSpan?.Context
@@ -101,8 +108,20 @@ internal sealed class RequestTracer
         SetTag(span, "peer.address", context.Connection.RemoteIpAddress?.ToString());
         SetTag(span, "source_principal", peerPrincipal);
         SetTag(span, "user_agent", context.Request.Headers.UserAgent.ToString());
-        SetTag(span, "istio.namespace", _options.Namespace);
-        SetTag(span, "istio.canonical_service", _canonicalService);
+        var telemetry = feature.Telemetry;
+        if (telemetry?.IstioTags ?? true)
+        {
+            SetTag(span, "istio.namespace", _options.Namespace);
+            SetTag(span, "istio.canonical_service", _canonicalService);
+        }
+
+        if (telemetry is { CustomTags.Length: > 0 })
+        {
+            foreach (var tag in telemetry.CustomTags)
+            {
+                SetTag(span, tag.Tag, tag.ValueFor(context.Request));
+            }
+        }
         Stop(span);
     }
 

@@ -32,7 +32,10 @@ internal sealed class TraceSampler
 
     /// <param name="parent">The context the request continues (B3 over W3C), invalid when the caller sent none.</param>
     /// <param name="b3">What the B3 headers say, which decides whenever they carry ids or nothing else names a trace.</param>
-    public bool ShouldSample(in PropagationContext parent, B3Sampling b3)
+    public bool ShouldSample(in PropagationContext parent, B3Sampling b3) => ShouldSample(parent, b3, _percent);
+
+    /// <param name="percent">The share for this request (its listener's Telemetry), in place of the configured one.</param>
+    public bool ShouldSample(in PropagationContext parent, B3Sampling b3, double percent)
     {
         var caller = parent.ActivityContext;
         var sampling = b3.WithIds || !caller.IsValid() ? b3.State
@@ -41,7 +44,7 @@ internal sealed class TraceSampler
         {
             B3SamplingState.Accept or B3SamplingState.Debug => true,
             B3SamplingState.Deny => false,
-            _ => _random.NextDouble() * 100 < _percent,
+            _ => _random.NextDouble() * 100 < percent,
         };
     }
 }

@@ -1,0 +1,217 @@
+// What Istio's Telemetry resources say of one proxy's traffic, as its listeners carry it.
+using Mesh.Contracts.Discovery;
+using Mesh.ControlPlane.Model;
+using Mesh.Istio.Observability;
+using Mesh.Istio.Validation;
+using IstioMetric = Mesh.Contracts.Discovery.IstioMetric;
+using TelemetryMetric = Mesh.Istio.Observability.IstioMetric;
+
+namespace Mesh.ControlPlane.Translation;
+
+/// <summary>
+/// Istio's Telemetry hierarchy: the root namespace's Telemetry without selector, then the proxy namespace's, then the
+/// ones of its namespace that select it (by selector, or a Gateway API gateway by targetRefs), each level overriding
+/// the one before. Of several Telemetries without selector in one namespace the first by name counts, where Istio
+/// takes the oldest: our Istio resources carry no creation time. Inbound listeners get the server side's settings,
+/// outbound and gateway listeners the client side's.
+/// </summary>
+internal static class TelemetryResolver
+{
+    /// <summary>Sets each listener's telemetry; leaves it unset where no Telemetry says anything of its side.</summary>
+    public static void Apply(ProxyContext proxy, MeshSnapshot snapshot, List<Listener> listeners)
+    {
+        if (snapshot.Telemetries.Count == 0) return;
+        var levels = Applying(snapshot, proxy.Namespace, proxy.Labels);
+        if (levels.Count == 0) return;
+        var client = Side(levels, WorkloadMode.Client);
+        var server = Side(levels, WorkloadMode.Server);
+        foreach (var listener in listeners)
+        {
+            listener.Telemetry = listener.Direction == TrafficDirection.Inbound ? server : client;
+        }
+    }
+
+    /// <summary>The Telemetries that apply to a proxy of this namespace and these labels, least specific first.</summary>
+    public static List<Telemetry> Applying(MeshSnapshot snapshot, string proxyNamespace, IReadOnlyDictionary<string, string> labels)
+    {
+        Telemetry? root = null, ofNamespace = null;
+        List<Telemetry>? selecting = null;
+        foreach (var telemetry in snapshot.Telemetries)
+        {
+            var ns = telemetry.Metadata.Namespace;
+            if (IsNamespaceWide(telemetry.Spec))
+            {
+                if (ns == MeshSettings.RootNamespace) root ??= telemetry;
+                else if (ns == proxyNamespace) ofNamespace ??= telemetry;
+            }
+            else if (ns == proxyNamespace
+                && PolicyScope.Applies(ns, telemetry.Spec.Selector, telemetry.Spec.TargetRef, telemetry.Spec.TargetRefs, proxyNamespace, labels))
+            {
+                (selecting ??= []).Add(telemetry);
+            }
+        }
+
+        var levels = new List<Telemetry>(2 + (selecting?.Count ?? 0));
+        if (root is not null) levels.Add(root);
+        if (ofNamespace is not null) levels.Add(ofNamespace);
+        if (selecting is not null) levels.AddRange(selecting);
+        return levels;
+    }
+
+    /// <summary>No selector labels and no targetRefs: the namespace's (or, in the root namespace, the mesh's) Telemetry.</summary>
+    public static bool IsNamespaceWide(TelemetrySpec spec) =>
+        spec.TargetRef is null && spec.TargetRefs.Count == 0 && (spec.Selector?.MatchLabels.Count ?? 0) == 0;
+
+    /// <summary>One side's settings, each field from the most specific level that sets it; null when none does.</summary>
+    private static ListenerTelemetry? Side(List<Telemetry> levels, WorkloadMode side)
+    {
+        var result = new ListenerTelemetry { AccessLog = AccessLog(levels, side) };
+        result.DisabledMetrics.AddRange(DisabledMetrics(levels, side));
+        foreach (var level in levels)
+        {
+            foreach (var tracing in level.Spec.Tracing)
+            {
+                if (!Matches(tracing.Match, side)) continue;
+                if (tracing.RandomSamplingPercentage is { } percentage) result.TraceSamplingPercent = percentage;
+                if (tracing.DisableSpanReporting is { } disable) result.DisableSpanReporting = disable;
+                if (tracing.EnableIstioTags is { } istioTags) result.DisableIstioTags = !istioTags;
+                if (tracing.CustomTags.Count > 0)
+                {
+                    // As in Istio, a level's custom tags replace its parent's whole set.
+                    result.CustomTags.Clear();
+                    foreach (var (name, tag) in tracing.CustomTags.OrderBy(static t => t.Key, StringComparer.Ordinal)) result.CustomTags.Add(CustomTag(name, tag));
+                }
+            }
+        }
+        return result.Equals(new ListenerTelemetry()) ? null : result;
+    }
+
+    /// <summary>
+    /// Istio's mergeLogs for the one provider this mesh has: the providers in scope are those of the last entry that
+    /// names any; an entry naming none acts on the previous entry's; each entry turns its providers on, or off with
+    /// <c>disabled</c>. Unset when <c>envoy</c> is never in play, so the proxy's --access-log (meshConfig.accessLogFile)
+    /// decides, as Istio falls back to it when no provider is configured.
+    /// </summary>
+    private static TelemetrySwitch AccessLog(List<Telemetry> levels, WorkloadMode side)
+    {
+        var envoyInScope = false;
+        foreach (var level in levels)
+        {
+            foreach (var entry in level.Spec.AccessLogging)
+            {
+                if (Matches(entry.Match, side) && entry.Providers.Count > 0) envoyInScope = NamesEnvoy(entry.Providers);
+            }
+        }
+        if (!envoyInScope) return TelemetrySwitch.Unset;
+
+        var state = TelemetrySwitch.Unset;
+        var parentNamesEnvoy = false;
+        foreach (var level in levels)
+        {
+            foreach (var entry in level.Spec.AccessLogging)
+            {
+                if (!Matches(entry.Match, side)) continue;
+                var namesEnvoy = entry.Providers.Count > 0 ? NamesEnvoy(entry.Providers) : parentNamesEnvoy;
+                parentNamesEnvoy = namesEnvoy;
+                if (namesEnvoy) state = entry.Disabled == true ? TelemetrySwitch.Off : TelemetrySwitch.On;
+            }
+        }
+        return state;
+    }
+
+    /// <summary>
+    /// Istio's mergeMetrics for the one metrics provider this mesh has, prometheus (the default provider of Istio's
+    /// install): the providers in scope are those of the last entry that names any, else prometheus; an entry naming
+    /// none acts on the previous entry's; each override's <c>disabled</c> sets or clears its metrics (all ten when it
+    /// names none, or ALL_METRICS) for its mode. Out of scope, prometheus records nothing, as Istio then installs no
+    /// prometheus stats. Custom metrics are not ours (the analyzer says so).
+    /// </summary>
+    private static List<IstioMetric> DisabledMetrics(List<Telemetry> levels, WorkloadMode side)
+    {
+        var prometheusInScope = true;
+        foreach (var level in levels)
+        {
+            foreach (var entry in level.Spec.Metrics)
+            {
+                if (entry.Providers.Count > 0) prometheusInScope = NamesPrometheus(entry.Providers);
+            }
+        }
+        if (!prometheusInScope) return [.. AllMetrics];
+
+        var disabled = new SortedSet<IstioMetric>();
+        var parentNamesPrometheus = true;
+        foreach (var level in levels)
+        {
+            foreach (var entry in level.Spec.Metrics)
+            {
+                var namesPrometheus = entry.Providers.Count > 0 ? NamesPrometheus(entry.Providers) : parentNamesPrometheus;
+                parentNamesPrometheus = namesPrometheus;
+                if (!namesPrometheus) continue;
+                foreach (var metricOverride in entry.Overrides)
+                {
+                    var match = metricOverride.Match;
+                    if (metricOverride.Disabled is not { } off || match?.CustomMetric is not null || !Matches(match?.Mode, side)) continue;
+                    foreach (var metric in match?.Metric is { } named && named != TelemetryMetric.AllMetrics ? [Standard(named)] : AllMetrics)
+                    {
+                        if (metric == IstioMetric.Unspecified) continue;
+                        if (off) disabled.Add(metric);
+                        else disabled.Remove(metric);
+                    }
+                }
+            }
+        }
+        return [.. disabled];
+    }
+
+    private static readonly IstioMetric[] AllMetrics =
+    [
+        IstioMetric.RequestCount, IstioMetric.RequestDuration, IstioMetric.RequestSize, IstioMetric.ResponseSize,
+        IstioMetric.TcpOpenedConnections, IstioMetric.TcpClosedConnections, IstioMetric.TcpSentBytes, IstioMetric.TcpReceivedBytes,
+    ];
+
+    /// <summary>The proxy's metric; Unspecified for the gRPC message counts, which this proxy does not record.</summary>
+    private static IstioMetric Standard(TelemetryMetric metric) => metric switch
+    {
+        TelemetryMetric.RequestCount => IstioMetric.RequestCount,
+        TelemetryMetric.RequestDuration => IstioMetric.RequestDuration,
+        TelemetryMetric.RequestSize => IstioMetric.RequestSize,
+        TelemetryMetric.ResponseSize => IstioMetric.ResponseSize,
+        TelemetryMetric.TcpOpenedConnections => IstioMetric.TcpOpenedConnections,
+        TelemetryMetric.TcpClosedConnections => IstioMetric.TcpClosedConnections,
+        TelemetryMetric.TcpSentBytes => IstioMetric.TcpSentBytes,
+        TelemetryMetric.TcpReceivedBytes => IstioMetric.TcpReceivedBytes,
+        _ => IstioMetric.Unspecified,
+    };
+
+    private static bool NamesPrometheus(IReadOnlyList<TelemetryProviderRef> providers)
+    {
+        foreach (var provider in providers)
+        {
+            if (TelemetryValidator.IsPrometheus(provider.Name)) return true;
+        }
+        return false;
+    }
+
+    private static bool NamesEnvoy(IReadOnlyList<TelemetryProviderRef> providers)
+    {
+        foreach (var provider in providers)
+        {
+            if (TelemetryValidator.IsEnvoy(provider.Name)) return true;
+        }
+        return false;
+    }
+
+    private static bool Matches(WorkloadModeMatch? match, WorkloadMode side) => Matches(match?.Mode, side);
+
+    private static bool Matches(WorkloadMode? mode, WorkloadMode side) => mode is null or WorkloadMode.ClientAndServer || mode == side;
+
+    private static SpanCustomTag CustomTag(string name, CustomTag tag) => tag switch
+    {
+        { Literal: { } literal } => new SpanCustomTag { Tag = name, Source = SpanTagSource.Literal, Value = literal.Value },
+        { Environment: { } environment } => new SpanCustomTag
+            { Tag = name, Source = SpanTagSource.Environment, Value = environment.Name, DefaultValue = environment.DefaultValue },
+        { Header: { } header } => new SpanCustomTag
+            { Tag = name, Source = SpanTagSource.RequestHeader, Value = header.Name, DefaultValue = header.DefaultValue },
+        _ => new SpanCustomTag { Tag = name, Source = SpanTagSource.Literal },
+    };
+}

@@ -1,0 +1,68 @@
+using Mesh.Contracts.Discovery;
+using Mesh.Proxy.Model;
+using Mesh.Proxy.Observability.Metrics;
+
+namespace Mesh.Proxy.Configuration;
+
+/// <summary>Compiles a listener's telemetry, rejecting a sampling percentage outside 0-100, a tag without a name and an unknown metric.</summary>
+internal static class ListenerTelemetryCompiler
+{
+    public static ListenerTelemetryModel Compile(ListenerTelemetry telemetry, string path)
+    {
+        if (telemetry.HasTraceSamplingPercent && !(telemetry.TraceSamplingPercent is >= 0 and <= 100))
+        {
+            throw new ConfigRejectedException($"{path}.trace_sampling_percent: {telemetry.TraceSamplingPercent} is not a percentage from 0 to 100");
+        }
+
+        var tags = new SpanTagModel[telemetry.CustomTags.Count];
+        for (var i = 0; i < tags.Length; i++)
+        {
+            var tag = telemetry.CustomTags[i];
+            if (tag.Tag.Length == 0)
+            {
+                throw new ConfigRejectedException($"{path}.custom_tags[{i}].tag: a custom tag needs a name");
+            }
+
+            tags[i] = tag.Source switch
+            {
+                SpanTagSource.Literal => new SpanTagModel(tag.Tag, tag.Value, null, ""),
+                SpanTagSource.Environment => new SpanTagModel(tag.Tag, Environment.GetEnvironmentVariable(tag.Value) is { Length: > 0 } value ? value : tag.DefaultValue, null, ""),
+                SpanTagSource.RequestHeader => new SpanTagModel(tag.Tag, null, tag.Value, tag.DefaultValue),
+                _ => throw new ConfigRejectedException($"{path}.custom_tags[{i}].source: unknown source {(int)tag.Source}"),
+            };
+        }
+
+        var disabled = StandardMetrics.None;
+        for (var i = 0; i < telemetry.DisabledMetrics.Count; i++)
+        {
+            disabled |= telemetry.DisabledMetrics[i] switch
+            {
+                IstioMetric.RequestCount => StandardMetrics.RequestCount,
+                IstioMetric.RequestDuration => StandardMetrics.RequestDuration,
+                IstioMetric.RequestSize => StandardMetrics.RequestSize,
+                IstioMetric.ResponseSize => StandardMetrics.ResponseSize,
+                IstioMetric.TcpOpenedConnections => StandardMetrics.TcpOpenedConnections,
+                IstioMetric.TcpClosedConnections => StandardMetrics.TcpClosedConnections,
+                IstioMetric.TcpSentBytes => StandardMetrics.TcpSentBytes,
+                IstioMetric.TcpReceivedBytes => StandardMetrics.TcpReceivedBytes,
+                var other => throw new ConfigRejectedException($"{path}.disabled_metrics[{i}]: unknown metric {(int)other}"),
+            };
+        }
+
+        return new ListenerTelemetryModel
+        {
+            DisabledMetrics = disabled,
+            AccessLog = telemetry.AccessLog switch
+            {
+                TelemetrySwitch.On => true,
+                TelemetrySwitch.Off => false,
+                TelemetrySwitch.Unset => null,
+                _ => throw new ConfigRejectedException($"{path}.access_log: unknown value {(int)telemetry.AccessLog}"),
+            },
+            SamplingPercent = telemetry.HasTraceSamplingPercent ? telemetry.TraceSamplingPercent : null,
+            ReportSpans = !telemetry.DisableSpanReporting,
+            IstioTags = !telemetry.DisableIstioTags,
+            CustomTags = tags,
+        };
+    }
+}

@@ -1,0 +1,38 @@
+using Mesh.Proxy.Observability.Metrics;
+using Microsoft.AspNetCore.Http;
+
+namespace Mesh.Proxy.Model;
+
+/// <summary>
+/// What Istio's Telemetry resources say of one listener's traffic, compiled with the listener: a null setting leaves
+/// the proxy's flags (--access-log, --trace-sampling) in charge. Environment tags are read once, here.
+/// </summary>
+internal sealed class ListenerTelemetryModel
+{
+    public bool? AccessLog { get; init; }
+
+    /// <summary>0 to 100: the share of requests without a caller's decision that are traced.</summary>
+    public double? SamplingPercent { get; init; }
+
+    /// <summary>False: sampled requests get no spans, while their trace context and decision still travel on.</summary>
+    public bool ReportSpans { get; init; } = true;
+
+    /// <summary>False: spans leave out the istio.* tags.</summary>
+    public bool IstioTags { get; init; } = true;
+
+    public SpanTagModel[] CustomTags { get; init; } = [];
+
+    /// <summary>Istio's standard metrics not recorded for this listener's traffic.</summary>
+    public StandardMetrics DisabledMetrics { get; init; }
+}
+
+/// <summary>A custom span tag: a fixed value (a literal, or an environment variable read at compile time), or a request header's.</summary>
+internal sealed record SpanTagModel(string Tag, string? Value, string? HeaderName, string DefaultValue)
+{
+    public string ValueFor(HttpRequest request)
+    {
+        if (HeaderName is null) return Value!;
+        var header = request.Headers[HeaderName];
+        return header.Count > 0 && !string.IsNullOrEmpty(header[0]) ? header.ToString() : DefaultValue;
+    }
+}
