@@ -12,6 +12,7 @@ FROM ${SDK_IMAGE} AS build
 WORKDIR /src
 # Restore first, from the project files alone: the package layer is reused until a project's references change.
 COPY global.json Directory.Build.props Directory.Packages.props ./
+COPY src/Cel/Mesh.Cel.csproj src/Cel/
 COPY src/Contracts/Mesh.Contracts.csproj src/Contracts/
 COPY src/ControlPlane/Mesh.ControlPlane.csproj src/ControlPlane/
 COPY src/Injection/Mesh.Injection.csproj src/Injection/

@@ -1,4 +1,5 @@
 // What Istio's Telemetry resources say of one proxy's traffic, as its listeners carry it.
+using Mesh.Cel;
 using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Model;
 using Mesh.Istio.Observability;
@@ -65,7 +66,7 @@ internal static class TelemetryResolver
     /// <summary>One side's settings, each field from the most specific level that sets it; null when none does.</summary>
     private static ListenerTelemetry? Side(List<Telemetry> levels, WorkloadMode side)
     {
-        var result = new ListenerTelemetry { AccessLog = AccessLog(levels, side) };
+        var result = new ListenerTelemetry { AccessLog = AccessLog(levels, side), AccessLogFilter = AccessLogFilter(levels, side) };
         result.DisabledMetrics.AddRange(DisabledMetrics(levels, side));
         foreach (var level in levels)
         {
@@ -190,6 +191,23 @@ internal static class TelemetryResolver
             if (TelemetryValidator.IsPrometheus(provider.Name)) return true;
         }
         return false;
+    }
+
+    /// <summary>
+    /// Istio's filter for a provider: that of the last entry for this side naming the provider explicitly; empty when
+    /// it has none, or one the proxies cannot evaluate (the loader warned of it).
+    /// </summary>
+    private static string AccessLogFilter(List<Telemetry> levels, WorkloadMode side)
+    {
+        var filter = "";
+        foreach (var level in levels)
+        {
+            foreach (var entry in level.Spec.AccessLogging)
+            {
+                if (Matches(entry.Match, side) && NamesEnvoy(entry.Providers)) filter = entry.Filter?.Expression ?? "";
+            }
+        }
+        return filter.Length > 0 && CelExpression.TryParse(filter, out _, out _) ? filter : "";
     }
 
     private static bool NamesEnvoy(IReadOnlyList<TelemetryProviderRef> providers)

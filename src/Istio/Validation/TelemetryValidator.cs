@@ -1,3 +1,4 @@
+using Mesh.Cel;
 using Mesh.Istio.Loading;
 using Mesh.Istio.Observability;
 
@@ -38,6 +39,13 @@ internal static class TelemetryValidator
             var path = FieldPaths.Index("spec.accessLogging", i);
             var providers = spec.AccessLogging[i].Providers;
             Providers(providers, path, p);
+            if (spec.AccessLogging[i].Filter is { } filter && !CelExpression.TryParse(filter.Expression, out _, out var error))
+            {
+                p.Warning(FieldPaths.Field(path, "filter.expression"),
+                    $"\"{filter.Expression}\" is not an expression this mesh evaluates ({error}): the log is written unfiltered. "
+                    + "Supported: Envoy's request, response, connection, source, destination and upstream attributes, request.headers['name'], "
+                    + "comparisons, && || !, in, contains, startsWith, endsWith, matches");
+            }
             for (var j = 0; j < providers.Count; j++)
             {
                 if (providers[j].Name.Length > 0 && !IsEnvoy(providers[j].Name))

@@ -1,10 +1,11 @@
+using Mesh.Cel;
 using Mesh.Contracts.Discovery;
 using Mesh.Proxy.Model;
 using Mesh.Proxy.Observability.Metrics;
 
 namespace Mesh.Proxy.Configuration;
 
-/// <summary>Compiles a listener's telemetry, rejecting a sampling percentage outside 0-100, a tag without a name and an unknown metric.</summary>
+/// <summary>Compiles a listener's telemetry, rejecting a sampling percentage outside 0-100, a tag without a name, an unknown metric and a filter outside the CEL subset.</summary>
 internal static class ListenerTelemetryCompiler
 {
     public static ListenerTelemetryModel Compile(ListenerTelemetry telemetry, string path)
@@ -49,8 +50,15 @@ internal static class ListenerTelemetryCompiler
             };
         }
 
+        CelExpression? filter = null;
+        if (telemetry.AccessLogFilter.Length > 0 && !CelExpression.TryParse(telemetry.AccessLogFilter, out filter, out var filterError))
+        {
+            throw new ConfigRejectedException($"{path}.access_log_filter: {filterError}");
+        }
+
         return new ListenerTelemetryModel
         {
+            AccessLogFilter = filter,
             DisabledMetrics = disabled,
             AccessLog = telemetry.AccessLog switch
             {

@@ -1,3 +1,4 @@
+using Mesh.Cel;
 using Mesh.Proxy.Observability.Metrics;
 using Microsoft.AspNetCore.Http;
 
@@ -10,6 +11,9 @@ namespace Mesh.Proxy.Model;
 internal sealed class ListenerTelemetryModel
 {
     public bool? AccessLog { get; init; }
+
+    /// <summary>When set, a line is written only for the requests and connections it is true of.</summary>
+    public CelExpression? AccessLogFilter { get; init; }
 
     /// <summary>0 to 100: the share of requests without a caller's decision that are traced.</summary>
     public double? SamplingPercent { get; init; }

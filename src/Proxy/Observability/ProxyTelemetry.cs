@@ -126,7 +126,12 @@ internal sealed class ProxyTelemetry
 
         if (observation.AccessLog)
         {
-            _accessLog.Write(AccessLogRecordOf(context, feature, observation, responseCode, flags, durationMs, requestBytes, responseBytes));
+            var record = AccessLogRecordOf(context, feature, observation, responseCode, flags, durationMs, requestBytes, responseBytes);
+            if (feature.Telemetry?.AccessLogFilter is not { } filter
+                || filter.Matches(new AccessLogAttributes(record, context.Request, observation.PeerPrincipal is not null)))
+            {
+                _accessLog.Write(record);
+            }
         }
     }
 

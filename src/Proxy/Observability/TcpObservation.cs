@@ -22,6 +22,9 @@ internal sealed class TcpObservation
     /// <summary>Whether the connection's access log line is written (its listener's Telemetry, else --access-log).</summary>
     public bool AccessLog { get; init; }
 
+    /// <summary>Its listener's Telemetry filter: the line is written only when it is true of the connection.</summary>
+    public Mesh.Cel.CelExpression? AccessLogFilter { get; init; }
+
     /// <summary>The standard metrics its listener's Telemetry turned off.</summary>
     public StandardMetrics DisabledMetrics { get; init; }
 

@@ -43,7 +43,13 @@ internal sealed class TcpTelemetry(ProxyTelemetry telemetry, ProxyOptions option
         (observation.Edge ?? Open(observation)).ConnectionClosed(observation.DisabledMetrics);
         if (observation.AccessLog)
         {
-            accessLog.Write(Record(observation, duration));
+            var record = Record(observation, duration);
+            if (observation.AccessLogFilter is { } filter && !filter.Matches(new AccessLogAttributes(record, null, observation.PeerSpiffeId is not null)))
+            {
+                return;
+            }
+
+            accessLog.Write(record);
         }
     }
 

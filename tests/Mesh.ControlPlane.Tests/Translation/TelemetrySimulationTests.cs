@@ -198,4 +198,35 @@ public sealed class TelemetrySimulationTests
 
         Assert.All(sidecar.Resources.Listeners, l => Assert.Equal(8, l.Telemetry.DisabledMetrics.Count));
     }
+
+    [Fact]
+    public void AccessLogFilter_FromTheLastEntryNamingEnvoy_OneTheProxiesCannotEvaluateIsLeftOut()
+    {
+        var snapshot = Simulation.Load(DemoYaml.Workloads, """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: { name: mesh-default, namespace: istio-system }
+            spec:
+              accessLogging:
+              - providers: [{ name: envoy }]
+                filter: { expression: "response.code >= 400" }
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: { name: backend-logs, namespace: default }
+            spec:
+              selector: { matchLabels: { app: backend } }
+              accessLogging:
+              - match: { mode: SERVER }
+                providers: [{ name: envoy }]
+                filter: { expression: "size(request.path) > 3" }
+            """);
+        var backend = Simulation.Of(snapshot, TestNodes.Sidecar("backend-v1")).Resources.Listeners;
+        var frontend = Simulation.Of(snapshot, TestNodes.Sidecar("frontend-v1")).Resources.Listeners;
+
+        Assert.All(frontend, l => Assert.Equal((TelemetrySwitch.On, "response.code >= 400"), (l.Telemetry.AccessLog, l.Telemetry.AccessLogFilter)));
+        Assert.All(backend.Where(l => l.Direction != TrafficDirection.Inbound), l => Assert.Equal("response.code >= 400", l.Telemetry.AccessLogFilter));
+        // The backend's own entry names envoy for the server side, with a filter outside the subset: unfiltered.
+        Assert.All(backend.Where(l => l.Direction == TrafficDirection.Inbound), l => Assert.Equal((TelemetrySwitch.On, ""), (l.Telemetry.AccessLog, l.Telemetry.AccessLogFilter)));
+    }
 }

@@ -48,6 +48,7 @@ internal sealed class TcpProxy(
             StartTimestamp = started,
             AccessLog = accessLog,
             DisabledMetrics = listener.Telemetry?.DisabledMetrics ?? StandardMetrics.None,
+            AccessLogFilter = listener.Telemetry?.AccessLogFilter,
             StartTime = accessLog ? time.GetUtcNow() : default,
             Remote = connection.RemoteEndPoint as IPEndPoint,
             OriginalDestination = original,
