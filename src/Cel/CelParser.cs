@@ -145,6 +145,12 @@ internal sealed class CelParser(string text)
         var identifier = ReadIdentifier() ?? throw Error($"unexpected '{c}'");
         if (identifier == "true") return new LiteralNode(CelValue.Of(true));
         if (identifier == "false") return new LiteralNode(CelValue.Of(false));
+        SkipSpace();
+        if (_position < text.Length && text[_position] == '(')
+        {
+            throw Error($"function '{identifier}' is not supported (contains, startsWith, endsWith and matches are, called on a string: request.url_path.contains('x'))", start);
+        }
+
         var path = identifier;
         while (PeekAttributeSegment() is { } segment)
         {

@@ -33,7 +33,7 @@ internal static class TelemetryResolver
     }
 
     /// <summary>The Telemetries that apply to a proxy of this namespace and these labels, least specific first.</summary>
-    public static List<Telemetry> Applying(MeshSnapshot snapshot, string proxyNamespace, IReadOnlyDictionary<string, string> labels)
+    private static List<Telemetry> Applying(MeshSnapshot snapshot, string proxyNamespace, IReadOnlyDictionary<string, string> labels)
     {
         Telemetry? root = null, ofNamespace = null;
         List<Telemetry>? selecting = null;
@@ -60,7 +60,7 @@ internal static class TelemetryResolver
     }
 
     /// <summary>No selector labels and no targetRefs: the namespace's (or, in the root namespace, the mesh's) Telemetry.</summary>
-    public static bool IsNamespaceWide(TelemetrySpec spec) =>
+    private static bool IsNamespaceWide(TelemetrySpec spec) =>
         spec.TargetRef is null && spec.TargetRefs.Count == 0 && (spec.Selector?.MatchLabels.Count ?? 0) == 0;
 
     /// <summary>One side's settings, each field from the most specific level that sets it; null when none does.</summary>

@@ -106,7 +106,7 @@ public sealed class TelemetryLoaderTests
 
     [Theory]
     [InlineData("accessLogging: [{ providers: [{ name: otel-als }] }]", "spec.accessLogging[0].providers[0].name", "provider \"otel-als\" is not implemented by this mesh")]
-    [InlineData("accessLogging: [{ providers: [{ name: envoy }], filter: { expression: 'size(request.path) > 3' } }]", "spec.accessLogging[0].filter.expression", "is not an expression this mesh evaluates (at 1: attribute 'size' is not supported): the log is written unfiltered")]
+    [InlineData("accessLogging: [{ providers: [{ name: envoy }], filter: { expression: 'size(request.path) > 3' } }]", "spec.accessLogging[0].filter.expression", "is not an expression this mesh evaluates (at 1: function 'size' is not supported")]
     [InlineData("metrics: [{ providers: [{ name: stackdriver }] }]", "spec.metrics[0].providers[0].name", "provider \"stackdriver\" is not implemented by this mesh")]
     [InlineData("tracing: [{ randomSamplingPercentage: 5 }, { disableSpanReporting: true }]", "spec.tracing", "multiple tracing is not currently supported")]
     [InlineData("tracing: [{ providers: [{ name: a }, { name: b }] }]", "spec.tracing[0].providers", "multiple providers is not currently supported")]

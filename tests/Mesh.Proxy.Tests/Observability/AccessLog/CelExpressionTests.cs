@@ -42,6 +42,7 @@ public sealed class CelExpressionTests
     [Theory]
     [InlineData("response.status >= 400", "attribute 'response.status' is not supported")]
     [InlineData("request.url_path.size() > 3", "function 'size' is not supported")]
+    [InlineData("has(request.headers.x)", "function 'has' is not supported")]
     [InlineData("request.url_path.contains('a'", "expected ')'")]
     [InlineData("request.headers['x'", "expected ']'")]
     [InlineData("request.headers[x] == 'a'", "indexed by a string literal")]
