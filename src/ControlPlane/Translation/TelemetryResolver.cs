@@ -67,7 +67,7 @@ internal static class TelemetryResolver
     private static ListenerTelemetry? Side(List<Telemetry> levels, WorkloadMode side)
     {
         var result = new ListenerTelemetry { AccessLog = AccessLog(levels, side), AccessLogFilter = AccessLogFilter(levels, side) };
-        result.DisabledMetrics.AddRange(DisabledMetrics(levels, side));
+        MetricOverrides(levels, side, result);
         foreach (var level in levels)
         {
             foreach (var tracing in level.Spec.Tracing)
@@ -123,11 +123,12 @@ internal static class TelemetryResolver
     /// <summary>
     /// Istio's mergeMetrics for the one metrics provider this mesh has, prometheus (the default provider of Istio's
     /// install): the providers in scope are those of the last entry that names any, else prometheus; an entry naming
-    /// none acts on the previous entry's; each override's <c>disabled</c> sets or clears its metrics (all ten when it
-    /// names none, or ALL_METRICS) for its mode. Out of scope, prometheus records nothing, as Istio then installs no
-    /// prometheus stats. Custom metrics are not ours (the analyzer says so).
+    /// none acts on the previous entry's; each override applies to its metrics (all of them when it names none, or
+    /// ALL_METRICS) for its mode: <c>disabled</c> sets or clears them, and each tag override replaces the one before
+    /// for its tag. Out of scope, prometheus records nothing, as Istio then installs no prometheus stats. Custom
+    /// metrics are not ours (the analyzer says so); an UPSERT is a validation warning.
     /// </summary>
-    private static List<IstioMetric> DisabledMetrics(List<Telemetry> levels, WorkloadMode side)
+    private static void MetricOverrides(List<Telemetry> levels, WorkloadMode side, ListenerTelemetry result)
     {
         var prometheusInScope = true;
         foreach (var level in levels)
@@ -137,9 +138,14 @@ internal static class TelemetryResolver
                 if (entry.Providers.Count > 0) prometheusInScope = NamesPrometheus(entry.Providers);
             }
         }
-        if (!prometheusInScope) return [.. AllMetrics];
+        if (!prometheusInScope)
+        {
+            result.DisabledMetrics.AddRange(AllMetrics);
+            return;
+        }
 
         var disabled = new SortedSet<IstioMetric>();
+        var tags = new SortedDictionary<IstioMetric, SortedDictionary<string, TagOperation>>();
         var parentNamesPrometheus = true;
         foreach (var level in levels)
         {
@@ -151,17 +157,32 @@ internal static class TelemetryResolver
                 foreach (var metricOverride in entry.Overrides)
                 {
                     var match = metricOverride.Match;
-                    if (metricOverride.Disabled is not { } off || match?.CustomMetric is not null || !Matches(match?.Mode, side)) continue;
+                    if (match?.CustomMetric is not null || !Matches(match?.Mode, side)) continue;
                     foreach (var metric in match?.Metric is { } named && named != TelemetryMetric.AllMetrics ? [Standard(named)] : AllMetrics)
                     {
                         if (metric == IstioMetric.Unspecified) continue;
-                        if (off) disabled.Add(metric);
-                        else disabled.Remove(metric);
+                        if (metricOverride.Disabled == true) disabled.Add(metric);
+                        else if (metricOverride.Disabled == false) disabled.Remove(metric);
+                        foreach (var (tag, tagOverride) in metricOverride.TagOverrides)
+                        {
+                            if (!tags.TryGetValue(metric, out var ofMetric)) tags[metric] = ofMetric = new(StringComparer.Ordinal);
+                            ofMetric[tag] = tagOverride.Operation;
+                        }
                     }
                 }
             }
         }
-        return [.. disabled];
+
+        result.DisabledMetrics.AddRange(disabled);
+        foreach (var (metric, ofMetric) in tags)
+        {
+            var removal = new MetricLabelRemoval { Metric = metric };
+            foreach (var (tag, operation) in ofMetric)
+            {
+                if (operation == TagOperation.Remove) removal.Labels.Add(tag);
+            }
+            if (removal.Labels.Count > 0) result.RemovedMetricLabels.Add(removal);
+        }
     }
 
     private static readonly IstioMetric[] AllMetrics =

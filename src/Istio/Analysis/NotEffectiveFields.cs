@@ -39,7 +39,6 @@ public static class NotEffectiveFields
         new("EnvoyFilter", "", "EnvoyFilter is not implemented: this proxy is not Envoy"),
         new("WorkloadGroup", "", "WorkloadGroup is not implemented: declare each workload with a WorkloadEntry"),
         new("ProxyConfig", "", "ProxyConfig is not implemented"),
-        new("Telemetry", "spec.metrics[*].overrides[*].tagOverrides", "changing metric labels is not implemented: Istio's standard metrics keep their standard labels"),
         new("Telemetry", "spec.metrics[*].overrides[*].match.customMetric", "custom metrics are not implemented: only Istio's standard metrics can be turned off"),
         new("Telemetry", "spec.metrics[*].reportingInterval", "there is no reporting interval to set: TCP byte counters move as the bytes flow"),
         new("Telemetry", "spec.tracing[*].providers", "a Telemetry does not choose where spans go: each proxy exports to its OTLP endpoint (meshConfig defaultProviders.tracing)"),

@@ -7,8 +7,8 @@ namespace Mesh.Istio.Validation;
 /// <summary>
 /// Istio's ValidateTelemetry: one way of targeting, provider names, the sampling percentage, custom tags and metric
 /// overrides, with Istio's messages. Plus what this mesh does differently: access logs have one provider, the built-in
-/// <c>envoy</c> (the proxy's stdout), and metrics one, <c>prometheus</c>, so naming another is a warning; the fields
-/// that take no effect at all are the analyzer's (MESH0001).
+/// <c>envoy</c> (the proxy's stdout), and metrics one, <c>prometheus</c>, so naming another is a warning, as are a
+/// filter outside the CEL subset and a tag UPSERT; the fields that take no effect at all are the analyzer's (MESH0001).
 /// </summary>
 internal static class TelemetryValidator
 {
@@ -115,6 +115,10 @@ internal static class TelemetryValidator
                 if (name.Length == 0) p.Warning(tagPath, "tagOverrides.name may not be empty");
                 if (tag.Operation == TagOperation.Upsert && tag.Value is null) p.Error(tagPath, "tagOverrides.value must be set when operation is UPSERT");
                 if (tag.Operation == TagOperation.Remove && tag.Value is not null) p.Error(tagPath, "tagOverrides.value may only be set when operation is UPSERT");
+                if (tag.Operation == TagOperation.Upsert && tag.Value is not null)
+                {
+                    p.Warning(tagPath, $"UPSERT is not implemented by this mesh: the metrics keep Istio's standard labels, so '{name}' is neither added nor changed (REMOVE is implemented)");
+                }
             }
         }
     }

@@ -36,18 +36,18 @@ internal static class ListenerTelemetryCompiler
         var disabled = StandardMetrics.None;
         for (var i = 0; i < telemetry.DisabledMetrics.Count; i++)
         {
-            disabled |= telemetry.DisabledMetrics[i] switch
-            {
-                IstioMetric.RequestCount => StandardMetrics.RequestCount,
-                IstioMetric.RequestDuration => StandardMetrics.RequestDuration,
-                IstioMetric.RequestSize => StandardMetrics.RequestSize,
-                IstioMetric.ResponseSize => StandardMetrics.ResponseSize,
-                IstioMetric.TcpOpenedConnections => StandardMetrics.TcpOpenedConnections,
-                IstioMetric.TcpClosedConnections => StandardMetrics.TcpClosedConnections,
-                IstioMetric.TcpSentBytes => StandardMetrics.TcpSentBytes,
-                IstioMetric.TcpReceivedBytes => StandardMetrics.TcpReceivedBytes,
-                var other => throw new ConfigRejectedException($"{path}.disabled_metrics[{i}]: unknown metric {(int)other}"),
-            };
+            disabled |= Metric(telemetry.DisabledMetrics[i], $"{path}.disabled_metrics[{i}]");
+        }
+
+        var removed = new Dictionary<StandardMetrics, int[]>();
+        for (var i = 0; i < telemetry.RemovedMetricLabels.Count; i++)
+        {
+            var removal = telemetry.RemovedMetricLabels[i];
+            var metric = Metric(removal.Metric, $"{path}.removed_metric_labels[{i}].metric");
+            var names = (metric & TcpMetrics) != 0 ? IstioLabelNames.TcpArray : IstioLabelNames.RequestArray;
+            // A label the metric does not carry has nothing to remove, as in Istio.
+            var indices = removal.Labels.Select(label => Array.IndexOf(names, label)).Where(index => index >= 0).Distinct().ToArray();
+            if (indices.Length > 0) removed[metric] = indices;
         }
 
         CelExpression? filter = null;
@@ -59,7 +59,7 @@ internal static class ListenerTelemetryCompiler
         return new ListenerTelemetryModel
         {
             AccessLogFilter = filter,
-            DisabledMetrics = disabled,
+            Metrics = disabled == StandardMetrics.None && removed.Count == 0 ? null : new MetricsPolicy(disabled, removed),
             AccessLog = telemetry.AccessLog switch
             {
                 TelemetrySwitch.On => true,
@@ -73,4 +73,20 @@ internal static class ListenerTelemetryCompiler
             CustomTags = tags,
         };
     }
+
+    private const StandardMetrics TcpMetrics =
+        StandardMetrics.TcpOpenedConnections | StandardMetrics.TcpClosedConnections | StandardMetrics.TcpSentBytes | StandardMetrics.TcpReceivedBytes;
+
+    private static StandardMetrics Metric(IstioMetric metric, string path) => metric switch
+    {
+        IstioMetric.RequestCount => StandardMetrics.RequestCount,
+        IstioMetric.RequestDuration => StandardMetrics.RequestDuration,
+        IstioMetric.RequestSize => StandardMetrics.RequestSize,
+        IstioMetric.ResponseSize => StandardMetrics.ResponseSize,
+        IstioMetric.TcpOpenedConnections => StandardMetrics.TcpOpenedConnections,
+        IstioMetric.TcpClosedConnections => StandardMetrics.TcpClosedConnections,
+        IstioMetric.TcpSentBytes => StandardMetrics.TcpSentBytes,
+        IstioMetric.TcpReceivedBytes => StandardMetrics.TcpReceivedBytes,
+        var other => throw new ConfigRejectedException($"{path}: unknown metric {(int)other}"),
+    };
 }

@@ -26,8 +26,8 @@ internal sealed class ListenerTelemetryModel
 
     public SpanTagModel[] CustomTags { get; init; } = [];
 
-    /// <summary>Istio's standard metrics not recorded for this listener's traffic.</summary>
-    public StandardMetrics DisabledMetrics { get; init; }
+    /// <summary>Istio's standard metrics not recorded for this listener's traffic, and labels left out; null: all, whole.</summary>
+    public MetricsPolicy? Metrics { get; init; }
 }
 
 /// <summary>A custom span tag: a fixed value (a literal, or an environment variable read at compile time), or a request header's.</summary>

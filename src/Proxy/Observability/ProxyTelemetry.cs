@@ -77,7 +77,7 @@ internal sealed class ProxyTelemetry
         var accessLog = telemetry?.AccessLog ?? _accessLog.Enabled;
         var startTime = accessLog ? _timeProvider.GetUtcNow() : default;
         return new RequestObservation(snapshot, direction, _timeProvider.GetTimestamp(), startTime, peerMetadata, principal, accessLog,
-            telemetry?.DisabledMetrics ?? StandardMetrics.None);
+            telemetry?.Metrics);
     }
 
     /// <summary>

@@ -14,10 +14,10 @@ internal readonly struct RequestObservation
 {
     public RequestObservation(
         ProxySnapshot snapshot, TrafficDirection direction, long startTimestamp, DateTimeOffset startTime, string? peerMetadata, string? peerPrincipal,
-        bool accessLog, StandardMetrics disabledMetrics = StandardMetrics.None)
+        bool accessLog, MetricsPolicy? metrics = null)
     {
         AccessLog = accessLog;
-        DisabledMetrics = disabledMetrics;
+        Metrics = metrics;
         Snapshot = snapshot;
         Direction = direction;
         StartTimestamp = startTimestamp;
@@ -36,8 +36,8 @@ internal readonly struct RequestObservation
     /// <summary>Whether the request's access log line is written: its listener's Telemetry, else the proxy's --access-log.</summary>
     public bool AccessLog { get; }
 
-    /// <summary>The standard metrics its listener's Telemetry turned off.</summary>
-    public StandardMetrics DisabledMetrics { get; }
+    /// <summary>What its listener's Telemetry says of the standard metrics; null: all recorded, labels whole.</summary>
+    public MetricsPolicy? Metrics { get; }
 
     /// <summary>Wall-clock start, read only when access logs are on.</summary>
     public DateTimeOffset StartTime { get; }

@@ -25,8 +25,8 @@ internal sealed class TcpObservation
     /// <summary>Its listener's Telemetry filter: the line is written only when it is true of the connection.</summary>
     public Mesh.Cel.CelExpression? AccessLogFilter { get; init; }
 
-    /// <summary>The standard metrics its listener's Telemetry turned off.</summary>
-    public StandardMetrics DisabledMetrics { get; init; }
+    /// <summary>What its listener's Telemetry says of the standard metrics; null: all recorded, labels whole.</summary>
+    public MetricsPolicy? Metrics { get; init; }
 
     /// <summary>Wall-clock start, read only when the access log is on.</summary>
     public DateTimeOffset StartTime { get; init; }

@@ -33,14 +33,14 @@ internal sealed class TcpTelemetry(ProxyTelemetry telemetry, ProxyOptions option
     {
         var edge = Resolve(observation);
         observation.Edge = edge;
-        edge.ConnectionOpened(observation.DisabledMetrics);
+        edge.ConnectionOpened(observation.Metrics);
         return edge;
     }
 
     /// <summary>Counts the connection as closed and writes its access log line when the log is on.</summary>
     public void Close(TcpObservation observation, TimeSpan duration)
     {
-        (observation.Edge ?? Open(observation)).ConnectionClosed(observation.DisabledMetrics);
+        (observation.Edge ?? Open(observation)).ConnectionClosed(observation.Metrics);
         if (observation.AccessLog)
         {
             var record = Record(observation, duration);

@@ -229,4 +229,42 @@ public sealed class TelemetrySimulationTests
         // The backend's own entry names envoy for the server side, with a filter outside the subset: unfiltered.
         Assert.All(backend.Where(l => l.Direction == TrafficDirection.Inbound), l => Assert.Equal((TelemetrySwitch.On, ""), (l.Telemetry.AccessLog, l.Telemetry.AccessLogFilter)));
     }
+
+    [Fact]
+    public void TagOverrides_RemoveLeavesTheLabelOut_ALaterUpsertOfTheSameTagTakesItBack()
+    {
+        var snapshot = Simulation.Load(DemoYaml.Workloads, """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: { name: mesh-default, namespace: istio-system }
+            spec:
+              metrics:
+              - overrides:
+                - tagOverrides:
+                    destination_canonical_revision: { operation: REMOVE }
+                    request_protocol: { operation: REMOVE }
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: { name: backend-metrics, namespace: default }
+            spec:
+              selector: { matchLabels: { app: backend } }
+              metrics:
+              - overrides:
+                - match: { metric: REQUEST_COUNT, mode: SERVER }
+                  tagOverrides:
+                    request_protocol: { value: request.protocol }
+            """);
+        var backend = Simulation.Of(snapshot, TestNodes.Sidecar("backend-v1")).Resources.Listeners;
+        var frontend = Simulation.Of(snapshot, TestNodes.Sidecar("frontend-v1")).Resources.Listeners;
+
+        static string[] Removed(Listener listener, IstioMetric metric) =>
+            [.. listener.Telemetry.RemovedMetricLabels.Single(r => r.Metric == metric).Labels];
+        Assert.All(frontend, l => Assert.Equal(8, l.Telemetry.RemovedMetricLabels.Count));
+        Assert.All(frontend, l => Assert.Equal(["destination_canonical_revision", "request_protocol"], Removed(l, IstioMetric.TcpSentBytes)));
+        var inbound = backend.Where(l => l.Direction == TrafficDirection.Inbound).ToList();
+        Assert.NotEmpty(inbound);
+        Assert.All(inbound, l => Assert.Equal(["destination_canonical_revision"], Removed(l, IstioMetric.RequestCount)));
+        Assert.All(inbound, l => Assert.Equal(["destination_canonical_revision", "request_protocol"], Removed(l, IstioMetric.RequestDuration)));
+    }
 }

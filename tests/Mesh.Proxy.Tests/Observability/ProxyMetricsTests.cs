@@ -74,6 +74,47 @@ public sealed class ProxyMetricsTests
         Assert.DoesNotContain("istio_request_bytes_count{", metrics, StringComparison.Ordinal);
         Assert.Equal(1, Exposition.Series(metrics, "istio_request_duration_milliseconds_count", ("reporter", "source")).Value);
         Assert.Equal(1, Exposition.Series(metrics, "istio_response_bytes_count", ("reporter", "source")).Value);
+
+        // The Telemetry goes away: the next request is counted, in the same series a proxy without it would have.
+        listener.Telemetry = null;
+        await proxy.ApplyAsync([BackendClusterConfig()], [BackendEndpoints(upstream.Port)], listener,
+            Routes("outbound", Host("backend:9080", ["*"], ToCluster(BackendCluster))));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/b")).StatusCode);
+        metrics = await Exposition.ScrapeAfterRequestsAsync(proxy.Admin, 2);
+        Assert.Equal(1, Exposition.Series(metrics, "istio_requests_total", ("reporter", "source")).Value);
+        Assert.Equal(2, Exposition.Series(metrics, "istio_response_bytes_count", ("reporter", "source")).Value);
+    }
+
+    [Fact]
+    public async Task Outbound_ListenerTelemetryRemovesALabel_WrittenEmpty_WhichPrometheusTakesAsNoLabel()
+    {
+        await using var upstream = await UpstreamServer.StartAsync(UpstreamServer.Echo);
+        await using var proxy = await TestProxy.StartAsync();
+        var port = FreePort.Next();
+        var listener = Listener("outbound", port, "outbound");
+        listener.Telemetry = new ListenerTelemetry
+        {
+            RemovedMetricLabels = { new MetricLabelRemoval { Metric = IstioMetric.RequestCount, Labels = { "destination_version", "no_such_label" } } },
+        };
+        await proxy.ApplyAsync([BackendClusterConfig()], [BackendEndpoints(upstream.Port)], listener,
+            Routes("outbound", Host("backend:9080", ["*"], ToCluster(BackendCluster))));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/a")).StatusCode);
+
+        var metrics = await Exposition.ScrapeAfterRequestsAsync(proxy.Admin, 1);
+        var requests = Exposition.Series(metrics, "istio_requests_total", ("reporter", "source"));
+        Assert.Equal(("", "backend-v2"), (requests.Labels["destination_version"], requests.Labels["destination_workload"]));
+        Assert.Equal("v2", Exposition.Series(metrics, "istio_request_duration_milliseconds_count", ("reporter", "source")).Labels["destination_version"]);
+
+        // Without the Telemetry, the next request is counted with the label again.
+        listener.Telemetry = null;
+        await proxy.ApplyAsync([BackendClusterConfig()], [BackendEndpoints(upstream.Port)], listener,
+            Routes("outbound", Host("backend:9080", ["*"], ToCluster(BackendCluster))));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/b")).StatusCode);
+        metrics = await Exposition.ScrapeAfterRequestsAsync(proxy.Admin, 2);
+        Assert.Equal(1, Exposition.Series(metrics, "istio_requests_total", ("reporter", "source"), ("destination_version", "v2")).Value);
+        Assert.Equal(1, Exposition.Series(metrics, "istio_requests_total", ("reporter", "source"), ("destination_version", "")).Value);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ internal sealed class TcpPipe : IDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan _idleTimeout;
     private readonly TcpEdge _edge;
-    private readonly StandardMetrics _disabledMetrics;
+    private readonly MetricsPolicy? _metrics;
     private readonly ITimer? _idleTimer;
     private readonly ITimer? _durationTimer;
     private long _lastActivity;
@@ -28,10 +28,10 @@ internal sealed class TcpPipe : IDisposable
 
     /// <param name="idleTimeout">Envoy's tcp_proxy idle_timeout; zero or less: none.</param>
     /// <param name="maxDuration">Envoy's tcp_proxy max_downstream_connection_duration; zero or less: none.</param>
-    /// <param name="disabledMetrics">The byte counters the listener's Telemetry turned off.</param>
-    public TcpPipe(TimeSpan idleTimeout, TimeSpan maxDuration, TimeProvider time, TcpEdge edge, StandardMetrics disabledMetrics = StandardMetrics.None)
+    /// <param name="metrics">What the listener's Telemetry says of the byte counters; null: counted, labels whole.</param>
+    public TcpPipe(TimeSpan idleTimeout, TimeSpan maxDuration, TimeProvider time, TcpEdge edge, MetricsPolicy? metrics = null)
     {
-        _disabledMetrics = disabledMetrics;
+        _metrics = metrics;
         _time = time;
         _idleTimeout = idleTimeout;
         _edge = edge;
@@ -94,7 +94,7 @@ internal sealed class TcpPipe : IDisposable
                 if (!buffer.IsEmpty)
                 {
                     Carried(ref _received, buffer.Length);
-                    _edge.AddReceivedBytes(buffer.Length, _disabledMetrics);
+                    _edge.AddReceivedBytes(buffer.Length, _metrics);
                 }
 
                 input.AdvanceTo(buffer.End);
@@ -133,7 +133,7 @@ internal sealed class TcpPipe : IDisposable
 
                 output.Advance(read);
                 Carried(ref _sent, read);
-                _edge.AddSentBytes(read, _disabledMetrics);
+                _edge.AddSentBytes(read, _metrics);
                 var flush = await output.FlushAsync(token);
                 if (flush.IsCompleted || flush.IsCanceled)
                 {

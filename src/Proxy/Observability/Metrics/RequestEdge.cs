@@ -25,9 +25,9 @@ internal sealed class RequestEdge
     /// <param name="responseCode">The HTTP status sent downstream; 0 when none was (Envoy's convention).</param>
     /// <param name="grpcStatus">The gRPC status code as text for gRPC requests; null otherwise.</param>
     /// <param name="responseFlags">Envoy's response flags, e.g. <c>UF,URX</c>; null or empty for none (<c>-</c>).</param>
-    /// <param name="disabled">The standard metrics the listener's Telemetry turned off.</param>
+    /// <param name="policy">What the listener's Telemetry says of the standard metrics; null: all of them, labels whole.</param>
     public void Record(int responseCode, string? grpcStatus, string? responseFlags, double durationMilliseconds, long requestBodyBytes, long responseBodyBytes,
-        StandardMetrics disabled = StandardMetrics.None)
+        MetricsPolicy? policy = null)
     {
         var outcome = new ResponseOutcome(
             responseCode,
@@ -38,7 +38,7 @@ internal sealed class RequestEdge
             series = _outcomes.GetOrAdd(outcome, static (key, edge) => edge.Resolve(key), this);
         }
 
-        series.Record(durationMilliseconds, requestBodyBytes, responseBodyBytes, disabled);
+        series.Record(durationMilliseconds, requestBodyBytes, responseBodyBytes, policy);
     }
 
     private RequestOutcomeSeries Resolve(ResponseOutcome outcome)
