@@ -37,19 +37,17 @@ internal sealed class TcpTelemetry(ProxyTelemetry telemetry, ProxyOptions option
         return edge;
     }
 
-    /// <summary>Counts the connection as closed and writes its access log line when the log is on.</summary>
+    /// <summary>Counts the connection as closed and writes its access log line when the log is on and its filter, if any, is true of it.</summary>
     public void Close(TcpObservation observation, TimeSpan duration)
     {
         (observation.Edge ?? Open(observation)).ConnectionClosed(observation.Metrics);
         if (observation.AccessLog)
         {
             var record = Record(observation, duration);
-            if (observation.AccessLogFilter is { } filter && !filter.Matches(new AccessLogAttributes(record, null, observation.PeerSpiffeId is not null)))
+            if (observation.AccessLogFilter is not { } filter || filter.Matches(new AccessLogAttributes(record, null, observation.PeerSpiffeId is not null)))
             {
-                return;
+                accessLog.Write(record);
             }
-
-            accessLog.Write(record);
         }
     }
 

@@ -9,7 +9,6 @@ using Mesh.Proxy.Identity;
 using Mesh.Proxy.Listeners;
 using Mesh.Proxy.Model;
 using Mesh.Proxy.Observability;
-using Mesh.Proxy.Observability.Metrics;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Endpoint = Mesh.Contracts.Discovery.Endpoint;

@@ -126,6 +126,26 @@ public sealed class IstioStandardMetricsTests
     }
 
     [Fact]
+    public void ResolveTcpEdge_UnderAPolicy_SkipsWhatItTurnsOffAndWritesRemovedLabelsEmpty()
+    {
+        var (registry, metrics) = Create();
+        var edge = metrics.ResolveTcpEdge(FrontendToBackend with { RequestProtocol = IstioLabelValues.ProtocolTcp });
+        var protocol = Array.IndexOf(IstioLabelNames.TcpArray, "request_protocol");
+        var policy = new MetricsPolicy(StandardMetrics.TcpSentBytes, new Dictionary<StandardMetrics, int[]> { [StandardMetrics.TcpOpenedConnections] = [protocol] });
+
+        edge.ConnectionOpened(policy);
+        edge.AddReceivedBytes(100, policy);
+        edge.AddSentBytes(250, policy);
+        edge.ConnectionClosed(policy);
+
+        var text = TextExposition.Of(registry);
+        Assert.DoesNotContain("istio_tcp_sent_bytes_total{", text);
+        Assert.Contains("request_protocol=\"\"", text.Split('\n').Single(l => l.StartsWith("istio_tcp_connections_opened_total{", StringComparison.Ordinal)));
+        Assert.Contains("request_protocol=\"tcp\"", text.Split('\n').Single(l => l.StartsWith("istio_tcp_connections_closed_total{", StringComparison.Ordinal)));
+        Assert.Contains("istio_tcp_received_bytes_total{", text);
+    }
+
+    [Fact]
     public void Constructor_RegistersBuildGauge()
     {
         var (registry, _) = Create();
