@@ -51,6 +51,29 @@ public sealed class KubernetesConfigSourceTests
     }
 
     [SkippableFact]
+    public async Task Start_TelemetryAppliedWithKubectlAtV1alpha1_IsReadAsATelemetryAtV1()
+    {
+        Kubectl.SkipUnlessInstalled();
+        await using var cluster = await ClusterFixture.StartAsync();
+        await cluster.CreateIstioCrdsAsync();
+        await cluster.Kubectl.SucceedWithInputAsync("""
+            apiVersion: telemetry.istio.io/v1alpha1
+            kind: Telemetry
+            metadata: { name: logs, namespace: default }
+            spec:
+              accessLogging: [{ providers: [{ name: envoy }] }]
+            """, "apply", "-f", "-");
+        using var source = cluster.CreateSource();
+
+        source.Start();
+
+        var telemetry = Assert.IsType<Mesh.Istio.Observability.Telemetry>(
+            Assert.Single(source.Current.Resources, r => r.Key == new ConfigKey("Telemetry", "default", "logs")));
+        Assert.Equal("envoy", Assert.Single(Assert.Single(telemetry.Spec.AccessLogging).Providers).Name);
+        Assert.Equal("k8s://telemetry.istio.io/v1/namespaces/default/telemetries/logs", telemetry.Source.File);
+    }
+
+    [SkippableFact]
     public async Task InvalidVirtualService_IsRejectedWithAWarningEventCarryingTheFieldPath_AndTheLastGoodVersionKeepsServing()
     {
         Kubectl.SkipUnlessInstalled();
