@@ -76,8 +76,7 @@ internal sealed class ProxyTelemetry
 
         var accessLog = telemetry?.AccessLog ?? _accessLog.Enabled;
         var startTime = accessLog ? _timeProvider.GetUtcNow() : default;
-        return new RequestObservation(snapshot, direction, _timeProvider.GetTimestamp(), startTime, peerMetadata, principal, accessLog,
-            telemetry?.Metrics);
+        return new RequestObservation(snapshot, direction, _timeProvider.GetTimestamp(), startTime, peerMetadata, principal, accessLog);
     }
 
     /// <summary>

@@ -44,7 +44,7 @@ internal sealed class RequestMetricsRecorder(IstioStandardMetrics istio, RouteMe
         string responseFlags, double durationMs, long requestBytes, long responseBytes, bool grpc)
     {
         var edge = observation.IsInbound ? InboundEdge(observation, grpc) : OutboundEdge(observation.Snapshot, feature, authority, grpc);
-        edge.Record(responseCode, grpcStatus, responseFlags, durationMs, requestBytes, responseBytes, observation.Metrics);
+        edge.Record(responseCode, grpcStatus, responseFlags, durationMs, requestBytes, responseBytes, feature.Telemetry?.Metrics);
 
         var route = RouteSeries(observation.IsInbound, feature);
         route.RecordRequest(responseCode, durationMs);

@@ -14,10 +14,9 @@ internal readonly struct RequestObservation
 {
     public RequestObservation(
         ProxySnapshot snapshot, TrafficDirection direction, long startTimestamp, DateTimeOffset startTime, string? peerMetadata, string? peerPrincipal,
-        bool accessLog, MetricsPolicy? metrics = null)
+        bool accessLog)
     {
         AccessLog = accessLog;
-        Metrics = metrics;
         Snapshot = snapshot;
         Direction = direction;
         StartTimestamp = startTimestamp;
@@ -35,9 +34,6 @@ internal readonly struct RequestObservation
 
     /// <summary>Whether the request's access log line is written: its listener's Telemetry, else the proxy's --access-log.</summary>
     public bool AccessLog { get; }
-
-    /// <summary>What its listener's Telemetry says of the standard metrics; null: all recorded, labels whole.</summary>
-    public MetricsPolicy? Metrics { get; }
 
     /// <summary>Wall-clock start, read only when access logs are on.</summary>
     public DateTimeOffset StartTime { get; }

@@ -22,11 +22,8 @@ internal sealed class TcpObservation
     /// <summary>Whether the connection's access log line is written (its listener's Telemetry, else --access-log).</summary>
     public bool AccessLog { get; init; }
 
-    /// <summary>Its listener's Telemetry filter: the line is written only when it is true of the connection.</summary>
-    public Mesh.Cel.CelExpression? AccessLogFilter { get; init; }
-
-    /// <summary>What its listener's Telemetry says of the standard metrics; null: all recorded, labels whole.</summary>
-    public MetricsPolicy? Metrics { get; init; }
+    /// <summary>What its listener's Telemetry says (access log filter, metrics); null: the proxy's flags, everything recorded.</summary>
+    public ListenerTelemetryModel? Telemetry { get; init; }
 
     /// <summary>Wall-clock start, read only when the access log is on.</summary>
     public DateTimeOffset StartTime { get; init; }

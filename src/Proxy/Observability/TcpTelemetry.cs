@@ -33,18 +33,18 @@ internal sealed class TcpTelemetry(ProxyTelemetry telemetry, ProxyOptions option
     {
         var edge = Resolve(observation);
         observation.Edge = edge;
-        edge.ConnectionOpened(observation.Metrics);
+        edge.ConnectionOpened(observation.Telemetry?.Metrics);
         return edge;
     }
 
     /// <summary>Counts the connection as closed and writes its access log line when the log is on and its filter, if any, is true of it.</summary>
     public void Close(TcpObservation observation, TimeSpan duration)
     {
-        (observation.Edge ?? Open(observation)).ConnectionClosed(observation.Metrics);
+        (observation.Edge ?? Open(observation)).ConnectionClosed(observation.Telemetry?.Metrics);
         if (observation.AccessLog)
         {
             var record = Record(observation, duration);
-            if (observation.AccessLogFilter is not { } filter || filter.Matches(new AccessLogAttributes(record, null, observation.PeerSpiffeId is not null)))
+            if (observation.Telemetry?.AccessLogFilter is not { } filter || filter.Matches(new AccessLogAttributes(record, null, observation.PeerSpiffeId is not null)))
             {
                 accessLog.Write(record);
             }

@@ -46,8 +46,7 @@ internal sealed class TcpProxy(
             IsInbound = listener.Config.Direction == TrafficDirection.Inbound,
             StartTimestamp = started,
             AccessLog = accessLog,
-            Metrics = listener.Telemetry?.Metrics,
-            AccessLogFilter = listener.Telemetry?.AccessLogFilter,
+            Telemetry = listener.Telemetry,
             StartTime = accessLog ? time.GetUtcNow() : default,
             Remote = connection.RemoteEndPoint as IPEndPoint,
             OriginalDestination = original,
@@ -145,7 +144,7 @@ internal sealed class TcpProxy(
             // DestinationRule tcp.idleTimeout (0: never) over the proxy's --idle-timeout; tcp.maxConnectionDuration.
             var idleTimeout = pool is { HasTcpIdleTimeoutMs: true } ? TimeSpan.FromMilliseconds(pool.TcpIdleTimeoutMs) : options.Listeners.IdleTimeout;
             var maxDuration = TimeSpan.FromMilliseconds(pool?.MaxConnectionDurationMs ?? 0);
-            using var pipe = new TcpPipe(idleTimeout, maxDuration, time, edge, observation.Metrics);
+            using var pipe = new TcpPipe(idleTimeout, maxDuration, time, edge, observation.Telemetry?.Metrics);
             try
             {
                 await pipe.RunAsync(connection.Transport, upstream);
