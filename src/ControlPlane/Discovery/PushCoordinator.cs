@@ -84,8 +84,17 @@ internal sealed class PushCoordinator : IDisposable
         OnChanged(new ConfigChange(keys));
     }
 
-    /// <summary>The mesh config changed: the proxies that read it (<see cref="ProxyDependencies"/>) regenerate.</summary>
-    private void OnMeshSettingsChanged() => OnChanged(new ConfigChange(new HashSet<ConfigKey> { MeshSettings.Key }));
+    /// <summary>
+    /// The mesh config changed: the proxies that read the part that changed (<see cref="ProxyDependencies"/>)
+    /// regenerate. The tracing providers have a key of their own, since only Telemetry's tracing reads them.
+    /// </summary>
+    private void OnMeshSettingsChanged(MeshSettings previous, MeshSettings current)
+    {
+        var keys = new HashSet<ConfigKey>();
+        if (!previous.TracingProviders.Equals(current.TracingProviders)) keys.Add(MeshSettings.TracingProvidersKey);
+        if (previous with { TracingProviders = current.TracingProviders } != current) keys.Add(MeshSettings.Key);
+        OnChanged(new ConfigChange(keys));
+    }
 
     private void Push(int mergedChanges)
     {

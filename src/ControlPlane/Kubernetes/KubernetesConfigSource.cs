@@ -84,7 +84,7 @@ internal sealed class KubernetesConfigSource : IConfigSource
         _ingressClasses = Watch("networking.k8s.io/v1/ingressclasses", InformerSources.IngressClasses(client), () => _ingressDirty = true);
         if (_meshSettings is not null)
         {
-            _meshSettings.Changed += () =>
+            _meshSettings.Changed += (_, _) =>
             {
                 lock (_gate) _ingressDirty = true;
                 _debouncer.Signal();

@@ -31,7 +31,7 @@ internal sealed record MeshConfigDocument
     public double? TracingSampling { get; init; }
 
     /// <summary>extensionProviders by name: an OTLP endpoint for an opentelemetry provider, null for any other kind.</summary>
-    public IReadOnlyDictionary<string, TracingProvider> TracingProviders { get; init; } = new Dictionary<string, TracingProvider>();
+    public IReadOnlyDictionary<string, Model.TracingProvider> TracingProviders { get; init; } = new Dictionary<string, Model.TracingProvider>();
 
     public IReadOnlyList<string> DefaultTracingProviders { get; init; } = [];
 
@@ -46,9 +46,3 @@ internal sealed record MeshConfigDocument
     /// <summary>Every field with a value, as a dotted path to a scalar or a list ("outboundTrafficPolicy.mode", "extensionProviders").</summary>
     public IReadOnlyList<string> Fields { get; init; } = [];
 }
-
-/// <summary>
-/// One entry of meshConfig.extensionProviders: its kind (opentelemetry, zipkin, envoyFileAccessLog...) and, for an
-/// opentelemetry provider, the OTLP/gRPC endpoint its service and port make.
-/// </summary>
-internal sealed record TracingProvider(string Kind, string? OtlpEndpoint);

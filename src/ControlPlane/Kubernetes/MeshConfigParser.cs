@@ -151,10 +151,10 @@ internal static class MeshConfigParser
             : throw new MeshConfigException(MeshConfigFields.TracingSampling, $"Invalid value: \"{text}\": expected a percentage from 0.0 to 100.0");
     }
 
-    /// <summary>extensionProviders: each a name and one provider; an opentelemetry one becomes an OTLP/gRPC endpoint.</summary>
-    private static Dictionary<string, TracingProvider> Providers(YamlMappingNode mapping)
+    /// <summary>extensionProviders: each a name and one provider; an opentelemetry one becomes an OTLP endpoint.</summary>
+    private static Dictionary<string, Model.TracingProvider> Providers(YamlMappingNode mapping)
     {
-        var providers = new Dictionary<string, TracingProvider>(StringComparer.Ordinal);
+        var providers = new Dictionary<string, Model.TracingProvider>(StringComparer.Ordinal);
         if (Child(mapping, "extensionProviders") is not { } node) return providers;
         if (node is not YamlSequenceNode list) throw new MeshConfigException(MeshConfigFields.ExtensionProviders, "expected a list of providers");
         for (var i = 0; i < list.Children.Count; i++)
@@ -169,23 +169,56 @@ internal static class MeshConfigParser
             }
 
             if (kind is null) throw new MeshConfigException(path, "Required value: one provider (opentelemetry, zipkin, ...)");
-            string? endpoint = null;
-            if (kind == "opentelemetry")
-            {
-                var settings = Child(provider, kind) as YamlMappingNode ?? throw new MeshConfigException(path + ".opentelemetry", "expected a mapping");
-                var service = String(settings, "service", path + ".opentelemetry.service")
-                    ?? throw new MeshConfigException(path + ".opentelemetry.service", "Required value: the collector's host");
-                var port = String(settings, "port", path + ".opentelemetry.port") is { } text
-                    && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 1 and <= 65535
-                    ? number
-                    : throw new MeshConfigException(path + ".opentelemetry.port", "Required value: a port from 1 to 65535");
-                endpoint = $"http://{service}:{port}";
-            }
-
-            providers[name] = new TracingProvider(kind, endpoint);
+            providers[name] = kind == Model.TracingProvider.OpenTelemetryKind
+                ? OpenTelemetry(Child(provider, kind) as YamlMappingNode ?? throw new MeshConfigException(path + ".opentelemetry", "expected a mapping"), path + ".opentelemetry")
+                : new Model.TracingProvider(kind, null);
         }
 
         return providers;
+    }
+
+    /// <summary>
+    /// An opentelemetry provider: <c>service</c> is Istio's <c>[namespace/]host</c>, and the host is where spans go (the
+    /// namespace only disambiguates Istio's registry lookup); with <c>http</c>, OTLP over HTTP to its <c>path</c>
+    /// (<c>/v1/traces</c> when empty, OTLP's own), else OTLP over gRPC.
+    /// </summary>
+    private static Model.TracingProvider OpenTelemetry(YamlMappingNode settings, string path)
+    {
+        var service = String(settings, "service", path + ".service") is { Length: > 0 } written ? written
+            : throw new MeshConfigException(path + ".service", "Required value: the collector's host");
+        var slash = service.IndexOf('/');
+        var host = slash >= 0 ? service[(slash + 1)..] : service;
+        if (host.Length == 0 || host.Contains('/')) throw new MeshConfigException(path + ".service", $"Invalid value: \"{service}\": expected [namespace/]host");
+        var port = String(settings, "port", path + ".port") is { } text
+            && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 1 and <= 65535
+            ? number
+            : throw new MeshConfigException(path + ".port", "Required value: a port from 1 to 65535");
+
+        var unsupported = new List<string>();
+        var overHttp = false;
+        var tracesPath = "";
+        foreach (var (key, value) in settings.Children)
+        {
+            var field = (key as YamlScalarNode)?.Value;
+            if (field is "service" or "port" || IsNull(value)) continue;
+            if (field != "http")
+            {
+                unsupported.Add(field ?? "?");
+                continue;
+            }
+
+            overHttp = true;
+            if (value is not YamlMappingNode http) throw new MeshConfigException(path + ".http", "expected a mapping");
+            tracesPath = String(http, "path", path + ".http.path") ?? "";
+            foreach (var (httpKey, httpValue) in http.Children)
+            {
+                if ((httpKey as YamlScalarNode)?.Value is { } httpField && httpField != "path" && !IsNull(httpValue)) unsupported.Add("http." + httpField);
+            }
+        }
+
+        var endpoint = $"http://{host}:{port}";
+        if (overHttp) endpoint += tracesPath.Length == 0 ? "/v1/traces" : tracesPath.StartsWith('/') ? tracesPath : "/" + tracesPath;
+        return new Model.TracingProvider(Model.TracingProvider.OpenTelemetryKind, endpoint, overHttp, string.Join(", ", unsupported));
     }
 
     private static List<string> Names(YamlNode? parent, string key, string path)

@@ -161,6 +161,7 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
         {
             Ingress = new Model.IngressSettings(document.IngressClass ?? ingress.IngressClass, document.IngressControllerMode ?? ingress.Mode,
                 document.IngressSelector, document.IngressService ?? ingress.IngressService),
+            TracingProviders = new Model.TracingProviderTable(document.TracingProviders),
         };
         _injector = new SidecarInjector(settings);
         _state = new MeshConfigState
@@ -201,15 +202,31 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
 
     private const string StandardOutput = "/dev/stdout";
 
-    /// <summary>The first provider of defaultProviders.tracing that is an opentelemetry extension provider.</summary>
+    /// <summary>
+    /// The first provider of defaultProviders.tracing that is an opentelemetry extension provider over gRPC: the
+    /// injected --otlp-endpoint names a collector reached over gRPC (a Telemetry reaches one over HTTP too).
+    /// </summary>
     private static string? TracingEndpoint(MeshConfigDocument document)
     {
         foreach (var name in document.DefaultTracingProviders)
         {
-            if (document.TracingProviders.TryGetValue(name, out var provider) && provider.OtlpEndpoint is { } endpoint) return endpoint;
+            if (document.TracingProviders.TryGetValue(name, out var provider) && provider is { OtlpEndpoint: { } endpoint, OtlpOverHttp: false }) return endpoint;
         }
 
         return null;
+    }
+
+    /// <summary>What of extensionProviders no Telemetry or default can use: the providers of other kinds, and opentelemetry settings not applied.</summary>
+    private static string? UnusedProviders(MeshConfigDocument document)
+    {
+        var unused = new List<string>();
+        foreach (var (name, provider) in document.TracingProviders.OrderBy(static p => p.Key, StringComparer.Ordinal))
+        {
+            if (provider.OtlpEndpoint is null) unused.Add($"{name} ({provider.Kind}: only opentelemetry tracing providers are implemented; access logs and metrics have built-in providers, envoy and prometheus)");
+            else if (provider.Unsupported.Length > 0) unused.Add($"{name} (opentelemetry {provider.Unsupported}: not applied; spans go to its service and port)");
+        }
+
+        return unused.Count == 0 ? null : "no effect for " + string.Join("; ", unused);
     }
 
     /// <summary>Why an implemented field still has no effect with this value; null when it takes effect.</summary>
@@ -223,12 +240,11 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
             $"accessLogFile \"{document.AccessLogFile}\": proxies write their access log to their stdout only; set \"{StandardOutput}\" (kubectl logs shows it) or \"\" for none",
         MeshConfigFields.AccessLogEncoding when document.AccessLogFile != StandardOutput =>
             $"accessLogEncoding has no effect without accessLogFile \"{StandardOutput}\"",
-        MeshConfigFields.TracingSampling or MeshConfigFields.DefaultTracingProviders or MeshConfigFields.ExtensionProviders when document.EnableTracing == false =>
-            "enableTracing is false: proxies trace nothing",
+        MeshConfigFields.TracingSampling or MeshConfigFields.DefaultTracingProviders when document.EnableTracing == false =>
+            "enableTracing is false: proxies injected from now on trace nothing",
         MeshConfigFields.DefaultTracingProviders when TracingEndpoint(document) is null =>
-            $"names no opentelemetry provider of extensionProviders ({Describe(document)}): only opentelemetry tracing is implemented",
-        MeshConfigFields.ExtensionProviders when TracingEndpoint(document) is null =>
-            "no provider is used: this mesh reads extensionProviders only through defaultProviders.tracing naming an opentelemetry provider (a Telemetry resource does not choose one either)",
+            $"names no opentelemetry provider over gRPC of extensionProviders ({Describe(document)}): injected proxies export over gRPC only; a Telemetry naming a provider reaches it over HTTP too",
+        MeshConfigFields.ExtensionProviders when UnusedProviders(document) is { } unused => unused,
         MeshConfigFields.RootNamespace when document.RootNamespace != MeshSettings.RootNamespace =>
             $"meshConfig rootNamespace \"{document.RootNamespace}\" has no effect: mesh-wide policies (PeerAuthentication, RequestAuthentication, AuthorizationPolicy) and the default Sidecar are read from \"{MeshSettings.RootNamespace}\" only",
         _ => null,
@@ -239,7 +255,9 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
         var named = new List<string>();
         foreach (var name in document.DefaultTracingProviders)
         {
-            named.Add(document.TracingProviders.TryGetValue(name, out var provider) ? $"{name}: {provider.Kind}" : $"{name}: not defined");
+            named.Add(document.TracingProviders.TryGetValue(name, out var provider)
+                ? $"{name}: {provider.Kind}{(provider.OtlpOverHttp ? " over http" : "")}"
+                : $"{name}: not defined");
         }
 
         return string.Join(", ", named);

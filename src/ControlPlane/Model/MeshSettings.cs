@@ -11,6 +11,12 @@ internal sealed record MeshSettings(OutboundTrafficPolicyMode OutboundTrafficPol
     /// <summary>The Kubernetes Ingress fields (ingressClass, ingressControllerMode, ingressSelector, ingressService).</summary>
     public IngressSettings Ingress { get; init; } = IngressSettings.Default;
 
+    /// <summary>meshConfig.extensionProviders, which a Telemetry's tracing names to choose where spans go.</summary>
+    public TracingProviderTable TracingProviders { get; init; } = TracingProviderTable.Empty;
+
+    /// <summary>The key a push request names when only <see cref="TracingProviders"/> changed: the listeners of the proxies whose Telemetry names a provider.</summary>
+    public static readonly ConfigKey TracingProvidersKey = new(ConfigKind, "", "extensionProviders");
+
     /// <summary>The key a push request names when the mesh config changed: the proxies that read it regenerate.</summary>
     public static readonly ConfigKey Key = new(ConfigKind, "", "mesh");
 

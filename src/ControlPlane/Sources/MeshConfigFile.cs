@@ -98,11 +98,18 @@ internal sealed class MeshConfigFile : IDisposable
         var ignored = new List<string>();
         foreach (var field in document.Fields)
         {
-            if (field != MeshConfigFields.OutboundTrafficPolicyMode) ignored.Add(field);
+            if (field is not (MeshConfigFields.OutboundTrafficPolicyMode or MeshConfigFields.ExtensionProviders)) ignored.Add(field);
+        }
+
+        // A Telemetry's tracing names its providers; only opentelemetry ones, at their service and port, take effect.
+        foreach (var (name, provider) in document.TracingProviders.OrderBy(static p => p.Key, StringComparer.Ordinal))
+        {
+            if (provider.OtlpEndpoint is null) ignored.Add($"{MeshConfigFields.ExtensionProviders} {name} ({provider.Kind})");
+            else if (provider.Unsupported.Length > 0) ignored.Add($"{MeshConfigFields.ExtensionProviders} {name} ({provider.Unsupported})");
         }
         MeshConfigFileLog.Applied(_logger, _path, MeshSettingsNames.Name(mode));
         if (ignored.Count > 0) MeshConfigFileLog.FieldsWithoutEffect(_logger, string.Join(", ", ignored), _path);
-        _target.Publish(new MeshSettings(mode));
+        _target.Publish(new MeshSettings(mode) { TracingProviders = new TracingProviderTable(document.TracingProviders) });
         return null;
     }
 

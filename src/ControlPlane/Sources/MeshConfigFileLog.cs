@@ -11,7 +11,7 @@ internal static partial class MeshConfigFileLog
     public static partial void Rejected(ILogger logger, string file, string reason, string lastGood);
 
     [LoggerMessage(EventId = 482, Level = LogLevel.Warning,
-        Message = "meshConfig fields with no effect in local mode: {Fields} (file {File}); only outboundTrafficPolicy.mode is read from --mesh-config")]
+        Message = "meshConfig fields with no effect in local mode: {Fields} (file {File}); only outboundTrafficPolicy.mode and the opentelemetry extensionProviders are read from --mesh-config")]
     public static partial void FieldsWithoutEffect(ILogger logger, string fields, string file);
 
     [LoggerMessage(EventId = 483, Level = LogLevel.Warning, Message = "Watching mesh config file {File} failed ({Reason}); reading it again")]

@@ -13,12 +13,13 @@ internal sealed class MeshSettingsSource
 
     public MeshSettings Current => Volatile.Read(ref _current);
 
-    /// <summary>Raised, on the publisher's thread, after <see cref="Current"/> took a different value.</summary>
-    public event Action? Changed;
+    /// <summary>Raised, on the publisher's thread, after <see cref="Current"/> took a different value: the one before, then the new one.</summary>
+    public event Action<MeshSettings, MeshSettings>? Changed;
 
     public void Publish(MeshSettings settings)
     {
-        if (Interlocked.Exchange(ref _current, settings).Equals(settings)) return;
-        Changed?.Invoke();
+        var previous = Interlocked.Exchange(ref _current, settings);
+        if (previous.Equals(settings)) return;
+        Changed?.Invoke(previous, settings);
     }
 }

@@ -32,7 +32,7 @@ internal static class ProxyDependencies
     /// those. A mesh VirtualService only shapes listeners (a captured sidecar's TCP routes, a gateway's SNI routes)
     /// and routes — unless a Sidecar resource scopes the proxy in either snapshot: then the services its imported
     /// VirtualServices route to are imported too (<see cref="SidecarScope"/>), so clusters and endpoints follow. A
-    /// Telemetry shapes listeners only. Every other kind (DestinationRule, ServiceEntry, Sidecar, policies …) is taken
+    /// Telemetry, and the mesh config's tracing providers, shape listeners only. Every other kind (DestinationRule, ServiceEntry, Sidecar, policies …) is taken
     /// to affect every type.
     /// </summary>
     public static ResourceTypes TypesAffected(Node node, MeshSnapshot previous, MeshSnapshot current, PushRequest request)
@@ -42,7 +42,7 @@ internal static class ProxyDependencies
         foreach (var key in request.ConfigsUpdated)
         {
             if (key.Kind == VirtualService.KindName) virtualServices = true;
-            else if (key.Kind == Mesh.Istio.Observability.Telemetry.KindName) telemetries = true;
+            else if (key.Kind == Mesh.Istio.Observability.Telemetry.KindName || key == MeshSettings.TracingProvidersKey) telemetries = true;
             else return ResourceTypes.All;
         }
         if (telemetries && !virtualServices) return ResourceTypes.Listeners;
@@ -69,6 +69,8 @@ internal static class ProxyDependencies
             // reach a ServiceEntry selecting it. (A Service's endpoints copy what they take from the pod, so a change
             // there changes the Service's key too.)
             PlatformRegistry.PodKind => IsOwnPod(key) || ReachesServiceSelecting(key),
+            // The mesh config's tracing providers: only the listeners of a proxy whose Telemetry's tracing names one.
+            MeshSettings.ConfigKind when key == MeshSettings.TracingProvidersKey => TelemetryResolver.NamesTracingProvider(_proxy, snapshot),
             // The mesh config's outboundTrafficPolicy: only a captured sidecar's listeners and routes read it.
             MeshSettings.ConfigKind => _proxy.IsCaptured,
             // A Secret: only proxies of its namespace that name it read it: gateways whose Gateways name it (or name the

@@ -24,12 +24,26 @@ internal static class TelemetryResolver
         if (snapshot.Telemetries.Count == 0) return;
         var levels = Applying(snapshot, proxy.Namespace, proxy.Labels);
         if (levels.Count == 0) return;
-        var client = Side(levels, WorkloadMode.Client);
-        var server = Side(levels, WorkloadMode.Server);
+        var client = Side(levels, WorkloadMode.Client, snapshot.Mesh.TracingProviders);
+        var server = Side(levels, WorkloadMode.Server, snapshot.Mesh.TracingProviders);
         foreach (var listener in listeners)
         {
             listener.Telemetry = listener.Direction == TrafficDirection.Inbound ? server : client;
         }
+    }
+
+    /// <summary>Whether a Telemetry that applies to the proxy names a tracing provider, which the mesh config's extensionProviders then resolve.</summary>
+    public static bool NamesTracingProvider(ProxyContext proxy, MeshSnapshot snapshot)
+    {
+        if (snapshot.Telemetries.Count == 0) return false;
+        foreach (var level in Applying(snapshot, proxy.Namespace, proxy.Labels))
+        {
+            foreach (var tracing in level.Spec.Tracing)
+            {
+                if (tracing.Providers.Count > 0) return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>The Telemetries that apply to a proxy of this namespace and these labels, least specific first.</summary>
@@ -64,15 +78,18 @@ internal static class TelemetryResolver
         spec.TargetRef is null && spec.TargetRefs.Count == 0 && (spec.Selector?.MatchLabels.Count ?? 0) == 0;
 
     /// <summary>One side's settings, each field from the most specific level that sets it; null when none does.</summary>
-    private static ListenerTelemetry? Side(List<Telemetry> levels, WorkloadMode side)
+    private static ListenerTelemetry? Side(List<Telemetry> levels, WorkloadMode side, TracingProviderTable providers)
     {
         var result = new ListenerTelemetry { AccessLog = AccessLog(levels, side), AccessLogFilter = AccessLogFilter(levels, side) };
         MetricOverrides(levels, side, result);
+        string? providerName = null;
         foreach (var level in levels)
         {
             foreach (var tracing in level.Spec.Tracing)
             {
                 if (!Matches(tracing.Match, side)) continue;
+                // Istio traces to one provider per side: the first named by the most specific entry that names any.
+                if (tracing.Providers.Count > 0) providerName = tracing.Providers[0].Name;
                 if (tracing.RandomSamplingPercentage is { } percentage) result.TraceSamplingPercent = percentage;
                 if (tracing.DisableSpanReporting is { } disable) result.DisableSpanReporting = disable;
                 if (tracing.EnableIstioTags is { } istioTags) result.DisableIstioTags = !istioTags;
@@ -84,7 +101,24 @@ internal static class TelemetryResolver
                 }
             }
         }
+        if (providerName is not null) result.TraceProvider = TraceProvider(providerName, providers);
         return result.Equals(new ListenerTelemetry()) ? null : result;
+    }
+
+    /// <summary>
+    /// A provider by name, as meshConfig extensionProviders defines it. One that is not defined, or is not
+    /// opentelemetry, gets no endpoint: Istio then configures no tracer for the side, so its spans are not reported.
+    /// </summary>
+    private static TraceProvider TraceProvider(string name, TracingProviderTable providers)
+    {
+        if (!providers.ByName.TryGetValue(name, out var provider))
+        {
+            return new TraceProvider { Name = name, Unavailable = "not defined in meshConfig extensionProviders" };
+        }
+
+        return provider.OtlpEndpoint is { } endpoint
+            ? new TraceProvider { Name = name, OtlpEndpoint = endpoint, OtlpOverHttp = provider.OtlpOverHttp }
+            : new TraceProvider { Name = name, Unavailable = $"a {provider.Kind} provider: only opentelemetry tracing providers are implemented" };
     }
 
     /// <summary>

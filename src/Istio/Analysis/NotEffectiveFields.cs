@@ -41,7 +41,6 @@ public static class NotEffectiveFields
         new("ProxyConfig", "", "ProxyConfig is not implemented"),
         new("Telemetry", "spec.metrics[*].overrides[*].match.customMetric", "custom metrics are not implemented: only Istio's standard metrics can be turned off"),
         new("Telemetry", "spec.metrics[*].reportingInterval", "there is no reporting interval to set: TCP byte counters move as the bytes flow"),
-        new("Telemetry", "spec.tracing[*].providers", "a Telemetry does not choose where spans go: each proxy exports to its OTLP endpoint (meshConfig defaultProviders.tracing)"),
         new("WasmPlugin", "", "Wasm plugins are not implemented"),
     ];
 }

@@ -56,8 +56,26 @@ internal static class ListenerTelemetryCompiler
             throw new ConfigRejectedException($"{path}.access_log_filter: {filterError}");
         }
 
+        TraceProviderModel? traceProvider = null;
+        if (telemetry.TraceProvider is { } provider)
+        {
+            TraceDestination? destination = null;
+            if (provider.OtlpEndpoint.Length > 0)
+            {
+                if (!Uri.TryCreate(provider.OtlpEndpoint, UriKind.Absolute, out var endpoint) || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps))
+                {
+                    throw new ConfigRejectedException($"{path}.trace_provider.otlp_endpoint: '{provider.OtlpEndpoint}' is not an http:// or https:// URL");
+                }
+
+                destination = new TraceDestination(endpoint, provider.OtlpOverHttp);
+            }
+
+            traceProvider = new TraceProviderModel(provider.Name, destination);
+        }
+
         return new ListenerTelemetryModel
         {
+            TraceProvider = traceProvider,
             AccessLogFilter = filter,
             Metrics = disabled == StandardMetrics.None && removed.Count == 0 ? null : new MetricsPolicy(disabled, removed),
             AccessLog = telemetry.AccessLog switch

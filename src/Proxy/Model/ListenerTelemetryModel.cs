@@ -28,7 +28,16 @@ internal sealed class ListenerTelemetryModel
 
     /// <summary>Istio's standard metrics not recorded for this listener's traffic, and labels left out; null: all, whole.</summary>
     public MetricsPolicy? Metrics { get; init; }
+
+    /// <summary>The tracing provider a Telemetry names for this listener's side; null: the proxy's own collector.</summary>
+    public TraceProviderModel? TraceProvider { get; init; }
 }
+
+/// <summary>A Telemetry's tracing provider: its collector, or none (not defined, or not opentelemetry: its spans are not reported).</summary>
+internal sealed record TraceProviderModel(string Name, TraceDestination? Destination);
+
+/// <summary>An OTLP collector: the URL (with its path for HTTP) and the transport.</summary>
+internal readonly record struct TraceDestination(Uri Endpoint, bool OverHttp);
 
 /// <summary>A custom span tag: a fixed value (a literal, or an environment variable read at compile time), or a request header's.</summary>
 internal sealed record SpanTagModel(string Tag, string? Value, string? HeaderName, string DefaultValue)

@@ -1,4 +1,5 @@
 using Mesh.ControlPlane.Kubernetes;
+using Mesh.ControlPlane.Model;
 
 namespace Mesh.ControlPlane.Tests.Kubernetes;
 
@@ -36,6 +37,45 @@ public sealed class MeshConfigParserTests
         // A null value (tracing:) is unset, as in Istio; a list is one field.
         Assert.Equal(["accessLogFile", "enablePrometheusMerge", "trustDomain", "rootNamespace", "outboundTrafficPolicy.mode", "extensionProviders",
             "defaultConfig.discoveryAddress", "defaultConfig.holdApplicationUntilProxyStarts", "defaultConfig.proxyMetadata.ISTIO_META_DNS_CAPTURE"], document.Fields);
+    }
+
+    [Fact]
+    public void Parse_OpenTelemetryProviders_NamespaceDroppedHttpPathKeptOtherSettingsNamed()
+    {
+        var document = MeshConfigParser.Parse("""
+            extensionProviders:
+            - name: jaeger
+              opentelemetry: {service: observability/jaeger-collector.observability.svc.cluster.local, port: 4317}
+            - name: otel-http
+              opentelemetry:
+                service: otel.observability.svc
+                port: 4318
+                http: {path: api/traces, timeout: 2s}
+                resourceDetectors: {environment: {}}
+            - name: otel-http-default
+              opentelemetry: {service: otel, port: 4318, http: {}}
+            - name: zipkin
+              zipkin: {service: zipkin.istio-system.svc, port: 9411}
+            """);
+
+        // Istio's [namespace/]host: the namespace only picks the registry's service; the host is where spans go.
+        Assert.Equal(new TracingProvider("opentelemetry", "http://jaeger-collector.observability.svc.cluster.local:4317"), document.TracingProviders["jaeger"]);
+        Assert.Equal(new TracingProvider("opentelemetry", "http://otel.observability.svc:4318/api/traces", OtlpOverHttp: true, "http.timeout, resourceDetectors"),
+            document.TracingProviders["otel-http"]);
+        Assert.Equal(new TracingProvider("opentelemetry", "http://otel:4318/v1/traces", OtlpOverHttp: true), document.TracingProviders["otel-http-default"]);
+        Assert.Equal(new TracingProvider("zipkin", null), document.TracingProviders["zipkin"]);
+    }
+
+    [Theory]
+    [InlineData("service: a/b/c, port: 4317", "extensionProviders[0].opentelemetry.service")]
+    [InlineData("service: ns/, port: 4317", "extensionProviders[0].opentelemetry.service")]
+    [InlineData("service: otel, port: 0", "extensionProviders[0].opentelemetry.port")]
+    [InlineData("service: otel, port: 4318, http: [path]", "extensionProviders[0].opentelemetry.http")]
+    public void Parse_BadOpenTelemetryProvider_RefusedAtItsField(string settings, string path)
+    {
+        var error = Assert.Throws<MeshConfigException>(() => MeshConfigParser.Parse($"extensionProviders:\n- name: otel\n  opentelemetry: {{{settings}}}\n"));
+
+        Assert.Equal(path, error.Path);
     }
 
     [Theory]

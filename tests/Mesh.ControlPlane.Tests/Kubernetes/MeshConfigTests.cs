@@ -167,7 +167,10 @@ public sealed class MeshConfigTests : IAsyncLifetime
         Assert.Contains("\"--otlp-endpoint\",\"http://jaeger-collector.istio-system.svc.cluster.local:4317\"", applied);
         Assert.Equal("json", meshz["meshConfig"]!["accessLog"]!.GetValue<string>());
         Assert.Equal(100, meshz["meshConfig"]!["defaultConfig"]!["tracing"]!["sampling"]!.GetValue<double>());
-        Assert.Empty(meshz["fieldsWithoutEffect"]!.AsArray());
+        // The zipkin provider is the one thing without effect: no tracer of that kind, from a default or a Telemetry.
+        var unused = Assert.Single(MeshConfig.State.WithoutEffect);
+        Assert.Equal((MeshConfigFields.ExtensionProviders, true), (unused.Path, unused.Reason.Contains("zipkin (zipkin: only opentelemetry tracing providers are implemented")));
+        Assert.Single(meshz["fieldsWithoutEffect"]!.AsArray());
 
         // A default provider that is not opentelemetry is named with its kind, and tracing off overrides everything.
         await _kubectl.SucceedWithInputAsync(IstioConfigMap("""

@@ -30,7 +30,7 @@ public sealed class MeshConfigFileTests : IDisposable
     {
         var path = _dir.Write("mesh.yaml", "outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\naccessLogFile: /dev/stdout\n");
         var changes = 0;
-        _settings.Changed += () => Interlocked.Increment(ref changes);
+        _settings.Changed += (_, _) => Interlocked.Increment(ref changes);
         using var file = Watch(path);
 
         file.Start();
@@ -49,6 +49,35 @@ public sealed class MeshConfigFileTests : IDisposable
         File.WriteAllText(path, "outboundTrafficPolicy:\n  mode: ALLOW_ANY\n");
         await Eventually.TrueAsync(() => _settings.Current.OutboundTrafficPolicy == OutboundTrafficPolicyMode.AllowAny, "the good edit in effect");
         Assert.Equal(2, changes);
+    }
+
+    [Fact]
+    public async Task Start_ExtensionProviders_PublishedForTelemetry_OtherKindsNamedAsWithoutEffect()
+    {
+        var path = _dir.Write("mesh.yaml", """
+            extensionProviders:
+            - name: jaeger
+              opentelemetry: {service: 127.0.0.1, port: 4317}
+            - name: zipkin
+              zipkin: {service: zipkin, port: 9411}
+            """);
+        var seen = new List<(MeshSettings Before, MeshSettings After)>();
+        _settings.Changed += (before, after) => seen.Add((before, after));
+        using var file = Watch(path);
+
+        file.Start();
+
+        Assert.Equal(new TracingProvider("opentelemetry", "http://127.0.0.1:4317"), _settings.Current.TracingProviders.ByName["jaeger"]);
+        Assert.Contains(_logs.Lines, line => line.EventId == 482 && line.Message.Contains("extensionProviders zipkin (zipkin)") && !line.Message.Contains("jaeger"));
+        Assert.Equal(MeshSettings.Default, Assert.Single(seen).Before);
+
+        // Written again with the same providers (reordered): read, but the same settings, so no change and no push.
+        File.WriteAllText(path, "extensionProviders:\n- name: zipkin\n  zipkin: {service: zipkin, port: 9411}\n- name: jaeger\n  opentelemetry: {service: 127.0.0.1, port: 4317}\n");
+        await Eventually.TrueAsync(() => _logs.Lines.Count(line => line.EventId == 480) == 2, "the reordered file read");
+        Assert.Single(seen);
+        File.WriteAllText(path, "extensionProviders:\n- name: jaeger\n  opentelemetry: {service: 127.0.0.1, port: 4318}\n");
+        await Eventually.TrueAsync(() => seen.Count == 2, "the changed provider published");
+        Assert.Equal("http://127.0.0.1:4318", _settings.Current.TracingProviders.ByName["jaeger"].OtlpEndpoint);
     }
 
     [Theory]

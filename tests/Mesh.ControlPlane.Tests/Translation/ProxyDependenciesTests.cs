@@ -230,6 +230,33 @@ public sealed class ProxyDependenciesTests
     }
 
     [Fact]
+    public void NeedsPush_TracingProvidersChanged_PushesTheListenersOfTheProxiesWhoseTelemetryNamesOne()
+    {
+        var resources = Simulation.LoadResources([.. Base, """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: { name: reports-jaeger, namespace: other }
+            spec: { tracing: [{ providers: [{ name: jaeger }] }] }
+            """]);
+        MeshSnapshot With(string endpoint) => MeshSnapshotBuilder.Build(1, resources, mesh: MeshSettings.Default with
+        {
+            TracingProviders = new TracingProviderTable(new Dictionary<string, TracingProvider> { ["jaeger"] = new("opentelemetry", endpoint) }),
+        });
+        var before = With("http://jaeger:4317");
+        var next = With("http://jaeger.observability:4317");
+        var request = PushRequest.ForConfigs(new HashSet<ConfigKey> { MeshSettings.TracingProvidersKey }, DateTimeOffset.UnixEpoch);
+
+        foreach (var node in (Node[])[Frontend, BackendV2, Gateway])
+        {
+            Assert.False(ProxyDependencies.NeedsPush(node, before, next, request));
+            Assert.Equal(Generated(node, before), Generated(node, next));
+        }
+        Assert.True(ProxyDependencies.NeedsPush(Reports, before, next, request));
+        Assert.NotEqual(Generated(Reports, before), Generated(Reports, next));
+        Assert.Equal(ResourceTypes.Listeners, ProxyDependencies.TypesAffected(Reports, before, next, request));
+    }
+
+    [Fact]
     public void NeedsPush_FullRequest_PushesEveryone()
     {
         var snapshot = Simulation.Load(Base);

@@ -31,11 +31,14 @@ internal sealed class Simulation
     public Node Node { get; }
     public ProxyResources Resources { get; }
 
-    public static MeshSnapshot Load(params string[] yaml)
+    public static MeshSnapshot Load(params string[] yaml) => MeshSnapshotBuilder.Build(1, LoadResources(yaml));
+
+    /// <summary>The resources of the documents, which must load without errors.</summary>
+    public static IReadOnlyList<IstioResource> LoadResources(params string[] yaml)
     {
         var result = IstioConfigLoader.LoadText(string.Join("\n---\n", yaml), "test.yaml");
         Assert.True(result.Errors.Count == 0, string.Join("\n", result.Errors));
-        return MeshSnapshotBuilder.Build(1, result.Resources);
+        return result.Resources;
     }
 
     public static Simulation Sidecar(string workload, string ns, params string[] yaml) => new(Load(yaml), TestNodes.Sidecar(workload, ns));

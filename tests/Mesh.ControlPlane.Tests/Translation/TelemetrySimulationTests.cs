@@ -1,4 +1,5 @@
 using Mesh.Contracts.Discovery;
+using Mesh.ControlPlane.Model;
 
 namespace Mesh.ControlPlane.Tests.Translation;
 
@@ -67,6 +68,63 @@ public sealed class TelemetrySimulationTests
 
         Assert.All(backend, l => Assert.Equal((TelemetrySwitch.Off, 100d, true), (l.Telemetry.AccessLog, l.Telemetry.TraceSamplingPercent, l.Telemetry.DisableSpanReporting)));
         Assert.All(frontend, l => Assert.Equal((TelemetrySwitch.Off, 10d, false), (l.Telemetry.AccessLog, l.Telemetry.TraceSamplingPercent, l.Telemetry.DisableSpanReporting)));
+    }
+
+    [Fact]
+    public void TracingProviders_TheMostSpecificEntryNamingOneWins_ResolvedByTheMeshConfig()
+    {
+        // The mesh traces to jaeger; backend's servers to otel-http (its entry without providers keeps jaeger for its
+        // clients); the reports namespace names zipkin, and frontend a provider the mesh config does not define.
+        var resources = Simulation.LoadResources(DemoYaml.Workloads, """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: { name: mesh-default, namespace: istio-system }
+            spec: { tracing: [{ providers: [{ name: jaeger }, { name: otel-http }] }] }
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: { name: backend-traces, namespace: default }
+            spec:
+              selector: { matchLabels: { app: backend } }
+              tracing:
+              - randomSamplingPercentage: 50
+              - match: { mode: SERVER }
+                providers: [{ name: otel-http }]
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: { name: frontend-traces, namespace: default }
+            spec:
+              selector: { matchLabels: { app: frontend } }
+              tracing: [{ providers: [{ name: lightstep }] }]
+            """);
+        var mesh = MeshSettings.Default with
+        {
+            TracingProviders = new TracingProviderTable(new Dictionary<string, TracingProvider>
+            {
+                ["jaeger"] = new("opentelemetry", "http://jaeger-collector.istio-system:4317"),
+                ["otel-http"] = new("opentelemetry", "http://otel.observability:4318/v1/traces", OtlpOverHttp: true),
+                ["zipkin"] = new("zipkin", null),
+            }),
+        };
+        var snapshot = MeshSnapshotBuilder.Build(1, resources, mesh: mesh);
+        var backend = Simulation.Of(snapshot, TestNodes.Sidecar("backend-v1")).Resources.Listeners;
+        var frontend = Simulation.Of(snapshot, TestNodes.Sidecar("frontend-v1")).Resources.Listeners;
+
+        var jaeger = new TraceProvider { Name = "jaeger", OtlpEndpoint = "http://jaeger-collector.istio-system:4317" };
+        var otelHttp = new TraceProvider { Name = "otel-http", OtlpEndpoint = "http://otel.observability:4318/v1/traces", OtlpOverHttp = true };
+        Assert.All(backend.Where(l => l.Direction == TrafficDirection.Inbound), l => Assert.Equal(otelHttp, l.Telemetry.TraceProvider));
+        Assert.All(backend.Where(l => l.Direction == TrafficDirection.Outbound), l => Assert.Equal((jaeger, 50d), (l.Telemetry.TraceProvider, l.Telemetry.TraceSamplingPercent)));
+        Assert.All(frontend, l => Assert.Equal(new TraceProvider { Name = "lightstep", Unavailable = "not defined in meshConfig extensionProviders" }, l.Telemetry.TraceProvider));
+
+        var reports = MeshSnapshotBuilder.Build(1, Simulation.LoadResources(DemoYaml.Workloads, """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: { name: zipkin, namespace: default }
+            spec: { tracing: [{ providers: [{ name: zipkin }] }] }
+            """), mesh: mesh);
+        Assert.All(Simulation.Of(reports, TestNodes.Sidecar("backend-v1")).Resources.Listeners, l => Assert.Equal(
+            new TraceProvider { Name = "zipkin", Unavailable = "a zipkin provider: only opentelemetry tracing providers are implemented" }, l.Telemetry.TraceProvider));
     }
 
     [Fact]

@@ -38,13 +38,16 @@ internal sealed class ObservedProxy : IAsyncDisposable
 
     public Uri Admin => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
-    public async Task ApplyAsync(Cluster cluster, ClusterLoadAssignment endpoints, Listener listener, RouteConfiguration routes)
+    public Task ApplyAsync(Cluster cluster, ClusterLoadAssignment endpoints, Listener listener, RouteConfiguration routes) =>
+        ApplyAsync(cluster, endpoints, [listener], routes);
+
+    public async Task ApplyAsync(Cluster cluster, ClusterLoadAssignment endpoints, Listener[] listeners, RouteConfiguration routes)
     {
         foreach (var response in new[]
         {
             MeshConfig.Response(TypeUrls.Cluster, "1", cluster),
             MeshConfig.Response(TypeUrls.Endpoints, "1", endpoints),
-            MeshConfig.Response(TypeUrls.Listener, "1", listener),
+            MeshConfig.Response(TypeUrls.Listener, "1", listeners),
             MeshConfig.Response(TypeUrls.Route, "1", routes),
         })
         {

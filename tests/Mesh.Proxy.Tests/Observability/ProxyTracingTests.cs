@@ -140,6 +140,83 @@ public sealed class ProxyTracingTests
         Assert.All(traceparents, t => Assert.EndsWith("-01", t, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Export_ListenerTracingProvider_ItsSpansGoToThatCollector_TheOtherListenersToTheProxysOwn()
+    {
+        await using var upstream = await UpstreamServer.StartAsync(_ => Task.CompletedTask);
+        await using var own = await OtlpCollector.StartAsync(OtlpExportProtocol.Grpc);
+        await using var named = await OtlpCollector.StartAsync(OtlpExportProtocol.HttpProtobuf);
+        var provider = new TraceProvider { Name = "otel-http", OtlpEndpoint = new Uri(named.Address, "v1/traces").ToString(), OtlpOverHttp = true };
+        var (proxy, ports) = await StartGatewayWithListenersAsync(own, upstream.Port, new ListenerTelemetry { TraceProvider = provider }, null);
+        await using var _ = proxy;
+        using var toNamed = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports[0]}") };
+        using var toOwn = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports[1]}") };
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, await SendAsync(toNamed, "named", ("x-b3-sampled", "1")));
+            Assert.Equal(HttpStatusCode.OK, await SendAsync(toOwn, "own", ("x-b3-sampled", "1")));
+        }
+
+        // Stopping the proxy flushes every collector's exporter.
+        await proxy.DisposeAsync();
+        Assert.Equal(6, named.Spans.Count);
+        // The named collector's exporter joined the running provider, so its spans carry the proxy's resource too.
+        Assert.All(named.Spans, s => Assert.Equal(("istio-ingressgateway.istio-system", "named"), (s.Service, Attribute(s.Span, "guid:x-request-id"))));
+        Assert.Equal(6, own.Spans.Count);
+        Assert.All(own.Spans, s => Assert.Equal("own", Attribute(s.Span, "guid:x-request-id")));
+    }
+
+    [Fact]
+    public async Task Export_ProxyWithoutCollector_ItsListenersProviderStillGetsSpans_AProviderWithoutOneGetsNone()
+    {
+        var traceparents = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var upstream = await UpstreamServer.StartAsync(context =>
+        {
+            traceparents.Enqueue(context.Request.Headers["traceparent"].ToString());
+            return Task.CompletedTask;
+        });
+        await using var named = await OtlpCollector.StartAsync(OtlpExportProtocol.Grpc);
+        var exported = new ListenerTelemetry { TraceProvider = new TraceProvider { Name = "jaeger", OtlpEndpoint = named.Address.ToString() } };
+        var unavailable = new ListenerTelemetry { TraceProvider = new TraceProvider { Name = "zipkin", Unavailable = "a zipkin provider" } };
+        var (proxy, ports) = await StartGatewayWithListenersAsync(null, upstream.Port, exported, unavailable);
+        using var toNamed = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports[0]}") };
+        using var toUnavailable = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports[1]}") };
+
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(toNamed, "named", ("x-b3-sampled", "1")));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(toUnavailable, "unreported", ("x-b3-sampled", "1")));
+
+        await proxy.DisposeAsync();
+        Assert.Equal(2, named.Spans.Count);
+        Assert.All(named.Spans, s => Assert.Equal("named", Attribute(s.Span, "guid:x-request-id")));
+        // Not reported is not untraced: the sampled context still goes upstream, as with disableSpanReporting.
+        Assert.Equal(2, traceparents.Count);
+        Assert.All(traceparents, t => Assert.EndsWith("-01", t, StringComparison.Ordinal));
+    }
+
+    /// <summary>A gateway with one listener per telemetry (null: none), all routed to the upstream; its own collector optional.</summary>
+    private static async Task<(ObservedProxy Proxy, int[] Ports)> StartGatewayWithListenersAsync(OtlpCollector? own, int upstreamPort, params ListenerTelemetry?[] telemetries)
+    {
+        var proxy = await ObservedProxy.StartAsync(options => options with
+        {
+            Labels = new Dictionary<string, string> { ["app"] = "istio-ingressgateway" },
+            TraceSamplingPercent = 0,
+            Otlp = own is null ? null : new OtlpExport(own.Address, OtlpExportProtocol.Grpc, "istio-ingressgateway.istio-system"),
+        });
+        var ports = new int[telemetries.Length];
+        var listeners = new Listener[telemetries.Length];
+        for (var i = 0; i < telemetries.Length; i++)
+        {
+            ports[i] = FreePort.Next();
+            listeners[i] = Listener($"gateway-{i}", ports[i], "http.80");
+            listeners[i].Telemetry = telemetries[i];
+        }
+
+        await proxy.ApplyAsync(Cluster("frontend"), Endpoints("frontend", upstreamPort), listeners,
+            Routes("http.80", Host("frontend", ["*"], Forward(new RouteAction(), null, "default", ("frontend", 100)))));
+        return (proxy, ports);
+    }
+
     private static async Task<(ObservedProxy Proxy, HttpClient Client)> StartGatewayAsync(
         OtlpCollector collector, OtlpExportProtocol protocol, string app, int upstreamPort, RetryPolicy? retry = null, ListenerTelemetry? telemetry = null)
     {

@@ -48,10 +48,15 @@ internal static class OtlpCommandLine
         // The signal-specific variable is the whole URL; the flag and the generic variable name the collector.
         var isBase = endpointSource != "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
         var endpoint = protocol == OtlpExportProtocol.HttpProtobuf && isBase ? WithTracesPath(address) : address;
-        var app = options.Labels.TryGetValue("app", out var label) && label.Length > 0 ? label : options.Workload;
-        var serviceName = NonEmpty(environment("OTEL_SERVICE_NAME")) ?? $"{app}.{options.Namespace}";
-        export = new OtlpExport(endpoint, protocol, serviceName);
+        export = new OtlpExport(endpoint, protocol, ServiceName(options, environment));
         return true;
+    }
+
+    /// <summary>The spans' <c>service.name</c>: <c>OTEL_SERVICE_NAME</c>, else Istio's <c>&lt;app&gt;.&lt;namespace&gt;</c>.</summary>
+    public static string ServiceName(ProxyOptions options, Func<string, string?> environment)
+    {
+        var app = options.Labels.TryGetValue("app", out var label) && label.Length > 0 ? label : options.Workload;
+        return NonEmpty(environment("OTEL_SERVICE_NAME")) ?? $"{app}.{options.Namespace}";
     }
 
     private static (string Source, string? Value) First(

@@ -11,7 +11,9 @@ internal sealed class ProxyActivitySource : IDisposable
 {
     public const string Name = "Mesh.Proxy";
 
-    public ActivitySource Source { get; } = new(Name, typeof(ProxyActivitySource).Assembly.GetName().Version?.ToString());
+    public static readonly string? Version = typeof(ProxyActivitySource).Assembly.GetName().Version?.ToString();
+
+    public ActivitySource Source { get; } = new(Name, Version);
 
     public void Dispose() => Source.Dispose();
 }

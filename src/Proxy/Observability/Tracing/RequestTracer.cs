@@ -21,25 +21,25 @@ internal sealed class RequestTracer
     private readonly TimeProvider _timeProvider;
     private readonly Random _random;
     private readonly TraceSampler _sampler;
-    private readonly ActivitySource? _source;
+    private readonly SpanExports _exports;
     private readonly string _nodeId;
     private readonly string _canonicalService;
 
-    public RequestTracer(ProxyOptions options, TimeProvider timeProvider, Random random, ProxyActivitySource source)
+    public RequestTracer(ProxyOptions options, TimeProvider timeProvider, Random random, SpanExports exports)
     {
         _options = options;
         _timeProvider = timeProvider;
         _random = random;
         _sampler = new TraceSampler(options.TraceSamplingPercent, random);
-        _source = options.Otlp is null ? null : source.Source;
+        _exports = exports;
         _nodeId = options.ToNode().Id;
         _canonicalService = options.Labels.TryGetValue("app", out var app) ? app : options.Workload;
     }
 
     /// <summary>
     /// Decides sampling (at the percentage of the listener's Telemetry, <see cref="ProxyRequestFeature.Telemetry"/>,
-    /// else the proxy's), starts the server span when it is recorded and reported, and gives the request an
-    /// x-request-id if it has none.
+    /// else the proxy's), starts the server span when it is recorded and reported (to the collector of the listener's
+    /// tracing provider, else the proxy's own), and gives the request an x-request-id if it has none.
     /// </summary>
     public void Begin(HttpContext context, ProxyRequestFeature feature)
     {
@@ -54,7 +54,9 @@ internal sealed class RequestTracer
         var flags = sampled ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None;
         var remote = caller.IsValid() ? new ActivityContext(caller.TraceId, caller.SpanId, flags, caller.TraceState, isRemote: true) : default;
         // disableSpanReporting: no span, but the decision still travels on in the headers, as Envoy propagates it.
-        feature.ServerSpan = sampled && _source is not null && (telemetry?.ReportSpans ?? true) ? Start($"{context.Request.Host.Value}/*", ActivityKind.Server, remote) : null;
+        feature.ServerSpan = sampled && (telemetry?.ReportSpans ?? true) && _exports.For(telemetry) is { } source
+            ? Start(source, $"{context.Request.Host.Value}/*", ActivityKind.Server, remote)
+            : null;
 
         // Without a span the attempts continue from ids alone: the caller's trace, or a new one, and the decision.
         feature.TraceContext = feature.ServerSpan?.Context
@@ -66,7 +68,7 @@ internal sealed class RequestTracer
     public Activity? StartAttempt(HttpContext context, ProxyRequestFeature feature)
     {
         var trace = feature.TraceContext;
-        var attempt = feature.ServerSpan is { } server ? Start($"router {feature.ClusterName} egress", ActivityKind.Client, server.Context) : null;
+        var attempt = feature.ServerSpan is { } server ? Start(server.Source, $"router {feature.ClusterName} egress", ActivityKind.Client, server.Context) : null;
         var outgoing = attempt?.Context ?? new ActivityContext(trace.TraceId, ActivitySpanId.CreateRandom(), trace.TraceFlags, trace.TraceState);
         var headers = context.Request.Headers;
         foreach (var stale in TraceHeaders.StaleOnInject)
@@ -130,7 +132,7 @@ internal sealed class RequestTracer
     /// Starting an <see cref="Activity"/> makes it <see cref="Activity.Current"/>; ours never stays current, so that
     /// SocketsHttpHandler does not start an Activity of its own under it for the upstream request.
     /// </summary>
-    private Activity? Start(string name, ActivityKind kind, in ActivityContext parent)
+    private Activity? Start(ActivitySource source, string name, ActivityKind kind, in ActivityContext parent)
     {
         var previous = Activity.Current;
         if (previous is not null)
@@ -139,7 +141,7 @@ internal sealed class RequestTracer
             Activity.Current = null;
         }
 
-        var activity = _source!.StartActivity(name, kind, parent, startTime: _timeProvider.GetUtcNow());
+        var activity = source.StartActivity(name, kind, parent, startTime: _timeProvider.GetUtcNow());
         if (activity is not null || previous is not null)
         {
             Activity.Current = previous;

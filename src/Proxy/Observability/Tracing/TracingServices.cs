@@ -1,4 +1,6 @@
 // Wires the proxy's tracing into its service container.
+using System.Diagnostics;
+using Mesh.Proxy.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
@@ -9,10 +11,12 @@ using OpenTelemetry.Trace;
 namespace Mesh.Proxy.Observability.Tracing;
 
 /// <summary>
-/// Registers the proxy's <see cref="RequestTracer"/> and its <see cref="ProxyActivitySource"/>, and, when the proxy
-/// exports, a TracerProvider of its own (OpenTelemetry.Extensions.Hosting, built and flushed with the proxy's host):
-/// the proxy's source, every span it is given recorded (the decision is <see cref="TraceSampler"/>'s, made before the
-/// span exists), Istio's resource, and the SDK's OTLP exporter behind the SDK's batch processor.
+/// Registers the proxy's <see cref="RequestTracer"/>, its <see cref="SpanExports"/> and a TracerProvider of its own
+/// (OpenTelemetry.Extensions.Hosting, built and flushed with the proxy's host): the proxy's sources, every span it is
+/// given recorded (the decision is <see cref="TraceSampler"/>'s, made before the span exists), Istio's resource, and
+/// per collector the SDK's OTLP exporter behind the SDK's batch processor: the proxy's own collector's from the start,
+/// each Telemetry provider's when its first span comes. The provider exists even when the proxy has no collector of
+/// its own, since a Telemetry can name one later; it costs nothing until a span starts.
 /// </summary>
 internal static class TracingServices
 {
@@ -24,29 +28,41 @@ internal static class TracingServices
     {
         services.AddSingleton<ProxyActivitySource>();
         services.AddSingleton<RequestTracer>();
-        if (options.Otlp is not { } otlp)
-        {
-            return;
-        }
+        services.AddSingleton<SpanExportCounters>();
+        services.AddSingleton(provider => new SpanExports(
+            options.Otlp is null ? null : provider.GetRequiredService<ProxyActivitySource>().Source,
+            (destination, source) => Attach(provider, destination, source),
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger<SpanExports>()));
 
-        services.AddOpenTelemetry().WithTracing(tracing => tracing
-            .AddSource(ProxyActivitySource.Name)
-            .SetSampler(new AlwaysOnSampler())
-            .ConfigureResource(resource => resource.AddService(otlp.ServiceName, autoGenerateServiceInstanceId: false, serviceInstanceId: options.ToNode().Id))
-            .AddProcessor(provider => CreateProcessor(provider, otlp)));
+        var serviceName = options.Otlp?.ServiceName ?? OtlpCommandLine.ServiceName(options, Environment.GetEnvironmentVariable);
+        services.AddOpenTelemetry().WithTracing(tracing =>
+        {
+            tracing
+                .AddSource(ProxyActivitySource.Name)
+                .SetSampler(new AlwaysOnSampler())
+                .ConfigureResource(resource => resource.AddService(serviceName, autoGenerateServiceInstanceId: false, serviceInstanceId: options.ToNode().Id));
+            if (options.Otlp is { } otlp)
+            {
+                tracing.AddProcessor(provider => CreateProcessor(provider, otlp.Endpoint, otlp.Protocol, provider.GetRequiredService<ProxyActivitySource>().Source));
+            }
+        });
     }
 
-    private static ProxySpanProcessor CreateProcessor(IServiceProvider provider, OtlpExport otlp)
+    /// <summary>A Telemetry provider's collector: its processor joins the running TracerProvider, which gives its exporter the resource.</summary>
+    private static bool Attach(IServiceProvider provider, TraceDestination destination, ActivitySource source)
     {
-        // Unlabelled: one series each, so no series cap; on the proxy's own registry, beside Istio's metrics.
-        var metrics = Prometheus.Metrics.WithCustomRegistry(provider.GetRequiredService<Prometheus.CollectorRegistry>());
-        var dropped = metrics.CreateCounter(
-            "mesh_tracing_spans_dropped_total", "Finished spans dropped because the export queue was full (the OTLP collector is slow or down).");
-        var failed = metrics.CreateCounter("mesh_tracing_export_failures_total", "OTLP export calls that failed or timed out.");
+        var tracerProvider = provider.GetRequiredService<TracerProvider>();
+        var protocol = destination.OverHttp ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+        return tracerProvider.AddProcessor(CreateProcessor(provider, destination.Endpoint, protocol, source)) is not null;
+    }
+
+    private static ProxySpanProcessor CreateProcessor(IServiceProvider provider, Uri endpoint, OtlpExportProtocol protocol, ActivitySource source)
+    {
+        var counters = provider.GetRequiredService<SpanExportCounters>();
         var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ProxySpanProcessor));
 
-        // Both options objects start from the OTEL_EXPORTER_OTLP_* and OTEL_BSP_* variables; what the flags resolved wins.
-        var exporter = new ProxySpanExporter(new OtlpExporterOptions { Endpoint = otlp.Endpoint, Protocol = otlp.Protocol }, () => failed.Inc(), logger);
+        // Both options objects start from the OTEL_EXPORTER_OTLP_* and OTEL_BSP_* variables; what the flags or the Telemetry resolved wins.
+        var exporter = new ProxySpanExporter(new OtlpExporterOptions { Endpoint = endpoint, Protocol = protocol }, counters.ExportFailed, logger);
         var batch = new BatchExportActivityProcessorOptions();
         if (Environment.GetEnvironmentVariable("OTEL_BSP_MAX_QUEUE_SIZE") is null)
         {
@@ -58,6 +74,23 @@ internal static class TracingServices
             batch.ScheduledDelayMilliseconds = DefaultScheduledDelayMilliseconds;
         }
 
-        return new ProxySpanProcessor(exporter, provider.GetRequiredService<ProxyActivitySource>().Source, batch, () => dropped.Inc(), logger);
+        return new ProxySpanProcessor(exporter, source, batch, counters.SpanDropped, logger);
     }
+}
+
+/// <summary>
+/// The export pipeline's counters, one series each on the proxy's own registry beside Istio's metrics (unlabelled, so
+/// no series cap), shared by every collector the proxy exports to.
+/// </summary>
+internal sealed class SpanExportCounters(Prometheus.CollectorRegistry registry)
+{
+    private readonly Prometheus.Counter _dropped = Prometheus.Metrics.WithCustomRegistry(registry).CreateCounter(
+        "mesh_tracing_spans_dropped_total", "Finished spans dropped because the export queue was full (the OTLP collector is slow or down).");
+
+    private readonly Prometheus.Counter _failed = Prometheus.Metrics.WithCustomRegistry(registry).CreateCounter(
+        "mesh_tracing_export_failures_total", "OTLP export calls that failed or timed out.");
+
+    public void SpanDropped() => _dropped.Inc();
+
+    public void ExportFailed() => _failed.Inc();
 }

@@ -4,6 +4,7 @@ using Mesh.Proxy.Model;
 using Mesh.Proxy.Observability;
 using Mesh.Proxy.Observability.Tracing;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry.Exporter;
 using static Mesh.Proxy.Tests.Observability.Tracing.B3PropagatorTests;
 
@@ -214,7 +215,7 @@ public sealed class RequestTracerTests : IDisposable
             TraceSamplingPercent = samplingPercent,
             Otlp = exporting ? new OtlpExport(new Uri("http://127.0.0.1:1"), OtlpExportProtocol.Grpc, "frontend.default") : null,
         };
-        return new RequestTracer(options, TimeProvider.System, new Random(5), _source);
+        return new RequestTracer(options, TimeProvider.System, new Random(5), new SpanExports(options.Otlp is null ? null : _source.Source, (_, _) => false, NullLogger.Instance));
     }
 
     private static (HttpContext Context, ProxyRequestFeature Feature) Request(params (string Name, string? Value)[] headers)

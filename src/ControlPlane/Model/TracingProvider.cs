@@ -1,0 +1,44 @@
+using System.Collections.Frozen;
+
+namespace Mesh.ControlPlane.Model;
+
+/// <summary>
+/// One entry of meshConfig.extensionProviders: its kind (opentelemetry, zipkin, envoyFileAccessLog...) and, for an
+/// opentelemetry provider, where spans go: OTLP over gRPC to <c>http://service:port</c>, or over HTTP (its <c>http</c>
+/// settings) to <c>http://service:port/path</c>. <see cref="Unsupported"/> names the provider's settings that have no
+/// effect here, comma-separated.
+/// </summary>
+internal sealed record TracingProvider(string Kind, string? OtlpEndpoint, bool OtlpOverHttp = false, string Unsupported = "")
+{
+    public const string OpenTelemetryKind = "opentelemetry";
+}
+
+/// <summary>
+/// The extension providers a Telemetry's tracing may name, by name; equal when their contents are, so that publishing
+/// the same mesh config again is not a change.
+/// </summary>
+internal sealed class TracingProviderTable : IEquatable<TracingProviderTable>
+{
+    private readonly FrozenDictionary<string, TracingProvider> _byName;
+
+    public TracingProviderTable(IReadOnlyDictionary<string, TracingProvider> byName) =>
+        _byName = byName.ToFrozenDictionary(StringComparer.Ordinal);
+
+    public static TracingProviderTable Empty { get; } = new(new Dictionary<string, TracingProvider>());
+
+    public IReadOnlyDictionary<string, TracingProvider> ByName => _byName;
+
+    public bool Equals(TracingProviderTable? other)
+    {
+        if (other is null || other._byName.Count != _byName.Count) return false;
+        foreach (var (name, provider) in _byName)
+        {
+            if (!other._byName.TryGetValue(name, out var theirs) || theirs != provider) return false;
+        }
+        return true;
+    }
+
+    public override bool Equals(object? obj) => obj is TracingProviderTable other && Equals(other);
+
+    public override int GetHashCode() => _byName.Count;
+}

@@ -1,0 +1,80 @@
+// Where this proxy's spans go: its own collector, and the ones its listeners' Telemetry tracing providers name.
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Mesh.Proxy.Model;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Proxy.Observability.Tracing;
+
+/// <summary>
+/// One <see cref="ActivitySource"/> per collector the proxy exports to: <see cref="Default"/> for its own
+/// (<c>--otlp-endpoint</c>), and one per Telemetry tracing provider its listeners name, made on the first span for it
+/// and kept for the proxy's life. Each source's spans go to that collector alone, as each collector's
+/// <see cref="ProxySpanProcessor"/> keeps only its own source's spans, so choosing the source chooses the collector
+/// without any per-span lookup after the span starts. At most <see cref="MaxCollectors"/> collectors: a provider past
+/// them reports no spans, with one warning.
+/// </summary>
+internal sealed class SpanExports : IDisposable
+{
+    public const int MaxCollectors = 8;
+
+    private readonly Func<TraceDestination, ActivitySource, bool> _attach;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<TraceDestination, ActivitySource?> _sources = new();
+    private readonly Lock _gate = new();
+    private int _warnedFull;
+
+    /// <param name="defaultSource">The source of the proxy's own collector; null when it has none.</param>
+    /// <param name="attach">Starts exporting one source's spans to a destination; false when it cannot.</param>
+    public SpanExports(ActivitySource? defaultSource, Func<TraceDestination, ActivitySource, bool> attach, ILogger logger)
+    {
+        Default = defaultSource;
+        _attach = attach;
+        _logger = logger;
+    }
+
+    /// <summary>The proxy's own collector's source, for listeners whose Telemetry names no provider; null: no export.</summary>
+    public ActivitySource? Default { get; }
+
+    /// <summary>The source whose spans reach this listener's collector; null when its spans are not reported.</summary>
+    public ActivitySource? For(ListenerTelemetryModel? telemetry)
+    {
+        if (telemetry?.TraceProvider is not { } provider) return Default;
+        if (provider.Destination is not { } destination) return null;
+        return _sources.TryGetValue(destination, out var source) ? source : Add(destination);
+    }
+
+    private ActivitySource? Add(TraceDestination destination)
+    {
+        lock (_gate)
+        {
+            if (_sources.TryGetValue(destination, out var existing)) return existing;
+            ActivitySource? source = null;
+            if (_sources.Count < MaxCollectors)
+            {
+                source = new ActivitySource(ProxyActivitySource.Name, ProxyActivitySource.Version);
+                if (!_attach(destination, source))
+                {
+                    source.Dispose();
+                    source = null;
+                }
+                else
+                {
+                    SpanExporterLog.CollectorAdded(_logger, destination.Endpoint, destination.OverHttp ? "http/protobuf" : "grpc");
+                }
+            }
+            else if (Interlocked.Exchange(ref _warnedFull, 1) == 0)
+            {
+                SpanExporterLog.TooManyCollectors(_logger, MaxCollectors, destination.Endpoint);
+            }
+
+            _sources[destination] = source;
+            return source;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var source in _sources.Values) source?.Dispose();
+    }
+}
