@@ -75,5 +75,65 @@ public sealed class TelemetryResourceTests
         Assert.DoesNotContain(rejected!, run.Mesh.RecentOutput(LocalMesh.GatewayName), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TracingProviderNamedByATelemetry_SpansGoToItsCollector_AndFollowTheMeshConfigWhenItMoves()
+    {
+        // The proxies export nowhere of their own (no --otlp-endpoint): only the Telemetry's provider sends spans anywhere.
+        await using var first = await OtlpReceiver.StartAsync();
+        await using var second = await OtlpReceiver.StartAsync();
+        var meshConfig = Path.Combine(Path.GetTempPath(), "mesh-e2e-meshconfig-" + Guid.NewGuid().ToString("N")[..8] + ".yaml");
+        File.WriteAllText(meshConfig, Providers(first));
+        try
+        {
+            await using var run = await MeshRun.StartAsync(configure: options => options with { MeshConfigFile = meshConfig, TraceSamplingPercent = 100 });
+            run.WriteConfig("telemetry.yaml", """
+                apiVersion: telemetry.istio.io/v1
+                kind: Telemetry
+                metadata: { name: mesh-default, namespace: istio-system }
+                spec:
+                  tracing: [{ providers: [{ name: jaeger }] }]
+                """);
+
+            var id = await TracedRequestAsync(run, first, "the first collector");
+            // Every proxy on the path reports to it: the gateway, the frontend's sidecar and a backend's.
+            Assert.Equal(["backend.default", "frontend.default", "istio-ingressgateway.istio-system"],
+                first.ForRequest(id).Select(s => s.Service).Distinct().Order(StringComparer.Ordinal));
+
+            File.WriteAllText(meshConfig, Providers(second));
+            var moved = await TracedRequestAsync(run, second, "the second collector, once the mesh config named it");
+            Assert.Empty(first.ForRequest(moved));
+        }
+        finally
+        {
+            File.Delete(meshConfig);
+        }
+    }
+
+    /// <summary>The mesh config defining "jaeger" as the receiver, and a zipkin provider nothing can use.</summary>
+    private static string Providers(OtlpReceiver receiver) => $$"""
+        extensionProviders:
+        - name: jaeger
+          opentelemetry: { service: istio-system/127.0.0.1, port: {{receiver.Address.Port}} }
+        - name: zipkin
+          zipkin: { service: zipkin.istio-system.svc.cluster.local, port: 9411 }
+        """;
+
+    /// <summary>Sends requests until one's spans reach the receiver from all three proxies; returns its x-request-id.</summary>
+    private static async Task<string> TracedRequestAsync(MeshRun run, OtlpReceiver receiver, string what)
+    {
+        var sent = new List<string>();
+        string? traced = null;
+        await MeshRun.WaitUntilAsync(async () =>
+        {
+            var id = "traced-" + Guid.NewGuid().ToString("N");
+            Assert.Equal(200, (await run.GetAsync(new Dictionary<string, string> { ["x-request-id"] = id })).Status);
+            sent.Add(id);
+            // Spans leave each proxy in batches within a fraction of a second: any request sent so far may be the one.
+            traced = sent.FirstOrDefault(s => receiver.ForRequest(s).Select(span => span.Service).Distinct().Count() == 3);
+            return traced is not null;
+        }, TimeSpan.FromSeconds(30), $"a request's spans from the gateway and both sidecars at {what}");
+        return traced!;
+    }
+
     private static string BackendOutput(MeshRun run) => run.Mesh.RecentOutput("backend-v1 sidecar") + run.Mesh.RecentOutput("backend-v2 sidecar");
 }

@@ -42,6 +42,11 @@ internal static class DemoCommand
             DefaultValueFactory = _ => "off",
         };
         accessLog.AcceptOnlyFromAmong("off", "text", "json");
+        var meshConfig = new Option<FileInfo?>("--mesh-config")
+        {
+            Description = "An Istio MeshConfig YAML file the control plane reads and watches: outboundTrafficPolicy.mode, and the "
+                + "extensionProviders a Telemetry's tracing names (e.g. an opentelemetry provider at 127.0.0.1:4317)",
+        };
         var command = new Command("demo", "Run a whole mesh on 127.0.0.1: control plane, ingress gateway, and a sample app of three workloads behind sidecars")
         {
             workDir,
@@ -50,14 +55,15 @@ internal static class DemoCommand
             otlpProtocol,
             traceSampling,
             accessLog,
+            meshConfig,
         };
         command.SetAction((result, cancellationToken) =>
-            RunAsync(result.GetValue(workDir), result.GetValue(gatewayPort), new DemoTelemetry(
+            RunAsync(result.GetValue(workDir), result.GetValue(gatewayPort), result.GetValue(meshConfig), new DemoTelemetry(
                 result.GetValue(otlpEndpoint), result.GetValue(otlpProtocol)!, result.GetValue(traceSampling), result.GetValue(accessLog)!), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(DirectoryInfo? workDir, int gatewayPort, DemoTelemetry telemetry, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(DirectoryInfo? workDir, int gatewayPort, FileInfo? meshConfig, DemoTelemetry telemetry, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, StopGracefully);
@@ -70,6 +76,7 @@ internal static class DemoCommand
         {
             WorkDir = workDir?.FullName ?? Path.Combine(root, ".mesh", "demo"),
             GatewayPort = gatewayPort != 0 && FreePorts.IsFree(gatewayPort) ? gatewayPort : 0,
+            MeshConfigFile = meshConfig?.FullName,
             OtlpEndpoint = telemetry.OtlpEndpoint,
             OtlpProtocol = telemetry.OtlpProtocol,
             TraceSamplingPercent = telemetry.TraceSamplingPercent,

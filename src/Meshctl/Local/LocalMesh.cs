@@ -118,6 +118,11 @@ internal sealed class LocalMesh : IAsyncDisposable
             "--http-port", ControlPlaneUrl.Port.ToString(),
             "--listen", "127.0.0.1",
         ];
+        if (_options.MeshConfigFile is { } meshConfig)
+        {
+            args.AddRange(["--mesh-config", Path.GetFullPath(meshConfig)]);
+        }
+
         if (_options.WorkloadCertificateLifetime is { } lifetime)
         {
             args.AddRange(["--workload-cert-ttl-seconds", ((int)Math.Ceiling(lifetime.TotalSeconds)).ToString(CultureInfo.InvariantCulture)]);

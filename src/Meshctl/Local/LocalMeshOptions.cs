@@ -21,6 +21,12 @@ internal sealed record LocalMeshOptions
     /// <summary>Receives every output line of every program, with the program's name (all of it also goes to logs/).</summary>
     public Action<string, string> OnOutputLine { get; init; } = static (_, _) => { };
 
+    /// <summary>
+    /// An Istio MeshConfig YAML file the control plane reads and watches (<c>--mesh-config</c>): outboundTrafficPolicy,
+    /// and the extensionProviders a Telemetry's tracing names. Null: Istio's defaults.
+    /// </summary>
+    public string? MeshConfigFile { get; init; }
+
     /// <summary>Where every proxy exports its spans over OTLP (e.g. http://127.0.0.1:4317); null exports none.</summary>
     public Uri? OtlpEndpoint { get; init; }
 

@@ -167,6 +167,9 @@ public sealed class MeshConfigTests : IAsyncLifetime
         Assert.Contains("\"--otlp-endpoint\",\"http://jaeger-collector.istio-system.svc.cluster.local:4317\"", applied);
         Assert.Equal("json", meshz["meshConfig"]!["accessLog"]!.GetValue<string>());
         Assert.Equal(100, meshz["meshConfig"]!["defaultConfig"]!["tracing"]!["sampling"]!.GetValue<double>());
+        // The providers reach the model too, where a Telemetry's tracing names them.
+        Assert.Equal(new Mesh.ControlPlane.Model.TracingProvider("opentelemetry", "http://jaeger-collector.istio-system.svc.cluster.local:4317"),
+            MeshConfig.State.Mesh.TracingProviders.ByName["jaeger"]);
         // The zipkin provider is the one thing without effect: no tracer of that kind, from a default or a Telemetry.
         var unused = Assert.Single(MeshConfig.State.WithoutEffect);
         Assert.Equal((MeshConfigFields.ExtensionProviders, true), (unused.Path, unused.Reason.Contains("zipkin (zipkin: only opentelemetry tracing providers are implemented")));
