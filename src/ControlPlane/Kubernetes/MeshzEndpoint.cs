@@ -49,6 +49,17 @@ internal static class MeshzEndpoint
         json.WriteStartObject("outboundTrafficPolicy");
         json.WriteString("mode", Model.MeshSettingsNames.Name(state.Mesh.OutboundTrafficPolicy));
         json.WriteEndObject();
+        // The collectors a Telemetry's tracing provider can name, as the proxies reach them.
+        json.WriteStartObject("tracingProviders");
+        foreach (var (name, provider) in state.Mesh.TracingProviders.ByName.OrderBy(static p => p.Key, StringComparer.Ordinal))
+        {
+            if (provider.OtlpEndpoint is not { } endpoint) continue;
+            json.WriteStartObject(name);
+            json.WriteString("otlpEndpoint", endpoint);
+            json.WriteString("protocol", provider.OtlpOverHttp ? "http/protobuf" : "grpc");
+            json.WriteEndObject();
+        }
+        json.WriteEndObject();
         json.WriteEndObject();
         json.WriteStartArray("fieldsInEffect");
         foreach (var field in state.Effective) json.WriteStringValue(field);

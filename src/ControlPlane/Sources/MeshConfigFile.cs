@@ -107,7 +107,8 @@ internal sealed class MeshConfigFile : IDisposable
             if (provider.OtlpEndpoint is null) ignored.Add($"{MeshConfigFields.ExtensionProviders} {name} ({provider.Kind})");
             else if (provider.Unsupported.Length > 0) ignored.Add($"{MeshConfigFields.ExtensionProviders} {name} ({provider.Unsupported})");
         }
-        MeshConfigFileLog.Applied(_logger, _path, MeshSettingsNames.Name(mode));
+        var usable = document.TracingProviders.Where(static p => p.Value.OtlpEndpoint is not null).Select(static p => $"{p.Key} ({p.Value.OtlpEndpoint})").Order(StringComparer.Ordinal);
+        MeshConfigFileLog.Applied(_logger, _path, MeshSettingsNames.Name(mode), string.Join(", ", usable) is { Length: > 0 } named ? named : "none");
         if (ignored.Count > 0) MeshConfigFileLog.FieldsWithoutEffect(_logger, string.Join(", ", ignored), _path);
         _target.Publish(new MeshSettings(mode) { TracingProviders = new TracingProviderTable(document.TracingProviders) });
         return null;

@@ -4,8 +4,9 @@ namespace Mesh.ControlPlane.Sources;
 
 internal static partial class MeshConfigFileLog
 {
-    [LoggerMessage(EventId = 480, Level = LogLevel.Information, Message = "Mesh config from {File} in effect: outboundTrafficPolicy {OutboundTrafficPolicy}")]
-    public static partial void Applied(ILogger logger, string file, string outboundTrafficPolicy);
+    [LoggerMessage(EventId = 480, Level = LogLevel.Information,
+        Message = "Mesh config from {File} in effect: outboundTrafficPolicy {OutboundTrafficPolicy}, tracing providers {TracingProviders}")]
+    public static partial void Applied(ILogger logger, string file, string outboundTrafficPolicy, string tracingProviders);
 
     [LoggerMessage(EventId = 481, Level = LogLevel.Error, Message = "Mesh config file {File} rejected: {Reason}; the last good mesh config keeps serving ({LastGood})")]
     public static partial void Rejected(ILogger logger, string file, string reason, string lastGood);

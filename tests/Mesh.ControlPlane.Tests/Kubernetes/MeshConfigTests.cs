@@ -170,6 +170,8 @@ public sealed class MeshConfigTests : IAsyncLifetime
         // The providers reach the model too, where a Telemetry's tracing names them.
         Assert.Equal(new Mesh.ControlPlane.Model.TracingProvider("opentelemetry", "http://jaeger-collector.istio-system.svc.cluster.local:4317"),
             MeshConfig.State.Mesh.TracingProviders.ByName["jaeger"]);
+        Assert.Equal("grpc", meshz["meshConfig"]!["tracingProviders"]!["jaeger"]!["protocol"]!.GetValue<string>());
+        Assert.Null(meshz["meshConfig"]!["tracingProviders"]!["zipkin"]);
         // The zipkin provider is the one thing without effect: no tracer of that kind, from a default or a Telemetry.
         var unused = Assert.Single(MeshConfig.State.WithoutEffect);
         Assert.Equal((MeshConfigFields.ExtensionProviders, true), (unused.Path, unused.Reason.Contains("zipkin (zipkin: only opentelemetry tracing providers are implemented")));

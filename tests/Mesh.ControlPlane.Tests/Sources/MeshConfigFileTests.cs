@@ -68,6 +68,7 @@ public sealed class MeshConfigFileTests : IDisposable
         file.Start();
 
         Assert.Equal(new TracingProvider("opentelemetry", "http://127.0.0.1:4317"), _settings.Current.TracingProviders.ByName["jaeger"]);
+        Assert.Contains(_logs.Lines, line => line.EventId == 480 && line.Message.EndsWith("tracing providers jaeger (http://127.0.0.1:4317)", StringComparison.Ordinal));
         Assert.Contains(_logs.Lines, line => line.EventId == 482 && line.Message.Contains("extensionProviders zipkin (zipkin)") && !line.Message.Contains("jaeger"));
         Assert.Equal(MeshSettings.Default, Assert.Single(seen).Before);
 
