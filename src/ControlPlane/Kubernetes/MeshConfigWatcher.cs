@@ -222,8 +222,7 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
         var unused = new List<string>();
         foreach (var (name, provider) in document.TracingProviders.OrderBy(static p => p.Key, StringComparer.Ordinal))
         {
-            if (provider.OtlpEndpoint is null) unused.Add($"{name} ({provider.Kind}: only opentelemetry tracing providers are implemented; access logs and metrics have built-in providers, envoy and prometheus)");
-            else if (provider.Unsupported.Length > 0) unused.Add($"{name} (opentelemetry {provider.Unsupported}: not applied; spans go to its service and port)");
+            if (provider.WithoutEffect is { } reason) unused.Add($"{name} ({reason})");
         }
 
         return unused.Count == 0 ? null : "no effect for " + string.Join("; ", unused);

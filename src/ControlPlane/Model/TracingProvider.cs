@@ -11,6 +11,11 @@ namespace Mesh.ControlPlane.Model;
 internal sealed record TracingProvider(string Kind, string? OtlpEndpoint, bool OtlpOverHttp = false, string Unsupported = "")
 {
     public const string OpenTelemetryKind = "opentelemetry";
+
+    /// <summary>What of this provider has no effect here, for the mesh config's report; null when all of it takes effect.</summary>
+    public string? WithoutEffect => OtlpEndpoint is null
+        ? $"{Kind}: only opentelemetry tracing providers are implemented; access logs and metrics have built-in providers, envoy and prometheus"
+        : Unsupported.Length > 0 ? $"opentelemetry {Unsupported}: not applied, spans go to its service and port" : null;
 }
 
 /// <summary>

@@ -104,8 +104,7 @@ internal sealed class MeshConfigFile : IDisposable
         // A Telemetry's tracing names its providers; only opentelemetry ones, at their service and port, take effect.
         foreach (var (name, provider) in document.TracingProviders.OrderBy(static p => p.Key, StringComparer.Ordinal))
         {
-            if (provider.OtlpEndpoint is null) ignored.Add($"{MeshConfigFields.ExtensionProviders} {name} ({provider.Kind})");
-            else if (provider.Unsupported.Length > 0) ignored.Add($"{MeshConfigFields.ExtensionProviders} {name} ({provider.Unsupported})");
+            if (provider.WithoutEffect is { } reason) ignored.Add($"{MeshConfigFields.ExtensionProviders} {name} ({reason})");
         }
         var usable = document.TracingProviders.Where(static p => p.Value.OtlpEndpoint is not null).Select(static p => $"{p.Key} ({p.Value.OtlpEndpoint})").Order(StringComparer.Ordinal);
         MeshConfigFileLog.Applied(_logger, _path, MeshSettingsNames.Name(mode), string.Join(", ", usable) is { Length: > 0 } named ? named : "none");

@@ -69,7 +69,7 @@ public sealed class MeshConfigFileTests : IDisposable
 
         Assert.Equal(new TracingProvider("opentelemetry", "http://127.0.0.1:4317"), _settings.Current.TracingProviders.ByName["jaeger"]);
         Assert.Contains(_logs.Lines, line => line.EventId == 480 && line.Message.EndsWith("tracing providers jaeger (http://127.0.0.1:4317)", StringComparison.Ordinal));
-        Assert.Contains(_logs.Lines, line => line.EventId == 482 && line.Message.Contains("extensionProviders zipkin (zipkin)") && !line.Message.Contains("jaeger"));
+        Assert.Contains(_logs.Lines, line => line.EventId == 482 && line.Message.Contains("extensionProviders zipkin (zipkin: only opentelemetry tracing providers are implemented") && !line.Message.Contains("jaeger"));
         Assert.Equal(MeshSettings.Default, Assert.Single(seen).Before);
 
         // Written again with the same providers (reordered): read, but the same settings, so no change and no push.
