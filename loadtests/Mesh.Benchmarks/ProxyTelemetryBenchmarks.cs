@@ -67,7 +67,7 @@ public class ProxyTelemetryBenchmarks
         var batch = new BatchExportActivityProcessorOptions { MaxQueueSize = 4_096, MaxExportBatchSize = 4_096, ScheduledDelayMilliseconds = 1 };
         _stalledProcessor = new ProxySpanProcessor(exporter, _source.Source, batch, () => { }, NullLogger.Instance);
         _provider = Sdk.CreateTracerProviderBuilder().AddSource(ProxyActivitySource.Name).SetSampler(new AlwaysOnSampler()).AddProcessor(_stalledProcessor).Build()!;
-        _tracer = new RequestTracer(options, TimeProvider.System, new Random(1), new SpanExports(_source.Source, (_, _) => false, NullLogger.Instance));
+        _tracer = new RequestTracer(options, TimeProvider.System, new Random(1), new SpanExports(_source.Source, (_, _) => { }, NullLogger.Instance));
         _unsampled = Request("0");
         _sampled = Request("1");
 

@@ -18,15 +18,19 @@ internal sealed class SpanExports : IDisposable
 {
     public const int MaxCollectors = 8;
 
-    private readonly Func<TraceDestination, ActivitySource, bool> _attach;
+    // Destinations past the limit that are remembered as unreported; any more take the lock on each sampled span.
+    private const int MaxRemembered = 64;
+
+    private readonly Action<TraceDestination, ActivitySource> _attach;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<TraceDestination, ActivitySource?> _sources = new();
     private readonly Lock _gate = new();
-    private int _warnedFull;
+    private int _collectors;
+    private bool _warnedFull;
 
     /// <param name="defaultSource">The source of the proxy's own collector; null when it has none.</param>
-    /// <param name="attach">Starts exporting one source's spans to a destination; false when it cannot.</param>
-    public SpanExports(ActivitySource? defaultSource, Func<TraceDestination, ActivitySource, bool> attach, ILogger logger)
+    /// <param name="attach">Starts exporting one source's spans to a destination.</param>
+    public SpanExports(ActivitySource? defaultSource, Action<TraceDestination, ActivitySource> attach, ILogger logger)
     {
         Default = defaultSource;
         _attach = attach;
@@ -50,25 +54,31 @@ internal sealed class SpanExports : IDisposable
         {
             if (_sources.TryGetValue(destination, out var existing)) return existing;
             ActivitySource? source = null;
-            if (_sources.Count < MaxCollectors)
+            if (_collectors < MaxCollectors)
             {
                 source = new ActivitySource(ProxyActivitySource.Name, ProxyActivitySource.Version);
-                if (!_attach(destination, source))
+                try
                 {
+                    _attach(destination, source);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The proxy is stopping: its TracerProvider is gone, and so is any span this would have exported.
                     source.Dispose();
-                    source = null;
+                    return null;
                 }
-                else
-                {
-                    SpanExporterLog.CollectorAdded(_logger, destination.Endpoint, destination.OverHttp ? "http/protobuf" : "grpc");
-                }
+
+                _collectors++;
+                SpanExporterLog.CollectorAdded(_logger, destination.Endpoint, destination.OverHttp ? "http/protobuf" : "grpc");
             }
-            else if (Interlocked.Exchange(ref _warnedFull, 1) == 0)
+            else if (!_warnedFull)
             {
+                _warnedFull = true;
                 SpanExporterLog.TooManyCollectors(_logger, MaxCollectors, destination.Endpoint);
             }
 
-            _sources[destination] = source;
+            // Past the limit a destination is remembered as unreported, up to a bound, so that its spans skip this lock.
+            if (source is not null || _sources.Count < MaxRemembered) _sources[destination] = source;
             return source;
         }
     }

@@ -49,11 +49,11 @@ internal static class TracingServices
     }
 
     /// <summary>A Telemetry provider's collector: its processor joins the running TracerProvider, which gives its exporter the resource.</summary>
-    private static bool Attach(IServiceProvider provider, TraceDestination destination, ActivitySource source)
+    private static void Attach(IServiceProvider provider, TraceDestination destination, ActivitySource source)
     {
         var tracerProvider = provider.GetRequiredService<TracerProvider>();
         var protocol = destination.OverHttp ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
-        return tracerProvider.AddProcessor(CreateProcessor(provider, destination.Endpoint, protocol, source)) is not null;
+        tracerProvider.AddProcessor(CreateProcessor(provider, destination.Endpoint, protocol, source));
     }
 
     private static ProxySpanProcessor CreateProcessor(IServiceProvider provider, Uri endpoint, OtlpExportProtocol protocol, ActivitySource source)

@@ -215,7 +215,7 @@ public sealed class RequestTracerTests : IDisposable
             TraceSamplingPercent = samplingPercent,
             Otlp = exporting ? new OtlpExport(new Uri("http://127.0.0.1:1"), OtlpExportProtocol.Grpc, "frontend.default") : null,
         };
-        return new RequestTracer(options, TimeProvider.System, new Random(5), new SpanExports(options.Otlp is null ? null : _source.Source, (_, _) => false, NullLogger.Instance));
+        return new RequestTracer(options, TimeProvider.System, new Random(5), new SpanExports(options.Otlp is null ? null : _source.Source, (_, _) => { }, NullLogger.Instance));
     }
 
     private static (HttpContext Context, ProxyRequestFeature Feature) Request(params (string Name, string? Value)[] headers)
