@@ -55,6 +55,15 @@ internal sealed record PodAnnotations
 
     public required bool HoldApplication { get; init; }
 
+    /// <summary>ProxyConfig <c>concurrency</c>: the proxy's worker count (null or 0: one per core its CPU limit allows).</summary>
+    public int? Concurrency { get; init; }
+
+    /// <summary>ProxyConfig <c>terminationDrainDuration</c>; null: the proxy's default.</summary>
+    public TimeSpan? TerminationDrainDuration { get; init; }
+
+    /// <summary>ProxyConfig <c>proxyMetadata</c>: environment variables of the proxy container, by name.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ProxyMetadata { get; init; } = [];
+
     public required bool RewriteProbes { get; init; }
 
     public required bool MergePrometheus { get; init; }
@@ -87,17 +96,18 @@ internal sealed record PodAnnotations
             }
         }
 
-        var hold = settings.HoldApplicationUntilProxyStarts;
-        if (annotations.TryGetValue(ProxyConfig, out var proxyConfig))
-        {
-            hold = ReadProxyConfig(proxyConfig, hold, warnings);
-        }
+        var config = annotations.TryGetValue(ProxyConfig, out var proxyConfig)
+            ? ReadProxyConfig(proxyConfig, warnings)
+            : new ProxyConfigAnnotation(null, null, null, []);
 
         return new PodAnnotations
         {
             Captured = captured,
             Native = Bool(annotations, NativeSidecar) ?? settings.NativeSidecars,
-            HoldApplication = hold,
+            HoldApplication = config.Hold ?? settings.HoldApplicationUntilProxyStarts,
+            Concurrency = config.Concurrency,
+            TerminationDrainDuration = config.TerminationDrainDuration,
+            ProxyMetadata = config.ProxyMetadata,
             RewriteProbes = Bool(annotations, RewriteAppHttpProbers) ?? settings.RewriteAppProbes,
             MergePrometheus = Bool(annotations, MergeMetrics) ?? settings.EnablePrometheusMerge,
             Image = annotations.TryGetValue(ProxyImage, out var image) && image.Length > 0 ? image : settings.ProxyImage,
@@ -204,9 +214,10 @@ internal sealed record PodAnnotations
 
     /// <summary>
     /// <c>proxy.istio.io/config</c> is a ProxyConfig in YAML or JSON; this injector honours its
-    /// <c>holdApplicationUntilProxyStarts</c> and reports every other field it sets.
+    /// <c>holdApplicationUntilProxyStarts</c>, <c>concurrency</c>, <c>terminationDrainDuration</c> and
+    /// <c>proxyMetadata</c>, and reports every other field it sets.
     /// </summary>
-    private static bool ReadProxyConfig(string text, bool hold, ICollection<string> warnings)
+    private static ProxyConfigAnnotation ReadProxyConfig(string text, ICollection<string> warnings)
     {
         YamlMappingNode? root;
         try
@@ -220,29 +231,64 @@ internal sealed record PodAnnotations
             throw new InjectionException($"annotation {ProxyConfig}: not valid YAML or JSON: {e.Message}");
         }
 
+        bool? hold = null;
+        int? concurrency = null;
+        TimeSpan? drain = null;
+        var metadata = new List<KeyValuePair<string, string>>();
         if (root is null)
         {
-            return hold;
+            return new ProxyConfigAnnotation(hold, concurrency, drain, metadata);
         }
 
         foreach (var (key, value) in root.Children)
         {
             var name = (key as YamlScalarNode)?.Value;
-            if (name == "holdApplicationUntilProxyStarts" && value is YamlScalarNode scalar)
+            var scalar = (value as YamlScalarNode)?.Value;
+            switch (name)
             {
-                hold = scalar.Value switch
-                {
-                    "true" or "True" or "TRUE" => true,
-                    "false" or "False" or "FALSE" => false,
-                    _ => throw new InjectionException($"annotation {ProxyConfig}: holdApplicationUntilProxyStarts: \"{scalar.Value}\" is not a boolean"),
-                };
-            }
-            else
-            {
-                warnings.Add($"annotation {ProxyConfig}: field {name} is not implemented by this mesh's injector and has no effect");
+                case "holdApplicationUntilProxyStarts":
+                    hold = scalar switch
+                    {
+                        "true" or "True" or "TRUE" => true,
+                        "false" or "False" or "FALSE" => false,
+                        _ => throw new InjectionException($"annotation {ProxyConfig}: holdApplicationUntilProxyStarts: \"{scalar}\" is not a boolean"),
+                    };
+                    break;
+                case "concurrency":
+                    concurrency = int.TryParse(scalar, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var workers)
+                        ? workers
+                        : throw new InjectionException($"annotation {ProxyConfig}: concurrency: \"{scalar}\" is not a number of workers (0 or more)");
+                    break;
+                case "terminationDrainDuration":
+                    drain = scalar is not null && Mesh.Istio.IstioDuration.TryParse(scalar, out var duration) && duration >= TimeSpan.Zero
+                        ? duration
+                        : throw new InjectionException($"annotation {ProxyConfig}: terminationDrainDuration: \"{scalar}\" is not a duration (\"5s\")");
+                    break;
+                case "proxyMetadata":
+                    if (value is not YamlMappingNode variables)
+                    {
+                        throw new InjectionException($"annotation {ProxyConfig}: proxyMetadata: expected a map of environment variables");
+                    }
+
+                    foreach (var (variable, variableValue) in variables.Children)
+                    {
+                        if ((variable as YamlScalarNode)?.Value is not { Length: > 0 } variableName || variableValue is not YamlScalarNode { Value: var variableText })
+                        {
+                            throw new InjectionException($"annotation {ProxyConfig}: proxyMetadata: expected a map of names to string values");
+                        }
+
+                        metadata.Add(new(variableName, variableText ?? ""));
+                    }
+
+                    break;
+                default:
+                    warnings.Add($"annotation {ProxyConfig}: field {name} is not implemented by this mesh's injector and has no effect");
+                    break;
             }
         }
 
-        return hold;
+        return new ProxyConfigAnnotation(hold, concurrency, drain, metadata);
     }
+
+    private sealed record ProxyConfigAnnotation(bool? Hold, int? Concurrency, TimeSpan? TerminationDrainDuration, List<KeyValuePair<string, string>> ProxyMetadata);
 }

@@ -89,8 +89,8 @@ internal static class SidecarTemplate
             Name = ProxyName,
             Image = options.Image,
             Command = [ProxyCommand],
-            Args = Arguments(settings, applications, options.Captured),
-            Env = Environment(settings, owner, applications),
+            Args = Arguments(settings, applications, options),
+            Env = Environment(settings, owner, applications, options),
             Ports = [new V1ContainerPort { ContainerPort = ProxyPorts.Metrics, Name = "http-envoy-prom", Protocol = "TCP" }],
             ReadinessProbe = new V1Probe
             {
@@ -146,7 +146,7 @@ internal static class SidecarTemplate
         return proxy;
     }
 
-    private static List<string> Arguments(InjectionSettings settings, IList<V1Container> applications, bool captured)
+    private static List<string> Arguments(InjectionSettings settings, IList<V1Container> applications, PodAnnotations options)
     {
         // The proxy forwards inbound traffic to the application's first declared port (80 when it declares none).
         var appPort = 80;
@@ -175,7 +175,12 @@ internal static class SidecarTemplate
         if (settings.AccessLog is { } accessLog) arguments.AddRange(["--access-log", accessLog]);
         if (settings.TraceSampling is { } sampling) arguments.AddRange(["--trace-sampling", sampling.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         if (settings.OtlpEndpoint is { } otlp) arguments.AddRange(["--otlp-endpoint", otlp]);
-        if (captured)
+        if (options.TerminationDrainDuration is { } drain)
+        {
+            arguments.AddRange(["--termination-drain-duration", drain.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+
+        if (options.Captured)
         {
             // Where istio-init's -z redirects every inbound connection: the proxy then serves each captured port itself.
             arguments.InsertRange(arguments.IndexOf("--admin-port"), ["--inbound-capture-port", Number(ProxyPorts.Inbound)]);
@@ -185,7 +190,7 @@ internal static class SidecarTemplate
     }
 
     /// <summary>Istio's environment with Istio's names and downward-API sources (the ones this proxy reads).</summary>
-    private static List<V1EnvVar> Environment(InjectionSettings settings, WorkloadOwner owner, IList<V1Container> applications)
+    private static List<V1EnvVar> Environment(InjectionSettings settings, WorkloadOwner owner, IList<V1Container> applications, PodAnnotations options)
     {
         var env = new List<V1EnvVar>
         {
@@ -206,6 +211,21 @@ internal static class SidecarTemplate
 
         env.Add(new V1EnvVar { Name = "ISTIO_META_MESH_ID", Value = settings.EffectiveMeshId });
         env.Add(new V1EnvVar { Name = "TRUST_DOMAIN", Value = settings.TrustDomain });
+
+        // Istio's concurrency is Envoy's worker count; .NET sizes its thread pool, socket engines and Kestrel's I/O
+        // queues from the processor count, which this variable sets (0: every core the CPU limit allows).
+        if (options.Concurrency is > 0 and var workers)
+        {
+            env.Add(new V1EnvVar { Name = "DOTNET_PROCESSOR_COUNT", Value = workers.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        }
+
+        // proxyMetadata is the proxy's environment, as Istio's template writes it; a name already set is replaced.
+        foreach (var (name, value) in options.ProxyMetadata)
+        {
+            env.RemoveAll(variable => variable.Name == name);
+            env.Add(new V1EnvVar { Name = name, Value = value });
+        }
+
         return env;
     }
 

@@ -178,14 +178,14 @@ public sealed class AdmissionHandlerTests
     [Fact]
     public void Handle_UnimplementedAnnotation_WarnsInTheResponse()
     {
-        var body = Review("default", """{"metadata":{"name":"p","annotations":{"sidecar.istio.io/logLevel":"debug","proxy.istio.io/config":"concurrency: 2"}},"spec":{"containers":[{"name":"app","image":"app"}]}}""");
+        var body = Review("default", """{"metadata":{"name":"p","annotations":{"sidecar.istio.io/logLevel":"debug","proxy.istio.io/config":"drainDuration: 10s"}},"spec":{"containers":[{"name":"app","image":"app"}]}}""");
 
         var answer = Respond(body)["response"]!;
 
         Assert.True(answer["allowed"]!.GetValue<bool>());
         var warnings = ((JsonArray)answer["warnings"]!).Select(item => item!.GetValue<string>()).ToList();
         Assert.Contains(warnings, warning => warning.Contains("sidecar.istio.io/logLevel", StringComparison.Ordinal));
-        Assert.Contains(warnings, warning => warning.Contains("field concurrency", StringComparison.Ordinal));
+        Assert.Contains(warnings, warning => warning.Contains("field drainDuration", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -223,7 +223,7 @@ public sealed class AdmissionHandlerTests
 
     internal static string? Env(V1Container container, string name) => container.Env.FirstOrDefault(variable => variable.Name == name)?.Value;
 
-    private static JsonNode Respond(string body)
+    internal static JsonNode Respond(string body)
     {
         var outcome = new AdmissionHandler(new SidecarInjector(Settings)).Handle(Encoding.UTF8.GetBytes(body), "application/json", "/inject");
         Assert.Equal(200, outcome.StatusCode);

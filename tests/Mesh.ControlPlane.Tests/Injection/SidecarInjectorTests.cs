@@ -40,6 +40,46 @@ public sealed class SidecarInjectorTests
     }
 
     [Fact]
+    public void Inject_ProxyConfigAnnotation_ConcurrencyDrainAndMetadataReachTheProxy()
+    {
+        var config = "concurrency: 1\nterminationDrainDuration: 20s\nproxyMetadata:\n  OTEL_SERVICE_NAME: payments\n  TRUST_DOMAIN: example.org\n";
+        var pod = Inject($$"""{"proxy.istio.io/config":{{System.Text.Json.JsonSerializer.Serialize(config)}}}""");
+
+        var proxy = pod.Spec.InitContainers[1];
+        var args = proxy.Args.ToList();
+        Assert.Equal("20", args[args.IndexOf("--termination-drain-duration") + 1]);
+        var env = proxy.Env.ToDictionary(e => e.Name, e => e.Value);
+        Assert.Equal("1", env["DOTNET_PROCESSOR_COUNT"]);
+        Assert.Equal("payments", env["OTEL_SERVICE_NAME"]);
+        // A metadata variable replaces the template's own of that name, so the proxy reads one value.
+        Assert.Equal("example.org", Assert.Single(proxy.Env, e => e.Name == "TRUST_DOMAIN").Value);
+    }
+
+    [Fact]
+    public void Inject_ProxyConfigAnnotationConcurrencyZero_EveryCoreSoNoVariable()
+    {
+        var pod = Inject("""{"proxy.istio.io/config":"concurrency: 0"}""");
+
+        Assert.DoesNotContain(pod.Spec.InitContainers[1].Env, e => e.Name == "DOTNET_PROCESSOR_COUNT");
+        Assert.DoesNotContain("--termination-drain-duration", pod.Spec.InitContainers[1].Args);
+    }
+
+    [Theory]
+    [InlineData("concurrency: two", "concurrency: \"two\" is not a number of workers")]
+    [InlineData("concurrency: -1", "concurrency: \"-1\" is not a number of workers")]
+    [InlineData("terminationDrainDuration: soon", "terminationDrainDuration: \"soon\" is not a duration")]
+    [InlineData("proxyMetadata: [A]", "proxyMetadata: expected a map of environment variables")]
+    public void Inject_BadProxyConfigAnnotation_RefusedNamingTheField(string config, string reason)
+    {
+        var body = AdmissionHandlerTests.Review("default", $$$"""{"metadata":{"name":"p","annotations":{"proxy.istio.io/config":{{{System.Text.Json.JsonSerializer.Serialize(config)}}}}},"spec":{"containers":[{{{AppContainer}}}]}}""");
+
+        var answer = AdmissionHandlerTests.Respond(body)["response"]!;
+
+        Assert.False(answer["allowed"]!.GetValue<bool>());
+        Assert.Contains($"annotation proxy.istio.io/config: {reason}", answer["status"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Inject_ProxyCommandLine_IsTheContract()
     {
         var pod = Inject("null");
