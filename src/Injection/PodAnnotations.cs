@@ -278,6 +278,11 @@ internal sealed record PodAnnotations
                         }
 
                         metadata.Add(new(variableName, variableText ?? ""));
+                        if (!SidecarTemplate.ProxyReads(variableName))
+                        {
+                            // Most of Istio's are istio-agent's knobs (ISTIO_META_DNS_CAPTURE...), which this proxy has no counterpart of.
+                            warnings.Add($"annotation {ProxyConfig}: proxyMetadata {variableName} is set in the proxy's environment, but this proxy does not read it: no effect");
+                        }
                     }
 
                     break;

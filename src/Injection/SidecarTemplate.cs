@@ -189,6 +189,19 @@ internal static class SidecarTemplate
         return arguments;
     }
 
+    /// <summary>
+    /// Whether the proxy reads an environment variable: one the template sets (Istio's names), the OpenTelemetry SDK's
+    /// <c>OTEL_*</c>, or the .NET runtime's <c>DOTNET_*</c>.
+    /// </summary>
+    public static bool ProxyReads(string variable) =>
+        TemplateVariables.Contains(variable) || variable.StartsWith("OTEL_", StringComparison.Ordinal) || variable.StartsWith("DOTNET_", StringComparison.Ordinal);
+
+    private static readonly HashSet<string> TemplateVariables = new(StringComparer.Ordinal)
+    {
+        "POD_NAME", "POD_NAMESPACE", "INSTANCE_IP", "SERVICE_ACCOUNT", "HOST_IP", "ISTIO_META_POD_PORTS", "ISTIO_META_APP_CONTAINERS",
+        "ISTIO_META_CLUSTER_ID", "ISTIO_META_WORKLOAD_NAME", "ISTIO_META_OWNER", "ISTIO_META_MESH_ID", "TRUST_DOMAIN",
+    };
+
     /// <summary>Istio's environment with Istio's names and downward-API sources (the ones this proxy reads).</summary>
     private static List<V1EnvVar> Environment(InjectionSettings settings, WorkloadOwner owner, IList<V1Container> applications, PodAnnotations options)
     {

@@ -56,6 +56,18 @@ public sealed class SidecarInjectorTests
     }
 
     [Fact]
+    public void Inject_ProxyMetadataTheProxyDoesNotRead_SetAndWarned()
+    {
+        var body = AdmissionHandlerTests.Review("default", $$$"""{"metadata":{"name":"p","annotations":{"proxy.istio.io/config":"proxyMetadata: {ISTIO_META_DNS_CAPTURE: 'true', OTEL_SERVICE_NAME: cart}"}},"spec":{"containers":[{{{AppContainer}}}]}}""");
+
+        var answer = AdmissionHandlerTests.Respond(body)["response"]!;
+
+        Assert.True(answer["allowed"]!.GetValue<bool>());
+        var warning = Assert.Single(((System.Text.Json.Nodes.JsonArray)answer["warnings"]!).Select(item => item!.GetValue<string>()));
+        Assert.Contains("proxyMetadata ISTIO_META_DNS_CAPTURE is set in the proxy's environment, but this proxy does not read it", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Inject_ProxyConfigAnnotationConcurrencyZero_EveryCoreSoNoVariable()
     {
         var pod = Inject("""{"proxy.istio.io/config":"concurrency: 0"}""");
