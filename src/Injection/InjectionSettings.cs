@@ -37,6 +37,12 @@ public sealed record InjectionSettings
     /// <summary>Hold the application containers until the proxy is ready (a classic sidecar only; a native one always does).</summary>
     public bool HoldApplicationUntilProxyStarts { get; init; }
 
+    /// <summary>ProxyConfig concurrency (meshConfig defaultConfig): the proxy's worker count; null or 0: one per core its CPU limit allows.</summary>
+    public int? Concurrency { get; init; }
+
+    /// <summary>ProxyConfig terminationDrainDuration (meshConfig defaultConfig); null: the proxy's default (5 s).</summary>
+    public TimeSpan? TerminationDrainDuration { get; init; }
+
     /// <summary>Rewrite application probes through the proxy's status port (Istio's sidecarInjectorWebhook.rewriteAppHTTPProbe, default true).</summary>
     public bool RewriteAppProbes { get; init; } = true;
 

@@ -12,6 +12,10 @@ internal sealed record MeshConfigDocument
 
     public bool? HoldApplicationUntilProxyStarts { get; init; }
 
+    public int? Concurrency { get; init; }
+
+    public TimeSpan? TerminationDrainDuration { get; init; }
+
     public bool? EnablePrometheusMerge { get; init; }
 
     public string? TrustDomain { get; init; }

@@ -65,6 +65,12 @@ internal static class MeshConfigParser
         {
             DiscoveryAddress = Address(defaultConfig, "discoveryAddress", MeshConfigFields.DiscoveryAddress),
             HoldApplicationUntilProxyStarts = Bool(defaultConfig, "holdApplicationUntilProxyStarts", MeshConfigFields.HoldApplicationUntilProxyStarts),
+            Concurrency = String(defaultConfig, "concurrency", MeshConfigFields.Concurrency) is not { } workers ? null
+                : int.TryParse(workers, NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count
+                : throw new MeshConfigException(MeshConfigFields.Concurrency, $"Invalid value: \"{workers}\": expected a number of workers, 0 or more"),
+            TerminationDrainDuration = String(defaultConfig, "terminationDrainDuration", MeshConfigFields.TerminationDrainDuration) is not { } drain ? null
+                : IstioDuration.TryParse(drain, out var duration) && duration >= TimeSpan.Zero ? duration
+                : throw new MeshConfigException(MeshConfigFields.TerminationDrainDuration, $"Invalid value: \"{drain}\": expected a duration (\"5s\")"),
             EnablePrometheusMerge = Bool(mapping, "enablePrometheusMerge", MeshConfigFields.EnablePrometheusMerge),
             TrustDomain = String(mapping, "trustDomain", MeshConfigFields.TrustDomain),
             RootNamespace = String(mapping, "rootNamespace", MeshConfigFields.RootNamespace),

@@ -151,6 +151,8 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
         {
             DiscoveryAddress = document.DiscoveryAddress ?? _base.DiscoveryAddress,
             HoldApplicationUntilProxyStarts = document.HoldApplicationUntilProxyStarts ?? _base.HoldApplicationUntilProxyStarts,
+            Concurrency = document.Concurrency ?? _base.Concurrency,
+            TerminationDrainDuration = document.TerminationDrainDuration ?? _base.TerminationDrainDuration,
             EnablePrometheusMerge = document.EnablePrometheusMerge ?? _base.EnablePrometheusMerge,
             AccessLog = AccessLog(document) ?? _base.AccessLog,
             TraceSampling = document.EnableTracing == false ? 0 : document.TracingSampling ?? _base.TraceSampling,

@@ -34,6 +34,10 @@ internal static class MeshzEndpoint
         json.WriteStartObject("defaultConfig");
         json.WriteString("discoveryAddress", state.Injection.DiscoveryAddress);
         json.WriteBoolean("holdApplicationUntilProxyStarts", state.Injection.HoldApplicationUntilProxyStarts);
+        if (state.Injection.Concurrency is { } concurrency) json.WriteNumber("concurrency", concurrency);
+        else json.WriteNull("concurrency");
+        if (state.Injection.TerminationDrainDuration is { } drain) json.WriteString("terminationDrainDuration", $"{drain.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s");
+        else json.WriteNull("terminationDrainDuration");
         json.WriteStartObject("tracing");
         json.WriteNumber("sampling", state.Injection.TraceSampling ?? 1);
         json.WriteEndObject();

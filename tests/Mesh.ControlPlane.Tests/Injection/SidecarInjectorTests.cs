@@ -68,6 +68,22 @@ public sealed class SidecarInjectorTests
     }
 
     [Fact]
+    public void Inject_MeshDefaults_ApplyUnlessTheAnnotationSetsItsOwn()
+    {
+        var settings = new InjectionSettings { Concurrency = 2, TerminationDrainDuration = TimeSpan.FromSeconds(45) };
+        Dictionary<string, string> EnvOf(V1Pod pod) => pod.Spec.InitContainers[1].Env.ToDictionary(e => e.Name, e => e.Value ?? "");
+        string DrainOf(V1Pod pod) => pod.Spec.InitContainers[1].Args[pod.Spec.InitContainers[1].Args.IndexOf("--termination-drain-duration") + 1];
+
+        var defaults = AdmissionHandlerTests.PatchedPod(AdmissionHandlerTests.Review("default", $$$"""{"metadata":{"name":"p"},"spec":{"containers":[{{{AppContainer}}}]}}"""), settings: settings);
+        var own = AdmissionHandlerTests.PatchedPod(AdmissionHandlerTests.Review("default",
+            $$$"""{"metadata":{"name":"p","annotations":{"proxy.istio.io/config":"{concurrency: 0, terminationDrainDuration: 2s}"}},"spec":{"containers":[{{{AppContainer}}}]}}"""), settings: settings);
+
+        Assert.Equal(("2", "45"), (EnvOf(defaults)["DOTNET_PROCESSOR_COUNT"], DrainOf(defaults)));
+        Assert.False(EnvOf(own).ContainsKey("DOTNET_PROCESSOR_COUNT"));
+        Assert.Equal("2", DrainOf(own));
+    }
+
+    [Fact]
     public void Inject_ProxyConfigAnnotationConcurrencyZero_EveryCoreSoNoVariable()
     {
         var pod = Inject("""{"proxy.istio.io/config":"concurrency: 0"}""");

@@ -40,6 +40,26 @@ public sealed class MeshConfigParserTests
     }
 
     [Fact]
+    public void Parse_ProxyDefaults_ConcurrencyAndDrainRead()
+    {
+        var document = MeshConfigParser.Parse("defaultConfig:\n  concurrency: 0\n  terminationDrainDuration: 1m30s\n");
+
+        Assert.Equal((0, TimeSpan.FromSeconds(90)), (document.Concurrency, document.TerminationDrainDuration));
+    }
+
+    [Theory]
+    [InlineData("concurrency: -2", "defaultConfig.concurrency")]
+    [InlineData("concurrency: many", "defaultConfig.concurrency")]
+    [InlineData("terminationDrainDuration: soon", "defaultConfig.terminationDrainDuration")]
+    [InlineData("terminationDrainDuration: -5s", "defaultConfig.terminationDrainDuration")]
+    public void Parse_BadProxyDefault_RefusedAtItsField(string field, string path)
+    {
+        var error = Assert.Throws<MeshConfigException>(() => MeshConfigParser.Parse($"defaultConfig:\n  {field}\n"));
+
+        Assert.Equal(path, error.Path);
+    }
+
+    [Fact]
     public void Parse_OpenTelemetryProviders_NamespaceDroppedHttpPathKeptOtherSettingsNamed()
     {
         var document = MeshConfigParser.Parse("""
@@ -149,7 +169,8 @@ public sealed class MeshConfigParserTests
     [Fact]
     public void Implemented_EveryParsedField_InTheTable()
     {
-        Assert.Equal([MeshConfigFields.DiscoveryAddress, MeshConfigFields.HoldApplicationUntilProxyStarts, MeshConfigFields.EnablePrometheusMerge,
+        Assert.Equal([MeshConfigFields.DiscoveryAddress, MeshConfigFields.HoldApplicationUntilProxyStarts, MeshConfigFields.Concurrency,
+            MeshConfigFields.TerminationDrainDuration, MeshConfigFields.EnablePrometheusMerge,
             MeshConfigFields.TrustDomain, MeshConfigFields.RootNamespace, MeshConfigFields.AccessLogFile, MeshConfigFields.AccessLogEncoding,
             MeshConfigFields.EnableTracing, MeshConfigFields.TracingSampling, MeshConfigFields.ExtensionProviders, MeshConfigFields.DefaultTracingProviders,
             MeshConfigFields.OutboundTrafficPolicyMode, MeshConfigFields.IngressClass, MeshConfigFields.IngressControllerMode, MeshConfigFields.IngressSelector, MeshConfigFields.IngressService], MeshConfigFields.Implemented.Keys);

@@ -155,6 +155,8 @@ public sealed class MeshConfigTests : IAsyncLifetime
             defaultProviders:
               tracing: [jaeger]
             defaultConfig:
+              concurrency: 2
+              terminationDrainDuration: 30s
               tracing:
                 sampling: 100
             """), "apply", "-f", "-");
@@ -164,6 +166,9 @@ public sealed class MeshConfigTests : IAsyncLifetime
 
         Assert.Contains("\"--access-log\",\"json\"", applied);
         Assert.Contains("\"--trace-sampling\",\"100\"", applied);
+        Assert.Contains("\"--termination-drain-duration\",\"30\"", applied);
+        Assert.Contains("{\"name\":\"DOTNET_PROCESSOR_COUNT\",\"value\":\"2\"}", applied);
+        Assert.Equal("30s", meshz["meshConfig"]!["defaultConfig"]!["terminationDrainDuration"]!.GetValue<string>());
         Assert.Contains("\"--otlp-endpoint\",\"http://jaeger-collector.istio-system.svc.cluster.local:4317\"", applied);
         Assert.Equal("json", meshz["meshConfig"]!["accessLog"]!.GetValue<string>());
         Assert.Equal(100, meshz["meshConfig"]!["defaultConfig"]!["tracing"]!["sampling"]!.GetValue<double>());
