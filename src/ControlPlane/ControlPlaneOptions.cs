@@ -8,7 +8,7 @@ internal sealed record ControlPlaneOptions
     /// <summary>The folder of Istio YAML to serve and watch; null when the cluster alone is the source.</summary>
     public string? ConfigDirectory { get; init; }
 
-    /// <summary>Local mode: Istio's MeshConfig YAML (outboundTrafficPolicy), watched; null: Istio's defaults. On a cluster the istio ConfigMap is read instead.</summary>
+    /// <summary>Local mode: Istio's MeshConfig YAML (outboundTrafficPolicy, extensionProviders), watched; null: Istio's defaults. On a cluster the istio ConfigMap is read instead.</summary>
     public string? MeshConfigFile { get; init; }
     public IPAddress ListenAddress { get; init; } = IPAddress.Loopback;
 

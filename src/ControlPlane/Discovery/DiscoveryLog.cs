@@ -46,4 +46,7 @@ internal static partial class DiscoveryLog
 
     [LoggerMessage(EventId = 213, Level = LogLevel.Warning, Message = "{Problem}")]
     public static partial void DelegationProblem(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 214, Level = LogLevel.Warning, Message = "{Problem}")]
+    public static partial void TracingProviderProblem(ILogger logger, string problem);
 }

@@ -28,6 +28,7 @@ internal sealed class PushCoordinator : IDisposable
     private readonly Lock _pushGate = new();
     private readonly Lock _pendingGate = new();
     private HashSet<string> _reportedDelegationProblems = new(StringComparer.Ordinal);
+    private HashSet<string> _reportedTracingProviderProblems = new(StringComparer.Ordinal);
     private PushRequest? _pending;
     private long _version;
 
@@ -135,7 +136,10 @@ internal sealed class PushCoordinator : IDisposable
             // unchanged route parts their packing.
             RouteTranslationMemo.Carry(_snapshots.Current, snapshot);
             _snapshots.Publish(snapshot);
-            ReportDelegationProblems(snapshot);
+            _reportedDelegationProblems = ReportNew(snapshot.DelegationProblems.Select(static p => p.ToString()), _reportedDelegationProblems,
+                problem => DiscoveryLog.DelegationProblem(_logger, problem));
+            _reportedTracingProviderProblems = ReportNew(TelemetryResolver.UnusableTracingProviders(snapshot), _reportedTracingProviderProblems,
+                problem => DiscoveryLog.TracingProviderProblem(_logger, problem));
             // Key sets not fetched yet are fetched now; when they arrive, a push carries them.
             _jwks?.Track(RequestAuthenticationTranslator.JwksUris(snapshot.RequestAuthentications));
             DiscoveryLog.Push(_logger, version, _registry.Count, mergedChanges, request.ToString());
@@ -143,16 +147,18 @@ internal sealed class PushCoordinator : IDisposable
         }
     }
 
-    /// <summary>Each delegation problem once, when it first appears: a push that changes nothing about it says nothing again.</summary>
-    private void ReportDelegationProblems(MeshSnapshot snapshot)
+    /// <summary>
+    /// Logs each problem once, when it first appears: a push that changes nothing about it says nothing again, and one
+    /// that goes away and comes back is logged again. Returns the problems of this snapshot.
+    /// </summary>
+    private static HashSet<string> ReportNew(IEnumerable<string> problems, HashSet<string> reported, Action<string> log)
     {
         var current = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var problem in snapshot.DelegationProblems)
+        foreach (var problem in problems)
         {
-            var text = problem.ToString();
-            if (current.Add(text) && !_reportedDelegationProblems.Contains(text)) DiscoveryLog.DelegationProblem(_logger, text);
+            if (current.Add(problem) && !reported.Contains(problem)) log(problem);
         }
-        _reportedDelegationProblems = current;
+        return current;
     }
 
     public void Dispose()

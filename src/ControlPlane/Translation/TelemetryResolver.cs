@@ -46,6 +46,27 @@ internal static class TelemetryResolver
         return false;
     }
 
+    /// <summary>
+    /// Each Telemetry tracing entry whose provider (its first, the one Istio uses) the mesh config cannot export to:
+    /// not defined in extensionProviders, or not opentelemetry. Istio says nothing of these where a user looks; the
+    /// sides they apply to report no spans.
+    /// </summary>
+    public static IEnumerable<string> UnusableTracingProviders(MeshSnapshot snapshot)
+    {
+        foreach (var telemetry in snapshot.Telemetries)
+        {
+            for (var i = 0; i < telemetry.Spec.Tracing.Count; i++)
+            {
+                var providers = telemetry.Spec.Tracing[i].Providers;
+                if (providers.Count == 0) continue;
+                var provider = TraceProvider(providers[0].Name, snapshot.Mesh.TracingProviders);
+                if (provider.Unavailable.Length == 0) continue;
+                yield return $"Telemetry {telemetry.Metadata.Namespace}/{telemetry.Metadata.Name} spec.tracing[{i}].providers[0]: \"{provider.Name}\" is {provider.Unavailable}; "
+                    + "the proxies it applies to report no spans for its side";
+            }
+        }
+    }
+
     /// <summary>The Telemetries that apply to a proxy of this namespace and these labels, least specific first.</summary>
     private static List<Telemetry> Applying(MeshSnapshot snapshot, string proxyNamespace, IReadOnlyDictionary<string, string> labels)
     {
