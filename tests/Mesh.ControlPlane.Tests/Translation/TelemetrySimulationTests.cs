@@ -73,8 +73,9 @@ public sealed class TelemetrySimulationTests
     [Fact]
     public void TracingProviders_TheMostSpecificEntryNamingOneWins_ResolvedByTheMeshConfig()
     {
-        // The mesh traces to jaeger; backend's servers to otel-http (its entry without providers keeps jaeger for its
-        // clients); the reports namespace names zipkin, and frontend a provider the mesh config does not define.
+        // The mesh traces to jaeger (the first it names); backend's servers to otel-http (its entry without providers
+        // keeps jaeger for its clients); frontend names a provider the mesh config does not define. Below, a namespace
+        // Telemetry names zipkin, a provider of another kind.
         var resources = Simulation.LoadResources(DemoYaml.Workloads, """
             apiVersion: telemetry.istio.io/v1
             kind: Telemetry
