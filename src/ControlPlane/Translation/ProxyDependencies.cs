@@ -32,8 +32,8 @@ internal static class ProxyDependencies
     /// those. A mesh VirtualService only shapes listeners (a captured sidecar's TCP routes, a gateway's SNI routes)
     /// and routes — unless a Sidecar resource scopes the proxy in either snapshot: then the services its imported
     /// VirtualServices route to are imported too (<see cref="SidecarScope"/>), so clusters and endpoints follow. A
-    /// Telemetry, and the mesh config's tracing providers, shape listeners only. Every other kind (DestinationRule, ServiceEntry, Sidecar, policies …) is taken
-    /// to affect every type.
+    /// Telemetry, and the mesh config's tracing providers, shape listeners only. Every other kind (DestinationRule,
+    /// ServiceEntry, Sidecar, policies …) is taken to affect every type.
     /// </summary>
     public static ResourceTypes TypesAffected(Node node, MeshSnapshot previous, MeshSnapshot current, PushRequest request)
     {
