@@ -11,12 +11,12 @@ using OpenTelemetry.Trace;
 namespace Mesh.Proxy.Observability.Tracing;
 
 /// <summary>
-/// Registers the proxy's <see cref="RequestTracer"/>, its <see cref="SpanExports"/> and a TracerProvider of its own
-/// (OpenTelemetry.Extensions.Hosting, built and flushed with the proxy's host): the proxy's sources, every span it is
-/// given recorded (the decision is <see cref="TraceSampler"/>'s, made before the span exists), Istio's resource, and
-/// per collector the SDK's OTLP exporter behind the SDK's batch processor: the proxy's own collector's from the start,
-/// each Telemetry provider's when its first span comes. The provider exists even when the proxy has no collector of
-/// its own, since a Telemetry can name one later; it costs nothing until a span starts.
+/// Registers the proxy's <see cref="RequestTracer"/> and its <see cref="SpanExports"/>, and, when the proxy has a
+/// collector of its own, a TracerProvider for it (OpenTelemetry.Extensions.Hosting, built and flushed with the proxy's
+/// host): the proxy's source, every span it is given recorded (the decision is <see cref="TraceSampler"/>'s, made
+/// before the span exists), Istio's resource, and the SDK's OTLP exporter behind the SDK's batch processor. The
+/// collectors Telemetry providers name get a TracerProvider of their own (<see cref="ProviderCollectors"/>), built on
+/// the first span for one: a proxy that exports nowhere registers no ActivityListener at all, as before providers.
 /// </summary>
 internal static class TracingServices
 {
@@ -29,32 +29,30 @@ internal static class TracingServices
         services.AddSingleton<ProxyActivitySource>();
         services.AddSingleton<RequestTracer>();
         services.AddSingleton<SpanExportCounters>();
+        var serviceName = options.Otlp?.ServiceName ?? OtlpCommandLine.ServiceName(options, Environment.GetEnvironmentVariable);
+        services.AddSingleton(provider => new ProviderCollectors(
+            (destination, source) => CreateProcessor(provider, destination.Endpoint, destination.OverHttp ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc, source),
+            resource => Describe(resource, serviceName, options)));
         services.AddSingleton(provider => new SpanExports(
             options.Otlp is null ? null : provider.GetRequiredService<ProxyActivitySource>().Source,
-            (destination, source) => Attach(provider, destination, source),
+            provider.GetRequiredService<ProviderCollectors>().Attach,
             provider.GetRequiredService<ILoggerFactory>().CreateLogger<SpanExports>()));
 
-        var serviceName = options.Otlp?.ServiceName ?? OtlpCommandLine.ServiceName(options, Environment.GetEnvironmentVariable);
-        services.AddOpenTelemetry().WithTracing(tracing =>
+        if (options.Otlp is not { } otlp)
         {
-            tracing
-                .AddSource(ProxyActivitySource.Name)
-                .SetSampler(new AlwaysOnSampler())
-                .ConfigureResource(resource => resource.AddService(serviceName, autoGenerateServiceInstanceId: false, serviceInstanceId: options.ToNode().Id));
-            if (options.Otlp is { } otlp)
-            {
-                tracing.AddProcessor(provider => CreateProcessor(provider, otlp.Endpoint, otlp.Protocol, provider.GetRequiredService<ProxyActivitySource>().Source));
-            }
-        });
+            return;
+        }
+
+        services.AddOpenTelemetry().WithTracing(tracing => tracing
+            .AddSource(ProxyActivitySource.Name)
+            .SetSampler(new AlwaysOnSampler())
+            .ConfigureResource(resource => Describe(resource, serviceName, options))
+            .AddProcessor(provider => CreateProcessor(provider, otlp.Endpoint, otlp.Protocol, provider.GetRequiredService<ProxyActivitySource>().Source)));
     }
 
-    /// <summary>A Telemetry provider's collector: its processor joins the running TracerProvider, which gives its exporter the resource.</summary>
-    private static void Attach(IServiceProvider provider, TraceDestination destination, ActivitySource source)
-    {
-        var tracerProvider = provider.GetRequiredService<TracerProvider>();
-        var protocol = destination.OverHttp ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
-        tracerProvider.AddProcessor(CreateProcessor(provider, destination.Endpoint, protocol, source));
-    }
+    /// <summary>Istio's resource: <c>service.name</c>, and the node id as <c>service.instance.id</c>.</summary>
+    private static void Describe(ResourceBuilder resource, string serviceName, ProxyOptions options) =>
+        resource.AddService(serviceName, autoGenerateServiceInstanceId: false, serviceInstanceId: options.ToNode().Id);
 
     private static ProxySpanProcessor CreateProcessor(IServiceProvider provider, Uri endpoint, OtlpExportProtocol protocol, ActivitySource source)
     {
@@ -76,6 +74,28 @@ internal static class TracingServices
 
         return new ProxySpanProcessor(exporter, source, batch, counters.SpanDropped, logger);
     }
+}
+
+/// <summary>
+/// The TracerProvider of the collectors Telemetry providers name, built on the first one (under
+/// <see cref="SpanExports"/>' lock) with the proxy's sources, sampler and resource; each collector's processor joins
+/// it, and disposing it flushes them all when the proxy stops.
+/// </summary>
+internal sealed class ProviderCollectors(Func<TraceDestination, ActivitySource, ProxySpanProcessor> createProcessor, Action<ResourceBuilder> describe) : IDisposable
+{
+    private TracerProvider? _provider;
+
+    public void Attach(TraceDestination destination, ActivitySource source)
+    {
+        _provider ??= Sdk.CreateTracerProviderBuilder()
+            .AddSource(ProxyActivitySource.Name)
+            .SetSampler(new AlwaysOnSampler())
+            .ConfigureResource(describe)
+            .Build();
+        _provider.AddProcessor(createProcessor(destination, source));
+    }
+
+    public void Dispose() => _provider?.Dispose();
 }
 
 /// <summary>
