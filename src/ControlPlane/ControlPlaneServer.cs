@@ -167,7 +167,8 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
             ? new MeshConfigFile(meshFile, meshSettings, loggers.CreateLogger<MeshConfigFile>(), time, options.FileSettle)
             : null;
         var pushes = new PushCoordinator(source, snapshots, registry, time, options.Debounce, options.MaxDebounce,
-            options.ConfigDirectory is { } directory ? Path.GetFullPath(directory) : "", metrics, loggers.CreateLogger<PushCoordinator>(), jwks, meshSettings);
+            options.ConfigDirectory is { } directory ? Path.GetFullPath(directory) : "", metrics, loggers.CreateLogger<PushCoordinator>(), jwks, meshSettings,
+            injectsSidecars: options.Webhooks is not null);
 
         app.MapGrpcService<DiscoveryService>();
         app.MapGrpcService<CertificateSigningService>();
@@ -227,7 +228,8 @@ internal sealed class ControlPlaneServer : IAsyncDisposable
             Func<Mesh.Injection.SidecarInjector> injector = meshConfig is null ? () => fixedInjector : () => meshConfig.Injector;
             webhooks = WebhookServer.Create(webhookOptions, options.ListenAddress, authority, kubernetes.SystemNamespace, kubernetes.DomainSuffix,
                 options.ConfigLimits, injector, time, configureLogging,
-                options.Kubernetes is { } cluster ? (Kubernetes.KubernetesConnection.Create(cluster), cluster) : null, informers);
+                options.Kubernetes is { } cluster ? (Kubernetes.KubernetesConnection.Create(cluster), cluster) : null, informers,
+                () => snapshots.Current?.ProxyConfigs ?? Mesh.Injection.ProxyConfigSet.Empty);
         }
 
         return new ControlPlaneServer(app, listeners, source, pushes, registry, snapshots, resourcePool, controlPlaneLogger, authority, serving, jwks, webhooks, kubernetesCa, meshConfig, meshConfigFile);

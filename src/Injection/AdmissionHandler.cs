@@ -21,11 +21,19 @@ public sealed class AdmissionHandler
     private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly Func<SidecarInjector> _current;
+    private readonly Func<ProxyConfigSet> _proxyConfigs;
 
-    public AdmissionHandler(SidecarInjector injector) => _current = () => injector;
+    public AdmissionHandler(SidecarInjector injector) : this(() => injector)
+    {
+    }
 
     /// <param name="current">Read once per request: the control plane's mesh config changes the settings while it runs.</param>
-    public AdmissionHandler(Func<SidecarInjector> current) => _current = current;
+    /// <param name="proxyConfigs">The ProxyConfig resources in force, read once per request; null: none.</param>
+    public AdmissionHandler(Func<SidecarInjector> current, Func<ProxyConfigSet>? proxyConfigs = null)
+    {
+        _current = current;
+        _proxyConfigs = proxyConfigs ?? (static () => ProxyConfigSet.Empty);
+    }
 
     public AdmissionOutcome Handle(ReadOnlySpan<byte> body, string? contentType, string path)
     {
@@ -99,7 +107,7 @@ public sealed class AdmissionHandler
         string? skipped;
         try
         {
-            skipped = target.Inject(pod.Metadata, pod.Spec, WorkloadOwner.FromPod(pod.Metadata, pod.Metadata.NamespaceProperty ?? ""), warnings);
+            skipped = target.Inject(pod.Metadata, pod.Spec, WorkloadOwner.FromPod(pod.Metadata, pod.Metadata.NamespaceProperty ?? ""), warnings, _proxyConfigs());
         }
         catch (InjectionException e)
         {

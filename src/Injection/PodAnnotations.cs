@@ -72,7 +72,8 @@ internal sealed record PodAnnotations
 
     public required V1ResourceRequirements Resources { get; init; }
 
-    public static PodAnnotations Read(V1ObjectMeta metadata, InjectionSettings settings, ICollection<string> warnings)
+    /// <param name="proxyConfigs">The ProxyConfig resources that apply to the pod, merged around its <c>proxy.istio.io/config</c>.</param>
+    public static PodAnnotations Read(V1ObjectMeta metadata, InjectionSettings settings, ProxyConfigLayers proxyConfigs, ICollection<string> warnings)
     {
         var annotations = metadata.Annotations ?? new Dictionary<string, string>();
         foreach (var key in annotations.Keys.Order(StringComparer.Ordinal))
@@ -105,14 +106,62 @@ internal sealed record PodAnnotations
             Captured = captured,
             Native = Bool(annotations, NativeSidecar) ?? settings.NativeSidecars,
             HoldApplication = config.Hold ?? settings.HoldApplicationUntilProxyStarts,
-            Concurrency = config.Concurrency ?? settings.Concurrency,
+            Concurrency = proxyConfigs.Workload?.Spec.Concurrency ?? config.Concurrency ?? proxyConfigs.Namespace?.Spec.Concurrency
+                ?? proxyConfigs.Mesh?.Spec.Concurrency ?? settings.Concurrency,
             TerminationDrainDuration = config.TerminationDrainDuration ?? settings.TerminationDrainDuration,
-            ProxyMetadata = config.ProxyMetadata,
+            ProxyMetadata = MergeProxyMetadata(proxyConfigs, config.ProxyMetadata, warnings),
             RewriteProbes = Bool(annotations, RewriteAppHttpProbers) ?? settings.RewriteAppProbes,
             MergePrometheus = Bool(annotations, MergeMetrics) ?? settings.EnablePrometheusMerge,
             Image = annotations.TryGetValue(ProxyImage, out var image) && image.Length > 0 ? image : settings.ProxyImage,
             Resources = ReadResources(annotations, settings),
         };
+    }
+
+    /// <summary>
+    /// The proxy's environment from every layer, as Istio merges the maps: a variable of a narrower layer replaces the
+    /// same variable of a broader one, in its place; the others are kept, in the order written.
+    /// </summary>
+    private static List<KeyValuePair<string, string>> MergeProxyMetadata(ProxyConfigLayers layers, List<KeyValuePair<string, string>> annotation,
+        ICollection<string> warnings)
+    {
+        var merged = new List<KeyValuePair<string, string>>();
+        Add(layers.Mesh);
+        Add(layers.Namespace);
+        foreach (var variable in annotation) Set(variable);
+        Add(layers.Workload);
+        return merged;
+
+        void Add(Mesh.Istio.Networking.ProxyConfig? proxyConfig)
+        {
+            if (proxyConfig is null) return;
+            var name = $"ProxyConfig {proxyConfig.Metadata.Namespace}/{proxyConfig.Metadata.Name}";
+            if (proxyConfig.Spec.ImageType is { } imageType && imageType is not ("" or "default"))
+            {
+                warnings.Add($"{name}: image.imageType {imageType} has no effect: this mesh ships one proxy image");
+            }
+
+            foreach (var variable in proxyConfig.Spec.EnvironmentVariables)
+            {
+                Set(variable);
+                WarnIfUnread(name + ": environmentVariables", variable.Key, warnings);
+            }
+        }
+
+        void Set(KeyValuePair<string, string> variable)
+        {
+            var index = merged.FindIndex(existing => existing.Key == variable.Key);
+            if (index < 0) merged.Add(variable);
+            else merged[index] = variable;
+        }
+    }
+
+    private static void WarnIfUnread(string source, string variable, ICollection<string> warnings)
+    {
+        if (!SidecarTemplate.ProxyReads(variable))
+        {
+            // Most of Istio's are istio-agent's knobs (ISTIO_META_DNS_CAPTURE...), which this proxy has no counterpart of.
+            warnings.Add($"{source} {variable} is set in the proxy's environment, but this proxy does not read it: no effect");
+        }
     }
 
     private static bool IsIstioKey(string key)
@@ -278,11 +327,7 @@ internal sealed record PodAnnotations
                         }
 
                         metadata.Add(new(variableName, variableText ?? ""));
-                        if (!SidecarTemplate.ProxyReads(variableName))
-                        {
-                            // Most of Istio's are istio-agent's knobs (ISTIO_META_DNS_CAPTURE...), which this proxy has no counterpart of.
-                            warnings.Add($"annotation {ProxyConfig}: proxyMetadata {variableName} is set in the proxy's environment, but this proxy does not read it: no effect");
-                        }
+                        WarnIfUnread($"annotation {ProxyConfig}: proxyMetadata", variableName, warnings);
                     }
 
                     break;

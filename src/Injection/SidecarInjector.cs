@@ -15,6 +15,8 @@ public sealed class SidecarInjector(InjectionSettings settings)
     private const string DefaultContainer = "kubectl.kubernetes.io/default-container";
     private const string DefaultLogsContainer = "kubectl.kubernetes.io/default-logs-container";
 
+    private static readonly IReadOnlyDictionary<string, string> EmptyLabels = new Dictionary<string, string>();
+
     public InjectionSettings Settings { get; } = settings;
 
     /// <summary>
@@ -22,14 +24,16 @@ public sealed class SidecarInjector(InjectionSettings settings)
     /// Returns null when injected, else why the pod was left alone. Throws <see cref="InjectionException"/> for a pod
     /// that asks for something invalid. What the user should know (an annotation without effect) goes to <paramref name="warnings"/>.
     /// </summary>
-    internal string? Inject(V1ObjectMeta metadata, V1PodSpec spec, WorkloadOwner owner, ICollection<string> warnings)
+    /// <param name="proxyConfigs">The ProxyConfig resources in force; null: none.</param>
+    internal string? Inject(V1ObjectMeta metadata, V1PodSpec spec, WorkloadOwner owner, ICollection<string> warnings, ProxyConfigSet? proxyConfigs = null)
     {
         if (InjectionPolicy.SkipReason(metadata, spec, owner.Namespace, Settings, warnings) is { } reason)
         {
             return reason;
         }
 
-        var options = PodAnnotations.Read(metadata, Settings, warnings);
+        var layers = (proxyConfigs ?? ProxyConfigSet.Empty).For(owner.Namespace, (IReadOnlyDictionary<string, string>?)metadata.Labels?.AsReadOnly() ?? EmptyLabels, warnings);
+        var options = PodAnnotations.Read(metadata, Settings, layers, warnings);
         spec.Containers ??= [];
         RefuseNameClashes(spec);
 

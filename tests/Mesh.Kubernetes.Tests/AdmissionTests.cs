@@ -126,6 +126,30 @@ public sealed class AdmissionTests
     }
 
     [SkippableFact]
+    public async Task MutatingWebhook_Warnings_KubectlPrintsEach()
+    {
+        Kubectl.SkipUnlessInstalled();
+        await using var webhook = await TestWebhook.StartAsync(_ => new JsonObject
+        {
+            ["allowed"] = true,
+            ["warnings"] = new JsonArray("the \"app\" label is deprecated", "second warning"),
+        });
+        await using var fixture = await ServerFixture.StartAsync();
+        await fixture.Client.AdmissionregistrationV1.CreateMutatingWebhookConfigurationAsync(Mutating("warn.test.io", Url(webhook), ["pods"]));
+
+        var (exit, _, error) = await fixture.Kubectl.RunWithInputAsync("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: p, namespace: default}
+            spec: {containers: [{name: app, image: app}]}
+            """, "create", "-f", "-");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("Warning: the \"app\" label is deprecated\n", error, StringComparison.Ordinal);
+        Assert.Contains("Warning: second warning\n", error, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task ValidatingWebhook_Denies_KubectlApplyShowsMessage()
     {
         Kubectl.SkipUnlessInstalled();

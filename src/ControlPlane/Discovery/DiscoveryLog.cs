@@ -49,4 +49,7 @@ internal static partial class DiscoveryLog
 
     [LoggerMessage(EventId = 214, Level = LogLevel.Warning, Message = "{Problem}")]
     public static partial void TracingProviderProblem(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 215, Level = LogLevel.Warning, Message = "{Problem}")]
+    public static partial void ProxyConfigWithoutEffect(ILogger logger, string problem);
 }

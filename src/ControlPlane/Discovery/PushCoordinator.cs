@@ -29,16 +29,20 @@ internal sealed class PushCoordinator : IDisposable
     private readonly Lock _pendingGate = new();
     private HashSet<string> _reportedDelegationProblems = new(StringComparer.Ordinal);
     private HashSet<string> _reportedTracingProviderProblems = new(StringComparer.Ordinal);
+    private HashSet<string> _reportedUninjectedProxyConfigs = new(StringComparer.Ordinal);
+    private readonly bool _injectsSidecars;
     private PushRequest? _pending;
     private long _version;
 
     /// <param name="credentialRoot">Local mode: the folder whose credentials/&lt;name&gt; a Gateway's credentialName names.</param>
     /// <param name="jwks">Fetches the key sets of RequestAuthentication jwksUri values; null: none are fetched (they fail closed).</param>
     /// <param name="meshSettings">The mesh config translation reads; null: Istio's defaults, always.</param>
+    /// <param name="injectsSidecars">Whether this control plane serves the injection webhook, the one reader of ProxyConfigs: without it each is reported as having no effect.</param>
     public PushCoordinator(IConfigSource source, MeshSnapshotStore snapshots, ConnectionRegistry registry, TimeProvider time,
         TimeSpan debounce, TimeSpan maxDebounce, string credentialRoot, ControlPlaneMetrics metrics, ILogger<PushCoordinator> logger,
-        JwksFetcher? jwks = null, MeshSettingsSource? meshSettings = null)
+        JwksFetcher? jwks = null, MeshSettingsSource? meshSettings = null, bool injectsSidecars = false)
     {
+        _injectsSidecars = injectsSidecars;
         _jwks = jwks;
         _meshSettings = meshSettings;
         _source = source;
@@ -140,10 +144,28 @@ internal sealed class PushCoordinator : IDisposable
                 problem => DiscoveryLog.DelegationProblem(_logger, problem));
             _reportedTracingProviderProblems = ReportNew(TelemetryResolver.UnusableTracingProviders(snapshot), _reportedTracingProviderProblems,
                 problem => DiscoveryLog.TracingProviderProblem(_logger, problem));
+            if (!_injectsSidecars)
+            {
+                _reportedUninjectedProxyConfigs = ReportNew(UninjectedProxyConfigs(snapshot), _reportedUninjectedProxyConfigs,
+                    problem => DiscoveryLog.ProxyConfigWithoutEffect(_logger, problem));
+            }
             // Key sets not fetched yet are fetched now; when they arrive, a push carries them.
             _jwks?.Track(RequestAuthenticationTranslator.JwksUris(snapshot.RequestAuthentications));
             DiscoveryLog.Push(_logger, version, _registry.Count, mergedChanges, request.ToString());
             _registry.PostPushToAll(request);
+        }
+    }
+
+    /// <summary>
+    /// A ProxyConfig takes effect when the injection webhook adds a pod's sidecar. A control plane without the webhook
+    /// (local mode, where meshctl starts the proxies itself) has no one to apply it, which its owner is told.
+    /// </summary>
+    private static IEnumerable<string> UninjectedProxyConfigs(MeshSnapshot snapshot)
+    {
+        foreach (var proxyConfig in snapshot.ProxyConfigs.All)
+        {
+            yield return $"{proxyConfig} has no effect here: a ProxyConfig applies when the injection webhook adds a pod's sidecar, and this control plane serves "
+                + "no webhook (local mode, where meshctl starts each proxy with its own settings)";
         }
     }
 

@@ -13,9 +13,9 @@ namespace Mesh.ControlPlane.Injection;
 /// </summary>
 internal static class InjectionWebhook
 {
-    public static void Map(IEndpointRouteBuilder endpoints, Func<SidecarInjector> injector, ILogger logger)
+    public static void Map(IEndpointRouteBuilder endpoints, Func<SidecarInjector> injector, Func<ProxyConfigSet> proxyConfigs, ILogger logger)
     {
-        var handler = new AdmissionHandler(injector);
+        var handler = new AdmissionHandler(injector, proxyConfigs);
         RequestDelegate serve = context => ServeAsync(context, handler, logger);
         endpoints.MapPost("/inject", serve);
         endpoints.MapPost("/inject/{**parameters}", serve);

@@ -28,7 +28,7 @@ internal sealed record IstioKind(string Group, string Kind, string Plural, strin
         new("telemetry.istio.io", "Telemetry", "telemetries", ["v1", "v1alpha1"]),
         new("networking.istio.io", "EnvoyFilter", "envoyfilters", ["v1alpha3"], Modelled: false),
         new("networking.istio.io", "WorkloadGroup", "workloadgroups", PreferredVersions, Modelled: false),
-        new("networking.istio.io", "ProxyConfig", "proxyconfigs", ["v1beta1"], Modelled: false),
+        new("networking.istio.io", "ProxyConfig", "proxyconfigs", ["v1beta1"]),
         new("extensions.istio.io", "WasmPlugin", "wasmplugins", ["v1alpha1"], Modelled: false),
     ];
 

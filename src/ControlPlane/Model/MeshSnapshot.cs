@@ -1,3 +1,4 @@
+using Mesh.Injection;
 using Mesh.Istio;
 using Mesh.Istio.Observability;
 using Mesh.Istio.Security;
@@ -131,6 +132,9 @@ internal sealed class MeshSnapshot
 
     /// <summary>The Sidecar resources, and which one applies to a proxy.</summary>
     public SidecarIndex Sidecars { get; init; } = SidecarIndex.Empty;
+
+    /// <summary>The ProxyConfig resources, which the injection webhook applies to the pods it injects; no proxy receives them.</summary>
+    public ProxyConfigSet ProxyConfigs { get; init; } = ProxyConfigSet.Empty;
 
     /// <summary>The mesh config's fields translation reads (outboundTrafficPolicy).</summary>
     public MeshSettings Mesh { get; init; } = MeshSettings.Default;

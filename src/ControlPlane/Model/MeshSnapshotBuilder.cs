@@ -1,3 +1,4 @@
+using Mesh.Injection;
 using Mesh.Istio;
 using Mesh.Istio.Analysis;
 using Mesh.Istio.Networking;
@@ -63,6 +64,7 @@ internal static class MeshSnapshotBuilder
         var authorizationPolicies = new List<AuthorizationPolicy>();
         var sidecars = new List<SidecarModel>();
         var telemetries = new List<Telemetry>();
+        var proxyConfigs = new List<ProxyConfig>();
         foreach (var resource in ordered)
         {
             switch (resource)
@@ -94,6 +96,9 @@ internal static class MeshSnapshotBuilder
                 case Telemetry telemetry:
                     telemetries.Add(telemetry);
                     break;
+                case ProxyConfig proxyConfig:
+                    proxyConfigs.Add(proxyConfig);
+                    break;
             }
         }
         services.AddRange(registry.Services);
@@ -120,6 +125,7 @@ internal static class MeshSnapshotBuilder
             RequestAuthentications = requestAuthentications,
             Telemetries = telemetries,
             Sidecars = new SidecarIndex(sidecars),
+            ProxyConfigs = proxyConfigs.Count == 0 ? ProxyConfigSet.Empty : new ProxyConfigSet(proxyConfigs, MeshSettings.RootNamespace),
             JwksByUri = jwksByUri ?? new Dictionary<string, string>(),
             Mesh = mesh ?? MeshSettings.Default,
         };

@@ -160,6 +160,8 @@ internal static class ProxyDependencies
             Mesh.Istio.Security.AuthorizationPolicy policy => AuthorizationPolicyResolver.Applies(policy, _proxy.Namespace, _proxy.Labels),
             // Telemetry: the listeners of the proxies of its namespace, and of every proxy from the root namespace.
             Mesh.Istio.Observability.Telemetry telemetry => telemetry.Metadata.Namespace == MeshSettings.RootNamespace || telemetry.Metadata.Namespace == _proxy.Namespace,
+            // A ProxyConfig is read by the injector when it adds a pod's sidecar; no proxy's pushed configuration holds it.
+            ProxyConfig => false,
             // The kinds this mesh does not implement (EnvoyFilter, WasmPlugin, ...) shape nothing it generates.
             UnsupportedResource => false,
             // WorkloadEntries feed endpoints and inbound ports; PeerAuthentication decides inbound TLS and every

@@ -57,9 +57,10 @@ internal sealed class WebhookServer : IAsyncDisposable
     /// <param name="systemNamespace">Where the <c>istiod</c> Service lives: its DNS names go into the certificate.</param>
     /// <param name="injector">What <c>/inject</c> fills pods with, read per request (the mesh config may change it).</param>
     /// <param name="cluster">The cluster whose webhook configurations get the CA bundle (the server disposes the client); null: none is patched.</param>
+    /// <param name="proxyConfigs">The ProxyConfig resources <c>/inject</c> applies, read per request (the latest snapshot's); null: none.</param>
     public static WebhookServer Create(WebhookOptions options, IPAddress listenAddress, CertificateAuthority authority, string systemNamespace,
         string domainSuffix, ConfigInputLimits limits, Func<SidecarInjector> injector, TimeProvider time, Action<ILoggingBuilder> configureLogging,
-        (IKubernetes Client, KubernetesOptions Options)? cluster = null, InformerCatalog? informers = null)
+        (IKubernetes Client, KubernetesOptions Options)? cluster = null, InformerCatalog? informers = null, Func<ProxyConfigSet>? proxyConfigs = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -94,7 +95,7 @@ internal sealed class WebhookServer : IAsyncDisposable
         certificate = new ServingCertificateRotator(authority, listenAddress, options.CertificateLifetime, time,
             loggers.CreateLogger<ServingCertificateRotator>(), names, "webhook port");
         ValidationWebhook.Map(app, limits, logger);
-        InjectionWebhook.Map(app, injector, loggers.CreateLogger("Mesh.ControlPlane.Injection"));
+        InjectionWebhook.Map(app, injector, proxyConfigs ?? (static () => ProxyConfigSet.Empty), loggers.CreateLogger("Mesh.ControlPlane.Injection"));
         var patcher = cluster is var (client, clusterOptions)
             ? WebhookConfigurationPatcher.Create(client, options, clusterOptions, () => Encoding.ASCII.GetBytes(authority.Bundle.ToPem()), time, loggers, informers: informers)
             : null;

@@ -38,7 +38,7 @@ public static class NotEffectiveFields
         new("Sidecar", "spec.outboundTrafficPolicy.egressProxy", "egress proxies are not implemented: a destination the registry does not know goes where outboundTrafficPolicy.mode says"),
         new("EnvoyFilter", "", "EnvoyFilter is not implemented: this proxy is not Envoy"),
         new("WorkloadGroup", "", "WorkloadGroup is not implemented: declare each workload with a WorkloadEntry"),
-        new("ProxyConfig", "", "ProxyConfig is not implemented"),
+        new("ProxyConfig", "spec.image", "this mesh ships one proxy image, the injector's: an image type (debug, distroless) selects none; concurrency and environmentVariables still apply"),
         new("Telemetry", "spec.metrics[*].overrides[*].match.customMetric", "custom metrics are not implemented: only Istio's standard metrics can be turned off"),
         new("Telemetry", "spec.metrics[*].reportingInterval", "there is no reporting interval to set: TCP byte counters move as the bytes flow"),
         new("WasmPlugin", "", "Wasm plugins are not implemented"),

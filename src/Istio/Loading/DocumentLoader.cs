@@ -112,9 +112,9 @@ internal sealed class DocumentLoader(
             return;
         }
 
-        if (!IstioKinds.IsServedVersion(group, apiVersion[(slash + 1)..]))
+        if (!IstioKinds.IsServedVersion(kind, group, apiVersion[(slash + 1)..]))
         {
-            problems.Error("apiVersion", $"Unsupported value: \"{apiVersion}\": {kind} is served at {group}/{{{IstioKinds.ServedVersions(group)}}}");
+            problems.Error("apiVersion", $"Unsupported value: \"{apiVersion}\": {kind} is served at {group}/{{{IstioKinds.ServedVersions(kind, group)}}}");
         }
 
         if (metadata is null)

@@ -15,7 +15,7 @@ internal static class IstioKinds
     public static string? GroupOf(string kind) => kind switch
     {
         VirtualService.KindName or DestinationRule.KindName or Gateway.KindName
-            or ServiceEntry.KindName or WorkloadEntry.KindName or Sidecar.KindName => NetworkingGroup,
+            or ServiceEntry.KindName or WorkloadEntry.KindName or Sidecar.KindName or ProxyConfig.KindName => NetworkingGroup,
         PeerAuthentication.KindName or AuthorizationPolicy.KindName or RequestAuthentication.KindName => SecurityGroup,
         Telemetry.KindName => TelemetryGroup,
         _ => null,
@@ -27,13 +27,13 @@ internal static class IstioKinds
     /// </summary>
     public static string? UnmodelledGroupOf(string kind) => kind switch
     {
-        "EnvoyFilter" or "WorkloadGroup" or "ProxyConfig" => NetworkingGroup,
+        "EnvoyFilter" or "WorkloadGroup" => NetworkingGroup,
         "WasmPlugin" => "extensions.istio.io",
         _ => null,
     };
 
-    /// <summary>Versions Istio serves (all share one schema, so one model).</summary>
-    public static bool IsServedVersion(string group, string version) => group switch
+    /// <summary>Versions Istio serves (all share one schema, so one model); ProxyConfig, the newest kind, has one.</summary>
+    public static bool IsServedVersion(string kind, string group, string version) => kind == ProxyConfig.KindName ? version == ProxyConfig.ServedVersion : group switch
     {
         NetworkingGroup => version is "v1" or "v1beta1" or "v1alpha3",
         SecurityGroup => version is "v1" or "v1beta1",
@@ -41,7 +41,7 @@ internal static class IstioKinds
         _ => false,
     };
 
-    public static string ServedVersions(string group) => group switch
+    public static string ServedVersions(string kind, string group) => kind == ProxyConfig.KindName ? ProxyConfig.ServedVersion : group switch
     {
         NetworkingGroup => "v1, v1beta1, v1alpha3",
         TelemetryGroup => "v1, v1alpha1",
@@ -59,6 +59,7 @@ internal static class IstioKinds
         PeerAuthentication.KindName => new PeerAuthentication { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = SecurityParser.ParsePeerAuthenticationSpec(spec) },
         AuthorizationPolicy.KindName => new AuthorizationPolicy { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = SecurityParser.ParseAuthorizationPolicySpec(spec) },
         RequestAuthentication.KindName => new RequestAuthentication { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = SecurityParser.ParseRequestAuthenticationSpec(spec) },
+        ProxyConfig.KindName => new ProxyConfig { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = ProxyConfigParser.ParseProxyConfigSpec(spec) },
         Telemetry.KindName => new Telemetry { ApiVersion = apiVersion, Metadata = metadata, Source = source, Spec = TelemetryParser.ParseTelemetrySpec(spec) },
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a modelled kind"),
     };

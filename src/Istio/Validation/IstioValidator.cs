@@ -39,6 +39,9 @@ internal static class IstioValidator
             case RequestAuthentication ra:
                 RequestAuthenticationValidator.Validate(ra.Spec, problems);
                 break;
+            case ProxyConfig proxyConfig:
+                ProxyConfigValidator.Validate(proxyConfig.Spec, problems);
+                break;
             case Telemetry telemetry:
                 TelemetryValidator.Validate(telemetry.Spec, problems);
                 break;

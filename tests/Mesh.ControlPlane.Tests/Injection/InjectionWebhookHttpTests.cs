@@ -25,7 +25,7 @@ public sealed class InjectionWebhookHttpTests
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         await using var app = builder.Build();
         var injector = new SidecarInjector(new InjectionSettings());
-        InjectionWebhook.Map(app, () => injector, capture.CreateLogger("inject"));
+        InjectionWebhook.Map(app, () => injector, () => ProxyConfigSet.Empty, capture.CreateLogger("inject"));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         using var client = new HttpClient { BaseAddress = new Uri(address) };

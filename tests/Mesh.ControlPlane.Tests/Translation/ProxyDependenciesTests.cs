@@ -87,6 +87,15 @@ public sealed class ProxyDependenciesTests
                 """],
             [new("EnvoyFilter", "istio-system", "lua")],
             []),
+        ["a ProxyConfig reaches no proxy: the injector reads it"] = (
+            [.. Base, """
+                apiVersion: networking.istio.io/v1beta1
+                kind: ProxyConfig
+                metadata: { name: mesh-workers, namespace: istio-system }
+                spec: { concurrency: 2, environmentVariables: { OTEL_SERVICE_NAME: mesh } }
+                """],
+            [new("ProxyConfig", "istio-system", "mesh-workers")],
+            []),
         ["Telemetry of the root namespace reaches every proxy"] = (
             [.. Base, """
                 apiVersion: telemetry.istio.io/v1

@@ -121,6 +121,77 @@ public sealed class ClusterMeshTests(ClusterMeshFixture fixture)
         using var untouched = JsonDocument.Parse(await mesh.Kubectl.SucceedAsync("get", "pod", "opted-out", "-n", "default", "-o", "json"));
         Assert.False(untouched.RootElement.GetProperty("spec").TryGetProperty("initContainers", out _), "the opted-out pod was injected");
     }
+
+    [SkippableFact]
+    public async Task Cluster_ProxyConfigsAppliedWithKubectl_ShapeThePodsInjectedAfterThem()
+    {
+        var mesh = await fixture.StartAsync();
+        await mesh.ApplyAsync("""
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: bookinfo, labels: {istio-injection: enabled}}
+            ---
+            apiVersion: networking.istio.io/v1beta1
+            kind: ProxyConfig
+            metadata: {name: mesh-resource, namespace: istio-system}
+            spec:
+              environmentVariables: {OTEL_RESOURCE_ATTRIBUTES: deployment.environment=test}
+            ---
+            apiVersion: networking.istio.io/v1beta1
+            kind: ProxyConfig
+            metadata: {name: workers, namespace: bookinfo}
+            spec: {concurrency: 2}
+            ---
+            apiVersion: networking.istio.io/v1beta1
+            kind: ProxyConfig
+            metadata: {name: ratings, namespace: bookinfo}
+            spec:
+              selector: {matchLabels: {app: ratings}}
+              concurrency: 1
+              image: {imageType: distroless}
+            """);
+        const string Ratings = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: ratings-v1, namespace: bookinfo, labels: {app: ratings}}
+            spec: {containers: [{name: ratings, image: mesh-sample-app}]}
+            """;
+        // The webhook reads the ProxyConfigs of the control plane's latest snapshot: a dry run shows when it has them.
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            var seen = "";
+            await ClusterMesh.WaitUntilAsync(async () =>
+            {
+                (_, seen, _) = await mesh.Kubectl.RunWithInputAsync(Ratings, "create", "--dry-run=server", "-o", "json", "-f", "-");
+                return seen.Contains("OTEL_RESOURCE_ATTRIBUTES", StringComparison.Ordinal) && seen.Contains("DOTNET_PROCESSOR_COUNT", StringComparison.Ordinal);
+            }, deadline.Token, () => "the ProxyConfigs in an injected pod; a dry run gave " + seen);
+        }
+
+        var (exit, _, warnings) = await mesh.Kubectl.RunWithInputAsync(Ratings + "\n" + """
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: reviews-v1, namespace: bookinfo, labels: {app: reviews}}
+            spec: {containers: [{name: reviews, image: mesh-sample-app}]}
+            """, "create", "-f", "-");
+        await mesh.Kubectl.SucceedAsync("delete", "proxyconfig", "mesh-resource", "-n", "istio-system");
+
+        Assert.True(exit == 0, warnings);
+        var ratings = await ProxyEnvironmentAsync(mesh, "ratings-v1");
+        var reviews = await ProxyEnvironmentAsync(mesh, "reviews-v1");
+        Assert.Equal(("1", "deployment.environment=test"), (ratings["DOTNET_PROCESSOR_COUNT"], ratings["OTEL_RESOURCE_ATTRIBUTES"]));
+        Assert.Equal(("2", "deployment.environment=test"), (reviews["DOTNET_PROCESSOR_COUNT"], reviews["OTEL_RESOURCE_ATTRIBUTES"]));
+        // kubectl prints the injector's warning for the pod the image type was meant for, and only for it.
+        Assert.Equal(1, warnings.Split("image.imageType distroless has no effect").Length - 1);
+    }
+
+    private static async Task<Dictionary<string, string>> ProxyEnvironmentAsync(ClusterMesh mesh, string pod)
+    {
+        using var json = JsonDocument.Parse(await mesh.Kubectl.SucceedAsync("get", "pod", pod, "-n", "bookinfo", "-o", "json"));
+        var proxy = json.RootElement.GetProperty("spec").GetProperty("initContainers").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "istio-proxy");
+        return proxy.GetProperty("env").EnumerateArray().Where(e => e.TryGetProperty("value", out _))
+            .ToDictionary(e => e.GetProperty("name").GetString()!, e => e.GetProperty("value").GetString()!);
+    }
 }
 
 /// <summary>The cluster tests share one mesh: starting it (API server, control plane, four proxies, three apps) is the slow part.</summary>

@@ -29,7 +29,7 @@ public sealed class InstallCommandTests
         Assert.True(crd >= 0 && crd < ns && ns < configMap && configMap < webhook && webhook < deployment, string.Join('\n', lines));
         Assert.Contains("✔ deployment.apps/istiod rolled out", lines);
         Assert.Contains("customresourcedefinition.apiextensions.k8s.io/telemetries.telemetry.istio.io created", lines);
-        Assert.Equal("✔ installed 22 objects", lines[^1]);
+        Assert.Equal("✔ installed 23 objects", lines[^1]);
         var istiod = await client.AppsV1.ReadNamespacedDeploymentAsync("istiod", "istio-system");
         Assert.Equal("mesh:dev", istiod.Spec.Template.Spec.Containers[0].Image);
 

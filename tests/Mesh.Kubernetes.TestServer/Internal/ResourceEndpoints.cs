@@ -71,7 +71,7 @@ internal sealed partial class ResourceEndpoints(ObjectStore store, ResourceCatal
         }
         defaults.OnCreate(request.Type, obj);
         var name = obj["metadata"]!["name"]?.GetValue<string>() ?? "";
-        var attributes = new AdmissionAttributes("CREATE", request, name, obj, null, "CreateOptions", dryRun);
+        var attributes = new AdmissionAttributes("CREATE", request, name, obj, null, "CreateOptions", dryRun, warning => Warn(context, warning));
         obj = Accept(await admission.MutateAsync(attributes, context.RequestAborted), request with { Version = request.Type.Versions[0] });
         if (name.Length == 0)
         {
@@ -83,6 +83,13 @@ internal sealed partial class ResourceEndpoints(ObjectStore store, ResourceCatal
         await admission.ValidateAsync(attributes with { Name = name, Object = obj }, context.RequestAborted);
         var created = store.Create(request.Type, request.Namespace, obj, dryRun);
         await JsonResponses.WriteAsync(context, 201, Present(created, request));
+    }
+
+    /// <summary>A warning for the client, as the real server sends one: <c>Warning: 299 - "text"</c>, once however often it is raised.</summary>
+    private static void Warn(HttpContext context, string text)
+    {
+        var header = "299 - \"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+        if (!context.Response.Headers.Warning.Contains(header)) context.Response.Headers.Append("Warning", header);
     }
 
     public async Task ReplaceAsync(HttpContext context, ResourceRequest request)
@@ -120,7 +127,7 @@ internal sealed partial class ResourceEndpoints(ObjectStore store, ResourceCatal
                 throw ApiException.BadRequest($"the name of the object ({changed}) does not match the name on the URL ({name})");
             }
             Defaults.OnUpdate(request.Type, candidate, current);
-            var attributes = new AdmissionAttributes("UPDATE", request, name, candidate, current, optionsKind, dryRun);
+            var attributes = new AdmissionAttributes("UPDATE", request, name, candidate, current, optionsKind, dryRun, warning => Warn(context, warning));
             candidate = Accept(await admission.MutateAsync(attributes, context.RequestAborted), request with { Version = request.Type.Versions[0] });
             await admission.ValidateAsync(attributes with { Object = candidate }, context.RequestAborted);
             try

@@ -2,7 +2,10 @@ using System.Text.Json.Nodes;
 
 namespace Mesh.Kubernetes.TestServer.Internal.Admission;
 
-/// <summary>What admission is asked about: the operation on which resource (at the version requested), the objects, and whether it is a dry run.</summary>
+/// <summary>
+/// What admission is asked about: the operation on which resource (at the version requested), the objects, and whether
+/// it is a dry run; <paramref name="Warn"/> takes each warning a webhook answers with, for the client.
+/// </summary>
 internal sealed record AdmissionAttributes(
     string Operation,
     ResourceRequest Request,
@@ -10,4 +13,5 @@ internal sealed record AdmissionAttributes(
     JsonObject Object,
     JsonObject? OldObject,
     string OptionsKind,
-    bool DryRun);
+    bool DryRun,
+    Action<string>? Warn = null);

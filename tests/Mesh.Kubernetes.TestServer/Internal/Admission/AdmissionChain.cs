@@ -10,7 +10,8 @@ namespace Mesh.Kubernetes.TestServer.Internal.Admission;
 /// ValidatingWebhookConfiguration's may refuse it. A refusal reads "admission webhook \"NAME\" denied the request:
 /// MESSAGE"; a failed call fails the request under failurePolicy Fail (the default) and is skipped under Ignore.
 /// A dry run reaches only webhooks whose sideEffects are None or NoneOnDryRun (any other fails the request with the
-/// real server's "does not support dry run", 400), and tells them dryRun: true.
+/// real server's "does not support dry run", 400), and tells them dryRun: true. An allowing webhook's warnings go to
+/// the client as Warning headers, which kubectl prints.
 /// Not done: reinvocation, DELETE/CONNECT operations, matchConditions.
 /// </summary>
 internal sealed class AdmissionChain(ObjectStore store, ResourceCatalog catalog, WebhookClient client)
@@ -122,6 +123,13 @@ internal sealed class AdmissionChain(ObjectStore store, ResourceCatalog catalog,
         if (response["allowed"]?.GetValue<bool>() != true)
         {
             throw Denied(hook, response["status"] as JsonObject);
+        }
+        if (response["warnings"] is JsonArray warnings && attributes.Warn is { } warn)
+        {
+            foreach (var warning in warnings)
+            {
+                if (warning?.GetValue<string>() is { Length: > 0 } text) warn(text);
+            }
         }
         return response;
     }
