@@ -43,6 +43,9 @@ public sealed record InjectionSettings
     /// <summary>ProxyConfig terminationDrainDuration (meshConfig defaultConfig); null: the proxy's default (5 s).</summary>
     public TimeSpan? TerminationDrainDuration { get; init; }
 
+    /// <summary>ProxyConfig proxyMetadata (meshConfig defaultConfig): the proxy container's environment, under every ProxyConfig and the pod's annotation.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ProxyMetadata { get; init; } = [];
+
     /// <summary>Rewrite application probes through the proxy's status port (Istio's sidecarInjectorWebhook.rewriteAppHTTPProbe, default true).</summary>
     public bool RewriteAppProbes { get; init; } = true;
 

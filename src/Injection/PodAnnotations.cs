@@ -109,7 +109,7 @@ internal sealed record PodAnnotations
             Concurrency = proxyConfigs.Workload?.Spec.Concurrency ?? config.Concurrency ?? proxyConfigs.Namespace?.Spec.Concurrency
                 ?? proxyConfigs.Mesh?.Spec.Concurrency ?? settings.Concurrency,
             TerminationDrainDuration = config.TerminationDrainDuration ?? settings.TerminationDrainDuration,
-            ProxyMetadata = MergeProxyMetadata(proxyConfigs, config.ProxyMetadata, warnings),
+            ProxyMetadata = MergeProxyMetadata(settings, proxyConfigs, config.ProxyMetadata, warnings),
             RewriteProbes = Bool(annotations, RewriteAppHttpProbers) ?? settings.RewriteAppProbes,
             MergePrometheus = Bool(annotations, MergeMetrics) ?? settings.EnablePrometheusMerge,
             Image = annotations.TryGetValue(ProxyImage, out var image) && image.Length > 0 ? image : settings.ProxyImage,
@@ -118,13 +118,19 @@ internal sealed record PodAnnotations
     }
 
     /// <summary>
-    /// The proxy's environment from every layer, as Istio merges the maps: a variable of a narrower layer replaces the
-    /// same variable of a broader one, in its place; the others are kept, in the order written.
+    /// The proxy's environment from every layer (meshConfig's defaultConfig first), as Istio merges the maps: a variable
+    /// of a narrower layer replaces the same variable of a broader one, in its place; the others are kept, in the order written.
     /// </summary>
-    private static List<KeyValuePair<string, string>> MergeProxyMetadata(ProxyConfigLayers layers, List<KeyValuePair<string, string>> annotation,
-        ICollection<string> warnings)
+    private static List<KeyValuePair<string, string>> MergeProxyMetadata(InjectionSettings settings, ProxyConfigLayers layers,
+        List<KeyValuePair<string, string>> annotation, ICollection<string> warnings)
     {
         var merged = new List<KeyValuePair<string, string>>();
+        foreach (var variable in settings.ProxyMetadata)
+        {
+            Set(variable);
+            WarnIfUnread("meshConfig defaultConfig.proxyMetadata", variable.Key, warnings);
+        }
+
         Add(layers.Mesh);
         Add(layers.Namespace);
         foreach (var variable in annotation) Set(variable);

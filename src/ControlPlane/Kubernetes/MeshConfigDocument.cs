@@ -16,6 +16,9 @@ internal sealed record MeshConfigDocument
 
     public TimeSpan? TerminationDrainDuration { get; init; }
 
+    /// <summary>defaultConfig.proxyMetadata: environment variables of injected proxies, in the order written; null when absent.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>>? ProxyMetadata { get; init; }
+
     public bool? EnablePrometheusMerge { get; init; }
 
     public string? TrustDomain { get; init; }

@@ -11,6 +11,7 @@ internal static class MeshConfigFields
     public const string HoldApplicationUntilProxyStarts = "defaultConfig.holdApplicationUntilProxyStarts";
     public const string Concurrency = "defaultConfig.concurrency";
     public const string TerminationDrainDuration = "defaultConfig.terminationDrainDuration";
+    public const string ProxyMetadata = "defaultConfig.proxyMetadata";
     public const string EnablePrometheusMerge = "enablePrometheusMerge";
     public const string TrustDomain = "trustDomain";
     public const string RootNamespace = "rootNamespace";
@@ -33,6 +34,7 @@ internal static class MeshConfigFields
         [HoldApplicationUntilProxyStarts] = "injected pods hold their application containers until the proxy is ready (a pod's proxy.istio.io/config annotation still wins)",
         [Concurrency] = "the worker count of proxies injected from now on (DOTNET_PROCESSOR_COUNT; 0: one per core their CPU limit allows; a pod's proxy.istio.io/config annotation still wins)",
         [TerminationDrainDuration] = "how long proxies injected from now on drain on SIGTERM (--termination-drain-duration; a pod's proxy.istio.io/config annotation still wins)",
+        [ProxyMetadata] = "environment variables of proxies injected from now on (a ProxyConfig's environmentVariables and a pod's proxyMetadata still win, name by name); one the proxy does not read is reported",
         [EnablePrometheusMerge] = "false: injected pods get no prometheus.io/* rewrite and no ISTIO_PROMETHEUS_ANNOTATIONS (a pod's prometheus.istio.io/merge-metrics annotation still wins)",
         [TrustDomain] = "must equal the CA's trust domain (fixed when the control plane starts); a different value is reported and has no effect",
         [RootNamespace] = "must be istio-system, the namespace whose policies apply mesh-wide; a different value is reported and has no effect",

@@ -71,6 +71,7 @@ internal static class MeshConfigParser
             TerminationDrainDuration = String(defaultConfig, "terminationDrainDuration", MeshConfigFields.TerminationDrainDuration) is not { } drain ? null
                 : IstioDuration.TryParse(drain, out var duration) && duration >= TimeSpan.Zero ? duration
                 : throw new MeshConfigException(MeshConfigFields.TerminationDrainDuration, $"Invalid value: \"{drain}\": expected a duration (\"5s\")"),
+            ProxyMetadata = ProxyMetadata(defaultConfig),
             EnablePrometheusMerge = Bool(mapping, "enablePrometheusMerge", MeshConfigFields.EnablePrometheusMerge),
             TrustDomain = String(mapping, "trustDomain", MeshConfigFields.TrustDomain),
             RootNamespace = String(mapping, "rootNamespace", MeshConfigFields.RootNamespace),
@@ -103,7 +104,8 @@ internal static class MeshConfigParser
         {
             var child = FieldPaths.Field(path, (key as YamlScalarNode)?.Value ?? key.ToString());
             if (IsNull(value)) continue;
-            if (value is YamlMappingNode nested) Collect(nested, child, fields);
+            // proxyMetadata is one field, a map of variables, as the list-valued fields are.
+            if (value is YamlMappingNode nested && child != MeshConfigFields.ProxyMetadata) Collect(nested, child, fields);
             else fields.Add(child);
         }
     }
@@ -225,6 +227,29 @@ internal static class MeshConfigParser
         var endpoint = $"http://{host}:{port}";
         if (overHttp) endpoint += tracesPath.Length == 0 ? "/v1/traces" : tracesPath.StartsWith('/') ? tracesPath : "/" + tracesPath;
         return new Model.TracingProvider(Model.TracingProvider.OpenTelemetryKind, endpoint, overHttp, string.Join(", ", unsupported));
+    }
+
+    /// <summary>defaultConfig.proxyMetadata: names and values; a name Kubernetes refuses in every version would fail every injected pod, so it is refused here.</summary>
+    private static List<KeyValuePair<string, string>>? ProxyMetadata(YamlMappingNode? defaultConfig)
+    {
+        if (Child(defaultConfig, "proxyMetadata") is not { } node) return null;
+        if (node is not YamlMappingNode variables) throw new MeshConfigException(MeshConfigFields.ProxyMetadata, "expected a map of environment variable names to values");
+        var metadata = new List<KeyValuePair<string, string>>();
+        foreach (var (key, value) in variables.Children)
+        {
+            if (key is not YamlScalarNode { Value: { } name } || !Mesh.Istio.Validation.EnvironmentVariableNames.IsValid(name))
+            {
+                throw new MeshConfigException(MeshConfigFields.ProxyMetadata, $"Invalid value: \"{key}\": {Mesh.Istio.Validation.EnvironmentVariableNames.Rule}");
+            }
+
+            metadata.Add(new(name, value switch
+            {
+                YamlScalarNode { Value: var text } => text ?? "",
+                _ => throw new MeshConfigException(FieldPaths.Field(MeshConfigFields.ProxyMetadata, name), "expected a string"),
+            }));
+        }
+
+        return metadata;
     }
 
     private static List<string> Names(YamlNode? parent, string key, string path)

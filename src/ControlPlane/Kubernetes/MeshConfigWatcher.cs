@@ -153,6 +153,7 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
             HoldApplicationUntilProxyStarts = document.HoldApplicationUntilProxyStarts ?? _base.HoldApplicationUntilProxyStarts,
             Concurrency = document.Concurrency ?? _base.Concurrency,
             TerminationDrainDuration = document.TerminationDrainDuration ?? _base.TerminationDrainDuration,
+            ProxyMetadata = document.ProxyMetadata ?? _base.ProxyMetadata,
             EnablePrometheusMerge = document.EnablePrometheusMerge ?? _base.EnablePrometheusMerge,
             AccessLog = AccessLog(document) ?? _base.AccessLog,
             TraceSampling = document.EnableTracing == false ? 0 : document.TracingSampling ?? _base.TraceSampling,
@@ -246,10 +247,21 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
         MeshConfigFields.DefaultTracingProviders when TracingEndpoint(document) is null =>
             $"names no opentelemetry provider over gRPC of extensionProviders ({Describe(document)}): injected proxies export over gRPC only; a Telemetry naming a provider reaches it over HTTP too",
         MeshConfigFields.ExtensionProviders when UnusedProviders(document) is { } unused => unused,
+        MeshConfigFields.ProxyMetadata when UnreadProxyMetadata(document) is { } unread => unread,
         MeshConfigFields.RootNamespace when document.RootNamespace != MeshSettings.RootNamespace =>
             $"meshConfig rootNamespace \"{document.RootNamespace}\" has no effect: mesh-wide policies (PeerAuthentication, RequestAuthentication, AuthorizationPolicy) and the default Sidecar are read from \"{MeshSettings.RootNamespace}\" only",
         _ => null,
     };
+
+    /// <summary>The proxyMetadata variables the proxy does not read (most of Istio's are istio-agent's), or null when it reads them all.</summary>
+    private static string? UnreadProxyMetadata(MeshConfigDocument document)
+    {
+        var unread = new List<string>();
+        foreach (var (name, _) in document.ProxyMetadata ?? []) if (!SidecarTemplate.ProxyReads(name)) unread.Add(name);
+        return unread.Count == 0 ? null
+            : $"{string.Join(", ", unread)} {(unread.Count == 1 ? "is" : "are")} set in injected proxies' environment, but this proxy does not read {(unread.Count == 1 ? "it" : "them")}"
+              + (unread.Count < document.ProxyMetadata!.Count ? "; the other variables take effect" : "");
+    }
 
     private static string Describe(MeshConfigDocument document)
     {

@@ -38,6 +38,9 @@ internal static class MeshzEndpoint
         else json.WriteNull("concurrency");
         if (state.Injection.TerminationDrainDuration is { } drain) json.WriteString("terminationDrainDuration", $"{drain.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s");
         else json.WriteNull("terminationDrainDuration");
+        json.WriteStartObject("proxyMetadata");
+        foreach (var (name, value) in state.Injection.ProxyMetadata) json.WriteString(name, value);
+        json.WriteEndObject();
         json.WriteStartObject("tracing");
         json.WriteNumber("sampling", state.Injection.TraceSampling ?? 1);
         json.WriteEndObject();

@@ -6,7 +6,7 @@ namespace Mesh.Istio.Validation;
 /// <summary>
 /// Istio's ValidateProxyConfig (a selector's labels, a concurrency of 0 or more) and its CRD's limits (a value of at
 /// most 2,048 characters). Plus what Istio leaves to the pod's creation: a variable name Kubernetes would refuse in
-/// every pod the ProxyConfig applies to is refused here, where its owner sees it.
+/// every pod the ProxyConfig applies to (<see cref="EnvironmentVariableNames"/>) is refused here, where its owner sees it.
 /// </summary>
 internal static class ProxyConfigValidator
 {
@@ -35,9 +35,9 @@ internal static class ProxyConfigValidator
         foreach (var (name, value) in spec.EnvironmentVariables)
         {
             var path = FieldPaths.Key("spec.environmentVariables", name);
-            if (!IsEnvironmentVariableName(name))
+            if (!EnvironmentVariableNames.IsValid(name))
             {
-                p.Error(path, $"Invalid value: \"{name}\": a valid environment variable name must consist only of printable ASCII characters other than '='");
+                p.Error(path, $"Invalid value: \"{name}\": {EnvironmentVariableNames.Rule}");
             }
 
             if (value.Length > MaxValueLength)
@@ -45,19 +45,5 @@ internal static class ProxyConfigValidator
                 p.Error(path, $"Too long: may not be longer than {MaxValueLength}");
             }
         }
-    }
-
-    /// <summary>
-    /// Kubernetes' rule for a container's environment variable name since 1.32 (RelaxedEnvironmentVariableValidation,
-    /// on by default): printable ASCII without '='. Older API servers are stricter; this refuses only what none accepts.
-    /// </summary>
-    private static bool IsEnvironmentVariableName(string name)
-    {
-        if (name.Length == 0) return false;
-        foreach (var c in name)
-        {
-            if (c is < ' ' or > '~' or '=') return false;
-        }
-        return true;
     }
 }

@@ -36,10 +36,13 @@ public sealed class ProxyConfigInjectionTests
     [Fact]
     public void Inject_EveryLayer_NarrowerOverBroaderAndVariablesMergedByName()
     {
-        var pod = Inject(Layers, "bookinfo", """{"app":"ratings"}""", Annotation);
+        var meshDefaults = new InjectionSettings { ProxyMetadata = [new("OTEL_A", "mesh-config"), new("OTEL_E", "mesh-config")] };
+
+        var pod = Inject(Layers, "bookinfo", """{"app":"ratings"}""", Annotation, meshDefaults);
 
         Assert.Equal("4", Env(pod, "DOTNET_PROCESSOR_COUNT"));
-        Assert.Equal(("root", "namespace", "annotation", "workload"), (Env(pod, "OTEL_A"), Env(pod, "OTEL_B"), Env(pod, "OTEL_C"), Env(pod, "OTEL_D")));
+        Assert.Equal(("root", "namespace", "annotation", "workload", "mesh-config"),
+            (Env(pod, "OTEL_A"), Env(pod, "OTEL_B"), Env(pod, "OTEL_C"), Env(pod, "OTEL_D"), Env(pod, "OTEL_E")));
     }
 
     [Theory]
@@ -127,12 +130,15 @@ public sealed class ProxyConfigInjectionTests
             spec: { image: { imageType: debug }, environmentVariables: { ISTIO_META_DNS_CAPTURE: "true" } }
             """;
 
-        var (pod, warnings) = InjectWithWarnings(yaml, "bookinfo", "{}", null);
+        var meshDefaults = new InjectionSettings { ProxyMetadata = [new("ISTIO_META_ENABLE_HBONE", "true")] };
 
-        Assert.Equal("true", Env(pod, "ISTIO_META_DNS_CAPTURE"));
+        var (pod, warnings) = InjectWithWarnings(yaml, "bookinfo", "{}", null, meshDefaults);
+
+        Assert.Equal(("true", "true"), (Env(pod, "ISTIO_META_DNS_CAPTURE"), Env(pod, "ISTIO_META_ENABLE_HBONE")));
         Assert.Equal(InjectionSettings.DefaultProxyImage, pod.Spec.InitContainers[1].Image);
         Assert.Equal(
-            ["ProxyConfig bookinfo/debug: image.imageType debug has no effect: this mesh ships one proxy image",
+            ["meshConfig defaultConfig.proxyMetadata ISTIO_META_ENABLE_HBONE is set in the proxy's environment, but this proxy does not read it: no effect",
+             "ProxyConfig bookinfo/debug: image.imageType debug has no effect: this mesh ships one proxy image",
              "ProxyConfig bookinfo/debug: environmentVariables ISTIO_META_DNS_CAPTURE is set in the proxy's environment, but this proxy does not read it: no effect"],
             warnings);
     }

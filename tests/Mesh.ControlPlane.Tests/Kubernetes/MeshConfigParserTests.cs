@@ -36,7 +36,8 @@ public sealed class MeshConfigParserTests
         Assert.Equal(new TracingProvider("opentelemetry", "http://otel.observability.svc:4317"), document.TracingProviders["otel"]);
         // A null value (tracing:) is unset, as in Istio; a list is one field.
         Assert.Equal(["accessLogFile", "enablePrometheusMerge", "trustDomain", "rootNamespace", "outboundTrafficPolicy.mode", "extensionProviders",
-            "defaultConfig.discoveryAddress", "defaultConfig.holdApplicationUntilProxyStarts", "defaultConfig.proxyMetadata.ISTIO_META_DNS_CAPTURE"], document.Fields);
+            "defaultConfig.discoveryAddress", "defaultConfig.holdApplicationUntilProxyStarts", "defaultConfig.proxyMetadata"], document.Fields);
+        Assert.Equal([new("ISTIO_META_DNS_CAPTURE", "true")], document.ProxyMetadata!);
     }
 
     [Fact]
@@ -52,6 +53,9 @@ public sealed class MeshConfigParserTests
     [InlineData("concurrency: many", "defaultConfig.concurrency")]
     [InlineData("terminationDrainDuration: soon", "defaultConfig.terminationDrainDuration")]
     [InlineData("terminationDrainDuration: -5s", "defaultConfig.terminationDrainDuration")]
+    [InlineData("proxyMetadata: [A]", "defaultConfig.proxyMetadata")]
+    [InlineData("proxyMetadata: {\"A=B\": x}", "defaultConfig.proxyMetadata")]
+    [InlineData("proxyMetadata: {A: [x]}", "defaultConfig.proxyMetadata.A")]
     public void Parse_BadProxyDefault_RefusedAtItsField(string field, string path)
     {
         var error = Assert.Throws<MeshConfigException>(() => MeshConfigParser.Parse($"defaultConfig:\n  {field}\n"));
@@ -170,7 +174,7 @@ public sealed class MeshConfigParserTests
     public void Implemented_EveryParsedField_InTheTable()
     {
         Assert.Equal([MeshConfigFields.DiscoveryAddress, MeshConfigFields.HoldApplicationUntilProxyStarts, MeshConfigFields.Concurrency,
-            MeshConfigFields.TerminationDrainDuration, MeshConfigFields.EnablePrometheusMerge,
+            MeshConfigFields.TerminationDrainDuration, MeshConfigFields.ProxyMetadata, MeshConfigFields.EnablePrometheusMerge,
             MeshConfigFields.TrustDomain, MeshConfigFields.RootNamespace, MeshConfigFields.AccessLogFile, MeshConfigFields.AccessLogEncoding,
             MeshConfigFields.EnableTracing, MeshConfigFields.TracingSampling, MeshConfigFields.ExtensionProviders, MeshConfigFields.DefaultTracingProviders,
             MeshConfigFields.OutboundTrafficPolicyMode, MeshConfigFields.IngressClass, MeshConfigFields.IngressControllerMode, MeshConfigFields.IngressSelector, MeshConfigFields.IngressService], MeshConfigFields.Implemented.Keys);

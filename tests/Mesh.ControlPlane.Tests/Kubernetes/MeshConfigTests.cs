@@ -157,6 +157,7 @@ public sealed class MeshConfigTests : IAsyncLifetime
             defaultConfig:
               concurrency: 2
               terminationDrainDuration: 30s
+              proxyMetadata: {OTEL_SERVICE_NAME: from-mesh, ISTIO_META_DNS_CAPTURE: "true"}
               tracing:
                 sampling: 100
             """), "apply", "-f", "-");
@@ -168,6 +169,9 @@ public sealed class MeshConfigTests : IAsyncLifetime
         Assert.Contains("\"--trace-sampling\",\"100\"", applied);
         Assert.Contains("\"--termination-drain-duration\",\"30\"", applied);
         Assert.Contains("{\"name\":\"DOTNET_PROCESSOR_COUNT\",\"value\":\"2\"}", applied);
+        Assert.Contains("{\"name\":\"OTEL_SERVICE_NAME\",\"value\":\"from-mesh\"}", applied);
+        Assert.Contains("{\"name\":\"ISTIO_META_DNS_CAPTURE\",\"value\":\"true\"}", applied);
+        Assert.Equal("from-mesh", meshz["meshConfig"]!["defaultConfig"]!["proxyMetadata"]!["OTEL_SERVICE_NAME"]!.GetValue<string>());
         Assert.Equal("30s", meshz["meshConfig"]!["defaultConfig"]!["terminationDrainDuration"]!.GetValue<string>());
         Assert.Contains("\"--otlp-endpoint\",\"http://jaeger-collector.istio-system.svc.cluster.local:4317\"", applied);
         Assert.Equal("json", meshz["meshConfig"]!["accessLog"]!.GetValue<string>());
@@ -177,10 +181,14 @@ public sealed class MeshConfigTests : IAsyncLifetime
             MeshConfig.State.Mesh.TracingProviders.ByName["jaeger"]);
         Assert.Equal("grpc", meshz["meshConfig"]!["tracingProviders"]!["jaeger"]!["protocol"]!.GetValue<string>());
         Assert.Null(meshz["meshConfig"]!["tracingProviders"]!["zipkin"]);
-        // The zipkin provider is the one thing without effect: no tracer of that kind, from a default or a Telemetry.
-        var unused = Assert.Single(MeshConfig.State.WithoutEffect);
-        Assert.Equal((MeshConfigFields.ExtensionProviders, true), (unused.Path, unused.Reason.Contains("zipkin (zipkin: only opentelemetry tracing providers are implemented")));
-        Assert.Single(meshz["fieldsWithoutEffect"]!.AsArray());
+        // Without effect: the zipkin provider (no tracer of that kind, from a default or a Telemetry), and the
+        // istio-agent variable, which is set all the same.
+        Assert.Equal(
+            [(MeshConfigFields.ExtensionProviders, true), (MeshConfigFields.ProxyMetadata, true)],
+            MeshConfig.State.WithoutEffect.Select(unused => (unused.Path, unused.Reason.Contains(unused.Path == MeshConfigFields.ProxyMetadata
+                ? "ISTIO_META_DNS_CAPTURE is set in injected proxies' environment, but this proxy does not read it; the other variables take effect"
+                : "zipkin (zipkin: only opentelemetry tracing providers are implemented"))));
+        Assert.Equal(2, meshz["fieldsWithoutEffect"]!.AsArray().Count);
 
         // A default provider that is not opentelemetry is named with its kind, and tracing off overrides everything.
         await _kubectl.SucceedWithInputAsync(IstioConfigMap("""
