@@ -42,7 +42,7 @@ internal static class MeshConfigFields
         [AccessLogEncoding] = "TEXT (the default) or JSON: the format of that access log",
         [EnableTracing] = "false: proxies injected from now on trace nothing",
         [TracingSampling] = "the percentage of requests proxies injected from now on trace (0 to 100; Istio's default 1)",
-        [ExtensionProviders] = "its opentelemetry providers: where a Telemetry's tracing provider sends the spans of the proxies it applies to (OTLP/gRPC to service:port, or OTLP/HTTP with http.path), pushed at once; and where injected proxies send spans when defaultProviders.tracing names one",
+        [ExtensionProviders] = "its opentelemetry providers: where a Telemetry's tracing provider sends the spans of the proxies it applies to (OTLP/gRPC to service:port, or OTLP/HTTP with http.path), with http.headers and http.timeout for OTLP/HTTP, pushed at once; and where injected proxies send spans when defaultProviders.tracing names one",
         [DefaultTracingProviders] = "the extensionProviders entry injected proxies trace to; only an opentelemetry provider is implemented",
         [OutboundTrafficPolicyMode] = "captured sidecars: a connection to an address and port no service declares goes to its original destination (ALLOW_ANY, the default) or is refused (REGISTRY_ONLY; an HTTP request for a host no service declares gets 502); pushed at once",
         [IngressClass] = "the kubernetes.io/ingress.class annotation value of the Ingresses the ingress gateway serves (default istio)",

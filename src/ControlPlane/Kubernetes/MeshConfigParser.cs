@@ -203,7 +203,7 @@ internal static class MeshConfigParser
             : throw new MeshConfigException(path + ".port", "Required value: a port from 1 to 65535");
 
         var unsupported = new List<string>();
-        var overHttp = false;
+        Model.OtlpHttpSettings? httpSettings = null;
         var tracesPath = "";
         foreach (var (key, value) in settings.Children)
         {
@@ -215,18 +215,66 @@ internal static class MeshConfigParser
                 continue;
             }
 
-            overHttp = true;
             if (value is not YamlMappingNode http) throw new MeshConfigException(path + ".http", "expected a mapping");
             tracesPath = String(http, "path", path + ".http.path") ?? "";
+            var timeout = String(http, "timeout", path + ".http.timeout") is not { } timeoutText ? Model.OtlpHttpSettings.DefaultTimeout
+                : IstioDuration.TryParse(timeoutText, out var duration) && duration > TimeSpan.Zero ? duration
+                : throw new MeshConfigException(path + ".http.timeout", $"Invalid value: \"{timeoutText}\": expected a duration over 0 (\"3s\")");
+            httpSettings = new Model.OtlpHttpSettings(timeout, Headers(http, path + ".http.headers", unsupported));
             foreach (var (httpKey, httpValue) in http.Children)
             {
-                if ((httpKey as YamlScalarNode)?.Value is { } httpField && httpField != "path" && !IsNull(httpValue)) unsupported.Add("http." + httpField);
+                if ((httpKey as YamlScalarNode)?.Value is { } httpField && httpField is not ("path" or "timeout" or "headers") && !IsNull(httpValue)) unsupported.Add("http." + httpField);
             }
         }
 
         var endpoint = $"http://{host}:{port}";
-        if (overHttp) endpoint += tracesPath.Length == 0 ? "/v1/traces" : tracesPath.StartsWith('/') ? tracesPath : "/" + tracesPath;
-        return new Model.TracingProvider(Model.TracingProvider.OpenTelemetryKind, endpoint, overHttp, string.Join(", ", unsupported));
+        if (httpSettings is not null) endpoint += tracesPath.Length == 0 ? "/v1/traces" : tracesPath.StartsWith('/') ? tracesPath : "/" + tracesPath;
+        return new Model.TracingProvider(Model.TracingProvider.OpenTelemetryKind, endpoint, httpSettings is not null, string.Join(", ", unsupported), httpSettings);
+    }
+
+    /// <summary>
+    /// <c>http.headers</c>: Istio's list of <c>{name, value}</c>, added to every export. A name that is no HTTP token, or
+    /// a value that cannot travel in a header, would fail every export, so it refuses the mesh config.
+    /// </summary>
+    private static List<KeyValuePair<string, string>> Headers(YamlMappingNode http, string path, List<string> unsupported)
+    {
+        var headers = new List<KeyValuePair<string, string>>();
+        if (Child(http, "headers") is not { } node) return headers;
+        if (node is not YamlSequenceNode list) throw new MeshConfigException(path, "expected a list of headers (name, value)");
+        for (var i = 0; i < list.Children.Count; i++)
+        {
+            var itemPath = $"{path}[{i}]";
+            if (list.Children[i] is not YamlMappingNode header) throw new MeshConfigException(itemPath, "expected a mapping (name, value)");
+            var name = String(header, "name", itemPath + ".name") ?? "";
+            if (!IsToken(name)) throw new MeshConfigException(itemPath + ".name", $"Invalid value: \"{name}\": expected an HTTP header name");
+            foreach (var (key, written) in header.Children)
+            {
+                if ((key as YamlScalarNode)?.Value is { } field && field is not ("name" or "value") && !IsNull(written)) unsupported.Add($"http.headers[{i}].{field}");
+            }
+
+            // A header whose value comes another way (newer Istio's envName) is named above and not sent half-made.
+            if (String(header, "value", itemPath + ".value") is not { } value)
+            {
+                if (header.Children.Count > 1) continue;
+                throw new MeshConfigException(itemPath + ".value", "Required value: the header's value");
+            }
+
+            if (value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0) throw new MeshConfigException(itemPath + ".value", "Invalid value: a header value cannot hold a line break");
+            headers.Add(new(name, value));
+        }
+
+        return headers;
+    }
+
+    /// <summary>RFC 9110's token: what a header name may be.</summary>
+    private static bool IsToken(string name)
+    {
+        if (name.Length == 0) return false;
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && "!#$%&'*+-.^_`|~".IndexOf(c) < 0) return false;
+        }
+        return true;
     }
 
     /// <summary>defaultConfig.proxyMetadata: names and values; a name Kubernetes refuses in every version would fail every injected pod, so it is refused here.</summary>

@@ -64,6 +64,15 @@ internal static class MeshzEndpoint
             json.WriteStartObject(name);
             json.WriteString("otlpEndpoint", endpoint);
             json.WriteString("protocol", provider.OtlpOverHttp ? "http/protobuf" : "grpc");
+            if (provider.Http is { } http)
+            {
+                json.WriteString("timeout", $"{http.Timeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s");
+                // The names only: a header's value is often a collector's API key, and this page is for people debugging.
+                json.WriteStartArray("headers");
+                foreach (var (header, _) in http.Headers) json.WriteStringValue(header);
+                json.WriteEndArray();
+            }
+
             json.WriteEndObject();
         }
         json.WriteEndObject();

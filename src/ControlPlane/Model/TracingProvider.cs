@@ -5,10 +5,10 @@ namespace Mesh.ControlPlane.Model;
 /// <summary>
 /// One entry of meshConfig.extensionProviders: its kind (opentelemetry, zipkin, envoyFileAccessLog...) and, for an
 /// opentelemetry provider, where spans go: OTLP over gRPC to <c>http://service:port</c>, or over HTTP (its <c>http</c>
-/// settings) to <c>http://service:port/path</c>. <see cref="Unsupported"/> names the provider's settings that have no
-/// effect here, comma-separated.
+/// settings) to <c>http://service:port/path</c>, with <see cref="Http"/>'s timeout and headers. <see cref="Unsupported"/>
+/// names the provider's settings that have no effect here, comma-separated.
 /// </summary>
-internal sealed record TracingProvider(string Kind, string? OtlpEndpoint, bool OtlpOverHttp = false, string Unsupported = "")
+internal sealed record TracingProvider(string Kind, string? OtlpEndpoint, bool OtlpOverHttp = false, string Unsupported = "", OtlpHttpSettings? Http = null)
 {
     public const string OpenTelemetryKind = "opentelemetry";
 
@@ -16,6 +16,19 @@ internal sealed record TracingProvider(string Kind, string? OtlpEndpoint, bool O
     public string? WithoutEffect => OtlpEndpoint is null
         ? $"{Kind}: only opentelemetry tracing providers are implemented; access logs and metrics have built-in providers, envoy and prometheus"
         : Unsupported.Length > 0 ? $"opentelemetry {Unsupported}: not applied, spans go to its service and port" : null;
+}
+
+/// <summary>
+/// An opentelemetry provider's <c>http</c> settings beyond its path: how long an export may take (Istio's default 3 s)
+/// and the headers each export carries, in the order written; equal when their contents are.
+/// </summary>
+internal sealed record OtlpHttpSettings(TimeSpan Timeout, IReadOnlyList<KeyValuePair<string, string>> Headers)
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(3);
+
+    public bool Equals(OtlpHttpSettings? other) => other is not null && Timeout == other.Timeout && Headers.SequenceEqual(other.Headers);
+
+    public override int GetHashCode() => HashCode.Combine(Timeout, Headers.Count);
 }
 
 /// <summary>

@@ -137,9 +137,18 @@ internal static class TelemetryResolver
             return new TraceProvider { Name = name, Unavailable = "not defined in meshConfig extensionProviders" };
         }
 
-        return provider.OtlpEndpoint is { } endpoint
-            ? new TraceProvider { Name = name, OtlpEndpoint = endpoint, OtlpOverHttp = provider.OtlpOverHttp }
-            : new TraceProvider { Name = name, Unavailable = $"a {provider.Kind} provider: only opentelemetry tracing providers are implemented" };
+        if (provider.OtlpEndpoint is not { } endpoint)
+        {
+            return new TraceProvider { Name = name, Unavailable = $"a {provider.Kind} provider: only opentelemetry tracing providers are implemented" };
+        }
+
+        var resolved = new TraceProvider { Name = name, OtlpEndpoint = endpoint, OtlpOverHttp = provider.OtlpOverHttp };
+        if (provider.Http is { } http)
+        {
+            resolved.TimeoutMs = (uint)Math.Min(http.Timeout.TotalMilliseconds, uint.MaxValue);
+            foreach (var (header, value) in http.Headers) resolved.HttpHeaders[header] = value;
+        }
+        return resolved;
     }
 
     /// <summary>

@@ -67,7 +67,7 @@ internal static class ListenerTelemetryCompiler
                     throw new ConfigRejectedException($"{path}.trace_provider.otlp_endpoint: '{provider.OtlpEndpoint}' is not an http:// or https:// URL");
                 }
 
-                destination = new TraceDestination(endpoint, provider.OtlpOverHttp);
+                destination = new TraceDestination(endpoint, provider.OtlpOverHttp, HttpOptions(provider, $"{path}.trace_provider"));
             }
 
             traceProvider = new TraceProviderModel(provider.Name, destination);
@@ -107,4 +107,35 @@ internal static class ListenerTelemetryCompiler
         IstioMetric.TcpReceivedBytes => StandardMetrics.TcpReceivedBytes,
         var other => throw new ConfigRejectedException($"{path}: unknown metric {(int)other}"),
     };
+
+    /// <summary>
+    /// An HTTP provider's headers and timeout; null when it sets neither, or exports over gRPC (which carries neither).
+    /// A header that could not be sent would fail every export, so it rejects the listener.
+    /// </summary>
+    private static OtlpHttpOptions? HttpOptions(TraceProvider provider, string path)
+    {
+        if (!provider.OtlpOverHttp || (provider.HttpHeaders.Count == 0 && provider.TimeoutMs == 0)) return null;
+        var headers = new (string Name, string Value)[provider.HttpHeaders.Count];
+        var i = 0;
+        foreach (var (name, value) in provider.HttpHeaders)
+        {
+            if (name.Length == 0 || name.AsSpan().IndexOfAnyExcept(HeaderNameCharacters) >= 0)
+            {
+                throw new ConfigRejectedException($"{path}.http_headers: '{name}' is not an HTTP header name");
+            }
+
+            if (value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+            {
+                throw new ConfigRejectedException($"{path}.http_headers[{name}]: a header value cannot hold a line break");
+            }
+
+            headers[i++] = (name, value);
+        }
+
+        return new OtlpHttpOptions(provider.TimeoutMs == 0 ? null : TimeSpan.FromMilliseconds(provider.TimeoutMs), headers);
+    }
+
+    // RFC 9110's token characters: what a header name may hold.
+    private static readonly System.Buffers.SearchValues<char> HeaderNameCharacters =
+        System.Buffers.SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 }

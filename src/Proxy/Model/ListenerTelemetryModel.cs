@@ -36,8 +36,20 @@ internal sealed class ListenerTelemetryModel
 /// <summary>A Telemetry's tracing provider: its collector, or none (not defined, or not opentelemetry: its spans are not reported).</summary>
 internal sealed record TraceProviderModel(string Name, TraceDestination? Destination);
 
-/// <summary>An OTLP collector: the URL (with its path for HTTP) and the transport.</summary>
-internal readonly record struct TraceDestination(Uri Endpoint, bool OverHttp);
+/// <summary>An OTLP collector: the URL (with its path for HTTP), the transport, and for HTTP what each export carries.</summary>
+internal readonly record struct TraceDestination(Uri Endpoint, bool OverHttp, OtlpHttpOptions? Http = null);
+
+/// <summary>
+/// An OTLP/HTTP export's headers (Istio's <c>http.headers</c>) and timeout (<c>http.timeout</c>; null: the exporter's
+/// default); equal when their contents are, so that equal providers share one collector.
+/// </summary>
+internal sealed record OtlpHttpOptions(TimeSpan? Timeout, (string Name, string Value)[] Headers)
+{
+    public bool Equals(OtlpHttpOptions? other) =>
+        ReferenceEquals(this, other) || (other is not null && Timeout == other.Timeout && Headers.AsSpan().SequenceEqual(other.Headers));
+
+    public override int GetHashCode() => HashCode.Combine(Timeout, Headers.Length);
+}
 
 /// <summary>A custom span tag: a fixed value (a literal, or an environment variable read at compile time), or a request header's.</summary>
 internal sealed record SpanTagModel(string Tag, string? Value, string? HeaderName, string DefaultValue)

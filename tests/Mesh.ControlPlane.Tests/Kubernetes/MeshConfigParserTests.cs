@@ -74,7 +74,12 @@ public sealed class MeshConfigParserTests
               opentelemetry:
                 service: otel.observability.svc
                 port: 4318
-                http: {path: api/traces, timeout: 2s}
+                http:
+                  path: api/traces
+                  timeout: 2s
+                  headers:
+                  - {name: x-api-key, value: "k1, k2"}
+                  - {name: x-tenant, envName: TENANT}
                 resourceDetectors: {environment: {}}
             - name: otel-http-default
               opentelemetry: {service: otel, port: 4318, http: {}}
@@ -84,9 +89,12 @@ public sealed class MeshConfigParserTests
 
         // Istio's [namespace/]host: the namespace only picks the registry's service; the host is where spans go.
         Assert.Equal(new TracingProvider("opentelemetry", "http://jaeger-collector.observability.svc.cluster.local:4317"), document.TracingProviders["jaeger"]);
-        Assert.Equal(new TracingProvider("opentelemetry", "http://otel.observability.svc:4318/api/traces", OtlpOverHttp: true, "http.timeout, resourceDetectors"),
-            document.TracingProviders["otel-http"]);
-        Assert.Equal(new TracingProvider("opentelemetry", "http://otel:4318/v1/traces", OtlpOverHttp: true), document.TracingProviders["otel-http-default"]);
+        // A header's envName (newer Istio's: the value from istio-agent's environment) is named, and the header not sent.
+        Assert.Equal(new TracingProvider("opentelemetry", "http://otel.observability.svc:4318/api/traces", OtlpOverHttp: true, "http.headers[1].envName, resourceDetectors",
+            new OtlpHttpSettings(TimeSpan.FromSeconds(2), [new("x-api-key", "k1, k2")])), document.TracingProviders["otel-http"]);
+        // Istio's default timeout for an HTTP provider is 3 s.
+        Assert.Equal(new TracingProvider("opentelemetry", "http://otel:4318/v1/traces", OtlpOverHttp: true, Http: new OtlpHttpSettings(TimeSpan.FromSeconds(3), [])),
+            document.TracingProviders["otel-http-default"]);
         Assert.Equal(new TracingProvider("zipkin", null), document.TracingProviders["zipkin"]);
     }
 
@@ -95,6 +103,11 @@ public sealed class MeshConfigParserTests
     [InlineData("service: ns/, port: 4317", "extensionProviders[0].opentelemetry.service")]
     [InlineData("service: otel, port: 0", "extensionProviders[0].opentelemetry.port")]
     [InlineData("service: otel, port: 4318, http: [path]", "extensionProviders[0].opentelemetry.http")]
+    [InlineData("service: otel, port: 4318, http: {timeout: soon}", "extensionProviders[0].opentelemetry.http.timeout")]
+    [InlineData("service: otel, port: 4318, http: {headers: [{name: 'x api', value: v}]}", "extensionProviders[0].opentelemetry.http.headers[0].name")]
+    [InlineData("service: otel, port: 4318, http: {headers: [{name: x-api, value: \"a\\nb\"}]}", "extensionProviders[0].opentelemetry.http.headers[0].value")]
+    [InlineData("service: otel, port: 4318, http: {headers: {x-api: v}}", "extensionProviders[0].opentelemetry.http.headers")]
+    [InlineData("service: otel, port: 4318, http: {headers: [{name: x-api}]}", "extensionProviders[0].opentelemetry.http.headers[0].value")]
     public void Parse_BadOpenTelemetryProvider_RefusedAtItsField(string settings, string path)
     {
         var error = Assert.Throws<MeshConfigException>(() => MeshConfigParser.Parse($"extensionProviders:\n- name: otel\n  opentelemetry: {{{settings}}}\n"));

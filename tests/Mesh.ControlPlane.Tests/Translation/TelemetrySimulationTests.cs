@@ -104,7 +104,8 @@ public sealed class TelemetrySimulationTests
             TracingProviders = new TracingProviderTable(new Dictionary<string, TracingProvider>
             {
                 ["jaeger"] = new("opentelemetry", "http://jaeger-collector.istio-system:4317"),
-                ["otel-http"] = new("opentelemetry", "http://otel.observability:4318/v1/traces", OtlpOverHttp: true),
+                ["otel-http"] = new("opentelemetry", "http://otel.observability:4318/v1/traces", OtlpOverHttp: true,
+                    Http: new OtlpHttpSettings(TimeSpan.FromSeconds(3), [new("x-api-key", "k1"), new("x-tenant", "acme")])),
                 ["zipkin"] = new("zipkin", null),
             }),
         };
@@ -113,7 +114,9 @@ public sealed class TelemetrySimulationTests
         var frontend = Simulation.Of(snapshot, TestNodes.Sidecar("frontend-v1")).Resources.Listeners;
 
         var jaeger = new TraceProvider { Name = "jaeger", OtlpEndpoint = "http://jaeger-collector.istio-system:4317" };
-        var otelHttp = new TraceProvider { Name = "otel-http", OtlpEndpoint = "http://otel.observability:4318/v1/traces", OtlpOverHttp = true };
+        var otelHttp = new TraceProvider { Name = "otel-http", OtlpEndpoint = "http://otel.observability:4318/v1/traces", OtlpOverHttp = true, TimeoutMs = 3_000 };
+        otelHttp.HttpHeaders.Add("x-api-key", "k1");
+        otelHttp.HttpHeaders.Add("x-tenant", "acme");
         Assert.All(backend.Where(l => l.Direction == TrafficDirection.Inbound), l => Assert.Equal(otelHttp, l.Telemetry.TraceProvider));
         Assert.All(backend.Where(l => l.Direction == TrafficDirection.Outbound), l => Assert.Equal((jaeger, 50d), (l.Telemetry.TraceProvider, l.Telemetry.TraceSamplingPercent)));
         Assert.All(frontend, l => Assert.Equal(new TraceProvider { Name = "lightstep", Unavailable = "not defined in meshConfig extensionProviders" }, l.Telemetry.TraceProvider));

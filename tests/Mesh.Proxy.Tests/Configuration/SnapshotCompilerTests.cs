@@ -46,6 +46,22 @@ public sealed class SnapshotCompilerTests
         Assert.Contains("unique", Assert.Throws<ConfigRejectedException>(() => _compiler.Compile(ProxySnapshot.Empty, listeners)).Message);
     }
 
+    [Theory]
+    [InlineData("x-api key", "value", "'x-api key' is not an HTTP header name")]
+    [InlineData("x-api-key", "line\r\nX-Injected: 1", "http_headers[x-api-key]: a header value cannot hold a line break")]
+    public void Compile_TraceProviderHeaderThatCannotBeSent_RejectsNamingIt(string name, string value, string reason)
+    {
+        var listener = Listener("gateway", 8080, "http.80");
+        var provider = new TraceProvider { Name = "saas", OtlpEndpoint = "http://collector:4318/v1/traces", OtlpOverHttp = true };
+        provider.HttpHeaders.Add(name, value);
+        listener.Telemetry = new ListenerTelemetry { TraceProvider = provider };
+
+        var error = Assert.Throws<ConfigRejectedException>(() => _compiler.Compile(ProxySnapshot.Empty, Response(TypeUrls.Listener, "1", listener)));
+
+        Assert.Contains("trace_provider", error.Message);
+        Assert.Contains(reason, error.Message);
+    }
+
     [Fact]
     public void Compile_UnknownListenerAddress_Rejects()
     {

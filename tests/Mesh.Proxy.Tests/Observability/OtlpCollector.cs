@@ -19,7 +19,14 @@ internal sealed class OtlpCollector : IAsyncDisposable
     private const string GrpcPath = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
     private readonly ConcurrentQueue<(string Service, Span Span)> _spans = new();
+    private readonly ConcurrentQueue<IHeaderDictionary> _exportHeaders = new();
     private UpstreamServer _server = null!;
+
+    /// <summary>Before answering an export, waits on this (a collector that hangs); null: answers at once.</summary>
+    public Task? Hold { get; set; }
+
+    /// <summary>The request headers of each export received, in order.</summary>
+    public IReadOnlyCollection<IHeaderDictionary> ExportHeaders => _exportHeaders;
 
     /// <summary>The address to give <c>--otlp-endpoint</c>.</summary>
     public Uri Address => new($"http://127.0.0.1:{_server.Port}");
@@ -55,6 +62,8 @@ internal sealed class OtlpCollector : IAsyncDisposable
     {
         Assert.Equal("/v1/traces", context.Request.Path.Value);
         Assert.Equal("application/x-protobuf", context.Request.ContentType);
+        _exportHeaders.Enqueue(new HeaderDictionary(context.Request.Headers.ToDictionary()));
+        if (Hold is { } hold) await hold.WaitAsync(context.RequestAborted);
         Add(ExportTraceServiceRequest.Parser.ParseFrom(await ReadBodyAsync(context.Request)));
         context.Response.ContentType = "application/x-protobuf";
     }

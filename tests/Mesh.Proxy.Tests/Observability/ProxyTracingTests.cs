@@ -168,6 +168,51 @@ public sealed class ProxyTracingTests
     }
 
     [Fact]
+    public async Task Export_HttpProviderHeaders_EveryExportCarriesThem()
+    {
+        await using var upstream = await UpstreamServer.StartAsync(_ => Task.CompletedTask);
+        await using var named = await OtlpCollector.StartAsync(OtlpExportProtocol.HttpProtobuf);
+        var provider = new TraceProvider { Name = "saas", OtlpEndpoint = new Uri(named.Address, "v1/traces").ToString(), OtlpOverHttp = true, TimeoutMs = 5_000 };
+        // A value with a comma: the exporter's Headers string could not carry it.
+        provider.HttpHeaders.Add("x-api-key", "secret, with a comma");
+        provider.HttpHeaders.Add("x-tenant", "acme");
+        var (proxy, ports) = await StartGatewayWithListenersAsync(null, upstream.Port, new ListenerTelemetry { TraceProvider = provider });
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports[0]}") };
+
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, "with-headers", ("x-b3-sampled", "1")));
+        await proxy.DisposeAsync();
+
+        Assert.Equal(2, named.Spans.Count);
+        Assert.NotEmpty(named.ExportHeaders);
+        Assert.All(named.ExportHeaders, headers => Assert.Equal(("secret, with a comma", "acme"), (headers["x-api-key"].ToString(), headers["x-tenant"].ToString())));
+    }
+
+    [Fact]
+    public async Task Export_HttpProviderTimeout_AHangingCollectorFailsTheExportWithinIt()
+    {
+        await using var upstream = await UpstreamServer.StartAsync(_ => Task.CompletedTask);
+        await using var hanging = await OtlpCollector.StartAsync(OtlpExportProtocol.HttpProtobuf);
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        hanging.Hold = released.Task;
+        var provider = new TraceProvider { Name = "slow", OtlpEndpoint = new Uri(hanging.Address, "v1/traces").ToString(), OtlpOverHttp = true, TimeoutMs = 300 };
+        var (proxy, ports) = await StartGatewayWithListenersAsync(null, upstream.Port, new ListenerTelemetry { TraceProvider = provider });
+        await using var _ = proxy;
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ports[0]}") };
+        using var admin = new HttpClient { BaseAddress = proxy.Admin };
+
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, "to-a-hanging-collector", ("x-b3-sampled", "1")));
+
+        // The exporter's own default is 10 s: a failure counted well before it is the provider's 300 ms.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        while (!(await admin.GetStringAsync("/stats/prometheus")).Contains("mesh_tracing_export_failures_total 1", StringComparison.Ordinal))
+        {
+            Assert.False(deadline.IsCancellationRequested, "no export failure counted within 5 s of a 300 ms timeout");
+            await Task.Delay(50);
+        }
+        released.SetResult();
+    }
+
+    [Fact]
     public async Task Export_ProxyWithoutCollector_ItsListenersProviderStillGetsSpans_AProviderWithoutOneGetsNone()
     {
         var traceparents = new System.Collections.Concurrent.ConcurrentQueue<string>();

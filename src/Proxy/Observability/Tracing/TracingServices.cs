@@ -31,7 +31,7 @@ internal static class TracingServices
         services.AddSingleton<SpanExportCounters>();
         var serviceName = options.Otlp?.ServiceName ?? OtlpCommandLine.ServiceName(options, Environment.GetEnvironmentVariable);
         services.AddSingleton(provider => new ProviderCollectors(
-            (destination, source) => CreateProcessor(provider, destination.Endpoint, destination.OverHttp ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc, source),
+            (destination, source) => CreateProcessor(provider, destination.Endpoint, destination.OverHttp ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc, source, destination.Http),
             resource => Describe(resource, serviceName, options)));
         services.AddSingleton(provider => new SpanExports(
             options.Otlp is null ? null : provider.GetRequiredService<ProxyActivitySource>().Source,
@@ -50,17 +50,35 @@ internal static class TracingServices
             .AddProcessor(provider => CreateProcessor(provider, otlp.Endpoint, otlp.Protocol, provider.GetRequiredService<ProxyActivitySource>().Source)));
     }
 
+    /// <summary>
+    /// An HTTP provider's timeout and headers. The headers go on the exporter's own HttpClient rather than through the
+    /// options' <c>Headers</c> string, whose comma-separated form cannot carry a value with a comma in it.
+    /// </summary>
+    private static void ApplyHttp(OtlpExporterOptions options, OtlpHttpOptions http)
+    {
+        if (http.Timeout is { } timeout) options.TimeoutMilliseconds = (int)Math.Min(timeout.TotalMilliseconds, int.MaxValue);
+        var clientTimeout = TimeSpan.FromMilliseconds(options.TimeoutMilliseconds);
+        options.HttpClientFactory = () =>
+        {
+            var client = new HttpClient { Timeout = clientTimeout };
+            foreach (var (name, value) in http.Headers) client.DefaultRequestHeaders.TryAddWithoutValidation(name, value);
+            return client;
+        };
+    }
+
     /// <summary>Istio's resource: <c>service.name</c>, and the node id as <c>service.instance.id</c>.</summary>
     private static void Describe(ResourceBuilder resource, string serviceName, ProxyOptions options) =>
         resource.AddService(serviceName, autoGenerateServiceInstanceId: false, serviceInstanceId: options.ToNode().Id);
 
-    private static ProxySpanProcessor CreateProcessor(IServiceProvider provider, Uri endpoint, OtlpExportProtocol protocol, ActivitySource source)
+    private static ProxySpanProcessor CreateProcessor(IServiceProvider provider, Uri endpoint, OtlpExportProtocol protocol, ActivitySource source, OtlpHttpOptions? http = null)
     {
         var counters = provider.GetRequiredService<SpanExportCounters>();
         var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ProxySpanProcessor));
 
         // Both options objects start from the OTEL_EXPORTER_OTLP_* and OTEL_BSP_* variables; what the flags or the Telemetry resolved wins.
-        var exporter = new ProxySpanExporter(new OtlpExporterOptions { Endpoint = endpoint, Protocol = protocol }, counters.ExportFailed, logger);
+        var options = new OtlpExporterOptions { Endpoint = endpoint, Protocol = protocol };
+        if (http is not null) ApplyHttp(options, http);
+        var exporter = new ProxySpanExporter(options, counters.ExportFailed, logger);
         var batch = new BatchExportActivityProcessorOptions();
         if (Environment.GetEnvironmentVariable("OTEL_BSP_MAX_QUEUE_SIZE") is null)
         {
