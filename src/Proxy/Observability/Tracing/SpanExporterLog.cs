@@ -13,8 +13,8 @@ internal static partial class SpanExporterLog
         Message = "Could not export {Count} spans to {Endpoint} (the OpenTelemetry-Exporter-OpenTelemetryProtocol event source has the reason)")]
     public static partial void ExportFailed(ILogger logger, long count, Uri endpoint);
 
-    [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "Exporting spans to {Endpoint} ({Protocol}), a Telemetry tracing provider's collector")]
-    public static partial void CollectorAdded(ILogger logger, Uri endpoint, string protocol);
+    [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "Exporting spans to {Endpoint} ({Export}), a Telemetry tracing provider's collector")]
+    public static partial void CollectorAdded(ILogger logger, Uri endpoint, string export);
 
     [LoggerMessage(EventId = 404, Level = LogLevel.Warning,
         Message = "Spans for {Endpoint} are not reported: this proxy already exports to {Max} collectors, the most it keeps (name fewer tracing providers)")]

@@ -48,6 +48,17 @@ internal sealed class SpanExports : IDisposable
         return _sources.TryGetValue(destination, out var source) ? source : Add(destination);
     }
 
+    /// <summary>The transport, and an HTTP export's header names (never values: often a key) and timeout, for the log.</summary>
+    private static string Describe(TraceDestination destination)
+    {
+        if (!destination.OverHttp) return "grpc";
+        if (destination.Http is not { } http) return "http/protobuf";
+        var names = new string[http.Headers.Length];
+        for (var i = 0; i < names.Length; i++) names[i] = http.Headers[i].Name;
+        var headers = names.Length == 0 ? "no headers" : "headers " + string.Join(", ", names);
+        return http.Timeout is { } timeout ? $"http/protobuf, {headers}, timeout {timeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s" : $"http/protobuf, {headers}";
+    }
+
     private ActivitySource? Add(TraceDestination destination)
     {
         lock (_gate)
@@ -69,7 +80,7 @@ internal sealed class SpanExports : IDisposable
                 }
 
                 _collectors++;
-                SpanExporterLog.CollectorAdded(_logger, destination.Endpoint, destination.OverHttp ? "http/protobuf" : "grpc");
+                SpanExporterLog.CollectorAdded(_logger, destination.Endpoint, Describe(destination));
             }
             else if (!_warnedFull)
             {

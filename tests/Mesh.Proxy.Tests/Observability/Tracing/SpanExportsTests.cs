@@ -53,6 +53,25 @@ public sealed class SpanExportsTests : IDisposable
     }
 
     [Fact]
+    public void For_HttpCollectorsWithEqualOrOtherHeaders_SharedWhenEqual_LoggedWithTheHeaderNamesOnly()
+    {
+        using var exports = Exports(_own);
+        var endpoint = new Uri("http://127.0.0.1:4318/v1/traces");
+        TraceDestination With(string key) => new(endpoint, OverHttp: true, new OtlpHttpOptions(TimeSpan.FromSeconds(3), [("x-api-key", key)]));
+
+        var first = exports.For(Naming("saas", With("k1")));
+        var equal = exports.For(Naming("saas-again", With("k1")));
+        var rotated = exports.For(Naming("saas", With("k2")));
+
+        Assert.Same(first, equal);
+        Assert.NotSame(first, rotated);
+        var added = _logs.Lines.Where(l => l.EventId == 403).Select(l => l.Message).ToList();
+        Assert.Equal(2, added.Count);
+        Assert.All(added, message => Assert.Contains("(http/protobuf, headers x-api-key, timeout 3s)", message, StringComparison.Ordinal));
+        Assert.DoesNotContain(added, message => message.Contains("k1", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void For_PastTheLimit_NotReportedWithOneWarning()
     {
         using var exports = Exports(_own);
