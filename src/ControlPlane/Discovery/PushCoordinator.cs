@@ -89,17 +89,8 @@ internal sealed class PushCoordinator : IDisposable
         OnChanged(new ConfigChange(keys));
     }
 
-    /// <summary>
-    /// The mesh config changed: the proxies that read the part that changed (<see cref="ProxyDependencies"/>)
-    /// regenerate. The tracing providers have a key of their own, since only Telemetry's tracing reads them.
-    /// </summary>
-    private void OnMeshSettingsChanged(MeshSettings previous, MeshSettings current)
-    {
-        var keys = new HashSet<ConfigKey>();
-        if (!previous.TracingProviders.Equals(current.TracingProviders)) keys.Add(MeshSettings.TracingProvidersKey);
-        if (previous with { TracingProviders = current.TracingProviders } != current) keys.Add(MeshSettings.Key);
-        OnChanged(new ConfigChange(keys));
-    }
+    /// <summary>The mesh config changed: the proxies that read the part that changed (<see cref="ProxyDependencies"/>) regenerate.</summary>
+    private void OnMeshSettingsChanged(MeshSettings previous, MeshSettings current) => OnChanged(new ConfigChange(MeshSettings.ChangedKeys(previous, current)));
 
     private void Push(int mergedChanges)
     {

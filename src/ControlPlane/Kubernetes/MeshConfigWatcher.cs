@@ -165,6 +165,7 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
             Ingress = new Model.IngressSettings(document.IngressClass ?? ingress.IngressClass, document.IngressControllerMode ?? ingress.Mode,
                 document.IngressSelector, document.IngressService ?? ingress.IngressService),
             TracingProviders = new Model.TracingProviderTable(document.TracingProviders),
+            ProviderSampling = document.EnableTracing == false ? document.TracingSampling ?? IstioDefaultSampling : null,
         };
         _injector = new SidecarInjector(settings);
         _state = new MeshConfigState
@@ -232,6 +233,9 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
     }
 
     /// <summary>Why an implemented field still has no effect with this value; null when it takes effect.</summary>
+    /// <summary>Istio's defaultConfig.tracing.sampling when unset: 1 percent.</summary>
+    private const double IstioDefaultSampling = 1;
+
     private string? Mismatch(string field, MeshConfigDocument document) => field switch
     {
         MeshConfigFields.TrustDomain when document.TrustDomain != _caTrustDomain =>
@@ -242,7 +246,7 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
             $"accessLogFile \"{document.AccessLogFile}\": proxies write their access log to their stdout only; set \"{StandardOutput}\" (kubectl logs shows it) or \"\" for none",
         MeshConfigFields.AccessLogEncoding when document.AccessLogFile != StandardOutput =>
             $"accessLogEncoding has no effect without accessLogFile \"{StandardOutput}\"",
-        MeshConfigFields.TracingSampling or MeshConfigFields.DefaultTracingProviders when document.EnableTracing == false =>
+        MeshConfigFields.DefaultTracingProviders when document.EnableTracing == false =>
             "enableTracing is false: proxies injected from now on trace nothing",
         MeshConfigFields.DefaultTracingProviders when TracingEndpoint(document) is null =>
             $"names no opentelemetry provider over gRPC of extensionProviders ({Describe(document)}): injected proxies export over gRPC only; a Telemetry naming a provider reaches it over HTTP too",

@@ -24,8 +24,8 @@ internal static class TelemetryResolver
         if (snapshot.Telemetries.Count == 0) return;
         var levels = Applying(snapshot, proxy.Namespace, proxy.Labels);
         if (levels.Count == 0) return;
-        var client = Side(levels, WorkloadMode.Client, snapshot.Mesh.TracingProviders);
-        var server = Side(levels, WorkloadMode.Server, snapshot.Mesh.TracingProviders);
+        var client = Side(levels, WorkloadMode.Client, snapshot.Mesh);
+        var server = Side(levels, WorkloadMode.Server, snapshot.Mesh);
         foreach (var listener in listeners)
         {
             listener.Telemetry = listener.Direction == TrafficDirection.Inbound ? server : client;
@@ -99,7 +99,7 @@ internal static class TelemetryResolver
         spec.TargetRef is null && spec.TargetRefs.Count == 0 && (spec.Selector?.MatchLabels.Count ?? 0) == 0;
 
     /// <summary>One side's settings, each field from the most specific level that sets it; null when none does.</summary>
-    private static ListenerTelemetry? Side(List<Telemetry> levels, WorkloadMode side, TracingProviderTable providers)
+    private static ListenerTelemetry? Side(List<Telemetry> levels, WorkloadMode side, MeshSettings mesh)
     {
         var result = new ListenerTelemetry { AccessLog = AccessLog(levels, side), AccessLogFilter = AccessLogFilter(levels, side) };
         MetricOverrides(levels, side, result);
@@ -122,7 +122,11 @@ internal static class TelemetryResolver
                 }
             }
         }
-        if (providerName is not null) result.TraceProvider = TraceProvider(providerName, providers);
+        if (providerName is not null)
+        {
+            result.TraceProvider = TraceProvider(providerName, mesh.TracingProviders);
+            if (!result.HasTraceSamplingPercent && mesh.ProviderSampling is { } sampling) result.TraceSamplingPercent = sampling;
+        }
         return result.Equals(new ListenerTelemetry()) ? null : result;
     }
 

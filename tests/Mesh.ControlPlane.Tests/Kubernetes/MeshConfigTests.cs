@@ -176,6 +176,7 @@ public sealed class MeshConfigTests : IAsyncLifetime
         Assert.Contains("\"--otlp-endpoint\",\"http://jaeger-collector.istio-system.svc.cluster.local:4317\"", applied);
         Assert.Equal("json", meshz["meshConfig"]!["accessLog"]!.GetValue<string>());
         Assert.Equal(100, meshz["meshConfig"]!["defaultConfig"]!["tracing"]!["sampling"]!.GetValue<double>());
+        Assert.Null(MeshConfig.State.Mesh.ProviderSampling);
         // The providers reach the model too, where a Telemetry's tracing names them.
         Assert.Equal(new Mesh.ControlPlane.Model.TracingProvider("opentelemetry", "http://jaeger-collector.istio-system.svc.cluster.local:4317"),
             MeshConfig.State.Mesh.TracingProviders.ByName["jaeger"]);
@@ -205,6 +206,8 @@ public sealed class MeshConfigTests : IAsyncLifetime
         Assert.Contains("\"--trace-sampling\",\"0\"", off);
         Assert.DoesNotContain("--access-log", off);
         Assert.Contains(MeshConfig.State.WithoutEffect, f => f.Path == MeshConfigFields.DefaultTracingProviders && f.Reason.Contains("enableTracing is false"));
+        // A Telemetry naming a provider still traces, at Istio's default 1 percent where no sampling is written.
+        Assert.Equal(1, MeshConfig.State.Mesh.ProviderSampling);
     }
 
     [SkippableFact]

@@ -132,6 +132,38 @@ public sealed class TelemetrySimulationTests
     }
 
     [Fact]
+    public void Provider_EnableTracingFalse_AProviderEntryWithoutAPercentageSamplesAtTheMeshDefault()
+    {
+        var resources = Simulation.LoadResources(DemoYaml.Workloads, """
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: { name: mesh-default, namespace: istio-system }
+            spec: { tracing: [{ providers: [{ name: jaeger }] }] }
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: { name: backend, namespace: default }
+            spec:
+              selector: { matchLabels: { app: backend } }
+              tracing: [{ match: { mode: SERVER }, randomSamplingPercentage: 50 }]
+            """);
+        var mesh = MeshSettings.Default with
+        {
+            TracingProviders = new TracingProviderTable(new Dictionary<string, TracingProvider> { ["jaeger"] = new("opentelemetry", "http://jaeger:4317") }),
+            ProviderSampling = 10,
+        };
+
+        var listeners = Simulation.Of(MeshSnapshotBuilder.Build(1, resources, mesh: mesh), TestNodes.Sidecar("backend-v1")).Resources.Listeners;
+        var withoutOff = Simulation.Of(MeshSnapshotBuilder.Build(1, resources, mesh: mesh with { ProviderSampling = null }), TestNodes.Sidecar("backend-v1")).Resources.Listeners;
+
+        // The mesh's default where no entry sets a percentage; an entry's own percentage still wins.
+        Assert.All(listeners.Where(l => l.Direction == TrafficDirection.Outbound), l => Assert.Equal(10, l.Telemetry.TraceSamplingPercent));
+        Assert.All(listeners.Where(l => l.Direction == TrafficDirection.Inbound), l => Assert.Equal(50, l.Telemetry.TraceSamplingPercent));
+        // Tracing on: the proxy's own --trace-sampling, which injection set from the same field.
+        Assert.All(withoutOff.Where(l => l.Direction == TrafficDirection.Outbound), l => Assert.False(l.Telemetry.HasTraceSamplingPercent));
+    }
+
+    [Fact]
     public void ModeMatch_ServerSettingsOnInboundListeners_ClientSettingsOnOutboundOnes()
     {
         var sidecar = Simulation.Sidecar("backend-v1", "default", DemoYaml.Workloads, """
