@@ -67,6 +67,12 @@ public sealed record InjectionSettings
     /// <summary>The percentage of requests the proxy traces (<c>--trace-sampling</c>); null: the proxy's default, 1 (Istio's too).</summary>
     public double? TraceSampling { get; init; }
 
+    /// <summary>
+    /// meshConfig.enableTracing: false gives injected proxies no tracer of their own (their sampling is 0), so a pod's
+    /// own <c>tracing.sampling</c> has no effect, as in Istio.
+    /// </summary>
+    public bool TracingEnabled { get; init; } = true;
+
     /// <summary>Where the proxy sends its spans over OTLP/gRPC (<c>--otlp-endpoint</c>); null: nowhere.</summary>
     public string? OtlpEndpoint { get; init; }
 

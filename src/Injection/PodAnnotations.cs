@@ -64,6 +64,9 @@ internal sealed record PodAnnotations
     /// <summary>ProxyConfig <c>proxyMetadata</c>: environment variables of the proxy container, by name.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> ProxyMetadata { get; init; } = [];
 
+    /// <summary>ProxyConfig <c>tracing.sampling</c>: the percentage of requests this pod's proxy traces; null: the mesh's.</summary>
+    public double? TraceSampling { get; init; }
+
     public required bool RewriteProbes { get; init; }
 
     public required bool MergePrometheus { get; init; }
@@ -99,7 +102,7 @@ internal sealed record PodAnnotations
 
         var config = annotations.TryGetValue(ProxyConfig, out var proxyConfig)
             ? ReadProxyConfig(proxyConfig, warnings)
-            : new ProxyConfigAnnotation(null, null, null, []);
+            : new ProxyConfigAnnotation(null, null, null, [], null);
 
         return new PodAnnotations
         {
@@ -110,6 +113,7 @@ internal sealed record PodAnnotations
                 ?? proxyConfigs.Mesh?.Spec.Concurrency ?? settings.Concurrency,
             TerminationDrainDuration = config.TerminationDrainDuration ?? settings.TerminationDrainDuration,
             ProxyMetadata = MergeProxyMetadata(settings, proxyConfigs, config.ProxyMetadata, warnings),
+            TraceSampling = PodTraceSampling(config.TraceSampling, settings, warnings),
             RewriteProbes = Bool(annotations, RewriteAppHttpProbers) ?? settings.RewriteAppProbes,
             MergePrometheus = Bool(annotations, MergeMetrics) ?? settings.EnablePrometheusMerge,
             Image = annotations.TryGetValue(ProxyImage, out var image) && image.Length > 0 ? image : settings.ProxyImage,
@@ -159,6 +163,14 @@ internal sealed record PodAnnotations
             if (index < 0) merged.Add(variable);
             else merged[index] = variable;
         }
+    }
+
+    /// <summary>The pod's own sampling; with enableTracing false, as in Istio, the proxy has no tracer for it to set.</summary>
+    private static double? PodTraceSampling(double? sampling, InjectionSettings settings, ICollection<string> warnings)
+    {
+        if (sampling is null || settings.TracingEnabled) return sampling;
+        warnings.Add($"annotation {ProxyConfig}: tracing.sampling has no effect: meshConfig enableTracing is false (a Telemetry naming a tracing provider still traces this pod)");
+        return null;
     }
 
     private static void WarnIfUnread(string source, string variable, ICollection<string> warnings)
@@ -269,8 +281,8 @@ internal sealed record PodAnnotations
 
     /// <summary>
     /// <c>proxy.istio.io/config</c> is a ProxyConfig in YAML or JSON; this injector honours its
-    /// <c>holdApplicationUntilProxyStarts</c>, <c>concurrency</c>, <c>terminationDrainDuration</c> and
-    /// <c>proxyMetadata</c>, and reports every other field it sets.
+    /// <c>holdApplicationUntilProxyStarts</c>, <c>concurrency</c>, <c>terminationDrainDuration</c>,
+    /// <c>proxyMetadata</c> and <c>tracing.sampling</c>, and reports every other field it sets.
     /// </summary>
     private static ProxyConfigAnnotation ReadProxyConfig(string text, ICollection<string> warnings)
     {
@@ -289,10 +301,11 @@ internal sealed record PodAnnotations
         bool? hold = null;
         int? concurrency = null;
         TimeSpan? drain = null;
+        double? sampling = null;
         var metadata = new List<KeyValuePair<string, string>>();
         if (root is null)
         {
-            return new ProxyConfigAnnotation(hold, concurrency, drain, metadata);
+            return new ProxyConfigAnnotation(hold, concurrency, drain, metadata, sampling);
         }
 
         foreach (var (key, value) in root.Children)
@@ -337,14 +350,45 @@ internal sealed record PodAnnotations
                     }
 
                     break;
+                case "tracing":
+                    sampling = ReadTracing(value, warnings);
+                    break;
                 default:
                     warnings.Add($"annotation {ProxyConfig}: field {name} is not implemented by this mesh's injector and has no effect");
                     break;
             }
         }
 
-        return new ProxyConfigAnnotation(hold, concurrency, drain, metadata);
+        return new ProxyConfigAnnotation(hold, concurrency, drain, metadata, sampling);
     }
 
-    private sealed record ProxyConfigAnnotation(bool? Hold, int? Concurrency, TimeSpan? TerminationDrainDuration, List<KeyValuePair<string, string>> ProxyMetadata);
+    /// <summary>ProxyConfig <c>tracing</c>: its <c>sampling</c>, a percentage (Istio's per-pod sampling); its tracer settings (zipkin, custom tags...) are reported.</summary>
+    private static double? ReadTracing(YamlNode value, ICollection<string> warnings)
+    {
+        if (value is not YamlMappingNode tracing)
+        {
+            throw new InjectionException($"annotation {ProxyConfig}: tracing: expected a mapping");
+        }
+
+        double? sampling = null;
+        foreach (var (key, setting) in tracing.Children)
+        {
+            var name = (key as YamlScalarNode)?.Value;
+            if (name != "sampling")
+            {
+                warnings.Add($"annotation {ProxyConfig}: field tracing.{name} is not implemented by this mesh's injector and has no effect");
+                continue;
+            }
+
+            var text = (setting as YamlScalarNode)?.Value;
+            sampling = double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var percent) && percent is >= 0 and <= 100
+                ? percent
+                : throw new InjectionException($"annotation {ProxyConfig}: tracing.sampling: \"{text}\" is not a percentage from 0 to 100");
+        }
+
+        return sampling;
+    }
+
+    private sealed record ProxyConfigAnnotation(bool? Hold, int? Concurrency, TimeSpan? TerminationDrainDuration, List<KeyValuePair<string, string>> ProxyMetadata,
+        double? TraceSampling);
 }

@@ -173,7 +173,7 @@ internal static class SidecarTemplate
             "--metrics-port", Number(ProxyPorts.Metrics),
         ];
         if (settings.AccessLog is { } accessLog) arguments.AddRange(["--access-log", accessLog]);
-        if (settings.TraceSampling is { } sampling) arguments.AddRange(["--trace-sampling", sampling.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if ((options.TraceSampling ?? settings.TraceSampling) is { } sampling) arguments.AddRange(["--trace-sampling", sampling.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         if (settings.OtlpEndpoint is { } otlp) arguments.AddRange(["--otlp-endpoint", otlp]);
         if (options.TerminationDrainDuration is { } drain)
         {

@@ -157,6 +157,7 @@ internal sealed class MeshConfigWatcher : IAsyncDisposable
             EnablePrometheusMerge = document.EnablePrometheusMerge ?? _base.EnablePrometheusMerge,
             AccessLog = AccessLog(document) ?? _base.AccessLog,
             TraceSampling = document.EnableTracing == false ? 0 : document.TracingSampling ?? _base.TraceSampling,
+            TracingEnabled = document.EnableTracing != false,
             OtlpEndpoint = document.EnableTracing == false ? null : TracingEndpoint(document) ?? _base.OtlpEndpoint,
         };
         var ingress = Model.IngressSettings.Default;

@@ -92,7 +92,32 @@ public sealed class SidecarInjectorTests
         Assert.DoesNotContain("--termination-drain-duration", pod.Spec.InitContainers[1].Args);
     }
 
+    [Fact]
+    public void Inject_ProxyConfigAnnotationTracingSampling_ThePodsOwnOverTheMeshsUnlessTracingIsOff()
+    {
+        var config = System.Text.Json.JsonSerializer.Serialize("tracing:\n  sampling: 12.5\n  zipkin: {address: z:9411}\n");
+        var annotation = $$"""{"proxy.istio.io/config":{{config}}}""";
+        string SamplingOf(V1Pod pod) => pod.Spec.InitContainers[1].Args[pod.Spec.InitContainers[1].Args.IndexOf("--trace-sampling") + 1];
+        var review = AdmissionHandlerTests.Review("default", $$$"""{"metadata":{"name":"p","annotations":{{{annotation}}}},"spec":{"containers":[{{{AppContainer}}}]}}""");
+
+        var own = AdmissionHandlerTests.PatchedPod(review, settings: new InjectionSettings { TraceSampling = 1 });
+        var off = AdmissionHandlerTests.PatchedPod(review, settings: new InjectionSettings { TraceSampling = 0, TracingEnabled = false });
+        var warnings = new AdmissionHandler(new SidecarInjector(new InjectionSettings { TraceSampling = 0, TracingEnabled = false }))
+            .Handle(System.Text.Encoding.UTF8.GetBytes(review), "application/json", "/inject").Warnings;
+
+        Assert.Equal("12.5", SamplingOf(own));
+        // As in Istio: enableTracing false leaves the proxy no tracer for the pod's sampling to set.
+        Assert.Equal("0", SamplingOf(off));
+        Assert.Equal(
+            ["annotation proxy.istio.io/config: field tracing.zipkin is not implemented by this mesh's injector and has no effect",
+             "annotation proxy.istio.io/config: tracing.sampling has no effect: meshConfig enableTracing is false (a Telemetry naming a tracing provider still traces this pod)"],
+            warnings);
+    }
+
     [Theory]
+    [InlineData("tracing: {sampling: 101}", "tracing.sampling: \"101\" is not a percentage from 0 to 100")]
+    [InlineData("tracing: {sampling: often}", "tracing.sampling: \"often\" is not a percentage from 0 to 100")]
+    [InlineData("tracing: 10", "tracing: expected a mapping")]
     [InlineData("concurrency: two", "concurrency: \"two\" is not a number of workers")]
     [InlineData("concurrency: -1", "concurrency: \"-1\" is not a number of workers")]
     [InlineData("terminationDrainDuration: soon", "terminationDrainDuration: \"soon\" is not a duration")]

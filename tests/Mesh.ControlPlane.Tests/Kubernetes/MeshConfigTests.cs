@@ -208,6 +208,7 @@ public sealed class MeshConfigTests : IAsyncLifetime
         Assert.Contains(MeshConfig.State.WithoutEffect, f => f.Path == MeshConfigFields.DefaultTracingProviders && f.Reason.Contains("enableTracing is false"));
         // A Telemetry naming a provider still traces, at Istio's default 1 percent where no sampling is written.
         Assert.Equal(1, MeshConfig.State.Mesh.ProviderSampling);
+        Assert.False(MeshConfig.Injector.Settings.TracingEnabled);
     }
 
     [SkippableFact]
