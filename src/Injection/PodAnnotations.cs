@@ -29,6 +29,9 @@ internal sealed record PodAnnotations
     public const string ExcludeOutboundPorts = "traffic.sidecar.istio.io/excludeOutboundPorts";
     public const string KubevirtInterfaces = "traffic.sidecar.istio.io/kubevirtInterfaces";
     public const string ExcludeInterfaces = "traffic.sidecar.istio.io/excludeInterfaces";
+    public const string ReadinessInitialDelay = "readiness.status.sidecar.istio.io/initialDelaySeconds";
+    public const string ReadinessPeriod = "readiness.status.sidecar.istio.io/periodSeconds";
+    public const string ReadinessFailures = "readiness.status.sidecar.istio.io/failureThreshold";
 
     // The prefixes of Istio's injection annotations: a key under one of them that is not implemented is reported.
     private static readonly string[] IstioPrefixes =
@@ -42,7 +45,8 @@ internal sealed record PodAnnotations
         InjectionPolicy.InjectKey, InjectionPolicy.StatusAnnotation, NativeSidecar, RewriteAppHttpProbers, ProxyImage,
         ProxyCpu, ProxyMemory, ProxyCpuLimit, ProxyMemoryLimit, InterceptionMode, ProxyConfig, MergeMetrics,
         IncludeOutboundIpRanges, ExcludeOutboundIpRanges, IncludeInboundPorts, ExcludeInboundPorts,
-        IncludeOutboundPorts, ExcludeOutboundPorts, KubevirtInterfaces, ExcludeInterfaces,
+        IncludeOutboundPorts, ExcludeOutboundPorts, KubevirtInterfaces, ExcludeInterfaces, ReadinessInitialDelay, ReadinessPeriod,
+        ReadinessFailures,
     };
 
     /// <summary>
@@ -74,6 +78,13 @@ internal sealed record PodAnnotations
     public required string Image { get; init; }
 
     public required V1ResourceRequirements Resources { get; init; }
+
+    /// <summary>The proxy container's readiness probe timing (Istio's readiness.status.sidecar.istio.io/* annotations); null: the template's.</summary>
+    public int? ReadinessInitialDelaySeconds { get; init; }
+
+    public int? ReadinessPeriodSeconds { get; init; }
+
+    public int? ReadinessFailureThreshold { get; init; }
 
     /// <param name="proxyConfigs">The ProxyConfig resources that apply to the pod, merged around its <c>proxy.istio.io/config</c>.</param>
     public static PodAnnotations Read(V1ObjectMeta metadata, InjectionSettings settings, ProxyConfigLayers proxyConfigs, ICollection<string> warnings)
@@ -118,6 +129,9 @@ internal sealed record PodAnnotations
             MergePrometheus = Bool(annotations, MergeMetrics) ?? settings.EnablePrometheusMerge,
             Image = annotations.TryGetValue(ProxyImage, out var image) && image.Length > 0 ? image : settings.ProxyImage,
             Resources = ReadResources(annotations, settings),
+            ReadinessInitialDelaySeconds = Seconds(annotations, ReadinessInitialDelay),
+            ReadinessPeriodSeconds = Seconds(annotations, ReadinessPeriod),
+            ReadinessFailureThreshold = Seconds(annotations, ReadinessFailures),
         };
     }
 
@@ -194,6 +208,11 @@ internal sealed record PodAnnotations
 
         return false;
     }
+
+    /// <summary>A whole number of 0 or more, as Istio validates these annotations (an unsigned 32-bit value).</summary>
+    private static int? Seconds(IDictionary<string, string> annotations, string key) => !annotations.TryGetValue(key, out var value) ? null
+        : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) ? number
+        : throw new InjectionException($"annotation {key}: \"{value}\" is not a whole number of 0 or more");
 
     private static bool? Bool(IDictionary<string, string> annotations, string key)
     {

@@ -92,11 +92,13 @@ internal static class SidecarTemplate
             Args = Arguments(settings, applications, options),
             Env = Environment(settings, owner, applications, options),
             Ports = [new V1ContainerPort { ContainerPort = ProxyPorts.Metrics, Name = "http-envoy-prom", Protocol = "TCP" }],
+            // Istio's template: its timing from the pod's readiness.status.sidecar.istio.io/* annotations, else its defaults.
             ReadinessProbe = new V1Probe
             {
                 HttpGet = new V1HTTPGetAction { Path = "/healthz/ready", Port = ProxyPorts.Readiness },
-                FailureThreshold = 4,
-                PeriodSeconds = 15,
+                InitialDelaySeconds = options.ReadinessInitialDelaySeconds,
+                FailureThreshold = options.ReadinessFailureThreshold ?? 4,
+                PeriodSeconds = options.ReadinessPeriodSeconds ?? 15,
                 TimeoutSeconds = 3,
             },
             // Up to 10 minutes to become ready; a native sidecar's startup probe also holds back the app containers.

@@ -114,6 +114,31 @@ public sealed class SidecarInjectorTests
             warnings);
     }
 
+    [Fact]
+    public void Inject_ReadinessAnnotations_TheProxysProbeTiming()
+    {
+        var pod = Inject("""{"readiness.status.sidecar.istio.io/initialDelaySeconds":"5","readiness.status.sidecar.istio.io/periodSeconds":"3","readiness.status.sidecar.istio.io/failureThreshold":"30"}""");
+        var defaults = Inject("{}");
+
+        var probe = pod.Spec.InitContainers[1].ReadinessProbe;
+        Assert.Equal((5, 3, 30), (probe.InitialDelaySeconds, probe.PeriodSeconds, probe.FailureThreshold));
+        var template = defaults.Spec.InitContainers[1].ReadinessProbe;
+        Assert.Equal((null, 15, 4), (template.InitialDelaySeconds, template.PeriodSeconds, template.FailureThreshold));
+    }
+
+    [Theory]
+    [InlineData("readiness.status.sidecar.istio.io/periodSeconds", "-1")]
+    [InlineData("readiness.status.sidecar.istio.io/failureThreshold", "often")]
+    public void Inject_BadReadinessAnnotation_RefusedNamingIt(string key, string value)
+    {
+        var body = AdmissionHandlerTests.Review("default", $$$"""{"metadata":{"name":"p","annotations":{"{{{key}}}":"{{{value}}}"}},"spec":{"containers":[{{{AppContainer}}}]}}""");
+
+        var answer = AdmissionHandlerTests.Respond(body)["response"]!;
+
+        Assert.False(answer["allowed"]!.GetValue<bool>());
+        Assert.Contains($"annotation {key}: \"{value}\" is not a whole number of 0 or more", answer["status"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("tracing: {sampling: 101}", "tracing.sampling: \"101\" is not a percentage from 0 to 100")]
     [InlineData("tracing: {sampling: often}", "tracing.sampling: \"often\" is not a percentage from 0 to 100")]
