@@ -29,6 +29,7 @@ internal sealed record PodAnnotations
     public const string ExcludeOutboundPorts = "traffic.sidecar.istio.io/excludeOutboundPorts";
     public const string KubevirtInterfaces = "traffic.sidecar.istio.io/kubevirtInterfaces";
     public const string ExcludeInterfaces = "traffic.sidecar.istio.io/excludeInterfaces";
+    public const string LogLevel = "sidecar.istio.io/logLevel";
     public const string ReadinessInitialDelay = "readiness.status.sidecar.istio.io/initialDelaySeconds";
     public const string ReadinessPeriod = "readiness.status.sidecar.istio.io/periodSeconds";
     public const string ReadinessFailures = "readiness.status.sidecar.istio.io/failureThreshold";
@@ -46,7 +47,7 @@ internal sealed record PodAnnotations
         ProxyCpu, ProxyMemory, ProxyCpuLimit, ProxyMemoryLimit, InterceptionMode, ProxyConfig, MergeMetrics,
         IncludeOutboundIpRanges, ExcludeOutboundIpRanges, IncludeInboundPorts, ExcludeInboundPorts,
         IncludeOutboundPorts, ExcludeOutboundPorts, KubevirtInterfaces, ExcludeInterfaces, ReadinessInitialDelay, ReadinessPeriod,
-        ReadinessFailures,
+        ReadinessFailures, LogLevel,
     };
 
     /// <summary>
@@ -78,6 +79,12 @@ internal sealed record PodAnnotations
     public required string Image { get; init; }
 
     public required V1ResourceRequirements Resources { get; init; }
+
+    /// <summary>
+    /// Istio's proxy log level (<c>sidecar.istio.io/logLevel</c>) as .NET's: the proxy's minimum level for its own
+    /// events (<c>Logging__LogLevel__Default</c>); null: the proxy's default, Information.
+    /// </summary>
+    public string? ProxyLogLevel { get; init; }
 
     /// <summary>The proxy container's readiness probe timing (Istio's readiness.status.sidecar.istio.io/* annotations); null: the template's.</summary>
     public int? ReadinessInitialDelaySeconds { get; init; }
@@ -129,6 +136,7 @@ internal sealed record PodAnnotations
             MergePrometheus = Bool(annotations, MergeMetrics) ?? settings.EnablePrometheusMerge,
             Image = annotations.TryGetValue(ProxyImage, out var image) && image.Length > 0 ? image : settings.ProxyImage,
             Resources = ReadResources(annotations, settings),
+            ProxyLogLevel = annotations.TryGetValue(LogLevel, out var level) ? DotnetLogLevel(level) : null,
             ReadinessInitialDelaySeconds = Seconds(annotations, ReadinessInitialDelay),
             ReadinessPeriodSeconds = Seconds(annotations, ReadinessPeriod),
             ReadinessFailureThreshold = Seconds(annotations, ReadinessFailures),
@@ -208,6 +216,19 @@ internal sealed record PodAnnotations
 
         return false;
     }
+
+    /// <summary>Envoy's level names, as Istio accepts them, to .NET's.</summary>
+    private static string DotnetLogLevel(string level) => level switch
+    {
+        "trace" => "Trace",
+        "debug" => "Debug",
+        "info" => "Information",
+        "warning" or "warn" => "Warning",
+        "error" => "Error",
+        "critical" => "Critical",
+        "off" => "None",
+        _ => throw new InjectionException($"annotation {LogLevel}: \"{level}\" is not a log level (trace, debug, info, warning, error, critical or off)"),
+    };
 
     /// <summary>A whole number of 0 or more, as Istio validates these annotations (an unsigned 32-bit value).</summary>
     private static int? Seconds(IDictionary<string, string> annotations, string key) => !annotations.TryGetValue(key, out var value) ? null

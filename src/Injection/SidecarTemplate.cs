@@ -193,10 +193,11 @@ internal static class SidecarTemplate
 
     /// <summary>
     /// Whether the proxy reads an environment variable: one the template sets (Istio's names), the OpenTelemetry SDK's
-    /// <c>OTEL_*</c>, or the .NET runtime's <c>DOTNET_*</c>.
+    /// <c>OTEL_*</c>, the .NET runtime's <c>DOTNET_*</c>, or .NET logging's <c>Logging__*</c>.
     /// </summary>
     public static bool ProxyReads(string variable) =>
-        TemplateVariables.Contains(variable) || variable.StartsWith("OTEL_", StringComparison.Ordinal) || variable.StartsWith("DOTNET_", StringComparison.Ordinal);
+        TemplateVariables.Contains(variable) || variable.StartsWith("OTEL_", StringComparison.Ordinal) || variable.StartsWith("DOTNET_", StringComparison.Ordinal)
+        || variable.StartsWith("Logging__", StringComparison.Ordinal);
 
     private static readonly HashSet<string> TemplateVariables = new(StringComparer.Ordinal)
     {
@@ -232,6 +233,12 @@ internal static class SidecarTemplate
         if (options.Concurrency is > 0 and var workers)
         {
             env.Add(new V1EnvVar { Name = "DOTNET_PROCESSOR_COUNT", Value = workers.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        }
+
+        // .NET's logging reads its minimum level from the environment, as Envoy's --log-level sets Istio's proxy's.
+        if (options.ProxyLogLevel is { } logLevel)
+        {
+            env.Add(new V1EnvVar { Name = "Logging__LogLevel__Default", Value = logLevel });
         }
 
         // proxyMetadata is the proxy's environment, as Istio's template writes it; a name already set is replaced.

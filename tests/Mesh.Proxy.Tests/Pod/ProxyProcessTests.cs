@@ -33,6 +33,40 @@ public sealed class ProxyProcessTests
         Assert.StartsWith("Mesh.Proxy: --workload '$(POD_NAME)': not expanded: is POD_NAME set in the container's env?", result.Errors);
     }
 
+    [Fact]
+    public async Task Router_LogLevelFromTheEnvironment_AsTheInjectorWritesIt_HidesTheLevelsBelow()
+    {
+        // sidecar.istio.io/logLevel: warning becomes this variable in the injected container.
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Mesh.Proxy.dll"));
+        foreach (var arg in new[] { "router", "--workload", "gw", "--namespace", "istio-system", "--discovery", $"http://127.0.0.1:{FreePort.Next()}", "--admin-port", "0" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Mesh.Proxy did not start");
+        var lines = new List<string>();
+        try
+        {
+            // Until its first warning (the control plane refuses it), which comes after its start-up information lines.
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
+            {
+                lines.Add(line);
+                if (line.Contains(" warn: ", StringComparison.Ordinal)) break;
+            }
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        Assert.Contains(lines, line => line.Contains("warn: Mesh.Proxy.Discovery.DiscoveryClient[1004]", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.Contains(" info: ", StringComparison.Ordinal));
+    }
+
     private static async Task<(int Code, string Output, string Errors)> RunAsync(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
