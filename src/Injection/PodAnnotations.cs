@@ -30,6 +30,8 @@ internal sealed record PodAnnotations
     public const string KubevirtInterfaces = "traffic.sidecar.istio.io/kubevirtInterfaces";
     public const string ExcludeInterfaces = "traffic.sidecar.istio.io/excludeInterfaces";
     public const string LogLevel = "sidecar.istio.io/logLevel";
+    public const string UserVolume = "sidecar.istio.io/userVolume";
+    public const string UserVolumeMount = "sidecar.istio.io/userVolumeMount";
     public const string ReadinessInitialDelay = "readiness.status.sidecar.istio.io/initialDelaySeconds";
     public const string ReadinessPeriod = "readiness.status.sidecar.istio.io/periodSeconds";
     public const string ReadinessFailures = "readiness.status.sidecar.istio.io/failureThreshold";
@@ -47,7 +49,7 @@ internal sealed record PodAnnotations
         ProxyCpu, ProxyMemory, ProxyCpuLimit, ProxyMemoryLimit, InterceptionMode, ProxyConfig, MergeMetrics,
         IncludeOutboundIpRanges, ExcludeOutboundIpRanges, IncludeInboundPorts, ExcludeInboundPorts,
         IncludeOutboundPorts, ExcludeOutboundPorts, KubevirtInterfaces, ExcludeInterfaces, ReadinessInitialDelay, ReadinessPeriod,
-        ReadinessFailures, LogLevel,
+        ReadinessFailures, LogLevel, UserVolume, UserVolumeMount,
     };
 
     /// <summary>
@@ -85,6 +87,11 @@ internal sealed record PodAnnotations
     /// events (<c>Logging__LogLevel__Default</c>); null: the proxy's default, Information.
     /// </summary>
     public string? ProxyLogLevel { get; init; }
+
+    /// <summary>Volumes the pod gets for its proxy (<c>sidecar.istio.io/userVolume</c>), and where the proxy mounts them (<c>userVolumeMount</c>).</summary>
+    public IReadOnlyList<V1Volume> UserVolumes { get; init; } = [];
+
+    public IReadOnlyList<V1VolumeMount> UserVolumeMounts { get; init; } = [];
 
     /// <summary>The proxy container's readiness probe timing (Istio's readiness.status.sidecar.istio.io/* annotations); null: the template's.</summary>
     public int? ReadinessInitialDelaySeconds { get; init; }
@@ -137,6 +144,8 @@ internal sealed record PodAnnotations
             Image = annotations.TryGetValue(ProxyImage, out var image) && image.Length > 0 ? image : settings.ProxyImage,
             Resources = ReadResources(annotations, settings),
             ProxyLogLevel = annotations.TryGetValue(LogLevel, out var level) ? DotnetLogLevel(level) : null,
+            UserVolumes = Named<V1Volume>(annotations, UserVolume, static (volume, name) => volume.Name = name),
+            UserVolumeMounts = Named<V1VolumeMount>(annotations, UserVolumeMount, static (mount, name) => mount.Name = name),
             ReadinessInitialDelaySeconds = Seconds(annotations, ReadinessInitialDelay),
             ReadinessPeriodSeconds = Seconds(annotations, ReadinessPeriod),
             ReadinessFailureThreshold = Seconds(annotations, ReadinessFailures),
@@ -215,6 +224,37 @@ internal sealed record PodAnnotations
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Istio's userVolume and userVolumeMount: a JSON object of name → the volume (or mount) without its name, which
+    /// Istio's template writes out under that name, in the order written.
+    /// </summary>
+    private static List<T> Named<T>(IDictionary<string, string> annotations, string key, Action<T, string> setName)
+    {
+        if (!annotations.TryGetValue(key, out var json)) return [];
+        try
+        {
+            var named = new List<T>();
+            if (System.Text.Json.Nodes.JsonNode.Parse(json) is not System.Text.Json.Nodes.JsonObject byName)
+            {
+                throw new InjectionException($"annotation {key}: expected a JSON object of names to {(typeof(T) == typeof(V1Volume) ? "volumes" : "volume mounts")}");
+            }
+
+            foreach (var (name, value) in byName)
+            {
+                var item = value is System.Text.Json.Nodes.JsonObject ? k8s.KubernetesJson.Deserialize<T>(value.ToJsonString()) : default;
+                if (item is null) throw new InjectionException($"annotation {key}: {name}: expected an object");
+                setName(item, name);
+                named.Add(item);
+            }
+
+            return named;
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or FormatException)
+        {
+            throw new InjectionException($"annotation {key}: not valid JSON: {e.Message}");
+        }
     }
 
     /// <summary>Envoy's level names, as Istio accepts them, to .NET's.</summary>

@@ -36,11 +36,13 @@ public sealed class SidecarInjector(InjectionSettings settings)
         var options = PodAnnotations.Read(metadata, Settings, layers, warnings);
         spec.Containers ??= [];
         RefuseNameClashes(spec);
+        RefuseUserVolumeClashes(spec, options.UserVolumes);
 
         var applications = spec.Containers.ToList();
         // interceptionMode NONE: nothing is captured, so no capture container.
         V1Container[] capture = options.Captured ? [SidecarTemplate.Capture(options, metadata.Annotations)] : [];
         var proxy = SidecarTemplate.Proxy(options, Settings, owner, applications);
+        foreach (var mount in options.UserVolumeMounts) proxy.VolumeMounts.Add(mount);
 
         metadata.Labels ??= new Dictionary<string, string>();
         metadata.Annotations ??= new Dictionary<string, string>();
@@ -83,7 +85,7 @@ public sealed class SidecarInjector(InjectionSettings settings)
         }
 
         spec.InitContainers = initContainers;
-        spec.Volumes = [.. spec.Volumes ?? [], .. SidecarTemplate.Volumes()];
+        spec.Volumes = [.. spec.Volumes ?? [], .. SidecarTemplate.Volumes(), .. options.UserVolumes];
 
         metadata.Annotations[RevisionAnnotation] = Settings.Revision;
         metadata.Annotations[InjectionPolicy.StatusAnnotation] = Status(options.Native, options.Captured);
@@ -107,6 +109,18 @@ public sealed class SidecarInjector(InjectionSettings settings)
             if (Array.IndexOf(SidecarTemplate.VolumeNames, volume.Name) >= 0)
             {
                 throw new InjectionException($"the pod already has a volume named {volume.Name}, which the sidecar needs");
+            }
+        }
+    }
+
+    /// <summary>A user volume named as one of the pod's or the sidecar's would be refused by the API server, less clearly.</summary>
+    private static void RefuseUserVolumeClashes(V1PodSpec spec, IReadOnlyList<V1Volume> userVolumes)
+    {
+        foreach (var volume in userVolumes)
+        {
+            if (Array.IndexOf(SidecarTemplate.VolumeNames, volume.Name) >= 0 || (spec.Volumes?.Any(existing => existing.Name == volume.Name) ?? false))
+            {
+                throw new InjectionException($"annotation {PodAnnotations.UserVolume}: the pod already has a volume named {volume.Name}");
             }
         }
     }

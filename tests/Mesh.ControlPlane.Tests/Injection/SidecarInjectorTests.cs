@@ -127,6 +127,32 @@ public sealed class SidecarInjectorTests
     }
 
     [Fact]
+    public void Inject_UserVolumeAndMount_ThePodGetsTheVolumeAndTheProxyMountsIt()
+    {
+        var pod = Inject("""{"sidecar.istio.io/userVolume":"{\"upstream-ca\":{\"secret\":{\"secretName\":\"payments-ca\"}}}","sidecar.istio.io/userVolumeMount":"{\"upstream-ca\":{\"mountPath\":\"/etc/upstream-ca\",\"readOnly\":true}}"}""");
+
+        var volume = Assert.Single(pod.Spec.Volumes, v => v.Name == "upstream-ca");
+        Assert.Equal("payments-ca", volume.Secret.SecretName);
+        var mount = Assert.Single(pod.Spec.InitContainers[1].VolumeMounts, m => m.Name == "upstream-ca");
+        Assert.Equal(("/etc/upstream-ca", true), (mount.MountPath, mount.ReadOnlyProperty));
+    }
+
+    [Theory]
+    [InlineData("sidecar.istio.io/userVolume", "[1]", "expected a JSON object of names to volumes")]
+    [InlineData("sidecar.istio.io/userVolume", "{not json", "not valid JSON")]
+    [InlineData("sidecar.istio.io/userVolume", "{\\\"istio-envoy\\\":{\\\"emptyDir\\\":{}}}", "the pod already has a volume named istio-envoy")]
+    [InlineData("sidecar.istio.io/userVolumeMount", "{\\\"m\\\":3}", "m: expected an object")]
+    public void Inject_BadUserVolume_RefusedNamingTheAnnotation(string key, string value, string reason)
+    {
+        var body = AdmissionHandlerTests.Review("default", $$$"""{"metadata":{"name":"p","annotations":{"{{{key}}}":"{{{value}}}"}},"spec":{"containers":[{{{AppContainer}}}]}}""");
+
+        var answer = AdmissionHandlerTests.Respond(body)["response"]!;
+
+        Assert.False(answer["allowed"]!.GetValue<bool>());
+        Assert.Contains($"annotation {key}: {reason}", answer["status"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Inject_ReadinessAnnotations_TheProxysProbeTiming()
     {
         var pod = Inject("""{"readiness.status.sidecar.istio.io/initialDelaySeconds":"5","readiness.status.sidecar.istio.io/periodSeconds":"3","readiness.status.sidecar.istio.io/failureThreshold":"30"}""");
