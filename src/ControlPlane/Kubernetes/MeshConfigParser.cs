@@ -246,7 +246,7 @@ internal static class MeshConfigParser
             var itemPath = $"{path}[{i}]";
             if (list.Children[i] is not YamlMappingNode header) throw new MeshConfigException(itemPath, "expected a mapping (name, value)");
             var name = String(header, "name", itemPath + ".name") ?? "";
-            if (!IsToken(name)) throw new MeshConfigException(itemPath + ".name", $"Invalid value: \"{name}\": expected an HTTP header name");
+            if (!Mesh.Istio.Validation.RequestAuthenticationValidator.IsHeaderName(name)) throw new MeshConfigException(itemPath + ".name", $"Invalid value: \"{name}\": expected an HTTP header name");
             foreach (var (key, written) in header.Children)
             {
                 if ((key as YamlScalarNode)?.Value is { } field && field is not ("name" or "value") && !IsNull(written)) unsupported.Add($"http.headers[{i}].{field}");
@@ -264,17 +264,6 @@ internal static class MeshConfigParser
         }
 
         return headers;
-    }
-
-    /// <summary>RFC 9110's token: what a header name may be.</summary>
-    private static bool IsToken(string name)
-    {
-        if (name.Length == 0) return false;
-        foreach (var c in name)
-        {
-            if (!char.IsAsciiLetterOrDigit(c) && "!#$%&'*+-.^_`|~".IndexOf(c) < 0) return false;
-        }
-        return true;
     }
 
     /// <summary>defaultConfig.proxyMetadata: names and values; a name Kubernetes refuses in every version would fail every injected pod, so it is refused here.</summary>
