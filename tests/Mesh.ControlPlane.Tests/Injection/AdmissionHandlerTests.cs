@@ -178,13 +178,13 @@ public sealed class AdmissionHandlerTests
     [Fact]
     public void Handle_UnimplementedAnnotation_WarnsInTheResponse()
     {
-        var body = Review("default", """{"metadata":{"name":"p","annotations":{"sidecar.istio.io/logLevel":"debug","proxy.istio.io/config":"drainDuration: 10s"}},"spec":{"containers":[{"name":"app","image":"app"}]}}""");
+        var body = Review("default", """{"metadata":{"name":"p","annotations":{"sidecar.istio.io/componentLogLevel":"misc:error","proxy.istio.io/config":"drainDuration: 10s"}},"spec":{"containers":[{"name":"app","image":"app"}]}}""");
 
         var answer = Respond(body)["response"]!;
 
         Assert.True(answer["allowed"]!.GetValue<bool>());
         var warnings = ((JsonArray)answer["warnings"]!).Select(item => item!.GetValue<string>()).ToList();
-        Assert.Contains(warnings, warning => warning.Contains("sidecar.istio.io/logLevel", StringComparison.Ordinal));
+        Assert.Contains(warnings, warning => warning.Contains("sidecar.istio.io/componentLogLevel", StringComparison.Ordinal));
         Assert.Contains(warnings, warning => warning.Contains("field drainDuration", StringComparison.Ordinal));
     }
 
