@@ -32,11 +32,15 @@ public sealed record AnalysisMessageType(string Code, string Name, AnalysisLevel
     /// <summary>A subset, or a trafficPolicy, that an earlier DestinationRule of the same host and namespace has: the rules merge, and it is dropped.</summary>
     public static readonly AnalysisMessageType MergedDestinationRuleLoss = new("MESH0003", "MergedDestinationRuleLoss", AnalysisLevel.Warning);
 
+    /// <summary>ProxyConfigs of one namespace that Istio allows one of: several without a selector, or several with the same one.</summary>
+    public static readonly AnalysisMessageType ConflictingProxyConfigs = new("MESH0004", "ConflictingProxyConfigs", AnalysisLevel.Warning);
+
     /// <summary>Every type, in code order (what the docs list).</summary>
     public static IReadOnlyList<AnalysisMessageType> All { get; } =
     [
         ReferencedResourceNotFound, ConflictingMeshGatewayVirtualServiceHosts, ConflictingSidecarWorkloadSelectors, MultipleSidecarsWithoutWorkloadSelectors,
         VirtualServiceUnreachableRule, VirtualServiceIneffectiveMatch,
         ConflictingGateways, DestinationRuleSubsetNotSelectPods, NotEffective, DuplicateResource, MergedDestinationRuleLoss,
+        ConflictingProxyConfigs,
     ];
 }

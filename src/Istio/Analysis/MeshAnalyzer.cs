@@ -49,6 +49,7 @@ public static class MeshAnalyzer
         GatewayConflictCheck.Check(mesh, messages);
         MeshHostConflictCheck.Check(mesh, messages);
         SidecarConflictCheck.Check(mesh, messages);
+        ProxyConfigConflictCheck.Check(mesh, messages);
         messages.Sort(AnalysisMessage.Compare);
         return messages;
     }

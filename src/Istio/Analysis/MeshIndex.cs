@@ -27,6 +27,9 @@ internal sealed class MeshIndex
                 case Sidecar sidecar:
                     Sidecars.Add(sidecar);
                     break;
+                case ProxyConfig proxyConfig:
+                    ProxyConfigs.Add(proxyConfig);
+                    break;
                 case DestinationRule rule:
                     DestinationRules.Add((HostNameRules.Resolve(rule.Spec.Host, rule.Metadata.Namespace), rule));
                     break;
@@ -47,6 +50,8 @@ internal sealed class MeshIndex
     public List<VirtualService> VirtualServices { get; } = [];
 
     public List<Sidecar> Sidecars { get; } = [];
+
+    public List<ProxyConfig> ProxyConfigs { get; } = [];
 
     public IReadOnlyList<WorkloadEntry> WorkloadEntries => _workloadEntries;
 

@@ -94,6 +94,48 @@ public sealed class ProxyConfigLoaderTests
     }
 
     [Fact]
+    public void Analyze_TwoWithoutSelectorOrWithTheSameOne_EachToldWhichApplies()
+    {
+        var result = IstioConfigLoader.LoadText("""
+            apiVersion: networking.istio.io/v1beta1
+            kind: ProxyConfig
+            metadata: { name: b-wide, namespace: shop }
+            spec: { concurrency: 2 }
+            ---
+            apiVersion: networking.istio.io/v1beta1
+            kind: ProxyConfig
+            metadata: { name: a-wide, namespace: shop }
+            spec: { concurrency: 1 }
+            ---
+            apiVersion: networking.istio.io/v1beta1
+            kind: ProxyConfig
+            metadata: { name: ledger, namespace: shop }
+            spec: { selector: { matchLabels: { app: ledger, tier: db } }, concurrency: 1 }
+            ---
+            apiVersion: networking.istio.io/v1beta1
+            kind: ProxyConfig
+            metadata: { name: ledger-2, namespace: shop }
+            spec: { selector: { matchLabels: { tier: db, app: ledger } }, concurrency: 2 }
+            ---
+            apiVersion: networking.istio.io/v1beta1
+            kind: ProxyConfig
+            metadata: { name: cart, namespace: shop }
+            spec: { selector: { matchLabels: { app: cart } }, concurrency: 2 }
+            ---
+            apiVersion: networking.istio.io/v1beta1
+            kind: ProxyConfig
+            metadata: { name: wide, namespace: other }
+            spec: { concurrency: 2 }
+            """, "proxyconfigs.yaml");
+
+        var conflicts = MeshAnalyzer.Analyze(result.Resources).Where(m => m.Type.Code == "MESH0004").ToList();
+
+        Assert.Equal(["a-wide", "b-wide", "ledger", "ledger-2"], conflicts.Select(m => m.Resource.Name).Order());
+        Assert.Contains(conflicts, m => m.Text == "The ProxyConfigs [a-wide b-wide] in namespace \"shop\" have no selector, which Istio allows one of: this mesh applies a-wide.");
+        Assert.Contains(conflicts, m => m.Text == "The ProxyConfigs [ledger ledger-2] in namespace \"shop\" have the same selector (app=ledger,tier=db), which Istio allows one of: this mesh applies ledger.");
+    }
+
+    [Fact]
     public void LoadText_SelectorWithoutLabels_WarnedThatItAppliesToNoPod()
     {
         var result = IstioConfigLoader.LoadText("""
