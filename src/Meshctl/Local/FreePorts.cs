@@ -8,17 +8,22 @@ namespace Mesh.Meshctl.Local;
 /// chosen so none repeats. They are chosen below the kernel's ephemeral range: a port from that range, released
 /// between being picked and being bound, can meanwhile become the source port of any outgoing connection on the
 /// machine (or of a client connecting to itself on 127.0.0.1) and the program meant to listen there would lose it.
-/// A port handed out is not handed out again by this process until every other one has been: a program may take
-/// seconds to bind what it was given (a proxy binds a listener's port only once config names it), and meanwhile the
-/// port looks free to the next caller (tests start meshes in parallel).
+/// A port handed out is not handed out again until every other one of this process's share has been: a program may
+/// take seconds to bind what it was given (a proxy binds a listener's port only once config names it), and meanwhile
+/// the port looks free to the next caller. The share is this process's alone (<see cref="PortSlices"/>), as the
+/// test assemblies run in parallel, each starting meshes.
 /// </summary>
 internal static class FreePorts
 {
     /// <summary>The lowest port handed out; below are well-known and registered services people run.</summary>
     private const int LowestPort = 20_000;
 
+    /// <summary>Processes on one machine that can each hold a share of the range alone; more share the whole range.</summary>
+    private const int Slices = 8;
+
     // One per process: tests start meshes in parallel, and none may be given a port another was given.
-    private static readonly PortSpan Shared = new(LowestPort, EphemeralRange().Low);
+    private static readonly PortSpan Shared = new(
+        new PortSlices(Path.Combine(Path.GetTempPath(), "mesh-ports"), LowestPort, EphemeralRange().Low, Slices));
 
     public static int[] Take(int count) => Shared.Take(count);
 
@@ -64,63 +69,3 @@ internal static class FreePorts
     }
 }
 
-/// <summary>
-/// Ports of [<paramref name="lowest"/>, <paramref name="end"/>) on 127.0.0.1, each free when handed out and not handed
-/// out again until every other one of the span has been.
-/// </summary>
-internal sealed class PortSpan(int lowest, int end)
-{
-    private readonly Lock _gate = new();
-
-    /// <summary>The ports handed out; cleared when the span has no room left for a request.</summary>
-    private readonly HashSet<int> _given = [];
-
-    public int[] Take(int count)
-    {
-        var listeners = new List<TcpListener>(count);
-        try
-        {
-            // Another thread must not pick the same ports meanwhile.
-            lock (_gate)
-            {
-                var span = end - lowest;
-                if (_given.Count + count > span)
-                {
-                    _given.Clear();
-                }
-
-                var start = span > count ? Random.Shared.Next(span) : 0;
-                for (var i = 0; i < span && listeners.Count < count; i++)
-                {
-                    var port = lowest + ((start + i) % span);
-                    if (!_given.Contains(port) && FreePorts.TryListen(port) is { } listener)
-                    {
-                        listeners.Add(listener);
-                        _given.Add(port);
-                    }
-                }
-
-                // No room below the ephemeral range (a kernel configured so): let the kernel choose.
-                while (listeners.Count < count)
-                {
-                    listeners.Add(FreePorts.TryListen(0)!);
-                }
-            }
-
-            var ports = new int[count];
-            for (var i = 0; i < count; i++)
-            {
-                ports[i] = ((IPEndPoint)listeners[i].LocalEndpoint).Port;
-            }
-
-            return ports;
-        }
-        finally
-        {
-            foreach (var listener in listeners)
-            {
-                listener.Stop();
-            }
-        }
-    }
-}

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Mesh.Meshctl.Local;
@@ -36,6 +37,76 @@ public sealed class FreePortsTests
     }
 
     [Fact]
+    public void Take_InTwoProcesses_NeverGivesBothOnePort()
+    {
+        // Two spans over one directory stand for two processes (flock's locks are per open file, so they exclude each
+        // other within one process too). Slices of 20 and takes of 20: each takes a whole slice of its own, where two
+        // pickers over the whole 40 would all but surely pick some of the same ports.
+        using var directory = new TemporaryDirectory();
+        var firstSpan = new PortSpan(new PortSlices(directory.Path, 24_000, 24_040, 2));
+        var first = firstSpan.Take(20);
+        var second = new PortSpan(new PortSlices(directory.Path, 24_000, 24_040, 2)).Take(20);
+
+        Assert.Empty(first.Intersect(second));
+        GC.KeepAlive(firstSpan);
+    }
+
+    [Fact]
+    public async Task TryClaim_SliceLockedByAnotherProcess_SkipsItUntilThatProcessExits()
+    {
+        // util-linux's flock(1) holds the first slice's file as another program would; the slices' lock is the same
+        // flock(2) lock, and the kernel drops it when its holder exits.
+        using var directory = new TemporaryDirectory();
+        var start = new ProcessStartInfo("flock", [Path.Combine(directory.Path, "24000-24020.lock"), "-c", "echo held && exec sleep 60"])
+        {
+            RedirectStandardOutput = true,
+        };
+        using var holder = Process.Start(start)!;
+        try
+        {
+            Assert.Equal("held", await holder.StandardOutput.ReadLineAsync());
+
+            Assert.Equal((24_020, 24_040), new PortSlices(directory.Path, 24_000, 24_040, 2).TryClaim());
+        }
+        finally
+        {
+            holder.Kill(entireProcessTree: true); // the shell it started holds the lock too
+            await holder.WaitForExitAsync();
+        }
+
+        Assert.Equal((24_000, 24_020), new PortSlices(directory.Path, 24_000, 24_040, 2).TryClaim());
+    }
+
+    [Fact]
+    public void Take_SlicesUsedUp_ClaimsAnotherThenReusesItsOwn()
+    {
+        using var directory = new TemporaryDirectory();
+        var other = new PortSlices(directory.Path, 24_000, 24_060, 3);
+        Assert.Equal((24_000, 24_020), other.TryClaim());
+        var span = new PortSpan(new PortSlices(directory.Path, 24_000, 24_060, 3));
+
+        var taken = span.Take(20).Concat(span.Take(20)).ToArray();
+        var again = span.Take(20);
+
+        Assert.Equal(Enumerable.Range(24_020, 40), taken.Order());
+        Assert.All(again, port => Assert.InRange(port, 24_020, 24_059));
+        GC.KeepAlive(other); // its slice's lock file is closed when it is collected
+    }
+
+    [Fact]
+    public void Take_NoSliceToClaim_SharesTheWholeRange()
+    {
+        using var directory = new TemporaryDirectory();
+        var other = new PortSlices(directory.Path, 24_000, 24_040, 1);
+        Assert.NotNull(other.TryClaim());
+
+        var ports = new PortSpan(new PortSlices(directory.Path, 24_000, 24_040, 1)).Take(10);
+
+        Assert.All(ports, port => Assert.InRange(port, 24_000, 24_039));
+        GC.KeepAlive(other);
+    }
+
+    [Fact]
     public void IsFree_PortInUse_IsFalse()
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -44,4 +115,12 @@ public sealed class FreePortsTests
 
         Assert.False(FreePorts.IsFree(((IPEndPoint)listener.LocalEndPoint!).Port));
     }
+}
+
+/// <summary>A directory of its own for one test's lock files, removed after it.</summary>
+internal sealed class TemporaryDirectory : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("mesh-ports-test-").FullName;
+
+    public void Dispose() => Directory.Delete(Path, recursive: true);
 }
