@@ -18,24 +18,24 @@ internal static class AppProbeRewriter
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Rewrites the probes and hooks in place; returns ISTIO_KUBE_APP_PROBERS' value, or null when nothing was rewritten.</summary>
-    public static string? Rewrite(V1PodSpec spec, ICollection<string> warnings)
+    public static string? Rewrite(V1PodSpec spec, int statusPort, ICollection<string> warnings)
     {
         // Go's json.Marshal writes a map's keys sorted bytewise; so does this.
         var probers = new SortedDictionary<string, Prober>(StringComparer.Ordinal);
         foreach (var container in spec.InitContainers ?? [])
         {
-            RewriteContainer(container, probers, warnings);
+            RewriteContainer(container, statusPort, probers, warnings);
         }
 
         foreach (var container in spec.Containers ?? [])
         {
-            RewriteContainer(container, probers, warnings);
+            RewriteContainer(container, statusPort, probers, warnings);
         }
 
         return probers.Count == 0 ? null : Serialize(probers);
     }
 
-    private static void RewriteContainer(V1Container container, SortedDictionary<string, Prober> probers, ICollection<string> warnings)
+    private static void RewriteContainer(V1Container container, int statusPort, SortedDictionary<string, Prober> probers, ICollection<string> warnings)
     {
         if (container.Name == SidecarTemplate.ProxyName)
         {
@@ -43,18 +43,18 @@ internal static class AppProbeRewriter
         }
 
         var health = $"/app-health/{container.Name}/";
-        container.ReadinessProbe = RewriteProbe(container, container.ReadinessProbe, health + "readyz", probers, warnings);
-        container.LivenessProbe = RewriteProbe(container, container.LivenessProbe, health + "livez", probers, warnings);
-        container.StartupProbe = RewriteProbe(container, container.StartupProbe, health + "startupz", probers, warnings);
+        container.ReadinessProbe = RewriteProbe(container, container.ReadinessProbe, health + "readyz", statusPort, probers, warnings);
+        container.LivenessProbe = RewriteProbe(container, container.LivenessProbe, health + "livez", statusPort, probers, warnings);
+        container.StartupProbe = RewriteProbe(container, container.StartupProbe, health + "startupz", statusPort, probers, warnings);
         if (container.Lifecycle is { } lifecycle)
         {
             var hooks = $"/app-lifecycle/{container.Name}/";
-            lifecycle.PreStop = RewriteHook(container, lifecycle.PreStop, hooks + "prestopz", probers, warnings);
-            lifecycle.PostStart = RewriteHook(container, lifecycle.PostStart, hooks + "poststartz", probers, warnings);
+            lifecycle.PreStop = RewriteHook(container, lifecycle.PreStop, hooks + "prestopz", statusPort, probers, warnings);
+            lifecycle.PostStart = RewriteHook(container, lifecycle.PostStart, hooks + "poststartz", statusPort, probers, warnings);
         }
     }
 
-    private static V1Probe? RewriteProbe(V1Container container, V1Probe? probe, string path, SortedDictionary<string, Prober> probers, ICollection<string> warnings)
+    private static V1Probe? RewriteProbe(V1Container container, V1Probe? probe, string path, int statusPort, SortedDictionary<string, Prober> probers, ICollection<string> warnings)
     {
         if (probe is null)
         {
@@ -85,13 +85,13 @@ internal static class AppProbeRewriter
         }
 
         probers[path] = original;
-        probe.HttpGet = Redirect(probe.HttpGet, path);
+        probe.HttpGet = Redirect(probe.HttpGet, path, statusPort);
         probe.TcpSocket = null;
         probe.Grpc = null;
         return probe;
     }
 
-    private static V1LifecycleHandler? RewriteHook(V1Container container, V1LifecycleHandler? hook, string path, SortedDictionary<string, Prober> probers, ICollection<string> warnings)
+    private static V1LifecycleHandler? RewriteHook(V1Container container, V1LifecycleHandler? hook, string path, int statusPort, SortedDictionary<string, Prober> probers, ICollection<string> warnings)
     {
         if (hook is null)
         {
@@ -111,7 +111,7 @@ internal static class AppProbeRewriter
             return hook;
         }
 
-        hook.HttpGet = Redirect(hook.HttpGet, path);
+        hook.HttpGet = Redirect(hook.HttpGet, path, statusPort);
         hook.TcpSocket = null;
         return hook;
     }
@@ -120,10 +120,10 @@ internal static class AppProbeRewriter
     /// Istio keeps an httpGet's host and headers and turns HTTPS into HTTP (kubelet → HTTP → proxy → HTTPS → app); a
     /// TCP or gRPC check becomes a plain httpGet.
     /// </summary>
-    private static V1HTTPGetAction Redirect(V1HTTPGetAction? original, string path) => new()
+    private static V1HTTPGetAction Redirect(V1HTTPGetAction? original, string path, int statusPort) => new()
     {
         Path = path,
-        Port = ProxyPorts.Status,
+        Port = statusPort,
         Host = original?.Host,
         HttpHeaders = original?.HttpHeaders,
         Scheme = original?.Scheme == "HTTPS" ? "HTTP" : original?.Scheme,

@@ -6,7 +6,8 @@ namespace Mesh.Injection;
 /// </summary>
 internal static class CaptureArguments
 {
-    public static List<string> For(IDictionary<string, string>? annotations)
+    /// <param name="statusPort">The proxy's status port, kept out of capture as Istio's template does; 0: none.</param>
+    public static List<string> For(IDictionary<string, string>? annotations, int statusPort)
     {
         annotations ??= new Dictionary<string, string>();
         var args = new List<string>
@@ -19,7 +20,7 @@ internal static class CaptureArguments
             "-i", Annotation(annotations, PodAnnotations.IncludeOutboundIpRanges, "*"),
             "-x", Annotation(annotations, PodAnnotations.ExcludeOutboundIpRanges, ""),
             "-b", Annotation(annotations, PodAnnotations.IncludeInboundPorts, "*"),
-            "-d", $"{ProxyPorts.Metrics},{ProxyPorts.Readiness},{ExcludeStatusPort(Annotation(annotations, PodAnnotations.ExcludeInboundPorts, ""))}",
+            "-d", $"{ProxyPorts.Metrics},{ProxyPorts.Readiness},{ExcludeStatusPort(Annotation(annotations, PodAnnotations.ExcludeInboundPorts, ""), statusPort)}",
         };
         AddIfPresent(args, annotations, PodAnnotations.IncludeOutboundPorts, "-q");
         AddIfPresent(args, annotations, PodAnnotations.ExcludeOutboundPorts, "-o");
@@ -41,9 +42,14 @@ internal static class CaptureArguments
     }
 
     /// <summary>Istio's excludeInboundPort: the user's excluded inbound ports with the status port added once.</summary>
-    private static string ExcludeStatusPort(string excluded)
+    private static string ExcludeStatusPort(string excluded, int statusPort)
     {
-        var status = ProxyPorts.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (statusPort == 0)
+        {
+            return excluded;
+        }
+
+        var status = statusPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var ports = new List<string>();
         foreach (var part in excluded.Split(','))
         {

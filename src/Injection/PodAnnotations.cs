@@ -35,6 +35,7 @@ internal sealed record PodAnnotations
     public const string ReadinessInitialDelay = "readiness.status.sidecar.istio.io/initialDelaySeconds";
     public const string ReadinessPeriod = "readiness.status.sidecar.istio.io/periodSeconds";
     public const string ReadinessFailures = "readiness.status.sidecar.istio.io/failureThreshold";
+    public const string SidecarStatusPort = "status.sidecar.istio.io/port";
 
     // The prefixes of Istio's injection annotations: a key under one of them that is not implemented is reported.
     private static readonly string[] IstioPrefixes =
@@ -49,7 +50,7 @@ internal sealed record PodAnnotations
         ProxyCpu, ProxyMemory, ProxyCpuLimit, ProxyMemoryLimit, InterceptionMode, ProxyConfig, MergeMetrics,
         IncludeOutboundIpRanges, ExcludeOutboundIpRanges, IncludeInboundPorts, ExcludeInboundPorts,
         IncludeOutboundPorts, ExcludeOutboundPorts, KubevirtInterfaces, ExcludeInterfaces, ReadinessInitialDelay, ReadinessPeriod,
-        ReadinessFailures, LogLevel, UserVolume, UserVolumeMount,
+        ReadinessFailures, LogLevel, UserVolume, UserVolumeMount, SidecarStatusPort,
     };
 
     /// <summary>
@@ -100,6 +101,12 @@ internal sealed record PodAnnotations
 
     public int? ReadinessFailureThreshold { get; init; }
 
+    /// <summary>
+    /// The proxy's status port (<c>status.sidecar.istio.io/port</c>), where it serves the application's rewritten
+    /// probes and the merged metrics; 0: none, so neither. The readiness probe is on the readiness port and stays.
+    /// </summary>
+    public int StatusPort { get; init; } = ProxyPorts.Status;
+
     /// <param name="proxyConfigs">The ProxyConfig resources that apply to the pod, merged around its <c>proxy.istio.io/config</c>.</param>
     public static PodAnnotations Read(V1ObjectMeta metadata, InjectionSettings settings, ProxyConfigLayers proxyConfigs, ICollection<string> warnings)
     {
@@ -125,6 +132,14 @@ internal sealed record PodAnnotations
             }
         }
 
+        var statusPort = ReadStatusPort(annotations);
+        var rewriteProbes = Bool(annotations, RewriteAppHttpProbers) ?? settings.RewriteAppProbes;
+        var mergePrometheus = Bool(annotations, MergeMetrics) ?? settings.EnablePrometheusMerge;
+        if (statusPort == 0 && (rewriteProbes || mergePrometheus))
+        {
+            warnings.Add($"annotation {SidecarStatusPort}: 0, so the proxy serves no status port: the application's HTTP probes are not rewritten and its metrics not merged");
+        }
+
         var config = annotations.TryGetValue(ProxyConfig, out var proxyConfig)
             ? ReadProxyConfig(proxyConfig, warnings)
             : new ProxyConfigAnnotation(null, null, null, [], null);
@@ -139,8 +154,9 @@ internal sealed record PodAnnotations
             TerminationDrainDuration = config.TerminationDrainDuration ?? settings.TerminationDrainDuration,
             ProxyMetadata = MergeProxyMetadata(settings, proxyConfigs, config.ProxyMetadata, warnings),
             TraceSampling = PodTraceSampling(config.TraceSampling, settings, warnings),
-            RewriteProbes = Bool(annotations, RewriteAppHttpProbers) ?? settings.RewriteAppProbes,
-            MergePrometheus = Bool(annotations, MergeMetrics) ?? settings.EnablePrometheusMerge,
+            StatusPort = statusPort,
+            RewriteProbes = rewriteProbes && statusPort != 0,
+            MergePrometheus = mergePrometheus && statusPort != 0,
             Image = annotations.TryGetValue(ProxyImage, out var image) && image.Length > 0 ? image : settings.ProxyImage,
             Resources = ReadResources(annotations, settings),
             ProxyLogLevel = annotations.TryGetValue(LogLevel, out var level) ? DotnetLogLevel(level) : null,
@@ -271,6 +287,34 @@ internal sealed record PodAnnotations
     };
 
     /// <summary>A whole number of 0 or more, as Istio validates these annotations (an unsigned 32-bit value).</summary>
+    /// <summary>
+    /// The status port from its annotation. Istio reads a value that is not a number as 0 (no status); this refuses it,
+    /// and a port the proxy already listens on, which would stop the proxy at start.
+    /// </summary>
+    private static int ReadStatusPort(IDictionary<string, string> annotations)
+    {
+        if (!annotations.TryGetValue(SidecarStatusPort, out var value))
+        {
+            return ProxyPorts.Status;
+        }
+
+        if (!int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port > 65_535)
+        {
+            throw new InjectionException($"annotation {SidecarStatusPort}: \"{value}\" is not a port (0 to 65535; 0: no status port)");
+        }
+
+        var taken = port switch
+        {
+            ProxyPorts.Admin => "admin",
+            ProxyPorts.Outbound => "outbound capture",
+            ProxyPorts.Inbound => "inbound capture",
+            ProxyPorts.Readiness => "readiness",
+            ProxyPorts.Metrics => "metrics",
+            _ => null,
+        };
+        return taken is null ? port : throw new InjectionException($"annotation {SidecarStatusPort}: {port} is already the proxy's {taken} port");
+    }
+
     private static int? Seconds(IDictionary<string, string> annotations, string key) => !annotations.TryGetValue(key, out var value) ? null
         : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) ? number
         : throw new InjectionException($"annotation {key}: \"{value}\" is not a whole number of 0 or more");

@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace Mesh.Injection;
 
 /// <summary>
-/// Istio's metrics merge: the pod's <c>prometheus.io/*</c> annotations are pointed at the proxy's
-/// <c>:15020/stats/prometheus</c>, which serves the proxy's metrics together with the application's; where the
+/// Istio's metrics merge: the pod's <c>prometheus.io/*</c> annotations are pointed at the proxy's status port
+/// (<c>:15020/stats/prometheus</c> unless <c>status.sidecar.istio.io/port</c> says otherwise), which serves the proxy's metrics together with the application's; where the
 /// application had its own annotations they go to the proxy in ISTIO_PROMETHEUS_ANNOTATIONS so it knows where to scrape.
 /// A pod with <c>prometheus.io/scrape: "false"</c>, or with merging turned off, keeps its annotations.
 /// </summary>
@@ -20,7 +20,7 @@ internal static class PrometheusMerge
     private const string Path = "prometheus_io_path";
 
     /// <summary>Rewrites the annotations in place; returns the ISTIO_PROMETHEUS_ANNOTATIONS value when the app had some, else null.</summary>
-    public static string? Apply(IDictionary<string, string> annotations, bool enabled)
+    public static string? Apply(IDictionary<string, string> annotations, bool enabled, int statusPort)
     {
         if (!enabled)
         {
@@ -50,7 +50,7 @@ internal static class PrometheusMerge
             return null;
         }
 
-        var target = ProxyPorts.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var target = statusPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (port == target)
         {
             return null;

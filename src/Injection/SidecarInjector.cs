@@ -53,12 +53,12 @@ public sealed class SidecarInjector(InjectionSettings settings)
             metadata.Annotations.TryAdd(DefaultContainer, applications[0].Name);
         }
 
-        if (PrometheusMerge.Apply(metadata.Annotations, options.MergePrometheus) is { } scrape)
+        if (PrometheusMerge.Apply(metadata.Annotations, options.MergePrometheus, options.StatusPort) is { } scrape)
         {
             proxy.Env.Add(new V1EnvVar { Name = PrometheusMerge.AnnotationsVariable, Value = scrape });
         }
 
-        if (options.RewriteProbes && AppProbeRewriter.Rewrite(spec, warnings) is { } probers)
+        if (options.RewriteProbes && AppProbeRewriter.Rewrite(spec, options.StatusPort, warnings) is { } probers)
         {
             proxy.Env.Add(new V1EnvVar { Name = AppProbeRewriter.ProbersVariable, Value = probers });
         }

@@ -67,7 +67,7 @@ internal static class SidecarTemplate
         Name = CaptureName,
         Image = options.Image,
         Command = [ProxyCommand],
-        Args = CaptureArguments.For(annotations),
+        Args = CaptureArguments.For(annotations, options.StatusPort),
         Resources = options.Resources,
         SecurityContext = new V1SecurityContext
         {
@@ -170,10 +170,10 @@ internal static class SidecarTemplate
             "--outbound-port", Number(ProxyPorts.Outbound),
             "--admin-port", Number(ProxyPorts.Admin),
             "--bind", "$(INSTANCE_IP)",
-            "--status-port", Number(ProxyPorts.Status),
             "--readiness-port", Number(ProxyPorts.Readiness),
             "--metrics-port", Number(ProxyPorts.Metrics),
         ];
+        if (options.StatusPort != 0) arguments.InsertRange(arguments.IndexOf("--readiness-port"), ["--status-port", Number(options.StatusPort)]);
         if (settings.AccessLog is { } accessLog) arguments.AddRange(["--access-log", accessLog]);
         if ((options.TraceSampling ?? settings.TraceSampling) is { } sampling) arguments.AddRange(["--trace-sampling", sampling.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         if (settings.OtlpEndpoint is { } otlp) arguments.AddRange(["--otlp-endpoint", otlp]);

@@ -91,7 +91,7 @@ public sealed class CaptureAnnotationTests
 
     private static List<string> Rules(Dictionary<string, string> annotations)
     {
-        var args = CaptureArguments.For(annotations);
+        var args = CaptureArguments.For(annotations, ProxyPorts.Status);
         var invocation = CaptureCommandLine.TryParse(args, _ => null, out var error);
         Assert.True(invocation is not null, $"{string.Join(' ', args)}: {error}");
         return CaptureRuleGenerator.Generate(invocation.Config).V4.Select(rule => rule.Line).ToList();

@@ -164,6 +164,55 @@ public sealed class SidecarInjectorTests
         Assert.Equal((null, 15, 4), (template.InitialDelaySeconds, template.PeriodSeconds, template.FailureThreshold));
     }
 
+    [Fact]
+    public void Inject_StatusPortAnnotation_ProbesMetricsAndCaptureFollowIt()
+    {
+        var pod = InjectWithProbeAndMetrics("15030");
+
+        var proxyArgs = pod.Spec.InitContainers[1].Args.ToList();
+        Assert.Equal("15030", proxyArgs[proxyArgs.IndexOf("--status-port") + 1]);
+        Assert.Equal("15030", pod.Spec.Containers[0].LivenessProbe.HttpGet.Port.Value);
+        Assert.Equal("15030", pod.Metadata.Annotations["prometheus.io/port"]);
+        var captureArgs = pod.Spec.InitContainers[0].Args.ToList();
+        Assert.Equal("15090,15021,15030", captureArgs[captureArgs.IndexOf("-d") + 1]);
+    }
+
+    [Fact]
+    public void Inject_StatusPortZero_NoStatusServerAndTheAppsProbesAndMetricsLeftAsTheyAre()
+    {
+        var body = ReviewWithProbeAndMetrics("0");
+
+        var answer = AdmissionHandlerTests.Respond(body)["response"]!;
+        var pod = AdmissionHandlerTests.PatchedPod(body);
+
+        Assert.DoesNotContain("--status-port", pod.Spec.InitContainers[1].Args);
+        Assert.Equal("8080", pod.Spec.Containers[0].LivenessProbe.HttpGet.Port.Value);
+        Assert.Equal("9090", pod.Metadata.Annotations["prometheus.io/port"]);
+        Assert.Null(AdmissionHandlerTests.Env(pod.Spec.InitContainers[1], "ISTIO_KUBE_APP_PROBERS"));
+        Assert.Null(AdmissionHandlerTests.Env(pod.Spec.InitContainers[1], "ISTIO_PROMETHEUS_ANNOTATIONS"));
+        var captureArgs = pod.Spec.InitContainers[0].Args.ToList();
+        Assert.Equal("15090,15021,", captureArgs[captureArgs.IndexOf("-d") + 1]);
+        // The readiness probe is on the proxy's readiness port, not the status port, so it stays.
+        Assert.Equal("15021", pod.Spec.InitContainers[1].ReadinessProbe.HttpGet.Port.Value);
+        var warning = Assert.Single(((JsonArray)answer["warnings"]!).Select(item => item!.GetValue<string>()));
+        Assert.Contains("status.sidecar.istio.io/port: 0, so the proxy serves no status port", warning, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("status", "\"status\" is not a port")]
+    [InlineData("70000", "\"70000\" is not a port")]
+    [InlineData("-1", "\"-1\" is not a port")]
+    [InlineData("15021", "15021 is already the proxy's readiness port")]
+    [InlineData("15090", "15090 is already the proxy's metrics port")]
+    [InlineData("15006", "15006 is already the proxy's inbound capture port")]
+    public void Inject_BadStatusPort_RefusedNamingIt(string value, string reason)
+    {
+        var answer = AdmissionHandlerTests.Respond(ReviewWithProbeAndMetrics(value))["response"]!;
+
+        Assert.False(answer["allowed"]!.GetValue<bool>());
+        Assert.Contains($"annotation status.sidecar.istio.io/port: {reason}", answer["status"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("readiness.status.sidecar.istio.io/periodSeconds", "-1")]
     [InlineData("readiness.status.sidecar.istio.io/failureThreshold", "often")]
@@ -408,6 +457,13 @@ public sealed class SidecarInjectorTests
 
         Assert.StartsWith("document 2, line 7:", error.Message, StringComparison.Ordinal);
     }
+
+    private static string ReviewWithProbeAndMetrics(string statusPort) => AdmissionHandlerTests.Review("default", $$$$"""
+        {"metadata":{"name":"p","annotations":{"status.sidecar.istio.io/port":"{{{{statusPort}}}}","prometheus.io/scrape":"true","prometheus.io/port":"9090"}},
+         "spec":{"containers":[{"name":"app","image":"app","livenessProbe":{"httpGet":{"port":8080,"path":"/live"}}}]}}
+        """);
+
+    private static V1Pod InjectWithProbeAndMetrics(string statusPort) => AdmissionHandlerTests.PatchedPod(ReviewWithProbeAndMetrics(statusPort));
 
     private static V1Pod Inject(string annotations) =>
         AdmissionHandlerTests.PatchedPod(AdmissionHandlerTests.Review("default", $$$"""{"metadata":{"name":"p","annotations":{{{annotations}}}},"spec":{"containers":[{{{AppContainer}}}]}}"""));
