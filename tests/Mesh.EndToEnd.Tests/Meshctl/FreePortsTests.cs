@@ -55,26 +55,30 @@ public sealed class FreePortsTests
     public async Task TryClaim_SliceLockedByAnotherProcess_SkipsItUntilThatProcessExits()
     {
         // util-linux's flock(1) holds the first slice's file as another program would; the slices' lock is the same
-        // flock(2) lock, and the kernel drops it when its holder exits.
+        // flock(2) lock, and the kernel drops it when its holder exits. -o: flock keeps the lock to itself, not
+        // passing it to the shell it starts, so the lock goes when flock has exited.
         using var directory = new TemporaryDirectory();
-        var start = new ProcessStartInfo("flock", [Path.Combine(directory.Path, "24000-24020.lock"), "-c", "echo held && exec sleep 60"])
+        var start = new ProcessStartInfo("flock", ["-o", Path.Combine(directory.Path, "24000-24020.lock"), "-c", "echo held && exec sleep 60"])
         {
             RedirectStandardOutput = true,
         };
-        using var holder = Process.Start(start)!;
-        try
+        var slices = new PortSlices(directory.Path, 24_000, 24_040, 2);
+        using (var holder = Process.Start(start)!)
         {
-            Assert.Equal("held", await holder.StandardOutput.ReadLineAsync());
+            try
+            {
+                Assert.Equal("held", await holder.StandardOutput.ReadLineAsync());
 
-            Assert.Equal((24_020, 24_040), new PortSlices(directory.Path, 24_000, 24_040, 2).TryClaim());
-        }
-        finally
-        {
-            holder.Kill(entireProcessTree: true); // the shell it started holds the lock too
-            await holder.WaitForExitAsync();
+                Assert.Equal((24_020, 24_040), slices.TryClaim());
+            }
+            finally
+            {
+                holder.Kill(entireProcessTree: true);
+                await holder.WaitForExitAsync();
+            }
         }
 
-        Assert.Equal((24_000, 24_020), new PortSlices(directory.Path, 24_000, 24_040, 2).TryClaim());
+        Assert.Equal((24_000, 24_020), slices.TryClaim());
     }
 
     [Fact]
