@@ -1,5 +1,6 @@
 using Mesh.Istio.Networking;
 using ContractConnectionPool = Mesh.Contracts.Discovery.ConnectionPool;
+using ContractHttp2Keepalive = Mesh.Contracts.Discovery.Http2Keepalive;
 using ContractOutlierDetection = Mesh.Contracts.Discovery.OutlierDetection;
 using ContractRetryBudget = Mesh.Contracts.Discovery.RetryBudget;
 using ContractTcpKeepalive = Mesh.Contracts.Discovery.TcpKeepalive;
@@ -51,6 +52,16 @@ internal static class ConnectionPoolTranslator
                 Probes = keepalive.Probes ?? 0,
                 TimeSeconds = keepalive.Time is { } time ? (uint)Math.Max(1, time.TotalSeconds) : 0,
                 IntervalSeconds = keepalive.Interval is { } interval ? (uint)Math.Max(1, interval.TotalSeconds) : 0,
+            };
+        }
+
+        // Envoy's connection_keepalive: without an interval no PING is sent, whatever the timeout.
+        if (http?.Http2KeepAlive is { Interval: { } pingInterval and { Ticks: > 0 } } http2KeepAlive)
+        {
+            pool.Http2Keepalive = new ContractHttp2Keepalive
+            {
+                IntervalMs = RetryPolicyTranslator.ToMilliseconds(pingInterval),
+                TimeoutMs = http2KeepAlive.Timeout is { } pingTimeout ? RetryPolicyTranslator.ToMilliseconds(pingTimeout) : 0,
             };
         }
 

@@ -69,7 +69,8 @@ internal sealed class ClusterTransport : IDisposable
         && (a?.HasIdleTimeoutMs ?? false) == (b?.HasIdleTimeoutMs ?? false) && (a?.IdleTimeoutMs ?? 0) == (b?.IdleTimeoutMs ?? 0)
         && (a?.MaxConnectionDurationMs ?? 0) == (b?.MaxConnectionDurationMs ?? 0)
         && (a?.MaxRequestsPerConnection == 1) == (b?.MaxRequestsPerConnection == 1)
-        && Equals(a?.TcpKeepalive, b?.TcpKeepalive);
+        && Equals(a?.TcpKeepalive, b?.TcpKeepalive)
+        && Equals(a?.Http2Keepalive, b?.Http2Keepalive);
 
     public void Acquire() => Interlocked.Increment(ref _inFlight);
 
@@ -145,6 +146,18 @@ internal sealed class ClusterTransport : IDisposable
             handler.PooledConnectionIdleTimeout = pool.IdleTimeoutMs == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(pool.IdleTimeoutMs);
         }
 
+        if (pool.Http2Keepalive is { IntervalMs: > 0 } keepalive)
+        {
+            // Envoy pings every interval; the handler pings once no frame has come for that long, which proves the
+            // connection alive just as well. The handler takes 1 s at the least for both.
+            handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always;
+            handler.KeepAlivePingDelay = AtLeastOneSecond(keepalive.IntervalMs);
+            if (keepalive.TimeoutMs > 0)
+            {
+                handler.KeepAlivePingTimeout = AtLeastOneSecond(keepalive.TimeoutMs);
+            }
+        }
+
         if (pool.MaxConnectionDurationMs > 0)
         {
             // Envoy drains a connection once it is this old; the handler stops reusing it and closes it when it is idle.
@@ -153,6 +166,8 @@ internal sealed class ClusterTransport : IDisposable
 
         return handler;
     }
+
+    private static TimeSpan AtLeastOneSecond(uint milliseconds) => TimeSpan.FromMilliseconds(Math.Max(1000, milliseconds));
 
     /// <summary>Marks each request "Connection: close": maxRequestsPerConnection 1.</summary>
     private sealed class ConnectionCloseHandler(HttpMessageHandler inner) : DelegatingHandler(inner)

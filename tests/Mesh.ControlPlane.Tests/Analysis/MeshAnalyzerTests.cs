@@ -87,7 +87,7 @@ public sealed class MeshAnalyzerTests
               trafficPolicy:
                 portLevelSettings:
                 - port: { number: 9080 }
-                  connectionPool: { http: { maxConcurrentStreams: 100, http2KeepAlive: { interval: 10s } } }
+                  connectionPool: { http: { maxConcurrentStreams: 100, http2KeepAlive: { interval: 10s, connectionIdleInterval: 30s } } }
               subsets:
               - name: v1
                 labels: { version: v1 }
@@ -96,7 +96,7 @@ public sealed class MeshAnalyzerTests
 
         Assert.Equal(
             [
-                "spec.trafficPolicy.portLevelSettings[0].connectionPool.http.http2KeepAlive",
+                "spec.trafficPolicy.portLevelSettings[0].connectionPool.http.http2KeepAlive.connectionIdleInterval",
                 "spec.trafficPolicy.portLevelSettings[0].connectionPool.http.maxConcurrentStreams",
                 "spec.subsets[0].trafficPolicy.proxyProtocol",
             ],

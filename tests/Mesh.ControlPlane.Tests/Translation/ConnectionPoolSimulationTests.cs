@@ -27,6 +27,7 @@ public sealed class ConnectionPoolSimulationTests
                 maxRetries: 4
                 idleTimeout: 90s
                 maxConcurrentStreams: 50
+                http2KeepAlive: { interval: 15s, timeout: 5s }
             outlierDetection:
               consecutive5xxErrors: 7
               interval: 1s
@@ -58,6 +59,29 @@ public sealed class ConnectionPoolSimulationTests
         Assert.Equal((1u, 2u, 3u, 4u, 1u), (pool.MaxConnections, pool.MaxPendingRequests, pool.MaxRequests, pool.MaxRetries, pool.MaxRequestsPerConnection));
         Assert.Equal((30 * 60_000u, 90_000u, 2 * 3_600_000u), (pool.MaxConnectionDurationMs, pool.IdleTimeoutMs, pool.TcpIdleTimeoutMs));
         Assert.Equal(new TcpKeepalive { Probes = 3, TimeSeconds = 60, IntervalSeconds = 10 }, pool.TcpKeepalive);
+        Assert.Equal(new Http2Keepalive { IntervalMs = 15_000, TimeoutMs = 5_000 }, pool.Http2Keepalive);
+    }
+
+    [Theory]
+    [InlineData("{ interval: 2s }", 2_000u, 0u)]
+    [InlineData("{ timeout: 5s }", null, null)]
+    [InlineData("{ interval: 0s, timeout: 5s }", null, null)]
+    public void Generate_Http2KeepAlive_PingsOnlyWithAnInterval(string keepAlive, uint? intervalMs, uint? timeoutMs)
+    {
+        var rule = $$"""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: backend, namespace: default }
+            spec:
+              host: backend
+              trafficPolicy:
+                connectionPool: { http: { http1MaxPendingRequests: 2, http2KeepAlive: {{keepAlive}} } }
+            """;
+        var sim = Simulation.Sidecar("frontend-v1", "default", DemoYaml.Workloads, rule);
+
+        var keepalive = sim.Cluster($"outbound|9080||{Backend}").ConnectionPool.Http2Keepalive;
+
+        Assert.Equal((intervalMs, timeoutMs), (keepalive?.IntervalMs, keepalive?.TimeoutMs));
     }
 
     [Fact]

@@ -125,6 +125,70 @@ public sealed class ConnectionPoolTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Http2KeepAlive_AnUpstreamThatStopsAnsweringPingsLosesItsConnection()
+    {
+        // A bare HTTP/2 upstream (h2c with prior knowledge): it answers the request, then reads on and never
+        // acknowledges a PING, as a peer behind a dead path would not. With PINGs after 1 s without a frame and 1 s
+        // to answer, the proxy must send one and then close the connection.
+        using var backend = new TcpListener(IPAddress.Loopback, 0);
+        backend.Start();
+        var port = ((IPEndPoint)backend.LocalEndpoint).Port;
+        var (proxy, client) = await StartAsync(new ConnectionPool { Http2Keepalive = new Http2Keepalive { IntervalMs = 1000, TimeoutMs = 1000 } }, port, UpstreamProtocol.Http2);
+        await using var ownedProxy = proxy;
+        using var ownedClient = client;
+
+        var request = client.GetAsync("/");
+        using var connection = await backend.AcceptTcpClientAsync();
+        var stream = connection.GetStream();
+        using var deadline = new CancellationTokenSource(TestTimeout);
+        var preface = new byte[24];
+        await stream.ReadExactlyAsync(preface, deadline.Token);
+        Assert.Equal("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray(), preface);
+        // An empty SETTINGS of its own, and the acknowledgement of the proxy's.
+        await stream.WriteAsync(new byte[] { 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 4, 1, 0, 0, 0, 0 }, deadline.Token);
+
+        var pings = 0;
+        var answered = false;
+        while (await ReadFrameAsync(stream, deadline.Token) is var (type, flags, streamId))
+        {
+            if (type == 1 && !answered)
+            {
+                // HEADERS, END_STREAM | END_HEADERS, ":status: 200" as HPACK's static entry 8.
+                await stream.WriteAsync(new byte[] { 0, 0, 1, 1, 5, (byte)(streamId >> 24), (byte)(streamId >> 16), (byte)(streamId >> 8), (byte)streamId, 0x88 }, deadline.Token);
+                answered = true;
+                using var response = await request;
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+            else if (type == 6 && (flags & 1) == 0)
+            {
+                pings++;
+            }
+        }
+
+        // The proxy closed the connection (the loop ended at the end of the stream) after PINGs went unanswered.
+        Assert.True(answered, "the proxy sent no request");
+        Assert.True(pings > 0, "the proxy closed the connection without a PING");
+    }
+
+    /// <summary>The next frame's type, flags and stream; null at the end of the stream (or a reset connection).</summary>
+    private static async Task<(byte Type, byte Flags, int StreamId)?> ReadFrameAsync(NetworkStream stream, CancellationToken cancellationToken)
+    {
+        var header = new byte[9];
+        try
+        {
+            await stream.ReadExactlyAsync(header, cancellationToken);
+            var length = (header[0] << 16) | (header[1] << 8) | header[2];
+            await stream.ReadExactlyAsync(new byte[length], cancellationToken);
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or IOException)
+        {
+            return null;
+        }
+
+        return (header[3], header[4], ((header[5] & 0x7F) << 24) | (header[6] << 16) | (header[7] << 8) | header[8]);
+    }
+
     private static async Task ReadRequestHeadAsync(NetworkStream stream, byte[] buffer)
     {
         var head = new StringBuilder();
@@ -136,9 +200,9 @@ public sealed class ConnectionPoolTests
         }
     }
 
-    private static async Task<(TestProxy Proxy, HttpClient Client)> StartAsync(ConnectionPool pool, int port)
+    private static async Task<(TestProxy Proxy, HttpClient Client)> StartAsync(ConnectionPool pool, int port, UpstreamProtocol protocol = UpstreamProtocol.Http1)
     {
-        var cluster = Cluster("backend");
+        var cluster = Cluster("backend", protocol);
         cluster.ConnectionPool = pool;
         var proxy = await TestProxy.StartAsync();
         var listenerPort = FreePort.Next();
