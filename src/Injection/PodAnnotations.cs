@@ -286,7 +286,6 @@ internal sealed record PodAnnotations
         _ => throw new InjectionException($"annotation {LogLevel}: \"{level}\" is not a log level (trace, debug, info, warning, error, critical or off)"),
     };
 
-    /// <summary>A whole number of 0 or more, as Istio validates these annotations (an unsigned 32-bit value).</summary>
     /// <summary>
     /// The status port from its annotation. Istio reads a value that is not a number as 0 (no status); this refuses it,
     /// and a port the proxy already listens on, which would stop the proxy at start.
@@ -315,6 +314,7 @@ internal sealed record PodAnnotations
         return taken is null ? port : throw new InjectionException($"annotation {SidecarStatusPort}: {port} is already the proxy's {taken} port");
     }
 
+    /// <summary>A whole number of 0 or more, as Istio validates these annotations (an unsigned 32-bit value).</summary>
     private static int? Seconds(IDictionary<string, string> annotations, string key) => !annotations.TryGetValue(key, out var value) ? null
         : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) ? number
         : throw new InjectionException($"annotation {key}: \"{value}\" is not a whole number of 0 or more");

@@ -5,8 +5,9 @@ namespace Mesh.Injection;
 
 /// <summary>
 /// Istio's metrics merge: the pod's <c>prometheus.io/*</c> annotations are pointed at the proxy's status port
-/// (<c>:15020/stats/prometheus</c> unless <c>status.sidecar.istio.io/port</c> says otherwise), which serves the proxy's metrics together with the application's; where the
-/// application had its own annotations they go to the proxy in ISTIO_PROMETHEUS_ANNOTATIONS so it knows where to scrape.
+/// (<c>:15020/stats/prometheus</c> unless <c>status.sidecar.istio.io/port</c> says otherwise), which serves the
+/// proxy's metrics together with the application's; where the application had its own annotations they go to the
+/// proxy in ISTIO_PROMETHEUS_ANNOTATIONS so it knows where to scrape.
 /// A pod with <c>prometheus.io/scrape: "false"</c>, or with merging turned off, keeps its annotations.
 /// </summary>
 internal static class PrometheusMerge
