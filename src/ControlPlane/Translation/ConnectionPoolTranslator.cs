@@ -55,8 +55,9 @@ internal static class ConnectionPoolTranslator
             };
         }
 
-        // Envoy's connection_keepalive: without an interval no PING is sent, whatever the timeout.
-        if (http?.Http2KeepAlive is { Interval: { } pingInterval and { Ticks: > 0 } } http2KeepAlive)
+        // Envoy's connection_keepalive: without an interval no PING is sent, whatever the timeout. (Validation refuses
+        // an interval under 1 ms.)
+        if (http?.Http2KeepAlive is { Interval: { } pingInterval } http2KeepAlive)
         {
             pool.Http2Keepalive = new ContractHttp2Keepalive
             {

@@ -65,7 +65,6 @@ public sealed class ConnectionPoolSimulationTests
     [Theory]
     [InlineData("{ interval: 2s }", 2_000u, 0u)]
     [InlineData("{ timeout: 5s }", null, null)]
-    [InlineData("{ interval: 0s, timeout: 5s }", null, null)]
     public void Generate_Http2KeepAlive_PingsOnlyWithAnInterval(string keepAlive, uint? intervalMs, uint? timeoutMs)
     {
         var rule = $$"""

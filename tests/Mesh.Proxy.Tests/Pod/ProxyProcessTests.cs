@@ -39,7 +39,9 @@ public sealed class ProxyProcessTests
         // sidecar.istio.io/logLevel: warning becomes this variable in the injected container.
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Mesh.Proxy.dll"));
-        foreach (var arg in new[] { "router", "--workload", "gw", "--namespace", "istio-system", "--discovery", $"http://127.0.0.1:{FreePort.Next()}", "--admin-port", "0" })
+        // A metrics port of its own: the default, 15090, may be another test's at the same moment.
+        var metricsPort = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var arg in new[] { "router", "--workload", "gw", "--namespace", "istio-system", "--discovery", $"http://127.0.0.1:{FreePort.Next()}", "--admin-port", "0", "--metrics-port", metricsPort })
         {
             start.ArgumentList.Add(arg);
         }
