@@ -41,6 +41,7 @@ internal static class ConnectionPoolTranslator
             MaxRequests = Count(http?.Http2MaxRequests),
             MaxRetries = Count(http?.MaxRetries),
             MaxRequestsPerConnection = Count(http?.MaxRequestsPerConnection),
+            MaxConcurrentStreams = Count(http?.MaxConcurrentStreams),
             MaxConnectionDurationMs = tcp?.MaxConnectionDuration is { } duration ? RetryPolicyTranslator.ToMilliseconds(duration) : 0,
         };
         if (http?.IdleTimeout is { } idle) pool.IdleTimeoutMs = RetryPolicyTranslator.ToMilliseconds(idle);

@@ -19,7 +19,6 @@ public static class NotEffectiveFields
         new("VirtualService", "spec.tls[*].match[*].sourceLabels", "tls routes match on SNI host, port and gateways only"),
         new("VirtualService", "spec.tls[*].match[*].sourceNamespace", "tls routes match on SNI host, port and gateways only"),
         new("VirtualService", "spec.tls[*].match[*].destinationSubnets", "tls routes match on SNI host, port and gateways only"),
-        new("DestinationRule", "spec.**.connectionPool.http.maxConcurrentStreams", "HTTP/2 stream limits are not implemented"),
         new("DestinationRule", "spec.**.connectionPool.http.http2KeepAlive.connectionIdleInterval", "a PING before reusing a connection idle this long is not implemented: interval and timeout still apply"),
         new("DestinationRule", "spec.trafficPolicy.tunnel", "tunneling (HTTP CONNECT) is not implemented"),
         new("DestinationRule", "spec.subsets[*].trafficPolicy.tunnel", "tunneling (HTTP CONNECT) is not implemented"),

@@ -112,17 +112,41 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentit
         }
     }
 
-    /// <summary>With TLS origination when the cluster has TLS, else plaintext (keep-alive probes set on the socket when asked for).</summary>
+    /// <summary>
+    /// With TLS origination when the cluster has TLS, else plaintext (keep-alive probes set on the socket when asked
+    /// for); HTTP/2 connections capped at maxConcurrentStreams when it is set.
+    /// </summary>
     private ClusterTransport CreateTransport(Cluster cluster, TimeSpan connectTimeout, UpstreamTls? tls, string path)
     {
+        var pool = cluster.ConnectionPool;
         if (tls is not null)
         {
             var connector = CreateConnector(cluster, path);
-            return new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, tls, connector.ConnectAsync, cluster.ConnectionPool) { TlsConnector = connector };
+            return new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, tls, CapStreams(connector.ConnectAsync, pool), pool) { TlsConnector = connector };
         }
 
-        var plaintext = cluster.ConnectionPool?.TcpKeepalive is { } keepalive ? UpstreamSockets.PlaintextConnector(keepalive) : null;
-        return new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, null, plaintext, cluster.ConnectionPool);
+        // Else the handler connects on its own, the same way.
+        var plaintext = pool is { TcpKeepalive: not null } or { MaxConcurrentStreams: > 0 } ? CapStreams(UpstreamSockets.PlaintextConnector(pool.TcpKeepalive), pool) : null;
+        return new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, null, plaintext, pool);
+    }
+
+    /// <summary>
+    /// maxConcurrentStreams on each HTTP/2 connection. The proxy sends HTTP/2 with RequestVersionExact only, so the
+    /// request a connection is opened for says which protocol the connection speaks.
+    /// </summary>
+    private static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> CapStreams(
+        Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> connect, ConnectionPool? pool)
+    {
+        if (pool is not { MaxConcurrentStreams: > 0 and var streams })
+        {
+            return connect;
+        }
+
+        return async (context, cancellationToken) =>
+        {
+            var stream = await connect(context, cancellationToken);
+            return context.InitialRequestMessage.Version.Major >= 2 ? new Http2StreamCapStream(stream, streams) : stream;
+        };
     }
 
     private ClusterTlsConnector CreateConnector(Cluster cluster, string path)

@@ -27,8 +27,8 @@ internal static class UpstreamSockets
         }
     }
 
-    /// <summary>The handler's ConnectCallback for a plaintext cluster with keep-alive probes.</summary>
-    public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> PlaintextConnector(TcpKeepalive keepalive) =>
+    /// <summary>The handler's ConnectCallback for a plaintext cluster, with keep-alive probes when given.</summary>
+    public static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> PlaintextConnector(TcpKeepalive? keepalive) =>
         async (context, cancellationToken) => new NetworkStream(await ConnectAsync(context.DnsEndPoint, keepalive, cancellationToken), ownsSocket: true);
 
     public static void ApplyKeepalive(Socket socket, TcpKeepalive? keepalive)

@@ -70,7 +70,8 @@ internal sealed class ClusterTransport : IDisposable
         && (a?.MaxConnectionDurationMs ?? 0) == (b?.MaxConnectionDurationMs ?? 0)
         && (a?.MaxRequestsPerConnection == 1) == (b?.MaxRequestsPerConnection == 1)
         && Equals(a?.TcpKeepalive, b?.TcpKeepalive)
-        && Equals(a?.Http2Keepalive, b?.Http2Keepalive);
+        && Equals(a?.Http2Keepalive, b?.Http2Keepalive)
+        && (a?.MaxConcurrentStreams ?? 0) == (b?.MaxConcurrentStreams ?? 0);
 
     public void Acquire() => Interlocked.Increment(ref _inFlight);
 

@@ -97,7 +97,6 @@ public sealed class MeshAnalyzerTests
         Assert.Equal(
             [
                 "spec.trafficPolicy.portLevelSettings[0].connectionPool.http.http2KeepAlive.connectionIdleInterval",
-                "spec.trafficPolicy.portLevelSettings[0].connectionPool.http.maxConcurrentStreams",
                 "spec.subsets[0].trafficPolicy.proxyProtocol",
             ],
             OfCode(messages, "MESH0001").Select(m => m.FieldPath));

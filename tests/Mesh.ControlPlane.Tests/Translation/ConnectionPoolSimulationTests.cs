@@ -60,6 +60,7 @@ public sealed class ConnectionPoolSimulationTests
         Assert.Equal((30 * 60_000u, 90_000u, 2 * 3_600_000u), (pool.MaxConnectionDurationMs, pool.IdleTimeoutMs, pool.TcpIdleTimeoutMs));
         Assert.Equal(new TcpKeepalive { Probes = 3, TimeSeconds = 60, IntervalSeconds = 10 }, pool.TcpKeepalive);
         Assert.Equal(new Http2Keepalive { IntervalMs = 15_000, TimeoutMs = 5_000 }, pool.Http2Keepalive);
+        Assert.Equal(50u, pool.MaxConcurrentStreams);
     }
 
     [Theory]

@@ -168,6 +168,35 @@ public sealed class SnapshotCompilerTests
         Assert.Equal([first.Clusters["a"].Transport], ClusterCompiler.FindUnused(first.Clusters, second.Clusters));
     }
 
+    [Theory]
+    [InlineData("maxConcurrentStreams", false)]
+    [InlineData("http2KeepAlive", false)]
+    [InlineData("maxConnections", false)]
+    [InlineData("http2MaxRequests", true)]   // a circuit-breaker threshold: counted per request, not a handler setting
+    public void Compile_ConnectionPoolChanges_NewPoolOnlyWhenAConnectionOptionChanged(string field, bool kept)
+    {
+        var pool = new ConnectionPool { MaxConcurrentStreams = 10, Http2Keepalive = new Http2Keepalive { IntervalMs = 5_000 }, MaxConnections = 10, MaxRequests = 10 };
+        var changed = pool.Clone();
+        switch (field)
+        {
+            case "maxConcurrentStreams": changed.MaxConcurrentStreams = 1; break;
+            case "http2KeepAlive": changed.Http2Keepalive.IntervalMs = 1_000; break;
+            case "maxConnections": changed.MaxConnections = 1; break;
+            default: changed.MaxRequests = 1; break;
+        }
+
+        var first = _compiler.Compile(ProxySnapshot.Empty, Response(TypeUrls.Cluster, "1", WithPool(Cluster("a", UpstreamProtocol.Http2), pool)));
+        var second = _compiler.Compile(first, Response(TypeUrls.Cluster, "2", WithPool(Cluster("a", UpstreamProtocol.Http2), changed)));
+
+        Assert.Equal(kept, ReferenceEquals(first.Clusters["a"].Transport, second.Clusters["a"].Transport));
+    }
+
+    private static Cluster WithPool(Cluster cluster, ConnectionPool pool)
+    {
+        cluster.ConnectionPool = pool;
+        return cluster;
+    }
+
     [Fact]
     public void Compile_TracksVersionAndNonceAndReadiness()
     {

@@ -171,6 +171,52 @@ public sealed class ConnectionPoolTests
         Assert.True(pings > 0, "the proxy closed the connection without a PING");
     }
 
+    [Theory]
+    [InlineData(0u, 1, 3)]
+    [InlineData(1u, 3, 1)]
+    [InlineData(2u, 2, 2)]
+    public async Task MaxConcurrentStreams_RequestsBeyondItTakeAnotherHttp2Connection(uint maxConcurrentStreams, int expectedConnections, int expectedMostOnOne)
+    {
+        // Three requests at once to an HTTP/2 upstream (Kestrel, which allows 100 streams), held until all three have
+        // arrived: how many connections carry them, and how many streams the busiest one had at once. They are sent
+        // together, before the proxy has a connection, so that the cap must hold before the upstream's SETTINGS too.
+        var streams = new ConcurrentDictionary<string, int>();
+        var mostOnOne = 0;
+        var arrived = 0;
+        var allArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await UpstreamServer.StartAsync(async context =>
+        {
+            var onThisConnection = streams.AddOrUpdate(context.Connection.Id, 1, (_, count) => count + 1);
+            InterlockedMax(ref mostOnOne, onThisConnection);
+            if (Interlocked.Increment(ref arrived) == 3)
+            {
+                allArrived.SetResult();
+            }
+
+            await allArrived.Task;
+            await context.Response.WriteAsync("ok");
+        }, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+        var (proxy, client) = await StartAsync(new ConnectionPool { MaxConcurrentStreams = maxConcurrentStreams, MaxRetries = 5 }, upstream.Port, UpstreamProtocol.Http2);
+        await using var ownedProxy = proxy;
+        using var ownedClient = client;
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => client.GetAsync("/")));
+
+        Assert.All(responses, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+        Assert.Equal((expectedConnections, expectedMostOnOne), (streams.Count, mostOnOne));
+    }
+
+    private static void InterlockedMax(ref int location, int value)
+    {
+        for (var current = Volatile.Read(ref location); value > current; current = Volatile.Read(ref location))
+        {
+            if (Interlocked.CompareExchange(ref location, value, current) == current)
+            {
+                return;
+            }
+        }
+    }
+
     /// <summary>The next frame's type, flags and stream; null at the end of the stream (or a reset connection).</summary>
     private static async Task<(byte Type, byte Flags, int StreamId)?> ReadFrameAsync(NetworkStream stream, CancellationToken cancellationToken)
     {

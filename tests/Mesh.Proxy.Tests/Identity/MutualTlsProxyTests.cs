@@ -100,35 +100,18 @@ public sealed class MutualTlsProxyTests : IDisposable
     [InlineData(UpstreamProtocol.Downstream, 3)]   // a detected port: the HTTP/1.1 client's protocol, as in Istio
     public async Task IstioMutual_ClusterProtocol_DecidesHowTheHopBetweenSidecarsIsSpoken(UpstreamProtocol protocol, int connections)
     {
-        var inFlight = 0;
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var pair = await SidecarPair.StartAsync(Source(SidecarPair.BackendId), Source(SidecarPair.FrontendId), app: async context =>
-        {
-            Interlocked.Increment(ref inFlight);
-            await release.Task;
-            await context.Response.WriteAsync("held");
-        });
-        await pair.ConfigureBackendAsync(InboundTlsMode.Strict);
-        await pair.ConfigureFrontendAsync(SidecarPair.IstioMutual(SidecarPair.BackendId), protocol: protocol);
+        Assert.Equal(connections, await InboundConnectionsWithThreeHeldAsync(protocol, pool: null));
+    }
 
-        using var app = new HttpClient(new SocketsHttpHandler { UseProxy = false });
-        var requests = Enumerable.Range(0, 3).Select(_ => app.GetAsync($"http://127.0.0.1:{pair.OutboundPort}/")).ToArray();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (Volatile.Read(ref inFlight) < 3)
-        {
-            Assert.False(deadline.IsCancellationRequested, "timed out waiting for the three requests to reach the app");
-            await Task.Delay(20);
-        }
+    [Theory]
+    [InlineData(0u, 1)]  // as many streams as the server sidecar allows: one connection
+    [InlineData(1u, 3)]  // a connection per request in flight
+    [InlineData(2u, 2)]
+    public async Task IstioMutual_MaxConcurrentStreams_SpreadsTheRequestsOverMoreConnections(uint maxConcurrentStreams, int connections)
+    {
+        var pool = new ConnectionPool { MaxConcurrentStreams = maxConcurrentStreams, MaxRetries = 5 };
 
-        var open = await InboundConnectionsAsync(pair);
-        release.SetResult();
-        foreach (var response in await Task.WhenAll(requests))
-        {
-            Assert.Equal("held", await response.Content.ReadAsStringAsync());
-            response.Dispose();
-        }
-
-        Assert.Equal(connections, open);
+        Assert.Equal(connections, await InboundConnectionsWithThreeHeldAsync(UpstreamProtocol.Http2, pool));
     }
 
     [Theory]
@@ -224,6 +207,43 @@ public sealed class MutualTlsProxyTests : IDisposable
     {
         using var client = Issue(_ca, SidecarPair.FrontendId);
         Assert.Equal(200, (await MutualTlsClient.GetAsync(pair.InboundPort, client)).Status);
+    }
+
+    /// <summary>
+    /// Three requests through frontend to backend's app, held there until all three have arrived: the connections open
+    /// between the sidecars at that moment.
+    /// </summary>
+    private async Task<int> InboundConnectionsWithThreeHeldAsync(UpstreamProtocol protocol, ConnectionPool? pool)
+    {
+        var inFlight = 0;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var pair = await SidecarPair.StartAsync(Source(SidecarPair.BackendId), Source(SidecarPair.FrontendId), app: async context =>
+        {
+            Interlocked.Increment(ref inFlight);
+            await release.Task;
+            await context.Response.WriteAsync("held");
+        });
+        await pair.ConfigureBackendAsync(InboundTlsMode.Strict);
+        await pair.ConfigureFrontendAsync(SidecarPair.IstioMutual(SidecarPair.BackendId), protocol: protocol, pool: pool);
+
+        using var app = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        var requests = Enumerable.Range(0, 3).Select(_ => app.GetAsync($"http://127.0.0.1:{pair.OutboundPort}/")).ToArray();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (Volatile.Read(ref inFlight) < 3)
+        {
+            Assert.False(deadline.IsCancellationRequested, "timed out waiting for the three requests to reach the app");
+            await Task.Delay(20);
+        }
+
+        var open = await InboundConnectionsAsync(pair);
+        release.SetResult();
+        foreach (var response in await Task.WhenAll(requests))
+        {
+            Assert.Equal("held", await response.Content.ReadAsStringAsync());
+            response.Dispose();
+        }
+
+        return open;
     }
 
     /// <summary>The connections open on backend's inbound listener: one per connection frontend's cluster opened to it.</summary>

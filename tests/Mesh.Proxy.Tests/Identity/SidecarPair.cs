@@ -74,11 +74,13 @@ internal sealed class SidecarPair : IAsyncDisposable
     /// <summary>Configures frontend's outbound listener to reach backend's inbound port with <paramref name="tls"/>.</summary>
     /// <param name="protocol">The cluster's protocol; by default what the control plane sends for an HTTP port: HTTP/2
     /// between sidecars (ISTIO_MUTUAL), HTTP/1.1 otherwise.</param>
-    public async Task ConfigureFrontendAsync(UpstreamTls? tls, string version = "1", UpstreamProtocol? protocol = null)
+    /// <param name="pool">The cluster's connectionPool; none by default.</param>
+    public async Task ConfigureFrontendAsync(UpstreamTls? tls, string version = "1", UpstreamProtocol? protocol = null, ConnectionPool? pool = null)
     {
         var cluster = MeshConfig.Cluster("outbound|80||backend",
             protocol ?? (tls?.Mode == UpstreamTlsMode.IstioMutual ? UpstreamProtocol.Http2 : UpstreamProtocol.Http1));
         cluster.Tls = tls;
+        cluster.ConnectionPool = pool;
         var listener = MeshConfig.Listener("virtualOutbound", OutboundPort, "outbound");
         await ApplyAsync(FrontendStream, version, cluster, MeshConfig.Endpoints("outbound|80||backend", InboundPort), listener,
             MeshConfig.Routes("outbound", MeshConfig.Host("backend", ["*"], MeshConfig.ToCluster("outbound|80||backend"))));
