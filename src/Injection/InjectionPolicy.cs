@@ -24,8 +24,7 @@ internal static class InjectionPolicy
             return "it has host networking enabled";
         }
 
-        if (!string.IsNullOrEmpty(@namespace)
-            && (Array.IndexOf(IgnoredNamespaces, @namespace) >= 0 || @namespace == settings.SystemNamespace))
+        if (!string.IsNullOrEmpty(@namespace) && Array.IndexOf(IgnoredNamespaces, @namespace) >= 0)
         {
             return $"namespace {@namespace} is never injected";
         }
@@ -41,6 +40,13 @@ internal static class InjectionPolicy
         if (metadata.Labels?.TryGetValue(InjectKey, out var label) == true)
         {
             choice = label;
+        }
+
+        // The control plane's namespace is injected only where a pod asks for it, as a gateway there does (Istio's
+        // webhooks send it only such pods: the namespace carries no injection label).
+        if (!string.IsNullOrEmpty(@namespace) && @namespace == settings.SystemNamespace && choice != "true")
+        {
+            return $"namespace {@namespace} is injected only for a pod labelled {InjectKey}: \"true\"";
         }
 
         switch (choice)

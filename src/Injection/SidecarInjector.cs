@@ -12,6 +12,7 @@ namespace Mesh.Injection;
 public sealed class SidecarInjector(InjectionSettings settings)
 {
     private const string RevisionAnnotation = "istio.io/rev";
+    private const string TemplatesAnnotation = "inject.istio.io/templates";
     private const string DefaultContainer = "kubectl.kubernetes.io/default-container";
     private const string DefaultLogsContainer = "kubectl.kubernetes.io/default-logs-container";
 
@@ -32,17 +33,35 @@ public sealed class SidecarInjector(InjectionSettings settings)
             return reason;
         }
 
+        var gateway = IsGateway(metadata.Annotations);
         var layers = (proxyConfigs ?? ProxyConfigSet.Empty).For(owner.Namespace, (IReadOnlyDictionary<string, string>?)metadata.Labels?.AsReadOnly() ?? EmptyLabels, warnings);
         var options = PodAnnotations.Read(metadata, Settings, layers, warnings);
         spec.Containers ??= [];
         RefuseNameClashes(spec);
         RefuseUserVolumeClashes(spec, options.UserVolumes);
 
+        // The pod's own istio-proxy container customizes the injected one (Istio's gateway Deployments all have one).
+        var podsProxyIndex = spec.Containers.ToList().FindIndex(container => container.Name == SidecarTemplate.ProxyName);
+        var podsProxy = podsProxyIndex >= 0 ? spec.Containers[podsProxyIndex] : null;
+        if (podsProxy is not null)
+        {
+            spec.Containers.RemoveAt(podsProxyIndex);
+        }
+
         var applications = spec.Containers.ToList();
+        if (gateway)
+        {
+            InjectGateway(metadata, spec, owner, warnings, options, applications, podsProxy, podsProxyIndex);
+            return null;
+        }
         // interceptionMode NONE: nothing is captured, so no capture container.
         V1Container[] capture = options.Captured ? [SidecarTemplate.Capture(options, metadata.Annotations)] : [];
         var proxy = SidecarTemplate.Proxy(options, Settings, owner, applications);
         foreach (var mount in options.UserVolumeMounts) proxy.VolumeMounts.Add(mount);
+        if (podsProxy is not null)
+        {
+            proxy = ProxyContainerOverlay.Apply(proxy, podsProxy, warnings);
+        }
 
         metadata.Labels ??= new Dictionary<string, string>();
         metadata.Annotations ??= new Dictionary<string, string>();
@@ -92,15 +111,80 @@ public sealed class SidecarInjector(InjectionSettings settings)
         return null;
     }
 
+    /// <summary>
+    /// Which of Istio's templates <c>inject.istio.io/templates</c> names: the sidecar (the default) or the gateway. Istio
+    /// also renders a list of templates over each other and custom templates from its config; neither is implemented,
+    /// and a pod that names one is refused, as Istio refuses a template it does not know.
+    /// </summary>
+    private static bool IsGateway(IDictionary<string, string>? annotations)
+    {
+        string? value = null;
+        if (annotations?.TryGetValue(TemplatesAnnotation, out value) != true || value!.Trim() is "" or "sidecar")
+        {
+            return false;
+        }
+
+        if (value.Trim() == GatewayTemplate.Name)
+        {
+            return true;
+        }
+
+        throw new InjectionException($"annotation {TemplatesAnnotation}: \"{value}\" is not a template this mesh injects: it has \"sidecar\" (the default) and \"gateway\", one at a time");
+    }
+
+    /// <summary>
+    /// Istio's gateway template: the proxy in router mode in the pod's own istio-proxy container (or added when there is
+    /// none), its volumes, the canonical-service labels and <c>istio.io/rev</c>; no capture, no probe rewrite, no
+    /// metrics merge and no <c>security.istio.io/tlsMode</c> label.
+    /// </summary>
+    private void InjectGateway(V1ObjectMeta metadata, V1PodSpec spec, WorkloadOwner owner, ICollection<string> warnings, PodAnnotations options,
+        List<V1Container> applications, V1Container? podsProxy, int podsProxyIndex)
+    {
+        GatewayTemplate.WarnSidecarOnly(metadata.Annotations, warnings);
+        var proxy = GatewayTemplate.Proxy(options, Settings, owner, applications);
+        foreach (var mount in options.UserVolumeMounts) proxy.VolumeMounts.Add(mount);
+        if (podsProxy is not null)
+        {
+            proxy = ProxyContainerOverlay.Apply(proxy, podsProxy, warnings);
+            spec.Containers.Insert(podsProxyIndex, proxy);
+        }
+        else
+        {
+            spec.Containers.Add(proxy);
+        }
+
+        metadata.Labels ??= new Dictionary<string, string>();
+        metadata.Annotations ??= new Dictionary<string, string>();
+        ApplyCanonicalLabels(metadata.Labels, owner);
+        metadata.Labels.TryAdd(RevisionAnnotation, Settings.Revision);
+        if (applications.Count == 1)
+        {
+            metadata.Annotations.TryAdd(DefaultLogsContainer, applications[0].Name);
+            metadata.Annotations.TryAdd(DefaultContainer, applications[0].Name);
+        }
+
+        spec.Volumes = [.. spec.Volumes ?? [], .. SidecarTemplate.Volumes(), .. options.UserVolumes];
+        metadata.Annotations[RevisionAnnotation] = Settings.Revision;
+        metadata.Annotations[InjectionPolicy.StatusAnnotation] = Status(native: false, captured: false);
+    }
+
     private static void RefuseNameClashes(V1PodSpec spec)
     {
-        // Istio merges a user's own istio-proxy container into the injected one; that customisation is not implemented,
-        // and two containers or volumes of one name would be refused by the API server anyway, less clearly.
-        foreach (var container in spec.Containers.Concat(spec.InitContainers ?? []))
+        // Two containers or volumes of one name would be refused by the API server anyway, less clearly. (A container
+        // named istio-proxy is the pod's customization of the proxy, merged into it.)
+        foreach (var container in spec.InitContainers ?? [])
         {
             if (container.Name is SidecarTemplate.ProxyName or SidecarTemplate.CaptureName)
             {
-                throw new InjectionException($"the pod already has a container named {container.Name}; customizing the injected sidecar with a container of that name is not implemented");
+                throw new InjectionException($"the pod already has an init container named {container.Name}; customizing the injected sidecar with an init container is not implemented");
+            }
+        }
+
+        foreach (var container in spec.Containers)
+        {
+            if (container.Name is SidecarTemplate.CaptureName)
+            {
+                throw new InjectionException($"the pod already has a container named {container.Name}, the injected capture container's name");
             }
         }
 
@@ -129,6 +213,11 @@ public sealed class SidecarInjector(InjectionSettings settings)
     private static void ApplyLabels(IDictionary<string, string> labels, WorkloadOwner owner)
     {
         labels.TryAdd("security.istio.io/tlsMode", "istio");
+        ApplyCanonicalLabels(labels, owner);
+    }
+
+    private static void ApplyCanonicalLabels(IDictionary<string, string> labels, WorkloadOwner owner)
+    {
         labels.TryAdd("service.istio.io/canonical-name", First(labels, "app.kubernetes.io/name", "app") ?? owner.Name);
         labels.TryAdd("service.istio.io/canonical-revision", First(labels, "app.kubernetes.io/version", "version") ?? "latest");
 

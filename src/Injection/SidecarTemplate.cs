@@ -120,14 +120,7 @@ internal static class SidecarTemplate
                 RunAsNonRoot = true,
                 RunAsUser = ProxyPorts.ProxyUid,
             },
-            VolumeMounts =
-            [
-                new V1VolumeMount { MountPath = RootCertDirectory, Name = "istiod-ca-cert" },
-                new V1VolumeMount { MountPath = "/var/lib/istio/data", Name = "istio-data" },
-                new V1VolumeMount { MountPath = "/etc/istio/proxy", Name = "istio-envoy" },
-                new V1VolumeMount { MountPath = TokenDirectory, Name = "istio-token" },
-                new V1VolumeMount { MountPath = "/etc/istio/pod", Name = "istio-podinfo" },
-            ],
+            VolumeMounts = VolumeMounts(),
         };
         if (options.Native)
         {
@@ -148,6 +141,43 @@ internal static class SidecarTemplate
         return proxy;
     }
 
+    /// <summary>Where the proxy finds the volumes of <see cref="Volumes"/>.</summary>
+    public static List<V1VolumeMount> VolumeMounts() =>
+    [
+        new V1VolumeMount { MountPath = RootCertDirectory, Name = "istiod-ca-cert" },
+        new V1VolumeMount { MountPath = "/var/lib/istio/data", Name = "istio-data" },
+        new V1VolumeMount { MountPath = "/etc/istio/proxy", Name = "istio-envoy" },
+        new V1VolumeMount { MountPath = TokenDirectory, Name = "istio-token" },
+        new V1VolumeMount { MountPath = "/etc/istio/pod", Name = "istio-podinfo" },
+    ];
+
+    /// <summary>How the proxy reaches the control plane and proves its identity: the same for every template.</summary>
+    public static List<string> DiscoveryArguments(string mode, InjectionSettings settings) =>
+    [
+        mode,
+        "--workload", "$(POD_NAME)",
+        "--namespace", "$(POD_NAMESPACE)",
+        "--service-account", "$(SERVICE_ACCOUNT)",
+        "--discovery", "https://" + settings.DiscoveryAddress,
+        "--ca-root-file", RootCertDirectory + "/root-cert.pem",
+        "--ca-token-file", TokenDirectory + "/istio-token",
+    ];
+
+    /// <summary>The admin, status, readiness and metrics ports, telemetry and draining: the same for every template.</summary>
+    public static void AddServingArguments(List<string> arguments, InjectionSettings settings, PodAnnotations options)
+    {
+        arguments.AddRange(["--admin-port", Number(ProxyPorts.Admin), "--bind", "$(INSTANCE_IP)"]);
+        if (options.StatusPort != 0) arguments.AddRange(["--status-port", Number(options.StatusPort)]);
+        arguments.AddRange(["--readiness-port", Number(ProxyPorts.Readiness), "--metrics-port", Number(ProxyPorts.Metrics)]);
+        if (settings.AccessLog is { } accessLog) arguments.AddRange(["--access-log", accessLog]);
+        if ((options.TraceSampling ?? settings.TraceSampling) is { } sampling) arguments.AddRange(["--trace-sampling", sampling.ToString(CultureInfo.InvariantCulture)]);
+        if (settings.OtlpEndpoint is { } otlp) arguments.AddRange(["--otlp-endpoint", otlp]);
+        if (options.TerminationDrainDuration is { } drain)
+        {
+            arguments.AddRange(["--termination-drain-duration", drain.TotalSeconds.ToString(CultureInfo.InvariantCulture)]);
+        }
+    }
+
     private static List<string> Arguments(InjectionSettings settings, IList<V1Container> applications, PodAnnotations options)
     {
         // The proxy forwards inbound traffic to the application's first declared port (80 when it declares none).
@@ -157,31 +187,9 @@ internal static class SidecarTemplate
             appPort = ports[0].ContainerPort;
         }
 
-        List<string> arguments =
-        [
-            "sidecar",
-            "--workload", "$(POD_NAME)",
-            "--namespace", "$(POD_NAMESPACE)",
-            "--service-account", "$(SERVICE_ACCOUNT)",
-            "--discovery", "https://" + settings.DiscoveryAddress,
-            "--ca-root-file", RootCertDirectory + "/root-cert.pem",
-            "--ca-token-file", TokenDirectory + "/istio-token",
-            "--app", "127.0.0.1:" + Number(appPort),
-            "--outbound-port", Number(ProxyPorts.Outbound),
-            "--admin-port", Number(ProxyPorts.Admin),
-            "--bind", "$(INSTANCE_IP)",
-            "--readiness-port", Number(ProxyPorts.Readiness),
-            "--metrics-port", Number(ProxyPorts.Metrics),
-        ];
-        if (options.StatusPort != 0) arguments.InsertRange(arguments.IndexOf("--readiness-port"), ["--status-port", Number(options.StatusPort)]);
-        if (settings.AccessLog is { } accessLog) arguments.AddRange(["--access-log", accessLog]);
-        if ((options.TraceSampling ?? settings.TraceSampling) is { } sampling) arguments.AddRange(["--trace-sampling", sampling.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        if (settings.OtlpEndpoint is { } otlp) arguments.AddRange(["--otlp-endpoint", otlp]);
-        if (options.TerminationDrainDuration is { } drain)
-        {
-            arguments.AddRange(["--termination-drain-duration", drain.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        }
-
+        var arguments = DiscoveryArguments("sidecar", settings);
+        arguments.AddRange(["--app", "127.0.0.1:" + Number(appPort), "--outbound-port", Number(ProxyPorts.Outbound)]);
+        AddServingArguments(arguments, settings, options);
         if (options.Captured)
         {
             // Where istio-init's -z redirects every inbound connection: the proxy then serves each captured port itself.
@@ -206,7 +214,7 @@ internal static class SidecarTemplate
     };
 
     /// <summary>Istio's environment with Istio's names and downward-API sources (the ones this proxy reads).</summary>
-    private static List<V1EnvVar> Environment(InjectionSettings settings, WorkloadOwner owner, IList<V1Container> applications, PodAnnotations options)
+    public static List<V1EnvVar> Environment(InjectionSettings settings, WorkloadOwner owner, IList<V1Container> applications, PodAnnotations options)
     {
         var env = new List<V1EnvVar>
         {
@@ -294,5 +302,5 @@ internal static class SidecarTemplate
         return text.Append("\n]").ToString();
     }
 
-    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+    public static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
