@@ -16,7 +16,8 @@ namespace Mesh.EndToEnd.Tests.Cluster;
 /// <c>meshctl install</c>, <c>check</c> and <c>uninstall</c> against the test API server, with the installed control
 /// plane and ingress gateway run by the test kubelet as containers of the image, reaching the server over the test's
 /// Docker network: the rollout completes, every check passes, a plain app behind a Kubernetes Ingress (class istio) answers
-/// through the gateway, a pod of a labelled namespace comes back injected through the real webhook, and uninstall
+/// through the gateway, a pod of a labelled namespace comes back injected through the real webhook, a gateway deployed as
+/// Istio's gateway chart deploys one is injected with the gateway template and routes, and uninstall
 /// leaves nothing of the mesh running, after which check fails saying so.
 /// </summary>
 [Trait("Category", "Containers")]
@@ -90,6 +91,32 @@ public sealed class InstallTests(ITestOutputHelper output)
         var capture = injected.Spec.InitContainers?.SingleOrDefault(c => c.Name == "istio-init");
         Assert.True(capture is not null && capture.Command.SequenceEqual(["mesh-proxy"]) && capture.Args[0] == "iptables"
             && capture.Args.Contains("15001") && capture.Args.Contains("15006"), "no capture init container: " + KubernetesJson.Serialize(injected.Spec.InitContainers));
+
+        // A gateway as Istio's gateway chart deploys it (image auto, the gateway template, a namespace without injection
+        // labels): the webhook's object selector sends its pod to the injector, whose gateway template makes its
+        // istio-proxy container a router, and the Gateway selecting it routes through it to the web app.
+        await kubectl.SucceedWithInputAsync(ChartGatewayYaml, "apply", "-f", "-");
+        KubeletPod? chartGateway = null;
+        await cluster.WaitAsync(() => Task.FromResult((chartGateway = PodOf(cluster, "istio-ingress", "chart-gateway")) is not null), Timeout,
+            () => "the kubelet to run the chart-style gateway");
+        var chartProxy = (await client.CoreV1.ListNamespacedPodAsync("istio-ingress", labelSelector: "app=chart-gateway")).Items.Single().Spec.Containers.Single();
+        Assert.True(chartProxy.Image == image && chartProxy.Args[0] == "router", "not injected with the gateway template: " + KubernetesJson.Serialize(chartProxy));
+        await cluster.WaitAsync(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{chartGateway!.Ip}:8080/hello");
+            request.Headers.Host = "chart.example";
+            try
+            {
+                using var response = await http.SendAsync(request);
+                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+                return response.StatusCode == HttpStatusCode.OK && JsonDocument.Parse(last[4..]).RootElement.GetProperty("service").GetString() == "web";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+            {
+                last = e.Message;
+                return false;
+            }
+        }, Timeout, () => $"the chart-style gateway at {chartGateway!.Ip}:8080 to route Host chart.example to the web app (last: {last})");
 
         // uninstall: the kubelet stops the mesh's containers; nothing of the mesh is left but the CRDs.
         var (uninstalled, uninstallLines) = await MeshctlAsync(writer => UninstallCommand.RunAsync(false, Timeout, ManifestFiles.Embedded, config, writer, CancellationToken.None));
@@ -205,6 +232,89 @@ public sealed class InstallTests(ITestOutputHelper output)
                 args: [--service, injected, --version, v1, --listen, 0.0.0.0, --port, "8080"]
                 ports:
                 - containerPort: 8080
+        """;
+
+    /// <summary>
+    /// A gateway Deployment as Istio's gateway Helm chart writes one (its pod template with the chart's defaults, the
+    /// Gateway on 8080 so that uid 1337 may bind it), its Gateway, and a VirtualService from chart.example to web.
+    /// </summary>
+    private const string ChartGatewayYaml = """
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: istio-ingress
+        ---
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata:
+          name: chart-gateway
+          namespace: istio-ingress
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: chart-gateway
+          namespace: istio-ingress
+        spec:
+          replicas: 1
+          selector:
+            matchLabels:
+              app: chart-gateway
+              istio: chart-gateway
+          template:
+            metadata:
+              annotations:
+                inject.istio.io/templates: gateway
+              labels:
+                app: chart-gateway
+                istio: chart-gateway
+                sidecar.istio.io/inject: "true"
+            spec:
+              serviceAccountName: chart-gateway
+              containers:
+              - name: istio-proxy
+                image: auto
+                securityContext:
+                  allowPrivilegeEscalation: false
+                  capabilities:
+                    drop: [ALL]
+                  readOnlyRootFilesystem: true
+                  runAsGroup: 1337
+                  runAsNonRoot: true
+                  runAsUser: 1337
+                ports:
+                - containerPort: 8080
+                  name: http2
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata:
+          name: chart-gateway
+          namespace: istio-ingress
+        spec:
+          selector:
+            istio: chart-gateway
+          servers:
+          - port:
+              number: 8080
+              name: http
+              protocol: HTTP
+            hosts: ["chart.example"]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata:
+          name: web-via-chart-gateway
+          namespace: demo
+        spec:
+          hosts: ["chart.example"]
+          gateways: ["istio-ingress/chart-gateway"]
+          http:
+          - route:
+            - destination:
+                host: web.demo.svc.cluster.local
+                port:
+                  number: 8080
         """;
 
     /// <summary>A Kubernetes Ingress of class istio: host web.example, every path, to web (served on the gateway's 80, its pod's 8080).</summary>
