@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
+using System.Net.WebSockets;
 using System.Text;
 using k8s;
 
@@ -21,17 +21,14 @@ internal sealed class PortForwarder(IKubernetes client, string ns, string pod, i
     public async Task<Stream> ConnectAsync(CancellationToken cancellationToken)
     {
         var socket = await client.WebSocketNamespacedPodPortForwardAsync(pod, ns, [port], SubProtocol, cancellationToken: cancellationToken);
-        var demuxer = new StreamDemuxer(socket, StreamType.PortForward, ownsSocket: true);
-        demuxer.Start();
-        // Channel 0 carries the data and channel 1 the API server's errors; each starts with the port number, which
-        // the demuxer strips for StreamType.PortForward.
-        return new ForwardedStream(demuxer, demuxer.GetStream((byte?)0, (byte?)0), demuxer.GetStream((byte?)1, null), Target);
+        return new ForwardedStream(socket);
     }
 
     /// <summary>An HTTP client whose connections are forwards to the pod (the URL's host is ignored).</summary>
     public HttpClient CreateHttpClient(TimeSpan timeout) => new(new SocketsHttpHandler
     {
         UseProxy = false,
+        ConnectTimeout = timeout,
         ConnectCallback = async (_, cancellationToken) => await ConnectAsync(cancellationToken),
     })
     {
@@ -78,7 +75,7 @@ internal sealed class PortForwarder(IKubernetes client, string ns, string pod, i
                 var downstream = remote.CopyToAsync(local, cancellationToken);
                 await Task.WhenAny(upstream, downstream);
             }
-            catch (Exception e) when (e is IOException or System.Net.WebSockets.WebSocketException or k8s.Autorest.HttpOperationException or OperationCanceledException)
+            catch (Exception e) when (e is IOException or WebSocketException or HttpRequestException or k8s.Autorest.HttpOperationException or OperationCanceledException)
             {
                 if (!cancellationToken.IsCancellationRequested)
                 {
@@ -89,26 +86,25 @@ internal sealed class PortForwarder(IKubernetes client, string ns, string pod, i
     }
 
     /// <summary>
-    /// The data channel, with the error channel watched: a message there (connection refused in the pod) ends the
-    /// stream with that message. KubernetesClient's channel streams are synchronous, and Stream's default async
-    /// methods would queue a write behind a pending read (HttpClient keeps one pending on an idle connection), so
-    /// reads run on the thread pool and writes go to the demuxer directly.
+    /// The forward's WebSocket as a stream, read with async receives: every message starts with its channel byte,
+    /// channel 0 carries the data and channel 1 the API server's error, and each channel's first 2 bytes are the port.
+    /// An error message fails the read with it; the socket's close ends the stream; disposing aborts a pending read.
+    /// Not KubernetesClient's StreamDemuxer: its reads block a pool thread on a ByteBuffer that has no cancellation,
+    /// and a buffer made after its receive loop ended is never ended, so a forward the server refuses and closes at
+    /// once could leave a read (and the request above it) waiting forever.
     /// </summary>
-    private sealed class ForwardedStream : Stream
+    private sealed class ForwardedStream(WebSocket socket) : Stream
     {
         private const byte DataChannel = 0;
-        private readonly StreamDemuxer _demuxer;
-        private readonly Stream _data;
-        private readonly Task<string> _error;
-        private readonly string _target;
-
-        public ForwardedStream(StreamDemuxer demuxer, Stream data, Stream errors, string target)
-        {
-            _demuxer = demuxer;
-            _data = data;
-            _target = target;
-            _error = Task.Run(() => ReadError(errors));
-        }
+        private const byte ErrorChannel = 1;
+        private const int PortBytes = 2;
+        private readonly byte[] _receive = new byte[64 * 1024];
+        private readonly int[] _portBytesLeft = [PortBytes, PortBytes];
+        private readonly MemoryStream _error = new();
+        private Memory<byte> _data;
+        private byte? _channel;
+        private string? _failure;
+        private bool _closed;
 
         public override bool CanRead => true;
         public override bool CanSeek => false;
@@ -118,31 +114,24 @@ internal sealed class PortForwarder(IKubernetes client, string ns, string pod, i
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            if (buffer.IsEmpty)
+            while (_data.IsEmpty)
             {
-                return 0;
+                if (_failure is not null)
+                {
+                    throw new IOException(_failure);
+                }
+
+                if (_closed)
+                {
+                    return 0;
+                }
+
+                await ReceiveAsync(cancellationToken);
             }
 
-            var direct = MemoryMarshal.TryGetArray((ReadOnlyMemory<byte>)buffer, out var segment);
-            var chunk = direct ? segment : new ArraySegment<byte>(new byte[Math.Min(buffer.Length, 64 * 1024)]);
-            var read = Task.Run(() => _data.Read(chunk.Array!, chunk.Offset, chunk.Count), CancellationToken.None);
-            if (await Task.WhenAny(read, _error).WaitAsync(cancellationToken) == _error && _error.Result.Length > 0)
-            {
-                throw new IOException($"port-forward to {_target}: {_error.Result}");
-            }
-
-            var count = await read.WaitAsync(cancellationToken);
-            // The end of the data channel comes with the socket's end: the error channel has ended too, with its message if any.
-            if (count == 0 && await _error.WaitAsync(cancellationToken) is { Length: > 0 } error)
-            {
-                throw new IOException($"port-forward to {_target}: {error}");
-            }
-
-            if (!direct)
-            {
-                chunk.AsMemory(0, count).CopyTo(buffer);
-            }
-
+            var count = Math.Min(buffer.Length, _data.Length);
+            _data[..count].CopyTo(buffer);
+            _data = _data[count..];
             return count;
         }
 
@@ -153,10 +142,21 @@ internal sealed class PortForwarder(IKubernetes client, string ns, string pod, i
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            if (!buffer.IsEmpty)
+            if (buffer.IsEmpty)
             {
-                var array = buffer.ToArray();
-                await _demuxer.Write(DataChannel, array, 0, array.Length, cancellationToken);
+                return;
+            }
+
+            var message = new byte[buffer.Length + 1];
+            message[0] = DataChannel;
+            buffer.CopyTo(message.AsMemory(1));
+            try
+            {
+                await socket.SendAsync(message, WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+            }
+            catch (WebSocketException e)
+            {
+                throw new IOException(e.Message, e);
             }
         }
 
@@ -179,23 +179,62 @@ internal sealed class PortForwarder(IKubernetes client, string ns, string pod, i
         {
             if (disposing)
             {
-                _demuxer.Dispose();
+                socket.Dispose();
             }
 
             base.Dispose(disposing);
         }
 
-        private static string ReadError(Stream errors)
+        /// <summary>Receives one WebSocket frame: data to <see cref="_data"/>, the error's text to <see cref="_failure"/> once its message is whole, or the close.</summary>
+        private async Task ReceiveAsync(CancellationToken cancellationToken)
         {
-            // The API server sends one message and closes: the first chunk is the message.
-            var buffer = new byte[4096];
+            ValueWebSocketReceiveResult result;
             try
             {
-                return Encoding.UTF8.GetString(buffer, 0, errors.Read(buffer, 0, buffer.Length));
+                result = await socket.ReceiveAsync(_receive.AsMemory(), cancellationToken);
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.WebSockets.WebSocketException)
+            catch (WebSocketException e)
             {
-                return "";
+                throw new IOException(e.Message, e);
+            }
+
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                _closed = true;
+                return;
+            }
+
+            var payload = _receive.AsMemory(0, result.Count);
+            if (_channel is null && !payload.IsEmpty)
+            {
+                _channel = payload.Span[0];
+                payload = payload[1..];
+            }
+
+            var channel = _channel;
+            if (result.EndOfMessage)
+            {
+                _channel = null;
+            }
+
+            if (channel is not (DataChannel or ErrorChannel))
+            {
+                return;
+            }
+
+            var port = Math.Min(_portBytesLeft[channel.Value], payload.Length);
+            _portBytesLeft[channel.Value] -= port;
+            payload = payload[port..];
+            if (channel == DataChannel)
+            {
+                _data = payload;
+                return;
+            }
+
+            _error.Write(payload.Span);
+            if (result.EndOfMessage && _error.Length > 0)
+            {
+                _failure = Encoding.UTF8.GetString(_error.GetBuffer(), 0, (int)_error.Length);
             }
         }
     }

@@ -88,6 +88,38 @@ public sealed class PortForwardCommandTests
         Assert.True(errors.ToString().Contains("connection refused", StringComparison.Ordinal), errors.ToString());
     }
 
+    /// <summary>
+    /// A refused forward's port prefixes, error and close arrive together, often before the client reads any of them
+    /// (KubernetesClient's demuxer, reading them in the background, dropped the error or never ended its buffers about
+    /// once in a hundred forwards). Every attempt must say why, and none may wait past its timeout.
+    /// </summary>
+    [Fact]
+    public async Task ProxyConfig_PodPortRefusedOnManyForwards_EachSaysSoWithinItsTimeout()
+    {
+        await using var server = await TestApiServer.StartAsync(new TestApiServerOptions { PodPortTargets = (_, _, _) => null, MaxPortForwards = 1024 });
+        using var client = new k8s.Kubernetes(server.ClientConfiguration());
+        await PodHttpServer.CreateRunningPodAsync(client, "default", "web-1", new() { ["app"] = "web" });
+        using var api = new KubeApi(server.ClientConfiguration());
+        var attempts = new List<(int Exit, string Errors)>();
+
+        for (var wave = 0; wave < 16; wave++)
+        {
+            attempts.AddRange(await Task.WhenAll(Enumerable.Range(0, 32).Select(async _ =>
+            {
+                using var http = new PortForwarder(api, "default", "web-1", ProxyConfigCommand.AdminPort).CreateHttpClient(TimeSpan.FromSeconds(10));
+                var errors = new StringWriter();
+                var exit = await ProxyConfigCommand.RunAsync(http, "cluster", json: false, new StringWriter(), errors, CancellationToken.None);
+                return (exit, errors.ToString());
+            })).WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        Assert.All(attempts, attempt =>
+        {
+            Assert.Equal(1, attempt.Exit);
+            Assert.True(attempt.Errors.Contains("connection refused", StringComparison.Ordinal), attempt.Errors);
+        });
+    }
+
     /// <summary>Each add-on as deploy/addons declares it: its Service, the Service's port and target port, its pod's label and port.</summary>
     [Theory]
     [InlineData("kiali", "kiali", 20001, "20001", 20001, "/kiali")]
