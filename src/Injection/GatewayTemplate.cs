@@ -34,14 +34,7 @@ internal static class GatewayTemplate
             Args = arguments,
             Env = SidecarTemplate.Environment(settings, owner, applications, options),
             Ports = [new V1ContainerPort { ContainerPort = ProxyPorts.Metrics, Name = "http-envoy-prom", Protocol = "TCP" }],
-            ReadinessProbe = new V1Probe
-            {
-                HttpGet = new V1HTTPGetAction { Path = "/healthz/ready", Port = ProxyPorts.Readiness },
-                InitialDelaySeconds = options.ReadinessInitialDelaySeconds,
-                FailureThreshold = options.ReadinessFailureThreshold ?? 4,
-                PeriodSeconds = options.ReadinessPeriodSeconds ?? 15,
-                TimeoutSeconds = 3,
-            },
+            ReadinessProbe = SidecarTemplate.ReadinessProbe(options),
             VolumeMounts = SidecarTemplate.VolumeMounts(),
         };
     }

@@ -54,6 +54,7 @@ public sealed class SidecarInjector(InjectionSettings settings)
             InjectGateway(metadata, spec, owner, warnings, options, applications, podsProxy, podsProxyIndex);
             return null;
         }
+
         // interceptionMode NONE: nothing is captured, so no capture container.
         V1Container[] capture = options.Captured ? [SidecarTemplate.Capture(options, metadata.Annotations)] : [];
         var proxy = SidecarTemplate.Proxy(options, Settings, owner, applications);

@@ -92,15 +92,7 @@ internal static class SidecarTemplate
             Args = Arguments(settings, applications, options),
             Env = Environment(settings, owner, applications, options),
             Ports = [new V1ContainerPort { ContainerPort = ProxyPorts.Metrics, Name = "http-envoy-prom", Protocol = "TCP" }],
-            // Istio's template: its timing from the pod's readiness.status.sidecar.istio.io/* annotations, else its defaults.
-            ReadinessProbe = new V1Probe
-            {
-                HttpGet = new V1HTTPGetAction { Path = "/healthz/ready", Port = ProxyPorts.Readiness },
-                InitialDelaySeconds = options.ReadinessInitialDelaySeconds,
-                FailureThreshold = options.ReadinessFailureThreshold ?? 4,
-                PeriodSeconds = options.ReadinessPeriodSeconds ?? 15,
-                TimeoutSeconds = 3,
-            },
+            ReadinessProbe = ReadinessProbe(options),
             // Up to 10 minutes to become ready; a native sidecar's startup probe also holds back the app containers.
             StartupProbe = new V1Probe
             {
@@ -140,6 +132,16 @@ internal static class SidecarTemplate
 
         return proxy;
     }
+
+    /// <summary>Istio's templates' readiness probe: its timing from the pod's readiness.status.sidecar.istio.io/* annotations, else their defaults.</summary>
+    public static V1Probe ReadinessProbe(PodAnnotations options) => new()
+    {
+        HttpGet = new V1HTTPGetAction { Path = "/healthz/ready", Port = ProxyPorts.Readiness },
+        InitialDelaySeconds = options.ReadinessInitialDelaySeconds,
+        FailureThreshold = options.ReadinessFailureThreshold ?? 4,
+        PeriodSeconds = options.ReadinessPeriodSeconds ?? 15,
+        TimeoutSeconds = 3,
+    };
 
     /// <summary>Where the proxy finds the volumes of <see cref="Volumes"/>.</summary>
     public static List<V1VolumeMount> VolumeMounts() =>

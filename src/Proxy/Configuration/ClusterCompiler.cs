@@ -125,7 +125,7 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentit
             return new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, tls, CapStreams(connector.ConnectAsync, pool), pool) { TlsConnector = connector };
         }
 
-        // Else the handler connects on its own, the same way.
+        // Null when neither is set: the handler then connects on its own, the same way.
         var plaintext = pool is { TcpKeepalive: not null } or { MaxConcurrentStreams: > 0 } ? CapStreams(UpstreamSockets.PlaintextConnector(pool.TcpKeepalive), pool) : null;
         return new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, null, plaintext, pool);
     }

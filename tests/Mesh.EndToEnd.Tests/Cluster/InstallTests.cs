@@ -61,24 +61,7 @@ public sealed class InstallTests(ITestOutputHelper output)
         await kubectl.SucceedWithInputAsync(DemoYaml(image) + "\n---\n" + IngressYaml, "apply", "-f", "-");
 
         var gateway = PodOf(cluster, "istio-system", "istio-ingressgateway") ?? throw new InvalidOperationException("no gateway pod");
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var last = "";
-        await cluster.WaitAsync(async () =>
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{gateway.Ip}:8080/hello");
-            request.Headers.Host = "web.example";
-            try
-            {
-                using var response = await http.SendAsync(request);
-                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
-                return response.StatusCode == HttpStatusCode.OK && JsonDocument.Parse(last[4..]).RootElement.GetProperty("service").GetString() == "web";
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
-            {
-                last = e.Message;
-                return false;
-            }
-        }, Timeout, () => $"the gateway at {gateway.Ip}:8080 to route Host web.example to the web app (last: {last})");
+        await WaitForWebThroughAsync(cluster, gateway, "web.example");
 
         // Injection through the real webhook: a labelled namespace's new pod comes back with the proxy and the capture init container.
         await kubectl.SucceedAsync("label", "namespace", "demo", "istio-injection=enabled");
@@ -101,22 +84,7 @@ public sealed class InstallTests(ITestOutputHelper output)
             () => "the kubelet to run the chart-style gateway");
         var chartProxy = (await client.CoreV1.ListNamespacedPodAsync("istio-ingress", labelSelector: "app=chart-gateway")).Items.Single().Spec.Containers.Single();
         Assert.True(chartProxy.Image == image && chartProxy.Args[0] == "router", "not injected with the gateway template: " + KubernetesJson.Serialize(chartProxy));
-        await cluster.WaitAsync(async () =>
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{chartGateway!.Ip}:8080/hello");
-            request.Headers.Host = "chart.example";
-            try
-            {
-                using var response = await http.SendAsync(request);
-                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
-                return response.StatusCode == HttpStatusCode.OK && JsonDocument.Parse(last[4..]).RootElement.GetProperty("service").GetString() == "web";
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
-            {
-                last = e.Message;
-                return false;
-            }
-        }, Timeout, () => $"the chart-style gateway at {chartGateway!.Ip}:8080 to route Host chart.example to the web app (last: {last})");
+        await WaitForWebThroughAsync(cluster, chartGateway!, "chart.example");
 
         // uninstall: the kubelet stops the mesh's containers; nothing of the mesh is left but the CRDs.
         var (uninstalled, uninstallLines) = await MeshctlAsync(writer => UninstallCommand.RunAsync(false, Timeout, ManifestFiles.Embedded, config, writer, CancellationToken.None));
@@ -136,6 +104,29 @@ public sealed class InstallTests(ITestOutputHelper output)
         var (afterwards, afterLines) = await MeshctlAsync(writer => CheckCommand.RunAsync(false, ManifestFiles.Embedded, config, writer, CancellationToken.None));
         Assert.True(afterwards != 0, string.Join('\n', afterLines));
         Assert.Contains(afterLines, l => l.StartsWith('✘') && l.Contains("istiod", StringComparison.Ordinal));
+    }
+
+    /// <summary>Until the gateway pod's 8080 routes a request for <paramref name="host"/> to the web app.</summary>
+    private static async Task WaitForWebThroughAsync(ContainerCluster cluster, KubeletPod gateway, string host)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var last = "";
+        await cluster.WaitAsync(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{gateway.Ip}:8080/hello");
+            request.Headers.Host = host;
+            try
+            {
+                using var response = await http.SendAsync(request);
+                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+                return response.StatusCode == HttpStatusCode.OK && JsonDocument.Parse(last[4..]).RootElement.GetProperty("service").GetString() == "web";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+            {
+                last = e.Message;
+                return false;
+            }
+        }, Timeout, () => $"the gateway at {gateway.Ip}:8080 to route Host {host} to the web app (last: {last})");
     }
 
     private static KubeletPod? PodOf(ContainerCluster cluster, string ns, string app) =>
