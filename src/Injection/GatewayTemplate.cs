@@ -5,8 +5,8 @@ namespace Mesh.Injection;
 /// <summary>
 /// Istio's <c>gateway</c> injection template (<c>inject.istio.io/templates: gateway</c>, as Istio's gateway Helm chart
 /// and its gateway Deployments write it): the proxy in router mode as the pod's own container, with the sidecar's
-/// environment, identity and volumes, and none of the sidecar's traffic capture, probe rewrite or metrics merge. As in
-/// Istio's template, it sets no resources and no security context: the gateway's Deployment does.
+/// environment, identity and volumes, and none of the sidecar's traffic capture or probe rewrite. As in Istio's
+/// template, it sets no resources and only the proxy's user and group: the gateway's Deployment sets the rest.
 /// </summary>
 internal static class GatewayTemplate
 {
@@ -15,7 +15,7 @@ internal static class GatewayTemplate
     /// <summary>What only the sidecar template reads: on a gateway they would have no effect, so they are warned of.</summary>
     private static readonly string[] SidecarOnlyAnnotations =
     [
-        PodAnnotations.InterceptionMode, PodAnnotations.RewriteAppHttpProbers, PodAnnotations.MergeMetrics, PodAnnotations.NativeSidecar,
+        PodAnnotations.InterceptionMode, PodAnnotations.RewriteAppHttpProbers, PodAnnotations.NativeSidecar,
         PodAnnotations.ProxyCpu, PodAnnotations.ProxyMemory, PodAnnotations.ProxyCpuLimit, PodAnnotations.ProxyMemoryLimit,
         PodAnnotations.IncludeOutboundIpRanges, PodAnnotations.ExcludeOutboundIpRanges, PodAnnotations.IncludeInboundPorts,
         PodAnnotations.ExcludeInboundPorts, PodAnnotations.IncludeOutboundPorts, PodAnnotations.ExcludeOutboundPorts,
@@ -35,6 +35,7 @@ internal static class GatewayTemplate
             Env = SidecarTemplate.Environment(settings, owner, applications, options),
             Ports = [new V1ContainerPort { ContainerPort = ProxyPorts.Metrics, Name = "http-envoy-prom", Protocol = "TCP" }],
             ReadinessProbe = SidecarTemplate.ReadinessProbe(options),
+            SecurityContext = new V1SecurityContext { RunAsUser = ProxyPorts.ProxyUid, RunAsGroup = ProxyPorts.ProxyUid },
             VolumeMounts = SidecarTemplate.VolumeMounts(),
         };
     }
@@ -46,7 +47,7 @@ internal static class GatewayTemplate
         {
             if (annotations?.ContainsKey(key) == true)
             {
-                warnings.Add($"{key} has no effect with the gateway template: a gateway captures no traffic, has no application's probes or metrics, and takes its resources from its own container");
+                warnings.Add($"{key} has no effect with the gateway template: a gateway captures no traffic, has no application's probes, and takes its resources from its own container");
             }
         }
     }

@@ -135,15 +135,23 @@ public sealed class SidecarInjector(InjectionSettings settings)
 
     /// <summary>
     /// Istio's gateway template: the proxy in router mode in the pod's own istio-proxy container (or added when there is
-    /// none), its volumes, the canonical-service labels and <c>istio.io/rev</c>; no capture, no probe rewrite, no
-    /// metrics merge and no <c>security.istio.io/tlsMode</c> label.
+    /// none), its volumes, the canonical-service labels and <c>istio.io/rev</c>, and Istio's metrics merge; no capture,
+    /// no probe rewrite and no <c>security.istio.io/tlsMode</c> label.
     /// </summary>
     private void InjectGateway(V1ObjectMeta metadata, V1PodSpec spec, WorkloadOwner owner, ICollection<string> warnings, PodAnnotations options,
         List<V1Container> applications, V1Container? podsProxy, int podsProxyIndex)
     {
         GatewayTemplate.WarnSidecarOnly(metadata.Annotations, warnings);
+        metadata.Labels ??= new Dictionary<string, string>();
+        metadata.Annotations ??= new Dictionary<string, string>();
         var proxy = GatewayTemplate.Proxy(options, Settings, owner, applications);
         foreach (var mount in options.UserVolumeMounts) proxy.VolumeMounts.Add(mount);
+        // As for a sidecar, Prometheus is pointed at the status port, where the gateway's metrics are.
+        if (PrometheusMerge.Apply(metadata.Annotations, options.MergePrometheus, options.StatusPort) is { } scrape)
+        {
+            proxy.Env.Add(new V1EnvVar { Name = PrometheusMerge.AnnotationsVariable, Value = scrape });
+        }
+
         if (podsProxy is not null)
         {
             proxy = ProxyContainerOverlay.Apply(proxy, podsProxy, warnings);
@@ -154,8 +162,6 @@ public sealed class SidecarInjector(InjectionSettings settings)
             spec.Containers.Add(proxy);
         }
 
-        metadata.Labels ??= new Dictionary<string, string>();
-        metadata.Annotations ??= new Dictionary<string, string>();
         ApplyCanonicalLabels(metadata.Labels, owner);
         metadata.Labels.TryAdd(RevisionAnnotation, Settings.Revision);
         if (applications.Count == 1)

@@ -95,9 +95,14 @@ public sealed class GatewayInjectionTests
             """{"metadata":{"name":"gw","annotations":{"inject.istio.io/templates":"gateway"}},"spec":{"containers":[{"name":"helper","image":"h"}]}}"""));
 
         Assert.Equal(["helper", "istio-proxy"], pod.Spec.Containers.Select(container => container.Name));
-        Assert.Equal("router", pod.Spec.Containers[1].Args[0]);
-        Assert.Equal("helper", AdmissionHandlerTests.Env(pod.Spec.Containers[1], "ISTIO_META_APP_CONTAINERS"));
+        var proxy = pod.Spec.Containers[1];
+        Assert.Equal("router", proxy.Args[0]);
+        Assert.Equal((1337L, 1337L), (proxy.SecurityContext.RunAsUser, proxy.SecurityContext.RunAsGroup));
+        Assert.Equal("helper", AdmissionHandlerTests.Env(proxy, "ISTIO_META_APP_CONTAINERS"));
         Assert.Equal("helper", pod.Metadata.Annotations["kubectl.kubernetes.io/default-container"]);
+        // Istio's metrics merge, as on every injected pod: Prometheus scrapes the gateway's status port.
+        Assert.Equal(("true", "15020", "/stats/prometheus"),
+            (pod.Metadata.Annotations["prometheus.io/scrape"], pod.Metadata.Annotations["prometheus.io/port"], pod.Metadata.Annotations["prometheus.io/path"]));
     }
 
     [Fact]
