@@ -304,5 +304,5 @@ internal static class SidecarTemplate
         return text.Append("\n]").ToString();
     }
 
-    public static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
