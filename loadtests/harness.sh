@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The Fortio-style harness: nginx (1 worker), HAProxy (1 thread) and the mesh (sidecar inbound alone, sidecar to
-# sidecar, gateway to sidecar) in front of the same backend, each measured at max rate (closed loop) and at a fixed
+# The Fortio-style harness: nginx (1 worker), HAProxy (1 thread), two nginx with mutual TLS between them, and the
+# mesh (sidecar inbound alone, sidecar to sidecar, gateway to sidecar) in front of the same backend, each measured at max rate (closed loop) and at a fixed
 # rate with coordinated-omission correction; prints the table and writes it as Markdown, CSV and a PNG chart.
 # Usage: loadtests/harness.sh [--short] [--rate 1000] [--connections 16] [--warmup 40] [--duration 20] ...
 # (--help for all options; docs/performance.md says what each column means).

@@ -15,14 +15,15 @@ internal sealed record HarnessOptions
           --duration      seconds of the fixed-rate window (default 20)
           --max-duration  seconds of the closed-loop window for max req/s (default 10)
           --protocol      http1 (default) or http2 (h2c with prior knowledge on every path)
-          --paths         comma-separated, in order (default all): direct,nginx,haproxy,inbound,sidecar,gateway
+          --paths         comma-separated, in order (default all): direct,nginx,haproxy,nginx-pair,inbound,sidecar,gateway
+                          (nginx-pair: two nginx with mutual TLS between them, the reference for the sidecar pair)
           --out           the folder for table.md, table.csv and latency.png (default loadtests/results/harness-<time>)
           --proxy-executable PATH
                           a native proxy (published with PublishAot, as the image ships it) in place of the JIT'd build
           --short         a second or so per path at 200 req/s, 4 connections: checks that everything runs
         """;
 
-    public static readonly string[] AllPaths = ["direct", "nginx", "haproxy", "inbound", "sidecar", "gateway"];
+    public static readonly string[] AllPaths = ["direct", "nginx", "haproxy", "nginx-pair", "inbound", "sidecar", "gateway"];
 
     public double Rate { get; init; } = 1000;
 

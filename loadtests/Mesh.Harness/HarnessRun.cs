@@ -6,8 +6,8 @@ using Mesh.Meshctl.Local;
 namespace Mesh.Harness;
 
 /// <summary>
-/// The whole measurement: the local mesh (whose backend-v1 app is every path's backend), nginx and HAProxy in front
-/// of that same app, then for each path a warm-up, the fixed-rate window (latency, CPU, RSS) and the closed loop
+/// The whole measurement: the local mesh (whose backend-v1 app is every path's backend), nginx, HAProxy and a pair of
+/// nginx with mutual TLS between them in front of that same app, then for each path a warm-up, the fixed-rate window (latency, CPU, RSS) and the closed loop
 /// (max req/s), one after the other so that no two paths share the CPUs; then the table, as text, Markdown, CSV and a chart.
 /// </summary>
 internal sealed class HarnessRun(HarnessOptions options, Action<string> progress)
@@ -36,11 +36,18 @@ internal sealed class HarnessRun(HarnessOptions options, Action<string> progress
             await using var haproxy = options.Paths.Contains("haproxy")
                 ? await Started("HAProxy (1 thread)", () => ExternalProxy.StartHaproxyAsync(workDir, FreePorts.Take(1)[0], backend.AppPort, http2, cancellationToken))
                 : null;
+            await using var nginxPair = options.Paths.Contains("nginx-pair")
+                ? await StartedPair(() =>
+                {
+                    var ports = FreePorts.Take(2);
+                    return ExternalProxy.StartNginxMutualTlsPairAsync(workDir, ports[0], ports[1], backend.AppPort, http2, cancellationToken);
+                })
+                : null;
 
             var rows = new List<PathMeasurement>();
             foreach (var name in options.Paths)
             {
-                var path = Describe(name, mesh, backend, nginx, haproxy);
+                var path = Describe(name, mesh, backend, nginx, haproxy, nginxPair);
                 rows.Add(await MeasureAsync(path, cancellationToken));
             }
 
@@ -60,17 +67,27 @@ internal sealed class HarnessRun(HarnessOptions options, Action<string> progress
         return proxy;
     }
 
-    private HarnessPath Describe(string name, LocalMesh mesh, LocalWorkload backend, ExternalProxy? nginx, ExternalProxy? haproxy)
+    private async Task<ExternalProxyPair> StartedPair(Func<Task<ExternalProxyPair>> start)
+    {
+        var pair = await start();
+        progress($"nginx pair listening on 127.0.0.1:{pair.Client.Port}, mutual TLS to 127.0.0.1:{pair.Server.Port}, in front of the same backend");
+        return pair;
+    }
+
+    private HarnessPath Describe(string name, LocalMesh mesh, LocalWorkload backend, ExternalProxy? nginx, ExternalProxy? haproxy, ExternalProxyPair? nginxPair)
     {
         var protocol = options.Protocol;
         ProxyUnderTest Sidecar(string workload) => MeshProxy(mesh, workload + " sidecar");
+        ProxyUnderTest Nginx(string role, ExternalProxy proxy) => new(role, () => [proxy.ProcessId, .. ProcessStats.Children(proxy.ProcessId)]);
         return name switch
         {
             "direct" => new("direct to the app", new(new Uri($"http://127.0.0.1:{backend.AppPort}/"), protocol), []),
             "nginx" => new("nginx (1 worker)", new(new Uri($"http://127.0.0.1:{nginx!.Port}/"), protocol),
-                [new ProxyUnderTest("nginx", () => [nginx.ProcessId, .. ProcessStats.Children(nginx.ProcessId)])]),
+                [Nginx("nginx", nginx)]),
             "haproxy" => new("HAProxy (1 thread)", new(new Uri($"http://127.0.0.1:{haproxy!.Port}/"), protocol),
                 [ProxyUnderTest.Single("haproxy", haproxy.ProcessId)]),
+            "nginx-pair" => new("nginx -> nginx (mTLS) -> app", new(new Uri($"http://127.0.0.1:{nginxPair!.Client.Port}/"), protocol),
+                [Nginx("nginx client side", nginxPair.Client), Nginx("nginx server side", nginxPair.Server)]),
             // The backend sidecar's inbound listener alone; the mesh's default (PERMISSIVE) takes plaintext there.
             "inbound" => new("sidecar inbound alone", new(new Uri($"http://127.0.0.1:{backend.InboundPort}/"), protocol),
                 [Sidecar("backend-v1")]),
@@ -89,6 +106,7 @@ internal sealed class HarnessRun(HarnessOptions options, Action<string> progress
     private async Task<PathMeasurement> MeasureAsync(HarnessPath path, CancellationToken cancellationToken)
     {
         var rate = options.Rate.ToString("0", CultureInfo.InvariantCulture);
+        await BackendCheck.RequireAsync(path.Name, path.Target, "backend", "v1", cancellationToken);
         if (options.Warmup > TimeSpan.Zero)
         {
             await LoadAsync($"{path.Name}: warm-up, {Seconds(options.Warmup)} at {rate} req/s", path.Target, options.WarmupRun, cancellationToken);

@@ -43,5 +43,16 @@ catch (ArgumentException e)
 }
 
 var outputDir = options.OutputDir ?? Path.Combine("loadtests", "results", $"harness-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
-var rows = await new HarnessRun(options, Console.WriteLine).RunAsync(outputDir, stop.Token);
+IReadOnlyList<PathMeasurement> rows;
+try
+{
+    rows = await new HarnessRun(options, Console.WriteLine).RunAsync(outputDir, stop.Token);
+}
+catch (InvalidOperationException e)
+{
+    // What the harness refuses to measure, or a proxy that did not start: said in one line, no stack trace.
+    Console.Error.WriteLine($"harness: {e.Message}");
+    return 1;
+}
+
 return rows.Any(r => r.ClosedLoop.Errors + r.FixedRate.Errors > 0) ? 1 : 0;

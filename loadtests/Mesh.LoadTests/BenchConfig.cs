@@ -38,7 +38,47 @@ internal static class BenchConfig
                 subset: v1
         """;
 
-    public static Dictionary<string, string> Overrides() => new() { ["gateway.yaml"] = GatewayToBackend };
+    /// <summary>
+    /// The sidecar path to backend v1 alone, in place of the demo's 80/20 canary split (deploy/local/backend-routing.yaml):
+    /// otherwise a fifth of the requests go through backend v2's sidecar, whose CPU no path counts, and the path has
+    /// three proxies where its row names two.
+    /// </summary>
+    public const string SidecarToBackendV1 = """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata:
+          name: backend
+          namespace: default
+        spec:
+          host: backend
+          subsets:
+          - name: v1
+            labels:
+              version: v1
+          - name: v2
+            labels:
+              version: v2
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata:
+          name: backend
+          namespace: default
+        spec:
+          hosts:
+          - backend
+          http:
+          - route:
+            - destination:
+                host: backend
+                subset: v1
+        """;
+
+    public static Dictionary<string, string> Overrides() => new()
+    {
+        ["gateway.yaml"] = GatewayToBackend,
+        ["backend-routing.yaml"] = SidecarToBackendV1,
+    };
 
     /// <summary>wrk → frontend sidecar's outbound listener (Host: backend:9080) → backend sidecar → backend app.</summary>
     public static string[] SidecarPath(Meshctl.Local.LocalMesh mesh) =>

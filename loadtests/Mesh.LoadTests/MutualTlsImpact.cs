@@ -24,8 +24,8 @@ internal static class MutualTlsImpact
     {
         (string Name, Dictionary<string, string> Overrides)[] cases =
         [
-            ("plaintext (PeerAuthentication DISABLE)", new() { ["peer-authentication.yaml"] = MeshWideDisable }),
-            ("mTLS (auto, the default)", new()),
+            ("plaintext (PeerAuthentication DISABLE)", new(BenchConfig.Overrides()) { ["peer-authentication.yaml"] = MeshWideDisable }),
+            ("mTLS (auto, the default)", BenchConfig.Overrides()),
         ];
 
         Console.WriteLine($"Sidecar -> sidecar -> app; wrk: 2 threads, {connections} connections, {duration} per case after a 3 s warm-up");

@@ -14,6 +14,7 @@ public sealed class HarnessShortTests : IDisposable
         ["direct to the app"] = 0,
         ["nginx (1 worker)"] = 1,
         ["HAProxy (1 thread)"] = 1,
+        ["nginx -> nginx (mTLS) -> app"] = 2,
         ["sidecar inbound alone"] = 1,
         ["sidecar -> sidecar (mTLS) -> app"] = 2,
         ["gateway -> sidecar (mTLS) -> app"] = 2,
