@@ -126,26 +126,31 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentit
         }
 
         // Null when neither is set: the handler then connects on its own, the same way.
-        var plaintext = pool is { TcpKeepalive: not null } or { MaxConcurrentStreams: > 0 } ? CapStreams(UpstreamSockets.PlaintextConnector(pool.TcpKeepalive), pool) : null;
+        var plaintext = pool is { TcpKeepalive: not null } or { MaxConcurrentStreams: > 0 } or { MaxRequestsPerConnection: 1 }
+            ? CapStreams(UpstreamSockets.PlaintextConnector(pool.TcpKeepalive), pool)
+            : null;
         return new ClusterTransport(cluster.Protocol, connectTimeout, timeProvider, null, plaintext, pool);
     }
 
     /// <summary>
-    /// maxConcurrentStreams on each HTTP/2 connection. The proxy sends HTTP/2 with RequestVersionExact only, so the
-    /// request a connection is opened for says which protocol the connection speaks.
+    /// maxConcurrentStreams, and maxRequestsPerConnection 1, on each HTTP/2 connection (HTTP/1.1 connections get the
+    /// latter from <see cref="ClusterTransport"/>'s "Connection: close"). The proxy sends HTTP/2 with
+    /// RequestVersionExact only, so the request a connection is opened for says which protocol the connection speaks.
     /// </summary>
     private static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> CapStreams(
         Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> connect, ConnectionPool? pool)
     {
-        if (pool is not { MaxConcurrentStreams: > 0 and var streams })
+        var oneStream = pool?.MaxRequestsPerConnection == 1;
+        if (pool is null || (pool.MaxConcurrentStreams == 0 && !oneStream))
         {
             return connect;
         }
 
+        var streams = pool.MaxConcurrentStreams;
         return async (context, cancellationToken) =>
         {
             var stream = await connect(context, cancellationToken);
-            return context.InitialRequestMessage.Version.Major >= 2 ? new Http2StreamCapStream(stream, streams) : stream;
+            return context.InitialRequestMessage.Version.Major >= 2 ? new Http2StreamCapStream(stream, oneStream ? 1 : streams, oneStream) : stream;
         };
     }
 

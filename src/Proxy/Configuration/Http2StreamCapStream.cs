@@ -13,6 +13,12 @@ namespace Mesh.Proxy.Configuration;
 /// Until the server's first SETTINGS the handler assumes 100 streams. So the handler's first write, the connection
 /// preface, completes only once the handler has read that frame: the handler offers the connection to requests only
 /// after the preface is written, so none sees it before the cap.
+/// With <c>oneStream</c> (maxRequestsPerConnection 1, which Envoy applies to HTTP/2 connections too: a connection
+/// carries one request, then drains), the cap is 1, and before the server's first frame on a stream the handler reads
+/// a GOAWAY naming that stream as the last, as if the server had sent it: the stream completes, no other opens, and
+/// the handler closes the connection once it is done. The cap keeps a second stream from opening before that frame.
+/// (A stream the handler resets before the server answered it frees the slot, so a second stream may then open and
+/// be the one the GOAWAY names: two requests on that connection, the first of them abandoned.)
 /// </summary>
 internal sealed class Http2StreamCapStream : Stream
 {
@@ -21,17 +27,23 @@ internal sealed class Http2StreamCapStream : Stream
     private const byte SettingsFrameType = 0x4;
     private const byte AckFlag = 0x1;
     private const ushort MaxConcurrentStreamsSetting = 0x3;
+    private const byte GoAwayFrameType = 0x7;
+    private const int GoAwayPayloadLength = 8;
+
+    /// <summary>Room kept at the buffer's end for what is added to a frame: a setting, or a GOAWAY before it.</summary>
+    private const int AddedRoom = FrameHeaderLength + GoAwayPayloadLength;
 
     /// <summary>The largest frame the handler accepts unless it says otherwise (it never does): SETTINGS_MAX_FRAME_SIZE's default.</summary>
     private const int MaxSettingsPayload = 16_384;
 
     private readonly Stream _inner;
     private readonly uint _cap;
+    private readonly bool _oneStream;
     private readonly TaskCompletionSource _firstSettingsRead = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Bytes from the connection: [_start, _ready) rewritten and ready to hand out, [_ready, _end) not yet looked at. Room
-    // for a whole SETTINGS frame and the setting added to it.
-    private readonly byte[] _buffer = new byte[FrameHeaderLength + MaxSettingsPayload + SettingLength + FrameHeaderLength];
+    // for a whole SETTINGS frame and what is added to a frame.
+    private readonly byte[] _buffer = new byte[FrameHeaderLength + MaxSettingsPayload + AddedRoom + FrameHeaderLength];
     private int _start;
     private int _ready;
     private int _end;
@@ -41,12 +53,17 @@ internal sealed class Http2StreamCapStream : Stream
     private bool _innerEnded;
     private bool _firstSettingsSeen;
     private bool _prefaceWritten;
+    private bool _goAwayAdded;
 
-    public Http2StreamCapStream(Stream inner, uint cap)
+    /// <param name="inner">The connection.</param>
+    /// <param name="cap">The most streams at once (maxConcurrentStreams).</param>
+    /// <param name="oneStream">One stream in all, then the connection drains (maxRequestsPerConnection 1); the cap is then 1.</param>
+    public Http2StreamCapStream(Stream inner, uint cap, bool oneStream = false)
     {
         ArgumentOutOfRangeException.ThrowIfZero(cap);
         _inner = inner;
-        _cap = cap;
+        _cap = oneStream ? 1 : cap;
+        _oneStream = oneStream;
     }
 
     /// <summary>Whether the handler has read the server's first SETTINGS and come back for more (or the connection ended).</summary>
@@ -185,6 +202,11 @@ internal sealed class Http2StreamCapStream : Stream
             return;
         }
 
+        if (_oneStream && !_goAwayAdded && (BinaryPrimitives.ReadUInt32BigEndian(_buffer.AsSpan(_ready + 5)) & 0x7FFF_FFFF) is not 0 and var streamId)
+        {
+            AddGoAway(streamId);
+        }
+
         var header = _buffer.AsSpan(_ready, FrameHeaderLength);
         var payloadLength = (header[0] << 16) | (header[1] << 8) | header[2];
         var isSettings = header[3] == SettingsFrameType && (header[4] & AckFlag) == 0;
@@ -252,6 +274,23 @@ internal sealed class Http2StreamCapStream : Stream
     }
 
     /// <summary>
+    /// Makes ready, before the frame header at <see cref="_ready"/>, a GOAWAY (no error) whose last stream is
+    /// <paramref name="lastStreamId"/>: the server's first frame on a stream comes after the handler opened it.
+    /// </summary>
+    private void AddGoAway(uint lastStreamId)
+    {
+        _buffer.AsSpan(_ready, _end - _ready).CopyTo(_buffer.AsSpan(_ready + AddedRoom));
+        var frame = _buffer.AsSpan(_ready, AddedRoom);
+        frame.Clear();
+        frame[2] = GoAwayPayloadLength;
+        frame[3] = GoAwayFrameType;
+        BinaryPrimitives.WriteUInt32BigEndian(frame[FrameHeaderLength..], lastStreamId);
+        _end += AddedRoom;
+        _ready += AddedRoom;
+        _goAwayAdded = true;
+    }
+
+    /// <summary>
     /// Reads until <paramref name="count"/> bytes not yet looked at are buffered. False when the connection ended first:
     /// what came is then ready as it is, for the handler to find the frame cut short.
     /// </summary>
@@ -267,8 +306,8 @@ internal sealed class Http2StreamCapStream : Stream
 
         while (_end - _ready < count)
         {
-            // Room kept for the setting a first SETTINGS frame may get.
-            var read = await _inner.ReadAsync(_buffer.AsMemory(_end, _buffer.Length - SettingLength - _end), cancellationToken).ConfigureAwait(false);
+            // Room kept for what a frame may get: a setting, or a GOAWAY before it.
+            var read = await _inner.ReadAsync(_buffer.AsMemory(_end, _buffer.Length - AddedRoom - _end), cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 _innerEnded = true;

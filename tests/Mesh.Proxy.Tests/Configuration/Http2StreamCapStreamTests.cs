@@ -7,7 +7,8 @@ namespace Mesh.Proxy.Tests.Configuration;
 
 /// <summary>
 /// maxConcurrentStreams between SocketsHttpHandler and an HTTP/2 connection: the server's SETTINGS as the handler reads
-/// them, every other byte as it came, and the preface's write held until the first SETTINGS is read.
+/// them, every other byte as it came, and the preface's write held until the first SETTINGS is read; with one request
+/// per connection, a GOAWAY before the server's first frame on a stream.
 /// </summary>
 public sealed class Http2StreamCapStreamTests
 {
@@ -67,6 +68,50 @@ public sealed class Http2StreamCapStreamTests
             var cut = await ReadAllAsync(Cut(bytes, inputCuts), cap, readSizes);
             Assert.Equal(whole, cut);
             AssertCapped(bytes, whole, cap);
+        }, iter: 300);
+    }
+
+    [Fact]
+    public async Task Read_OneStream_TheFirstStreamsFirstFrameComesAfterAGoAwayNamingIt()
+    {
+        byte[] headers = Frame(0x1, 0x4, 1, [1, 2]);
+        byte[] data = Frame(0x0, 0x1, 1, [3]);
+        byte[] windowUpdate = Frame(0x8, 0, 0, [0, 0, 1, 0]);
+        byte[] laterHeaders = Frame(0x1, 0x4, 3, [4]);
+
+        var read = await ReadAllAsync([[.. Settings(), .. windowUpdate, .. headers, .. data, .. laterHeaders]], cap: 5, oneStream: true);
+
+        Assert.Equal([.. Settings((MaxConcurrentStreams, 1)), .. windowUpdate, .. GoAway(lastStreamId: 1), .. headers, .. data, .. laterHeaders], read);
+    }
+
+    [Fact]
+    public async Task Read_OneStream_AnyFramesCutAnywhere_GiveOneGoAwayBeforeTheFirstStreamFrame()
+    {
+        // As above, with one request per connection: the same bytes whatever the cuts, every SETTINGS capped at 1, and
+        // one GOAWAY, naming stream 1, just before the first frame on a stream (every frame but SETTINGS is on stream 1).
+        byte[] types = [0x0, 0x1, 0x3, 0x8];
+        var settings = Gen.Select(Gen.UInt, value => Settings((MaxConcurrentStreams, value)));
+        var other = Gen.Select(Gen.Int[0, types.Length - 1].Select(i => types[i]), Gen.Byte.Array[0, 40], (type, payload) => Frame(type, 0, 1, payload));
+        var frames = Gen.Select(settings, Gen.Frequency<byte[]>((1, settings), (3, other)).Array[0, 12], (first, rest) => (byte[])[.. first, .. rest.SelectMany(f => f)]);
+        var cuts = Gen.Int[1, 30].Array[1, 20];
+
+        await Gen.Select(frames, cuts, cuts).SampleAsync(async (bytes, inputCuts, readSizes) =>
+        {
+            var whole = await ReadAllAsync([bytes], cap: 9, oneStream: true);
+            Assert.Equal(whole, await ReadAllAsync(Cut(bytes, inputCuts), cap: 9, readSizes, oneStream: true));
+            var sentFrames = Frames(bytes);
+            var readFrames = Frames(whole);
+            var firstOnStream = sentFrames.FindIndex(frame => frame.Type != 0x4);
+            if (firstOnStream < 0)
+            {
+                AssertCapped(bytes, whole, 1);
+                return;
+            }
+
+            Assert.Equal(0x7, readFrames[firstOnStream].Type);
+            Assert.Equal([0, 0, 0, 1, 0, 0, 0, 0], readFrames[firstOnStream].Payload);
+            var goAwayAt = Enumerable.Range(0, firstOnStream).Sum(i => 9 + readFrames[i].Payload.Length);
+            AssertCapped(bytes, [.. whole[..goAwayAt], .. whole[(goAwayAt + 17)..]], 1);
         }, iter: 300);
     }
 
@@ -145,7 +190,7 @@ public sealed class Http2StreamCapStreamTests
         Assert.Equal(13, await stream.ReadAsync(new byte[64]));
     }
 
-    private static async Task<byte[]> ReadAllAsync(IEnumerable<byte[]> chunks, uint cap, int[]? readSizes = null)
+    private static async Task<byte[]> ReadAllAsync(IEnumerable<byte[]> chunks, uint cap, int[]? readSizes = null, bool oneStream = false)
     {
         var connection = new ScriptedConnection();
         foreach (var chunk in chunks)
@@ -154,7 +199,7 @@ public sealed class Http2StreamCapStreamTests
         }
 
         connection.End();
-        await using var stream = new Http2StreamCapStream(connection, cap);
+        await using var stream = new Http2StreamCapStream(connection, cap, oneStream);
         var result = new List<byte>();
         for (var i = 0; ; i++)
         {
@@ -259,6 +304,13 @@ public sealed class Http2StreamCapStreamTests
         }
 
         return Frame(0x4, 0, 0, payload);
+    }
+
+    private static byte[] GoAway(int lastStreamId)
+    {
+        var payload = new byte[8];
+        BinaryPrimitives.WriteInt32BigEndian(payload, lastStreamId);
+        return Frame(0x7, 0, 0, payload);
     }
 
     private static byte[] Frame(byte type, byte flags, int streamId, byte[] payload)

@@ -17,17 +17,19 @@ public sealed class ConnectionPoolTests
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(15);
 
     [Theory]
-    [InlineData(0u, 1)]
-    [InlineData(1u, 3)]
-    public async Task MaxRequestsPerConnection_One_GivesEachRequestItsOwnConnection(uint maxRequestsPerConnection, int expectedConnections)
+    [InlineData(0u, 1, UpstreamProtocol.Http1)]
+    [InlineData(1u, 3, UpstreamProtocol.Http1)]
+    [InlineData(0u, 1, UpstreamProtocol.Http2)]
+    [InlineData(1u, 3, UpstreamProtocol.Http2)]
+    public async Task MaxRequestsPerConnection_One_GivesEachRequestItsOwnConnection(uint maxRequestsPerConnection, int expectedConnections, UpstreamProtocol protocol)
     {
         var connections = new ConcurrentDictionary<string, byte>();
         await using var upstream = await UpstreamServer.StartAsync(context =>
         {
             connections.TryAdd(context.Connection.Id, 0);
             return context.Response.WriteAsync("ok");
-        });
-        var (proxy, client) = await StartAsync(new ConnectionPool { MaxRequestsPerConnection = maxRequestsPerConnection, MaxRetries = 5 }, upstream.Port);
+        }, protocol == UpstreamProtocol.Http2 ? Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2 : Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
+        var (proxy, client) = await StartAsync(new ConnectionPool { MaxRequestsPerConnection = maxRequestsPerConnection, MaxRetries = 5 }, upstream.Port, protocol);
         await using var ownedProxy = proxy;
         using var ownedClient = client;
 
@@ -204,6 +206,35 @@ public sealed class ConnectionPoolTests
 
         Assert.All(responses, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
         Assert.Equal((expectedConnections, expectedMostOnOne), (streams.Count, mostOnOne));
+    }
+
+    [Fact]
+    public async Task MaxRequestsPerConnection_One_ConcurrentHttp2RequestsEachGetAConnectionOfTheirOwn()
+    {
+        // Three requests at once, held until all have arrived, then one more: each on a connection no other carried.
+        var streams = new ConcurrentDictionary<string, int>();
+        var arrived = 0;
+        var allArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = await UpstreamServer.StartAsync(async context =>
+        {
+            streams.AddOrUpdate(context.Connection.Id, 1, (_, count) => count + 1);
+            if (Interlocked.Increment(ref arrived) >= 3)
+            {
+                allArrived.TrySetResult();
+            }
+
+            await allArrived.Task;
+            await context.Response.WriteAsync("ok");
+        }, Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2);
+        var (proxy, client) = await StartAsync(new ConnectionPool { MaxRequestsPerConnection = 1, MaxRetries = 5 }, upstream.Port, UpstreamProtocol.Http2);
+        await using var ownedProxy = proxy;
+        using var ownedClient = client;
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => client.GetAsync("/")));
+        using var last = await client.GetAsync("/");
+
+        Assert.All(responses.Append(last), response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+        Assert.Equal([1, 1, 1, 1], streams.Values);
     }
 
     private static void InterlockedMax(ref int location, int value)

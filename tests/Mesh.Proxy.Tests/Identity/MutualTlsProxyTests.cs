@@ -114,6 +114,15 @@ public sealed class MutualTlsProxyTests : IDisposable
         Assert.Equal(connections, await InboundConnectionsWithThreeHeldAsync(UpstreamProtocol.Http2, pool));
     }
 
+    [Fact]
+    public async Task IstioMutual_MaxRequestsPerConnectionOne_GivesEachRequestItsOwnHttp2Connection()
+    {
+        // maxRequestsPerConnection 1 on the h2 hop, where "Connection: close" has no meaning: three at once, three connections.
+        var pool = new ConnectionPool { MaxRequestsPerConnection = 1, MaxRetries = 5 };
+
+        Assert.Equal(3, await InboundConnectionsWithThreeHeldAsync(UpstreamProtocol.Http2, pool));
+    }
+
     [Theory]
     [InlineData("1.1", HttpProtocols.Http1, "HTTP/1.1")]
     [InlineData("2.0", HttpProtocols.Http2, "HTTP/2")]   // gRPC on a port whose protocol is detected: h2 on both hops and to the app
