@@ -8,7 +8,7 @@ internal sealed record HarnessOptions
 {
     public const string Usage = """
         usage: harness [--short] [--rate N] [--connections N] [--warmup S] [--duration S] [--max-duration S]
-                       [--protocol http1|http2] [--paths LIST] [--out DIR] [--proxy-executable PATH]
+                       [--protocol http1|http2] [--paths LIST] [--out DIR] [--proxy-executable PATH] [--config FILE]
           --rate          the fixed rate for the latency, CPU and RSS window, req/s (default 1000)
           --connections   connections of the closed loop and of the fixed-rate pool (default 16)
           --warmup        seconds at the fixed rate before the windows (default 40: tiered JIT warm-up)
@@ -20,6 +20,8 @@ internal sealed record HarnessOptions
           --out           the folder for table.md, table.csv and latency.png (default loadtests/results/harness-<time>)
           --proxy-executable PATH
                           a native proxy (published with PublishAot, as the image ships it) in place of the JIT'd build
+          --config FILE   Istio YAML added to the mesh's config (e.g. a DestinationRule for backend, to measure what a
+                          policy costs); every path must still reach backend v1 alone
           --short         a second or so per path at 200 req/s, 4 connections: checks that everything runs
         """;
 
@@ -43,6 +45,9 @@ internal sealed record HarnessOptions
 
     /// <summary>A native proxy executable for every sidecar and the gateway; null: the JIT'd build.</summary>
     public string? ProxyExecutable { get; init; }
+
+    /// <summary>An Istio YAML file added to the local mesh's config; null: the benchmark config alone.</summary>
+    public string? ConfigFile { get; init; }
 
     public static HarnessOptions Short => new()
     {
@@ -86,6 +91,7 @@ internal sealed record HarnessOptions
                 "--paths" => options with { Paths = PathList(value) },
                 "--out" => options with { OutputDir = value },
                 "--proxy-executable" => options with { ProxyExecutable = File.Exists(value) ? Path.GetFullPath(value) : throw new ArgumentException($"--proxy-executable: no file '{value}'") },
+                "--config" => options with { ConfigFile = File.Exists(value) ? Path.GetFullPath(value) : throw new ArgumentException($"--config: no file '{value}'") },
                 var unknown => throw new ArgumentException($"unknown option {unknown}"),
             };
         }

@@ -24,7 +24,7 @@ internal sealed class HarnessRun(HarnessOptions options, Action<string> progress
             await using var mesh = await LocalMesh.StartAsync(new LocalMeshOptions
             {
                 WorkDir = workDir,
-                ConfigOverrides = BenchConfig.Overrides(),
+                ConfigOverrides = ConfigOverrides(),
                 OnProgress = line => progress("  " + line),
                 ProxyExecutable = options.ProxyExecutable,
             }, cancellationToken);
@@ -58,6 +58,18 @@ internal sealed class HarnessRun(HarnessOptions options, Action<string> progress
         {
             Directory.Delete(workDir, recursive: true);
         }
+    }
+
+    /// <summary>The benchmark's config, and the user's file beside it (under a name of its own, so it replaces none).</summary>
+    private Dictionary<string, string> ConfigOverrides()
+    {
+        var overrides = BenchConfig.Overrides();
+        if (options.ConfigFile is { } file)
+        {
+            overrides["harness-config.yaml"] = File.ReadAllText(file);
+        }
+
+        return overrides;
     }
 
     private async Task<ExternalProxy> Started(string what, Func<Task<ExternalProxy>> start)
@@ -166,8 +178,9 @@ internal sealed class HarnessRun(HarnessOptions options, Action<string> progress
     {
         Directory.CreateDirectory(outputDir);
         var proxy = options.ProxyExecutable is null ? "the JIT'd proxy" : "the native proxy " + options.ProxyExecutable;
+        var config = options.ConfigFile is null ? "" : "; with the config of " + options.ConfigFile;
         var settings = string.Create(CultureInfo.InvariantCulture,
-            $"{options.ProtocolName}, {options.Connections} connections; fixed rate {options.Rate:0} req/s for {Seconds(options.Duration)} after {Seconds(options.Warmup)} of warm-up; closed loop for {Seconds(options.MaxDuration)}; {Environment.ProcessorCount} cores; {proxy}");
+            $"{options.ProtocolName}, {options.Connections} connections; fixed rate {options.Rate:0} req/s for {Seconds(options.Duration)} after {Seconds(options.Warmup)} of warm-up; closed loop for {Seconds(options.MaxDuration)}; {Environment.ProcessorCount} cores; {proxy}{config}");
         File.WriteAllText(Path.Combine(outputDir, "table.md"), $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC: {settings}.\n\n{ResultTable.Markdown(rows)}");
         File.WriteAllText(Path.Combine(outputDir, "table.csv"), ResultTable.Csv(rows));
         LatencyChart.Write(Path.Combine(outputDir, "latency.png"), rows, $"Latency at {options.Rate:0} req/s ({options.ProtocolName})");

@@ -109,6 +109,7 @@ internal sealed class ClusterTlsConnector
         {
             var current = _identity?.Current ?? throw new AuthenticationException($"cluster {_clusterName}: ISTIO_MUTUAL needs a workload certificate, and this proxy has none");
             options.ClientCertificateContext = current.Context;
+            options.CertificateChainPolicy = current.Bundle.ChainPolicy();
             options.RemoteCertificateValidationCallback = (_, certificate, chain, _) => VerifyMeshPeer(certificate, chain, endpoint);
         }
         else

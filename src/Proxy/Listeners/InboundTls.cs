@@ -117,6 +117,7 @@ internal sealed class InboundTls(WorkloadIdentityStore identity, TimeProvider ti
         {
             ServerCertificateContext = current.Context,
             ClientCertificateRequired = true,
+            CertificateChainPolicy = current.Bundle.ChainPolicy(),
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             ApplicationProtocols = Protocols,

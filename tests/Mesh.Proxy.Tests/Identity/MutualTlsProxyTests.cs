@@ -115,6 +115,24 @@ public sealed class MutualTlsProxyTests : IDisposable
     }
 
     [Fact]
+    public async Task IstioMutual_CaSigningWithAnIntermediate_EachSideChainsThroughWhatThePeerSent()
+    {
+        // Each side's chain policy holds the roots alone: the intermediate only comes from the peer's handshake.
+        using var intermediateCa = IntermediateOf(_ca);
+        await using var pair = await SidecarPair.StartAsync(
+            new TestCertificateSource(() => intermediateCa, SidecarPair.BackendId, TimeSpan.FromHours(1)),
+            new TestCertificateSource(() => intermediateCa, SidecarPair.FrontendId, TimeSpan.FromHours(1)));
+        await pair.ConfigureBackendAsync(InboundTlsMode.Strict);
+        await pair.ConfigureFrontendAsync(SidecarPair.IstioMutual(SidecarPair.BackendId));
+
+        using var app = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        using var response = await app.GetAsync($"http://127.0.0.1:{pair.OutboundPort}/");
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Contains("URI=spiffe://cluster.local/ns/default/sa/frontend", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task IstioMutual_MaxRequestsPerConnectionOne_GivesEachRequestItsOwnHttp2Connection()
     {
         // maxRequestsPerConnection 1 on the h2 hop, where "Connection: close" has no meaning: three at once, three connections.
@@ -261,6 +279,19 @@ public sealed class MutualTlsProxyTests : IDisposable
         using var admin = SidecarPair.Admin(pair.Backend);
         var text = await admin.GetStringAsync("/stats/prometheus");
         return (int)Exposition.Series(text, Mesh.Proxy.Listeners.ListenerMetrics.ActiveName, ("listener", $"virtualInbound_{pair.InboundPort}")).Value;
+    }
+
+    /// <summary>A CA that signs with an intermediate under <paramref name="root"/>'s root, in the same trust bundle.</summary>
+    private static CertificateAuthority IntermediateOf(CertificateAuthority root)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("O=cluster.local, CN=Intermediate", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        var now = DateTimeOffset.UtcNow;
+        using var signed = request.Create(root.Signing, root.Signing.NotBefore, now.AddHours(12), [7, 7, 7]);
+        return new CertificateAuthority(signed.CopyWithPrivateKey(key), [], root.Bundle, "cluster.local", TimeProvider.System);
     }
 
     private TestCertificateSource Source(SpiffeId identity) => new(() => _ca, identity, TimeSpan.FromHours(1));

@@ -23,6 +23,13 @@ internal sealed class TestCertificateSource(Func<CertificateAuthority> authority
         var issued = ca.Issue(request, identity, lifetime);
         var bundle = ExtraRoots is null ? ca.Bundle : ca.Bundle.Merge(ExtraRoots);
         Interlocked.Increment(ref _fetches);
-        return Task.FromResult(new WorkloadCertificate(identity, WorkloadKey.Combine(issued.CertificatePem, key), new X509Certificate2Collection(), bundle));
+        // What a workload sends beside its leaf, as the CA's answer carries it: nothing when the root signs.
+        var intermediates = new X509Certificate2Collection();
+        foreach (var pem in ca.ChainPem)
+        {
+            intermediates.ImportFromPem(pem);
+        }
+
+        return Task.FromResult(new WorkloadCertificate(identity, WorkloadKey.Combine(issued.CertificatePem, key), intermediates, bundle));
     }
 }
