@@ -150,7 +150,7 @@ internal sealed class ClusterCompiler(TimeProvider timeProvider, WorkloadIdentit
         return async (context, cancellationToken) =>
         {
             var stream = await connect(context, cancellationToken);
-            return context.InitialRequestMessage.Version.Major >= 2 ? new Http2StreamCapStream(stream, oneStream ? 1 : streams, oneStream) : stream;
+            return context.InitialRequestMessage.Version.Major >= 2 ? new Http2StreamCapStream(stream, streams, oneStream) : stream;
         };
     }
 

@@ -27,6 +27,8 @@ internal sealed class Http2StreamCapStream : Stream
     private const byte SettingsFrameType = 0x4;
     private const byte AckFlag = 0x1;
     private const ushort MaxConcurrentStreamsSetting = 0x3;
+    private const int StreamIdOffset = 5;
+    private const uint StreamIdMask = 0x7FFF_FFFF;
     private const byte GoAwayFrameType = 0x7;
     private const int GoAwayPayloadLength = 8;
 
@@ -56,11 +58,15 @@ internal sealed class Http2StreamCapStream : Stream
     private bool _goAwayAdded;
 
     /// <param name="inner">The connection.</param>
-    /// <param name="cap">The most streams at once (maxConcurrentStreams).</param>
+    /// <param name="cap">The most streams at once (maxConcurrentStreams); unused with <paramref name="oneStream"/>.</param>
     /// <param name="oneStream">One stream in all, then the connection drains (maxRequestsPerConnection 1); the cap is then 1.</param>
     public Http2StreamCapStream(Stream inner, uint cap, bool oneStream = false)
     {
-        ArgumentOutOfRangeException.ThrowIfZero(cap);
+        if (!oneStream)
+        {
+            ArgumentOutOfRangeException.ThrowIfZero(cap);
+        }
+
         _inner = inner;
         _cap = oneStream ? 1 : cap;
         _oneStream = oneStream;
@@ -202,7 +208,7 @@ internal sealed class Http2StreamCapStream : Stream
             return;
         }
 
-        if (_oneStream && !_goAwayAdded && (BinaryPrimitives.ReadUInt32BigEndian(_buffer.AsSpan(_ready + 5)) & 0x7FFF_FFFF) is not 0 and var streamId)
+        if (_oneStream && !_goAwayAdded && (BinaryPrimitives.ReadUInt32BigEndian(_buffer.AsSpan(_ready + StreamIdOffset)) & StreamIdMask) is not 0 and var streamId)
         {
             AddGoAway(streamId);
         }
