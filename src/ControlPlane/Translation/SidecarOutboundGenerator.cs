@@ -5,9 +5,9 @@ namespace Mesh.ControlPlane.Translation;
 
 /// <summary>
 /// A sidecar's outbound side: the <c>virtualOutbound</c> listener and the <c>outbound</c> route configuration, one
-/// virtual host per service port the proxy sees (exported to its namespace, imported by its Sidecar resource), in one
-/// part per destination namespace (<c>outbound/&lt;namespace&gt;</c>, <see cref="RouteConfiguration.PartOf"/>) so that
-/// a change resends one part to a proxy that takes increments. A captured sidecar's virtualOutbound takes every
+/// virtual host per service port the proxy sees (exported to its namespace, imported by its Sidecar resource), in
+/// parts by destination namespace (<see cref="OutboundRouteParts"/>) so that a change resends one part to a proxy
+/// that takes increments. A captured sidecar's virtualOutbound takes every
 /// captured connection on 0.0.0.0 and hands it on by its original destination (<see cref="CapturedOutboundListeners"/>), what none takes going where
 /// outboundTrafficPolicy says; its virtual hosts also answer to the services' addresses, and a last one takes the
 /// rest (<see cref="OutboundFallthrough"/>).
@@ -50,7 +50,7 @@ internal static class SidecarOutboundGenerator
     private static IReadOnlyList<RouteConfiguration> BuildRouteConfigurations(OutboundRouteInputs inputs, MeshSnapshot snapshot)
     {
         var routeConfig = new RouteConfiguration { Name = RouteConfigName };
-        var parts = new SortedDictionary<string, RouteConfiguration>(StringComparer.Ordinal);
+        var parts = new OutboundRouteParts(RouteConfigName);
         // Captured: one virtual host per address and port, the first service's (a domain may name one virtual host).
         var claimedAddresses = inputs.Captured ? new HashSet<string>(StringComparer.Ordinal) : null;
         var translated = RouteTranslationMemo.For(snapshot);
@@ -81,28 +81,14 @@ internal static class SidecarOutboundGenerator
                     virtualHost.Routes.AddRange(translated.SidecarRoutes(virtualService, inputs, MeshOnly, port.Number, snapshot));
                     if (virtualHost.Routes.Count == 0) continue;
                 }
-                PartFor(parts, service.Namespace).VirtualHosts.Add(virtualHost);
+                parts.Add(service.Namespace, service.Hostname, virtualHost);
             }
         }
         if (inputs.Captured) routeConfig.VirtualHosts.Add(OutboundFallthrough.VirtualHost(inputs.Scope.OutboundTrafficPolicy(snapshot.Mesh)));
-        var built = new List<RouteConfiguration>(parts.Count + 1);
-        foreach (var part in parts.Values) built.Add(translated.SidecarPart(part, inputs, shared));
+        var built = parts.Build();
+        for (var i = 0; i < built.Count; i++) built[i] = translated.SidecarPart(built[i], inputs, shared);
         built.Add(translated.SidecarPart(routeConfig, inputs, shared));
         return built;
-    }
-
-    /// <summary>
-    /// The part holding one destination namespace's virtual hosts. Per namespace, not per service: a part per service
-    /// would add a type URL per virtual host to every whole set, and namespaces are how meshes are divided.
-    /// </summary>
-    private static RouteConfiguration PartFor(SortedDictionary<string, RouteConfiguration> parts, string destinationNamespace)
-    {
-        if (!parts.TryGetValue(destinationNamespace, out var part))
-        {
-            part = new RouteConfiguration { Name = $"{RouteConfigName}/{destinationNamespace}", PartOf = RouteConfigName };
-            parts.Add(destinationNamespace, part);
-        }
-        return part;
     }
 
     /// <summary>
