@@ -54,6 +54,39 @@ public sealed class HarnessShortTests : IDisposable
         Assert.Contains(progress, line => line.Contains("closed loop", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task RunAsync_ConfigFileDeniesThePath_RefusesItBeforeMeasuring()
+    {
+        // The user's YAML reaches the mesh the harness measures: a policy that denies callers without a mesh identity
+        // (the generator is one) on backend v1 turns every request of the inbound path into a 403, which the backend
+        // check refuses before a figure is taken.
+        Directory.CreateDirectory(_outputDir);
+        var config = Path.Combine(_outputDir, "deny-plaintext.yaml");
+        await File.WriteAllTextAsync(config, """
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata:
+              name: deny-plaintext
+              namespace: default
+            spec:
+              selector:
+                matchLabels:
+                  app: backend
+                  version: v1
+              action: DENY
+              rules:
+              - from:
+                - source:
+                    notPrincipals: ["*"]
+            """);
+        var options = HarnessOptions.Parse(["--short", "--warmup", "0", "--paths", "inbound", "--config", config]);
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => new HarnessRun(options, _ => { }).RunAsync(Path.Combine(_outputDir, "out"), CancellationToken.None));
+
+        Assert.Contains("sidecar inbound alone: request 1 of 50 was answered 403", refused.Message, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_outputDir))
