@@ -65,7 +65,7 @@ internal sealed class MeshGenerator(SimulationOptions options)
             kind: ServiceEntry
             metadata: { name: {{name}}, namespace: {{ns}} }
             spec:
-              hosts: [{{name}}.{{ns}}.svc.cluster.local]
+              hosts: [{{name}}.{{ns}}.svc.cluster.local]{{ServiceAddress(service)}}
               location: MESH_INTERNAL
               ports: [{ number: 80, name: http, protocol: HTTP }]
               resolution: STATIC
@@ -89,6 +89,10 @@ internal sealed class MeshGenerator(SimulationOptions options)
         }
         return text.ToString();
     }
+
+    /// <summary>A captured mesh's service address, one per service as a cluster IP; none otherwise.</summary>
+    private string ServiceAddress(int service) =>
+        options.Captured ? $"\n  addresses: [10.96.{(service >> 8) & 255}.{service & 255}]" : "";
 
     private string VirtualServiceYaml(int service, int timeoutSeconds)
     {

@@ -79,6 +79,8 @@ internal sealed class Simulation(SimulationOptions options, Action<string> progr
                 // As the proxy does: a change then sends the parts that changed, not every virtual host.
                 ClientFeatures = { ClientFeatures.Incremental },
             };
+            // The injector's capture port: iptables redirects the pod's inbound connections there.
+            if (options.Captured) node.InboundCapturePort = 15006;
             var token = tokens.Create(new SpiffeId(SpiffeId.DefaultTrustDomain, ns, MeshGenerator.ServiceName(service)));
             // A channel (and so a connection, with its own TLS handshake) per proxy, as each real proxy has.
             proxies.Add(new SimulatedProxy(i, node, token, ControlPlaneChannel.Create(address, rootFile, TimeProvider.System)));

@@ -21,6 +21,13 @@ internal sealed record SimulationOptions
     /// </summary>
     public bool SidecarEgress { get; init; }
 
+    /// <summary>
+    /// Proxies whose traffic iptables captures, as every injected sidecar on Kubernetes: each then has a capture port,
+    /// hand-off listeners for the ports it reaches, and virtual hosts that answer to the services' addresses, so each
+    /// service gets an address, as a Service's cluster IP.
+    /// </summary>
+    public bool Captured { get; init; }
+
     /// <summary>How long each phase (all connected and configured; the change ACKed) may take before the run reports what is missing.</summary>
     public TimeSpan PhaseDeadline { get; init; } = TimeSpan.FromMinutes(5);
 

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Mesh.DiscoverySimulator;
 
 /// <summary>
-/// <c>Mesh.DiscoverySimulator [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--changes N] [--deadline-seconds N]
+/// <c>Mesh.DiscoverySimulator [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--captured] [--changes N] [--deadline-seconds N]
 /// [--control-plane-env NAME=VALUE]...</c>:
 /// one run, progress lines, the final table; exit code 1 when something did not converge.
 /// </summary>
@@ -21,6 +21,7 @@ internal static class SimulatorProgram
             {
                 case "--export-to-namespace": options = options with { ExportToOwnNamespace = true }; break;
                 case "--sidecar-egress": options = options with { SidecarEgress = true }; break;
+                case "--captured": options = options with { Captured = true }; break;
                 case "--changes" when i + 1 < args.Length:
                     options = options with { Changes = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture)) };
                     break;

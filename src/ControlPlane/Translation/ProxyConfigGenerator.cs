@@ -8,8 +8,9 @@ internal static class ProxyConfigGenerator
 {
     /// <param name="types">
     /// The types to produce; the others come back empty. A type's resources are the same whatever else is asked for:
-    /// generators that produce only types not asked for are not run (the outbound clusters and endpoints, the
-    /// outbound listeners and routes), the rest run whole and what was not asked for is dropped.
+    /// generators that produce only types not asked for are not run (the outbound clusters and endpoints, a sidecar's
+    /// outbound listeners, its outbound routes), the inbound side makes only what is asked for, and the rest run whole
+    /// and what was not asked for is dropped.
     /// </param>
     public static ProxyResources Generate(Node node, MeshSnapshot snapshot, ResourceTypes types = ResourceTypes.All)
     {
@@ -28,9 +29,9 @@ internal static class ProxyConfigGenerator
         }
         else
         {
-            if (listenersOrRoutes) SidecarOutboundGenerator.Generate(proxy, snapshot, listeners, routes);
-            // The inbound side is the proxy's own workload only, and produces all four types together.
-            SidecarInboundGenerator.Generate(proxy, snapshot, clusters, endpoints, listeners, routes);
+            if (listenersOrRoutes) SidecarOutboundGenerator.Generate(proxy, snapshot, types, listeners, routes);
+            // The inbound side is the proxy's own workload only: its four types, as many as are asked for.
+            SidecarInboundGenerator.Generate(proxy, snapshot, types, clusters, endpoints, listeners, routes);
             if (proxy.IsCaptured && clustersOrEndpoints) CaptureClusters.Build(clusters, endpoints);
         }
         if ((types & ResourceTypes.Listeners) != 0) TelemetryResolver.Apply(proxy, snapshot, listeners);

@@ -27,16 +27,24 @@ internal static class SidecarInboundGenerator
     /// <summary>Istio's mesh-wide default connect timeout.</summary>
     private const uint DefaultConnectTimeoutMs = 10_000;
 
-    public static void Generate(ProxyContext proxy, MeshSnapshot snapshot, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints,
+    /// <param name="types">
+    /// The types to produce (others are left out): a route change needs only the routes, not the policies translated
+    /// for every listener, whose cost each of a thousand proxies would pay again.
+    /// </param>
+    public static void Generate(ProxyContext proxy, MeshSnapshot snapshot, ResourceTypes types, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints,
         List<Listener> listeners, List<RouteConfiguration> routes)
     {
-        var jwtAuthentication = RequestAuthenticationTranslator.For(proxy, snapshot);
-        var authorization = AuthorizationTranslator.For(proxy, snapshot);
-        if (proxy.IsCaptured) AddCaptureListener(proxy, snapshot, jwtAuthentication, authorization, listeners, routes);
+        var wantsListeners = (types & ResourceTypes.Listeners) != 0;
+        var jwtAuthentication = wantsListeners ? RequestAuthenticationTranslator.For(proxy, snapshot) : null;
+        var authorization = wantsListeners ? AuthorizationTranslator.For(proxy, snapshot) : null;
+        if (proxy.IsCaptured) AddCaptureListener(proxy, snapshot, types, jwtAuthentication, authorization, listeners, routes);
         if (proxy.Workload is not { } workload) return;
-        var hasApp = TryParseAppAddress(proxy.Node.AppAddress, out var appHost, out var appPort);
+        // Only the endpoints read the application's address.
+        string? appHost = null;
+        var appPort = 0u;
+        if ((types & ResourceTypes.Endpoints) != 0 && TryParseAppAddress(proxy.Node.AppAddress, out var parsedHost, out var parsedPort)) (appHost, appPort) = (parsedHost, parsedPort);
         var servicePorts = InboundPorts(workload, snapshot);
-        var inbound = new InboundContext(proxy, snapshot, workload, jwtAuthentication, authorization, hasApp ? appHost : null, appPort);
+        var inbound = new InboundContext(proxy, snapshot, types, workload, jwtAuthentication, authorization, appHost, appPort);
         if (proxy.Scope.Sidecar is { Ingress.Count: > 0 } sidecar)
         {
             // The Sidecar's ingress listeners replace the ports the services send to; each port's service still
@@ -57,7 +65,7 @@ internal static class SidecarInboundGenerator
     }
 
     /// <summary>What every inbound port of one sidecar shares.</summary>
-    private sealed record InboundContext(ProxyContext Proxy, MeshSnapshot Snapshot, WorkloadModel Workload, JwtAuthentication? JwtAuthentication,
+    private sealed record InboundContext(ProxyContext Proxy, MeshSnapshot Snapshot, ResourceTypes Types, WorkloadModel Workload, JwtAuthentication? JwtAuthentication,
         Contracts.Discovery.Authorization? Authorization, string? AppHost, uint AppPort);
 
     /// <summary>
@@ -71,6 +79,15 @@ internal static class SidecarInboundGenerator
         var proxy = inbound.Proxy;
         var clusterName = ClusterNames.Inbound(port);
         var routeConfigName = $"inbound|{port}";
+        if ((inbound.Types & ResourceTypes.Routes) != 0) routes.Add(CatchAllRoutes(routeConfigName, $"inbound|http|{port}", clusterName));
+        if ((inbound.Types & ResourceTypes.Listeners) != 0) listeners.Add(PortListener(inbound, port, carried, clusterName, routeConfigName));
+        if ((inbound.Types & ResourceTypes.Clusters) != 0) clusters.Add(InboundCluster(inbound, port, protocol, service, clusterName));
+        if ((inbound.Types & ResourceTypes.Endpoints) != 0) endpoints.Add(InboundEndpoints(inbound, port, endpoint, clusterName));
+    }
+
+    private static Listener PortListener(InboundContext inbound, uint port, PortProtocol carried, string clusterName, string routeConfigName)
+    {
+        var proxy = inbound.Proxy;
         var listener = new Listener
         {
             Name = $"{CaptureListenerName}_{port}",
@@ -88,18 +105,24 @@ internal static class SidecarInboundGenerator
             listener.Protocol = carried switch { PortProtocol.Http => ListenerProtocol.Http, PortProtocol.Tcp => ListenerProtocol.Tcp, _ => ListenerProtocol.Auto };
             listener.TcpClusters.Add(new WeightedCluster { Name = clusterName, Weight = 100 });
         }
-        listeners.Add(listener);
-        routes.Add(CatchAllRoutes(routeConfigName, $"inbound|http|{port}", clusterName));
+        return listener;
+    }
 
-        var pool = InboundConnectionPool(proxy, inbound.Snapshot, port, service);
-        clusters.Add(new Cluster
+    private static Cluster InboundCluster(InboundContext inbound, uint port, UpstreamProtocol protocol, (ServiceModel, ServicePortModel)? service, string clusterName)
+    {
+        var pool = InboundConnectionPool(inbound.Proxy, inbound.Snapshot, port, service);
+        return new Cluster
         {
             Name = clusterName,
             ServicePort = port,
             ConnectTimeoutMs = pool?.Tcp?.ConnectTimeout is { } timeout ? RetryPolicyTranslator.ToMilliseconds(timeout) : DefaultConnectTimeoutMs,
             Protocol = protocol,
             ConnectionPool = ConnectionPoolTranslator.Translate(pool),
-        });
+        };
+    }
+
+    private static ClusterLoadAssignment InboundEndpoints(InboundContext inbound, uint port, IngressEndpoint? endpoint, string clusterName)
+    {
         var assignment = new ClusterLoadAssignment { ClusterName = clusterName };
         if (endpoint is not null)
         {
@@ -110,11 +133,11 @@ internal static class SidecarInboundGenerator
         else if (inbound.AppHost is { } appHost)
         {
             // The workload's identity, at the address where its application listens locally.
-            var application = OutboundClusterBuilder.ToEndpoint(inbound.Workload, proxy.IsCaptured ? port : inbound.AppPort);
+            var application = OutboundClusterBuilder.ToEndpoint(inbound.Workload, inbound.Proxy.IsCaptured ? port : inbound.AppPort);
             application.Address = appHost;
             assignment.Endpoints.Add(application);
         }
-        endpoints.Add(assignment);
+        return assignment;
     }
 
     /// <summary>
@@ -122,9 +145,11 @@ internal static class SidecarInboundGenerator
     /// handed to <c>virtualInbound_&lt;port&gt;</c> by its original destination; a port no listener serves is sniffed
     /// and goes to the application at that port (InboundPassthroughCluster), with the workload's mTLS mode and policies.
     /// </summary>
-    private static void AddCaptureListener(ProxyContext proxy, MeshSnapshot snapshot, JwtAuthentication? jwtAuthentication, Contracts.Discovery.Authorization? authorization,
-        List<Listener> listeners, List<RouteConfiguration> routes)
+    private static void AddCaptureListener(ProxyContext proxy, MeshSnapshot snapshot, ResourceTypes types, JwtAuthentication? jwtAuthentication,
+        Contracts.Discovery.Authorization? authorization, List<Listener> listeners, List<RouteConfiguration> routes)
     {
+        if ((types & ResourceTypes.Routes) != 0) routes.Add(CatchAllRoutes(CaptureListenerName, "inbound|http|0", CaptureClusters.InboundPassthrough));
+        if ((types & ResourceTypes.Listeners) == 0) return;
         var listener = new Listener
         {
             Name = CaptureListenerName,
@@ -141,7 +166,6 @@ internal static class SidecarInboundGenerator
         };
         listener.TcpClusters.Add(new WeightedCluster { Name = CaptureClusters.InboundPassthrough, Weight = 100 });
         listeners.Add(listener);
-        routes.Add(CatchAllRoutes(CaptureListenerName, "inbound|http|0", CaptureClusters.InboundPassthrough));
     }
 
     /// <summary>

@@ -18,7 +18,16 @@ internal static class SidecarOutboundGenerator
     public const string RouteConfigName = "outbound";
     private static readonly IReadOnlySet<string> MeshOnly = new HashSet<string>(StringComparer.Ordinal) { HostNames.MeshGateway };
 
-    public static void Generate(ProxyContext proxy, MeshSnapshot snapshot, List<Listener> listeners, List<RouteConfiguration> routes)
+    /// <param name="types">Whether listeners, routes or both are asked for: a captured sidecar's listeners walk every service.</param>
+    public static void Generate(ProxyContext proxy, MeshSnapshot snapshot, ResourceTypes types, List<Listener> listeners, List<RouteConfiguration> routes)
+    {
+        if ((types & ResourceTypes.Listeners) != 0) AddListeners(proxy, snapshot, listeners);
+        if ((types & ResourceTypes.Routes) == 0) return;
+        var shared = SharedTranslation.For(snapshot);
+        routes.AddRange(shared.GetOrBuild(OutboundRouteInputs.Of(proxy, shared), snapshot, BuildRouteConfigurations, static built => built));
+    }
+
+    private static void AddListeners(ProxyContext proxy, MeshSnapshot snapshot, List<Listener> listeners)
     {
         var outbound = new Listener
         {
@@ -38,9 +47,6 @@ internal static class SidecarOutboundGenerator
             CapturedOutboundListeners.Generate(proxy, snapshot, listeners);
         }
         listeners.Add(outbound);
-
-        var shared = SharedTranslation.For(snapshot);
-        routes.AddRange(shared.GetOrBuild(OutboundRouteInputs.Of(proxy, shared), snapshot, BuildRouteConfigurations, static built => built));
     }
 
     /// <summary>

@@ -70,19 +70,55 @@ public sealed class TypesAffectedTests
     }
 
     [Fact]
-    public void TypesAffected_VirtualServiceEditForAnUnscopedSidecar_ListenersAndRoutesAndNothingElseChanges()
+    public void TypesAffected_HttpRouteEditForAnUnscopedProxy_RoutesAndAGatewaysListenersAndNothingElseChanges()
     {
         var before = Simulation.Load([Namespaces, WebScoped, CartRoutes("cart.shop.svc.cluster.local", "2s")]);
         var after = Simulation.Load([Namespaces, WebScoped, CartRoutes("metrics.ops.svc.cluster.local", "3s")]);
 
         foreach (var node in (Node[])[Worker, CapturedWorker(), TestNodes.Router(ns: "shop")])
         {
-            Assert.Equal(ResourceTypes.Listeners | ResourceTypes.Routes, ProxyDependencies.TypesAffected(node, before, after, CartEdited));
+            var sidecar = node.Role == ProxyRole.Sidecar;
+            Assert.Equal(sidecar ? ResourceTypes.Routes : ResourceTypes.Listeners | ResourceTypes.Routes, ProxyDependencies.TypesAffected(node, before, after, CartEdited));
             var (was, now) = (ProxyConfigGenerator.Generate(node, before), ProxyConfigGenerator.Generate(node, after));
             Assert.Equal(Bytes(was, TypeUrls.Cluster), Bytes(now, TypeUrls.Cluster));
             Assert.Equal(Bytes(was, TypeUrls.Endpoints), Bytes(now, TypeUrls.Endpoints));
+            if (sidecar) Assert.Equal(Bytes(was, TypeUrls.Listener), Bytes(now, TypeUrls.Listener));
         }
         Assert.NotEqual(Bytes(ProxyConfigGenerator.Generate(Worker, before), TypeUrls.Route), Bytes(ProxyConfigGenerator.Generate(Worker, after), TypeUrls.Route));
+    }
+
+    [Fact]
+    public void TypesAffected_TcpRoutesAddedOrRemoved_ACapturedSidecarsListenersToo()
+    {
+        const string Database = """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: { name: db, namespace: shop }
+            spec:
+              hosts: [db.shop.svc.cluster.local]
+              addresses: [240.0.0.5]
+              location: MESH_INTERNAL
+              ports: [{ number: 5432, name: tcp, protocol: TCP }]
+              resolution: STATIC
+              endpoints: [{ address: 127.0.0.25 }]
+            """;
+        static string DatabaseRoutes(string tcp) => $$"""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: cart, namespace: shop }
+            spec:
+              hosts: [cart.shop.svc.cluster.local, db.shop.svc.cluster.local]
+              http: [{ route: [{ destination: { host: cart.shop.svc.cluster.local } }] }]
+              tcp: {{tcp}}
+            """;
+        var http = Simulation.Load([Namespaces, WebScoped, Database, DatabaseRoutes("[]")]);
+        var tcp = Simulation.Load([Namespaces, WebScoped, Database, DatabaseRoutes("[{ route: [{ destination: { host: cart.shop.svc.cluster.local, port: { number: 8080 } } }] }]")]);
+        var node = CapturedWorker();
+
+        Assert.Equal(ResourceTypes.Listeners | ResourceTypes.Routes, ProxyDependencies.TypesAffected(node, http, tcp, CartEdited));
+        Assert.Equal(ResourceTypes.Listeners | ResourceTypes.Routes, ProxyDependencies.TypesAffected(node, tcp, http, CartEdited));
+        // Why: the database's hand-off listener now sends its connections where the tcp route says.
+        Assert.NotEqual(Bytes(ProxyConfigGenerator.Generate(node, http), TypeUrls.Listener), Bytes(ProxyConfigGenerator.Generate(node, tcp), TypeUrls.Listener));
     }
 
     [Fact]
