@@ -55,6 +55,28 @@ internal sealed class MeshGenerator(SimulationOptions options)
         File.Move(temporary, path, overwrite: true);
     }
 
+    /// <summary>The DestinationRule file a <see cref="ChangeKind.DestinationRule"/> change writes.</summary>
+    public static string DestinationRuleFile(int service) => $"dr-{ServiceName(service)}.yaml";
+
+    /// <summary>The other change: service <paramref name="service"/>'s connection pool, written atomically (the first one adds the rule).</summary>
+    public void RewriteDestinationRule(string folder, int service, int pendingRequests)
+    {
+        var name = ServiceName(service);
+        var exportTo = options.ExportToOwnNamespace ? "\n  exportTo: [\".\"]" : "";
+        var path = Path.Combine(folder, DestinationRuleFile(service));
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, $$"""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: { name: {{name}}, namespace: {{NamespaceOf(service)}} }
+            spec:
+              host: {{name}}{{exportTo}}
+              trafficPolicy: { connectionPool: { http: { http1MaxPendingRequests: {{pendingRequests}} } } }
+
+            """);
+        File.Move(temporary, path, overwrite: true);
+    }
+
     private string ServiceYaml(int service, List<int> workloads)
     {
         var name = ServiceName(service);

@@ -131,7 +131,7 @@ internal sealed class Simulation(SimulationOptions options, Action<string> progr
         }
     }
 
-    /// <param name="timeoutSeconds">The route timeout the change writes: different for every change, so each is a new version.</param>
+    /// <param name="timeoutSeconds">The route timeout the change writes (a DestinationRule change, this plus 100 pending requests): different for every change, so each is a new version.</param>
     private async Task<ChangeResult> ChangeAsync(List<SimulatedProxy> proxies, ControlPlaneProcess controlPlane, string configFolder, int timeoutSeconds,
         CancellationToken cancellationToken)
     {
@@ -150,8 +150,18 @@ internal sealed class Simulation(SimulationOptions options, Action<string> progr
         var cpuBefore = controlPlane.CpuMilliseconds();
         var proxiesCpuBefore = OwnCpuMilliseconds();
         var written = Stopwatch.GetTimestamp();
-        _mesh.RewriteVirtualService(configFolder, ChangedService, timeoutSeconds);
-        progress($"rewrote {MeshGenerator.VirtualServiceFile(ChangedService)}; waiting for {expected.Count} dependent proxies to ACK");
+        string file;
+        if (options.Change == ChangeKind.DestinationRule)
+        {
+            _mesh.RewriteDestinationRule(configFolder, ChangedService, pendingRequests: 100 + timeoutSeconds);
+            file = MeshGenerator.DestinationRuleFile(ChangedService);
+        }
+        else
+        {
+            _mesh.RewriteVirtualService(configFolder, ChangedService, timeoutSeconds);
+            file = MeshGenerator.VirtualServiceFile(ChangedService);
+        }
+        progress($"rewrote {file}; waiting for {expected.Count} dependent proxies to ACK");
         await WaitAsync("the change", () => CountAckedSince(expected, written), expected.Count, written, cancellationToken);
         report.Elapsed = Stopwatch.GetElapsedTime(written);
         // Proxies that do not depend on the change must receive nothing: give stragglers as long again to show up.

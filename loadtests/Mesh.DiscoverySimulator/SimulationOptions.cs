@@ -28,6 +28,12 @@ internal sealed record SimulationOptions
     /// </summary>
     public bool Captured { get; init; }
 
+    /// <summary>
+    /// What each change rewrites: service 0's VirtualService (a route timeout: routes, and listeners where they read
+    /// it), or its DestinationRule (a connection pool: every type, as istiod also pushes for one).
+    /// </summary>
+    public ChangeKind Change { get; init; } = ChangeKind.VirtualService;
+
     /// <summary>How long each phase (all connected and configured; the change ACKed) may take before the run reports what is missing.</summary>
     public TimeSpan PhaseDeadline { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -46,4 +52,11 @@ internal sealed record SimulationOptions
     /// would change the simulator too, which shares the machine's cores.
     /// </summary>
     public IReadOnlyDictionary<string, string> ControlPlaneEnvironment { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>The resource a simulated change rewrites.</summary>
+internal enum ChangeKind
+{
+    VirtualService,
+    DestinationRule,
 }

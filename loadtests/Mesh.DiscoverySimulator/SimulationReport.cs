@@ -18,7 +18,7 @@ internal sealed class SimulationReport(SimulationOptions options)
     public double InitialCpuMilliseconds { get; set; }
     public long ResidentAfterConnect { get; set; }
 
-    /// <summary>Each VirtualService change in order: the first meets code not yet run in the control plane, the others warm code.</summary>
+    /// <summary>Each change in order: the first meets code not yet run in the control plane, the others warm code.</summary>
     public List<ChangeResult> Changes { get; } = [];
 
     public long PeakResidentBytes { get; set; }
@@ -76,10 +76,10 @@ internal sealed class SimulationReport(SimulationOptions options)
     private static void Line(StringBuilder text, string name, string value) => text.Append(CultureInfo.InvariantCulture, $"{name,-32} {value}\n");
 }
 
-/// <summary>One VirtualService change: who had to receive it, who did, and how long and how much CPU it took.</summary>
+/// <summary>One change: who had to receive it, who did, and how long and how much CPU it took.</summary>
 internal sealed class ChangeResult
 {
-    /// <summary>Proxies that depend on the changed VirtualService (all of them unless scoped by exportTo or a Sidecar).</summary>
+    /// <summary>Proxies that depend on the changed resource (all of them unless scoped by exportTo or a Sidecar).</summary>
     public int ExpectedDependents { get; set; }
     /// <summary>Dependent proxies that ACKed a response after the file was written.</summary>
     public int Acked { get; set; }

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Mesh.DiscoverySimulator;
 
 /// <summary>
-/// <c>Mesh.DiscoverySimulator [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--captured] [--changes N] [--deadline-seconds N]
+/// <c>Mesh.DiscoverySimulator [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--captured] [--change virtualservice|destinationrule] [--changes N] [--deadline-seconds N]
 /// [--control-plane-env NAME=VALUE]...</c>:
 /// one run, progress lines, the final table; exit code 1 when something did not converge.
 /// </summary>
@@ -14,7 +14,7 @@ internal static class SimulatorProgram
         var positional = new List<int>();
         var options = new SimulationOptions();
         var controlPlaneEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
-        const string Usage = "Usage: [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--changes N] [--deadline-seconds N] [--control-plane-env NAME=VALUE]...";
+        const string Usage = "Usage: [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--captured] [--change virtualservice|destinationrule] [--changes N] [--deadline-seconds N] [--control-plane-env NAME=VALUE]...";
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -22,6 +22,14 @@ internal static class SimulatorProgram
                 case "--export-to-namespace": options = options with { ExportToOwnNamespace = true }; break;
                 case "--sidecar-egress": options = options with { SidecarEgress = true }; break;
                 case "--captured": options = options with { Captured = true }; break;
+                case "--change" when i + 1 < args.Length:
+                    if (!Enum.TryParse<ChangeKind>(args[++i], ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
+                    {
+                        Console.Error.WriteLine($"--change takes virtualservice or destinationrule, not '{args[i]}'. {Usage}");
+                        return 2;
+                    }
+                    options = options with { Change = kind };
+                    break;
                 case "--changes" when i + 1 < args.Length:
                     options = options with { Changes = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture)) };
                     break;

@@ -12,23 +12,29 @@ namespace Mesh.ControlPlane.Translation;
 /// TCP service port one <c>&lt;address&gt;_&lt;port&gt;</c> listener for each of the service's addresses, with its
 /// TCP routing. Where services share a port or an address, the first by host name takes it (AUTO before HTTP on a
 /// shared wildcard port, since sniffing still serves HTTP). A TCP port of a service without an address gets no
-/// listener: its connections fall through to virtualOutbound (outboundTrafficPolicy).
+/// listener: its connections fall through to virtualOutbound (outboundTrafficPolicy). Built once per snapshot for all
+/// captured sidecars with equal inputs (<see cref="SharedTranslation"/>): each build walks every service.
 /// </summary>
 internal static class CapturedOutboundListeners
 {
     public const string Wildcard = "0.0.0.0";
 
-    public static void Generate(ProxyContext proxy, MeshSnapshot snapshot, List<Listener> listeners)
+    /// <summary>What the listeners read of a captured sidecar: its route inputs (namespace, Sidecar scope, labels where a route matches on them).</summary>
+    /// <remarks>A type of its own, so that its build is not taken for the routes' build of the same inputs.</remarks>
+    public sealed record Inputs(OutboundRouteInputs Of);
+
+    public static List<Listener> Generate(Inputs inputs, MeshSnapshot snapshot)
     {
+        var (proxyNamespace, scope) = (inputs.Of.Namespace, inputs.Of.Scope);
         var wildcard = new Dictionary<uint, Listener>();
         var byAddress = new Dictionary<string, Listener>(StringComparer.Ordinal);
         foreach (var service in snapshot.Services)
         {
-            if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, proxy.Namespace) || !proxy.Scope.Imports(service)) continue;
-            var virtualService = SidecarOutboundGenerator.FindVirtualService(service.Hostname, proxy, snapshot);
+            if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, proxyNamespace) || !scope.Imports(service)) continue;
+            var virtualService = SidecarOutboundGenerator.FindVirtualService(service.Hostname, proxyNamespace, scope, snapshot);
             foreach (var port in service.Ports)
             {
-                if (!proxy.Scope.ImportsPort(service, port.Number)) continue;
+                if (!scope.ImportsPort(service, port.Number)) continue;
                 switch (port.Carried)
                 {
                     case PortProtocol.Http:
@@ -37,7 +43,7 @@ internal static class CapturedOutboundListeners
                     case PortProtocol.Auto:
                         if (wildcard.TryGetValue(port.Number, out var shared) && shared.Protocol == ListenerProtocol.Auto) break;
                         var sniffed = HandOff($"{Wildcard}_{port.Number}", Wildcard, port.Number, ListenerProtocol.Auto);
-                        TcpRouteTranslator.Translate(virtualService, service, port.Number, proxy, snapshot, sniffed);
+                        TcpRouteTranslator.Translate(virtualService, service, port.Number, inputs.Of, snapshot, sniffed);
                         wildcard[port.Number] = sniffed;
                         break;
                     default:
@@ -46,15 +52,14 @@ internal static class CapturedOutboundListeners
                             var name = $"{address}_{port.Number}";
                             if (byAddress.ContainsKey(name)) continue;
                             var listener = HandOff(name, address, port.Number, ListenerProtocol.Tcp);
-                            TcpRouteTranslator.Translate(virtualService, service, port.Number, proxy, snapshot, listener);
+                            TcpRouteTranslator.Translate(virtualService, service, port.Number, inputs.Of, snapshot, listener);
                             byAddress[name] = listener;
                         }
                         break;
                 }
             }
         }
-        listeners.AddRange(wildcard.Values);
-        listeners.AddRange(byAddress.Values);
+        return [.. wildcard.Values, .. byAddress.Values];
     }
 
     /// <summary>

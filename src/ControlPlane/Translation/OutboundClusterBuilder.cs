@@ -44,6 +44,9 @@ internal static class OutboundClusterBuilder
                 }
             }
         }
+        // In the order proxies are sent them, once here rather than once per proxy (ProxyConfigGenerator merges its own in).
+        built.Clusters.Sort(ProxyConfigGenerator.ByName);
+        built.Endpoints.Sort(ProxyConfigGenerator.ByClusterName);
         return built;
     }
 

@@ -40,10 +40,35 @@ internal static class ProxyConfigGenerator
         if ((types & ResourceTypes.Listeners) == 0) listeners.Clear();
         if ((types & ResourceTypes.Routes) == 0) routes.Clear();
 
-        clusters.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-        endpoints.Sort(static (a, b) => string.CompareOrdinal(a.ClusterName, b.ClusterName));
-        listeners.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-        routes.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        SortMerging(clusters, ByName);
+        SortMerging(endpoints, ByClusterName);
+        SortMerging(listeners, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        SortMerging(routes, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
         return new ProxyResources(clusters, endpoints, listeners, routes);
+    }
+
+    internal static readonly Comparison<Cluster> ByName = static (a, b) => string.CompareOrdinal(a.Name, b.Name);
+
+    internal static readonly Comparison<ClusterLoadAssignment> ByClusterName = static (a, b) => string.CompareOrdinal(a.ClusterName, b.ClusterName);
+
+    /// <summary>
+    /// Sorts <paramref name="items"/> as <see cref="List{T}.Sort(Comparison{T})"/> would, in one pass for what generation
+    /// gives: a long run already in order (a shared build, sorted once per snapshot) and then a few of the proxy's own,
+    /// which are sorted and merged in. Sorting every proxy's 2,000 clusters and endpoint assignments again took a sixth
+    /// of the control plane's CPU for a DestinationRule change at 1,000 proxies (docs/performance.md).
+    /// </summary>
+    internal static void SortMerging<T>(List<T> items, Comparison<T> compare)
+    {
+        var run = 1;
+        while (run < items.Count && compare(items[run - 1], items[run]) <= 0) run++;
+        if (run >= items.Count) return;
+        var rest = items.GetRange(run, items.Count - run);
+        rest.Sort(compare);
+        // From the back, in place: the run's larger items move right into the room the rest left.
+        int i = run - 1, j = rest.Count - 1;
+        for (var k = items.Count - 1; j >= 0; k--)
+        {
+            items[k] = i >= 0 && compare(items[i], rest[j]) > 0 ? items[i--] : rest[j--];
+        }
     }
 }

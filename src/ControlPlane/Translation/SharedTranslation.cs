@@ -32,6 +32,10 @@ internal sealed class SharedTranslation
             {
                 foreach (var match in route.Match) RoutesMatchSourceLabels |= match.SourceLabels.Count > 0;
             }
+            foreach (var route in virtualService.Spec.Tcp)
+            {
+                foreach (var match in route.Match) RoutesMatchSourceLabels |= match.SourceLabels.Count > 0;
+            }
         }
         foreach (var rule in snapshot.DestinationRules) ClustersReadLabels |= LoadBalancerTranslator.ReadsProxyLabels(rule.Spec);
     }
@@ -40,8 +44,8 @@ internal sealed class SharedTranslation
     public static SharedTranslation For(MeshSnapshot snapshot) => BySnapshot.GetValue(snapshot, static snapshot => new SharedTranslation(snapshot));
 
     /// <summary>
-    /// Whether some VirtualService route matches on <c>sourceLabels</c>: only then do a proxy's labels shape its routes
-    /// (its VirtualServices are among the snapshot's, delegates merged in).
+    /// Whether some VirtualService route (http, or tcp for a captured sidecar's listeners) matches on <c>sourceLabels</c>:
+    /// only then do a proxy's labels shape its routes (its VirtualServices are among the snapshot's, delegates merged in).
     /// </summary>
     public bool RoutesMatchSourceLabels { get; }
 

@@ -44,7 +44,9 @@ internal static class SidecarOutboundGenerator
             outbound.UseOriginalDst = true;
             outbound.Protocol = ListenerProtocol.Tcp;
             outbound.TcpClusters.Add(new WeightedCluster { Name = CaptureClusters.OutboundFallthrough(proxy.OutboundTrafficPolicy(snapshot)), Weight = 100 });
-            CapturedOutboundListeners.Generate(proxy, snapshot, listeners);
+            var shared = SharedTranslation.For(snapshot);
+            listeners.AddRange(shared.GetOrBuild(new CapturedOutboundListeners.Inputs(OutboundRouteInputs.Of(proxy, shared)), snapshot,
+                CapturedOutboundListeners.Generate, static built => built));
         }
         listeners.Add(outbound);
     }
@@ -94,6 +96,8 @@ internal static class SidecarOutboundGenerator
         var built = parts.Build();
         for (var i = 0; i < built.Count; i++) built[i] = translated.SidecarPart(built[i], inputs, shared);
         built.Add(translated.SidecarPart(routeConfig, inputs, shared));
+        // In the order proxies are sent them, once here rather than once per proxy.
+        built.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
         return built;
     }
 
@@ -104,7 +108,7 @@ internal static class SidecarOutboundGenerator
     public static VirtualServiceModel? FindVirtualService(string hostname, ProxyContext proxy, MeshSnapshot snapshot) =>
         FindVirtualService(hostname, proxy.Namespace, proxy.Scope, snapshot);
 
-    private static VirtualServiceModel? FindVirtualService(string hostname, string proxyNamespace, SidecarScope scope, MeshSnapshot snapshot)
+    internal static VirtualServiceModel? FindVirtualService(string hostname, string proxyNamespace, SidecarScope scope, MeshSnapshot snapshot)
     {
         foreach (var virtualService in snapshot.MeshVirtualServicesNaming(hostname))
         {

@@ -14,7 +14,8 @@ namespace Mesh.ControlPlane.Translation;
 /// </summary>
 internal static class TcpRouteTranslator
 {
-    public static void Translate(VirtualServiceModel? virtualService, ServiceModel service, uint port, ProxyContext proxy, MeshSnapshot snapshot, Listener listener)
+    /// <param name="proxy">What the routes read of the proxy: its namespace and, where a match names them, its labels.</param>
+    public static void Translate(VirtualServiceModel? virtualService, ServiceModel service, uint port, OutboundRouteInputs proxy, MeshSnapshot snapshot, Listener listener)
     {
         if (virtualService is not null)
         {
@@ -37,7 +38,7 @@ internal static class TcpRouteTranslator
     }
 
     /// <summary>The index of the route's first match that applies (0 for a route without matches); null when none does.</summary>
-    private static int? FirstApplyingMatch(TcpRoute route, uint port, ProxyContext proxy, string virtualServiceNamespace)
+    private static int? FirstApplyingMatch(TcpRoute route, uint port, OutboundRouteInputs proxy, string virtualServiceNamespace)
     {
         if (route.Match.Count == 0) return 0;
         for (var i = 0; i < route.Match.Count; i++)
@@ -47,7 +48,7 @@ internal static class TcpRouteTranslator
         return null;
     }
 
-    private static bool Applies(L4MatchAttributes match, uint port, ProxyContext proxy, string virtualServiceNamespace)
+    private static bool Applies(L4MatchAttributes match, uint port, OutboundRouteInputs proxy, string virtualServiceNamespace)
     {
         if (match.Port is { } matchPort && matchPort != port) return false;
         if (match.Gateways.Count > 0)

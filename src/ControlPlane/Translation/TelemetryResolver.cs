@@ -26,9 +26,12 @@ internal static class TelemetryResolver
         if (levels.Count == 0) return;
         var client = Side(levels, WorkloadMode.Client, snapshot.Mesh);
         var server = Side(levels, WorkloadMode.Server, snapshot.Mesh);
-        foreach (var listener in listeners)
+        for (var i = 0; i < listeners.Count; i++)
         {
+            // A copy: a captured sidecar's hand-off listeners are shared with other proxies, whose Telemetry may differ.
+            var listener = listeners[i].Clone();
             listener.Telemetry = listener.Direction == TrafficDirection.Inbound ? server : client;
+            listeners[i] = listener;
         }
     }
 

@@ -53,14 +53,61 @@ public sealed class SharedTranslationTests
             loadBalancer: { localityLbSetting: { enabled: true, failoverPriority: [app, topology.kubernetes.io/zone] } }
         """;
 
-    public static TheoryData<string> Meshes() => ["sourceLabels", "plain", "failoverPriority"];
+    // A TCP service, which a captured sidecar gets a hand-off listener for at its address.
+    private const string Database = """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: { name: db, namespace: shop }
+        spec:
+          hosts: [db.shop.svc.cluster.local]
+          addresses: [240.0.0.5]
+          location: MESH_INTERNAL
+          ports: [{ number: 5432, name: tcp, protocol: TCP }]
+          resolution: STATIC
+          endpoints: [{ address: 127.0.0.25 }]
+        """;
+
+    // The database's connections: a canary's to cart, everyone else's to the database.
+    private const string DatabaseBySource = """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: { name: db, namespace: shop }
+        spec:
+          hosts: [db.shop.svc.cluster.local]
+          tcp:
+          - match: [{ sourceLabels: { track: canary } }]
+            route: [{ destination: { host: cart.shop.svc.cluster.local, port: { number: 8080 } } }]
+          - route: [{ destination: { host: db.shop.svc.cluster.local } }]
+        """;
+
+    // Tracing for canaries alone: a listener's telemetry differs between proxies that share every other input.
+    private const string CanaryTracing = """
+        apiVersion: telemetry.istio.io/v1
+        kind: Telemetry
+        metadata: { name: canary-tracing, namespace: shop }
+        spec:
+          selector: { matchLabels: { track: canary } }
+          tracing: [{ randomSamplingPercentage: 50 }]
+        """;
+
+    public static TheoryData<string> Meshes() => ["sourceLabels", "plain", "failoverPriority", "tcpSourceLabels", "canaryTelemetry"];
 
     private static string[] Mesh(string name) => name switch
     {
         "sourceLabels" => [Namespaces, WebScoped, CartBySource],
         "failoverPriority" => [Namespaces, WebScoped, CartPlain, CartFailover],
-        _ => [Namespaces, WebScoped, CartPlain],
+        "tcpSourceLabels" => [Namespaces, WebScoped, CartPlain, Database, DatabaseBySource],
+        "canaryTelemetry" => [Namespaces, WebScoped, CartPlain, Database, CanaryTracing],
+        _ => [Namespaces, WebScoped, CartPlain, Database],
     };
+
+    private static Node Captured(string name, string? track = null)
+    {
+        var node = TestNodes.Sidecar(name, "shop");
+        node.InboundCapturePort = 15006;
+        if (track is not null) node.Labels["track"] = track;
+        return node;
+    }
 
     /// <summary>Proxies differing in every input of the key, and some alike (web-1 and web-2: one Deployment's pods).</summary>
     private static Node[] Proxies()
@@ -81,6 +128,7 @@ public sealed class SharedTranslationTests
         [
             TestNodes.Sidecar("web-1", "shop"), web2, webCanary, TestNodes.Sidecar("worker-1", "shop"), capturedWorker,
             TestNodes.Sidecar("tool-1", "ops"), TestNodes.Sidecar("stray-1", "partner"), east, west, TestNodes.Router(ns: "shop"),
+            Captured("worker-2"), Captured("worker-canary", track: "canary"),
         ];
     }
 
@@ -140,6 +188,50 @@ public sealed class SharedTranslationTests
         Assert.Equal(web1, canary);
         Assert.Equal("outbound|8080||pay.shop.svc.cluster.local", Assert.Single(CartRoute(web1).Route_.Clusters).Name);
     }
+
+    [Fact]
+    public void Generate_CapturedSidecarsWithEqualInputs_ShareTheirHandOffListeners()
+    {
+        var snapshot = Simulation.Load(Mesh("plain"));
+        var worker1 = ProxyConfigGenerator.Generate(Captured("worker-1"), snapshot);
+        var worker2 = ProxyConfigGenerator.Generate(Captured("worker-2"), snapshot);
+        var canary = ProxyConfigGenerator.Generate(Captured("worker-canary", track: "canary"), snapshot);
+
+        // No route reads labels here: one build for the three, packed once.
+        var database = DatabaseListener(worker1);
+        Assert.Same(database, DatabaseListener(worker2));
+        Assert.Same(database, DatabaseListener(canary));
+        var shared = SharedTranslation.For(snapshot);
+        Assert.Same(ResourceVersion.Pack([database], shared)[0], ResourceVersion.Pack([DatabaseListener(worker2)], shared)[0]);
+        Assert.Equal("outbound|5432||db.shop.svc.cluster.local", Assert.Single(database.TcpClusters).Name);
+    }
+
+    [Fact]
+    public void Generate_TelemetryForOneOfThem_OnlyItsListenersCarryIt()
+    {
+        var snapshot = Simulation.Load(Mesh("canaryTelemetry"));
+        var canary = ProxyConfigGenerator.Generate(Captured("worker-canary", track: "canary"), snapshot);
+        var worker = ProxyConfigGenerator.Generate(Captured("worker-1"), snapshot);
+
+        Assert.NotNull(DatabaseListener(canary).Telemetry);
+        Assert.Null(DatabaseListener(worker).Telemetry);
+        var canaryWithout = DatabaseListener(canary).Clone();
+        canaryWithout.Telemetry = null;
+        Assert.Equal(DatabaseListener(worker), canaryWithout);
+    }
+
+    [Fact]
+    public void Generate_TcpRouteBySourceLabels_ACanaryGetsItsOwnHandOffListener()
+    {
+        var snapshot = Simulation.Load(Mesh("tcpSourceLabels"));
+        var canary = DatabaseListener(ProxyConfigGenerator.Generate(Captured("worker-canary", track: "canary"), snapshot));
+        var worker = DatabaseListener(ProxyConfigGenerator.Generate(Captured("worker-1"), snapshot));
+
+        Assert.Equal("outbound|8080||cart.shop.svc.cluster.local", Assert.Single(canary.TcpClusters).Name);
+        Assert.Equal("outbound|5432||db.shop.svc.cluster.local", Assert.Single(worker.TcpClusters).Name);
+    }
+
+    private static Listener DatabaseListener(ProxyResources resources) => Assert.Single(resources.Listeners, l => l.Name == "240.0.0.5_5432");
 
     /// <summary>The part of the outbound routes holding shop's virtual hosts (cart's among them).</summary>
     private static RouteConfiguration Outbound(ProxyResources resources) =>
