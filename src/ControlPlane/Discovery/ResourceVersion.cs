@@ -16,7 +16,7 @@ internal static class ResourceVersion
     public static PackedResource[] Pack(IReadOnlyList<IMessage> resources, SharedTranslation? shared = null)
     {
         var packed = new PackedResource[resources.Count];
-        for (var i = 0; i < packed.Length; i++) packed[i] = shared?.PackedOf(resources[i]) ?? new PackedResource(resources[i]);
+        for (var i = 0; i < packed.Length; i++) packed[i] = (shared is null ? null : SharedTranslation.PackedOf(resources[i])) ?? new PackedResource(resources[i]);
         return packed;
     }
 

@@ -32,9 +32,9 @@ internal sealed class RouteTranslationMemo
     private readonly ConcurrentDictionary<Key, IReadOnlyList<Route>> _routes = new();
     private readonly ConcurrentDictionary<Key, IReadOnlyList<Route>>? _carried;
     private readonly ConcurrentDictionary<PartKey, RouteConfiguration> _parts = new();
-    private readonly Dictionary<PartKey, CarriedPart>? _carriedParts;
+    private readonly Dictionary<PartKey, RouteConfiguration>? _carriedParts;
 
-    private RouteTranslationMemo(ConcurrentDictionary<Key, IReadOnlyList<Route>>? carried, Dictionary<PartKey, CarriedPart>? carriedParts)
+    private RouteTranslationMemo(ConcurrentDictionary<Key, IReadOnlyList<Route>>? carried, Dictionary<PartKey, RouteConfiguration>? carriedParts)
     {
         _carried = carried;
         _carriedParts = carriedParts;
@@ -45,18 +45,17 @@ internal sealed class RouteTranslationMemo
 
     /// <summary>
     /// Lets <paramref name="next"/> take the routes <paramref name="previous"/> translated, when its services are the
-    /// same for routes, and the parts it built with their packing. Called before <paramref name="next"/> is published,
+    /// same for routes, and the parts it built, packed (the packing is kept on each). Called before <paramref name="next"/> is published,
     /// so before any translation of it.
     /// </summary>
     public static void Carry(MeshSnapshot? previous, MeshSnapshot next)
     {
         if (previous is null || !BySnapshot.TryGetValue(previous, out var memo)) return;
         // A stream may still be building for the previous snapshot: what it has not finished is not carried.
-        var shared = SharedTranslation.For(previous);
-        var parts = new Dictionary<PartKey, CarriedPart>(memo._parts.Count);
+        var parts = new Dictionary<PartKey, RouteConfiguration>(memo._parts.Count);
         foreach (var (key, part) in memo._parts)
         {
-            if (shared.PackingOf(part) is { } packing) parts[key] = new CarriedPart(part, packing);
+            if (SharedTranslation.PackingOf(part) is not null) parts[key] = part;
         }
         BySnapshot.AddOrUpdate(next, new RouteTranslationMemo(SameForRoutes(previous.Services, next.Services) ? memo._routes : null, parts));
     }
@@ -78,19 +77,15 @@ internal sealed class RouteTranslationMemo
     }
 
     /// <summary>
-    /// The part of a sidecar's outbound route configuration the last snapshot built for the same proxies, with its
-    /// packing, when it equals <paramref name="built"/>; else <paramref name="built"/>.
+    /// The part of a sidecar's outbound route configuration the last snapshot built for the same proxies, packed, when
+    /// it equals <paramref name="built"/>; else <paramref name="built"/>.
     /// </summary>
-    public RouteConfiguration SidecarPart(RouteConfiguration built, OutboundRouteInputs inputs, SharedTranslation shared)
+    public RouteConfiguration SidecarPart(RouteConfiguration built, OutboundRouteInputs inputs)
     {
         var key = new PartKey(built.Name, inputs.Namespace, inputs.LabelsKey, inputs.Captured, inputs.Scope.Sidecar?.Key);
         var part = built;
         // Equal routes are mostly the same instances (carried above), which equality compares by reference first.
-        if (_carriedParts is not null && _carriedParts.TryGetValue(key, out var carried) && carried.Part.Equals(built))
-        {
-            part = carried.Part;
-            shared.Adopt(part, carried.Packing);
-        }
+        if (_carriedParts is not null && _carriedParts.TryGetValue(key, out var carried) && carried.Equals(built)) part = carried;
         _parts[key] = part;
         return part;
     }
@@ -125,6 +120,4 @@ internal sealed class RouteTranslationMemo
     /// (<see cref="OutboundRouteInputs"/>, whose Sidecar scope is known here by its resource's key, not its instance).
     /// </summary>
     private readonly record struct PartKey(string Name, string ProxyNamespace, string LabelsKey, bool Captured, ConfigKey? Sidecar);
-
-    private readonly record struct CarriedPart(RouteConfiguration Part, Lazy<PackedResource> Packing);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Google.Protobuf;
+using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Model;
 
 namespace Mesh.ControlPlane.Translation;
@@ -21,7 +22,6 @@ internal sealed class SharedTranslation
     private static readonly ConditionalWeakTable<MeshSnapshot, SharedTranslation> BySnapshot = new();
 
     private readonly ConcurrentDictionary<object, Lazy<object>> _builds = new();
-    private readonly ConcurrentDictionary<IMessage, Lazy<PackedResource>> _packed = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<(string Hostname, uint Port, bool InServiceNamespace), string[]> _sidecarDomains = new();
 
     private SharedTranslation(MeshSnapshot snapshot)
@@ -70,7 +70,7 @@ internal sealed class SharedTranslation
         var entry = _builds.GetOrAdd(key, _ => new Lazy<object>(() =>
         {
             var result = build(key, arg);
-            foreach (var resource in resourcesOf(result)) _packed.TryAdd(resource, new Lazy<PackedResource>(() => new PackedResource(resource)));
+            foreach (var resource in resourcesOf(result)) Keep(resource, new Lazy<PackedResource>(() => new PackedResource(resource)));
             return result;
         }));
         return (TResult)entry.Value;
@@ -84,15 +84,17 @@ internal sealed class SharedTranslation
         _sidecarDomains.GetOrAdd((hostname, port, SidecarDomains.IsServiceNamespace(hostname, proxyNamespace)),
             static (key, proxyNamespace) => [.. SidecarDomains.For(key.Hostname, key.Port, proxyNamespace)], proxyNamespace);
 
-    /// <summary>
-    /// Shares the packing of a resource the last snapshot shared and a build of this one takes over unchanged
-    /// (<see cref="RouteTranslationMemo.SidecarPart"/>): called during the build, before its resources are registered.
-    /// </summary>
-    public void Adopt(IMessage resource, Lazy<PackedResource> packing) => _packed.TryAdd(resource, packing);
+    /// <summary>The packing of a resource some build shares, done or not; null for a resource of one proxy's own.</summary>
+    /// <remarks>Kept on the resource (<see cref="IPackingSlot"/>): a resource's packing is its content's, whichever snapshot shares it.</remarks>
+    public static Lazy<PackedResource>? PackingOf(IMessage resource) => (resource as IPackingSlot)?.Packing as Lazy<PackedResource>;
 
-    /// <summary>The packing of a resource this cache shares, done or not; null for a resource it does not share.</summary>
-    public Lazy<PackedResource>? PackingOf(IMessage resource) => _packed.TryGetValue(resource, out var packing) ? packing : null;
+    /// <summary>The packed form of a resource some build shares, packed and hashed once; null for a resource of one proxy's own.</summary>
+    public static PackedResource? PackedOf(IMessage resource) => PackingOf(resource)?.Value;
 
-    /// <summary>The packed form of a resource this cache shares, packed and hashed once; null for a resource of one proxy's own.</summary>
-    public PackedResource? PackedOf(IMessage resource) => PackingOf(resource)?.Value;
+    /// <summary>Keeps a packing on a resource a build shares, unless it has one: a resource carried from the last snapshot keeps its own.</summary>
+    private static void Keep(IMessage resource, Lazy<PackedResource> packing)
+    {
+        // Every resource type a build shares has the slot; a type without one would be packed by each proxy.
+        if (resource is IPackingSlot slot) slot.KeepPacking(packing);
+    }
 }

@@ -94,8 +94,8 @@ internal static class SidecarOutboundGenerator
         }
         if (inputs.Captured) routeConfig.VirtualHosts.Add(OutboundFallthrough.VirtualHost(inputs.Scope.OutboundTrafficPolicy(snapshot.Mesh)));
         var built = parts.Build();
-        for (var i = 0; i < built.Count; i++) built[i] = translated.SidecarPart(built[i], inputs, shared);
-        built.Add(translated.SidecarPart(routeConfig, inputs, shared));
+        for (var i = 0; i < built.Count; i++) built[i] = translated.SidecarPart(built[i], inputs);
+        built.Add(translated.SidecarPart(routeConfig, inputs));
         // In the order proxies are sent them, once here rather than once per proxy.
         built.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
         return built;
