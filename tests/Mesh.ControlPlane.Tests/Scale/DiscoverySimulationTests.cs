@@ -49,6 +49,28 @@ public sealed class DiscoverySimulationTests
     }
 
     [Fact]
+    public async Task Run_DestinationRuleChangesForCapturedSidecars_EachReachesExactlyTheDependentProxiesWithOnlyTheirClusters()
+    {
+        using var work = new TempDirectory();
+        var options = Short with { Captured = true, Change = ChangeKind.DestinationRule };
+        var simulation = new Mesh.DiscoverySimulator.Simulation(options, _ => { });
+
+        var report = await simulation.RunAsync(work.Path, CancellationToken.None);
+
+        Assert.True(report.Converged);
+        foreach (var change in report.Changes)
+        {
+            Assert.Equal(4, change.ExpectedDependents);
+            Assert.Equal(change.ExpectedDependents, change.Acked);
+            Assert.Equal(change.ExpectedDependents, change.Receivers);
+            // A connection pool is a cluster's: every type is regenerated, and only the clusters are resent.
+            var cluster = IndexOf(TypeUrls.Cluster);
+            Assert.Equal(change.ExpectedDependents, change.Tally.Responses(cluster));
+            Assert.Equal(change.Tally.Responses(cluster), change.Tally.TotalResponses);
+        }
+    }
+
+    [Fact]
     public async Task ControlPlaneEnvironment_ReachesTheControlPlaneProcessOnly()
     {
         using var work = new TempDirectory();
