@@ -53,20 +53,6 @@ public sealed class SharedTranslationTests
             loadBalancer: { localityLbSetting: { enabled: true, failoverPriority: [app, topology.kubernetes.io/zone] } }
         """;
 
-    // A TCP service, which a captured sidecar gets a hand-off listener for at its address.
-    private const string Database = """
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: { name: db, namespace: shop }
-        spec:
-          hosts: [db.shop.svc.cluster.local]
-          addresses: [240.0.0.5]
-          location: MESH_INTERNAL
-          ports: [{ number: 5432, name: tcp, protocol: TCP }]
-          resolution: STATIC
-          endpoints: [{ address: 127.0.0.25 }]
-        """;
-
     // The database's connections: a canary's to cart, everyone else's to the database.
     private const string DatabaseBySource = """
         apiVersion: networking.istio.io/v1

@@ -84,6 +84,20 @@ internal static class SidecarScopeYaml
         """;
 
     /// <summary>A Sidecar with one catch-all egress listener importing <paramref name="hosts"/>.</summary>
+    /// <summary>shop's database: a TCP service with an address, which a captured sidecar gets a hand-off listener for.</summary>
+    public const string Database = """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: { name: db, namespace: shop }
+        spec:
+          hosts: [db.shop.svc.cluster.local]
+          addresses: [240.0.0.5]
+          location: MESH_INTERNAL
+          ports: [{ number: 5432, name: tcp, protocol: TCP }]
+          resolution: STATIC
+          endpoints: [{ address: 127.0.0.25 }]
+        """;
+
     public static string Sidecar(string name, string ns, string hosts, string? selector = null) => $$"""
         apiVersion: networking.istio.io/v1
         kind: Sidecar

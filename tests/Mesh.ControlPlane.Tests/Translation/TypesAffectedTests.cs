@@ -90,18 +90,6 @@ public sealed class TypesAffectedTests
     [Fact]
     public void TypesAffected_TcpRoutesAddedOrRemoved_ACapturedSidecarsListenersToo()
     {
-        const string Database = """
-            apiVersion: networking.istio.io/v1
-            kind: ServiceEntry
-            metadata: { name: db, namespace: shop }
-            spec:
-              hosts: [db.shop.svc.cluster.local]
-              addresses: [240.0.0.5]
-              location: MESH_INTERNAL
-              ports: [{ number: 5432, name: tcp, protocol: TCP }]
-              resolution: STATIC
-              endpoints: [{ address: 127.0.0.25 }]
-            """;
         static string DatabaseRoutes(string tcp) => $$"""
             apiVersion: networking.istio.io/v1
             kind: VirtualService
