@@ -33,8 +33,10 @@ internal static class ProxyDependencies
     /// and routes — unless a Sidecar resource scopes the proxy in either snapshot: then the services its imported
     /// VirtualServices route to are imported too (<see cref="SidecarScope"/>), so clusters and endpoints follow. A
     /// sidecar's listeners read VirtualServices only for their <c>tcp</c> routes (<see cref="TcpRouteTranslator"/>),
-    /// so an edit of VirtualServices that have none, before or after, affects only its routes: a captured sidecar's
-    /// listeners walk every service, which at 1,000 proxies was most of what an HTTP route change cost. A Telemetry,
+    /// so in a mesh where no VirtualService has any, before or after, an edit affects only its routes: a captured
+    /// sidecar's listeners walk every service, which at 1,000 proxies was most of what an HTTP route change cost. (Not
+    /// the edited ones alone: a VirtualService without <c>tcp</c> routes that takes a host over from one with them
+    /// changes that host's listener.) A Telemetry,
     /// and the mesh config's tracing providers, shape listeners only. Every other kind (DestinationRule, ServiceEntry,
     /// Sidecar, policies …) is taken to affect every type.
     /// </summary>
@@ -50,18 +52,9 @@ internal static class ProxyDependencies
         }
         if (telemetries && !virtualServices) return ResourceTypes.Listeners;
         if (!new ProxyContext(node, previous).Scope.ImportsEverything || !new ProxyContext(node, current).Scope.ImportsEverything) return ResourceTypes.All;
-        var listenersRead = telemetries || node.Role == ProxyRole.Router || HasTcpRoutes(request, previous) || HasTcpRoutes(request, current);
+        var listenersRead = telemetries || node.Role == ProxyRole.Router
+            || SharedTranslation.For(previous).HasTcpRoutes || SharedTranslation.For(current).HasTcpRoutes;
         return listenersRead ? ResourceTypes.Listeners | ResourceTypes.Routes : ResourceTypes.Routes;
-    }
-
-    /// <summary>Whether one of the request's VirtualServices, as <paramref name="snapshot"/> holds it, has tcp routes.</summary>
-    private static bool HasTcpRoutes(PushRequest request, MeshSnapshot snapshot)
-    {
-        foreach (var key in request.ConfigsUpdated)
-        {
-            if (snapshot.FindResource(key) is VirtualService { Spec.Tcp.Count: > 0 }) return true;
-        }
-        return false;
     }
 
     /// <summary>One proxy as one snapshot sees it.</summary>

@@ -36,6 +36,7 @@ internal sealed class SharedTranslation
             {
                 foreach (var match in route.Match) RoutesMatchSourceLabels |= match.SourceLabels.Count > 0;
             }
+            HasTcpRoutes |= virtualService.Spec.Tcp.Count > 0;
         }
         foreach (var rule in snapshot.DestinationRules) ClustersReadLabels |= LoadBalancerTranslator.ReadsProxyLabels(rule.Spec);
     }
@@ -48,6 +49,9 @@ internal sealed class SharedTranslation
     /// only then do a proxy's labels shape its routes (its VirtualServices are among the snapshot's, delegates merged in).
     /// </summary>
     public bool RoutesMatchSourceLabels { get; }
+
+    /// <summary>Whether some VirtualService has <c>tcp</c> routes: only then do VirtualServices shape a sidecar's listeners.</summary>
+    public bool HasTcpRoutes { get; }
 
     /// <summary>Whether some DestinationRule's failoverPriority takes a value from the proxy's labels: only then do they shape its clusters.</summary>
     public bool ClustersReadLabels { get; }

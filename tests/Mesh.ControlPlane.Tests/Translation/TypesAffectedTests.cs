@@ -110,6 +110,35 @@ public sealed class TypesAffectedTests
     }
 
     [Fact]
+    public void TypesAffected_AnHttpOnlyVirtualServiceTakesAHostFromOneWithTcpRoutes_ACapturedSidecarsListenersToo()
+    {
+        const string ShopTcp = """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: shop-tcp, namespace: shop }
+            spec:
+              hosts: ["*.shop.svc.cluster.local"]
+              tcp: [{ route: [{ destination: { host: cart.shop.svc.cluster.local, port: { number: 8080 } } }] }]
+            """;
+        const string DatabaseHttp = """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: db-http, namespace: shop }
+            spec:
+              hosts: [db.shop.svc.cluster.local]
+              http: [{ route: [{ destination: { host: db.shop.svc.cluster.local } }] }]
+            """;
+        var before = Simulation.Load([Namespaces, WebScoped, Database, ShopTcp]);
+        var after = Simulation.Load([Namespaces, WebScoped, Database, ShopTcp, DatabaseHttp]);
+        var node = CapturedWorker();
+        var added = PushRequest.ForConfigs(new HashSet<ConfigKey> { new("VirtualService", "shop", "db-http") }, DateTimeOffset.UnixEpoch);
+
+        Assert.Equal(ResourceTypes.Listeners | ResourceTypes.Routes, ProxyDependencies.TypesAffected(node, before, after, added));
+        // Why: the database's host is db-http's now, which has no tcp routes, so its listener goes to the database again.
+        Assert.NotEqual(Bytes(ProxyConfigGenerator.Generate(node, before), TypeUrls.Listener), Bytes(ProxyConfigGenerator.Generate(node, after), TypeUrls.Listener));
+    }
+
+    [Fact]
     public void TypesAffected_VirtualServiceEditForAScopedSidecar_EveryTypeForItsDestinationsAreImported()
     {
         var before = Simulation.Load([Namespaces, WebScoped, CartRoutes("cart.shop.svc.cluster.local", "2s")]);
