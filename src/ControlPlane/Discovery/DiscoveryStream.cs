@@ -206,7 +206,6 @@ internal sealed class DiscoveryStream
         }
         _generatedFrom = snapshot;
         _regenerateAll = false;
-        var shared = SharedTranslation.For(snapshot);
         for (var type = 0; type < TypeUrls.PushOrder.Count; type++)
         {
             if (((int)types & (1 << type)) == 0) continue;
@@ -214,7 +213,7 @@ internal sealed class DiscoveryStream
             var messages = resources.OfType(TypeUrls.PushOrder[type]);
             var names = new string[messages.Count];
             for (var i = 0; i < names.Length; i++) names[i] = ResourceNames.Of(messages[i]);
-            _held[type] = _pool.Acquire(type, ResourceVersion.Pack(messages, shared), names);
+            _held[type] = _pool.Acquire(type, ResourceVersion.Pack(messages), names);
             if (previous is not null) _pool.Release(previous);
         }
         return true;

@@ -10,13 +10,13 @@ internal static class ResourceVersion
     /// <summary>
     /// The resources as a response carries them, each with its digest. A stream packs each type once per
     /// regeneration: the version is made of these digests, and the response sends these bytes, so no resource is
-    /// serialized or hashed twice.
+    /// serialized or hashed twice. A resource shared between proxies is packed once, where it was built
+    /// (<see cref="SharedTranslation.PackedOf"/>); a proxy's own is packed here.
     /// </summary>
-    /// <param name="shared">The snapshot's shared resources, packed once for every stream that holds them; null packs each.</param>
-    public static PackedResource[] Pack(IReadOnlyList<IMessage> resources, SharedTranslation? shared = null)
+    public static PackedResource[] Pack(IReadOnlyList<IMessage> resources)
     {
         var packed = new PackedResource[resources.Count];
-        for (var i = 0; i < packed.Length; i++) packed[i] = (shared is null ? null : SharedTranslation.PackedOf(resources[i])) ?? new PackedResource(resources[i]);
+        for (var i = 0; i < packed.Length; i++) packed[i] = SharedTranslation.PackedOf(resources[i]) ?? new PackedResource(resources[i]);
         return packed;
     }
 
