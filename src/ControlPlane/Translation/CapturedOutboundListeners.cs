@@ -21,11 +21,11 @@ internal static class CapturedOutboundListeners
 
     /// <summary>What the listeners read of a captured sidecar: its route inputs (namespace, Sidecar scope, labels where a route matches on them).</summary>
     /// <remarks>A type of its own, so that its build is not taken for the routes' build of the same inputs.</remarks>
-    public sealed record Inputs(OutboundRouteInputs Of);
+    public sealed record Inputs(OutboundRouteInputs Proxy);
 
     public static List<Listener> Generate(Inputs inputs, MeshSnapshot snapshot)
     {
-        var (proxyNamespace, scope) = (inputs.Of.Namespace, inputs.Of.Scope);
+        var (proxyNamespace, scope) = (inputs.Proxy.Namespace, inputs.Proxy.Scope);
         var wildcard = new Dictionary<uint, Listener>();
         var byAddress = new Dictionary<string, Listener>(StringComparer.Ordinal);
         foreach (var service in snapshot.Services)
@@ -43,7 +43,7 @@ internal static class CapturedOutboundListeners
                     case PortProtocol.Auto:
                         if (wildcard.TryGetValue(port.Number, out var shared) && shared.Protocol == ListenerProtocol.Auto) break;
                         var sniffed = HandOff($"{Wildcard}_{port.Number}", Wildcard, port.Number, ListenerProtocol.Auto);
-                        TcpRouteTranslator.Translate(virtualService, service, port.Number, inputs.Of, snapshot, sniffed);
+                        TcpRouteTranslator.Translate(virtualService, service, port.Number, inputs.Proxy, snapshot, sniffed);
                         wildcard[port.Number] = sniffed;
                         break;
                     default:
@@ -52,7 +52,7 @@ internal static class CapturedOutboundListeners
                             var name = $"{address}_{port.Number}";
                             if (byAddress.ContainsKey(name)) continue;
                             var listener = HandOff(name, address, port.Number, ListenerProtocol.Tcp);
-                            TcpRouteTranslator.Translate(virtualService, service, port.Number, inputs.Of, snapshot, listener);
+                            TcpRouteTranslator.Translate(virtualService, service, port.Number, inputs.Proxy, snapshot, listener);
                             byAddress[name] = listener;
                         }
                         break;
