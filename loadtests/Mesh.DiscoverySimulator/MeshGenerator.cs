@@ -25,19 +25,24 @@ internal sealed class MeshGenerator(SimulationOptions options)
 
     public string WorkloadName(int workload) => $"{ServiceName(workload % options.Services)}-w{workload.ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>The workloads the mesh starts with: one per proxy, and at least one per service.</summary>
+    public int WorkloadCount => Math.Max(options.Proxies, options.Services);
+
+    /// <summary>A service's ServiceEntry and WorkloadEntries: the file an <see cref="ChangeKind.Endpoints"/> change rewrites.</summary>
+    public static string ServiceFile(int service) => ServiceName(service) + ".yaml";
+
     /// <summary>The VirtualService file the change rewrites.</summary>
     public static string VirtualServiceFile(int service) => $"vs-{ServiceName(service)}.yaml";
 
     /// <summary>Writes every file into <paramref name="folder"/>.</summary>
     public void WriteAll(string folder)
     {
-        var workloads = Math.Max(options.Proxies, options.Services);
         var byService = new List<int>[options.Services];
         for (var s = 0; s < byService.Length; s++) byService[s] = [];
-        for (var w = 0; w < workloads; w++) byService[w % options.Services].Add(w);
+        for (var w = 0; w < WorkloadCount; w++) byService[w % options.Services].Add(w);
         for (var s = 0; s < options.Services; s++)
         {
-            File.WriteAllText(Path.Combine(folder, ServiceName(s) + ".yaml"), ServiceYaml(s, byService[s]));
+            File.WriteAllText(Path.Combine(folder, ServiceFile(s)), ServiceYaml(s, byService[s]));
             File.WriteAllText(Path.Combine(folder, VirtualServiceFile(s)), VirtualServiceYaml(s, timeoutSeconds: 5));
         }
         if (options.SidecarEgress)
@@ -74,6 +79,22 @@ internal sealed class MeshGenerator(SimulationOptions options)
               trafficPolicy: { connectionPool: { http: { http1MaxPendingRequests: {{pendingRequests}} } } }
 
             """);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>
+    /// The third change: service <paramref name="service"/> scaled up by <paramref name="added"/> workloads beyond those it
+    /// started with (numbered after every starting workload, so none is a simulated proxy's own), written atomically.
+    /// </summary>
+    public void RewriteServiceWorkloads(string folder, int service, int added)
+    {
+        var workloads = new List<int>();
+        for (var w = service; w < WorkloadCount; w += options.Services) workloads.Add(w);
+        var first = (WorkloadCount + options.Services - 1) / options.Services * options.Services + service;
+        for (var i = 0; i < added; i++) workloads.Add(first + i * options.Services);
+        var path = Path.Combine(folder, ServiceFile(service));
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, ServiceYaml(service, workloads));
         File.Move(temporary, path, overwrite: true);
     }
 

@@ -7,7 +7,7 @@ namespace Mesh.DiscoverySimulator;
 
 /// <summary>
 /// One run: generate the mesh, start the control plane, connect every simulated proxy and wait for its full config,
-/// rewrite one VirtualService and wait for every proxy that depends on it to ACK the new version, a few times over. Each phase is bounded
+/// make one change (a VirtualService, a DestinationRule, or a service's workloads) and wait for every proxy that depends on it to ACK the new version, a few times over. Each phase is bounded
 /// by <see cref="SimulationOptions.PhaseDeadline"/>; the report says what did not arrive in time.
 /// </summary>
 internal sealed class Simulation(SimulationOptions options, Action<string> progress)
@@ -39,7 +39,7 @@ internal sealed class Simulation(SimulationOptions options, Action<string> progr
             await ConnectAsync(proxies, controlPlane, report, stop.Token);
             for (var change = 1; change <= options.Changes && report.Configured == proxies.Count; change++)
             {
-                var result = await ChangeAsync(proxies, controlPlane, configFolder, timeoutSeconds: 6 + change, stop.Token);
+                var result = await ChangeAsync(proxies, controlPlane, configFolder, change, timeoutSeconds: 6 + change, stop.Token);
                 report.Changes.Add(result);
                 if (result.Acked < result.ExpectedDependents) break;
             }
@@ -131,15 +131,18 @@ internal sealed class Simulation(SimulationOptions options, Action<string> progr
         }
     }
 
+    /// <param name="change">The change's number, from 1: an endpoints change adds as many workloads to the service.</param>
     /// <param name="timeoutSeconds">The route timeout the change writes (a DestinationRule change, this plus 100 pending requests): different for every change, so each is a new version.</param>
-    private async Task<ChangeResult> ChangeAsync(List<SimulatedProxy> proxies, ControlPlaneProcess controlPlane, string configFolder, int timeoutSeconds,
+    private async Task<ChangeResult> ChangeAsync(List<SimulatedProxy> proxies, ControlPlaneProcess controlPlane, string configFolder, int change, int timeoutSeconds,
         CancellationToken cancellationToken)
     {
         var report = new ChangeResult();
         var before = new PushTally[proxies.Count];
         for (var i = 0; i < proxies.Count; i++) before[i] = proxies[i].Tally();
         var changedNamespace = _mesh.NamespaceOf(ChangedService);
-        var scoped = options.ExportToOwnNamespace || options.SidecarEgress;
+        // exportTo is written on the VirtualServices and DestinationRules, not the ServiceEntries: every proxy reaches
+        // service 0's endpoints unless a Sidecar scopes it.
+        var scoped = options.SidecarEgress || (options.ExportToOwnNamespace && options.Change != ChangeKind.Endpoints);
         var expected = new List<SimulatedProxy>();
         foreach (var proxy in proxies)
         {
@@ -151,15 +154,20 @@ internal sealed class Simulation(SimulationOptions options, Action<string> progr
         var proxiesCpuBefore = OwnCpuMilliseconds();
         var written = Stopwatch.GetTimestamp();
         string file;
-        if (options.Change == ChangeKind.DestinationRule)
+        switch (options.Change)
         {
-            _mesh.RewriteDestinationRule(configFolder, ChangedService, pendingRequests: 100 + timeoutSeconds);
-            file = MeshGenerator.DestinationRuleFile(ChangedService);
-        }
-        else
-        {
-            _mesh.RewriteVirtualService(configFolder, ChangedService, timeoutSeconds);
-            file = MeshGenerator.VirtualServiceFile(ChangedService);
+            case ChangeKind.DestinationRule:
+                _mesh.RewriteDestinationRule(configFolder, ChangedService, pendingRequests: 100 + timeoutSeconds);
+                file = MeshGenerator.DestinationRuleFile(ChangedService);
+                break;
+            case ChangeKind.Endpoints:
+                _mesh.RewriteServiceWorkloads(configFolder, ChangedService, added: change);
+                file = MeshGenerator.ServiceFile(ChangedService);
+                break;
+            default:
+                _mesh.RewriteVirtualService(configFolder, ChangedService, timeoutSeconds);
+                file = MeshGenerator.VirtualServiceFile(ChangedService);
+                break;
         }
         progress($"rewrote {file}; waiting for {expected.Count} dependent proxies to ACK");
         await WaitAsync("the change", () => CountAckedSince(expected, written), expected.Count, written, cancellationToken);

@@ -30,7 +30,8 @@ internal sealed record SimulationOptions
 
     /// <summary>
     /// What each change rewrites: service 0's VirtualService (a route timeout: routes, and listeners where they read
-    /// it), or its DestinationRule (a connection pool: every type, as istiod also pushes for one).
+    /// it), its DestinationRule (a connection pool: every type, as istiod also pushes for one), or its workloads (one
+    /// more WorkloadEntry per change, as a Deployment scaling up: endpoints, as istiod's incremental EDS).
     /// </summary>
     public ChangeKind Change { get; init; } = ChangeKind.VirtualService;
 
@@ -40,7 +41,7 @@ internal sealed record SimulationOptions
     /// <summary>The control plane's debounce (its --debounce-ms): part of every change's convergence time.</summary>
     public int DebounceMilliseconds { get; init; } = 100;
 
-    /// <summary>VirtualService changes made one after another: the first runs cold code in the control plane, the later ones show it warm.</summary>
+    /// <summary>Changes made one after another: the first runs cold code in the control plane, the later ones show it warm.</summary>
     public int Changes { get; init; } = 3;
 
     /// <summary>Streams opened at once while connecting, so the handshakes do not all land in the same instant.</summary>
@@ -59,4 +60,5 @@ internal enum ChangeKind
 {
     VirtualService,
     DestinationRule,
+    Endpoints,
 }

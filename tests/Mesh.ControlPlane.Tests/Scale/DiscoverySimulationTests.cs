@@ -71,6 +71,28 @@ public sealed class DiscoverySimulationTests
     }
 
     [Fact]
+    public async Task Run_EndpointChangesForCapturedSidecars_EveryProxyIsSentOnlyItsEndpoints()
+    {
+        using var work = new TempDirectory();
+        var options = Short with { Captured = true, Change = ChangeKind.Endpoints };
+        var simulation = new Mesh.DiscoverySimulator.Simulation(options, _ => { });
+
+        var report = await simulation.RunAsync(work.Path, CancellationToken.None);
+
+        Assert.True(report.Converged);
+        foreach (var change in report.Changes)
+        {
+            // The ServiceEntry is exported everywhere: every proxy reaches the new workload.
+            Assert.Equal(Short.Proxies, change.ExpectedDependents);
+            Assert.Equal(change.ExpectedDependents, change.Acked);
+            Assert.Equal(change.ExpectedDependents, change.Receivers);
+            var endpoints = IndexOf(TypeUrls.Endpoints);
+            Assert.Equal(change.ExpectedDependents, change.Tally.Responses(endpoints));
+            Assert.Equal(change.Tally.Responses(endpoints), change.Tally.TotalResponses);
+        }
+    }
+
+    [Fact]
     public async Task ControlPlaneEnvironment_ReachesTheControlPlaneProcessOnly()
     {
         using var work = new TempDirectory();
