@@ -34,6 +34,34 @@ internal sealed record ServiceModel(
     /// <summary>A Kubernetes Service's creation time: Istio orders the Services selecting a proxy oldest first.</summary>
     public DateTime? CreationTime { get; init; }
 
+    /// <summary>
+    /// Whether the two declare the same service, endpoints aside: a change between them reaches proxies' clusters and
+    /// endpoints only (<see cref="Translation.EndpointChanges"/>). Compares every other property; a test holds the
+    /// list of properties to this comparison, so a new one cannot be forgotten here.
+    /// </summary>
+    public bool SameApartFromWorkloads(ServiceModel other) =>
+        Hostname == other.Hostname
+        && Namespace == other.Namespace
+        && ServiceEntryName == other.ServiceEntryName
+        && Ports.SequenceEqual(other.Ports)
+        && Resolution == other.Resolution
+        && Location == other.Location
+        && ExportTo.SequenceEqual(other.ExportTo)
+        && Addresses.SequenceEqual(other.Addresses)
+        && SameEntries(Selector, other.Selector)
+        && SubjectAltNames.SequenceEqual(other.SubjectAltNames)
+        && CreationTime == other.CreationTime;
+
+    private static bool SameEntries(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
+    {
+        if (a.Count != b.Count) return false;
+        foreach (var (key, value) in a)
+        {
+            if (!b.TryGetValue(key, out var other) || other != value) return false;
+        }
+        return true;
+    }
+
     public ServicePortModel? FindPort(uint number)
     {
         foreach (var port in Ports)

@@ -14,12 +14,36 @@ internal static class OutboundClusterBuilder
     /// <summary>Istio's mesh-wide default connect timeout.</summary>
     private const uint DefaultConnectTimeoutMs = 10_000;
 
-    public static void Build(ProxyContext proxy, MeshSnapshot snapshot, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints)
+    /// <summary>Room for a proxy's own clusters (inbound, capture) beside the shared ones, so that adding them does not copy two thousand.</summary>
+    private const int OwnResourcesRoom = 16;
+
+    /// <summary>Adds the outbound clusters, the endpoints, or both, as <paramref name="types"/> asks.</summary>
+    public static void Build(ProxyContext proxy, MeshSnapshot snapshot, ResourceTypes types, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints)
+    {
+        var built = Shared(proxy, snapshot);
+        if ((types & ResourceTypes.Clusters) != 0)
+        {
+            clusters.EnsureCapacity(clusters.Count + built.Clusters.Count + OwnResourcesRoom);
+            clusters.AddRange(built.Clusters);
+        }
+        if ((types & ResourceTypes.Endpoints) != 0)
+        {
+            endpoints.EnsureCapacity(endpoints.Count + built.Endpoints.Count + OwnResourcesRoom);
+            endpoints.AddRange(built.Endpoints);
+        }
+    }
+
+    /// <summary>
+    /// Whether the node's outbound clusters are byte for byte the same in both snapshots: compared once per key of
+    /// proxies (each build's digest is made once), not once per proxy. Builds what neither snapshot has built yet.
+    /// </summary>
+    public static bool SameClusters(Node node, MeshSnapshot previous, MeshSnapshot current) =>
+        Shared(new ProxyContext(node, previous), previous).ClustersDigest.AsSpan().SequenceEqual(Shared(new ProxyContext(node, current), current).ClustersDigest);
+
+    private static OutboundClusters Shared(ProxyContext proxy, MeshSnapshot snapshot)
     {
         var shared = SharedTranslation.For(snapshot);
-        var built = shared.GetOrBuild(OutboundClusterInputs.Of(proxy, snapshot, shared), snapshot, BuildAll, static built => built.Resources());
-        clusters.AddRange(built.Clusters);
-        endpoints.AddRange(built.Endpoints);
+        return shared.GetOrBuild(OutboundClusterInputs.Of(proxy, snapshot, shared), snapshot, BuildAll, static built => built.Resources());
     }
 
     /// <summary>Every outbound cluster and endpoint assignment: built once per snapshot for all proxies with equal <paramref name="inputs"/>.</summary>
@@ -52,7 +76,12 @@ internal static class OutboundClusterBuilder
 
     private sealed record OutboundClusters(List<Cluster> Clusters, List<ClusterLoadAssignment> Endpoints)
     {
+        private byte[]? _clustersDigest;
+
         public IEnumerable<Google.Protobuf.IMessage> Resources() => [.. Clusters, .. Endpoints];
+
+        /// <summary>The digest of the clusters' packed bytes, in order; made on first use (two threads may both make it, alike).</summary>
+        public byte[] ClustersDigest => _clustersDigest ??= Discovery.ResourceVersion.Digest(Discovery.ResourceVersion.Pack(Clusters));
     }
 
     private static void Add(OutboundClusterInputs inputs, MeshSnapshot snapshot, ServiceModel service, ServicePortModel port, string? subsetName, TrafficPolicy? policy,

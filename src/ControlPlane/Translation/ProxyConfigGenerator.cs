@@ -9,8 +9,8 @@ internal static class ProxyConfigGenerator
     /// <param name="types">
     /// The types to produce; the others come back empty. A type's resources are the same whatever else is asked for:
     /// generators that produce only types not asked for are not run (the outbound clusters and endpoints, a sidecar's
-    /// outbound listeners, its outbound routes), the inbound side makes only what is asked for, and the rest run whole
-    /// and what was not asked for is dropped.
+    /// outbound listeners, its outbound routes), the outbound clusters and the inbound side add only what is asked
+    /// for, and the rest run whole and what was not asked for is dropped.
     /// </param>
     public static ProxyResources Generate(Node node, MeshSnapshot snapshot, ResourceTypes types = ResourceTypes.All)
     {
@@ -22,7 +22,7 @@ internal static class ProxyConfigGenerator
 
         var clustersOrEndpoints = (types & (ResourceTypes.Clusters | ResourceTypes.Endpoints)) != 0;
         var listenersOrRoutes = (types & (ResourceTypes.Listeners | ResourceTypes.Routes)) != 0;
-        if (clustersOrEndpoints) OutboundClusterBuilder.Build(proxy, snapshot, clusters, endpoints);
+        if (clustersOrEndpoints) OutboundClusterBuilder.Build(proxy, snapshot, types, clusters, endpoints);
         if (node.Role == ProxyRole.Router)
         {
             if (listenersOrRoutes) RouterGenerator.Generate(proxy, snapshot, listeners, routes);

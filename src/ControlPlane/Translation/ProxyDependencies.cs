@@ -29,31 +29,38 @@ internal static class ProxyDependencies
 
     /// <summary>
     /// The types of the proxy's configuration that the request's changes can affect, so that a push regenerates only
-    /// those. A mesh VirtualService only shapes listeners (a captured sidecar's TCP routes, a gateway's SNI routes)
-    /// and routes — unless a Sidecar resource scopes the proxy in either snapshot: then the services its imported
-    /// VirtualServices route to are imported too (<see cref="SidecarScope"/>), so clusters and endpoints follow. A
-    /// sidecar's listeners read VirtualServices only for their <c>tcp</c> routes (<see cref="TcpRouteTranslator"/>),
-    /// so in a mesh where no VirtualService has any, before or after, an edit affects only its routes: a captured
-    /// sidecar's listeners walk every service, which at 1,000 proxies was most of what an HTTP route change cost. (Not
-    /// the edited ones alone: a VirtualService without <c>tcp</c> routes that takes a host over from one with them
-    /// changes that host's listener.) A Telemetry,
-    /// and the mesh config's tracing providers, shape listeners only. Every other kind (DestinationRule, ServiceEntry,
-    /// Sidecar, policies …) is taken to affect every type.
+    /// those: the union of what each change affects. A mesh VirtualService only shapes listeners (a captured sidecar's
+    /// TCP routes, a gateway's SNI routes) and routes — unless a Sidecar resource scopes the proxy in either snapshot:
+    /// then the services its imported VirtualServices route to are imported too (<see cref="SidecarScope"/>), so
+    /// clusters and endpoints follow. A sidecar's listeners read VirtualServices only for their <c>tcp</c> routes
+    /// (<see cref="TcpRouteTranslator"/>), so in a mesh where no VirtualService has any, before or after, an edit
+    /// affects only its routes: a captured sidecar's listeners walk every service, which at 1,000 proxies was most of
+    /// what an HTTP route change cost. (Not the edited ones alone: a VirtualService without <c>tcp</c> routes that
+    /// takes a host over from one with them changes that host's listener.) A Telemetry, and the mesh config's tracing
+    /// providers, shape listeners only. A change of services' endpoints alone shapes clusters and endpoints
+    /// (<see cref="EndpointChanges"/>). Every other kind (DestinationRule, Sidecar, policies …) is taken to affect
+    /// every type.
     /// </summary>
     public static ResourceTypes TypesAffected(Node node, MeshSnapshot previous, MeshSnapshot current, PushRequest request)
     {
         if (request.IsFull) return ResourceTypes.All;
-        bool virtualServices = false, telemetries = false;
+        var types = ResourceTypes.None;
+        bool virtualServices = false, endpoints = false;
         foreach (var key in request.ConfigsUpdated)
         {
             if (key.Kind == VirtualService.KindName) virtualServices = true;
-            else if (key.Kind == Mesh.Istio.Observability.Telemetry.KindName || key == MeshSettings.TracingProvidersKey) telemetries = true;
+            else if (key.Kind == Mesh.Istio.Observability.Telemetry.KindName || key == MeshSettings.TracingProvidersKey) types |= ResourceTypes.Listeners;
+            else if (EndpointChanges.OnlyEndpoints(key, node, previous, current)) endpoints = true;
             else return ResourceTypes.All;
         }
-        if (telemetries && !virtualServices) return ResourceTypes.Listeners;
+        if (endpoints) types |= EndpointChanges.TypesAffected(node, previous, current);
+        return virtualServices ? types | VirtualServiceTypes(node, previous, current) : types;
+    }
+
+    private static ResourceTypes VirtualServiceTypes(Node node, MeshSnapshot previous, MeshSnapshot current)
+    {
         if (!new ProxyContext(node, previous).Scope.ImportsEverything || !new ProxyContext(node, current).Scope.ImportsEverything) return ResourceTypes.All;
-        var listenersRead = telemetries || node.Role == ProxyRole.Router
-            || SharedTranslation.For(previous).HasTcpRoutes || SharedTranslation.For(current).HasTcpRoutes;
+        var listenersRead = node.Role == ProxyRole.Router || SharedTranslation.For(previous).HasTcpRoutes || SharedTranslation.For(current).HasTcpRoutes;
         return listenersRead ? ResourceTypes.Listeners | ResourceTypes.Routes : ResourceTypes.Routes;
     }
 
@@ -170,8 +177,10 @@ internal static class ProxyDependencies
             ProxyConfig => false,
             // The kinds this mesh does not implement (EnvoyFilter, WasmPlugin, ...) shape nothing it generates.
             UnsupportedResource => false,
-            // WorkloadEntries feed endpoints and inbound ports; PeerAuthentication decides inbound TLS and every
-            // client's auto mTLS; anything else is taken as relevant until translation scopes it.
+            // A WorkloadEntry, as a Pod: the proxy running as it, and the proxies that reach a ServiceEntry selecting it.
+            WorkloadEntry => IsOwnPod(key) || ReachesServiceSelecting(key),
+            // PeerAuthentication decides inbound TLS and every client's auto mTLS; anything else is taken as relevant
+            // until translation scopes it.
             _ => true,
         };
 
