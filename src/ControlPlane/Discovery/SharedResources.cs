@@ -14,6 +14,8 @@ internal sealed class SharedResources
         Packed = packed;
         Names = names;
         Version = version;
+        NamesAscending = true;
+        for (var i = 1; i < names.Length && NamesAscending; i++) NamesAscending = string.CompareOrdinal(names[i - 1], names[i]) < 0;
     }
 
     /// <summary>The type and the full content digest: what the pool finds this content by.</summary>
@@ -26,6 +28,9 @@ internal sealed class SharedResources
     public string[] Names { get; }
 
     public string Version { get; }
+
+    /// <summary>Whether <see cref="Names"/> are strictly ascending (ordinal), so that an increment is one walk over two sets.</summary>
+    public bool NamesAscending { get; }
 
     /// <summary>How many streams hold this content; guarded by the pool's lock.</summary>
     internal int Holders { get; set; }
