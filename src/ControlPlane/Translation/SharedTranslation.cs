@@ -23,9 +23,14 @@ internal sealed class SharedTranslation
 
     private readonly ConcurrentDictionary<object, Lazy<object>> _builds = new();
     private readonly ConcurrentDictionary<(string Hostname, uint Port, bool InServiceNamespace), string[]> _sidecarDomains = new();
+    // Every resource a build kept a packing on: what the next snapshot may take packings from.
+    private readonly ConcurrentQueue<IMessage> _kept = new();
+    // The last snapshot's packings; dropped once the snapshot after this one is built, when no one builds for this one.
+    private CarriedPackings? _carried;
 
-    private SharedTranslation(MeshSnapshot snapshot)
+    private SharedTranslation(MeshSnapshot snapshot, CarriedPackings? carried = null)
     {
+        _carried = carried;
         foreach (var virtualService in snapshot.VirtualServices)
         {
             foreach (var route in virtualService.Spec.Http)
@@ -43,6 +48,18 @@ internal sealed class SharedTranslation
 
     /// <summary>The cache of <paramref name="snapshot"/>, made on first use.</summary>
     public static SharedTranslation For(MeshSnapshot snapshot) => BySnapshot.GetValue(snapshot, static snapshot => new SharedTranslation(snapshot));
+
+    /// <summary>
+    /// Lets <paramref name="next"/>'s builds take the packings of <paramref name="previous"/>'s resources they equal
+    /// (<see cref="CarriedPackings"/>). Called before <paramref name="next"/> is published, so before any build for it.
+    /// </summary>
+    public static void Carry(MeshSnapshot? previous, MeshSnapshot next)
+    {
+        if (previous is null || !BySnapshot.TryGetValue(previous, out var before)) return;
+        // A stream still building for the previous snapshot finds nothing carried, and packs what it builds itself.
+        Volatile.Write(ref before._carried, null);
+        BySnapshot.TryAdd(next, new SharedTranslation(next, CarriedPackings.Of(before._kept)));
+    }
 
     /// <summary>
     /// Whether some VirtualService route (http, or tcp for a captured sidecar's listeners) matches on <c>sourceLabels</c>:
@@ -74,7 +91,7 @@ internal sealed class SharedTranslation
         var entry = _builds.GetOrAdd(key, _ => new Lazy<object>(() =>
         {
             var result = build(key, arg);
-            foreach (var resource in resourcesOf(result)) Keep(resource, new Lazy<PackedResource>(() => new PackedResource(resource)));
+            foreach (var resource in resourcesOf(result)) Keep(resource);
             return result;
         }));
         return (TResult)entry.Value;
@@ -95,10 +112,17 @@ internal sealed class SharedTranslation
     /// <summary>The packed form of a resource some build shares, packed and hashed once; null for a resource of one proxy's own.</summary>
     public static PackedResource? PackedOf(IMessage resource) => PackingOf(resource)?.Value;
 
-    /// <summary>Keeps a packing on a resource a build shares, unless it has one: a resource carried from the last snapshot keeps its own.</summary>
-    private static void Keep(IMessage resource, Lazy<PackedResource> packing)
+    /// <summary>
+    /// Keeps a packing on a resource a build shares, unless it has one (a route part the last snapshot built and
+    /// <see cref="RouteTranslationMemo"/> carried keeps its own): that of an equal resource the last snapshot packed,
+    /// else its own, made when first needed.
+    /// </summary>
+    private void Keep(IMessage resource)
     {
         // Every resource type a build shares has the slot; a type without one would be packed by each proxy.
-        if (resource is IPackingSlot slot) slot.KeepPacking(packing);
+        if (resource is not IPackingSlot slot) return;
+        _kept.Enqueue(resource);
+        if (slot.Packing is not null) return;
+        slot.KeepPacking(Volatile.Read(ref _carried)?.Find(resource) ?? new Lazy<PackedResource>(() => new PackedResource(resource)));
     }
 }
