@@ -210,10 +210,7 @@ internal sealed class DiscoveryStream
         {
             if (((int)types & (1 << type)) == 0) continue;
             var previous = _held[type];
-            var messages = resources.OfType(TypeUrls.PushOrder[type]);
-            var names = new string[messages.Count];
-            for (var i = 0; i < names.Length; i++) names[i] = ResourceNames.Of(messages[i]);
-            _held[type] = _pool.Acquire(type, ResourceVersion.Pack(messages), names);
+            _held[type] = _pool.Acquire(type, ResourceVersion.Pack(resources.OfType(TypeUrls.PushOrder[type])));
             if (previous is not null) _pool.Release(previous);
         }
         return true;
@@ -254,25 +251,26 @@ internal sealed class DiscoveryStream
     internal static bool AddIncrement(SharedResources previous, SharedResources current, DiscoveryResponse response)
     {
         if (!previous.NamesAscending || !current.NamesAscending) return false;
-        var (before, after) = (previous.Names, current.Names);
+        var (before, after) = (previous.Packed, current.Packed);
         var changed = new List<Any>();
         var removed = new List<string>();
         var i = 0;
-        for (var j = 0; j < after.Length; j++)
+        foreach (var resource in after)
         {
-            // Names before this one are gone from the current set.
-            while (i < before.Length && string.CompareOrdinal(before[i], after[j]) < 0) removed.Add(before[i++]);
-            if (i < before.Length && before[i] == after[j])
+            // Names before this one are gone from the current set; each pair of names is compared once.
+            var order = -1;
+            while (i < before.Length && (order = string.CompareOrdinal(before[i].Name, resource.Name)) < 0) removed.Add(before[i++].Name);
+            if (i < before.Length && order == 0)
             {
-                if (!previous.Packed[i].SameBytesAs(current.Packed[j])) changed.Add(current.Packed[j].Any);
+                if (!before[i].SameBytesAs(resource)) changed.Add(resource.Any);
                 i++;
             }
             else
             {
-                changed.Add(current.Packed[j].Any);
+                changed.Add(resource.Any);
             }
         }
-        while (i < before.Length) removed.Add(before[i++]);
+        while (i < before.Length) removed.Add(before[i++].Name);
         if (changed.Count == after.Length) return false;
         response.Incremental = true;
         response.BaseVersion = previous.Version;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Mesh.ControlPlane.Translation;
@@ -25,12 +26,22 @@ internal static class ResourceVersion
     /// <summary>
     /// The SHA-256 of the resources' own digests, in order: equal only for the same bytes in the same order (each
     /// digest is 32 bytes, so no two lists run together alike), and 32 bytes hashed per resource whatever its size.
+    /// Hashed in one call over the digests laid end to end: appending them one by one crossed into the native hash
+    /// two thousand times for a proxy's endpoint assignments.
     /// </summary>
     public static byte[] Digest(IReadOnlyList<PackedResource> packed)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        for (var i = 0; i < packed.Count; i++) hash.AppendData(packed[i].Digest);
-        return hash.GetHashAndReset();
+        var length = packed.Count * SHA256.HashSizeInBytes;
+        var digests = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            for (var i = 0; i < packed.Count; i++) packed[i].Digest.CopyTo(digests, i * SHA256.HashSizeInBytes);
+            return SHA256.HashData(digests.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(digests);
+        }
     }
 
     /// <summary>The version a response carries: the digest's first 6 bytes, in hex.</summary>

@@ -31,8 +31,7 @@ internal sealed class SharedResourcePool
     /// freshly packed array becomes the shared copy when no stream holds this content yet, and is dropped otherwise.
     /// </summary>
     /// <param name="type">The type's place in push order: equal bytes of two types are two contents.</param>
-    /// <param name="names">Each resource's name, in the order of <paramref name="packed"/> (a function of its bytes, so not part of the key).</param>
-    public SharedResources Acquire(int type, PackedResource[] packed, string[] names)
+    public SharedResources Acquire(int type, PackedResource[] packed)
     {
         var digest = ResourceVersion.Digest(packed);
         var key = $"{type}:{Convert.ToHexStringLower(digest)}";
@@ -40,7 +39,7 @@ internal sealed class SharedResourcePool
         {
             if (!_contents.TryGetValue(key, out var shared))
             {
-                shared = new SharedResources(key, packed, names, ResourceVersion.FromDigest(digest));
+                shared = new SharedResources(key, packed, ResourceVersion.FromDigest(digest));
                 _contents.Add(key, shared);
             }
             shared.Holders++;

@@ -8,14 +8,13 @@ namespace Mesh.ControlPlane.Discovery;
 /// </summary>
 internal sealed class SharedResources
 {
-    internal SharedResources(string key, PackedResource[] packed, string[] names, string version)
+    internal SharedResources(string key, PackedResource[] packed, string version)
     {
         Key = key;
         Packed = packed;
-        Names = names;
         Version = version;
         NamesAscending = true;
-        for (var i = 1; i < names.Length && NamesAscending; i++) NamesAscending = string.CompareOrdinal(names[i - 1], names[i]) < 0;
+        for (var i = 1; i < packed.Length && NamesAscending; i++) NamesAscending = string.CompareOrdinal(packed[i - 1].Name, packed[i].Name) < 0;
     }
 
     /// <summary>The type and the full content digest: what the pool finds this content by.</summary>
@@ -24,12 +23,9 @@ internal sealed class SharedResources
     /// <summary>The resources as a response carries them; never modified once shared.</summary>
     public PackedResource[] Packed { get; }
 
-    /// <summary>Each packed resource's name (<see cref="Mesh.Contracts.Discovery.ResourceNames"/>), in the same order: what increments are made by.</summary>
-    public string[] Names { get; }
-
     public string Version { get; }
 
-    /// <summary>Whether <see cref="Names"/> are strictly ascending (ordinal), so that an increment is one walk over two sets.</summary>
+    /// <summary>Whether the resources' names are strictly ascending (ordinal), so that an increment is one walk over two sets.</summary>
     public bool NamesAscending { get; }
 
     /// <summary>How many streams hold this content; guarded by the pool's lock.</summary>

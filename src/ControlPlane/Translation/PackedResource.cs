@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Mesh.Contracts.Discovery;
 
 namespace Mesh.ControlPlane.Translation;
 
@@ -15,9 +16,13 @@ internal sealed class PackedResource
     {
         Any = Any.Pack(resource);
         Digest = SHA256.HashData(Any.Value.Span);
+        Name = ResourceNames.Of(resource);
     }
 
     public Any Any { get; }
+
+    /// <summary>The resource's name (<see cref="ResourceNames"/>): what increments are made by.</summary>
+    public string Name { get; }
 
     public byte[] Digest { get; }
 

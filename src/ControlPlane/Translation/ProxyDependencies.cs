@@ -37,8 +37,8 @@ internal static class ProxyDependencies
     /// affects only its routes: a captured sidecar's listeners walk every service, which at 1,000 proxies was most of
     /// what an HTTP route change cost. (Not the edited ones alone: a VirtualService without <c>tcp</c> routes that
     /// takes a host over from one with them changes that host's listener.) A Telemetry, and the mesh config's tracing
-    /// providers, shape listeners only. A change of services' endpoints alone shapes clusters and endpoints
-    /// (<see cref="EndpointChanges"/>). Every other kind (DestinationRule, Sidecar, policies …) is taken to affect
+    /// providers, shape listeners only. A change of services' endpoints alone shapes endpoints, and clusters where
+    /// their bytes changed (<see cref="EndpointChanges"/>). Every other kind (DestinationRule, Sidecar, policies …) is taken to affect
     /// every type.
     /// </summary>
     public static ResourceTypes TypesAffected(Node node, MeshSnapshot previous, MeshSnapshot current, PushRequest request)

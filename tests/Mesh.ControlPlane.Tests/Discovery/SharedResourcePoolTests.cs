@@ -16,8 +16,8 @@ public sealed class SharedResourcePoolTests
         var pool = new SharedResourcePool();
         var firstPacked = Packed("a", "b");
 
-        var first = pool.Acquire(0, firstPacked, ["a", "b"]);
-        var second = pool.Acquire(0, Packed("a", "b"), ["a", "b"]);
+        var first = pool.Acquire(0, firstPacked);
+        var second = pool.Acquire(0, Packed("a", "b"));
 
         Assert.Same(first, second);
         Assert.Same(firstPacked, second.Packed);
@@ -30,9 +30,9 @@ public sealed class SharedResourcePoolTests
     {
         var pool = new SharedResourcePool();
 
-        var ab = pool.Acquire(0, Packed("a", "b"), ["a", "b"]);
-        var ba = pool.Acquire(0, Packed("b", "a"), ["b", "a"]);
-        var otherType = pool.Acquire(1, Packed("a", "b"), ["a", "b"]);
+        var ab = pool.Acquire(0, Packed("a", "b"));
+        var ba = pool.Acquire(0, Packed("b", "a"));
+        var otherType = pool.Acquire(1, Packed("a", "b"));
 
         Assert.NotSame(ab, ba);
         Assert.NotEqual(ab.Version, ba.Version);
@@ -45,8 +45,8 @@ public sealed class SharedResourcePoolTests
     public void Release_LastHolder_ForgetsTheContentSoTheNextAcquireKeepsItsOwn()
     {
         var pool = new SharedResourcePool();
-        var first = pool.Acquire(0, Packed("a"), ["a"]);
-        var second = pool.Acquire(0, Packed("a"), ["a"]);
+        var first = pool.Acquire(0, Packed("a"));
+        var second = pool.Acquire(0, Packed("a"));
 
         pool.Release(first);
         Assert.Equal(1, pool.Count);
@@ -54,6 +54,6 @@ public sealed class SharedResourcePoolTests
         Assert.Equal(0, pool.Count);
 
         var fresh = Packed("a");
-        Assert.Same(fresh, pool.Acquire(0, fresh, ["a"]).Packed);
+        Assert.Same(fresh, pool.Acquire(0, fresh).Packed);
     }
 }
