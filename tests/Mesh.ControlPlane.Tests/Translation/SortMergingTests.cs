@@ -21,7 +21,23 @@ public sealed class SortMergingTests
             var expected = new List<string>(items);
             expected.Sort(string.CompareOrdinal);
 
-            ProxyConfigGenerator.SortMerging(items, string.CompareOrdinal);
+            ProxyConfigGenerator.SortMerging(items, run.Count, string.CompareOrdinal);
+
+            Assert.Equal(expected, items);
+        });
+    }
+
+    [Fact]
+    public void SortMerging_ASortedRunNotSaidToBe_SameOrderAsAFullSort()
+    {
+        Gen.Select(Names.List[0, 30], Names.List[0, 8]).Sample((run, tail) =>
+        {
+            run.Sort(string.CompareOrdinal);
+            var items = new List<string>([.. run, .. tail]);
+            var expected = new List<string>(items);
+            expected.Sort(string.CompareOrdinal);
+
+            ProxyConfigGenerator.SortMerging(items, 0, string.CompareOrdinal);
 
             Assert.Equal(expected, items);
         });
@@ -35,7 +51,7 @@ public sealed class SortMergingTests
             var expected = new List<string>(items);
             expected.Sort(string.CompareOrdinal);
 
-            ProxyConfigGenerator.SortMerging(items, string.CompareOrdinal);
+            ProxyConfigGenerator.SortMerging(items, 0, string.CompareOrdinal);
 
             Assert.Equal(expected, items);
         });
@@ -46,7 +62,7 @@ public sealed class SortMergingTests
     {
         List<string> items = ["outbound|80||a", "outbound|80||c", "outbound|80||e", "inbound|8080||", "outbound|80||d"];
 
-        ProxyConfigGenerator.SortMerging(items, string.CompareOrdinal);
+        ProxyConfigGenerator.SortMerging(items, 3, string.CompareOrdinal);
 
         Assert.Equal(["inbound|8080||", "outbound|80||a", "outbound|80||c", "outbound|80||d", "outbound|80||e"], items);
     }
