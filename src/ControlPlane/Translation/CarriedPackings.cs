@@ -24,7 +24,7 @@ internal sealed class CarriedPackings
         foreach (var resource in resources)
         {
             if (SharedTranslation.PackingOf(resource) is not { IsValueCreated: true } packing) continue;
-            var key = (resource.GetType(), ResourceNames.Of(resource));
+            var key = (resource.GetType(), packing.Value.Name);
             if (!byName.TryGetValue(key, out var contents)) byName.Add(key, contents = []);
             if (!contents.Exists(content => SharedTranslation.PackedOf(content)!.SameBytesAs(packing.Value))) contents.Add(resource);
         }
