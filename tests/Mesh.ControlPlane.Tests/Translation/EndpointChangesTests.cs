@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Discovery;
 using Mesh.ControlPlane.Kubernetes;
@@ -183,7 +182,7 @@ public sealed class EndpointChangesTests
         foreach (var node in proxies)
         {
             var (was, now) = (ProxyConfigGenerator.Generate(node, before), ProxyConfigGenerator.Generate(node, after));
-            var clustersChanged = !Bytes(was, TypeUrls.Cluster).SequenceEqual(Bytes(now, TypeUrls.Cluster));
+            var clustersChanged = !ResourceBytes.Of(was, TypeUrls.Cluster).SequenceEqual(ResourceBytes.Of(now, TypeUrls.Cluster));
             var expected = whole.Contains(node) ? ResourceTypes.All : ResourceTypes.Endpoints | (clustersChanged ? ResourceTypes.Clusters : ResourceTypes.None);
             // Every service changed here is exported everywhere: every proxy reaches it.
             Assert.True(ProxyDependencies.NeedsPush(node, before, after, request), $"{change}: {node.Id} not pushed");
@@ -191,9 +190,9 @@ public sealed class EndpointChangesTests
             Assert.True(expected == types, $"{change}: {node.Id} regenerates {types}, expected {expected}");
             foreach (var (type, typeUrl) in (ReadOnlySpan<(ResourceTypes, string)>)[(ResourceTypes.Listeners, TypeUrls.Listener), (ResourceTypes.Routes, TypeUrls.Route)])
             {
-                if ((types & type) == 0) Assert.True(Bytes(was, typeUrl).SequenceEqual(Bytes(now, typeUrl)), $"{change}: {node.Id}'s {typeUrl} changed but was not regenerated");
+                if ((types & type) == 0) Assert.True(ResourceBytes.Of(was, typeUrl).SequenceEqual(ResourceBytes.Of(now, typeUrl)), $"{change}: {node.Id}'s {typeUrl} changed but was not regenerated");
             }
-            endpointsChanged |= !Bytes(was, TypeUrls.Endpoints).SequenceEqual(Bytes(now, TypeUrls.Endpoints));
+            endpointsChanged |= !ResourceBytes.Of(was, TypeUrls.Endpoints).SequenceEqual(ResourceBytes.Of(now, TypeUrls.Endpoints));
         }
         Assert.True(endpointsChanged, $"{change}: no proxy's endpoints changed");
     }
@@ -219,7 +218,7 @@ public sealed class EndpointChangesTests
         var before = Simulation.Load(Local);
         var after = Simulation.Load([.. Local[..^1], AdminOfBackendV2]);
 
-        Assert.NotEqual(Bytes(ProxyConfigGenerator.Generate(BackendV2, before), TypeUrls.Listener), Bytes(ProxyConfigGenerator.Generate(BackendV2, after), TypeUrls.Listener));
+        Assert.NotEqual(ResourceBytes.Of(ProxyConfigGenerator.Generate(BackendV2, before), TypeUrls.Listener), ResourceBytes.Of(ProxyConfigGenerator.Generate(BackendV2, after), TypeUrls.Listener));
     }
 
     [Fact]
@@ -240,12 +239,5 @@ public sealed class EndpointChangesTests
 
         foreach (var node in LocalProxies) Assert.False(ProxyDependencies.NeedsPush(node, before, after, request), node.Id);
         Assert.True(ProxyDependencies.NeedsPush(TestNodes.Sidecar("batch-1"), before, after, request));
-    }
-
-    private static string[] Bytes(ProxyResources resources, string typeUrl)
-    {
-        var list = new List<string>();
-        foreach (var resource in resources.OfType(typeUrl)) list.Add(Convert.ToBase64String(resource.ToByteArray()));
-        return [.. list];
     }
 }

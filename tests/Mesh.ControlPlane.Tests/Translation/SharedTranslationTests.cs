@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Discovery;
 using Mesh.ControlPlane.Model;
@@ -132,7 +131,7 @@ public sealed class SharedTranslationTests
                 var amongOthers = ProxyConfigGenerator.Generate(node, shared);
                 foreach (var typeUrl in TypeUrls.PushOrder)
                 {
-                    Assert.True(Bytes(alone, typeUrl).SequenceEqual(Bytes(amongOthers, typeUrl)), $"{node.WorkloadName}: {typeUrl} differs when shared");
+                    Assert.True(ResourceBytes.Of(alone, typeUrl).SequenceEqual(ResourceBytes.Of(amongOthers, typeUrl)), $"{node.WorkloadName}: {typeUrl} differs when shared");
                 }
             }
         }
@@ -227,11 +226,4 @@ public sealed class SharedTranslationTests
 
     private static Route CartRoute(RouteConfiguration outbound) =>
         Assert.Single(outbound.VirtualHosts, v => v.Name == "cart.shop.svc.cluster.local:8080").Routes[0];
-
-    private static string[] Bytes(ProxyResources resources, string typeUrl)
-    {
-        var list = new List<string>();
-        foreach (var resource in resources.OfType(typeUrl)) list.Add(Convert.ToBase64String(resource.ToByteArray()));
-        return [.. list];
-    }
 }

@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Discovery;
 using Mesh.ControlPlane.Model;
@@ -62,8 +61,8 @@ public sealed class TypesAffectedTests
             var one = ProxyConfigGenerator.Generate(node, snapshot, (ResourceTypes)(1 << type));
             foreach (var typeUrl in TypeUrls.PushOrder)
             {
-                var expected = typeUrl == TypeUrls.PushOrder[type] ? Bytes(full, typeUrl) : [];
-                Assert.Equal(expected, Bytes(one, typeUrl));
+                var expected = typeUrl == TypeUrls.PushOrder[type] ? ResourceBytes.Of(full, typeUrl) : [];
+                Assert.Equal(expected, ResourceBytes.Of(one, typeUrl));
             }
         }
         Assert.NotEmpty(full.Clusters);
@@ -80,11 +79,11 @@ public sealed class TypesAffectedTests
             var sidecar = node.Role == ProxyRole.Sidecar;
             Assert.Equal(sidecar ? ResourceTypes.Routes : ResourceTypes.Listeners | ResourceTypes.Routes, ProxyDependencies.TypesAffected(node, before, after, CartEdited));
             var (was, now) = (ProxyConfigGenerator.Generate(node, before), ProxyConfigGenerator.Generate(node, after));
-            Assert.Equal(Bytes(was, TypeUrls.Cluster), Bytes(now, TypeUrls.Cluster));
-            Assert.Equal(Bytes(was, TypeUrls.Endpoints), Bytes(now, TypeUrls.Endpoints));
-            if (sidecar) Assert.Equal(Bytes(was, TypeUrls.Listener), Bytes(now, TypeUrls.Listener));
+            Assert.Equal(ResourceBytes.Of(was, TypeUrls.Cluster), ResourceBytes.Of(now, TypeUrls.Cluster));
+            Assert.Equal(ResourceBytes.Of(was, TypeUrls.Endpoints), ResourceBytes.Of(now, TypeUrls.Endpoints));
+            if (sidecar) Assert.Equal(ResourceBytes.Of(was, TypeUrls.Listener), ResourceBytes.Of(now, TypeUrls.Listener));
         }
-        Assert.NotEqual(Bytes(ProxyConfigGenerator.Generate(Worker, before), TypeUrls.Route), Bytes(ProxyConfigGenerator.Generate(Worker, after), TypeUrls.Route));
+        Assert.NotEqual(ResourceBytes.Of(ProxyConfigGenerator.Generate(Worker, before), TypeUrls.Route), ResourceBytes.Of(ProxyConfigGenerator.Generate(Worker, after), TypeUrls.Route));
     }
 
     [Fact]
@@ -106,7 +105,7 @@ public sealed class TypesAffectedTests
         Assert.Equal(ResourceTypes.Listeners | ResourceTypes.Routes, ProxyDependencies.TypesAffected(node, http, tcp, CartEdited));
         Assert.Equal(ResourceTypes.Listeners | ResourceTypes.Routes, ProxyDependencies.TypesAffected(node, tcp, http, CartEdited));
         // Why: the database's hand-off listener now sends its connections where the tcp route says.
-        Assert.NotEqual(Bytes(ProxyConfigGenerator.Generate(node, http), TypeUrls.Listener), Bytes(ProxyConfigGenerator.Generate(node, tcp), TypeUrls.Listener));
+        Assert.NotEqual(ResourceBytes.Of(ProxyConfigGenerator.Generate(node, http), TypeUrls.Listener), ResourceBytes.Of(ProxyConfigGenerator.Generate(node, tcp), TypeUrls.Listener));
     }
 
     [Fact]
@@ -135,7 +134,7 @@ public sealed class TypesAffectedTests
 
         Assert.Equal(ResourceTypes.Listeners | ResourceTypes.Routes, ProxyDependencies.TypesAffected(node, before, after, added));
         // Why: the database's host is db-http's now, which has no tcp routes, so its listener goes to the database again.
-        Assert.NotEqual(Bytes(ProxyConfigGenerator.Generate(node, before), TypeUrls.Listener), Bytes(ProxyConfigGenerator.Generate(node, after), TypeUrls.Listener));
+        Assert.NotEqual(ResourceBytes.Of(ProxyConfigGenerator.Generate(node, before), TypeUrls.Listener), ResourceBytes.Of(ProxyConfigGenerator.Generate(node, after), TypeUrls.Listener));
     }
 
     [Fact]
@@ -146,7 +145,7 @@ public sealed class TypesAffectedTests
 
         Assert.Equal(ResourceTypes.All, ProxyDependencies.TypesAffected(Web, before, after, CartEdited));
         // Why: web's Sidecar imports only shop, and metrics (ops) comes with the VirtualService that routes to it.
-        Assert.NotEqual(Bytes(ProxyConfigGenerator.Generate(Web, before), TypeUrls.Cluster), Bytes(ProxyConfigGenerator.Generate(Web, after), TypeUrls.Cluster));
+        Assert.NotEqual(ResourceBytes.Of(ProxyConfigGenerator.Generate(Web, before), TypeUrls.Cluster), ResourceBytes.Of(ProxyConfigGenerator.Generate(Web, after), TypeUrls.Cluster));
     }
 
     [Fact]
@@ -158,12 +157,5 @@ public sealed class TypesAffectedTests
 
         Assert.Equal(ResourceTypes.All, ProxyDependencies.TypesAffected(Worker, snapshot, snapshot, mixed));
         Assert.Equal(ResourceTypes.All, ProxyDependencies.TypesAffected(Worker, snapshot, snapshot, PushRequest.Full(PushReasons.Config, DateTimeOffset.UnixEpoch)));
-    }
-
-    private static string[] Bytes(ProxyResources resources, string typeUrl)
-    {
-        var list = new List<string>();
-        foreach (var resource in resources.OfType(typeUrl)) list.Add(Convert.ToBase64String(resource.ToByteArray()));
-        return [.. list];
     }
 }
