@@ -210,7 +210,7 @@ internal sealed class DiscoveryStream
         {
             if (((int)types & (1 << type)) == 0) continue;
             var previous = _held[type];
-            _held[type] = _pool.Acquire(type, ResourceVersion.Pack(resources.OfType(TypeUrls.PushOrder[type])));
+            _held[type] = _pool.Acquire(type, resources.Pack(TypeUrls.PushOrder[type]));
             if (previous is not null) _pool.Release(previous);
         }
         return true;
@@ -257,6 +257,13 @@ internal sealed class DiscoveryStream
         var i = 0;
         foreach (var resource in after)
         {
+            // The same packing as the previous set's next: unchanged, and no names to compare (a shared resource keeps
+            // its packing across snapshots, so most of a set is found so).
+            if (i < before.Length && ReferenceEquals(before[i], resource))
+            {
+                i++;
+                continue;
+            }
             // Names before this one are gone from the current set; each pair of names is compared once.
             var order = -1;
             while (i < before.Length && (order = string.CompareOrdinal(before[i].Name, resource.Name)) < 0) removed.Add(before[i++].Name);

@@ -14,23 +14,14 @@ internal static class OutboundClusterBuilder
     /// <summary>Istio's mesh-wide default connect timeout.</summary>
     private const uint DefaultConnectTimeoutMs = 10_000;
 
-    /// <summary>Room for a proxy's own clusters (inbound, capture) beside the shared ones, so that adding them does not copy two thousand.</summary>
-    private const int OwnResourcesRoom = 16;
-
-    /// <summary>Adds the outbound clusters, the endpoints, or both, as <paramref name="types"/> asks.</summary>
-    public static void Build(ProxyContext proxy, MeshSnapshot snapshot, ResourceTypes types, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints)
+    /// <summary>
+    /// The outbound clusters and endpoints of every proxy with the node's inputs: built once per snapshot and key of
+    /// proxies, sorted, and packed once when first sent.
+    /// </summary>
+    public static OutboundClusters Shared(ProxyContext proxy, MeshSnapshot snapshot)
     {
-        var built = Shared(proxy, snapshot);
-        if ((types & ResourceTypes.Clusters) != 0)
-        {
-            clusters.EnsureCapacity(clusters.Count + built.Clusters.Count + OwnResourcesRoom);
-            clusters.AddRange(built.Clusters);
-        }
-        if ((types & ResourceTypes.Endpoints) != 0)
-        {
-            endpoints.EnsureCapacity(endpoints.Count + built.Endpoints.Count + OwnResourcesRoom);
-            endpoints.AddRange(built.Endpoints);
-        }
+        var shared = SharedTranslation.For(snapshot);
+        return shared.GetOrBuild(OutboundClusterInputs.Of(proxy, snapshot, shared), snapshot, BuildAll, static built => built.Resources());
     }
 
     /// <summary>
@@ -40,16 +31,11 @@ internal static class OutboundClusterBuilder
     public static bool SameClusters(Node node, MeshSnapshot previous, MeshSnapshot current) =>
         Shared(new ProxyContext(node, previous), previous).ClustersDigest.AsSpan().SequenceEqual(Shared(new ProxyContext(node, current), current).ClustersDigest);
 
-    private static OutboundClusters Shared(ProxyContext proxy, MeshSnapshot snapshot)
-    {
-        var shared = SharedTranslation.For(snapshot);
-        return shared.GetOrBuild(OutboundClusterInputs.Of(proxy, snapshot, shared), snapshot, BuildAll, static built => built.Resources());
-    }
-
     /// <summary>Every outbound cluster and endpoint assignment: built once per snapshot for all proxies with equal <paramref name="inputs"/>.</summary>
     private static OutboundClusters BuildAll(OutboundClusterInputs inputs, MeshSnapshot snapshot)
     {
-        var built = new OutboundClusters([], []);
+        List<Cluster> clusters = [];
+        List<ClusterLoadAssignment> endpoints = [];
         foreach (var service in snapshot.Services)
         {
             if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, inputs.Namespace) || !inputs.Scope.Imports(service)) continue;
@@ -60,32 +46,37 @@ internal static class OutboundClusterBuilder
                 var policy = rule?.Spec.TrafficPolicy;
                 // Istio applies a client credentialName at gateways, and at sidecars when the rule has a workloadSelector.
                 var credentialNamespace = inputs.IsGateway || rule?.Spec.WorkloadSelector is not null ? inputs.Namespace : null;
-                Add(inputs, snapshot, service, port, null, policy, null, credentialNamespace, built);
+                Add(inputs, snapshot, service, port, null, policy, null, credentialNamespace, clusters, endpoints);
                 if (rule is null) continue;
                 foreach (var subset in rule.Spec.Subsets)
                 {
-                    Add(inputs, snapshot, service, port, subset.Name, policy, subset, credentialNamespace, built);
+                    Add(inputs, snapshot, service, port, subset.Name, policy, subset, credentialNamespace, clusters, endpoints);
                 }
             }
         }
-        // In the order proxies are sent them, once here rather than once per proxy (ProxyConfigGenerator merges its own in).
-        built.Clusters.Sort(ProxyConfigGenerator.ByName);
-        built.Endpoints.Sort(ProxyConfigGenerator.ByClusterName);
-        return built;
+        // In the order proxies are sent them, once here rather than once per proxy (SortedResources merges its own in).
+        clusters.Sort(ProxyConfigGenerator.ByName);
+        endpoints.Sort(ProxyConfigGenerator.ByClusterName);
+        return new OutboundClusters(new(clusters), new(endpoints));
     }
 
-    private sealed record OutboundClusters(List<Cluster> Clusters, List<ClusterLoadAssignment> Endpoints)
+    /// <summary>One key's outbound clusters and endpoints, each sorted by name.</summary>
+    internal sealed class OutboundClusters(SharedSortedResources<Cluster> clusters, SharedSortedResources<ClusterLoadAssignment> endpoints)
     {
         private byte[]? _clustersDigest;
 
-        public IEnumerable<Google.Protobuf.IMessage> Resources() => [.. Clusters, .. Endpoints];
+        public SharedSortedResources<Cluster> Clusters { get; } = clusters;
+
+        public SharedSortedResources<ClusterLoadAssignment> Endpoints { get; } = endpoints;
+
+        public IEnumerable<Google.Protobuf.IMessage> Resources() => [.. Clusters.Items, .. Endpoints.Items];
 
         /// <summary>The digest of the clusters' packed bytes, in order; made on first use (two threads may both make it, alike).</summary>
-        public byte[] ClustersDigest => _clustersDigest ??= Discovery.ResourceVersion.Digest(Discovery.ResourceVersion.Pack(Clusters));
+        public byte[] ClustersDigest => _clustersDigest ??= Discovery.ResourceVersion.Digest(Clusters.Packed);
     }
 
     private static void Add(OutboundClusterInputs inputs, MeshSnapshot snapshot, ServiceModel service, ServicePortModel port, string? subsetName, TrafficPolicy? policy,
-        Subset? subset, string? credentialNamespace, OutboundClusters built)
+        Subset? subset, string? credentialNamespace, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints)
     {
         var name = ClusterNames.Outbound(port.Number, subsetName, service.Hostname);
         var cluster = new Cluster
@@ -104,7 +95,7 @@ internal static class OutboundClusterBuilder
         var loadBalancer = LoadBalancerTranslator.Effective(policy, subset?.TrafficPolicy, port.Number);
         LoadBalancerTranslator.Apply(cluster, loadBalancer, LoadBalancerTranslator.HasOutlierDetection(policy, subset?.TrafficPolicy, port.Number),
             inputs.Locality, inputs.Labels);
-        built.Clusters.Add(cluster);
+        clusters.Add(cluster);
 
         var assignment = new ClusterLoadAssignment { ClusterName = name };
         var selected = new List<(WorkloadModel Workload, uint Port)>();
@@ -125,7 +116,7 @@ internal static class OutboundClusterBuilder
         LoadBalancerTranslator.Distribute(loadBalancer, inputs.Locality, assignment);
         cluster.Tls = UpstreamTlsTranslator.Translate(snapshot, service, port, subsetName, policy, subset?.TrafficPolicy, selected, credentialNamespace);
         cluster.Protocol = Protocol(port, policy, subset?.TrafficPolicy, cluster.Tls, inputs.IsGateway);
-        built.Endpoints.Add(assignment);
+        endpoints.Add(assignment);
     }
 
     public static Endpoint ToEndpoint(WorkloadModel workload, uint port)

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Mesh.Contracts.Discovery;
+using Mesh.ControlPlane.Discovery;
 
 namespace Mesh.ControlPlane.Translation;
 
@@ -31,4 +32,8 @@ internal sealed class ProxyResources
         TypeUrls.Route => Routes,
         _ => throw new ArgumentException($"Unknown resource type '{typeUrl}'.", nameof(typeUrl)),
     };
+
+    /// <summary>A type's resources as a response carries them, in order (<see cref="ResourceVersion.Pack"/>), not listed first where kept in parts.</summary>
+    public PackedResource[] Pack(string typeUrl) =>
+        OfType(typeUrl) is IPackableResources parts ? parts.Pack() : ResourceVersion.Pack(OfType(typeUrl));
 }
