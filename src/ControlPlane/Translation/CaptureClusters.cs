@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Model;
 
@@ -19,15 +20,34 @@ internal static class CaptureClusters
     /// <summary>Istio's connect timeout for the passthrough clusters, as for every cluster.</summary>
     private const uint ConnectTimeoutMs = 10_000;
 
+    // The same for every captured sidecar: made and packed once, not for each sidecar at each change. Messages are
+    // only packed and read once generated, never changed, so every proxy's set can hold these.
+    private static readonly Cluster[] Clusters =
+    [
+        Packed(new Cluster { Name = Passthrough, ConnectTimeoutMs = ConnectTimeoutMs, LbPolicy = LoadBalancerPolicy.Passthrough, Protocol = UpstreamProtocol.Downstream }),
+        Packed(new Cluster { Name = BlackHole, ConnectTimeoutMs = ConnectTimeoutMs }),
+        Packed(new Cluster { Name = InboundPassthrough, ConnectTimeoutMs = ConnectTimeoutMs, LbPolicy = LoadBalancerPolicy.Passthrough, Protocol = UpstreamProtocol.Downstream }),
+    ];
+
+    // Empty assignments, so that every cluster sent has its load assignment, as for the services' clusters.
+    private static readonly ClusterLoadAssignment[] Assignments =
+    [
+        Packed(new ClusterLoadAssignment { ClusterName = Passthrough }),
+        Packed(new ClusterLoadAssignment { ClusterName = BlackHole }),
+        Packed(new ClusterLoadAssignment { ClusterName = InboundPassthrough }),
+    ];
+
     public static void Build(List<Cluster> clusters, List<ClusterLoadAssignment> endpoints)
     {
-        clusters.Add(new Cluster { Name = Passthrough, ConnectTimeoutMs = ConnectTimeoutMs, LbPolicy = LoadBalancerPolicy.Passthrough, Protocol = UpstreamProtocol.Downstream });
-        clusters.Add(new Cluster { Name = BlackHole, ConnectTimeoutMs = ConnectTimeoutMs });
-        clusters.Add(new Cluster { Name = InboundPassthrough, ConnectTimeoutMs = ConnectTimeoutMs, LbPolicy = LoadBalancerPolicy.Passthrough, Protocol = UpstreamProtocol.Downstream });
-        // Empty assignments, so that every cluster sent has its load assignment, as for the services' clusters.
-        endpoints.Add(new ClusterLoadAssignment { ClusterName = Passthrough });
-        endpoints.Add(new ClusterLoadAssignment { ClusterName = BlackHole });
-        endpoints.Add(new ClusterLoadAssignment { ClusterName = InboundPassthrough });
+        clusters.AddRange(Clusters);
+        endpoints.AddRange(Assignments);
+    }
+
+    private static T Packed<T>(T resource)
+        where T : IMessage, IPackingSlot
+    {
+        resource.KeepPacking(new Lazy<PackedResource>(() => new PackedResource(resource)));
+        return resource;
     }
 
     /// <summary>Where outboundTrafficPolicy sends what no service claims: its original destination, or nowhere.</summary>

@@ -116,10 +116,16 @@ internal static class UpstreamTlsTranslator
             return tls;
         }
 
-        // The identities that back the destination: the client accepts exactly these, whatever the host name.
-        var identities = new SortedSet<string>(service.SubjectAltNames, StringComparer.Ordinal);
+        // The identities that back the destination: the client accepts exactly these, whatever the host name. Sorted
+        // and each once, in a list: a sorted set's nodes and walks were a tenth of what an endpoint change allocated.
+        var identities = new List<string>(service.SubjectAltNames.Count + endpoints.Count);
+        identities.AddRange(service.SubjectAltNames);
         foreach (var (workload, _) in endpoints) identities.Add(SpiffeId(workload.Namespace, workload.ServiceAccount));
-        tls.SubjectAltNames.AddRange(identities);
+        identities.Sort(StringComparer.Ordinal);
+        for (var i = 0; i < identities.Count; i++)
+        {
+            if (i == 0 || identities[i] != identities[i - 1]) tls.SubjectAltNames.Add(identities[i]);
+        }
         return tls;
     }
 
