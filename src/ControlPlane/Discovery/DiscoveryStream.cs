@@ -210,7 +210,7 @@ internal sealed class DiscoveryStream
         {
             if (((int)types & (1 << type)) == 0) continue;
             var previous = _held[type];
-            _held[type] = _pool.Acquire(type, resources.Pack(TypeUrls.PushOrder[type]));
+            _held[type] = _pool.Acquire(type, resources.Packable(TypeUrls.PushOrder[type]));
             if (previous is not null) _pool.Release(previous);
         }
         return true;

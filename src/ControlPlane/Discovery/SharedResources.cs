@@ -8,13 +8,12 @@ namespace Mesh.ControlPlane.Discovery;
 /// </summary>
 internal sealed class SharedResources
 {
-    internal SharedResources(string key, PackedResource[] packed, string version)
+    internal SharedResources(string key, PackedResource[] packed, string version, bool namesAscending)
     {
         Key = key;
         Packed = packed;
         Version = version;
-        NamesAscending = true;
-        for (var i = 1; i < packed.Length && NamesAscending; i++) NamesAscending = string.CompareOrdinal(packed[i - 1].Name, packed[i].Name) < 0;
+        NamesAscending = namesAscending;
     }
 
     /// <summary>The type and the full content digest: what the pool finds this content by.</summary>

@@ -33,7 +33,7 @@ internal sealed class ProxyResources
         _ => throw new ArgumentException($"Unknown resource type '{typeUrl}'.", nameof(typeUrl)),
     };
 
-    /// <summary>A type's resources as a response carries them, in order (<see cref="ResourceVersion.Pack"/>), not listed first where kept in parts.</summary>
-    public PackedResource[] Pack(string typeUrl) =>
-        OfType(typeUrl) is IPackableResources parts ? parts.Pack() : ResourceVersion.Pack(OfType(typeUrl));
+    /// <summary>A type's resources as a stream holds them: digested, and packed when new (<see cref="SharedResourcePool"/>), not listed first where kept in parts.</summary>
+    public IPackableResources Packable(string typeUrl) =>
+        OfType(typeUrl) as IPackableResources ?? new PackedSet(ResourceVersion.Pack(OfType(typeUrl)));
 }

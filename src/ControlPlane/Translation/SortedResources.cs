@@ -1,35 +1,46 @@
+using System.Buffers;
 using System.Collections;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using Google.Protobuf;
 using Mesh.ControlPlane.Discovery;
 
 namespace Mesh.ControlPlane.Translation;
 
-/// <summary>Resources one build shares between proxies, sorted by name; packed once, for every proxy, when first sent.</summary>
+/// <summary>Resources one build shares between proxies, sorted by name; packed and digested once, for every proxy, when first sent.</summary>
 internal sealed class SharedSortedResources<T>(List<T> items)
     where T : class, IMessage
 {
+    // Each made by the first stream that needs it; two streams may both make one, alike.
     private PackedResource[]? _packed;
+    private byte[]? _digests;
+    private bool? _namesAscending;
 
     /// <summary>Sorted by the comparison their proxies' sets use; never modified once built.</summary>
     public List<T> Items { get; } = items;
 
-    /// <summary>The items' packings, in order. Two streams may both make it first, alike.</summary>
+    /// <summary>The items' packings, in order.</summary>
     public PackedResource[] Packed => _packed ??= ResourceVersion.Pack(Items);
-}
 
-/// <summary>What <see cref="ProxyResources.Pack"/> reads of a set kept in parts.</summary>
-internal interface IPackableResources
-{
-    /// <summary>The set's packings, in the set's order.</summary>
-    PackedResource[] Pack();
+    /// <summary>The packings' digests laid end to end, as <see cref="ResourceVersion.Digest"/> hashes them.</summary>
+    public byte[] Digests => _digests ??= Concatenated(Packed);
+
+    public bool NamesAscending => _namesAscending ??= PackedSet.InNameOrder(Packed);
+
+    private static byte[] Concatenated(PackedResource[] packed)
+    {
+        var digests = new byte[packed.Length * SHA256.HashSizeInBytes];
+        for (var i = 0; i < packed.Length; i++) packed[i].Digest.CopyTo(digests, i * SHA256.HashSizeInBytes);
+        return digests;
+    }
 }
 
 /// <summary>
 /// One type's resources for one proxy, in order: a part many proxies share (<see cref="SharedSortedResources{T}"/>) and
-/// the proxy's own few, merged only when read. A stream packs the set without ever listing it: the shared part's
-/// packings are copied in blocks between the proxy's own. Listing and packing two thousand endpoint assignments for
-/// every proxy was a third of what an endpoint change allocated (docs/performance.md, "Endpoint changes").
+/// the proxy's own few, merged only when read. A stream digests the set without listing or packing it, from the shared
+/// part's digests copied in blocks between the proxy's own, and packs it only when no other stream holds the same
+/// content. Listing and packing two thousand endpoint assignments for every proxy was a third of what an endpoint
+/// change allocated (docs/performance.md, "Endpoint changes").
 /// </summary>
 internal sealed class SortedResources<T> : IReadOnlyList<T>, IPackableResources
     where T : class, IMessage
@@ -38,6 +49,7 @@ internal sealed class SortedResources<T> : IReadOnlyList<T>, IPackableResources
     private readonly List<T> _own;
     private readonly int[] _positions;
     private IReadOnlyList<T>? _all;
+    private PackedResource[]? _ownPacked;
 
     /// <param name="own">The proxy's own resources, in any order: sorted here.</param>
     public SortedResources(SharedSortedResources<T>? shared, List<T> own, Comparison<T> compare)
@@ -56,10 +68,62 @@ internal sealed class SortedResources<T> : IReadOnlyList<T>, IPackableResources
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    public PackedResource[] Pack() =>
-        _shared is null ? ResourceVersion.Pack(_own) : Merge<PackedResource>(_shared.Packed, static own => SharedTranslation.PackedOf(own) ?? new PackedResource(own));
+    public PackedResource[] Pack() => _shared is null ? OwnPacked : Merge<PackedResource>(_shared.Packed, OwnPacked);
 
-    private IReadOnlyList<T> All => _all ??= _shared is null ? _own : Merge<T>(CollectionsMarshal.AsSpan(_shared.Items), static own => own);
+    public byte[] Digest()
+    {
+        if (_shared is null) return ResourceVersion.Digest(OwnPacked);
+        const int size = SHA256.HashSizeInBytes;
+        var digests = ArrayPool<byte>.Shared.Rent(Count * size);
+        try
+        {
+            ReadOnlySpan<byte> shared = _shared.Digests;
+            int from = 0, at = 0;
+            for (var j = 0; j < _own.Count; j++)
+            {
+                var block = shared[(from * size)..(_positions[j] * size)];
+                block.CopyTo(digests.AsSpan(at));
+                at += block.Length;
+                from = _positions[j];
+                OwnPacked[j].Digest.CopyTo(digests, at);
+                at += size;
+            }
+            var rest = shared[(from * size)..];
+            rest.CopyTo(digests.AsSpan(at));
+            return SHA256.HashData(digests.AsSpan(0, at + rest.Length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(digests);
+        }
+    }
+
+    /// <summary>
+    /// The shared part's order, known once per build, and each of the proxy's own against the one before it. The one
+    /// after it is greater already: <see cref="Positions"/> put it before the first shared item greater than it, by
+    /// the comparison of names the set is sorted with.
+    /// </summary>
+    public bool NamesAscending
+    {
+        get
+        {
+            if (_shared is null) return PackedSet.InNameOrder(OwnPacked);
+            if (!_shared.NamesAscending) return false;
+            var shared = _shared.Packed;
+            for (var j = 0; j < _own.Count; j++)
+            {
+                var position = _positions[j];
+                // The proxy's own before it at the same place, else the shared item before that place.
+                var before = j > 0 && _positions[j - 1] == position ? OwnPacked[j - 1].Name : position > 0 ? shared[position - 1].Name : null;
+                if (before is not null && string.CompareOrdinal(before, OwnPacked[j].Name) >= 0) return false;
+            }
+            return true;
+        }
+    }
+
+    private IReadOnlyList<T> All => _all ??= _shared is null ? _own : Merge<T>(CollectionsMarshal.AsSpan(_shared.Items), _own);
+
+    private PackedResource[] OwnPacked => _ownPacked ??= ResourceVersion.Pack(_own);
 
     /// <summary>
     /// Where each of the proxy's own goes: after every shared item not greater than it (as a stable sort of the shared
@@ -84,17 +148,17 @@ internal sealed class SortedResources<T> : IReadOnlyList<T>, IPackableResources
     }
 
     /// <summary>The shared part's items with the proxy's own put in their places, the shared copied block by block.</summary>
-    private TItem[] Merge<TItem>(ReadOnlySpan<TItem> shared, Func<T, TItem> ownAs)
+    private TItem[] Merge<TItem>(ReadOnlySpan<TItem> shared, IReadOnlyList<TItem> own)
     {
-        var merged = new TItem[shared.Length + _own.Count];
+        var merged = new TItem[shared.Length + own.Count];
         int from = 0, at = 0;
-        for (var j = 0; j < _own.Count; j++)
+        for (var j = 0; j < own.Count; j++)
         {
             var block = shared[from.._positions[j]];
             block.CopyTo(merged.AsSpan(at));
             at += block.Length;
             from = _positions[j];
-            merged[at++] = ownAs(_own[j]);
+            merged[at++] = own[j];
         }
         shared[from..].CopyTo(merged.AsSpan(at));
         return merged;

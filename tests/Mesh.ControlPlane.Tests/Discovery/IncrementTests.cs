@@ -64,6 +64,6 @@ public sealed class IncrementTests
     {
         var clusters = set.Select(p => (IMessage)new Cluster { Name = p.Name, ConnectTimeoutMs = p.Value }).ToList();
         var packed = ResourceVersion.Pack(clusters);
-        return new SharedResources("test", packed, ResourceVersion.Compute(packed));
+        return new SharedResources("test", packed, ResourceVersion.Compute(packed), PackedSet.InNameOrder(packed));
     }
 }

@@ -50,6 +50,22 @@ public sealed class SortedResourcesTests
     }
 
     [Fact]
+    public void DigestAndNamesAscending_ASharedRunAndAnyOwn_AsTheWholeSetPackedGives()
+    {
+        // Names of one to three letters of five: repeated names come often, so sets out of strict order do too.
+        Gen.Select(Names.List[0, 30], Names.List[0, 8]).Sample((sharedNames, ownNames) =>
+        {
+            var shared = Clusters(sharedNames);
+            shared.Sort(ProxyConfigGenerator.ByName);
+            var set = new SortedResources<Cluster>(new SharedSortedResources<Cluster>(shared), Clusters(ownNames), ProxyConfigGenerator.ByName);
+            var packed = ResourceVersion.Pack([.. set]);
+
+            Assert.Equal(ResourceVersion.Digest(packed), set.Digest());
+            Assert.Equal(PackedSet.InNameOrder(packed), set.NamesAscending);
+        });
+    }
+
+    [Fact]
     public void SortedResources_OwnBeforeAmongAndAfterTheShared_MergedIntoPlace()
     {
         var shared = Clusters(["outbound|80||a", "outbound|80||c", "outbound|80||e"]);
@@ -68,6 +84,8 @@ public sealed class SortedResourcesTests
 
         Assert.Equal(["a", "b", "c"], NamesOf(set));
         Assert.Equal(["a", "b", "c"], set.Pack().Select(resource => resource.Name));
+        Assert.Equal(ResourceVersion.Digest(set.Pack()), set.Digest());
+        Assert.True(set.NamesAscending);
     }
 
     private static List<Cluster> Clusters(IEnumerable<string> names) => [.. names.Select((name, i) => new Cluster { Name = name, ConnectTimeoutMs = (uint)i })];
