@@ -128,8 +128,10 @@ internal sealed class PushCoordinator : IDisposable
             }
             _metrics.RecordSnapshotBuilt(_time.GetElapsedTime(started), snapshot.Services.Count, snapshot.VirtualServices.Count);
             // Before it is published, so before any stream translates for it: unchanged VirtualServices keep their routes,
-            // unchanged route parts, clusters, endpoint assignments and listeners their packing.
+            // unchanged services their clusters and endpoint assignments, and unchanged route parts, clusters, endpoint
+            // assignments and listeners their packing.
             RouteTranslationMemo.Carry(_snapshots.Current, snapshot);
+            ClusterTranslationMemo.Carry(_snapshots.Current, snapshot);
             SharedTranslation.Carry(_snapshots.Current, snapshot);
             _snapshots.Publish(snapshot);
             _reportedDelegationProblems = ReportNew(snapshot.DelegationProblems.Select(static p => p.ToString()), _reportedDelegationProblems,

@@ -52,6 +52,18 @@ internal sealed record ServiceModel(
         && SubjectAltNames.SequenceEqual(other.SubjectAltNames)
         && CreationTime == other.CreationTime;
 
+    /// <summary>Whether the two are the same service, its workloads too (<see cref="WorkloadModel.SameAs"/>), in the same order.</summary>
+    public bool SameAs(ServiceModel other)
+    {
+        if (ReferenceEquals(this, other)) return true;
+        if (Workloads.Count != other.Workloads.Count || !SameApartFromWorkloads(other)) return false;
+        for (var i = 0; i < Workloads.Count; i++)
+        {
+            if (!Workloads[i].SameAs(other.Workloads[i])) return false;
+        }
+        return true;
+    }
+
     private static bool SameEntries(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
     {
         if (a.Count != b.Count) return false;

@@ -61,4 +61,35 @@ internal sealed record WorkloadModel(
         }
         return true;
     }
+
+    /// <summary>
+    /// Whether the two are the same workload in every property, their dictionaries compared by content: a snapshot
+    /// builds its workloads anew, so equal ones are rarely the same instances. A test holds the list of properties to
+    /// this comparison, so a new one cannot be forgotten here.
+    /// </summary>
+    public bool SameAs(WorkloadModel other) =>
+        ReferenceEquals(this, other)
+        || (Name == other.Name
+            && Namespace == other.Namespace
+            && Address == other.Address
+            && SameEntries(Ports, other.Ports)
+            && SameEntries(Labels, other.Labels)
+            && ServiceAccount == other.ServiceAccount
+            && Weight == other.Weight
+            && SourceFile == other.SourceFile
+            && IsInlineEndpoint == other.IsInlineEndpoint
+            && Locality == other.Locality
+            && TelemetryName == other.TelemetryName
+            && SameEntries(ContainerPorts, other.ContainerPorts));
+
+    private static bool SameEntries<TValue>(IReadOnlyDictionary<string, TValue> a, IReadOnlyDictionary<string, TValue> b)
+    {
+        if (ReferenceEquals(a, b)) return true;
+        if (a.Count != b.Count) return false;
+        foreach (var (key, value) in a)
+        {
+            if (!b.TryGetValue(key, out var other) || !EqualityComparer<TValue>.Default.Equals(value, other)) return false;
+        }
+        return true;
+    }
 }

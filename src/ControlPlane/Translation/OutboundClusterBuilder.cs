@@ -34,6 +34,7 @@ internal static class OutboundClusterBuilder
     /// <summary>Every outbound cluster and endpoint assignment: built once per snapshot for all proxies with equal <paramref name="inputs"/>.</summary>
     private static OutboundClusters BuildAll(OutboundClusterInputs inputs, MeshSnapshot snapshot)
     {
+        var memo = ClusterTranslationMemo.For(snapshot);
         List<Cluster> clusters = [];
         List<ClusterLoadAssignment> endpoints = [];
         foreach (var service in snapshot.Services)
@@ -43,14 +44,13 @@ internal static class OutboundClusterBuilder
             foreach (var port in service.Ports)
             {
                 if (!inputs.Scope.ImportsPort(service, port.Number)) continue;
-                var policy = rule?.Spec.TrafficPolicy;
                 // Istio applies a client credentialName at gateways, and at sidecars when the rule has a workloadSelector.
                 var credentialNamespace = inputs.IsGateway || rule?.Spec.WorkloadSelector is not null ? inputs.Namespace : null;
-                Add(inputs, snapshot, service, port, null, policy, null, credentialNamespace, clusters, endpoints);
+                AddOrCarry(inputs, snapshot, memo, service, port, rule?.Resource, null, credentialNamespace, clusters, endpoints);
                 if (rule is null) continue;
                 foreach (var subset in rule.Spec.Subsets)
                 {
-                    Add(inputs, snapshot, service, port, subset.Name, policy, subset, credentialNamespace, clusters, endpoints);
+                    AddOrCarry(inputs, snapshot, memo, service, port, rule.Resource, subset, credentialNamespace, clusters, endpoints);
                 }
             }
         }
@@ -75,8 +75,29 @@ internal static class OutboundClusterBuilder
         public byte[] ClustersDigest => _clustersDigest ??= Discovery.ResourceVersion.Digest(Clusters.Packed);
     }
 
-    private static void Add(OutboundClusterInputs inputs, MeshSnapshot snapshot, ServiceModel service, ServicePortModel port, string? subsetName, TrafficPolicy? policy,
-        Subset? subset, string? credentialNamespace, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints)
+    /// <summary>
+    /// Adds the cluster and assignment of a service port or subset: those the last snapshot built from the same service
+    /// and rule (<see cref="ClusterTranslationMemo"/>), else built now. Not where a client credentialName applies, whose
+    /// Secrets and files the memo does not follow.
+    /// </summary>
+    private static void AddOrCarry(OutboundClusterInputs inputs, MeshSnapshot snapshot, ClusterTranslationMemo memo, ServiceModel service, ServicePortModel port,
+        DestinationRule? rule, Subset? subset, string? credentialNamespace, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints)
+    {
+        var carries = credentialNamespace is null;
+        if (carries && memo.TryTake(inputs, service, port.Number, subset?.Name, rule, out var carried, out var carriedAssignment))
+        {
+            clusters.Add(carried);
+            endpoints.Add(carriedAssignment);
+            return;
+        }
+        var (cluster, assignment) = BuildCluster(inputs, snapshot, service, port, subset?.Name, rule?.Spec.TrafficPolicy, subset, credentialNamespace);
+        if (carries) memo.Keep(inputs, service, port.Number, subset?.Name, rule, cluster, assignment);
+        clusters.Add(cluster);
+        endpoints.Add(assignment);
+    }
+
+    private static (Cluster Cluster, ClusterLoadAssignment Assignment) BuildCluster(OutboundClusterInputs inputs, MeshSnapshot snapshot, ServiceModel service,
+        ServicePortModel port, string? subsetName, TrafficPolicy? policy, Subset? subset, string? credentialNamespace)
     {
         var name = ClusterNames.Outbound(port.Number, subsetName, service.Hostname);
         var cluster = new Cluster
@@ -95,7 +116,6 @@ internal static class OutboundClusterBuilder
         var loadBalancer = LoadBalancerTranslator.Effective(policy, subset?.TrafficPolicy, port.Number);
         LoadBalancerTranslator.Apply(cluster, loadBalancer, LoadBalancerTranslator.HasOutlierDetection(policy, subset?.TrafficPolicy, port.Number),
             inputs.Locality, inputs.Labels);
-        clusters.Add(cluster);
 
         var assignment = new ClusterLoadAssignment { ClusterName = name };
         var selected = new List<(WorkloadModel Workload, uint Port)>();
@@ -116,7 +136,7 @@ internal static class OutboundClusterBuilder
         LoadBalancerTranslator.Distribute(loadBalancer, inputs.Locality, assignment);
         cluster.Tls = UpstreamTlsTranslator.Translate(snapshot, service, port, subsetName, policy, subset?.TrafficPolicy, selected, credentialNamespace);
         cluster.Protocol = Protocol(port, policy, subset?.TrafficPolicy, cluster.Tls, inputs.IsGateway);
-        endpoints.Add(assignment);
+        return (cluster, assignment);
     }
 
     public static Endpoint ToEndpoint(WorkloadModel workload, uint port)
