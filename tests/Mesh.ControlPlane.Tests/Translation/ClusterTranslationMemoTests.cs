@@ -37,9 +37,9 @@ public sealed class ClusterTranslationMemoTests
     [Fact]
     public void Carry_AnEndpointAdded_OnlyItsServicesClustersAreBuiltAgain()
     {
-        var before = Load(DemoYaml.Workloads, DemoYaml.BackendSubsets);
+        var before = IstioYaml.Load(DemoYaml.Workloads, DemoYaml.BackendSubsets);
 
-        var (first, second) = GenerateCarried(before, [.. before, .. Load(Workload("backend-v3", "127.0.0.4", "v1"))], Frontend);
+        var (first, second) = GenerateCarried(before, [.. before, .. IstioYaml.Load(Workload("backend-v3", "127.0.0.4", "v1"))], Frontend);
 
         Assert.Same(Cluster(first, FrontendCluster), Cluster(second, FrontendCluster));
         Assert.Same(Assignment(first, FrontendCluster), Assignment(second, FrontendCluster));
@@ -52,10 +52,10 @@ public sealed class ClusterTranslationMemoTests
     [InlineData("serviceAccount")]
     public void Carry_AWorkloadEdited_ItsServicesClustersFollow(string edited)
     {
-        var before = Load(DemoYaml.Workloads, DemoYaml.BackendSubsets);
+        var before = IstioYaml.Load(DemoYaml.Workloads, DemoYaml.BackendSubsets);
         var backendV1 = edited == "labels" ? Workload("backend-v1", "127.0.0.2", "v2") : Workload("backend-v1", "127.0.0.2", "v1", "backend-canary");
 
-        var (first, second) = GenerateCarried(before, Replace(before, backendV1), Frontend);
+        var (first, second) = GenerateCarried(before, IstioYaml.Replace(before, backendV1), Frontend);
 
         Assert.Same(Cluster(first, FrontendCluster), Cluster(second, FrontendCluster));
         Assert.NotSame(Cluster(first, BackendV1Cluster), Cluster(second, BackendV1Cluster));
@@ -64,10 +64,10 @@ public sealed class ClusterTranslationMemoTests
     [Fact]
     public void Carry_TheDestinationRuleEdited_ItsServicesClustersFollow()
     {
-        var before = Load(DemoYaml.Workloads, DemoYaml.BackendSubsets);
+        var before = IstioYaml.Load(DemoYaml.Workloads, DemoYaml.BackendSubsets);
         var edited = DemoYaml.BackendSubsets.Replace("name: v1", "name: v1\n    trafficPolicy: { connectionPool: { tcp: { connectTimeout: 3s } } }", StringComparison.Ordinal);
 
-        var (first, second) = GenerateCarried(before, Replace(before, edited), Frontend);
+        var (first, second) = GenerateCarried(before, IstioYaml.Replace(before, edited), Frontend);
 
         Assert.Same(Cluster(first, FrontendCluster), Cluster(second, FrontendCluster));
         Assert.Equal(3000u, Cluster(second, BackendV1Cluster).ConnectTimeoutMs);
@@ -76,9 +76,9 @@ public sealed class ClusterTranslationMemoTests
     [Fact]
     public void Carry_APeerAuthenticationAdded_NothingIsCarried()
     {
-        var before = Load(DemoYaml.Workloads, DemoYaml.BackendSubsets);
+        var before = IstioYaml.Load(DemoYaml.Workloads, DemoYaml.BackendSubsets);
 
-        var (first, second) = GenerateCarried(before, [.. before, .. Load(MeshWidePlaintext)], Frontend);
+        var (first, second) = GenerateCarried(before, [.. before, .. IstioYaml.Load(MeshWidePlaintext)], Frontend);
 
         Assert.NotNull(Cluster(first, FrontendCluster).Tls);
         Assert.Null(Cluster(second, FrontendCluster).Tls);
@@ -88,9 +88,9 @@ public sealed class ClusterTranslationMemoTests
     public void Carry_AGatewaysClusters_NeverCarried()
     {
         // A gateway's clusters read client credentials (Secrets, files), which the memo does not follow.
-        var before = Load(DemoYaml.Workloads, DemoYaml.BackendSubsets);
+        var before = IstioYaml.Load(DemoYaml.Workloads, DemoYaml.BackendSubsets);
 
-        var (first, second) = GenerateCarried(before, [.. before, .. Load(Workload("backend-v3", "127.0.0.4", "v1"))], TestNodes.Router());
+        var (first, second) = GenerateCarried(before, [.. before, .. IstioYaml.Load(Workload("backend-v3", "127.0.0.4", "v1"))], TestNodes.Router());
 
         Assert.NotSame(Cluster(first, FrontendCluster), Cluster(second, FrontendCluster));
     }
@@ -100,7 +100,7 @@ public sealed class ClusterTranslationMemoTests
     [InlineData(9, false)]
     public void Carry_SnapshotsThatBuildNoClusters_CarryThemAFewSnapshots_ThenDropThem(int snapshotsWithoutClusters, bool carried)
     {
-        var resources = Load(DemoYaml.Workloads, DemoYaml.BackendSubsets);
+        var resources = IstioYaml.Load(DemoYaml.Workloads, DemoYaml.BackendSubsets);
         var previous = MeshSnapshotBuilder.Build(1, resources);
         var built = Cluster(ProxyConfigGenerator.Generate(Frontend, previous), FrontendCluster);
         // Route changes: snapshots that build no clusters, each carried from the one before.
@@ -137,21 +137,4 @@ public sealed class ClusterTranslationMemoTests
     private static Cluster Cluster(ProxyResources resources, string name) => Assert.Single(resources.Clusters, c => c.Name == name);
 
     private static ClusterLoadAssignment Assignment(ProxyResources resources, string name) => Assert.Single(resources.Endpoints, c => c.ClusterName == name);
-
-    private static List<IstioResource> Load(params string[] yaml)
-    {
-        var result = IstioConfigLoader.LoadText(string.Join("\n---\n", yaml), "test.yaml");
-        Assert.True(result.Errors.Count == 0, string.Join("\n", result.Errors));
-        return [.. result.Resources];
-    }
-
-    /// <summary>The resources with one resource's file edited: a new instance for it, the others as they were.</summary>
-    private static List<IstioResource> Replace(List<IstioResource> resources, string yaml)
-    {
-        var edited = Assert.Single(Load(yaml));
-        var replaced = resources.Select(r => r.GetType() == edited.GetType() && r.Metadata.Name == edited.Metadata.Name
-            && r.Metadata.Namespace == edited.Metadata.Namespace ? edited : r).ToList();
-        Assert.Contains(edited, replaced);
-        return replaced;
-    }
 }

@@ -40,9 +40,9 @@ public sealed class RouteTranslationMemoTests
     [Fact]
     public void Carry_OneVirtualServiceChanged_OthersKeepTheirRoutes_AndTheOutputIsAFreshTranslation()
     {
-        var before = Load(DemoYaml.Workloads, DemoYaml.BackendSubsets, FrontendRoutes, BackendRoutes("5s"));
+        var before = IstioYaml.Load(DemoYaml.Workloads, DemoYaml.BackendSubsets, FrontendRoutes, BackendRoutes("5s"));
 
-        var (firstRoutes, secondRoutes) = TranslateCarried(before, Replace(before, BackendRoutes("7s")));
+        var (firstRoutes, secondRoutes) = TranslateCarried(before, IstioYaml.Replace(before, BackendRoutes("7s")));
 
         Assert.Same(FirstRoute(firstRoutes, "frontend.default.svc.cluster.local:80"), FirstRoute(secondRoutes, "frontend.default.svc.cluster.local:80"));
         Assert.Equal(5000u, FirstRoute(firstRoutes, "backend.default.svc.cluster.local:9080").Route_.TimeoutMs);
@@ -62,10 +62,10 @@ public sealed class RouteTranslationMemoTests
               http:
               - route: [{ destination: { host: backend } }]
             """;
-        var before = Load(DemoYaml.Workloads, FrontendToBackend);
+        var before = IstioYaml.Load(DemoYaml.Workloads, FrontendToBackend);
         var backendOnOtherPort = DemoYaml.Workloads.Split("---")[1].Replace("number: 9080", "number: 9090", StringComparison.Ordinal);
 
-        var (firstRoutes, secondRoutes) = TranslateCarried(before, Replace(before, backendOnOtherPort));
+        var (firstRoutes, secondRoutes) = TranslateCarried(before, IstioYaml.Replace(before, backendOnOtherPort));
 
         Assert.Equal("outbound|9080||backend.default.svc.cluster.local", FirstRoute(firstRoutes, "frontend.default.svc.cluster.local:80").Route_.Clusters[0].Name);
         Assert.Equal("outbound|9090||backend.default.svc.cluster.local", FirstRoute(secondRoutes, "frontend.default.svc.cluster.local:80").Route_.Clusters[0].Name);
@@ -94,9 +94,9 @@ public sealed class RouteTranslationMemoTests
               - route: [{ destination: { host: backend, subset: v2 } }]
                 timeout: {{timeout}}
             """;
-        var before = Load(DemoYaml.Workloads, DemoYaml.BackendSubsets, Root, Delegate("5s"));
+        var before = IstioYaml.Load(DemoYaml.Workloads, DemoYaml.BackendSubsets, Root, Delegate("5s"));
 
-        var (firstRoutes, secondRoutes) = TranslateCarried(before, Replace(before, Delegate("9s")));
+        var (firstRoutes, secondRoutes) = TranslateCarried(before, IstioYaml.Replace(before, Delegate("9s")));
 
         Assert.Equal(5000u, FirstRoute(firstRoutes, "backend.default.svc.cluster.local:9080").Route_.TimeoutMs);
         Assert.Equal(9000u, FirstRoute(secondRoutes, "backend.default.svc.cluster.local:9080").Route_.TimeoutMs);
@@ -127,9 +127,9 @@ public sealed class RouteTranslationMemoTests
     [Fact]
     public void Carry_OneNamespacesRoutesChanged_TheOtherPartsAreTakenOverWithTheirPacking()
     {
-        var before = Load(DemoYaml.Workloads, DemoYaml.BackendSubsets, FrontendRoutes, BackendRoutes("5s"), Cart("10.96.0.10"));
+        var before = IstioYaml.Load(DemoYaml.Workloads, DemoYaml.BackendSubsets, FrontendRoutes, BackendRoutes("5s"), Cart("10.96.0.10"));
 
-        var (_, firstRoutes, _, secondRoutes) = TranslateCarriedSnapshots(before, Replace(before, BackendRoutes("7s")), Frontend);
+        var (_, firstRoutes, _, secondRoutes) = TranslateCarriedSnapshots(before, IstioYaml.Replace(before, BackendRoutes("7s")), Frontend);
 
         // The same instance, whose packing is kept on it: the second snapshot does not pack it again.
         var (shopBefore, shopAfter) = (Part(firstRoutes, "outbound/shop"), Part(secondRoutes, "outbound/shop"));
@@ -146,9 +146,9 @@ public sealed class RouteTranslationMemoTests
         // The address is not among what routes read, so they are carried; a captured sidecar's domains hold it, so the part changes.
         var captured = TestNodes.Sidecar("frontend-v1");
         captured.InboundCapturePort = 15006;
-        var before = Load(DemoYaml.Workloads, Cart("10.96.0.10"));
+        var before = IstioYaml.Load(DemoYaml.Workloads, Cart("10.96.0.10"));
 
-        var (_, firstRoutes, _, secondRoutes) = TranslateCarriedSnapshots(before, Replace(before, Cart("10.96.0.11").Split("---")[0]), captured);
+        var (_, firstRoutes, _, secondRoutes) = TranslateCarriedSnapshots(before, IstioYaml.Replace(before, Cart("10.96.0.11").Split("---")[0]), captured);
 
         var (cartBefore, cartAfter) = (VirtualHost(firstRoutes, "cart.shop.svc.cluster.local:80"), VirtualHost(secondRoutes, "cart.shop.svc.cluster.local:80"));
         Assert.Same(cartBefore.Routes[0], cartAfter.Routes[0]);
@@ -184,23 +184,6 @@ public sealed class RouteTranslationMemoTests
 
     private static VirtualHost VirtualHost(IReadOnlyList<RouteConfiguration> routes, string name) =>
         routes.SelectMany(r => r.VirtualHosts).Single(v => v.Name == name);
-
-    private static List<IstioResource> Load(params string[] yaml)
-    {
-        var result = IstioConfigLoader.LoadText(string.Join("\n---\n", yaml), "test.yaml");
-        Assert.True(result.Errors.Count == 0, string.Join("\n", result.Errors));
-        return [.. result.Resources];
-    }
-
-    /// <summary>The resources with one resource's file edited: a new instance for it, the others as they were.</summary>
-    private static List<IstioResource> Replace(List<IstioResource> resources, string yaml)
-    {
-        var edited = Assert.Single(Load(yaml));
-        var replaced = resources.Select(r => r.GetType() == edited.GetType() && r.Metadata.Name == edited.Metadata.Name
-            && r.Metadata.Namespace == edited.Metadata.Namespace ? edited : r).ToList();
-        Assert.Contains(edited, replaced);
-        return replaced;
-    }
 
     private static Route FirstRoute(IReadOnlyList<RouteConfiguration> routes, string virtualHost) =>
         routes.SelectMany(r => r.VirtualHosts).Single(v => v.Name == virtualHost).Routes[0];
