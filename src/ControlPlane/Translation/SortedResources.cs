@@ -14,7 +14,8 @@ internal sealed class SharedSortedResources<T>(List<T> items)
     // Each made by the first stream that needs it; two streams may both make one, alike.
     private PackedResource[]? _packed;
     private byte[]? _digests;
-    private bool? _namesAscending;
+    // 0 while not known, then 1 (ascending) or 2: an int, which no stream can read half written.
+    private int _order;
 
     /// <summary>Sorted by the comparison their proxies' sets use; never modified once built.</summary>
     public List<T> Items { get; } = items;
@@ -25,7 +26,14 @@ internal sealed class SharedSortedResources<T>(List<T> items)
     /// <summary>The packings' digests laid end to end, as <see cref="ResourceVersion.Digest"/> hashes them.</summary>
     public byte[] Digests => _digests ??= Concatenated(Packed);
 
-    public bool NamesAscending => _namesAscending ??= PackedSet.InNameOrder(Packed);
+    public bool NamesAscending
+    {
+        get
+        {
+            if (_order == 0) _order = PackedSet.InNameOrder(Packed) ? 1 : 2;
+            return _order == 1;
+        }
+    }
 
     private static byte[] Concatenated(PackedResource[] packed)
     {
@@ -40,7 +48,7 @@ internal sealed class SharedSortedResources<T>(List<T> items)
 /// the proxy's own few, merged only when read. A stream digests the set without listing or packing it, from the shared
 /// part's digests copied in blocks between the proxy's own, and packs it only when no other stream holds the same
 /// content. Listing and packing two thousand endpoint assignments for every proxy was a third of what an endpoint
-/// change allocated (docs/performance.md, "Endpoint changes").
+/// change allocated (docs/performance.md, "A proxy's sets kept in parts").
 /// </summary>
 internal sealed class SortedResources<T> : IReadOnlyList<T>, IPackableResources
     where T : class, IMessage
