@@ -35,13 +35,19 @@ internal static class ResourceVersion
         var digests = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            for (var i = 0; i < packed.Count; i++) packed[i].Digest.CopyTo(digests, i * SHA256.HashSizeInBytes);
+            CopyDigests(packed, digests);
             return SHA256.HashData(digests.AsSpan(0, length));
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(digests);
         }
+    }
+
+    /// <summary>The resources' digests laid end to end into <paramref name="destination"/>, as <see cref="Digest"/> hashes them.</summary>
+    public static void CopyDigests(IReadOnlyList<PackedResource> packed, Span<byte> destination)
+    {
+        for (var i = 0; i < packed.Count; i++) packed[i].Digest.CopyTo(destination[(i * SHA256.HashSizeInBytes)..]);
     }
 
     /// <summary>The version a response carries: the digest's first 6 bytes, in hex.</summary>

@@ -48,7 +48,7 @@ internal sealed record ServiceModel(
         && Location == other.Location
         && ExportTo.SequenceEqual(other.ExportTo)
         && Addresses.SequenceEqual(other.Addresses)
-        && SameEntries(Selector, other.Selector)
+        && WorkloadModel.SameEntries(Selector, other.Selector)
         && SubjectAltNames.SequenceEqual(other.SubjectAltNames)
         && CreationTime == other.CreationTime;
 
@@ -60,16 +60,6 @@ internal sealed record ServiceModel(
         for (var i = 0; i < Workloads.Count; i++)
         {
             if (!Workloads[i].SameAs(other.Workloads[i])) return false;
-        }
-        return true;
-    }
-
-    private static bool SameEntries(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
-    {
-        if (a.Count != b.Count) return false;
-        foreach (var (key, value) in a)
-        {
-            if (!b.TryGetValue(key, out var other) || other != value) return false;
         }
         return true;
     }

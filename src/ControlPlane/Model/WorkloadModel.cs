@@ -82,7 +82,8 @@ internal sealed record WorkloadModel(
             && TelemetryName == other.TelemetryName
             && SameEntries(ContainerPorts, other.ContainerPorts));
 
-    private static bool SameEntries<TValue>(IReadOnlyDictionary<string, TValue> a, IReadOnlyDictionary<string, TValue> b)
+    /// <summary>Whether two dictionaries hold the same entries, whatever their instances.</summary>
+    internal static bool SameEntries<TValue>(IReadOnlyDictionary<string, TValue> a, IReadOnlyDictionary<string, TValue> b)
     {
         if (ReferenceEquals(a, b)) return true;
         if (a.Count != b.Count) return false;

@@ -38,7 +38,7 @@ internal sealed class SharedSortedResources<T>(List<T> items)
     private static byte[] Concatenated(PackedResource[] packed)
     {
         var digests = new byte[packed.Length * SHA256.HashSizeInBytes];
-        for (var i = 0; i < packed.Length; i++) packed[i].Digest.CopyTo(digests, i * SHA256.HashSizeInBytes);
+        ResourceVersion.CopyDigests(packed, digests);
         return digests;
     }
 }
