@@ -251,34 +251,42 @@ internal sealed class DiscoveryStream
     internal static bool AddIncrement(SharedResources previous, SharedResources current, DiscoveryResponse response)
     {
         if (!previous.NamesAscending || !current.NamesAscending) return false;
-        var (before, after) = (previous.Packed, current.Packed);
+        var (before, after) = (previous.Packed.GetEnumerator(), current.Packed);
         var changed = new List<Any>();
         var removed = new List<string>();
-        var i = 0;
+        var holdsBefore = before.MoveNext();
         foreach (var resource in after)
         {
             // The same packing as the previous set's next: unchanged, and no names to compare (a shared resource keeps
             // its packing across snapshots, so most of a set is found so).
-            if (i < before.Length && ReferenceEquals(before[i], resource))
+            if (holdsBefore && ReferenceEquals(before.Current, resource))
             {
-                i++;
+                holdsBefore = before.MoveNext();
                 continue;
             }
             // Names before this one are gone from the current set; each pair of names is compared once.
             var order = -1;
-            while (i < before.Length && (order = string.CompareOrdinal(before[i].Name, resource.Name)) < 0) removed.Add(before[i++].Name);
-            if (i < before.Length && order == 0)
+            while (holdsBefore && (order = string.CompareOrdinal(before.Current.Name, resource.Name)) < 0)
             {
-                if (!before[i].SameBytesAs(resource)) changed.Add(resource.Any);
-                i++;
+                removed.Add(before.Current.Name);
+                holdsBefore = before.MoveNext();
+            }
+            if (holdsBefore && order == 0)
+            {
+                if (!before.Current.SameBytesAs(resource)) changed.Add(resource.Any);
+                holdsBefore = before.MoveNext();
             }
             else
             {
                 changed.Add(resource.Any);
             }
         }
-        while (i < before.Length) removed.Add(before[i++].Name);
-        if (changed.Count == after.Length) return false;
+        while (holdsBefore)
+        {
+            removed.Add(before.Current.Name);
+            holdsBefore = before.MoveNext();
+        }
+        if (changed.Count == after.Count) return false;
         response.Incremental = true;
         response.BaseVersion = previous.Version;
         response.Resources.AddRange(changed);
@@ -289,7 +297,7 @@ internal sealed class DiscoveryStream
     /// <summary>Makes <paramref name="response"/> the whole set: every resource of <paramref name="held"/>, in order.</summary>
     private static void AddAll(SharedResources held, DiscoveryResponse response)
     {
-        response.Resources.Capacity = held.Packed.Length;
+        response.Resources.Capacity = held.Packed.Count;
         foreach (var resource in held.Packed) response.Resources.Add(resource.Any);
     }
 

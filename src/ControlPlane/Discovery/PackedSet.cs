@@ -8,8 +8,8 @@ internal interface IPackableResources
     /// <summary>What <see cref="ResourceVersion.Digest"/> gives for <see cref="Pack"/>'s packings, made without them where it can be.</summary>
     byte[] Digest();
 
-    /// <summary>The packings, in the set's order.</summary>
-    PackedResource[] Pack();
+    /// <summary>The packings, in the set's order, in the parts they were built in.</summary>
+    PackedParts Pack();
 
     /// <summary>Whether the names are strictly ascending (ordinal): then an increment is one walk over two sets.</summary>
     bool NamesAscending { get; }
@@ -20,7 +20,7 @@ internal sealed class PackedSet(PackedResource[] packed) : IPackableResources
 {
     public byte[] Digest() => ResourceVersion.Digest(packed);
 
-    public PackedResource[] Pack() => packed;
+    public PackedParts Pack() => PackedParts.Of(packed);
 
     public bool NamesAscending => InNameOrder(packed);
 

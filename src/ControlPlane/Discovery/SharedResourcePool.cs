@@ -28,15 +28,15 @@ internal sealed class SharedResourcePool
 
     /// <summary>
     /// The shared copy of this content, held once more by the caller, who must <see cref="Release"/> it. The caller's
-    /// packed array becomes the shared copy when no stream holds this content yet, and is dropped otherwise.
+    /// packings become the shared copy when no stream holds this content yet, and are dropped otherwise.
     /// </summary>
     /// <param name="type">The type's place in push order: equal bytes of two types are two contents.</param>
     public SharedResources Acquire(int type, PackedResource[] packed) => Acquire(type, new PackedSet(packed));
 
     /// <summary>
     /// The shared copy of this content, held once more by the caller, who must <see cref="Release"/> it. The resources
-    /// are digested first and packed into a set only when no stream holds this content yet: at 5,000 proxies, five of
-    /// each service's, most streams find theirs held.
+    /// are digested first, and their packings are taken only when no stream holds this content yet: at 5,000 proxies,
+    /// five of each service's, most streams find theirs held.
     /// </summary>
     public SharedResources Acquire(int type, IPackableResources resources)
     {

@@ -8,7 +8,7 @@ namespace Mesh.ControlPlane.Discovery;
 /// </summary>
 internal sealed class SharedResources
 {
-    internal SharedResources(string key, PackedResource[] packed, string version, bool namesAscending)
+    internal SharedResources(string key, PackedParts packed, string version, bool namesAscending)
     {
         Key = key;
         Packed = packed;
@@ -19,8 +19,8 @@ internal sealed class SharedResources
     /// <summary>The type and the full content digest: what the pool finds this content by.</summary>
     internal string Key { get; }
 
-    /// <summary>The resources as a response carries them; never modified once shared.</summary>
-    public PackedResource[] Packed { get; }
+    /// <summary>The resources as a response carries them, in the parts they were built in; never modified once shared.</summary>
+    public PackedParts Packed { get; }
 
     public string Version { get; }
 

@@ -45,10 +45,10 @@ internal sealed class SharedSortedResources<T>(List<T> items)
 
 /// <summary>
 /// One type's resources for one proxy, in order: a part many proxies share (<see cref="SharedSortedResources{T}"/>) and
-/// the proxy's own few, merged only when read. A stream digests the set without listing or packing it, from the shared
-/// part's digests copied in blocks between the proxy's own, and packs it only when no other stream holds the same
-/// content. Listing and packing two thousand endpoint assignments for every proxy was a third of what an endpoint
-/// change allocated (docs/performance.md, "A proxy's sets kept in parts").
+/// the proxy's own few, merged only when read. A stream digests the set without listing it, from the shared part's
+/// digests copied in blocks between the proxy's own, and holds its packings in the same parts (<see cref="PackedParts"/>).
+/// Listing and packing two thousand endpoint assignments for every proxy was a third of what an endpoint change
+/// allocated (docs/performance.md, "A proxy's sets kept in parts").
 /// </summary>
 internal sealed class SortedResources<T> : IReadOnlyList<T>, IPackableResources
     where T : class, IMessage
@@ -76,7 +76,7 @@ internal sealed class SortedResources<T> : IReadOnlyList<T>, IPackableResources
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    public PackedResource[] Pack() => _shared is null ? OwnPacked : Merge<PackedResource>(_shared.Packed, OwnPacked);
+    public PackedParts Pack() => _shared is null ? PackedParts.Of(OwnPacked) : new PackedParts(_shared.Packed, OwnPacked, _positions);
 
     public byte[] Digest()
     {
@@ -129,7 +129,7 @@ internal sealed class SortedResources<T> : IReadOnlyList<T>, IPackableResources
         }
     }
 
-    private IReadOnlyList<T> All => _all ??= _shared is null ? _own : Merge<T>(CollectionsMarshal.AsSpan(_shared.Items), _own);
+    private IReadOnlyList<T> All => _all ??= _shared is null ? _own : Merge(CollectionsMarshal.AsSpan(_shared.Items), _own);
 
     private PackedResource[] OwnPacked => _ownPacked ??= ResourceVersion.Pack(_own);
 
@@ -156,9 +156,9 @@ internal sealed class SortedResources<T> : IReadOnlyList<T>, IPackableResources
     }
 
     /// <summary>The shared part's items with the proxy's own put in their places, the shared copied block by block.</summary>
-    private TItem[] Merge<TItem>(ReadOnlySpan<TItem> shared, IReadOnlyList<TItem> own)
+    private T[] Merge(ReadOnlySpan<T> shared, List<T> own)
     {
-        var merged = new TItem[shared.Length + own.Count];
+        var merged = new T[shared.Length + own.Count];
         int from = 0, at = 0;
         for (var j = 0; j < own.Count; j++)
         {

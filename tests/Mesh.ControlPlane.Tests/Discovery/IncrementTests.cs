@@ -19,10 +19,10 @@ public sealed class IncrementTests
     [Fact]
     public void AddIncrement_AnyTwoSets_AppliedToTheFirstGivesTheSecondAndCarriesOnlyWhatChanged()
     {
-        Gen.Select(Sets, Sets).Sample((before, after) =>
+        Gen.Select(Sets, Sets, Gen.Int, Gen.Int).Sample((before, after, beforeSplit, afterSplit) =>
         {
             var response = new DiscoveryResponse();
-            var incremental = DiscoveryStream.AddIncrement(Held(before), Held(after), response);
+            var incremental = DiscoveryStream.AddIncrement(Held(before, beforeSplit), Held(after, afterSplit), response);
 
             var changedOrNew = after.Count(pair => !before.TryGetValue(pair.Key, out var was) || was != pair.Value);
             if (!incremental)
@@ -56,14 +56,36 @@ public sealed class IncrementTests
         Assert.True(DiscoveryStream.AddIncrement(sorted, Held([("a", 2), ("b", 1), ("c", 1)]), new DiscoveryResponse()));
     }
 
-    private static SharedResources Held(Dictionary<string, uint> set) =>
-        Held([.. set.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, p.Value))]);
+    /// <summary>
+    /// The set in name order, held in two parts as a proxy's is: the bits of <paramref name="split"/> pick which
+    /// resources are the proxy's own, the rest being the shared run.
+    /// </summary>
+    private static SharedResources Held(Dictionary<string, uint> set, int split = 0)
+    {
+        var packed = Packed([.. set.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, p.Value))]);
+        var (shared, own, positions) = (new List<PackedResource>(), new List<PackedResource>(), new List<int>());
+        for (var i = 0; i < packed.Length; i++)
+        {
+            if ((split >> (i % 32) & 1) == 0)
+            {
+                shared.Add(packed[i]);
+                continue;
+            }
+            own.Add(packed[i]);
+            positions.Add(shared.Count);
+        }
+        var parts = new PackedParts([.. shared], [.. own], [.. positions]);
+        Assert.Equal(packed, parts);
+        return new SharedResources("test", parts, ResourceVersion.Compute(packed), PackedSet.InNameOrder(packed));
+    }
 
-    /// <summary>Clusters in the given order, each named and with its value as its connect timeout, packed as a stream holds them.</summary>
     private static SharedResources Held((string Name, uint Value)[] set)
     {
-        var clusters = set.Select(p => (IMessage)new Cluster { Name = p.Name, ConnectTimeoutMs = p.Value }).ToList();
-        var packed = ResourceVersion.Pack(clusters);
-        return new SharedResources("test", packed, ResourceVersion.Compute(packed), PackedSet.InNameOrder(packed));
+        var packed = Packed(set);
+        return new SharedResources("test", PackedParts.Of(packed), ResourceVersion.Compute(packed), PackedSet.InNameOrder(packed));
     }
+
+    /// <summary>Clusters in the given order, each named and with its value as its connect timeout, packed as a stream holds them.</summary>
+    private static PackedResource[] Packed((string Name, uint Value)[] set) =>
+        ResourceVersion.Pack(set.Select(p => (IMessage)new Cluster { Name = p.Name, ConnectTimeoutMs = p.Value }).ToList());
 }

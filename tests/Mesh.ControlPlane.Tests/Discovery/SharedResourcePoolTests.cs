@@ -20,7 +20,7 @@ public sealed class SharedResourcePoolTests
         var second = pool.Acquire(0, Packed("a", "b"));
 
         Assert.Same(first, second);
-        Assert.Same(firstPacked, second.Packed);
+        Assert.Equal(firstPacked, second.Packed);
         Assert.Equal(ResourceVersion.Compute(firstPacked), second.Version);
         Assert.Equal(1, pool.Count);
     }
@@ -54,6 +54,6 @@ public sealed class SharedResourcePoolTests
         Assert.Equal(0, pool.Count);
 
         var fresh = Packed("a");
-        Assert.Same(fresh, pool.Acquire(0, fresh).Packed);
+        Assert.Same(fresh[0], pool.Acquire(0, fresh).Packed[0]);
     }
 }

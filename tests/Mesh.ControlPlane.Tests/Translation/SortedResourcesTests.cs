@@ -44,6 +44,7 @@ public sealed class SortedResourcesTests
             var packed = set.Pack();
 
             Assert.Equal(BytesOf(ResourceVersion.Pack([.. set])), BytesOf(packed));
+            Assert.Equal(packed, Enumerable.Range(0, packed.Count).Select(index => packed[index]));
             // Each of the shared part's packings is the part's own, not packed again for this proxy.
             Assert.Equal(part.Packed.Length, packed.Count(resource => part.Packed.Contains(resource)));
         });
