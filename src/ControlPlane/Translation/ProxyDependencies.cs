@@ -37,9 +37,10 @@ internal static class ProxyDependencies
     /// affects only its routes: a captured sidecar's listeners walk every service, which at 1,000 proxies was most of
     /// what an HTTP route change cost. (Not the edited ones alone: a VirtualService without <c>tcp</c> routes that
     /// takes a host over from one with them changes that host's listener.) A Telemetry, and the mesh config's tracing
-    /// providers, shape listeners only. A change of services' endpoints alone shapes endpoints, and clusters where
-    /// their bytes changed (<see cref="EndpointChanges"/>). Every other kind (DestinationRule, Sidecar, policies …) is taken to affect
-    /// every type.
+    /// providers, shape listeners only. A DestinationRule shapes clusters and endpoints alone (outbound, and the
+    /// inbound cluster's connection pool; no listener or route reads one), as a subset or a TLS mode is a cluster's.
+    /// A change of services' endpoints alone shapes endpoints, and clusters where their bytes changed
+    /// (<see cref="EndpointChanges"/>). Every other kind (Sidecar, policies …) is taken to affect every type.
     /// </summary>
     public static ResourceTypes TypesAffected(Node node, MeshSnapshot previous, MeshSnapshot current, PushRequest request)
     {
@@ -50,6 +51,7 @@ internal static class ProxyDependencies
         {
             if (key.Kind == VirtualService.KindName) virtualServices = true;
             else if (key.Kind == Mesh.Istio.Observability.Telemetry.KindName || key == MeshSettings.TracingProvidersKey) types |= ResourceTypes.Listeners;
+            else if (key.Kind == DestinationRule.KindName) types |= ResourceTypes.Clusters | ResourceTypes.Endpoints;
             else if (EndpointChanges.OnlyEndpoints(key, node, previous, current)) endpoints = true;
             else return ResourceTypes.All;
         }
