@@ -82,6 +82,29 @@ internal sealed class MeshGenerator(SimulationOptions options)
         File.Move(temporary, path, overwrite: true);
     }
 
+    /// <summary>The AuthorizationPolicy file a <see cref="ChangeKind.AuthorizationPolicy"/> change writes.</summary>
+    public const string AuthorizationPolicyFile = "authorization-mesh.yaml";
+
+    /// <summary>
+    /// The fourth change: a mesh-wide AuthorizationPolicy (in the root namespace, so every proxy's inbound side), denying
+    /// a path that each change names anew, written atomically (the first one adds the policy).
+    /// </summary>
+    public static void RewriteAuthorizationPolicy(string folder, int change)
+    {
+        var path = Path.Combine(folder, AuthorizationPolicyFile);
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, $$"""
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: { name: deny-retired, namespace: istio-system }
+            spec:
+              action: DENY
+              rules: [{ to: [{ operation: { paths: [/retired-{{change}}] } }] }]
+
+            """);
+        File.Move(temporary, path, overwrite: true);
+    }
+
     /// <summary>
     /// The third change: service <paramref name="service"/> scaled up by <paramref name="added"/> workloads beyond those it
     /// started with (numbered after every starting workload, so none is a simulated proxy's own), written atomically.

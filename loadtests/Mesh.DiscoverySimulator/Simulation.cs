@@ -141,8 +141,13 @@ internal sealed class Simulation(SimulationOptions options, Action<string> progr
         for (var i = 0; i < proxies.Count; i++) before[i] = proxies[i].Tally();
         var changedNamespace = _mesh.NamespaceOf(ChangedService);
         // exportTo is written on the VirtualServices and DestinationRules, not the ServiceEntries: every proxy reaches
-        // service 0's endpoints unless a Sidecar scopes it.
-        var scoped = options.SidecarEgress || (options.ExportToOwnNamespace && options.Change != ChangeKind.Endpoints);
+        // service 0's endpoints unless a Sidecar scopes it. The mesh-wide policy applies to every proxy whatever scopes it.
+        var scoped = options.Change switch
+        {
+            ChangeKind.AuthorizationPolicy => false,
+            ChangeKind.Endpoints => options.SidecarEgress,
+            _ => options.SidecarEgress || options.ExportToOwnNamespace,
+        };
         var expected = new List<SimulatedProxy>();
         foreach (var proxy in proxies)
         {
@@ -163,6 +168,10 @@ internal sealed class Simulation(SimulationOptions options, Action<string> progr
             case ChangeKind.Endpoints:
                 _mesh.RewriteServiceWorkloads(configFolder, ChangedService, added: change);
                 file = MeshGenerator.ServiceFile(ChangedService);
+                break;
+            case ChangeKind.AuthorizationPolicy:
+                MeshGenerator.RewriteAuthorizationPolicy(configFolder, change);
+                file = MeshGenerator.AuthorizationPolicyFile;
                 break;
             default:
                 _mesh.RewriteVirtualService(configFolder, ChangedService, timeoutSeconds);

@@ -30,8 +30,9 @@ internal sealed record SimulationOptions
 
     /// <summary>
     /// What each change rewrites: service 0's VirtualService (a route timeout: routes, and listeners where they read
-    /// it), its DestinationRule (a connection pool: every type, as istiod also pushes for one), or its workloads (one
-    /// more WorkloadEntry per change, as a Deployment scaling up: endpoints, as istiod's incremental EDS).
+    /// it), its DestinationRule (a connection pool: clusters and endpoints), its workloads (one more WorkloadEntry per
+    /// change, as a Deployment scaling up: endpoints, as istiod's incremental EDS), or a mesh-wide AuthorizationPolicy
+    /// (every proxy's listeners).
     /// </summary>
     public ChangeKind Change { get; init; } = ChangeKind.VirtualService;
 
@@ -61,4 +62,5 @@ internal enum ChangeKind
     VirtualService,
     DestinationRule,
     Endpoints,
+    AuthorizationPolicy,
 }

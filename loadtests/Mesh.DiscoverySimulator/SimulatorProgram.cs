@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Mesh.DiscoverySimulator;
 
 /// <summary>
-/// <c>Mesh.DiscoverySimulator [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--captured] [--change virtualservice|destinationrule|endpoints] [--changes N] [--deadline-seconds N]
+/// <c>Mesh.DiscoverySimulator [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--captured] [--change virtualservice|destinationrule|endpoints|authorizationpolicy] [--changes N] [--deadline-seconds N]
 /// [--control-plane-env NAME=VALUE]...</c>:
 /// one run, progress lines, the final table; exit code 1 when something did not converge.
 /// </summary>
@@ -14,7 +14,7 @@ internal static class SimulatorProgram
         var positional = new List<int>();
         var options = new SimulationOptions();
         var controlPlaneEnvironment = new Dictionary<string, string>(StringComparer.Ordinal);
-        const string Usage = "Usage: [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--captured] [--change virtualservice|destinationrule|endpoints] [--changes N] [--deadline-seconds N] [--control-plane-env NAME=VALUE]...";
+        const string Usage = "Usage: [proxies] [services] [--export-to-namespace] [--sidecar-egress] [--captured] [--change virtualservice|destinationrule|endpoints|authorizationpolicy] [--changes N] [--deadline-seconds N] [--control-plane-env NAME=VALUE]...";
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -25,7 +25,7 @@ internal static class SimulatorProgram
                 case "--change" when i + 1 < args.Length:
                     if (!Enum.TryParse<ChangeKind>(args[++i], ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
                     {
-                        Console.Error.WriteLine($"--change takes virtualservice, destinationrule or endpoints, not '{args[i]}'. {Usage}");
+                        Console.Error.WriteLine($"--change takes virtualservice, destinationrule, endpoints or authorizationpolicy, not '{args[i]}'. {Usage}");
                         return 2;
                     }
                     options = options with { Change = kind };

@@ -63,10 +63,32 @@ public sealed class DiscoverySimulationTests
             Assert.Equal(4, change.ExpectedDependents);
             Assert.Equal(change.ExpectedDependents, change.Acked);
             Assert.Equal(change.ExpectedDependents, change.Receivers);
-            // A connection pool is a cluster's: every type is regenerated, and only the clusters are resent.
+            // A connection pool is a cluster's: clusters and endpoints are regenerated, and only the clusters are resent.
             var cluster = IndexOf(TypeUrls.Cluster);
             Assert.Equal(change.ExpectedDependents, change.Tally.Responses(cluster));
             Assert.Equal(change.Tally.Responses(cluster), change.Tally.TotalResponses);
+        }
+    }
+
+    [Fact]
+    public async Task Run_MeshWideAuthorizationPolicyChangesForCapturedSidecars_EveryProxyIsSentOnlyItsListeners()
+    {
+        using var work = new TempDirectory();
+        var options = Short with { Captured = true, Change = ChangeKind.AuthorizationPolicy };
+        var simulation = new Mesh.DiscoverySimulator.Simulation(options, _ => { });
+
+        var report = await simulation.RunAsync(work.Path, CancellationToken.None);
+
+        Assert.True(report.Converged);
+        foreach (var change in report.Changes)
+        {
+            // From the root namespace: every proxy's inbound side, whatever its VirtualServices are exported to.
+            Assert.Equal(Short.Proxies, change.ExpectedDependents);
+            Assert.Equal(change.ExpectedDependents, change.Acked);
+            Assert.Equal(change.ExpectedDependents, change.Receivers);
+            var listeners = IndexOf(TypeUrls.Listener);
+            Assert.Equal(change.ExpectedDependents, change.Tally.Responses(listeners));
+            Assert.Equal(change.Tally.Responses(listeners), change.Tally.TotalResponses);
         }
     }
 
