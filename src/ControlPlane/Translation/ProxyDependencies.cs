@@ -36,11 +36,11 @@ internal static class ProxyDependencies
     /// (<see cref="TcpRouteTranslator"/>), so in a mesh where no VirtualService has any, before or after, an edit
     /// affects only its routes: a captured sidecar's listeners walk every service, which at 1,000 proxies was most of
     /// what an HTTP route change cost. (Not the edited ones alone: a VirtualService without <c>tcp</c> routes that
-    /// takes a host over from one with them changes that host's listener.) A Telemetry, and the mesh config's tracing
-    /// providers, shape listeners only. A DestinationRule shapes clusters and endpoints alone (outbound, and the
+    /// takes a host over from one with them changes that host's listener.) A Telemetry, the mesh config's tracing
+    /// providers, an AuthorizationPolicy and a RequestAuthentication shape listeners only. A DestinationRule shapes clusters and endpoints alone (outbound, and the
     /// inbound cluster's connection pool; no listener or route reads one), as a subset or a TLS mode is a cluster's.
     /// A change of services' endpoints alone shapes endpoints, and clusters where their bytes changed
-    /// (<see cref="EndpointChanges"/>). Every other kind (Sidecar, policies …) is taken to affect every type.
+    /// (<see cref="EndpointChanges"/>). Every other kind (Sidecar, PeerAuthentication …) is taken to affect every type.
     /// </summary>
     public static ResourceTypes TypesAffected(Node node, MeshSnapshot previous, MeshSnapshot current, PushRequest request)
     {
@@ -50,7 +50,7 @@ internal static class ProxyDependencies
         foreach (var key in request.ConfigsUpdated)
         {
             if (key.Kind == VirtualService.KindName) virtualServices = true;
-            else if (key.Kind == Mesh.Istio.Observability.Telemetry.KindName || key == MeshSettings.TracingProvidersKey) types |= ResourceTypes.Listeners;
+            else if (ShapesListenersAlone(key)) types |= ResourceTypes.Listeners;
             else if (key.Kind == DestinationRule.KindName) types |= ResourceTypes.Clusters | ResourceTypes.Endpoints;
             else if (EndpointChanges.OnlyEndpoints(key, node, previous, current)) endpoints = true;
             else return ResourceTypes.All;
@@ -58,6 +58,15 @@ internal static class ProxyDependencies
         if (endpoints) types |= EndpointChanges.TypesAffected(node, previous, current);
         return virtualServices ? types | VirtualServiceTypes(node, previous, current) : types;
     }
+
+    /// <summary>
+    /// Telemetry and tracing providers set a listener's telemetry; an AuthorizationPolicy or a RequestAuthentication
+    /// sets the authorization and JWT rules of the listeners that take requests in (a sidecar's inbound side, a
+    /// gateway's servers). Nothing else reads them.
+    /// </summary>
+    private static bool ShapesListenersAlone(ConfigKey key) =>
+        key.Kind is Mesh.Istio.Observability.Telemetry.KindName or Mesh.Istio.Security.AuthorizationPolicy.KindName or Mesh.Istio.Security.RequestAuthentication.KindName
+        || key == MeshSettings.TracingProvidersKey;
 
     private static ResourceTypes VirtualServiceTypes(Node node, MeshSnapshot previous, MeshSnapshot current)
     {

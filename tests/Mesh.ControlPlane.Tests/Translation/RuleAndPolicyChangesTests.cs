@@ -3,19 +3,25 @@ using Mesh.ControlPlane.Discovery;
 using Mesh.ControlPlane.Model;
 using Mesh.ControlPlane.Translation;
 using Mesh.Istio;
+using Mesh.Istio.Networking;
+using AuthorizationPolicy = Mesh.Istio.Security.AuthorizationPolicy;
+using RequestAuthentication = Mesh.Istio.Security.RequestAuthentication;
 
 namespace Mesh.ControlPlane.Tests.Translation;
 
 /// <summary>
-/// A DestinationRule change regenerates a proxy's clusters and endpoints alone: no listener or route reads a rule. Each
-/// case edits, adds or removes a rule in the demo's mesh; for every proxy pushed, the types are checked, and so is what
-/// they leave out: its listeners and routes are byte for byte those a full generation gives.
+/// A DestinationRule change regenerates a proxy's clusters and endpoints alone, and an AuthorizationPolicy or
+/// RequestAuthentication change its listeners alone: nothing else reads them. Each case edits, adds or removes one in
+/// the demo's mesh; for every proxy pushed, the types are checked, and so is what they leave out: those types are byte
+/// for byte what a full generation gives.
 /// </summary>
-public sealed class DestinationRuleChangesTests
+public sealed class RuleAndPolicyChangesTests
 {
     private static readonly string[] Demo = [DemoYaml.Workloads, DemoYaml.BackendSubsets, DemoYaml.BackendRouting, DemoYaml.IngressGateway];
 
     private static readonly Node[] Proxies = [TestNodes.Sidecar("frontend-v1"), CapturedFrontend(), TestNodes.Sidecar("backend-v1"), TestNodes.Sidecar("backend-v2"), TestNodes.Router()];
+
+    private const ResourceTypes ClustersAndEndpoints = ResourceTypes.Clusters | ResourceTypes.Endpoints;
 
     private static Node CapturedFrontend()
     {
@@ -34,19 +40,34 @@ public sealed class DestinationRuleChangesTests
           subsets: {{subsets}}
         """;
 
+    private static string Policy(string kind, string ns, string spec) => $$"""
+        apiVersion: security.istio.io/v1
+        kind: {{kind}}
+        metadata: { name: policy, namespace: {{ns}} }
+        spec: {{spec}}
+        """;
+
+    private const string FromFrontendOnly = "{ selector: { matchLabels: { app: backend } }, rules: [{ from: [{ source: { principals: [cluster.local/ns/default/sa/frontend] } }] }] }";
+    private const string Jwt = "{ jwtRules: [{ issuer: https://issuer.example, jwks: '{\"keys\":[]}' }] }";
+
     public static TheoryData<string> Changes() => [.. Cases.Keys];
 
-    // Each change: the backend rule after it (null: removed), and any other rule added.
-    private static readonly Dictionary<string, (string? Backend, string? Added)> Cases = new()
+    // Each change: the documents after it (the demo's without its DestinationRule, then these), the key changed, and the types it shapes.
+    private static readonly Dictionary<string, (string[] After, ConfigKey Key, ResourceTypes Types)> Cases = new()
     {
-        ["a subset removed"] = (Backend("{ loadBalancer: { simple: ROUND_ROBIN } }", "[{ name: v1, labels: { version: v1 } }]"), null),
-        ["mutual TLS turned off"] = (Backend("{ loadBalancer: { simple: ROUND_ROBIN }, tls: { mode: DISABLE } }"), null),
+        ["DestinationRule: a subset removed"] = (
+            [Backend("{ loadBalancer: { simple: ROUND_ROBIN } }", "[{ name: v1, labels: { version: v1 } }]")], RuleKey("backend"), ClustersAndEndpoints),
+        ["DestinationRule: mutual TLS turned off"] = (
+            [Backend("{ loadBalancer: { simple: ROUND_ROBIN }, tls: { mode: DISABLE } }")], RuleKey("backend"), ClustersAndEndpoints),
         // Applied to the backends' inbound clusters too, as Istio does.
-        ["a connection pool"] = (Backend("{ connectionPool: { tcp: { maxConnections: 10, connectTimeout: 2s }, http: { http1MaxPendingRequests: 5 } } }"), null),
-        ["consistent hashing on a header, per port"] = (Backend("{ portLevelSettings: [{ port: { number: 9080 }, loadBalancer: { consistentHash: { httpHeaderName: x-user } } }] }"), null),
-        ["outlier detection with h2 upgrade"] = (Backend("{ outlierDetection: { consecutive5xxErrors: 3, interval: 5s }, connectionPool: { http: { h2UpgradePolicy: UPGRADE } } }"), null),
-        ["the rule removed"] = (null, null),
-        ["a rule for frontend's workloads only"] = (DemoYaml.BackendSubsets, """
+        ["DestinationRule: a connection pool"] = (
+            [Backend("{ connectionPool: { tcp: { maxConnections: 10, connectTimeout: 2s }, http: { http1MaxPendingRequests: 5 } } }")], RuleKey("backend"), ClustersAndEndpoints),
+        ["DestinationRule: consistent hashing on a header, per port"] = (
+            [Backend("{ portLevelSettings: [{ port: { number: 9080 }, loadBalancer: { consistentHash: { httpHeaderName: x-user } } }] }")], RuleKey("backend"), ClustersAndEndpoints),
+        ["DestinationRule: outlier detection with h2 upgrade"] = (
+            [Backend("{ outlierDetection: { consecutive5xxErrors: 3, interval: 5s }, connectionPool: { http: { h2UpgradePolicy: UPGRADE } } }")], RuleKey("backend"), ClustersAndEndpoints),
+        ["DestinationRule: removed"] = ([], RuleKey("backend"), ClustersAndEndpoints),
+        ["DestinationRule: one for frontend's workloads only"] = ([DemoYaml.BackendSubsets, """
             apiVersion: networking.istio.io/v1
             kind: DestinationRule
             metadata: { name: backend-from-frontend, namespace: default }
@@ -54,40 +75,52 @@ public sealed class DestinationRuleChangesTests
               host: backend
               workloadSelector: { matchLabels: { app: frontend } }
               trafficPolicy: { loadBalancer: { simple: LEAST_REQUEST } }
-            """),
+            """], RuleKey("backend-from-frontend"), ClustersAndEndpoints),
+        ["AuthorizationPolicy: the backends take frontend's requests only"] = (
+            [DemoYaml.BackendSubsets, Policy(AuthorizationPolicy.KindName, "default", FromFrontendOnly)], new(AuthorizationPolicy.KindName, "default", "policy"), ResourceTypes.Listeners),
+        ["AuthorizationPolicy: mesh-wide, from the root namespace"] = (
+            [DemoYaml.BackendSubsets, Policy(AuthorizationPolicy.KindName, MeshSettings.RootNamespace, "{ action: DENY, rules: [{ to: [{ operation: { paths: [/admin] } }] }] }")],
+            new(AuthorizationPolicy.KindName, MeshSettings.RootNamespace, "policy"), ResourceTypes.Listeners),
+        ["RequestAuthentication: JWTs at every proxy of the namespace"] = (
+            [DemoYaml.BackendSubsets, Policy(RequestAuthentication.KindName, "default", Jwt)], new(RequestAuthentication.KindName, "default", "policy"), ResourceTypes.Listeners),
     };
+
+    private static ConfigKey RuleKey(string name) => new(DestinationRule.KindName, "default", name);
 
     [Theory]
     [MemberData(nameof(Changes))]
-    public void TypesAffected_DestinationRuleChange_ClustersAndEndpointsAloneAndListenersAndRoutesUnchanged(string change)
+    public void TypesAffected_RuleOrPolicyChange_TheTypesItShapesAndTheOthersUnchanged(string change)
     {
-        var (backend, added) = Cases[change];
-        string[] after = [DemoYaml.Workloads, .. backend is null ? [] : (string[])[backend], DemoYaml.BackendRouting, DemoYaml.IngressGateway, .. added is null ? [] : (string[])[added]];
-        var (before, now) = (Simulation.Load(Demo), Simulation.Load(after));
-        var keys = new HashSet<ConfigKey> { new(Mesh.Istio.Networking.DestinationRule.KindName, "default", added is null ? "backend" : "backend-from-frontend") };
-        var request = PushRequest.ForConfigs(keys, DateTimeOffset.UnixEpoch);
-        var clustersChanged = false;
+        var (added, key, shaped) = Cases[change];
+        var (before, after) = (Simulation.Load(Demo), Simulation.Load([DemoYaml.Workloads, DemoYaml.BackendRouting, DemoYaml.IngressGateway, .. added]));
+        var request = PushRequest.ForConfigs(new HashSet<ConfigKey> { key }, DateTimeOffset.UnixEpoch);
+        var shapedChanged = false;
         foreach (var node in Proxies)
         {
-            if (!ProxyDependencies.NeedsPush(node, before, now, request)) continue;
-            Assert.Equal(ResourceTypes.Clusters | ResourceTypes.Endpoints, ProxyDependencies.TypesAffected(node, before, now, request));
-            var (was, regenerated) = (ProxyConfigGenerator.Generate(node, before), ProxyConfigGenerator.Generate(node, now));
-            Assert.True(ResourceBytes.Of(was, TypeUrls.Listener).SequenceEqual(ResourceBytes.Of(regenerated, TypeUrls.Listener)), $"{change}: {node.Id}'s listeners changed");
-            Assert.True(ResourceBytes.Of(was, TypeUrls.Route).SequenceEqual(ResourceBytes.Of(regenerated, TypeUrls.Route)), $"{change}: {node.Id}'s routes changed");
-            clustersChanged |= !ResourceBytes.Of(was, TypeUrls.Cluster).SequenceEqual(ResourceBytes.Of(regenerated, TypeUrls.Cluster));
+            if (!ProxyDependencies.NeedsPush(node, before, after, request)) continue;
+            Assert.Equal(shaped, ProxyDependencies.TypesAffected(node, before, after, request));
+            var (was, regenerated) = (ProxyConfigGenerator.Generate(node, before), ProxyConfigGenerator.Generate(node, after));
+            for (var type = 0; type < TypeUrls.PushOrder.Count; type++)
+            {
+                var typeUrl = TypeUrls.PushOrder[type];
+                var same = ResourceBytes.Of(was, typeUrl).SequenceEqual(ResourceBytes.Of(regenerated, typeUrl));
+                if (((int)shaped & (1 << type)) == 0) Assert.True(same, $"{change}: {node.Id}'s {typeUrl} changed but is not regenerated");
+                else shapedChanged |= !same;
+            }
         }
-        Assert.True(clustersChanged, $"{change}: no proxy's clusters changed");
+        Assert.True(shapedChanged, $"{change}: nothing it shapes changed for any proxy");
     }
 
     [Fact]
-    public void TypesAffected_DestinationRuleAndVirtualServiceTogether_TheUnionOfWhatEachAffects()
+    public void TypesAffected_ARuleAPolicyAndAVirtualServiceTogether_TheUnionOfWhatEachAffects()
     {
         var snapshot = Simulation.Load(Demo);
-        var both = PushRequest.ForConfigs(
-            new HashSet<ConfigKey> { new("VirtualService", "default", "backend"), new(Mesh.Istio.Networking.DestinationRule.KindName, "default", "backend") },
+        var all = PushRequest.ForConfigs(
+            new HashSet<ConfigKey> { new(VirtualService.KindName, "default", "backend"), RuleKey("backend"), new(AuthorizationPolicy.KindName, "default", "policy") },
             DateTimeOffset.UnixEpoch);
 
-        Assert.Equal(ResourceTypes.Clusters | ResourceTypes.Endpoints | ResourceTypes.Routes, ProxyDependencies.TypesAffected(Proxies[0], snapshot, snapshot, both));
-        Assert.Equal(ResourceTypes.All, ProxyDependencies.TypesAffected(TestNodes.Router(), snapshot, snapshot, both));
+        Assert.Equal(ResourceTypes.All, ProxyDependencies.TypesAffected(Proxies[0], snapshot, snapshot, all));
+        Assert.Equal(ClustersAndEndpoints | ResourceTypes.Routes,
+            ProxyDependencies.TypesAffected(Proxies[0], snapshot, snapshot, PushRequest.ForConfigs(new HashSet<ConfigKey> { new(VirtualService.KindName, "default", "backend"), RuleKey("backend") }, DateTimeOffset.UnixEpoch)));
     }
 }
