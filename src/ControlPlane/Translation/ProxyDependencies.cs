@@ -29,18 +29,25 @@ internal static class ProxyDependencies
 
     /// <summary>
     /// The types of the proxy's configuration that the request's changes can affect, so that a push regenerates only
-    /// those: the union of what each change affects. A mesh VirtualService only shapes listeners (a captured sidecar's
-    /// TCP routes, a gateway's SNI routes) and routes — unless a Sidecar resource scopes the proxy in either snapshot:
-    /// then the services its imported VirtualServices route to are imported too (<see cref="SidecarScope"/>), so
-    /// clusters and endpoints follow. A sidecar's listeners read VirtualServices only for their <c>tcp</c> routes
-    /// (<see cref="TcpRouteTranslator"/>), so in a mesh where no VirtualService has any, before or after, an edit
-    /// affects only its routes: a captured sidecar's listeners walk every service, which at 1,000 proxies was most of
-    /// what an HTTP route change cost. (Not the edited ones alone: a VirtualService without <c>tcp</c> routes that
-    /// takes a host over from one with them changes that host's listener.) A Telemetry, the mesh config's tracing
-    /// providers, an AuthorizationPolicy and a RequestAuthentication shape listeners only. A DestinationRule shapes clusters and endpoints alone (outbound, and the
-    /// inbound cluster's connection pool; no listener or route reads one), as a subset or a TLS mode is a cluster's.
-    /// A change of services' endpoints alone shapes endpoints, and clusters where their bytes changed
-    /// (<see cref="EndpointChanges"/>). Every other kind (Sidecar, PeerAuthentication …) is taken to affect every type.
+    /// those: the union of what each change affects, by what the generators read.
+    /// <list type="bullet">
+    /// <item>A mesh VirtualService shapes routes, and listeners where they read it: a gateway's (SNI routes), and a
+    /// sidecar's only for <c>tcp</c> routes (<see cref="TcpRouteTranslator"/>), so in a mesh where no VirtualService has
+    /// any, before or after, an edit affects only its routes (a captured sidecar's listeners walk every service, which
+    /// at 1,000 proxies was most of what an HTTP route change cost). Not the edited ones alone: a VirtualService
+    /// without <c>tcp</c> routes that takes a host over from one with them changes that host's listener. Every type
+    /// when a Sidecar resource scopes the proxy in either snapshot: the services its imported VirtualServices route to
+    /// are imported too (<see cref="SidecarScope"/>), so clusters and endpoints follow.</item>
+    /// <item>A Telemetry, the mesh config's tracing providers, an AuthorizationPolicy and a RequestAuthentication shape
+    /// listeners alone.</item>
+    /// <item>A DestinationRule shapes clusters and endpoints alone (subsets, TLS, load balancing, and the inbound
+    /// cluster's connection pool).</item>
+    /// <item>A PeerAuthentication shapes the inbound listeners' mTLS mode and, through auto mTLS, the clusters of its
+    /// workloads' clients; no endpoint or route reads one.</item>
+    /// <item>A change of services' endpoints alone shapes endpoints, and clusters where their bytes changed
+    /// (<see cref="EndpointChanges"/>).</item>
+    /// <item>Every other kind (a Sidecar, a ServiceEntry that is more than its endpoints …) every type.</item>
+    /// </list>
     /// </summary>
     public static ResourceTypes TypesAffected(Node node, MeshSnapshot previous, MeshSnapshot current, PushRequest request)
     {
@@ -52,6 +59,7 @@ internal static class ProxyDependencies
             if (key.Kind == VirtualService.KindName) virtualServices = true;
             else if (ShapesListenersAlone(key)) types |= ResourceTypes.Listeners;
             else if (key.Kind == DestinationRule.KindName) types |= ResourceTypes.Clusters | ResourceTypes.Endpoints;
+            else if (key.Kind == Mesh.Istio.Security.PeerAuthentication.KindName) types |= ResourceTypes.Listeners | ResourceTypes.Clusters;
             else if (EndpointChanges.OnlyEndpoints(key, node, previous, current)) endpoints = true;
             else return ResourceTypes.All;
         }

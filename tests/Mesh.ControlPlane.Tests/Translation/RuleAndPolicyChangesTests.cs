@@ -5,15 +5,16 @@ using Mesh.ControlPlane.Translation;
 using Mesh.Istio;
 using Mesh.Istio.Networking;
 using AuthorizationPolicy = Mesh.Istio.Security.AuthorizationPolicy;
+using PeerAuthentication = Mesh.Istio.Security.PeerAuthentication;
 using RequestAuthentication = Mesh.Istio.Security.RequestAuthentication;
 
 namespace Mesh.ControlPlane.Tests.Translation;
 
 /// <summary>
-/// A DestinationRule change regenerates a proxy's clusters and endpoints alone, and an AuthorizationPolicy or
-/// RequestAuthentication change its listeners alone: nothing else reads them. Each case edits, adds or removes one in
-/// the demo's mesh; for every proxy pushed, the types are checked, and so is what they leave out: those types are byte
-/// for byte what a full generation gives.
+/// A DestinationRule change regenerates a proxy's clusters and endpoints alone, an AuthorizationPolicy or
+/// RequestAuthentication change its listeners alone, and a PeerAuthentication change its listeners and clusters:
+/// nothing else reads them. Each case edits, adds or removes one in the demo's mesh; for every proxy pushed, the types
+/// are checked, and so is what they leave out: those types are byte for byte what a full generation gives.
 /// </summary>
 public sealed class RuleAndPolicyChangesTests
 {
@@ -22,6 +23,7 @@ public sealed class RuleAndPolicyChangesTests
     private static readonly Node[] Proxies = [TestNodes.Sidecar("frontend-v1"), CapturedFrontend(), TestNodes.Sidecar("backend-v1"), TestNodes.Sidecar("backend-v2"), TestNodes.Router()];
 
     private const ResourceTypes ClustersAndEndpoints = ResourceTypes.Clusters | ResourceTypes.Endpoints;
+    private const ResourceTypes ListenersAndClusters = ResourceTypes.Listeners | ResourceTypes.Clusters;
 
     private static Node CapturedFrontend()
     {
@@ -81,6 +83,15 @@ public sealed class RuleAndPolicyChangesTests
         ["AuthorizationPolicy: mesh-wide, from the root namespace"] = (
             [DemoYaml.BackendSubsets, Policy(AuthorizationPolicy.KindName, MeshSettings.RootNamespace, "{ action: DENY, rules: [{ to: [{ operation: { paths: [/admin] } }] }] }")],
             new(AuthorizationPolicy.KindName, MeshSettings.RootNamespace, "policy"), ResourceTypes.Listeners),
+        ["PeerAuthentication: the backends' mutual TLS turned off, so their clients' too"] = (
+            [DemoYaml.BackendSubsets, Policy(PeerAuthentication.KindName, "default", "{ selector: { matchLabels: { app: backend } }, mtls: { mode: DISABLE } }")],
+            new(PeerAuthentication.KindName, "default", "policy"), ListenersAndClusters),
+        ["PeerAuthentication: one port of the backends in plaintext"] = (
+            [DemoYaml.BackendSubsets, Policy(PeerAuthentication.KindName, "default", "{ selector: { matchLabels: { app: backend } }, portLevelMtls: { 17002: { mode: DISABLE } } }")],
+            new(PeerAuthentication.KindName, "default", "policy"), ListenersAndClusters),
+        ["PeerAuthentication: mesh-wide STRICT, from the root namespace"] = (
+            [DemoYaml.BackendSubsets, Policy(PeerAuthentication.KindName, MeshSettings.RootNamespace, "{ mtls: { mode: STRICT } }")],
+            new(PeerAuthentication.KindName, MeshSettings.RootNamespace, "policy"), ListenersAndClusters),
         ["RequestAuthentication: JWTs at every proxy of the namespace"] = (
             [DemoYaml.BackendSubsets, Policy(RequestAuthentication.KindName, "default", Jwt)], new(RequestAuthentication.KindName, "default", "policy"), ResourceTypes.Listeners),
     };

@@ -153,7 +153,7 @@ public sealed class TypesAffectedTests
     {
         var snapshot = Simulation.Load([Namespaces, WebScoped]);
         var mixed = PushRequest.ForConfigs(
-            new HashSet<ConfigKey> { new("VirtualService", "shop", "cart"), new("PeerAuthentication", "shop", "default") }, DateTimeOffset.UnixEpoch);
+            new HashSet<ConfigKey> { new("VirtualService", "shop", "cart"), new("Sidecar", "shop", "web") }, DateTimeOffset.UnixEpoch);
 
         Assert.Equal(ResourceTypes.All, ProxyDependencies.TypesAffected(Worker, snapshot, snapshot, mixed));
         Assert.Equal(ResourceTypes.All, ProxyDependencies.TypesAffected(Worker, snapshot, snapshot, PushRequest.Full(PushReasons.Config, DateTimeOffset.UnixEpoch)));
