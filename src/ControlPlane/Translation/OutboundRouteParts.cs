@@ -31,10 +31,9 @@ internal sealed class OutboundRouteParts(string routeConfigName)
         services[^1].VirtualHosts.Add(virtualHost);
     }
 
-    /// <summary>The parts, by namespace and then by bucket; empty buckets are left out.</summary>
-    public List<RouteConfiguration> Build()
+    /// <summary>The parts of each namespace, by bucket; empty buckets are left out.</summary>
+    public IEnumerable<(string Namespace, RouteConfiguration[] Parts)> Build()
     {
-        var built = new List<RouteConfiguration>(_byNamespace.Count);
         foreach (var (destinationNamespace, services) in _byNamespace)
         {
             var bucketCount = BucketCount(services.Count);
@@ -49,12 +48,13 @@ internal sealed class OutboundRouteParts(string routeConfigName)
                 };
                 buckets[bucket]!.VirtualHosts.AddRange(service.VirtualHosts);
             }
+            var built = new List<RouteConfiguration>(bucketCount);
             foreach (var part in buckets)
             {
                 if (part is not null) built.Add(part);
             }
+            yield return (destinationNamespace, [.. built]);
         }
-        return built;
     }
 
     /// <summary>1 up to <see cref="ServicesPerPart"/> services, then the power of two that keeps the average at most that.</summary>

@@ -54,6 +54,8 @@ internal static class SidecarOutboundGenerator
     /// <summary>
     /// The <c>outbound</c> route configuration and its parts, in one pass over the services (a captured sidecar's
     /// addresses are claimed across all of them): built once per snapshot for all proxies with equal <paramref name="inputs"/>.
+    /// A destination namespace whose parts the last snapshot built alike is not walked (<see cref="RouteTranslationMemo.CarriedNamespace"/>),
+    /// but for the addresses its services claim.
     /// </summary>
     private static IReadOnlyList<RouteConfiguration> BuildRouteConfigurations(OutboundRouteInputs inputs, MeshSnapshot snapshot)
     {
@@ -63,22 +65,32 @@ internal static class SidecarOutboundGenerator
         var claimedAddresses = inputs.Captured ? new HashSet<string>(StringComparer.Ordinal) : null;
         var translated = RouteTranslationMemo.For(snapshot);
         var shared = SharedTranslation.For(snapshot);
+        // Per destination namespace met: its parts carried from the last snapshot, or null where they are built now.
+        var carried = new Dictionary<string, RouteConfiguration[]?>(StringComparer.Ordinal);
+        var built = new List<RouteConfiguration>();
         foreach (var service in snapshot.Services)
         {
             if (!HostNames.IsExportedTo(service.ExportTo, service.Namespace, inputs.Namespace) || !inputs.Scope.Imports(service)) continue;
-            var virtualService = FindVirtualService(service.Hostname, inputs.Namespace, inputs.Scope, snapshot);
+            if (!carried.TryGetValue(service.Namespace, out var carriedParts))
+            {
+                carried.Add(service.Namespace, carriedParts = translated.CarriedNamespace(service.Namespace, inputs));
+                if (carriedParts is not null) built.AddRange(carriedParts);
+            }
+            if (carriedParts is not null && claimedAddresses is null) continue;
+            var virtualService = carriedParts is null ? FindVirtualService(service.Hostname, inputs.Namespace, inputs.Scope, snapshot) : null;
             foreach (var port in service.Ports)
             {
                 if (!IsHttp(port) || !inputs.Scope.ImportsPort(service, port.Number)) continue;
-                var virtualHost = new VirtualHost { Name = $"{service.Hostname}:{port.Number}", IncludeRequestAttemptCount = true };
-                virtualHost.Domains.AddRange(shared.SidecarDomainsOf(service.Hostname, port.Number, inputs.Namespace));
+                var virtualHost = carriedParts is null ? new VirtualHost { Name = $"{service.Hostname}:{port.Number}", IncludeRequestAttemptCount = true } : null;
+                virtualHost?.Domains.AddRange(shared.SidecarDomainsOf(service.Hostname, port.Number, inputs.Namespace));
                 if (claimedAddresses is not null)
                 {
                     foreach (var domain in SidecarDomains.ForAddresses(CapturedOutboundListeners.ListenerAddresses(service), port.Number))
                     {
-                        if (claimedAddresses.Add(domain)) virtualHost.Domains.Add(domain);
+                        if (claimedAddresses.Add(domain)) virtualHost?.Domains.Add(domain);
                     }
                 }
+                if (virtualHost is null) continue;
                 if (virtualService is null)
                 {
                     virtualHost.Routes.Add(DefaultRoute.To(ClusterNames.Outbound(port.Number, null, service.Hostname)));
@@ -93,8 +105,12 @@ internal static class SidecarOutboundGenerator
             }
         }
         if (inputs.Captured) routeConfig.VirtualHosts.Add(OutboundFallthrough.VirtualHost(inputs.Scope.OutboundTrafficPolicy(snapshot.Mesh)));
-        var built = parts.Build();
-        for (var i = 0; i < built.Count; i++) built[i] = translated.SidecarPart(built[i], inputs);
+        foreach (var (destinationNamespace, namespaceParts) in parts.Build())
+        {
+            for (var i = 0; i < namespaceParts.Length; i++) namespaceParts[i] = translated.SidecarPart(namespaceParts[i], inputs);
+            translated.BuiltNamespace(destinationNamespace, inputs, namespaceParts);
+            built.AddRange(namespaceParts);
+        }
         built.Add(translated.SidecarPart(routeConfig, inputs));
         // In the order proxies are sent them, once here rather than once per proxy.
         built.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));

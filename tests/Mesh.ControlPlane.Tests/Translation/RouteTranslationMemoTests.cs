@@ -2,6 +2,7 @@ using Mesh.Contracts.Discovery;
 using Mesh.ControlPlane.Model;
 using Mesh.ControlPlane.Translation;
 using Mesh.Istio;
+using Mesh.Istio.Networking;
 
 namespace Mesh.ControlPlane.Tests.Translation;
 
@@ -155,6 +156,121 @@ public sealed class RouteTranslationMemoTests
         Assert.Contains("10.96.0.10:80", cartBefore.Domains);
         Assert.Contains("10.96.0.11:80", cartAfter.Domains);
         Assert.DoesNotContain("10.96.0.10:80", cartAfter.Domains);
+    }
+
+    [Fact]
+    public void Carry_OneNamespacesVirtualServiceChanged_TheOthersAreCarriedUnwalked()
+    {
+        var before = IstioYaml.Load(DemoYaml.Workloads, DemoYaml.BackendSubsets, FrontendRoutes, BackendRoutes("5s"), Cart("10.96.0.10"));
+
+        var (first, firstRoutes, second, secondRoutes) = TranslateCarriedSnapshots(before, IstioYaml.Replace(before, BackendRoutes("7s")), Frontend);
+
+        Assert.Equal(["shop"], RouteTranslationMemo.UnchangedNamespaces(first, second)!);
+        var inputs = OutboundRouteInputs.Of(new ProxyContext(Frontend, second), SharedTranslation.For(second));
+        Assert.Same(Part(firstRoutes, "outbound/shop"), Assert.Single(RouteTranslationMemo.For(second).CarriedNamespace("shop", inputs)!));
+        Assert.Null(RouteTranslationMemo.For(second).CarriedNamespace("default", inputs));
+        Assert.Same(Part(firstRoutes, "outbound/shop"), Part(secondRoutes, "outbound/shop"));
+
+        // And on to the next snapshot: what was carried is carried again.
+        var third = MeshSnapshotBuilder.Build(3, IstioYaml.Replace(before, BackendRoutes("9s")));
+        RouteTranslationMemo.Carry(second, third);
+        var thirdInputs = OutboundRouteInputs.Of(new ProxyContext(Frontend, third), SharedTranslation.For(third));
+        Assert.Same(Part(firstRoutes, "outbound/shop"), Assert.Single(RouteTranslationMemo.For(third).CarriedNamespace("shop", thirdInputs)!));
+    }
+
+    public static TheoryData<string> NamespaceChanges() => [.. NamespaceCases.Keys];
+
+    // Beside cart, a service of shop that no VirtualService names.
+    private const string Orders = """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: { name: orders, namespace: shop }
+        spec:
+          hosts: [orders.shop.svc.cluster.local]
+          location: MESH_INTERNAL
+          ports: [{ number: 80, name: http, protocol: HTTP }]
+          resolution: STATIC
+          endpoints: [{ address: 10.0.0.10 }]
+        """;
+
+    // Each change to the demo with cart and orders (shop), as a source gives it; shop's part must follow it.
+    private static readonly Dictionary<string, Func<List<IstioResource>, List<IstioResource>>> NamespaceCases = new()
+    {
+        ["cart's VirtualService removed"] = resources => [.. resources.Where(r => !(r.Kind == VirtualService.KindName && r.Metadata.Name == "cart"))],
+        ["a wildcard VirtualService over shop added in another namespace"] = resources => [.. resources, .. IstioYaml.Load("""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: { name: shop-wide, namespace: default }
+            spec:
+              hosts: ["*.shop.svc.cluster.local"]
+              http: [{ route: [{ destination: { host: backend.default.svc.cluster.local } }], timeout: 9s }]
+            """)],
+        ["cart's VirtualService edited"] = resources => IstioYaml.Replace(resources, Cart("10.96.0.10").Split("---")[1].Replace("2s", "4s", StringComparison.Ordinal)),
+    };
+
+    [Theory]
+    [MemberData(nameof(NamespaceChanges))]
+    public void Carry_AVirtualServiceNamingANamespacesHostChanged_ThatNamespaceIsWalkedAgain(string change)
+    {
+        var captured = TestNodes.Sidecar("frontend-v1");
+        captured.InboundCapturePort = 15006;
+        var before = IstioYaml.Load(DemoYaml.Workloads, DemoYaml.BackendSubsets, FrontendRoutes, BackendRoutes("5s"), Cart("10.96.0.10"), Orders);
+
+        foreach (var node in (Node[])[Frontend, captured])
+        {
+            var (first, firstRoutes, second, secondRoutes) = TranslateCarriedSnapshots(before, NamespaceCases[change](before), node);
+
+            Assert.DoesNotContain("shop", RouteTranslationMemo.UnchangedNamespaces(first, second)!);
+            Assert.NotEqual(Part(firstRoutes, "outbound/shop"), Part(secondRoutes, "outbound/shop"));
+        }
+    }
+
+    [Fact]
+    public void Carry_CapturedSidecar_AnAddressClaimedInACarriedNamespace_StaysItsOwn()
+    {
+        // shop's cart and zeta's till share an address: cart, first, answers to it, also when shop is carried unwalked.
+        var captured = TestNodes.Sidecar("frontend-v1");
+        captured.InboundCapturePort = 15006;
+        static string Till(string timeout) => Cart("10.96.0.10").Replace("cart", "till", StringComparison.Ordinal).Replace("shop", "zeta", StringComparison.Ordinal)
+            .Replace("10.0.0.9", "10.0.0.11", StringComparison.Ordinal).Replace("2s", timeout, StringComparison.Ordinal);
+        var before = IstioYaml.Load(DemoYaml.Workloads, Cart("10.96.0.10"), Till("2s"));
+
+        var (first, _, second, secondRoutes) = TranslateCarriedSnapshots(before, IstioYaml.Replace(before, Till("3s").Split("---")[1]), captured);
+
+        Assert.Contains("shop", RouteTranslationMemo.UnchangedNamespaces(first, second)!);
+        Assert.Contains("10.96.0.10:80", VirtualHost(secondRoutes, "cart.shop.svc.cluster.local:80").Domains);
+        Assert.DoesNotContain("10.96.0.10:80", VirtualHost(secondRoutes, "till.zeta.svc.cluster.local:80").Domains);
+    }
+
+    [Fact]
+    public void Carry_AServiceChanged_NoNamespaceIsCarriedUnwalked()
+    {
+        var before = IstioYaml.Load(DemoYaml.Workloads, Cart("10.96.0.10"));
+        var after = IstioYaml.Replace(before, Cart("10.96.0.11").Split("---")[0]);
+
+        Assert.Null(RouteTranslationMemo.UnchangedNamespaces(MeshSnapshotBuilder.Build(1, before), MeshSnapshotBuilder.Build(2, after)));
+    }
+
+    [Fact]
+    public void Carry_ASidecarScopesOneProxyOfTheNamespace_EachKeepsItsOwnRoutes()
+    {
+        // web imports one of shop's services; worker, of the same namespace and labels key, all: neither takes the other's parts.
+        var web = TestNodes.Sidecar("web-1", "shop");
+        var worker = TestNodes.Sidecar("worker-1", "shop");
+        var before = IstioYaml.Load([SidecarScopeYaml.Namespaces, SidecarScopeYaml.Sidecar("web", "shop", "./cart.shop.svc.cluster.local", selector: "app: web"), BackendRoutes("5s")]);
+        var after = IstioYaml.Replace(before, BackendRoutes("7s"));
+
+        foreach (var order in (Node[][])[[web, worker], [worker, web]])
+        {
+            var first = MeshSnapshotBuilder.Build(1, before);
+            foreach (var node in order) ProxyConfigGenerator.Generate(node, first);
+            var second = MeshSnapshotBuilder.Build(2, after);
+            RouteTranslationMemo.Carry(first, second);
+            foreach (var node in order)
+            {
+                Assert.Equal(ProxyConfigGenerator.Generate(node, MeshSnapshotBuilder.Build(2, after)).Routes, ProxyConfigGenerator.Generate(node, second).Routes);
+            }
+        }
     }
 
     /// <summary>
