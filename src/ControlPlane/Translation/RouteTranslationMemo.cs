@@ -29,8 +29,8 @@ namespace Mesh.ControlPlane.Translation;
 /// VirtualService naming one of its hosts changed and every service is the same apart from its workloads
 /// (<see cref="UnchangedNamespaces"/>): a change to one VirtualService then walks its own namespace's services for
 /// each key of proxies, not all thousand (the walk was a quarter of a route change's CPU at 1,000 proxies,
-/// docs/performance.md "A namespace's walk carried"). Only for proxies no Sidecar resource scopes: a Sidecar edit
-/// changes what a scope imports without a new key.
+/// docs/performance.md "A namespace's walk carried"). Only for proxies no Sidecar resource scopes: the key names no
+/// scope, and a scope's imports differ between Sidecars and change with an edit of one.
 /// </para>
 /// </remarks>
 internal sealed class RouteTranslationMemo
