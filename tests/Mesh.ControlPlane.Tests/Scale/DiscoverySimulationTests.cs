@@ -48,11 +48,26 @@ public sealed class DiscoverySimulationTests
         }
     }
 
-    [Fact]
-    public async Task Run_DestinationRuleChangesForCapturedSidecars_EachReachesExactlyTheDependentProxiesWithOnlyTheirClusters()
+    // Each change to captured sidecars: how many proxies it reaches, and the one type they are sent.
+    private static readonly Dictionary<string, (int Dependents, string TypeUrl)> CapturedChanges = new()
+    {
+        // A connection pool is a cluster's: clusters and endpoints are regenerated, and only the clusters are resent.
+        [nameof(ChangeKind.DestinationRule)] = (4, TypeUrls.Cluster),
+        // From the root namespace: every proxy's inbound side, whatever its VirtualServices are exported to.
+        [nameof(ChangeKind.AuthorizationPolicy)] = (Short.Proxies, TypeUrls.Listener),
+        // The ServiceEntry is exported everywhere: every proxy reaches the new workload.
+        [nameof(ChangeKind.Endpoints)] = (Short.Proxies, TypeUrls.Endpoints),
+    };
+
+    public static TheoryData<string> CapturedChangeKinds() => [.. CapturedChanges.Keys];
+
+    [Theory]
+    [MemberData(nameof(CapturedChangeKinds))]
+    public async Task Run_ChangesForCapturedSidecars_EachReachesExactlyTheDependentProxiesWithOnlyTheTypeItChanges(string kind)
     {
         using var work = new TempDirectory();
-        var options = Short with { Captured = true, Change = ChangeKind.DestinationRule };
+        var (dependents, typeUrl) = CapturedChanges[kind];
+        var options = Short with { Captured = true, Change = Enum.Parse<ChangeKind>(kind) };
         var simulation = new Mesh.DiscoverySimulator.Simulation(options, _ => { });
 
         var report = await simulation.RunAsync(work.Path, CancellationToken.None);
@@ -60,57 +75,12 @@ public sealed class DiscoverySimulationTests
         Assert.True(report.Converged);
         foreach (var change in report.Changes)
         {
-            Assert.Equal(4, change.ExpectedDependents);
+            Assert.Equal(dependents, change.ExpectedDependents);
             Assert.Equal(change.ExpectedDependents, change.Acked);
             Assert.Equal(change.ExpectedDependents, change.Receivers);
-            // A connection pool is a cluster's: clusters and endpoints are regenerated, and only the clusters are resent.
-            var cluster = IndexOf(TypeUrls.Cluster);
-            Assert.Equal(change.ExpectedDependents, change.Tally.Responses(cluster));
-            Assert.Equal(change.Tally.Responses(cluster), change.Tally.TotalResponses);
-        }
-    }
-
-    [Fact]
-    public async Task Run_MeshWideAuthorizationPolicyChangesForCapturedSidecars_EveryProxyIsSentOnlyItsListeners()
-    {
-        using var work = new TempDirectory();
-        var options = Short with { Captured = true, Change = ChangeKind.AuthorizationPolicy };
-        var simulation = new Mesh.DiscoverySimulator.Simulation(options, _ => { });
-
-        var report = await simulation.RunAsync(work.Path, CancellationToken.None);
-
-        Assert.True(report.Converged);
-        foreach (var change in report.Changes)
-        {
-            // From the root namespace: every proxy's inbound side, whatever its VirtualServices are exported to.
-            Assert.Equal(Short.Proxies, change.ExpectedDependents);
-            Assert.Equal(change.ExpectedDependents, change.Acked);
-            Assert.Equal(change.ExpectedDependents, change.Receivers);
-            var listeners = IndexOf(TypeUrls.Listener);
-            Assert.Equal(change.ExpectedDependents, change.Tally.Responses(listeners));
-            Assert.Equal(change.Tally.Responses(listeners), change.Tally.TotalResponses);
-        }
-    }
-
-    [Fact]
-    public async Task Run_EndpointChangesForCapturedSidecars_EveryProxyIsSentOnlyItsEndpoints()
-    {
-        using var work = new TempDirectory();
-        var options = Short with { Captured = true, Change = ChangeKind.Endpoints };
-        var simulation = new Mesh.DiscoverySimulator.Simulation(options, _ => { });
-
-        var report = await simulation.RunAsync(work.Path, CancellationToken.None);
-
-        Assert.True(report.Converged);
-        foreach (var change in report.Changes)
-        {
-            // The ServiceEntry is exported everywhere: every proxy reaches the new workload.
-            Assert.Equal(Short.Proxies, change.ExpectedDependents);
-            Assert.Equal(change.ExpectedDependents, change.Acked);
-            Assert.Equal(change.ExpectedDependents, change.Receivers);
-            var endpoints = IndexOf(TypeUrls.Endpoints);
-            Assert.Equal(change.ExpectedDependents, change.Tally.Responses(endpoints));
-            Assert.Equal(change.Tally.Responses(endpoints), change.Tally.TotalResponses);
+            var type = IndexOf(typeUrl);
+            Assert.Equal(change.ExpectedDependents, change.Tally.Responses(type));
+            Assert.Equal(change.Tally.Responses(type), change.Tally.TotalResponses);
         }
     }
 
