@@ -140,7 +140,7 @@ public static class IstioConfigLoader
         // The documents before the one that stopped the parser were read completely and still load.
         for (var i = 0; i < stream.Documents.Count; i++)
         {
-            var end = i + 1 < stream.Documents.Count ? stream.Documents[i + 1].RootNode.Start.Index : text.Length;
+            var end = DocumentTextEnd(text, i + 1 < stream.Documents.Count ? (int)stream.Documents[i + 1].RootNode.Start.Index : text.Length);
             new DocumentLoader(source, text, i, end, parser.DocumentsWithAliases.Contains(i), resources, errors, warnings).Load(stream.Documents[i].RootNode);
         }
 
@@ -149,6 +149,30 @@ public static class IstioConfigLoader
             errors.Add(stopped);
         }
     }
+
+    /// <summary>
+    /// Where a document's own text ends, at or before <paramref name="end"/> (the next document's start): without the
+    /// blank lines and marker lines (<c>---</c>, <c>...</c>) that separate it from the next. So a document appended to a
+    /// file leaves the one before it, and its resources' <see cref="IstioResource.ContentHash"/>, as they were: the
+    /// file's last document ran to the end of the text, and then ran to the new one's <c>---</c>.
+    /// </summary>
+    internal static int DocumentTextEnd(string text, int end)
+    {
+        // The parser's marks can run past the text (a last empty document): the loader clamps them as it hashes.
+        end = Math.Clamp(end, 0, text.Length);
+        while (true)
+        {
+            while (end > 0 && char.IsWhiteSpace(text[end - 1])) end--;
+            if (end == 0) return 0;
+            var lineStart = text.LastIndexOf('\n', end - 1) + 1;
+            if (!IsDocumentMarker(text.AsSpan(lineStart, end - lineStart))) return end;
+            end = lineStart;
+        }
+    }
+
+    /// <summary>A line that starts or ends a document: three dashes or dots, then nothing or a space (a comment, or the next document's first node).</summary>
+    private static bool IsDocumentMarker(ReadOnlySpan<char> line) =>
+        (line.StartsWith("---", StringComparison.Ordinal) || line.StartsWith("...", StringComparison.Ordinal)) && (line.Length == 3 || char.IsWhiteSpace(line[3]));
 
     private static ConfigError At(string source, int documentIndex, Mark mark, string reason) =>
         new(source, Math.Max(documentIndex, 0), null, null, null, "", reason) { Line = (int)mark.Line, Column = (int)mark.Column };

@@ -8,7 +8,7 @@ namespace Mesh.Istio.Loading;
 /// rejecting each object that fails to read or validate, with its problems named by field path.
 /// </summary>
 /// <param name="text">The text the document was parsed from: each resource's <see cref="IstioResource.ContentHash"/> hashes its part of it.</param>
-/// <param name="documentEnd">Where the document's text ends in <paramref name="text"/> (the next document's start, or the end).</param>
+/// <param name="documentEnd">Where the document's text ends in <paramref name="text"/>: before the marker of the next document, or at the end.</param>
 /// <param name="usesAliases">
 /// Whether the document has an alias: then an item's text need not hold all of it (an alias may repeat another item's
 /// anchor), so each resource's hash covers the whole document.

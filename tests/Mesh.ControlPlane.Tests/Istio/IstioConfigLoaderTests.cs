@@ -235,6 +235,22 @@ public sealed class IstioConfigLoaderTests
     }
 
     [Theory]
+    [InlineData("\n---\n")]
+    [InlineData("\n\n--- # ratings\n")]
+    [InlineData("\n...\n---\n")]
+    [InlineData("\n---\n\n")]
+    public void LoadText_ContentHash_ADocumentAppended_TheOneBeforeKeepsItsHash(string separator)
+    {
+        var ratings = Reviews.Replace("name: reviews", "name: ratings", StringComparison.Ordinal);
+
+        var before = IstioConfigLoader.LoadText(Reviews + "\n", "a.yaml").Resources;
+        var after = IstioConfigLoader.LoadText(Reviews + separator + ratings + "\n", "a.yaml").Resources;
+
+        Assert.Equal(before[0].ContentHash, after[0].ContentHash);
+        Assert.Equal(["reviews", "ratings"], after.Select(r => r.Metadata.Name));
+    }
+
+    [Theory]
     [InlineData("150", true)]
     [InlineData("-1", true)]
     [InlineData("25", false)]
